@@ -1,0 +1,50 @@
+"""Wiring: open the database and build the services on it (used by both entry points)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.config import Settings, frameworks_dir
+from app.db.engine import Database
+from app.db.opening import open_database
+from app.services.case_forms import CaseFormService
+from app.services.cases import CaseService
+from app.services.database import DatabaseService
+from app.services.demo import DemoService
+from app.services.frameworks import FrameworkCatalog
+from app.services.inspections import InspectionService
+from app.services.practice import PracticeExampleService
+
+
+@dataclass
+class Services:
+    frameworks: FrameworkCatalog
+    inspections: InspectionService
+    cases: CaseService
+    forms: CaseFormService
+    practice: PracticeExampleService
+    database: DatabaseService
+    demo: DemoService
+    user: str
+    _db: Database
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def build_services(db: Database, frameworks_folder: Path | None = None) -> Services:
+    catalog = FrameworkCatalog(db, frameworks_folder or frameworks_dir())
+    inspections = InspectionService(db, catalog)
+    cases = CaseService(db, catalog)
+    forms = CaseFormService(db, catalog)
+    practice = PracticeExampleService(db)
+    return Services(
+        frameworks=catalog, inspections=inspections, cases=cases, forms=forms,
+        practice=practice, database=DatabaseService(db),
+        demo=DemoService(inspections, cases, forms, practice), user=db.user, _db=db,
+    )
+
+
+def open_services(settings: Settings) -> Services:
+    return build_services(open_database(settings.db_path, user=settings.user))

@@ -1,0 +1,1 @@
+"""The rules of case assessment, free of Qt and of any database."""

@@ -1,0 +1,186 @@
+"""The state of one case form: which questions apply, what is answered, what is missing.
+
+This is the navigation table behind the case form. It holds no Qt: the window asks it for
+section completion marks, "next unanswered" and "check for errors" and only draws the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.core.answers import AnswerRecord, is_given, needs_evidence, needs_reasons
+from app.core.frameworks import Framework, Question, QuestionType, Stage
+
+
+class ProblemKind(StrEnum):
+    UNANSWERED = "unanswered"
+    REASONS_MISSING = "reasons_missing"
+    EVIDENCE_MISSING = "evidence_missing"
+
+
+_PROBLEM_TEXT = {
+    ProblemKind.UNANSWERED: "not answered",
+    ProblemKind.REASONS_MISSING: "the answer is No but no reason is chosen",
+    ProblemKind.EVIDENCE_MISSING: "an evidence note is needed",
+}
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    question_key: str
+    section_key: str
+    kind: ProblemKind
+    text: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.text} — {_PROBLEM_TEXT[self.kind]}"
+
+
+@dataclass(frozen=True)
+class QuestionStatus:
+    key: str
+    section_key: str
+    applicable: bool
+    answered: bool
+    counted: bool
+    applicable_rows: tuple[str, ...] = ()
+    problems: tuple[FormProblem, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    key: str
+    title: str
+    stage: Stage
+    applicable: int
+    answered: int
+    problems: int
+
+    @property
+    def complete(self) -> bool:
+        return self.problems == 0
+
+    @property
+    def started(self) -> bool:
+        return self.answered > 0
+
+
+@dataclass(frozen=True)
+class FormState:
+    questions: Mapping[str, QuestionStatus]
+    sections: tuple[SectionStatus, ...]
+
+    @property
+    def applicable_count(self) -> int:
+        return sum(1 for q in self.questions.values() if q.counted)
+
+    @property
+    def answered_count(self) -> int:
+        return sum(1 for q in self.questions.values() if q.counted and q.answered
+                   and not any(p.kind == ProblemKind.UNANSWERED for p in q.problems))
+
+    @property
+    def percent(self) -> int:
+        total = self.applicable_count
+        return 100 if total == 0 else int(100 * self.answered_count / total)
+
+    def problems(self) -> list[FormProblem]:
+        return [p for q in self.questions.values() for p in q.problems]
+
+    def unanswered(self) -> list[str]:
+        return [q.key for q in self.questions.values()
+                if any(p.kind == ProblemKind.UNANSWERED for p in q.problems)]
+
+    def next_unanswered(self, after: str | None = None) -> str | None:
+        """The first question after ``after`` (wrapping round) that still has a problem."""
+        keys = [q.key for q in self.questions.values() if q.problems]
+        if not keys:
+            return None
+        order = list(self.questions)
+        start = order.index(after) + 1 if after in self.questions else 0
+        for key in order[start:] + order[:start]:
+            if key in keys:
+                return key
+        return None
+
+
+def evaluate_form(framework: Framework, profile: Mapping[str, object],
+                  answers: Mapping[str, AnswerRecord]) -> FormState:
+    """Work out applicability and completeness of every question, in framework order.
+
+    Answers to questions that do not apply are kept in storage but ignored here, so a
+    condition never depends on a hidden answer.
+    """
+    visible: dict[str, object] = {}
+    statuses: dict[str, QuestionStatus] = {}
+    for question in framework.questions():
+        record = answers.get(question.key)
+        status = _question_status(question, profile, visible, record)
+        statuses[question.key] = status
+        if status.applicable and record is not None and record.is_answered:
+            visible[question.key] = record.value
+    sections = tuple(_section_status(s.key, s.title, s.stage, statuses, s.questions)
+                     for s in framework.sections)
+    return FormState(questions=statuses, sections=sections)
+
+
+def applicability(question: Question, profile: Mapping[str, object],
+                  visible: Mapping[str, object]) -> tuple[bool, tuple[str, ...]]:
+    """Whether a question applies given the profile and the earlier answers that count,
+    and for a need-area matrix which rows apply."""
+    applicable = question.applies_if is None or question.applies_if.evaluate(profile, visible)
+    rows: tuple[str, ...] = ()
+    if applicable and question.type == QuestionType.NEED_MATRIX:
+        rows = _applicable_rows(question, visible)
+        applicable = bool(rows)
+    return applicable, rows
+
+
+def _question_status(question: Question, profile: Mapping[str, object],
+                     visible: Mapping[str, object], record: AnswerRecord | None) -> QuestionStatus:
+    applicable, rows = applicability(question, profile, visible)
+    value = record.value if record is not None else None
+    answered = is_given(value)
+    if not applicable:
+        return QuestionStatus(question.key, question.section_key, False, answered, False)
+    problems = []
+    if question.required and not _complete(question, value, rows):
+        problems.append(ProblemKind.UNANSWERED)
+    elif answered:
+        if needs_reasons(question, value) and not record.reasons:
+            problems.append(ProblemKind.REASONS_MISSING)
+        if needs_evidence(question, value) and not record.evidence.strip():
+            problems.append(ProblemKind.EVIDENCE_MISSING)
+    return QuestionStatus(
+        question.key, question.section_key, True, answered, question.required, rows,
+        tuple(FormProblem(question.key, question.section_key, kind, question.text)
+              for kind in problems),
+    )
+
+
+def _applicable_rows(question: Question, visible: Mapping[str, object]) -> tuple[str, ...]:
+    codes = tuple(r.code for r in question.rows)
+    if not question.rows_from:
+        return codes
+    selected = visible.get(question.rows_from) or ()
+    return tuple(c for c in codes if c in selected)
+
+
+def _complete(question: Question, value: object, rows: tuple[str, ...]) -> bool:
+    if question.type == QuestionType.NEED_MATRIX:
+        return isinstance(value, dict) and all(value.get(r) for r in rows)
+    return is_given(value)
+
+
+def _section_status(key: str, title: str, stage: Stage, statuses: Mapping[str, QuestionStatus],
+                    questions) -> SectionStatus:
+    mine = [statuses[q.key] for q in questions]
+    return SectionStatus(
+        key=key, title=title, stage=stage,
+        applicable=sum(1 for s in mine if s.counted),
+        answered=sum(1 for s in mine if s.counted and s.answered),
+        problems=sum(len(s.problems) for s in mine),
+    )

@@ -1,0 +1,157 @@
+"""Question frameworks: the versioned question sets inspectors answer for each case.
+
+A framework is data (a JSON file in ``resources/frameworks/``). Loading validates everything
+and reports every problem with the file name, the question key and what is wrong, so a
+broken file never reaches an inspector. Keys never change meaning between versions, which
+keeps answers comparable across inspections.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from app.core.conditions import Condition
+from app.core.vocab import Choice
+
+FORMAT_VERSION = 1
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+
+
+class QuestionType(StrEnum):
+    YES_NO = "yes_no"
+    SINGLE_CHOICE = "single_choice"
+    MULTI_CHOICE = "multi_choice"
+    NEED_MATRIX = "need_matrix"
+    NUMBER = "number"
+    DATE = "date"
+    TEXT = "text"
+
+
+class Stage(StrEnum):
+    """The ASPIRE stages, plus the parts of a case form that sit outside them."""
+
+    CASE = "case"
+    ASSESSMENT = "assessment"
+    PLANNING = "planning"
+    IMPLEMENTATION = "implementation"
+    REVIEW = "review"
+    EVALUATION = "evaluation"
+    OVERSIGHT = "oversight"
+    INTERVIEW = "interview"
+
+
+STAGE_LABELS = {
+    Stage.CASE: "Case details",
+    Stage.ASSESSMENT: "Assessment",
+    Stage.PLANNING: "Sentence planning",
+    Stage.IMPLEMENTATION: "Implementation",
+    Stage.REVIEW: "Review",
+    Stage.EVALUATION: "Evaluation",
+    Stage.OVERSIGHT: "Management oversight",
+    Stage.INTERVIEW: "Interview with the practitioner",
+}
+
+
+class Respondent(StrEnum):
+    INSPECTOR = "inspector"
+    PRACTITIONER = "practitioner"
+
+
+class Evidence(StrEnum):
+    """When an evidence note must accompany the answer."""
+
+    REQUIRED_ON_NO = "required_on_no"
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+
+
+YES, NO, NOT_APPLICABLE = "yes", "no", "na"
+JUDGEMENT_LABELS = {YES: "Yes", NO: "No", NOT_APPLICABLE: "Not applicable"}
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    text: str
+    type: QuestionType
+    section_key: str
+    stage: Stage
+    theme: str = ""
+    guidance: str = ""
+    source: str = ""
+    ref: str = ""
+    reconstructed: bool = False
+    judgement: bool = True
+    respondent: Respondent = Respondent.INSPECTOR
+    options: tuple[Choice, ...] = ()
+    rows: tuple[Choice, ...] = ()
+    rows_from: str = ""
+    reasons: tuple[Choice, ...] = ()
+    evidence: Evidence = Evidence.OPTIONAL
+    allow_not_applicable: bool = False
+    required: bool = True
+    applies_if: Condition | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    standard: str = ""
+
+    def option_label(self, code: str) -> str:
+        for choice in (*self.options, *self.rows, *self.reasons):
+            if choice.code == code:
+                return choice.label
+        return JUDGEMENT_LABELS.get(code, code)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    stage: Stage
+    theme: str = ""
+    intro: str = ""
+    questions: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A validated, immutable question set."""
+
+    id: str
+    version: str
+    title: str
+    programme: str
+    description: str = ""
+    source: str = ""
+    sections: tuple[Section, ...] = ()
+    raw: str = field(default="", repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+    def questions(self) -> Iterator[Question]:
+        for section in self.sections:
+            yield from section.questions
+
+    def question(self, key: str) -> Question:
+        for q in self.questions():
+            if q.key == key:
+                return q
+        raise KeyError(key)
+
+    def question_keys(self) -> list[str]:
+        return [q.key for q in self.questions()]
+
+    def section(self, key: str) -> Section:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+def version_key(version: str) -> tuple:
+    """Sort ``2017.2`` after ``2017.10``-style versions numerically where possible."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", version))

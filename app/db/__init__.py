@@ -1,0 +1,1 @@
+"""Local storage: SQLAlchemy models, the engine, migrations and repositories."""

@@ -1,0 +1,84 @@
+"""Online backups through SQLite's backup API (safe while the database is in use)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+
+from app.errors import DatabaseError
+
+KEEP_UPGRADE_BACKUPS = 5
+
+
+def backup_database(source: Path, target: Path) -> Path:
+    """Copy ``source`` to ``target`` whole or not at all, and check the copy.
+
+    The copy is written beside the target and renamed into place only once it passes
+    ``PRAGMA integrity_check``, so a failed backup never leaves a half-written file.
+    """
+    target = target.resolve()
+    if target == source.resolve():
+        raise DatabaseError(
+            f"The backup file {target} is the database itself.",
+            "Choose a different file name for the backup.",
+        )
+    if not target.parent.is_dir():
+        raise DatabaseError(
+            f"The folder {target.parent} does not exist.",
+            "Create the folder first or choose another place for the backup.",
+        )
+    partial = target.with_name(target.name + ".partial")
+    try:
+        _copy(source, partial)
+        _check_copy(partial)
+        os.replace(partial, target)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(
+            f"The backup to {target} failed: {exc}.",
+            "Check there is space on the disk and that you may write to that folder.",
+        ) from exc
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(
+            f"The backup cannot be written to {target}: {exc.strerror}.",
+            "Choose a folder you may write to, with enough free space.",
+        ) from exc
+    return target
+
+
+def restore_database(backup: Path, live: Path) -> None:
+    """Put a backup's content back into the live file, through SQLite (WAL-safe)."""
+    _copy(backup, live)
+
+
+def upgrade_backup_path(db_path: Path, from_revision: str) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = db_path.parent / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{db_path.stem}-{stamp}-before-upgrade-from-{from_revision}.db"
+
+
+def prune_upgrade_backups(db_path: Path, keep: int = KEEP_UPGRADE_BACKUPS) -> None:
+    folder = db_path.parent / "backups"
+    old = sorted(folder.glob(f"{db_path.stem}-*-before-upgrade-from-*.db"))
+    for path in old[:-keep]:
+        path.unlink(missing_ok=True)
+
+
+def _copy(source: Path, target: Path) -> None:
+    with contextlib.closing(sqlite3.connect(source)) as src, \
+            contextlib.closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def _check_copy(path: Path) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        # a copy is a single file: take it out of WAL so it stands alone
+        conn.execute("PRAGMA journal_mode=DELETE")
+    if result != "ok":
+        raise sqlite3.DatabaseError(f"integrity check of the copy failed: {result}")

@@ -1,0 +1,108 @@
+"""Sync bookkeeping that no code path can forget.
+
+Before a flush, every new, changed or deleted synced row gets its revision bumped and is
+stamped with who, when and which device. After the flush, in the same transaction, one
+outbox row per change records it for the central store. A crash therefore never leaves a
+change without its outbox row, or an outbox row without its change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from app.db.models import Outbox, Synced
+
+#: Keys in ``Session.info``.
+USER = "user"
+DEVICE = "device_id"
+REMOTE_APPLY = "remote_apply"  # set while applying changes pulled from the central store
+_PENDING = "_pending_changes"
+
+
+@dataclass
+class _Change:
+    obj: Synced
+    op: str
+    base_rev: int
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def install(session_class: type[Session]) -> None:
+    """Attach the bookkeeping to a session class (done once by the engine factory)."""
+    event.listen(session_class, "before_flush", _before_flush)
+    event.listen(session_class, "after_flush", _after_flush)
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    if session.info.get(REMOTE_APPLY):
+        return
+    user, device = session.info[USER], session.info[DEVICE]
+    now = utcnow()
+    pending: list[_Change] = []
+    session.info[_PENDING] = pending
+    for obj in session.new:
+        if isinstance(obj, Synced):
+            if obj.id is None:
+                obj.id = uuid.uuid4()
+            pending.append(_Change(obj, "insert", 0))
+            _stamp(obj, 1, now, user, device)
+    for obj in session.dirty:
+        if isinstance(obj, Synced) and session.is_modified(obj, include_collections=False):
+            base = obj.rev or 0
+            pending.append(_Change(obj, "update", base))
+            _stamp(obj, base + 1, now, user, device)
+    for obj in session.deleted:
+        if isinstance(obj, Synced):
+            pending.append(_Change(obj, "delete", obj.rev or 0))
+
+
+def _stamp(obj: Synced, rev: int, now: dt.datetime, user: str, device: uuid.UUID) -> None:
+    obj.rev = rev
+    obj.updated_at = now
+    obj.updated_by = user
+    obj.device_id = device
+
+
+def _after_flush(session: Session, _context) -> None:
+    pending: list[_Change] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "change_id": uuid.uuid4(),
+            "entity": change.obj.__tablename__,
+            "entity_id": change.obj.id,
+            "op": change.op,
+            "base_rev": change.base_rev,
+            "rev": change.obj.rev if change.op != "delete" else change.base_rev,
+            "payload": row_payload(change.obj),
+            "created_at": now,
+            "created_by": session.info[USER],
+            "device_id": session.info[DEVICE],
+        }
+        for change in pending
+    ]
+    session.connection().execute(insert(Outbox), rows)
+
+
+def row_payload(obj: Synced) -> dict[str, object]:
+    """The row's column values as JSON-ready data (what the central store receives)."""
+    mapper = inspect(obj).mapper
+    return {attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value

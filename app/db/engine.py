@@ -1,0 +1,126 @@
+"""The SQLite engine: durable settings on every connection and one writer at a time.
+
+Every connection gets WAL, ``synchronous=FULL`` (an answer shown as saved is on disk),
+foreign keys, a busy timeout and secure delete. Python's sqlite3 module is switched out of
+its legacy transaction handling so that SQLAlchemy's BEGIN is the real one; write
+transactions begin IMMEDIATE so a second writer waits at the start, never half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import bookkeeping
+from app.db.models import AppMeta
+
+log = logging.getLogger(__name__)
+
+APPLICATION_ID = 0x41535052  # "ASPR": marks the file as ours
+BUSY_TIMEOUT_MS = 5000
+PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA secure_delete=ON",
+)
+_BEGIN_OPTION = "sqlite_begin"
+
+
+class CaseworkSession(Session):
+    """The session class used everywhere; sync bookkeeping is attached to it."""
+
+
+bookkeeping.install(CaseworkSession)
+
+
+def create_sqlite_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _on_connect(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_begin)
+    cursor = dbapi_connection.cursor()
+    mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if mode.lower() != "wal":
+        log.warning("journal mode is %s, not WAL", mode)
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _on_begin(connection) -> None:
+    mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """An open local database: sessions for reading and for writing, and who is writing."""
+
+    def __init__(self, path: Path, engine: Engine, *, user: str):
+        self.path = path
+        self.engine = engine
+        self.user = user
+        self._sessions = sessionmaker(engine, class_=CaseworkSession, expire_on_commit=False)
+        self.device_id = self._load_device_id()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (rolled back at the end)."""
+        with self._sessions() as session:
+            self._prepare(session)
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One user action: a single IMMEDIATE transaction, committed on success."""
+        with self._sessions() as session:
+            self._prepare(session)
+            session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def _prepare(self, session: Session) -> None:
+        session.info[bookkeeping.USER] = self.user
+        session.info[bookkeeping.DEVICE] = getattr(self, "device_id", None)
+
+    def _load_device_id(self) -> uuid.UUID:
+        with self._sessions() as session:
+            self._prepare(session)
+            session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+            row = session.get(AppMeta, "device_id")
+            if row is None:
+                row = AppMeta(key="device_id", value=str(uuid.uuid4()))
+                session.add(row)
+                session.commit()
+            return uuid.UUID(row.value)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def pragma(self, name: str) -> object:
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+    def meta(self, key: str) -> str | None:
+        with self.read() as session:
+            return session.scalar(select(AppMeta.value).where(AppMeta.key == key))

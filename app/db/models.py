@@ -1,0 +1,227 @@
+"""The local data model (also the central store's, through the same migrations).
+
+Every table that syncs carries a UUID minted on the device, ``rev`` (bumped on every
+change), ``updated_at``, ``updated_by`` and ``device_id``; the bookkeeping in
+``app.db.bookkeeping`` fills them in and writes the outbox row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from app.db.types import UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
+        uuid.UUID: Uuid(),
+        dt.datetime: UtcDateTime(),
+        dt.date: Date(),
+        str: String(200),
+    }
+
+
+class Synced:
+    """Columns shared by every table that travels between laptops and the central store."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    rev: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime]
+    updated_by: Mapped[str] = mapped_column(String(120))
+    device_id: Mapped[uuid.UUID]
+
+
+class Framework(Synced, Base):
+    """A question framework version, stored whole so pinned inspections never change."""
+
+    __tablename__ = "frameworks"
+    __table_args__ = (UniqueConstraint("framework_key", "version"),)
+
+    framework_key: Mapped[str] = mapped_column(String(80))
+    version: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str]
+    programme: Mapped[str] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Inspection(Synced, Base):
+    __tablename__ = "inspections"
+
+    name: Mapped[str]
+    programme: Mapped[str] = mapped_column(String(40))
+    organisation: Mapped[str]
+    area: Mapped[str] = mapped_column(default="")
+    start_date: Mapped[dt.date | None]
+    end_date: Mapped[dt.date | None]
+    framework_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("frameworks.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+
+    framework: Mapped[Framework] = relationship(lazy="joined")
+    members: Mapped[list[InspectionMember]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan"
+    )
+
+
+class InspectionMember(Synced, Base):
+    __tablename__ = "inspection_members"
+    __table_args__ = (UniqueConstraint("inspection_id", "person"),)
+
+    inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"), index=True)
+    person: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(40))
+
+    inspection: Mapped[Inspection] = relationship(back_populates="members")
+
+
+class Case(Synced, Base):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("inspection_id", "reference"),)
+
+    inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(60))
+    provider: Mapped[str | None] = mapped_column(String(40))
+    sentence_type: Mapped[str | None] = mapped_column(String(40))
+    phase: Mapped[str | None] = mapped_column(String(20))
+    gender: Mapped[str | None] = mapped_column(String(20))
+    ethnicity: Mapped[str | None] = mapped_column(String(40))
+    date_of_birth: Mapped[dt.date | None]
+    rosh: Mapped[str | None] = mapped_column(String(20))
+    mappa: Mapped[str | None] = mapped_column(String(20))
+    vulnerability: Mapped[str | None] = mapped_column(String(20))
+    disability: Mapped[str | None] = mapped_column(String(20))
+    responsible_officer: Mapped[str | None] = mapped_column(String(120))
+    assignee: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    sample_stratum: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Answer(Synced, Base):
+    """One answer per case and question; ``value`` is ``None`` once cleared."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("case_id", "question_key"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    question_key: Mapped[str] = mapped_column(String(120))
+    value: Mapped[object | None] = mapped_column(JSON)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    respondent: Mapped[str] = mapped_column(String(20), default="inspector")
+
+
+class PracticeExample(Synced, Base):
+    """Good or poor practice, or a quotation, attached to a case."""
+
+    __tablename__ = "practice_examples"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    theme: Mapped[str] = mapped_column(default="")
+    stage: Mapped[str] = mapped_column(String(20), default="")
+    title: Mapped[str] = mapped_column(default="")
+    speaker_role: Mapped[str] = mapped_column(default="")
+    narrative: Mapped[str] = mapped_column(Text)
+    cleared_for_publication: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseProgress(Base):
+    """Local, derived: how far each case form has got (recomputed from answers at will)."""
+
+    __tablename__ = "case_progress"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    applicable: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Outbox(Base):
+    """Local changes not yet acknowledged by the central store, in the order they were made."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[uuid.UUID]
+    op: Mapped[str] = mapped_column(String(10))
+    base_rev: Mapped[int] = mapped_column(Integer)
+    rev: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(120))
+    device_id: Mapped[uuid.UUID]
+
+    __table_args__ = (Index("ix_outbox_entity", "entity", "entity_id"),)
+
+
+class SyncState(Base):
+    """Where the last pull from the central store got to, per stream."""
+
+    __tablename__ = "sync_state"
+
+    stream: Mapped[str] = mapped_column(String(60), primary_key=True)
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    last_sync_at: Mapped[dt.datetime | None]
+
+
+class Conflict(Base):
+    """A change that could not be applied cleanly: base, yours and theirs, never deleted."""
+
+    __tablename__ = "conflicts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[uuid.UUID]
+    base: Mapped[dict | None] = mapped_column(JSON)
+    yours: Mapped[dict | None] = mapped_column(JSON)
+    theirs: Mapped[dict | None] = mapped_column(JSON)
+    theirs_by: Mapped[str] = mapped_column(String(120), default="")
+    theirs_at: Mapped[dt.datetime | None]
+    detected_at: Mapped[dt.datetime]
+    resolved_at: Mapped[dt.datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    resolution: Mapped[dict | None] = mapped_column(JSON)
+
+
+class AppMeta(Base):
+    """Local settings that belong to this database file (the device id, for one)."""
+
+    __tablename__ = "app_meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+SYNCED_MODELS = (Framework, Inspection, InspectionMember, Case, Answer, PracticeExample)

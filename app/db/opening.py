@@ -1,0 +1,143 @@
+"""Opening the local database: look before touching, then migrate, then hand it over.
+
+Everything that could make the app write to a file that is not ours (another program's
+database, a damaged file, a database from a newer version) is found out through a
+read-only connection first, so a refused file is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.db.engine import APPLICATION_ID, Database, create_sqlite_engine
+from app.db.migrate import SCHEMA_HEAD, known_revisions, upgrade
+from app.errors import DatabaseError, NewerDatabaseError
+
+log = logging.getLogger(__name__)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class FileState:
+    exists: bool
+    revision: str | None = None
+
+
+def open_database(path: Path, *, user: str, script_location: Path | None = None) -> Database:
+    """Open (creating or upgrading as needed) the database at ``path``."""
+    path = path.expanduser().absolute()
+    _prepare_folder(path)
+    state = inspect_file(path)
+    if state.exists and state.revision is not None:
+        _refuse_if_newer(path, state.revision, script_location)
+    engine = create_sqlite_engine(path)
+    try:
+        if state.revision != SCHEMA_HEAD or script_location is not None:
+            upgrade(engine, path, state.revision, script_location=script_location)
+        if state.revision is None:
+            with engine.connect() as conn:
+                conn.connection.dbapi_connection.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        return Database(path, engine, user=user)
+    except sqlite3.OperationalError as exc:
+        engine.dispose()
+        raise _write_error(path, exc) from exc
+    except Exception:
+        engine.dispose()
+        raise
+
+
+def inspect_file(path: Path) -> FileState:
+    """What is at ``path``, found without writing to it. Raises ``DatabaseError`` if unusable."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file.",
+                            "Give the path of a database file, for example casework.db.")
+    if not path.exists() or path.stat().st_size == 0:
+        return FileState(exists=False)
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"The database file {path} cannot be read: {exc.strerror}.",
+                            "Check that this account may read the file.") from exc
+    if header != SQLITE_HEADER:
+        raise DatabaseError(
+            f"{path} is not an ASPIRE Casework database (it is not a SQLite database file). "
+            "It has not been changed.",
+            "Choose the right file with --db, or a new file name to start a new database.",
+        )
+    try:
+        return _read_state(path)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(
+            f"The database {path} is damaged and cannot be read ({exc}). It has not been "
+            "changed.",
+            f"Restore the newest backup from {path.parent / 'backups'} (or the copy your "
+            "administrator keeps) and sync again; keep the damaged file for investigation.",
+        ) from exc
+
+
+def _read_state(path: Path) -> FileState:
+    uri = f"{path.as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        listed = conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        tables = {row[0] for row in listed}
+        if app_id != APPLICATION_ID and tables - {"alembic_version"}:
+            raise DatabaseError(
+                f"{path} is a database from another program, not ASPIRE Casework. It has not "
+                "been changed.",
+                "Choose the right file with --db, or a new file name to start a new database.",
+            )
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"quick_check reports: {check}")
+        if "alembic_version" not in tables:
+            return FileState(exists=True, revision=None)
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return FileState(exists=True, revision=row[0] if row else None)
+
+
+def _refuse_if_newer(path: Path, revision: str, script_location: Path | None) -> None:
+    if revision == SCHEMA_HEAD and script_location is None:
+        return
+    if revision not in known_revisions(script_location):
+        raise NewerDatabaseError(
+            f"The database {path.name} was last used by a newer version of ASPIRE Casework "
+            f"(schema {revision}). This version will not open it, so nothing in it is changed.",
+            "Install the newer version of ASPIRE Casework to open this database.",
+        )
+
+
+def _prepare_folder(path: Path) -> None:
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(
+            f"The folder {folder} for the database cannot be created: {exc.strerror}.",
+            "Choose a folder you may write to with --db or ASPIRE_DB.",
+        ) from exc
+    if not os.access(folder, os.W_OK):
+        raise DatabaseError(
+            f"The folder {folder} is read-only, so the database {path.name} cannot be "
+            "opened for writing (answers are saved as you go).",
+            "Move the database to a folder you may write to and open it with --db.",
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        raise DatabaseError(
+            f"The database file {path} is read-only, so answers could not be saved.",
+            "Make the file writable, or copy it to a folder you may write to.",
+        )
+
+
+def _write_error(path: Path, exc: sqlite3.OperationalError) -> DatabaseError:
+    return DatabaseError(
+        f"The database {path} cannot be written: {exc}.",
+        "Check there is free disk space and that no other program holds the file.",
+    )

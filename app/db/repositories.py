@@ -1,0 +1,190 @@
+"""Queries and row changes. Repositories take a session, never commit, and hand back
+plain data from ``app.core``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.core.answers import AnswerRecord
+from app.core.dto import CaseSummary, InspectionSummary, PracticeExampleRecord
+from app.core.profile import PROFILE_FIELDS, CaseProfile
+from app.db import models as m
+
+PROFILE_NAMES = tuple(f.name for f in PROFILE_FIELDS)
+
+
+# -- frameworks ---------------------------------------------------------------------------
+
+def framework_row(session: Session, key: str, version: str) -> m.Framework | None:
+    return session.scalar(
+        select(m.Framework).where(m.Framework.framework_key == key, m.Framework.version == version)
+    )
+
+
+def framework_rows(session: Session) -> list[m.Framework]:
+    return list(session.scalars(select(m.Framework).order_by(m.Framework.framework_key)))
+
+
+# -- inspections --------------------------------------------------------------------------
+
+def inspection_summary(row: m.Inspection, case_count: int = 0) -> InspectionSummary:
+    return InspectionSummary(
+        id=row.id, name=row.name, programme=row.programme, organisation=row.organisation,
+        area=row.area, start_date=row.start_date, end_date=row.end_date,
+        framework_key=row.framework.framework_key, framework_version=row.framework.version,
+        framework_title=row.framework.title, status=row.status, case_count=case_count,
+        updated_at=row.updated_at,
+    )
+
+
+def list_inspections(session: Session) -> list[InspectionSummary]:
+    counts = dict(session.execute(
+        select(m.Case.inspection_id, func.count()).group_by(m.Case.inspection_id)
+    ).all())
+    rows = session.scalars(select(m.Inspection).order_by(m.Inspection.start_date.desc(),
+                                                         m.Inspection.name))
+    return [inspection_summary(r, counts.get(r.id, 0)) for r in rows]
+
+
+def get_inspection(session: Session, inspection_id: uuid.UUID) -> m.Inspection | None:
+    return session.get(m.Inspection, inspection_id)
+
+
+def count_cases(session: Session, inspection_id: uuid.UUID) -> int:
+    return session.scalar(
+        select(func.count()).select_from(m.Case).where(m.Case.inspection_id == inspection_id)
+    ) or 0
+
+
+# -- cases --------------------------------------------------------------------------------
+
+def profile_of(row: m.Case) -> CaseProfile:
+    return CaseProfile(**{name: getattr(row, name) for name in PROFILE_NAMES})
+
+
+def case_summary(row: m.Case, progress: m.CaseProgress | None) -> CaseSummary:
+    return CaseSummary(
+        id=row.id, inspection_id=row.inspection_id, reference=row.reference,
+        profile=profile_of(row), status=row.status,
+        percent=progress.percent if progress else 0,
+        answered=progress.answered if progress else 0,
+        applicable=progress.applicable if progress else 0,
+        problems=progress.problems if progress else 0,
+        notes=row.notes, updated_at=row.updated_at, updated_by=row.updated_by,
+    )
+
+
+def list_cases(session: Session, inspection_id: uuid.UUID) -> list[CaseSummary]:
+    rows = session.execute(
+        select(m.Case, m.CaseProgress)
+        .outerjoin(m.CaseProgress, m.CaseProgress.case_id == m.Case.id)
+        .where(m.Case.inspection_id == inspection_id)
+        .order_by(m.Case.reference)
+    ).all()
+    return [case_summary(case, progress) for case, progress in rows]
+
+
+def get_case(session: Session, case_id: uuid.UUID) -> m.Case | None:
+    return session.get(m.Case, case_id)
+
+
+def case_by_reference(session: Session, inspection_id: uuid.UUID, reference: str) -> m.Case | None:
+    return session.scalar(select(m.Case).where(
+        m.Case.inspection_id == inspection_id,
+        func.lower(m.Case.reference) == reference.lower(),
+    ))
+
+
+def apply_profile(row: m.Case, profile: CaseProfile) -> None:
+    for name in PROFILE_NAMES:
+        value = getattr(profile, name)
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def get_progress(session: Session, case_id: uuid.UUID) -> m.CaseProgress | None:
+    return session.get(m.CaseProgress, case_id)
+
+
+def set_progress(session: Session, case_id: uuid.UUID, *, applicable: int, answered: int,
+                 problems: int, percent: int) -> None:
+    row = session.get(m.CaseProgress, case_id)
+    if row is None:
+        row = m.CaseProgress(case_id=case_id)
+        session.add(row)
+    row.applicable, row.answered, row.problems, row.percent = (
+        applicable, answered, problems, percent)
+
+
+# -- answers ------------------------------------------------------------------------------
+
+def answer_record(row: m.Answer) -> AnswerRecord:
+    return AnswerRecord(
+        question_key=row.question_key, value=row.value, reasons=tuple(row.reasons or ()),
+        evidence=row.evidence or "", rev=row.rev, answered_by=row.updated_by,
+        answered_at=row.updated_at,
+    )
+
+
+def answers_for_case(session: Session, case_id: uuid.UUID) -> dict[str, m.Answer]:
+    rows = session.scalars(select(m.Answer).where(m.Answer.case_id == case_id))
+    return {row.question_key: row for row in rows}
+
+
+def answers_for_cases(session: Session, case_ids: Iterable[uuid.UUID]
+                      ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
+    result: dict[uuid.UUID, dict[str, AnswerRecord]] = {cid: {} for cid in case_ids}
+    if not result:
+        return result
+    rows = session.scalars(select(m.Answer).where(m.Answer.case_id.in_(list(result))))
+    for row in rows:
+        result[row.case_id][row.question_key] = answer_record(row)
+    return result
+
+
+# -- practice examples --------------------------------------------------------------------
+
+def practice_record(row: m.PracticeExample) -> PracticeExampleRecord:
+    return PracticeExampleRecord(
+        id=row.id, case_id=row.case_id, kind=row.kind, narrative=row.narrative,
+        theme=row.theme, stage=row.stage, title=row.title, speaker_role=row.speaker_role,
+        cleared_for_publication=row.cleared_for_publication, updated_at=row.updated_at,
+        updated_by=row.updated_by,
+    )
+
+
+def practice_examples(session: Session, case_id: uuid.UUID) -> list[PracticeExampleRecord]:
+    rows = session.scalars(
+        select(m.PracticeExample)
+        .where(m.PracticeExample.case_id == case_id, m.PracticeExample.deleted.is_(False))
+        .order_by(m.PracticeExample.updated_at)
+    )
+    return [practice_record(r) for r in rows]
+
+
+def get_practice_example(session: Session, example_id: uuid.UUID) -> m.PracticeExample | None:
+    return session.get(m.PracticeExample, example_id)
+
+
+# -- health -------------------------------------------------------------------------------
+
+def table_counts(session: Session) -> dict[str, int]:
+    tables = (m.Inspection, m.Case, m.Answer, m.PracticeExample, m.Framework, m.Outbox)
+    return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0
+            for t in tables}
+
+
+def schema_revision(session: Session) -> str:
+    return session.connection().exec_driver_sql(
+        "SELECT version_num FROM alembic_version").scalar() or ""
+
+
+def integrity_check(session: Session) -> tuple[str, int]:
+    conn = session.connection()
+    rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").all()]
+    fk_problems = len(conn.exec_driver_sql("PRAGMA foreign_key_check").all())
+    return ("ok" if rows == ["ok"] else "; ".join(rows[:10])), fk_problems

@@ -1,0 +1,67 @@
+"""Typed errors shared by every layer.
+
+Services raise these; the command line prints them and the window shows them in one place.
+A ``UserFacingError`` carries a message that says what is wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """Base class for every error the application raises on purpose."""
+
+
+class UserFacingError(AppError):
+    """An error whose message is written for the person using the app.
+
+    ``problem`` says what is wrong; ``advice`` says what to do next.
+    """
+
+    def __init__(self, problem: str, advice: str = "", *, details: list[str] | None = None):
+        self.problem = problem
+        self.advice = advice
+        self.details = list(details or [])
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        text = self.problem
+        if self.advice:
+            text = f"{text}\n{self.advice}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "error": type(self).__name__,
+            "problem": self.problem,
+            "advice": self.advice,
+            "details": self.details,
+        }
+
+
+class ValidationError(UserFacingError):
+    """Input that breaks a rule: a value, a reference, a field."""
+
+
+class NotFoundError(UserFacingError):
+    """Something asked for by id or reference does not exist."""
+
+
+class DuplicateError(ValidationError):
+    """A value that must be unique is already taken (for example a case reference)."""
+
+
+class FrameworkError(UserFacingError):
+    """A question framework file is invalid; ``details`` lists every problem found."""
+
+
+class DatabaseError(UserFacingError):
+    """The local database cannot be opened, read or written."""
+
+
+class NewerDatabaseError(DatabaseError):
+    """The database was written by a newer version of the app."""
+
+
+class MigrationError(DatabaseError):
+    """Upgrading the database failed; it has been restored from the backup."""

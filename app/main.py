@@ -1,0 +1,23 @@
+"""The ``aspire`` entry point: the window with no command, a subcommand otherwise."""
+
+from __future__ import annotations
+
+import sys
+
+from app.cli import build_parser, run
+from app.config import resolve_settings, user_log_dir
+from app.logging_setup import configure_logging
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(user_log_dir())
+    if args.command is None:
+        from app.ui.app import run_window
+
+        return run_window(resolve_settings(getattr(args, "db", None)))
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Named operations the window and the command line call: one transaction per action."""

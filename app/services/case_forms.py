@@ -1,0 +1,104 @@
+"""The case form: open it, record each answer the moment it is given, check for errors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+
+from app.core.answers import AnswerInput, normalise_answer
+from app.core.dto import CaseForm, SavedAnswer
+from app.core.form import FormProblem, evaluate_form
+from app.core.frameworks import Framework
+from app.core.workflow import can_edit, status_after_answer
+from app.db import models as m
+from app.db import repositories as repo
+from app.db.bookkeeping import utcnow
+from app.db.engine import Database
+from app.errors import NotFoundError
+from app.services.cases import case_or_error, refuse_if_locked, store_progress
+from app.services.frameworks import FrameworkCatalog
+
+
+class CaseFormService:
+    def __init__(self, db: Database, catalog: FrameworkCatalog):
+        self._db = db
+        self._catalog = catalog
+
+    def open(self, case_id: uuid.UUID) -> CaseForm:
+        with self._db.read() as session:
+            case = case_or_error(session, case_id)
+            inspection = repo.get_inspection(session, case.inspection_id)
+            framework = self._catalog.from_row(inspection.framework)
+            answers = {k: repo.answer_record(a)
+                       for k, a in repo.answers_for_case(session, case_id).items()}
+            state = evaluate_form(framework, repo.profile_of(case).as_dict(), answers)
+            return CaseForm(
+                case=repo.case_summary(case, repo.get_progress(session, case_id)),
+                inspection_name=inspection.name, framework=framework, answers=answers,
+                state=state, editable=can_edit(case.status),
+            )
+
+    def record_answer(self, *, case_id: uuid.UUID, question_key: str, value: object,
+                      reasons: Sequence[str] = (), evidence: str = "") -> SavedAnswer:
+        """Validate and commit one answer (with its outbox row) in one transaction.
+
+        When this returns, the answer is on disk.
+        """
+        given = AnswerInput(value=value, reasons=tuple(reasons), evidence=evidence)
+        return self.record_answers(case_id=case_id, answers={question_key: given})
+
+    def record_answers(self, *, case_id: uuid.UUID,
+                       answers: Mapping[str, AnswerInput]) -> SavedAnswer:
+        """Several answers to one case in one transaction (all or none are saved).
+
+        The result describes the last answer given.
+        """
+        with self._db.write() as session:
+            case = case_or_error(session, case_id)
+            refuse_if_locked(case)
+            framework = self._framework_for(session, case)
+            rows = repo.answers_for_case(session, case_id)
+            for question_key, given in answers.items():
+                question = _question_or_error(framework, question_key)
+                clean = normalise_answer(question, given)
+                row = rows.get(question_key)
+                if row is None:
+                    row = m.Answer(id=uuid.uuid4(), case_id=case_id, question_key=question_key,
+                                   respondent=question.respondent.value)
+                    session.add(row)
+                    rows[question_key] = row
+                _assign(row, value=clean.value, reasons=list(clean.reasons),
+                        evidence=clean.evidence)
+            new_status = status_after_answer(case.status)
+            if new_status != case.status:
+                case.status = new_status
+            session.flush()
+            records = {k: repo.answer_record(a) for k, a in rows.items()}
+            state = evaluate_form(framework, repo.profile_of(case).as_dict(), records)
+            store_progress(session, case_id, state)
+            return SavedAnswer(record=records[question_key], state=state, status=case.status,
+                               saved_at=utcnow())
+
+    def check_for_errors(self, case_id: uuid.UUID) -> list[FormProblem]:
+        return self.open(case_id).state.problems()
+
+    def _framework_for(self, session, case: m.Case) -> Framework:
+        inspection = repo.get_inspection(session, case.inspection_id)
+        return self._catalog.from_row(inspection.framework)
+
+
+def _assign(row: m.Answer, **values: object) -> None:
+    """Set only what changed, so an unchanged answer does not make a new revision."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def _question_or_error(framework: Framework, key: str):
+    try:
+        return framework.question(key)
+    except KeyError:
+        raise NotFoundError(
+            f"The question '{key}' is not in the framework {framework.label}.",
+            "Check the question key against the case form.",
+        ) from None

@@ -1,0 +1,132 @@
+"""Adding cases to an inspection and keeping their profiles."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.core.dto import CaseSummary
+from app.core.form import evaluate_form
+from app.core.profile import CaseProfile, validate_profile
+from app.core.workflow import CASE_STATUS, can_edit
+from app.db import models as m
+from app.db import repositories as repo
+from app.db.engine import Database
+from app.errors import DuplicateError, NotFoundError, ValidationError
+from app.services.frameworks import FrameworkCatalog
+from app.services.inspections import inspection_not_found
+
+MAX_REFERENCE = 60
+
+
+class CaseService:
+    def __init__(self, db: Database, catalog: FrameworkCatalog):
+        self._db = db
+        self._catalog = catalog
+
+    def add(self, *, inspection_id: uuid.UUID, reference: str, profile: CaseProfile,
+            notes: str = "") -> CaseSummary:
+        reference = _check_reference(reference)
+        _check_profile(profile)
+        with self._db.write() as session:
+            inspection = repo.get_inspection(session, inspection_id)
+            if inspection is None:
+                raise inspection_not_found(inspection_id)
+            existing = repo.case_by_reference(session, inspection_id, reference)
+            if existing is not None:
+                raise DuplicateError(
+                    f"Case {existing.reference} is already in the inspection "
+                    f"'{inspection.name}'.",
+                    "Open the existing case instead, or check the reference.",
+                )
+            row = m.Case(id=uuid.uuid4(), inspection_id=inspection_id, reference=reference,
+                         notes=notes, status="not_started")
+            repo.apply_profile(row, profile)
+            session.add(row)
+            session.flush()
+            progress = self._refresh_progress(session, row, inspection, {})
+            return repo.case_summary(row, progress)
+
+    def update_profile(self, *, case_id: uuid.UUID, profile: CaseProfile,
+                       reference: str | None = None, notes: str | None = None) -> CaseSummary:
+        _check_profile(profile)
+        with self._db.write() as session:
+            row = case_or_error(session, case_id)
+            if reference is not None:
+                reference = _check_reference(reference)
+                other = repo.case_by_reference(session, row.inspection_id, reference)
+                if other is not None and other.id != row.id:
+                    raise DuplicateError(
+                        f"Case {other.reference} is already in this inspection.",
+                        "Use a different reference.",
+                    )
+                if reference != row.reference:
+                    row.reference = reference
+            if notes is not None and notes != row.notes:
+                row.notes = notes
+            repo.apply_profile(row, profile)
+            answers = {k: repo.answer_record(a)
+                       for k, a in repo.answers_for_case(session, case_id).items()}
+            progress = self._refresh_progress(session, row, None, answers)
+            return repo.case_summary(row, progress)
+
+    def list(self, inspection_id: uuid.UUID) -> list[CaseSummary]:
+        with self._db.read() as session:
+            if repo.get_inspection(session, inspection_id) is None:
+                raise inspection_not_found(inspection_id)
+            return repo.list_cases(session, inspection_id)
+
+    def get(self, case_id: uuid.UUID) -> CaseSummary:
+        with self._db.read() as session:
+            row = case_or_error(session, case_id)
+            return repo.case_summary(row, repo.get_progress(session, case_id))
+
+    def _refresh_progress(self, session, row: m.Case, inspection, answers) -> m.CaseProgress:
+        inspection = inspection or repo.get_inspection(session, row.inspection_id)
+        framework = self._catalog.from_row(inspection.framework)
+        state = evaluate_form(framework, repo.profile_of(row).as_dict(), answers)
+        return store_progress(session, row.id, state)
+
+
+def store_progress(session, case_id: uuid.UUID, state) -> m.CaseProgress:
+    repo.set_progress(session, case_id, applicable=state.applicable_count,
+                      answered=state.answered_count, problems=len(state.problems()),
+                      percent=state.percent)
+    return repo.get_progress(session, case_id)
+
+
+def case_or_error(session, case_id: uuid.UUID) -> m.Case:
+    row = repo.get_case(session, case_id)
+    if row is None:
+        raise NotFoundError(f"There is no case with id {case_id} in this database.",
+                            "Run 'aspire cases list --inspection ID' to see the cases.")
+    return row
+
+
+def _check_reference(reference: str) -> str:
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError("The case needs a reference (for example its CRN).",
+                              "Type the case reference and try again.")
+    if len(reference) > MAX_REFERENCE:
+        raise ValidationError(
+            f"The case reference '{reference[:20]}…' is {len(reference)} characters long.",
+            f"Use a reference of at most {MAX_REFERENCE} characters.",
+        )
+    return reference
+
+
+def _check_profile(profile: CaseProfile) -> None:
+    problems = validate_profile(profile)
+    if problems:
+        raise ValidationError("The case profile has values that are not allowed: "
+                              + "; ".join(problems) + ".",
+                              "Choose values from the lists offered.", details=problems)
+
+
+def refuse_if_locked(case: m.Case) -> None:
+    if not can_edit(case.status):
+        raise ValidationError(
+            f"Case {case.reference} is {CASE_STATUS.label(case.status).lower()}, so its "
+            "answers cannot be changed.",
+            "Ask a supervisor to return the case if an answer must change.",
+        )

@@ -1,0 +1,83 @@
+"""Practice examples and quotations attached to a case."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.core.dto import PracticeExampleRecord
+from app.core.frameworks import Stage
+from app.core.practice import EXAMPLE_KIND, SPEAKER_ROLE
+from app.db import models as m
+from app.db import repositories as repo
+from app.db.engine import Database
+from app.errors import NotFoundError, ValidationError
+from app.services.cases import case_or_error, refuse_if_locked
+
+MAX_NARRATIVE = 20_000
+
+
+class PracticeExampleService:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def list(self, case_id: uuid.UUID) -> list[PracticeExampleRecord]:
+        with self._db.read() as session:
+            case_or_error(session, case_id)
+            return repo.practice_examples(session, case_id)
+
+    def save(self, *, case_id: uuid.UUID, kind: str, narrative: str, theme: str = "",
+             stage: str = "", title: str = "", speaker_role: str = "",
+             cleared_for_publication: bool = False,
+             example_id: uuid.UUID | None = None) -> PracticeExampleRecord:
+        """Add a new example, or update ``example_id``."""
+        values = _validated(kind=kind, narrative=narrative, theme=theme, stage=stage,
+                            title=title, speaker_role=speaker_role,
+                            cleared_for_publication=cleared_for_publication)
+        with self._db.write() as session:
+            case = case_or_error(session, case_id)
+            refuse_if_locked(case)
+            if example_id is None:
+                row = m.PracticeExample(id=uuid.uuid4(), case_id=case_id, **values)
+                session.add(row)
+            else:
+                row = _example_or_error(session, example_id, case_id)
+                for name, value in values.items():
+                    if getattr(row, name) != value:
+                        setattr(row, name, value)
+            session.flush()
+            return repo.practice_record(row)
+
+    def remove(self, *, case_id: uuid.UUID, example_id: uuid.UUID) -> None:
+        """Mark an example deleted (kept for sync and audit, hidden from the case)."""
+        with self._db.write() as session:
+            refuse_if_locked(case_or_error(session, case_id))
+            row = _example_or_error(session, example_id, case_id)
+            row.deleted = True
+
+
+def _validated(**values) -> dict:
+    problems = []
+    if values["kind"] not in EXAMPLE_KIND:
+        problems.append(f"kind: '{values['kind']}' is not one of {', '.join(EXAMPLE_KIND.codes())}")
+    narrative = (values["narrative"] or "").strip()
+    if not narrative:
+        problems.append("narrative: write the example or quotation")
+    elif len(narrative) > MAX_NARRATIVE:
+        problems.append(f"narrative: keep it under {MAX_NARRATIVE:,} characters")
+    if values["stage"] and values["stage"] not in {s.value for s in Stage}:
+        problems.append(f"stage: '{values['stage']}' is not an ASPIRE stage")
+    if values["speaker_role"] not in SPEAKER_ROLE:
+        problems.append(f"speaker: '{values['speaker_role']}' is not a known role")
+    if problems:
+        raise ValidationError("The practice example cannot be saved: " + "; ".join(problems)
+                              + ".", "Correct it and save again.", details=problems)
+    return {**values, "narrative": narrative, "theme": values["theme"].strip(),
+            "title": values["title"].strip()}
+
+
+def _example_or_error(session, example_id: uuid.UUID, case_id: uuid.UUID) -> m.PracticeExample:
+    row = repo.get_practice_example(session, example_id)
+    if row is None or row.case_id != case_id or row.deleted:
+        raise NotFoundError(f"There is no practice example {example_id} on this case.",
+                            "Reopen the case to see its current practice examples.")
+    return row

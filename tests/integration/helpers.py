@@ -1,0 +1,22 @@
+"""Small builders shared by integration and window tests."""
+
+from __future__ import annotations
+
+from app.bootstrap import Services
+from app.core.dto import CaseSummary, InspectionSummary, NewInspection
+from app.core.profile import CaseProfile
+
+
+def make_inspection(services: Services, framework: str = "mini",
+                    programme: str = "adult_probation") -> InspectionSummary:
+    return services.inspections.create(NewInspection(
+        name="Northshire", programme=programme, organisation="Northshire CRC",
+        framework_key=framework))
+
+
+def make_case(services: Services, reference: str = "X100001", inspection=None,
+              **profile) -> CaseSummary:
+    inspection = inspection or (services.inspections.list() or [make_inspection(services)])[0]
+    profile = {"phase": "community", "provider": "crc", "gender": "male", **profile}
+    return services.cases.add(inspection_id=inspection.id, reference=reference,
+                              profile=CaseProfile(**profile))

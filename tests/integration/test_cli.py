@@ -1,0 +1,143 @@
+"""The ``aspire`` command line, run as a real child process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import __version__
+
+ROOT = Path(__file__).resolve().parents[2]
+# Root ignores file permissions; drop that override so read-only folders really are.
+UNPRIVILEGED = (["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+                if os.geteuid() == 0 else [])
+
+
+def aspire(*args: str, db: Path | None = None, env: dict | None = None,
+           prefix: list[str] | None = None) -> subprocess.CompletedProcess:
+    command = [*(prefix or []), sys.executable, "-m", "app"]
+    if db is not None:
+        command += ["--db", str(db)]
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT,
+                          env=full_env, timeout=120)
+
+
+def as_json(result: subprocess.CompletedProcess):
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_version():
+    result = aspire("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"aspire {__version__}"
+
+
+def test_create_and_list_inspections_and_cases(tmp_path):
+    db = tmp_path / "c.db"
+    created = as_json(aspire("inspections", "create", "--name", "Northshire",
+                             "--programme", "adult_probation", "--organisation", "Northshire CRC",
+                             "--start", "07/09/2026", "--end", "18/09/2026", "--json", db=db))
+    assert created["framework"] == "adult-probation" and created["start_date"] == "2026-09-07"
+    listed = as_json(aspire("inspections", "list", "--json", db=db))
+    assert [i["id"] for i in listed] == [created["id"]]
+    assert set(listed[0]) >= {"id", "name", "programme", "organisation", "framework",
+                              "framework_version", "status", "case_count"}
+    cases = as_json(aspire("cases", "list", "--inspection", created["id"], "--json", db=db))
+    assert cases == []
+
+
+def test_db_option_after_the_subcommand_and_environment_variable(tmp_path):
+    db = tmp_path / "env.db"
+    as_json(aspire("inspections", "create", "--name", "A", "--programme", "youth_offending",
+                   "--organisation", "Northshire YOS", "--json", env={"ASPIRE_DB": str(db)}))
+    via_option = as_json(aspire("inspections", "list", "--json", "--db", str(db)))
+    assert [i["name"] for i in via_option] == ["A"]
+    assert via_option[0]["framework"] == "youth-offending"
+
+
+def test_demo_then_cases_list(tmp_path):
+    db = tmp_path / "demo.db"
+    demo = as_json(aspire("demo", "--cases", "10", "--seed", "7", "--json", db=db))
+    assert demo["case_count"] == 10
+    cases = as_json(aspire("cases", "list", "--inspection", demo["id"], "--json", db=db))
+    assert len(cases) == 10
+    assert {"id", "reference", "status", "percent"} <= set(cases[0])
+    statuses = {c["status"] for c in cases}
+    assert {"not_started", "in_progress"} <= statuses
+    assert any(c["percent"] == 100 for c in cases) and any(0 < c["percent"] < 100 for c in cases)
+
+
+def test_frameworks_list(tmp_path):
+    listed = as_json(aspire("frameworks", "list", "--json", db=tmp_path / "f.db"))
+    assert {(f["id"], f["version"]) for f in listed} >= {("adult-probation", "1.0"),
+                                                         ("youth-offending", "1.0")}
+    assert all(f["questions"] > 20 for f in listed)
+
+
+def test_db_check_and_backup(tmp_path):
+    db = tmp_path / "h.db"
+    aspire("demo", "--cases", "3", db=db)
+    check = as_json(aspire("db", "check", "--json", db=db))
+    assert check["ok"] is True and check["integrity"] == "ok"
+    assert check["counts"]["cases"] == 3 and check["pending_changes"] > 0
+    target = tmp_path / "copy.db"
+    backup = as_json(aspire("db", "backup", str(target), "--json", db=db))
+    assert backup["path"] == str(target.resolve())
+    copy = as_json(aspire("db", "check", "--json", db=target))
+    assert copy["counts"] == check["counts"]
+    again = aspire("db", "backup", str(target), db=db)
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_errors_go_to_stderr_with_nonzero_exit(tmp_path):
+    db = tmp_path / "e.db"
+    missing = aspire("cases", "list", "--inspection", "00000000-0000-0000-0000-000000000000",
+                     db=db)
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert "no inspection with id" in missing.stderr and "aspire inspections list" in missing.stderr
+    as_json_error = aspire("cases", "list", "--inspection",
+                           "00000000-0000-0000-0000-000000000000", "--json", db=db)
+    error = json.loads(as_json_error.stderr)
+    assert error["error"] == "NotFoundError" and error["advice"]
+    usage = aspire("cases", "list", "--inspection", "not-an-id", db=db)
+    assert usage.returncode == 2 and "not an inspection id" in usage.stderr
+
+
+def test_not_a_database(tmp_path):
+    bogus = tmp_path / "bogus.db"
+    bogus.write_bytes(b"PK\x03\x04 this is a spreadsheet")
+    result = aspire("inspections", "list", db=bogus)
+    assert result.returncode == 1 and "not an ASPIRE Casework database" in result.stderr
+    assert bogus.read_bytes() == b"PK\x03\x04 this is a spreadsheet"
+
+
+@pytest.fixture
+def locked_folder(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    yield folder
+    folder.chmod(0o755)
+
+
+def test_read_only_folder(locked_folder):
+    locked_folder.chmod(0o555)
+    result = aspire("inspections", "list", db=locked_folder / "cases.db", prefix=UNPRIVILEGED)
+    assert result.returncode == 1, result.stderr
+    assert "read-only" in result.stderr and "--db" in result.stderr
+    assert list(locked_folder.iterdir()) == []
+
+
+def test_read_only_database_file(tmp_path, locked_folder):
+    db = locked_folder / "cases.db"
+    aspire("demo", "--cases", "2", db=db)
+    db.chmod(0o444)
+    before = db.read_bytes()
+    result = aspire("demo", "--cases", "2", db=db, prefix=UNPRIVILEGED)
+    assert result.returncode == 1 and "read-only" in result.stderr
+    assert db.read_bytes() == before

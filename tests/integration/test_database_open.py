@@ -1,0 +1,89 @@
+"""Opening the local database: durable settings, and clear refusals that change nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.db.engine import APPLICATION_ID
+from app.db.opening import open_database
+from app.errors import DatabaseError
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_connection_gets_the_durable_settings(db):
+    seen = {}
+
+    def read(name):
+        with db.engine.connect() as conn:
+            seen[name] = tuple(conn.exec_driver_sql(f"PRAGMA {p}").scalar()
+                               for p in ("journal_mode", "synchronous", "foreign_keys",
+                                         "busy_timeout", "secure_delete"))
+    read("main")
+    worker = threading.Thread(target=read, args=("worker",))
+    worker.start()
+    worker.join()
+    assert seen["main"] == seen["worker"] == ("wal", 2, 1, 5000, 1)
+    assert db.pragma("application_id") == APPLICATION_ID
+
+
+def test_device_id_is_stable(db_path):
+    first = open_database(db_path, user="a")
+    device = first.device_id
+    first.close()
+    again = open_database(db_path, user="a")
+    assert again.device_id == device
+    again.close()
+
+
+def test_new_database_in_a_new_folder(tmp_path):
+    path = tmp_path / "deep" / "er" / "cases.db"
+    open_database(path, user="a").close()
+    assert path.exists()
+
+
+def test_not_a_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("Inspection notes, not a database.\n" * 50)
+    before = sha(path)
+    with pytest.raises(DatabaseError, match="not an ASPIRE Casework database"):
+        open_database(path, user="a")
+    assert sha(path) == before
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "other.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+        conn.execute("INSERT INTO recipes VALUES ('soup')")
+        conn.commit()
+    before = sha(path)
+    with pytest.raises(DatabaseError, match="another program"):
+        open_database(path, user="a")
+    assert sha(path) == before
+
+
+def test_damaged_database_is_refused_untouched(db, db_path):
+    db.close()
+    data = bytearray(db_path.read_bytes())
+    page = 4096
+    data[page * 2: page * 2 + 2000] = b"\xff" * 2000  # scribble over a table page
+    db_path.write_bytes(bytes(data))
+    before = sha(db_path)
+    with pytest.raises(DatabaseError, match="damaged") as info:
+        open_database(db_path, user="a")
+    assert "backup" in info.value.advice
+    assert sha(db_path) == before
+
+
+def test_a_folder_is_not_a_database(tmp_path):
+    with pytest.raises(DatabaseError, match="is a folder"):
+        open_database(tmp_path, user="a")

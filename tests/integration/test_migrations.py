@@ -1,0 +1,136 @@
+"""Migrations: empty to head and back, models agree with them, backup and restore, refusal."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import sqlite3
+import textwrap
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from app.config import migrations_dir
+from app.db import migrate
+from app.db.engine import create_sqlite_engine
+from app.db.models import Base
+from app.db.opening import open_database
+from app.errors import MigrationError, NewerDatabaseError
+
+APP_TABLES = {"frameworks", "inspections", "inspection_members", "cases", "answers",
+              "practice_examples", "case_progress", "outbox", "sync_state", "conflicts",
+              "app_meta"}
+
+
+def tables(path: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def scalar(path: Path, sql: str):
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def test_schema_head_constant_matches_the_scripts():
+    assert migrate.script_heads() == [migrate.SCHEMA_HEAD]
+
+
+def test_empty_to_head_to_base_and_back(db_path):
+    db = open_database(db_path, user="t")
+    db.close()
+    assert APP_TABLES <= tables(db_path)
+    engine = create_sqlite_engine(db_path)
+    migrate.downgrade(engine, "base")
+    assert tables(db_path) - {"alembic_version"} == set()
+    migrate.upgrade(engine, db_path, None)
+    engine.dispose()
+    assert APP_TABLES <= tables(db_path)
+    assert scalar(db_path, "SELECT version_num FROM alembic_version") == migrate.SCHEMA_HEAD
+
+
+def test_models_and_migrations_agree(db):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
+
+
+def test_model_indexes_exist_after_migration(db):
+    names = {ix["name"] for ix in inspect(db.engine).get_indexes("cases")}
+    assert "ix_cases_inspection_id" in names
+
+
+BROKEN_REVISION = textwrap.dedent('''
+    """a migration that fails half-way"""
+    import sqlalchemy as sa
+    from alembic import op
+
+    revision = "0099"
+    down_revision = "{head}"
+    branch_labels = None
+    depends_on = None
+
+
+    def upgrade():
+        op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))
+        with op.batch_alter_table("cases") as batch:
+            batch.add_column(sa.Column("extra", sa.String(10), nullable=True))
+        op.execute("UPDATE cases SET reference = 'CHANGED'")
+        # make the damage stick, as a non-transactional step would, so only the backup helps
+        op.execute("COMMIT")
+        raise RuntimeError("simulated failure in the middle of an upgrade")
+
+
+    def downgrade():
+        pass
+''')
+
+
+@pytest.fixture
+def broken_scripts(tmp_path) -> Path:
+    scripts = tmp_path / "scripts"
+    shutil.copytree(migrations_dir(), scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0099_broken.py").write_text(
+        BROKEN_REVISION.format(head=migrate.SCHEMA_HEAD))
+    return scripts
+
+
+def test_failing_upgrade_restores_the_backup(mini, db, db_path, broken_scripts):
+    from tests.integration.helpers import make_case
+
+    make_case(mini, "X100001")
+    db.close()
+    before = scalar(db_path, "SELECT group_concat(reference) FROM cases")
+    with pytest.raises(MigrationError) as info:
+        open_database(db_path, user="t", script_location=broken_scripts)
+    assert "restored" in info.value.problem
+    assert scalar(db_path, "SELECT group_concat(reference) FROM cases") == before == "X100001"
+    assert scalar(db_path, "SELECT version_num FROM alembic_version") == migrate.SCHEMA_HEAD
+    assert "half_done" not in tables(db_path)
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        assert "extra" not in {r[1] for r in conn.execute("PRAGMA table_info(cases)")}
+    backups = list((db_path.parent / "backups").glob("*before-upgrade-from-0001.db"))
+    assert len(backups) == 1
+    assert scalar(backups[0], "SELECT group_concat(reference) FROM cases") == "X100001"
+    # and the restored database still opens normally
+    open_database(db_path, user="t").close()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_newer_database_is_refused_and_left_alone(db, db_path):
+    db.close()
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0500_future'")
+        conn.commit()
+    before = sha(db_path)
+    with pytest.raises(NewerDatabaseError, match="newer version of ASPIRE Casework"):
+        open_database(db_path, user="t")
+    assert sha(db_path) == before
