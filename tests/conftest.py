@@ -9,9 +9,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.bootstrap import Services, build_services  # noqa: E402
-from app.config import ENV_DATA_DIR, ENV_DB, ENV_USER, frameworks_dir  # noqa: E402
-from app.db.opening import open_database  # noqa: E402
+from app.bootstrap import Services, build_services
+from app.config import ENV_DATA_DIR, ENV_DB, ENV_USER, frameworks_dir
+from app.db.opening import open_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_FRAMEWORKS = FIXTURES / "frameworks"

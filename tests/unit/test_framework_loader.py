@@ -145,7 +145,7 @@ def test_invalid_json_names_line(tmp_path: Path):
 def test_duplicate_id_and_version_in_one_folder(tmp_path: Path):
     for name in ("a.json", "b.json"):
         (tmp_path / name).write_text(json.dumps(MINI))
-    with pytest.raises(FrameworkError, match="a.json and b.json"):
+    with pytest.raises(FrameworkError, match=r"a\.json and b\.json"):
         load_frameworks(tmp_path)
 
 

@@ -1,0 +1,1 @@
+"""The window: widgets that call services and draw the plain data they return."""

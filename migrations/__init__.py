@@ -1,0 +1,1 @@
+"""Database migrations (Alembic), shipped with the app and run at start-up."""

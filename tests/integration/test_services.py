@@ -1,0 +1,207 @@
+"""Services on a real SQLite database built by the real migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from app.core.dto import NewInspection
+from app.core.profile import CaseProfile
+from app.db import models as m
+from app.errors import DuplicateError, FrameworkError, NotFoundError, ValidationError
+from tests.integration.helpers import make_case, make_inspection
+
+
+def outbox_rows(db, entity_id=None):
+    """Outbox rows as plain records, oldest first."""
+    with db.read() as session:
+        query = select(m.Outbox).order_by(m.Outbox.seq)
+        if entity_id is not None:
+            query = query.where(m.Outbox.entity_id == entity_id)
+        return [SimpleNamespace(**{c.key: getattr(r, c.key) for c in m.Outbox.__table__.columns})
+                for r in session.scalars(query)]
+
+
+def test_create_inspection_pins_framework_and_records_lead(mini, db):
+    inspection = make_inspection(mini)
+    assert (inspection.framework_key, inspection.framework_version) == ("mini", "1.0")
+    with db.read() as session:
+        row = session.get(m.Inspection, inspection.id)
+        assert row.framework.content == mini.frameworks.shipped()[0].raw
+        assert [(p.person, p.role) for p in row.members] == [("inspector.one", "lead_inspector")]
+        assert row.updated_by == "inspector.one" and row.device_id == db.device_id
+    entities = [r.entity for r in outbox_rows(db)]
+    assert sorted(entities) == ["frameworks", "inspection_members", "inspections"]
+
+
+def test_inspection_validation(mini):
+    with pytest.raises(ValidationError) as info:
+        mini.inspections.create(NewInspection(
+            name=" ", programme="adult_probation", organisation="", framework_key="mini",
+            start_date=dt.date(2026, 5, 2), end_date=dt.date(2026, 5, 1)))
+    assert len(info.value.details) == 3
+    with pytest.raises(ValidationError, match="for adult probation inspections"):
+        mini.inspections.create(NewInspection(name="Y", programme="youth_offending",
+                                              organisation="YOS", framework_key="mini"))
+    with pytest.raises(NotFoundError, match="no question framework called 'nope'"):
+        mini.inspections.create(NewInspection(name="Y", programme="adult_probation",
+                                              organisation="X", framework_key="nope"))
+    assert mini.inspections.list() == []
+
+
+def test_a_changed_framework_file_cannot_replace_a_pinned_version(mini, tmp_path):
+    make_inspection(mini)
+    changed = tmp_path / "frameworks"
+    changed.mkdir()
+    raw = mini.frameworks.shipped()[0].raw.replace("Small framework", "Edited framework")
+    (changed / "mini.json").write_text(raw)
+    from app.bootstrap import build_services
+    edited = build_services(mini._db, changed)
+    with pytest.raises(FrameworkError, match="must never change"):
+        make_inspection(edited)
+    # the existing inspection still reads its pinned copy
+    assert edited.inspections.list()[0].framework_title == "Small framework for tests"
+
+
+def test_add_case_and_duplicate_reference(mini, db):
+    case = make_case(mini, "X100001")
+    assert case.status == "not_started" and case.applicable == 7 and case.percent == 0
+    with pytest.raises(DuplicateError, match="Case X100001 is already in the inspection"):
+        make_case(mini, "x100001")
+    assert len(mini.cases.list(case.inspection_id)) == 1
+    with pytest.raises(ValidationError, match="'prison' is not one of"):
+        make_case(mini, "X100002", phase="prison")
+    with pytest.raises(ValidationError, match="needs a reference"):
+        make_case(mini, "  ")
+
+
+def test_same_reference_in_another_inspection_is_fine(mini):
+    first = make_inspection(mini)
+    second = make_inspection(mini)
+    make_case(mini, "X1", inspection=first)
+    make_case(mini, "X1", inspection=second)
+    assert len(mini.cases.list(second.id)) == 1
+
+
+def test_record_answer_commits_answer_outbox_and_progress(mini, db):
+    case = make_case(mini)
+    saved = mini.forms.record_answer(case_id=case.id, question_key="rosh_assessment",
+                                     value="no", reasons=["not_done"], evidence="No OASys.")
+    assert saved.status == "in_progress" and saved.record.rev == 1
+    form = mini.forms.open(case.id)
+    answer = form.answers["rosh_assessment"]
+    assert (answer.value, answer.reasons, answer.evidence) == ("no", ("not_done",), "No OASys.")
+    assert answer.answered_by == "inspector.one"
+    assert mini.cases.get(case.id).answered == 1
+    with db.read() as session:
+        row_id = session.scalar(select(m.Answer.id).where(m.Answer.case_id == case.id))
+    changes = outbox_rows(db, row_id)
+    assert [(c.op, c.base_rev, c.rev) for c in changes] == [("insert", 0, 1)]
+    assert changes[0].payload["value"] == "no" and changes[0].payload["reasons"] == ["not_done"]
+
+
+def test_changing_an_answer_bumps_rev_and_chains_outbox(mini, db):
+    case = make_case(mini)
+    for value in ("yes", "no", "yes"):
+        mini.forms.record_answer(case_id=case.id, question_key="victim", value=value)
+    again = mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    assert again.record.rev == 3  # an unchanged answer makes no new revision
+    with db.read() as session:
+        row_id = session.scalar(select(m.Answer.id).where(m.Answer.question_key == "victim"))
+    assert [(c.op, c.base_rev, c.rev) for c in outbox_rows(db, row_id)] == [
+        ("insert", 0, 1), ("update", 1, 2), ("update", 2, 3)]
+
+
+def test_invalid_answer_changes_nothing(mini, db):
+    case = make_case(mini)
+    before = len(outbox_rows(db))
+    with pytest.raises(ValidationError):
+        mini.forms.record_answer(case_id=case.id, question_key="officers", value=99)
+    with pytest.raises(NotFoundError, match="'nope' is not in the framework"):
+        mini.forms.record_answer(case_id=case.id, question_key="nope", value="yes")
+    assert len(outbox_rows(db)) == before
+    assert mini.forms.open(case.id).answers == {}
+    assert mini.cases.get(case.id).status == "not_started"
+
+
+def test_batch_is_all_or_nothing(mini):
+    from app.core.answers import AnswerInput
+    case = make_case(mini)
+    with pytest.raises(ValidationError):
+        mini.forms.record_answers(case_id=case.id, answers={
+            "victim": AnswerInput("yes"), "officers": AnswerInput(-1)})
+    assert mini.forms.open(case.id).answers == {}
+
+
+def test_check_for_errors_follows_profile_and_answers(mini):
+    case = make_case(mini, phase="licence")
+    keys = [p.question_key for p in mini.forms.check_for_errors(case.id)]
+    assert "custody_planning" in keys
+    mini.cases.update_profile(case_id=case.id, profile=CaseProfile(phase="community"))
+    keys = [p.question_key for p in mini.forms.check_for_errors(case.id)]
+    assert "custody_planning" not in keys
+    assert mini.cases.get(case.id).applicable == 7
+
+
+def test_profile_update_and_reference_change(mini, db):
+    case = make_case(mini, "X1")
+    make_case(mini, "X2")
+    with pytest.raises(DuplicateError):
+        mini.cases.update_profile(case_id=case.id, profile=case.profile, reference="X2")
+    updated = mini.cases.update_profile(case_id=case.id, reference="X1A", notes="Transferred",
+                                        profile=CaseProfile(phase="custody", gender="female"))
+    assert (updated.reference, updated.profile.gender, updated.notes) == ("X1A", "female",
+                                                                         "Transferred")
+    assert [(c.op, c.rev) for c in outbox_rows(db, case.id)] == [("insert", 1), ("update", 2)]
+
+
+def test_locked_case_refuses_edits_in_the_service(mini, db):
+    case = make_case(mini)
+    with db.write() as session:
+        session.get(m.Case, case.id).status = "approved"
+    with pytest.raises(ValidationError, match="approved"):
+        mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    with pytest.raises(ValidationError, match="locked"):
+        mini.practice.save(case_id=case.id, kind="good_practice", narrative="x")
+    assert mini.forms.open(case.id).editable is False
+
+
+def test_practice_examples(mini, db):
+    case = make_case(mini)
+    saved = mini.practice.save(case_id=case.id, kind="quotation", narrative=" \"It helped.\" ",
+                               speaker_role="service_user", stage="implementation",
+                               theme="Engagement", cleared_for_publication=True)
+    assert saved.narrative == "\"It helped.\"" and saved.cleared_for_publication
+    mini.practice.save(case_id=case.id, example_id=saved.id, kind="quotation",
+                       narrative="\"It really helped.\"", speaker_role="service_user")
+    assert [e.narrative for e in mini.practice.list(case.id)] == ["\"It really helped.\""]
+    mini.practice.remove(case_id=case.id, example_id=saved.id)
+    assert mini.practice.list(case.id) == []
+    assert [c.op for c in outbox_rows(db, saved.id)] == ["insert", "update", "update"]
+    with pytest.raises(ValidationError) as info:
+        mini.practice.save(case_id=case.id, kind="gossip", narrative="", stage="lunch")
+    assert len(info.value.details) == 3
+    with pytest.raises(NotFoundError):
+        mini.practice.remove(case_id=case.id, example_id=uuid.uuid4())
+
+
+def test_failed_write_leaves_no_outbox_row(mini, db):
+    make_case(mini, "X1")
+    before = len(outbox_rows(db))
+    with pytest.raises(RuntimeError), db.write() as session:
+        session.add(m.Case(inspection_id=mini.inspections.list()[0].id, reference="X9"))
+        session.flush()
+        raise RuntimeError("the user action failed after the flush")
+    assert len(outbox_rows(db)) == before
+
+
+def test_database_check_and_backup(mini, tmp_path):
+    make_case(mini)
+    report = mini.database.check()
+    assert report.ok and report.counts["cases"] == 1 and report.schema_revision == "0001"
+    target = mini.database.backup(tmp_path / "copy.db")
+    assert target.exists() and not (tmp_path / "copy.db.partial").exists()
