@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from app.config import Settings, frameworks_dir
@@ -15,22 +14,7 @@ from app.services.demo import DemoService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
-
-
-@dataclass
-class Services:
-    frameworks: FrameworkCatalog
-    inspections: InspectionService
-    cases: CaseService
-    forms: CaseFormService
-    practice: PracticeExampleService
-    database: DatabaseService
-    demo: DemoService
-    user: str
-    _db: Database
-
-    def close(self) -> None:
-        self._db.close()
+from app.services.registry import Services
 
 
 def build_services(db: Database, frameworks_folder: Path | None = None) -> Services:

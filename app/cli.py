@@ -16,12 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app import __version__
-from app.bootstrap import Services, open_services
+from app.bootstrap import open_services
 from app.config import ENV_DB, resolve_settings
 from app.core.dto import CaseSummary, InspectionSummary, NewInspection
 from app.core.profile import PROGRAMMES, Programme
 from app.core.workflow import CASE_STATUS
 from app.errors import DatabaseError, UserFacingError, ValidationError
+from app.services.registry import Services
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 

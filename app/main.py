@@ -13,9 +13,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(user_log_dir())
     if args.command is None:
+        from app.bootstrap import open_services
         from app.ui.app import run_window
 
-        return run_window(resolve_settings(getattr(args, "db", None)))
+        return run_window(resolve_settings(getattr(args, "db", None)), open_services)
     return run(args)
 
 

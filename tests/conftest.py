@@ -9,9 +9,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.bootstrap import Services, build_services
+from app.bootstrap import build_services
 from app.config import ENV_DATA_DIR, ENV_DB, ENV_USER, frameworks_dir
 from app.db.opening import open_database
+from app.services.registry import Services
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_FRAMEWORKS = FIXTURES / "frameworks"

@@ -64,7 +64,7 @@ PHASE = vocabulary(
     [
         ("community", "Community"),
         ("custody", "Custody"),
-        ("licence", "Licence (released from custody)"),
+        ("licence", "Licence"),
     ],
 )
 
@@ -153,7 +153,7 @@ class ProfileField:
 PROFILE_FIELDS: tuple[ProfileField, ...] = (
     ProfileField("provider", "Provider", PROVIDER),
     ProfileField("sentence_type", "Sentence or disposal", SENTENCE_TYPE),
-    ProfileField("phase", "Custody or community", PHASE),
+    ProfileField("phase", "Custody or community phase", PHASE),
     ProfileField("gender", "Gender", GENDER),
     ProfileField("ethnicity", "Ethnicity", ETHNICITY),
     ProfileField("date_of_birth", "Date of birth", is_date=True),

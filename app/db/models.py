@@ -66,7 +66,8 @@ class Framework(Synced, Base):
     version: Mapped[str] = mapped_column(String(40))
     title: Mapped[str]
     programme: Mapped[str] = mapped_column(String(40))
-    content: Mapped[str] = mapped_column(Text)
+    # the whole file; deferred because it is read once and then parsed from a cache
+    content: Mapped[str] = mapped_column(Text, deferred=True)
     content_sha256: Mapped[str] = mapped_column(String(64))
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.bootstrap import Services
 from app.core.dto import CaseSummary, InspectionSummary, NewInspection
 from app.core.profile import CaseProfile
+from app.services.registry import Services
 
 
 def make_inspection(services: Services, framework: str = "mini",

@@ -1,0 +1,30 @@
+"""The set of services the window and the command line work with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.db.engine import Database
+from app.services.case_forms import CaseFormService
+from app.services.cases import CaseService
+from app.services.database import DatabaseService
+from app.services.demo import DemoService
+from app.services.frameworks import FrameworkCatalog
+from app.services.inspections import InspectionService
+from app.services.practice import PracticeExampleService
+
+
+@dataclass
+class Services:
+    frameworks: FrameworkCatalog
+    inspections: InspectionService
+    cases: CaseService
+    forms: CaseFormService
+    practice: PracticeExampleService
+    database: DatabaseService
+    demo: DemoService
+    user: str
+    _db: Database
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,168 @@
+"""The main window: menus and the two screens (case list, case form). No rules live here."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+)
+
+from app import __version__
+from app.errors import UserFacingError
+from app.services.registry import Services
+from app.ui.dialogs.case_dialog import CaseDialog
+from app.ui.dialogs.inspection_dialog import InspectionDialog
+from app.ui.errors import show_error
+from app.ui.views.case_form_page import CaseFormPage
+from app.ui.views.case_list_page import CaseListPage
+from app.ui.workers import run_job
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services):
+        super().__init__()
+        self._services = services
+        self._jobs: list = []
+        self.setWindowTitle(f"ASPIRE Casework — {services.database.path.name}")
+        self.cases_page = CaseListPage(services)
+        self.form_page = CaseFormPage(services)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.cases_page)
+        self.stack.addWidget(self.form_page)
+        self.setCentralWidget(self.stack)
+        self._build_menus()
+        self.cases_page.open_case.connect(self.open_case)
+        self.cases_page.add_case_requested.connect(self.add_case)
+        self.cases_page.edit_case_requested.connect(self.edit_case)
+        self.cases_page.inspection_changed.connect(
+            lambda inspection: self.add_case_action.setEnabled(inspection is not None))
+        self.form_page.back_requested.connect(self.show_cases)
+        self.form_page.edit_profile_requested.connect(self.edit_case)
+        self.statusBar().showMessage(self.tr("Database: {path}").format(
+            path=services.database.path))
+        self.resize(1280, 820)
+        self.cases_page.reload()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.new_inspection_action = self._add(file_menu, self.tr("&New inspection…"),
+                                               "Ctrl+Shift+N", self.new_inspection)
+        self.add_case_action = self._add(file_menu, self.tr("&Add case…"), "Ctrl+Shift+A",
+                                         self.add_case)
+        file_menu.addSeparator()
+        self._add(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
+        tools = self.menuBar().addMenu(self.tr("&Tools"))
+        self._add(tools, self.tr("&Check database"), None, self.check_database)
+        self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
+
+    def _add(self, menu, text: str, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # -- screens ----------------------------------------------------------------------
+    def open_case(self, case_id: uuid.UUID) -> None:
+        try:
+            self.form_page.load(case_id)
+        except UserFacingError as exc:
+            show_error(self, exc)
+            return
+        self.stack.setCurrentWidget(self.form_page)
+        self.form_page.nav.setFocus()
+
+    def show_cases(self) -> None:
+        self.form_page.flush()
+        self.cases_page.refresh_cases()
+        self.stack.setCurrentWidget(self.cases_page)
+        self.cases_page.case_table.setFocus()
+
+    # -- dialogs ------------------------------------------------------------------------
+    def new_inspection(self) -> None:
+        dialog = InspectionDialog(self._services, self)
+        if dialog.exec() and dialog.created is not None:
+            self.show_cases()
+            self.cases_page.reload(select=dialog.created.id)
+
+    def add_case(self) -> None:
+        inspection = self.cases_page.current_inspection()
+        if inspection is None:
+            return
+        dialog = CaseDialog(self._services, inspection_id=inspection.id,
+                            programme=inspection.programme, parent=self)
+        if dialog.exec() and dialog.saved is not None:
+            self.cases_page.reload(select=inspection.id)
+            self.cases_page.select_case(dialog.saved.id)
+
+    def edit_case(self, case_id: uuid.UUID) -> None:
+        self.form_page.flush()
+        inspection = self.cases_page.current_inspection()
+        try:
+            case = self._services.cases.get(case_id)
+        except UserFacingError as exc:
+            show_error(self, exc)
+            return
+        programme = inspection.programme if inspection else ""
+        dialog = CaseDialog(self._services, inspection_id=case.inspection_id,
+                            programme=programme, case=case, parent=self)
+        if dialog.exec():
+            if self.stack.currentWidget() is self.form_page:
+                self.form_page.load(case_id)  # applicability may have changed
+            self.cases_page.refresh_cases()
+
+    def check_database(self) -> None:
+        def done(report) -> None:
+            counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
+            QMessageBox.information(
+                self, self.tr("Database check"),
+                self.tr("The database passed its integrity check.\n\n{counts}\n{pending} "
+                        "changes are waiting to be synced.").format(
+                    counts=counts, pending=report.pending_changes)
+                if report.ok else
+                self.tr("The database has problems: {problem}. Make a backup and ask your "
+                        "administrator for help.").format(problem=report.integrity))
+        self._background(self._services.database.check, done)
+
+    def backup_database(self) -> None:
+        default = str(Path.home() / f"{self._services.database.path.stem}-backup.db")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Back up database"), default,
+                                              self.tr("Database (*.db)"))
+        if not path:
+            return
+        self._background(lambda: self._services.database.backup(Path(path), overwrite=True),
+                         lambda target: self.statusBar().showMessage(
+                             self.tr("Backed up to {path}").format(path=target), 10000))
+
+    def _background(self, function, on_done) -> None:
+        self.statusBar().showMessage(self.tr("Working…"))
+
+        def finish(result) -> None:
+            self.statusBar().clearMessage()
+            on_done(result)
+
+        def fail(exc) -> None:
+            self.statusBar().clearMessage()
+            show_error(self, exc)
+
+        self._jobs.append(run_job(function, finish, fail))
+
+    def about(self) -> None:
+        QMessageBox.about(self, self.tr("About ASPIRE Casework"), self.tr(
+            "<b>ASPIRE Casework</b> {version}<br>Case assessment for inspections of probation "
+            "and youth offending services.<br><br>Database: {path}<br>Signed in as: {user}")
+            .format(version=__version__, path=self._services.database.path,
+                    user=self._services.user))
+
+    def closeEvent(self, event) -> None:
+        self.form_page.flush()
+        super().closeEvent(event)

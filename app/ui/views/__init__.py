@@ -1,0 +1,1 @@
+"""Screens: the case list and the case form."""

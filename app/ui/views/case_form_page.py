@@ -1,0 +1,399 @@
+"""The case form: ASPIRE stages and sections on the left, one section's questions on the right.
+
+Every answer is saved through the case form service the moment it is given (choices at once,
+typing after a short pause or when focus leaves the field); the save indicator says so.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.describe import describe_condition
+from app.core.dto import CaseForm
+from app.core.form import FormState
+from app.core.frameworks import STAGE_LABELS, Section
+from app.core.profile import GENDER, PHASE, PROVIDER, RISK_LEVEL, SENTENCE_TYPE
+from app.core.workflow import CASE_STATUS
+from app.errors import UserFacingError
+from app.services.registry import Services
+from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
+from app.ui.dialogs.problems_dialog import ProblemsDialog
+from app.ui.widgets.question_widget import QuestionWidget
+from app.ui.widgets.save_indicator import SaveIndicator
+
+SECTION_ROLE = Qt.ItemDataRole.UserRole
+STYLE = """
+QFrame#question { border-left: 4px solid transparent; background: palette(base); }
+QFrame#question[state="problem"] { border-left: 4px solid #a4262c; }
+QFrame#question[state="done"] { border-left: 4px solid #0b6a0b; }
+QFrame#question[state="na"] { border-left: 4px solid #b1b4b6; background: palette(window); }
+QFrame#question[current="true"] { background: #eaf2fb; }
+"""
+
+
+class CaseFormPage(QWidget):
+    back_requested = Signal()
+    case_changed = Signal(uuid.UUID)
+    edit_profile_requested = Signal(uuid.UUID)
+
+    def __init__(self, services: Services, parent=None):
+        super().__init__(parent)
+        self._services = services
+        self.form: CaseForm | None = None
+        self._state: FormState | None = None
+        self._widgets: dict[str, QuestionWidget] = {}
+        self._pages: dict[str, QScrollArea] = {}
+        self._numbers: dict[str, str] = {}
+        self._show_missing = False
+        self._current: QuestionWidget | None = None
+        self._build()
+        QApplication.instance().focusChanged.connect(self._on_focus_changed)
+
+    # -- layout -----------------------------------------------------------------------
+    def _build(self) -> None:
+        self.setStyleSheet(STYLE)
+        self.toolbar = QToolBar(self.tr("Case form"))
+        self.back_action = self._action(self.tr("← Back to cases"), "Alt+Left",
+                                        self._go_back)
+        self.next_action = self._action(self.tr("&Next unanswered"), "Ctrl+J",
+                                        self.next_unanswered)
+        self.check_action = self._action(self.tr("Check for &errors"), "Ctrl+E",
+                                         self.check_for_errors)
+        self.prev_section_action = self._action(self.tr("Previous section"), "Ctrl+PgUp",
+                                                lambda: self._step_section(-1))
+        self.next_section_action = self._action(self.tr("Next section"), "Ctrl+PgDown",
+                                                lambda: self._step_section(1))
+        self.examples_action = self._action(self.tr("&Practice examples…"), "Ctrl+Shift+X",
+                                            self.open_practice_examples)
+        self.profile_action = self._action(self.tr("Case &profile…"), "Ctrl+Shift+P",
+                                           self._edit_profile)
+        for action in (self.back_action, self.next_action, self.check_action,
+                       self.examples_action, self.profile_action):
+            self.toolbar.addAction(action)
+
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 16px; font-weight: 600;")
+        self.profile_line = QLabel()
+        self.profile_line.setWordWrap(True)
+        self.progress_label = QLabel()
+        self.saved = SaveIndicator()
+        self.locked_banner = QLabel()
+        self.locked_banner.setStyleSheet("background: #fff4ce; padding: 6px;")
+        self.locked_banner.hide()
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(self.title)
+        titles.addWidget(self.profile_line)
+        header.addLayout(titles, 1)
+        status = QVBoxLayout()
+        status.addWidget(self.saved, 0, Qt.AlignmentFlag.AlignRight)
+        status.addWidget(self.progress_label, 0, Qt.AlignmentFlag.AlignRight)
+        header.addLayout(status)
+
+        self.nav = QTreeWidget()
+        self.nav.setHeaderHidden(True)
+        self.nav.setAccessibleName(self.tr("Sections of the case form"))
+        self.nav.currentItemChanged.connect(lambda item, _old: self._show_item(item))
+        self.nav.itemActivated.connect(lambda item, _col: self._enter_section(item))
+        self.stack = QStackedWidget()
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([340, 900])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 6)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(header)
+        layout.addWidget(self.locked_banner)
+        layout.addWidget(splitter, 1)
+
+    def _action(self, text: str, shortcut: str, slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(f"{text.replace('&', '')} ({shortcut})")
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    # -- loading ------------------------------------------------------------------------
+    def load(self, case_id: uuid.UUID) -> None:
+        form = self._services.forms.open(case_id)
+        self.form = form
+        self._state = form.state
+        self._show_missing = False
+        self._current = None
+        for page in self._pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self._pages.clear()
+        self._widgets.clear()
+        self._numbers = {q.key: f"{i}.{j}" for i, s in enumerate(form.framework.sections, 1)
+                         for j, q in enumerate(s.questions, 1)}
+        self._fill_header()
+        self._fill_nav()
+        self.saved.show_idle()
+        first = self.nav.topLevelItem(0).child(0) if self.nav.topLevelItemCount() else None
+        self.nav.setCurrentItem(first)
+
+    def _fill_header(self) -> None:
+        case = self.form.case
+        p = case.profile
+        self.title.setText(self.tr("Case {ref} — {inspection}").format(
+            ref=case.reference, inspection=self.form.inspection_name))
+        facts = [PROVIDER.label(p.provider), SENTENCE_TYPE.label(p.sentence_type),
+                 PHASE.label(p.phase), GENDER.label(p.gender),
+                 f"RoSH {RISK_LEVEL.label(p.rosh).lower()}" if p.rosh else "",
+                 CASE_STATUS.label(case.status)]
+        self.profile_line.setText(" · ".join(f for f in facts if f))
+        self.locked_banner.setVisible(not self.form.editable)
+        self.locked_banner.setText(self.tr("This case is {status}: its answers can be read "
+                                           "but not changed.").format(
+            status=CASE_STATUS.label(case.status).lower()))
+        self._update_progress()
+
+    def _fill_nav(self) -> None:
+        self.nav.clear()
+        groups: dict[str, QTreeWidgetItem] = {}
+        for section in self.form.framework.sections:
+            group = groups.get(section.stage)
+            if group is None:
+                group = QTreeWidgetItem([STAGE_LABELS[section.stage]])
+                group.setFlags(group.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+                self.nav.addTopLevelItem(group)
+                groups[section.stage] = group
+            item = QTreeWidgetItem()
+            item.setData(0, SECTION_ROLE, section.key)
+            group.addChild(item)
+        self.nav.expandAll()
+        self._update_nav()
+
+    def _nav_items(self) -> list[QTreeWidgetItem]:
+        return [self.nav.topLevelItem(i).child(j) for i in range(self.nav.topLevelItemCount())
+                for j in range(self.nav.topLevelItem(i).childCount())]
+
+    def _update_nav(self) -> None:
+        progress = {s.key: s for s in self._state.sections}
+        for item in self._nav_items():
+            key = item.data(0, SECTION_ROLE)
+            s = progress[key]
+            section = self.form.framework.section(key)
+            if s.applicable == 0:
+                mark, note = "–", self.tr("not applicable")
+            elif s.complete:
+                mark, note = "✓", self.tr("complete")
+            elif s.started:
+                mark, note = "●", self.tr("{n} to do").format(n=s.problems)
+            else:
+                mark, note = "○", self.tr("not started")
+            item.setText(0, f"{mark} {_short_title(section)}  ({s.answered}/{s.applicable})")
+            item.setToolTip(0, f"{section.title}: {note}")
+            item.setData(0, Qt.ItemDataRole.AccessibleTextRole,
+                         f"{section.title}, {s.answered} of {s.applicable} answered, {note}")
+
+    def _update_progress(self) -> None:
+        state = self._state
+        self.progress_label.setText(self.tr("{a} of {n} applicable questions answered "
+                                            "({p}%)").format(
+            a=state.answered_count, n=state.applicable_count, p=state.percent))
+
+    # -- sections -----------------------------------------------------------------------
+    def _show_item(self, item: QTreeWidgetItem | None) -> None:
+        if item is None or item.data(0, SECTION_ROLE) is None:
+            return
+        self.stack.setCurrentWidget(self._page(item.data(0, SECTION_ROLE)))
+
+    def _enter_section(self, item: QTreeWidgetItem) -> None:
+        key = item.data(0, SECTION_ROLE)
+        if key is not None:
+            first = self.form.framework.section(key).questions[0].key
+            self.go_to_question(first)
+
+    def _page(self, section_key: str) -> QScrollArea:
+        """The section's page, built the first time it is shown (opening stays fast)."""
+        page = self._pages.get(section_key)
+        if page is None:
+            page = self._build_page(self.form.framework.section(section_key))
+            self._pages[section_key] = page
+            self.stack.addWidget(page)
+        return page
+
+    def _build_page(self, section: Section) -> QScrollArea:
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        heading = QLabel(f"<h2>{section.title}</h2>")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        if section.intro:
+            intro = QLabel(section.intro)
+            intro.setWordWrap(True)
+            layout.addWidget(intro)
+        for question in section.questions:
+            widget = QuestionWidget(question, self._numbers[question.key])
+            widget.set_record(self.form.answers.get(question.key))
+            widget.changed.connect(self._save)
+            self._widgets[question.key] = widget
+            self._apply_status(widget)
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        page = QScrollArea()
+        page.setWidgetResizable(True)
+        page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        page.setWidget(content)
+        page.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return page
+
+    def question_widget(self, key: str) -> QuestionWidget:
+        """The widget for a question, building its section's page if need be."""
+        if key not in self._widgets:
+            self._page(self.form.framework.question(key).section_key)
+        return self._widgets[key]
+
+    def _step_section(self, step: int) -> None:
+        self.flush()
+        items = self._nav_items()
+        current = self.nav.currentItem()
+        index = items.index(current) if current in items else -1
+        target = items[max(0, min(len(items) - 1, index + step))]
+        self.nav.setCurrentItem(target)
+        self._enter_section(target)
+
+    # -- answers ------------------------------------------------------------------------
+    def _apply_status(self, widget: QuestionWidget) -> None:
+        question = widget.question
+        status = self._state.questions[question.key]
+        why = ""
+        if not status.applicable and question.applies_if is not None:
+            why = describe_condition(question.applies_if, self.form.framework)
+        widget.set_status(status, why, editable=self.form.editable,
+                          show_missing=self._show_missing)
+
+    def _apply_state(self, state: FormState) -> None:
+        self._state = state
+        for widget in self._widgets.values():
+            self._apply_status(widget)
+        self._update_nav()
+        self._update_progress()
+
+    def _save(self, key: str) -> None:
+        widget = self._widgets[key]
+        try:
+            given = widget.answer()
+        except ValueError as exc:
+            widget.show_error(str(exc))
+            self.saved.show_failed(str(exc))
+            return
+        self.saved.show_pending()
+        try:
+            saved = self._services.forms.record_answer(
+                case_id=self.form.case.id, question_key=key, value=given.value,
+                reasons=given.reasons, evidence=given.evidence)
+        except UserFacingError as exc:
+            widget.show_error(exc.problem)
+            self.saved.show_failed(exc.problem)
+            return
+        self.form.answers[key] = saved.record
+        self.saved.show_saved(saved.saved_at)
+        self._apply_state(saved.state)
+        self.case_changed.emit(self.form.case.id)
+
+    def flush(self) -> None:
+        """Save anything still waiting for a pause in typing (before leaving the form)."""
+        for widget in list(self._widgets.values()):
+            if widget.has_pending():
+                widget.flush()
+
+    def _on_focus_changed(self, _old, new) -> None:
+        """Tint the question that holds the keyboard focus, so it is easy to follow."""
+        widget = new
+        while widget is not None and not isinstance(widget, QuestionWidget):
+            widget = widget.parentWidget()
+        if widget is self._current:
+            return
+        for question, value in ((self._current, False), (widget, True)):
+            if question is not None:
+                try:
+                    question.setProperty("current", value)
+                    question.style().unpolish(question)
+                    question.style().polish(question)
+                except RuntimeError:  # the widget went with a reloaded form
+                    pass
+        self._current = widget
+
+    # -- navigation commands ------------------------------------------------------------
+    def current_question(self) -> str | None:
+        focus = self.focusWidget()
+        while focus is not None and not isinstance(focus, QuestionWidget):
+            focus = focus.parentWidget()
+        return focus.question.key if focus is not None else None
+
+    def go_to_question(self, key: str) -> None:
+        question = self.form.framework.question(key)
+        for item in self._nav_items():
+            if item.data(0, SECTION_ROLE) == question.section_key:
+                self.nav.setCurrentItem(item)
+        page = self._page(question.section_key)
+        self.stack.setCurrentWidget(page)
+        widget = self.question_widget(key)
+        widget.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
+        # once the page is laid out, bring the question to the top of the view
+        QTimer.singleShot(0, lambda: page.verticalScrollBar().setValue(max(0, widget.y() - 12)))
+
+    def next_unanswered(self) -> None:
+        self.flush()
+        key = self._state.next_unanswered(self.current_question())
+        if key is None:
+            self.saved.setText(self.tr("✓ Every applicable question is answered"))
+            return
+        self.go_to_question(key)
+
+    def check_for_errors(self) -> None:
+        self.flush()
+        problems = self._services.forms.check_for_errors(self.form.case.id)
+        self._show_missing = True  # from now on, unanswered questions are flagged too
+        self._apply_state(self._state)
+        dialog = ProblemsDialog(problems, self.form.framework, self._numbers, self)
+        if dialog.exec() and dialog.chosen_key:
+            self.go_to_question(dialog.chosen_key)
+
+    def open_practice_examples(self) -> None:
+        self.flush()
+        PracticeExamplesDialog(self._services, self.form, self).exec()
+
+    def _edit_profile(self) -> None:
+        self.flush()
+        self.edit_profile_requested.emit(self.form.case.id)
+
+    def _go_back(self) -> None:
+        self.flush()
+        self.back_requested.emit()
+
+
+def _short_title(section: Section) -> str:
+    """Inside a stage group the stage need not be repeated: 'Assessment — Risk of harm'."""
+    for separator in (" — ", " - "):
+        if separator in section.title:
+            head, tail = section.title.split(separator, 1)
+            if head.lower().startswith(STAGE_LABELS[section.stage].lower()[:6]):
+                return tail
+            if tail.lower().startswith(STAGE_LABELS[section.stage].lower()[:6]):
+                return head
+    return section.title

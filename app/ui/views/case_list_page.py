@@ -1,0 +1,243 @@
+"""The first screen: inspections on the left, the selected inspection's cases on the right."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.dto import CaseSummary, InspectionSummary
+from app.services.registry import Services
+from app.ui.models.case_columns import (
+    CASE_COLUMNS,
+    INSPECTION_COLUMNS,
+    case_search_text,
+    inspection_details,
+)
+from app.ui.models.tables import ROW_ROLE, SORT_ROLE, RecordTableModel
+
+
+class _CaseFilter(QSortFilterProxyModel):
+    """Matches every word typed against the case's visible columns."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._words: list[str] = []
+        self.setSortRole(SORT_ROLE)
+
+    def set_text(self, text: str) -> None:
+        if hasattr(self, "endFilterChange"):  # Qt 6.10 and later
+            self.beginFilterChange()
+            self._words = text.lower().split()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._words = text.lower().split()
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:
+        if not self._words:
+            return True
+        record = self.sourceModel().row_record(row)
+        haystack = case_search_text(record)
+        return all(word in haystack for word in self._words)
+
+
+def _table(model, name: str) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move within it
+    view.setAccessibleName(name)
+    return view
+
+
+class CaseListPage(QWidget):
+    """Lists inspections and cases; asks the main window to open a case or add one."""
+
+    open_case = Signal(uuid.UUID)
+    add_case_requested = Signal()
+    edit_case_requested = Signal(uuid.UUID)
+    inspection_changed = Signal(object)  # InspectionSummary or None
+
+    def __init__(self, services: Services, parent=None):
+        super().__init__(parent)
+        self._services = services
+        self._inspections = RecordTableModel(INSPECTION_COLUMNS, self)
+        self._inspection_sort = QSortFilterProxyModel(self)
+        self._inspection_sort.setSourceModel(self._inspections)
+        self._inspection_sort.setSortRole(SORT_ROLE)
+        self._cases = RecordTableModel(CASE_COLUMNS, self)
+        self._case_filter = _CaseFilter(self)
+        self._case_filter.setSourceModel(self._cases)
+        self._build()
+        self._connect()
+
+    # -- layout -----------------------------------------------------------------------
+    def _build(self) -> None:
+        self.inspection_table = _table(self._inspection_sort, self.tr("Inspections"))
+        self.inspection_table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
+        self.inspection_table.horizontalHeader().setStretchLastSection(False)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        heading = QLabel(self.tr("&Inspections"))
+        heading.setBuddy(self.inspection_table)
+        heading.setStyleSheet("font-weight: 600;")
+        left_layout.addWidget(heading)
+        left_layout.addWidget(self.inspection_table)
+        self.empty_hint = QLabel(self.tr(
+            "No inspections yet. Create one with File → New inspection (Ctrl+Shift+N), or "
+            "run “aspire demo” to explore a demonstration inspection."))
+        self.empty_hint.setWordWrap(True)
+        left_layout.addWidget(self.empty_hint)
+
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.title.setWordWrap(True)
+        self.subtitle = QLabel()
+        self.subtitle.setWordWrap(True)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(self.tr("Type to filter by reference, provider, "
+                                                    "status…"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName(self.tr("Filter cases"))
+        filter_label = QLabel(self.tr("&Filter:"))
+        filter_label.setBuddy(self.filter_edit)
+        self.case_table = _table(self._case_filter, self.tr("Cases"))
+        self.case_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.open_button = QPushButton(self.tr("&Open case form"))
+        self.add_button = QPushButton(self.tr("&Add case…"))
+        self.edit_button = QPushButton(self.tr("Edit &profile…"))
+        self.count_label = QLabel()
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.title)
+        right_layout.addWidget(self.subtitle)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(filter_label)
+        filter_row.addWidget(self.filter_edit, 1)
+        right_layout.addLayout(filter_row)
+        right_layout.addWidget(self.case_table, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.count_label, 1)
+        for button in (self.add_button, self.edit_button, self.open_button):
+            buttons.addWidget(button)
+        right_layout.addLayout(buttons)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([330, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    def _connect(self) -> None:
+        self.inspection_table.selectionModel().currentRowChanged.connect(
+            lambda *_: self._show_selected_inspection())
+        self.filter_edit.textChanged.connect(self._on_filter)
+        self.case_table.activated.connect(lambda _index: self._open_current())
+        self.case_table.selectionModel().currentRowChanged.connect(
+            lambda *_: self._update_buttons())
+        self.open_button.clicked.connect(self._open_current)
+        self.add_button.clicked.connect(self.add_case_requested)
+        self.edit_button.clicked.connect(self._edit_current)
+
+    # -- data ---------------------------------------------------------------------------
+    def reload(self, select: uuid.UUID | None = None) -> None:
+        """Re-read inspections (keeping or changing the selection) and their cases."""
+        keep = select or (self.current_inspection().id if self.current_inspection() else None)
+        self._inspections.set_rows(self._services.inspections.list())
+        self.empty_hint.setVisible(self._inspections.rowCount() == 0)
+        row = 0
+        for i, record in enumerate(self._inspections.rows()):
+            if record.id == keep:
+                row = i
+        if self._inspections.rowCount():
+            index = self._inspection_sort.mapFromSource(self._inspections.index(row, 0))
+            self.inspection_table.setCurrentIndex(index)
+        self._show_selected_inspection()
+
+    def current_inspection(self) -> InspectionSummary | None:
+        index = self.inspection_table.currentIndex()
+        return index.data(ROW_ROLE) if index.isValid() else None
+
+    def current_case(self) -> CaseSummary | None:
+        index = self.case_table.currentIndex()
+        return index.data(ROW_ROLE) if index.isValid() else None
+
+    def select_case(self, case_id: uuid.UUID) -> None:
+        for row in range(self._case_filter.rowCount()):
+            index = self._case_filter.index(row, 0)
+            if index.data(ROW_ROLE).id == case_id:
+                self.case_table.setCurrentIndex(index)
+                self.case_table.scrollTo(index)
+                return
+
+    def refresh_cases(self) -> None:
+        current = self.current_case()
+        self._show_selected_inspection()
+        if current is not None:
+            self.select_case(current.id)
+
+    def _show_selected_inspection(self) -> None:
+        inspection = self.current_inspection()
+        if inspection is None:
+            self._cases.set_rows([])
+            self.title.setText(self.tr("No inspection selected"))
+            self.subtitle.setText("")
+        else:
+            cases = self._services.cases.list(inspection.id)
+            self._cases.set_rows(cases)
+            self.title.setText(inspection.name)
+            self.subtitle.setText(inspection_details(inspection))
+            if self.case_table.currentIndex().row() < 0 and cases:
+                self.case_table.setCurrentIndex(self._case_filter.index(0, 0))
+        self._update_buttons()
+        self.inspection_changed.emit(inspection)
+
+    def _on_filter(self, text: str) -> None:
+        self._case_filter.set_text(text)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_inspection = self.current_inspection() is not None
+        has_case = self.current_case() is not None
+        self.add_button.setEnabled(has_inspection)
+        self.edit_button.setEnabled(has_case)
+        self.open_button.setEnabled(has_case)
+        rows = self._cases.rows()
+        complete = sum(1 for c in rows if c.percent == 100)
+        self.count_label.setText(self.tr("{shown} of {total} cases shown · {complete} complete")
+                                 .format(shown=self._case_filter.rowCount(), total=len(rows),
+                                         complete=complete) if has_inspection else "")
+
+    def _open_current(self) -> None:
+        case = self.current_case()
+        if case is not None:
+            self.open_case.emit(case.id)
+
+    def _edit_current(self) -> None:
+        case = self.current_case()
+        if case is not None:
+            self.edit_case_requested.emit(case.id)

@@ -1,0 +1,36 @@
+"""Window fixtures: a main window over a real temporary database."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from app.bootstrap import build_services
+from app.db.opening import open_database
+from app.ui.main_window import MainWindow
+from tests.conftest import MINI_FRAMEWORKS
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+@pytest.fixture
+def open_window(qtbot, db_path):
+    """Opens a window on ``db_path`` (again and again, as after a restart)."""
+    opened = []
+
+    def _open(frameworks=MINI_FRAMEWORKS) -> MainWindow:
+        services = build_services(open_database(db_path, user="inspector.one"), frameworks)
+        window = MainWindow(services)
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        qtbot.waitExposed(window)
+        opened.append((window, services))
+        return window
+
+    yield _open
+    for window, services in opened:
+        window.close()
+        services.close()

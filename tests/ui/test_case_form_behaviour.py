@@ -1,0 +1,120 @@
+"""How the case form responds: applicability, saving, errors, practice examples, lists."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
+from app.ui.models.case_columns import CASE_COLUMNS
+from app.ui.models.tables import RecordTableModel
+from tests.integration.helpers import make_case
+
+
+def open_case(window, **profile):
+    case = make_case(window._services, **profile)
+    window.cases_page.reload()
+    window.open_case(case.id)
+    return case, window.form_page
+
+
+def test_answering_saves_at_once_and_updates_applicability(qtbot, open_window):
+    window = open_window()
+    case, page = open_case(window)
+    follow_up = page.question_widget("victim_assessment")
+    assert not follow_up.isEnabled() and "It applies when" in follow_up.status_label.text()
+    page.question_widget("victim").control._buttons["yes"].click()
+    assert page.saved.state == "saved"
+    assert window._services.forms.open(case.id).answers["victim"].value == "yes"
+    assert follow_up.isEnabled() and follow_up.status_label.text() == ""
+    nav_text = page._nav_items()[0].text(0)
+    assert "(1/2)" in nav_text and nav_text.startswith("●")
+
+
+def test_a_no_reveals_reasons_and_typing_is_saved_after_a_pause(qtbot, open_window):
+    window = open_window()
+    case, page = open_case(window)
+    page.nav.setCurrentItem(page._nav_items()[1])
+    widget = page.question_widget("rosh_assessment")
+    assert not widget.reasons_box.isVisibleTo(widget)
+    widget.control._buttons["no"].click()
+    assert widget.reasons_box.isVisibleTo(widget)
+    assert widget.status_label.text() == ("Choose at least one reason for the No · "
+                                          "Add an evidence note")
+    widget.reason_boxes["not_timely"].click()
+    widget.evidence.setPlainText("Assessment completed eight weeks after allocation.")
+    assert widget.has_pending()  # waiting for a pause in typing
+    qtbot.waitUntil(lambda: not widget.has_pending(), timeout=3000)
+    stored = window._services.forms.open(case.id).answers["rosh_assessment"]
+    assert stored.reasons == ("not_timely",)
+    assert stored.evidence == "Assessment completed eight weeks after allocation."
+    assert widget.status_label.text() == ""
+
+
+def test_unreadable_date_is_not_saved_and_says_why(qtbot, open_window):
+    window = open_window()
+    case, page = open_case(window)
+    widget = page.question_widget("seen_on")
+    widget.control._edit.setText("31/02/2026")
+    widget.flush()
+    assert page.saved.state == "failed"
+    assert "'31/02/2026' is not a date" in widget.status_label.text()
+    assert "seen_on" not in window._services.forms.open(case.id).answers
+
+
+def test_leaving_the_form_saves_pending_typing(qtbot, open_window):
+    window = open_window()
+    case, page = open_case(window)
+    page.question_widget("comment").control._edit.setPlainText("Seen at the office.")
+    page._go_back()
+    assert window._services.forms.open(case.id).answers["comment"].value == "Seen at the office."
+    assert window.stack.currentWidget() is window.cases_page
+
+
+def test_locked_case_is_read_only(qtbot, open_window, db):
+    from app.db import models as m
+    window = open_window()
+    case = make_case(window._services)
+    with db.write() as session:
+        session.get(m.Case, case.id).status = "approved"
+    window.cases_page.reload()
+    window.open_case(case.id)
+    page = window.form_page
+    assert page.locked_banner.isVisibleTo(page)
+    assert not any(w.isEnabled() for w in page._widgets.values())
+
+
+def test_practice_example_is_saved_as_it_is_written(qtbot, open_window):
+    window = open_window()
+    case, page = open_case(window)
+    dialog = PracticeExamplesDialog(window._services, page.form, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.kind.set_code("quotation")
+    dialog.speaker.set_code("service_user")
+    dialog.cleared.setChecked(True)
+    dialog.narrative.setPlainText("\"She listened to me.\"")
+    qtbot.waitUntil(lambda: dialog.saved.state == "saved", timeout=3000)
+    [example] = window._services.practice.list(case.id)
+    assert (example.kind, example.speaker_role, example.cleared_for_publication) == (
+        "quotation", "service_user", True)
+    assert dialog.list.count() == 1 and "cleared" in dialog.list.item(0).text()
+
+
+def test_case_list_filters_by_any_visible_column(qtbot, open_window):
+    window = open_window()
+    make_case(window._services, "X1", gender="female")
+    make_case(window._services, "X2", gender="male")
+    window.cases_page.reload()
+    page = window.cases_page
+    assert page._case_filter.rowCount() == 2
+    page.filter_edit.setText("female")
+    assert page._case_filter.rowCount() == 1
+    assert page._case_filter.index(0, 0).data() == "X1"
+    assert "1 of 2 cases shown" in page.count_label.text()
+
+
+def test_record_table_model_is_a_well_behaved_qt_model(qtmodeltester, mini):
+    model = RecordTableModel(CASE_COLUMNS)
+    model.set_rows([make_case(mini, "X1"), make_case(mini, "X2")])
+    qtmodeltester.check(model)
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "Reference"
