@@ -14,15 +14,17 @@ import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import __version__
-from app.bootstrap import open_services
 from app.config import ENV_DB, resolve_settings
 from app.core.dto import CaseSummary, InspectionSummary, NewInspection
 from app.core.profile import PROGRAMMES, Programme
 from app.core.workflow import CASE_STATUS
 from app.errors import DatabaseError, UserFacingError, ValidationError
-from app.services.registry import Services
+
+if TYPE_CHECKING:
+    from app.services.registry import Services
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -83,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     as_json = getattr(args, "json", False)
     settings = resolve_settings(getattr(args, "db", None))
     handler = _HANDLERS[(args.command, getattr(args, "action", None))]
+    from app.bootstrap import open_services  # storage is loaded only when a command runs
+
     try:
         services = open_services(settings)
     except UserFacingError as exc:

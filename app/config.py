@@ -17,6 +17,7 @@ DB_FILENAME = "casework.db"
 ENV_DB = "ASPIRE_DB"
 ENV_USER = "ASPIRE_USER"
 ENV_DATA_DIR = "ASPIRE_DATA_DIR"
+ENV_FRAMEWORKS_DIR = "ASPIRE_FRAMEWORKS_DIR"
 
 
 def package_root() -> Path:
@@ -42,7 +43,10 @@ def migrations_dir() -> Path:
 
 
 def frameworks_dir() -> Path:
-    return resources_dir() / "frameworks"
+    """Where question frameworks are read from: the shipped folder, unless an administrator
+    points ``ASPIRE_FRAMEWORKS_DIR`` at a folder of the inspectorate's own."""
+    override = os.environ.get(ENV_FRAMEWORKS_DIR)
+    return Path(override) if override else resources_dir() / "frameworks"
 
 
 def user_data_dir() -> Path:

@@ -13,11 +13,17 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(user_log_dir())
     if args.command is None:
-        from app.bootstrap import open_services
         from app.ui.app import run_window
 
-        return run_window(resolve_settings(getattr(args, "db", None)), open_services)
+        return run_window(resolve_settings(getattr(args, "db", None)), _open_services)
     return run(args)
+
+
+def _open_services(settings):
+    """Loads the storage layer only when it is needed (after the window is shown)."""
+    from app.bootstrap import open_services
+
+    return open_services(settings)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile
 from PySide6.QtWidgets import QApplication
@@ -12,9 +13,12 @@ from PySide6.QtWidgets import QApplication
 from app import __version__
 from app.config import APP_AUTHOR, APP_NAME, Settings
 from app.errors import DatabaseError, UserFacingError
-from app.services.registry import Services
 from app.ui.errors import install_excepthook, show_error
 from app.ui.main_window import MainWindow
+from app.ui.workers import run_job
+
+if TYPE_CHECKING:  # the window shows before the storage layer is loaded
+    from app.services.registry import Services
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +46,43 @@ def lock_database(settings: Settings) -> QLockFile:
 
 
 def run_window(settings: Settings, open_services: Callable[[Settings], Services]) -> int:
-    """Show the main window on the database in ``settings``; returns the exit code."""
+    """Show the main window at once and open the database behind it; returns the exit code.
+
+    Opening (loading the storage layer, checking the file, migrating) runs on a worker
+    thread, so the window appears without waiting for it.
+    """
     app = make_application()
-    try:
-        lock = lock_database(settings)
-        services = open_services(settings)
-    except (UserFacingError, OSError) as exc:
-        if isinstance(exc, OSError):
-            exc = DatabaseError(f"The database folder cannot be used: {exc}.",
-                                "Choose another database with --db.")
-        show_error(None, exc, "ASPIRE Casework cannot start")
-        return 1
-    window = MainWindow(services)
+    window = MainWindow()
     install_excepthook(lambda: window)
     window.show()
+    outcome = {"code": 0}
     try:
-        return app.exec()
+        lock = lock_database(settings)
+    except (UserFacingError, OSError) as exc:
+        return _cannot_start(window, exc)
+
+    def opened(services: Services) -> None:
+        outcome["services"] = services
+        window.attach(services)
+
+    def failed(exc: BaseException) -> None:
+        outcome["code"] = _cannot_start(window, exc)  # closing the window ends the loop
+
+    job = run_job(lambda: open_services(settings), opened, failed)
+    try:
+        code = app.exec()
     finally:
-        services.close()
+        del job
+        if "services" in outcome:
+            outcome["services"].close()
         lock.unlock()
+    return outcome["code"] or code
+
+
+def _cannot_start(window: MainWindow, exc: BaseException) -> int:
+    if isinstance(exc, OSError):
+        exc = DatabaseError(f"The database folder cannot be used: {exc}.",
+                            "Choose another database with --db.")
+    show_error(window, exc, "ASPIRE Casework cannot start")
+    window.close()
+    return 1

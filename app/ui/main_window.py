@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -15,20 +18,37 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.errors import UserFacingError
-from app.services.registry import Services
 from app.ui.dialogs.case_dialog import CaseDialog
 from app.ui.dialogs.inspection_dialog import InspectionDialog
 from app.ui.errors import show_error
-from app.ui.views.case_form_page import CaseFormPage
-from app.ui.views.case_list_page import CaseListPage
 from app.ui.workers import run_job
+
+if TYPE_CHECKING:  # the window shows before the storage layer is loaded
+    from app.services.registry import Services
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services):
+    """Shown at once, before the database is open; ``attach`` brings the screens in."""
+
+    def __init__(self, services: Services | None = None):
         super().__init__()
-        self._services = services
+        self._services: Services | None = None
         self._jobs: list = []
+        self.setWindowTitle("ASPIRE Casework")
+        self.loading = QLabel(self.tr("Opening the database…"))
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.loading)
+        self._build_menus()
+        self.resize(1280, 820)
+        if services is not None:
+            self.attach(services)
+
+    def attach(self, services: Services) -> None:
+        """Build the screens over an open database and show its inspections."""
+        from app.ui.views.case_form_page import CaseFormPage
+        from app.ui.views.case_list_page import CaseListPage
+
+        self._services = services
         self.setWindowTitle(f"ASPIRE Casework — {services.database.path.name}")
         self.cases_page = CaseListPage(services)
         self.form_page = CaseFormPage(services)
@@ -36,7 +56,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.cases_page)
         self.stack.addWidget(self.form_page)
         self.setCentralWidget(self.stack)
-        self._build_menus()
+        self.loading = None
         self.cases_page.open_case.connect(self.open_case)
         self.cases_page.add_case_requested.connect(self.add_case)
         self.cases_page.edit_case_requested.connect(self.edit_case)
@@ -46,8 +66,10 @@ class MainWindow(QMainWindow):
         self.form_page.edit_profile_requested.connect(self.edit_case)
         self.statusBar().showMessage(self.tr("Database: {path}").format(
             path=services.database.path))
-        self.resize(1280, 820)
+        for action in self._needs_database:
+            action.setEnabled(True)
         self.cases_page.reload()
+        self.cases_page.case_table.setFocus()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -58,10 +80,14 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._add(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
         tools = self.menuBar().addMenu(self.tr("&Tools"))
-        self._add(tools, self.tr("&Check database"), None, self.check_database)
-        self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        check = self._add(tools, self.tr("&Check database"), None, self.check_database)
+        backup = self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
+        help_menu = self.menuBar().addMenu(self.tr("&About"))
         self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
+        self._needs_database = (self.new_inspection_action, self.add_case_action, check,
+                                backup)
+        for action in self._needs_database:
+            action.setEnabled(False)
 
     def _add(self, menu, text: str, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -164,5 +190,6 @@ class MainWindow(QMainWindow):
                     user=self._services.user))
 
     def closeEvent(self, event) -> None:
-        self.form_page.flush()
+        if self._services is not None:
+            self.form_page.flush()
         super().closeEvent(event)

@@ -141,3 +141,24 @@ def test_read_only_database_file(tmp_path, locked_folder):
     result = aspire("demo", "--cases", "2", db=db, prefix=UNPRIVILEGED)
     assert result.returncode == 1 and "read-only" in result.stderr
     assert db.read_bytes() == before
+
+
+def test_invalid_framework_file_is_reported_with_file_key_and_problem(tmp_path):
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    (folder / "thematic.json").write_text(
+        '{"format": 1, "id": "women", "version": "1", "title": "Women", '
+        '"programme": "thematic", "sections": [{"key": "s", "title": "S", "stage": "review", '
+        '"questions": [{"key": "offered_female_officer", "text": "Offered?", "type": "yes_no"}]}]}')
+    result = aspire("frameworks", "list", db=tmp_path / "f.db",
+                    env={"ASPIRE_FRAMEWORKS_DIR": str(folder)})
+    assert result.returncode == 1
+    assert "thematic.json" in result.stderr
+    assert ("thematic.json: offered_female_officer: a yes/no judgement needs 'reasons'"
+            in result.stderr)
+    created = aspire("inspections", "create", "--name", "W", "--programme", "thematic",
+                     "--organisation", "X", "--framework", "women", db=tmp_path / "f.db",
+                     env={"ASPIRE_FRAMEWORKS_DIR": str(folder)})
+    assert created.returncode == 1 and "thematic.json" in created.stderr
+    listed = as_json(aspire("inspections", "list", "--json", db=tmp_path / "f.db"))
+    assert listed == []

@@ -35,7 +35,7 @@ def test_a_no_reveals_reasons_and_typing_is_saved_after_a_pause(qtbot, open_wind
     case, page = open_case(window)
     page.nav.setCurrentItem(page._nav_items()[1])
     widget = page.question_widget("rosh_assessment")
-    assert not widget.reasons_box.isVisibleTo(widget)
+    assert widget.reasons_box is None  # built only when a "No" first needs it
     widget.control._buttons["no"].click()
     assert widget.reasons_box.isVisibleTo(widget)
     assert widget.status_label.text() == ("Choose at least one reason for the No · "

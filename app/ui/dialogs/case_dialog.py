@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,8 +18,10 @@ from PySide6.QtWidgets import (
 from app.core.dto import CaseSummary
 from app.core.profile import PROFILE_FIELDS, CaseProfile, Programme
 from app.errors import UserFacingError, ValidationError
-from app.services.registry import Services
 from app.ui.widgets.fields import CodeCombo, DateEdit
+
+if TYPE_CHECKING:  # the window shows before the storage layer is loaded
+    from app.services.registry import Services
 
 
 class CaseDialog(QDialog):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,8 +17,10 @@ from PySide6.QtWidgets import (
 from app.core.dto import InspectionSummary, NewInspection
 from app.core.profile import PROGRAMMES
 from app.errors import UserFacingError, ValidationError
-from app.services.registry import Services
 from app.ui.widgets.fields import CodeCombo, DateEdit
+
+if TYPE_CHECKING:  # the window shows before the storage layer is loaded
+    from app.services.registry import Services
 
 
 class InspectionDialog(QDialog):
@@ -62,7 +66,12 @@ class InspectionDialog(QDialog):
 
     def _fill_frameworks(self) -> None:
         self.framework.clear()
-        for info in self._services.frameworks.available():
+        try:
+            available = self._services.frameworks.available()
+        except UserFacingError as exc:
+            self._show(exc)
+            return
+        for info in available:
             if info.programme == self.programme.code():
                 self.framework.addItem(
                     self.tr("{title} — version {version} ({n} questions)").format(
@@ -86,7 +95,11 @@ class InspectionDialog(QDialog):
                 start_date=start, end_date=end, framework_key=choice[0],
                 framework_version=choice[1]))
         except UserFacingError as exc:
-            self.error.setText(f"{exc.problem} {exc.advice}".strip())
-            self.error.show()
+            self._show(exc)
             return
         super().accept()
+
+    def _show(self, exc: UserFacingError) -> None:
+        lines = [exc.problem, *exc.details[:8], exc.advice]
+        self.error.setText("\n".join(line for line in lines if line))
+        self.error.show()

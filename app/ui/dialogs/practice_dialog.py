@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -25,10 +26,12 @@ from app.core.frameworks import STAGE_LABELS
 from app.core.practice import EXAMPLE_KIND, SPEAKER_ROLE
 from app.core.vocab import vocabulary
 from app.errors import UserFacingError
-from app.services.registry import Services
 from app.ui.errors import confirm
 from app.ui.widgets.fields import CodeCombo
 from app.ui.widgets.save_indicator import SaveIndicator
+
+if TYPE_CHECKING:  # the window shows before the storage layer is loaded
+    from app.services.registry import Services
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 STAGES = vocabulary("stage", [(str(k), v) for k, v in STAGE_LABELS.items()])

@@ -6,7 +6,9 @@ typing after a short pause or when focus leaves the field); the save indicator s
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -31,20 +33,15 @@ from app.core.frameworks import STAGE_LABELS, Section
 from app.core.profile import GENDER, PHASE, PROVIDER, RISK_LEVEL, SENTENCE_TYPE
 from app.core.workflow import CASE_STATUS
 from app.errors import UserFacingError
-from app.services.registry import Services
 from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
 from app.ui.dialogs.problems_dialog import ProblemsDialog
 from app.ui.widgets.question_widget import QuestionWidget
 from app.ui.widgets.save_indicator import SaveIndicator
 
+if TYPE_CHECKING:  # the window shows before the storage layer is loaded
+    from app.services.registry import Services
+
 SECTION_ROLE = Qt.ItemDataRole.UserRole
-STYLE = """
-QFrame#question { border-left: 4px solid transparent; background: palette(base); }
-QFrame#question[state="problem"] { border-left: 4px solid #a4262c; }
-QFrame#question[state="done"] { border-left: 4px solid #0b6a0b; }
-QFrame#question[state="na"] { border-left: 4px solid #b1b4b6; background: palette(window); }
-QFrame#question[current="true"] { background: #eaf2fb; }
-"""
 
 
 class CaseFormPage(QWidget):
@@ -67,7 +64,6 @@ class CaseFormPage(QWidget):
 
     # -- layout -----------------------------------------------------------------------
     def _build(self) -> None:
-        self.setStyleSheet(STYLE)
         self.toolbar = QToolBar(self.tr("Case form"))
         self.back_action = self._action(self.tr("← Back to cases"), "Alt+Left",
                                         self._go_back)
@@ -330,12 +326,8 @@ class CaseFormPage(QWidget):
             return
         for question, value in ((self._current, False), (widget, True)):
             if question is not None:
-                try:
-                    question.setProperty("current", value)
-                    question.style().unpolish(question)
-                    question.style().polish(question)
-                except RuntimeError:  # the widget went with a reloaded form
-                    pass
+                with contextlib.suppress(RuntimeError):  # gone with a reloaded form
+                    question.set_current(value)
         self._current = widget
 
     # -- navigation commands ------------------------------------------------------------

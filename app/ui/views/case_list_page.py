@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.dto import CaseSummary, InspectionSummary
-from app.services.registry import Services
 from app.ui.models.case_columns import (
     CASE_COLUMNS,
     INSPECTION_COLUMNS,
@@ -27,6 +27,9 @@ from app.ui.models.case_columns import (
     inspection_details,
 )
 from app.ui.models.tables import ROW_ROLE, SORT_ROLE, RecordTableModel
+
+if TYPE_CHECKING:  # the window shows before the storage layer is loaded
+    from app.services.registry import Services
 
 
 class _CaseFilter(QSortFilterProxyModel):

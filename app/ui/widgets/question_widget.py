@@ -1,12 +1,25 @@
 """One question on the case form: its wording and guidance, the answer, and for a "No" the
-reasons and evidence note. It draws what it is given and reports edits; it saves nothing."""
+reasons and evidence note. It draws what it is given and reports edits; it saves nothing.
+
+Forms hold up to a hundred of these, so they avoid style sheets (slow to apply and to
+re-polish) and build the reasons for a "No" only when a "No" is first given.
+"""
 
 from __future__ import annotations
 
-import html
+import itertools
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.answers import AnswerInput, AnswerRecord
 from app.core.form import ProblemKind, QuestionStatus
@@ -19,6 +32,16 @@ PROBLEM_TEXT = {
     ProblemKind.REASONS_MISSING: "Choose at least one reason for the No",
     ProblemKind.EVIDENCE_MISSING: "Add an evidence note",
 }
+RED, GREEN, GREY = QColor("#a4262c"), QColor("#0b6a0b"), QColor("#505a5f")
+BAR = {"problem": RED, "done": GREEN, "na": QColor("#b1b4b6")}
+CURRENT_BACKGROUND = QColor("#eaf2fb")
+
+
+def _coloured(label: QLabel, colour: QColor) -> QLabel:
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, colour)
+    label.setPalette(palette)
+    return label
 
 
 class QuestionWidget(QFrame):
@@ -29,7 +52,11 @@ class QuestionWidget(QFrame):
     def __init__(self, question: Question, number: str, parent=None):
         super().__init__(parent)
         self.question = question
-        self.setObjectName("question")
+        self.state = ""
+        self.current = False
+        self.reason_boxes: dict[str, QCheckBox] = {}
+        self.reasons_box: QWidget | None = None
+        self._chosen_reasons: set[str] = set()
         self._pending = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._pending.timeout.connect(self.flush)
         self._build(number)
@@ -37,30 +64,38 @@ class QuestionWidget(QFrame):
     # -- layout -----------------------------------------------------------------------
     def _build(self, number: str) -> None:
         q = self.question
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 10)
-        title = QLabel(f"<b>{number}</b>&nbsp;&nbsp;{html.escape(q.text)}")
+        self._layout = layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 10, 10)
+        heading = QHBoxLayout()
+        number_label = QLabel(number)
+        bold = QFont(number_label.font())
+        bold.setBold(True)
+        number_label.setFont(bold)
+        title = QLabel(q.text)
         title.setWordWrap(True)
-        title.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(title)
+        heading.addWidget(number_label, 0)
+        heading.addWidget(title, 1)
+        layout.addLayout(heading)
         notes = []
         if q.respondent == Respondent.PRACTITIONER:
             notes.append("Put to the practitioner in interview; record their answer.")
         if q.guidance:
             notes.append(q.guidance)
-        if q.reconstructed:
-            notes.append("<i>Wording reconstructed: the original caption was not "
-                         "preserved.</i>")
         if notes:
-            guidance = QLabel("<br>".join(n if n.startswith("<i>") else html.escape(n)
-                                          for n in notes))
+            guidance = _coloured(QLabel("\n".join(notes)), GREY)
             guidance.setWordWrap(True)
-            guidance.setStyleSheet("color: #505a5f;")
             layout.addWidget(guidance)
+        if q.reconstructed:
+            note = _coloured(QLabel("Wording reconstructed: the original caption was not "
+                                    "preserved."), GREY)
+            italic = QFont(note.font())
+            italic.setItalic(True)
+            note.setFont(italic)
+            layout.addWidget(note)
         self.control = make_control(q)
         self.control.edited.connect(self._on_edited)
         layout.addWidget(self.control)
-        self.reasons_box = self._build_reasons(layout)
+        self._reasons_at = layout.count()
         self.evidence = None
         if q.judgement or q.type == QuestionType.NEED_MATRIX or q.evidence != Evidence.OPTIONAL:
             self.evidence_label = QLabel("Evidence note")
@@ -73,6 +108,7 @@ class QuestionWidget(QFrame):
             layout.addWidget(self.evidence)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
+        self.status_label.hide()
         layout.addWidget(self.status_label)
         for typed in (self.control.focus_target(), self.evidence):
             if typed is not None:
@@ -80,25 +116,36 @@ class QuestionWidget(QFrame):
         self.setAccessibleName(q.text)
         self.setAccessibleDescription(q.guidance)
 
-    def _build_reasons(self, layout: QVBoxLayout) -> QWidget | None:
-        if not self.question.reasons:
-            self.reason_boxes: dict[str, QCheckBox] = {}
-            return None
+    def _ensure_reasons(self) -> QWidget | None:
+        """The reasons for a "No", built the first time they are needed."""
+        if self.reasons_box is not None or not self.question.reasons:
+            return self.reasons_box
         box = QWidget()
         grid = QGridLayout(box)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(QLabel("<b>Why was it not sufficient?</b> (choose all that apply)"),
-                       0, 0, 1, 2)
-        self.reason_boxes = {}
+        heading = QLabel("Why was it not sufficient? (choose all that apply)")
+        bold = QFont(heading.font())
+        bold.setBold(True)
+        heading.setFont(bold)
+        grid.addWidget(heading, 0, 0, 1, 2)
         per_column = (len(self.question.reasons) + 1) // 2
         for i, reason in enumerate(self.question.reasons):
             check = QCheckBox(reason.label)
             check.setAccessibleName(f"Reason: {reason.label}")
+            check.setChecked(reason.code in self._chosen_reasons)
             check.toggled.connect(lambda _c: self._on_edited(True))
             self.reason_boxes[reason.code] = check
             grid.addWidget(check, 1 + i % per_column, i // per_column)
-        layout.addWidget(box)
-        box.hide()
+        self._layout.insertWidget(self._reasons_at, box)
+        self.reasons_box = box
+        # built late, so put the reasons back where Tab expects them: after the answer,
+        # before the evidence note
+        chain = [*self.control.findChildren(QWidget), *self.reason_boxes.values()]
+        focusable = [w for w in chain if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        if self.evidence is not None:
+            focusable.append(self.evidence)
+        for before, after in itertools.pairwise(focusable):
+            QWidget.setTabOrder(before, after)
         return box
 
     # -- data in and out ----------------------------------------------------------------
@@ -106,10 +153,10 @@ class QuestionWidget(QFrame):
         """Show a stored answer without treating it as an edit."""
         self._pending.stop()
         self.control.set_value(record.value if record else None)
-        chosen = set(record.reasons) if record else set()
+        self._chosen_reasons = set(record.reasons) if record else set()
         for code, check in self.reason_boxes.items():
             check.blockSignals(True)
-            check.setChecked(code in chosen)
+            check.setChecked(code in self._chosen_reasons)
             check.blockSignals(False)
         if self.evidence is not None:
             self.evidence.blockSignals(True)
@@ -119,7 +166,12 @@ class QuestionWidget(QFrame):
 
     def answer(self) -> AnswerInput:
         """What is on screen now. Raises ``ValueError`` for a date that cannot be read."""
-        reasons = tuple(code for code, check in self.reason_boxes.items() if check.isChecked())
+        if self.reason_boxes:
+            reasons = tuple(code for code, check in self.reason_boxes.items()
+                            if check.isChecked())
+        else:
+            reasons = tuple(r.code for r in self.question.reasons
+                            if r.code in self._chosen_reasons)
         evidence = self.evidence.toPlainText() if self.evidence is not None else ""
         return AnswerInput(self.control.value(), reasons, evidence)
 
@@ -133,35 +185,44 @@ class QuestionWidget(QFrame):
         problems = [p for p in status.problems
                     if show_missing or p.kind != ProblemKind.UNANSWERED]
         if not status.applicable:
-            self.status_label.setText(f"Not applicable to this case. It applies when "
-                                      f"{not_applicable_because}." if not_applicable_because
-                                      else "Not applicable to this case.")
-            self.status_label.setStyleSheet("color: #505a5f; font-style: italic;")
-            self.setProperty("state", "na")
+            self._status(GREY, "Not applicable to this case. It applies when "
+                         f"{not_applicable_because}." if not_applicable_because
+                         else "Not applicable to this case.")
+            state = "na"
         elif problems:
-            self.status_label.setText(" · ".join(PROBLEM_TEXT[p.kind] for p in problems))
-            self.status_label.setStyleSheet("color: #a4262c; font-weight: 600;")
-            self.setProperty("state", "problem")
+            self._status(RED, " · ".join(PROBLEM_TEXT[p.kind] for p in problems))
+            state = "problem"
         else:
-            self.status_label.setText("")
-            done = status.answered and not status.problems
-            self.setProperty("state", "done" if done else "")
-        self.status_label.setVisible(bool(self.status_label.text()))
-        self.style().unpolish(self)
-        self.style().polish(self)
+            self._status(GREEN, "")
+            state = "done" if status.answered and not status.problems else ""
+        if state != self.state:
+            self.state = state
+            self.update()
+
+    def _status(self, colour: QColor, text: str) -> None:
+        if text != self.status_label.text():
+            self.status_label.setText(text)
+            _coloured(self.status_label, colour)
+        self.status_label.setVisible(bool(text))
+
+    def set_current(self, current: bool) -> None:
+        """Whether the keyboard focus is in this question (it is tinted to be easy to follow)."""
+        if current != self.current:
+            self.current = current
+            self.update()
 
     def _answer_part_visible(self, visible: bool) -> None:
         self.control.setVisible(visible)
         if self.evidence is not None:
             self.evidence.setVisible(visible)
             self.evidence_label.setVisible(visible)
-        if self.reasons_box is not None:
-            self._show_reasons() if visible else self.reasons_box.hide()
+        if visible:
+            self._show_reasons()
+        elif self.reasons_box is not None:
+            self.reasons_box.hide()
 
     def show_error(self, message: str) -> None:
-        self.status_label.show()
-        self.status_label.setText(f"Not saved: {message}")
-        self.status_label.setStyleSheet("color: #a4262c; font-weight: 600;")
+        self._status(RED, f"Not saved: {message}")
 
     def focus_target(self) -> QWidget:
         return self.control.focus_target()
@@ -185,15 +246,29 @@ class QuestionWidget(QFrame):
             self._pending.start()
 
     def _show_reasons(self) -> None:
-        if self.reasons_box is None:
+        if not self.question.reasons:
             return
         value = self.control.value() if self.question.type != QuestionType.DATE else None
         has_no = value == NO or (isinstance(value, dict) and NO in value.values())
-        self.reasons_box.setVisible(has_no)
+        if has_no:
+            self._ensure_reasons().show()
+        elif self.reasons_box is not None:
+            self.reasons_box.hide()
         if self.evidence is not None:
             required = has_no and self.question.evidence == Evidence.REQUIRED_ON_NO
             self.evidence_label.setText("Evidence note (needed for a No)" if required
                                         else "Evidence note")
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        background = (CURRENT_BACKGROUND if self.current
+                      else palette.color(QPalette.ColorRole.Window) if self.state == "na"
+                      else palette.color(QPalette.ColorRole.Base))
+        painter.fillRect(self.rect(), background)
+        bar = BAR.get(self.state)
+        if bar is not None:
+            painter.fillRect(0, 0, 4, self.height(), bar)
 
     def eventFilter(self, watched, event) -> bool:
         # typing is saved the moment focus leaves the field, not only after the pause

@@ -1,0 +1,117 @@
+"""Cold start to the main window shown, against a bare PySide6 window started the same way.
+
+Each run is a fresh Python process, timed from before it is started until it reports that
+its window has been shown and painted. The floor is the least any Qt desktop program can
+do here: import PySide6, create the application, show an empty ``QMainWindow``. The app is
+measured opening an existing database of a demonstration inspection (the usual start) and
+a brand-new one (first start: folders, tables created by the migrations).
+Architecture budget: cold start ≤ 3 × a bare PySide6 window.
+
+Run from the repository root: ``python benchmarks/bench_startup.py [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGET_RATIO = 3.0
+
+BARE = """
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.resize(1280, 800)
+window.show()
+app.processEvents()
+print("shown", flush=True)
+"""
+
+# The real entry point; the only additions report when the main window has been shown and
+# when the database is open and its inspections are listed.
+APP = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from app.ui import main_window
+
+_show, _attach = main_window.MainWindow.show, main_window.MainWindow.attach
+
+def show(self):
+    _show(self)
+    QApplication.processEvents()
+    print("shown", flush=True)
+
+def attach(self, services):
+    _attach(self, services)
+    QApplication.processEvents()
+    print("ready", flush=True)
+    QTimer.singleShot(0, self.close)
+
+main_window.MainWindow.show, main_window.MainWindow.attach = show, attach
+from app.main import main
+sys.exit(main(["--db", sys.argv[1]]))
+"""
+
+
+def time_to(code: str, *args: str, marks=("shown",)) -> list[float]:
+    """Milliseconds from starting the process until each mark is printed."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+    times = []
+    for mark in marks:
+        line = child.stdout.readline()
+        times.append((time.perf_counter() - start) * 1000)
+        if line.strip() != mark:
+            raise RuntimeError(f"expected '{mark}' from the program, got {line!r}")
+    child.wait(timeout=60)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="startup-"))
+    existing = folder / "demo.db"
+    subprocess.run([sys.executable, "-m", "app", "--db", str(existing), "demo", "--cases", "30"],
+                   check=True, cwd=ROOT, capture_output=True,
+                   env={**os.environ, "ASPIRE_DATA_DIR": str(folder / "user")})
+    os.environ["ASPIRE_DATA_DIR"] = str(folder / "user")
+    both = ("shown", "ready")
+    time_to(BARE)  # warm the file cache for both
+    time_to(APP, str(existing), marks=both)
+    bare, usual, first = [], [], []
+    for i in range(args.runs):
+        bare.append(time_to(BARE)[0])
+        usual.append(time_to(APP, str(existing), marks=both))
+        first.append(time_to(APP, str(folder / f"new-{i}.db"), marks=both))
+    floor = statistics.median(bare)
+    print(f"Cold start, median of {args.runs} runs each (ms); Python {sys.version.split()[0]}")
+    print(f"{'':<46}{'window shown':>14}{'inspections listed':>22}")
+    print(f"{'Bare PySide6 window (floor)':<46}{floor:8.0f}")
+    for label, samples in (("ASPIRE Casework, existing database (30 cases)", usual),
+                           ("ASPIRE Casework, first start (new database)", first)):
+        shown = statistics.median(s[0] for s in samples)
+        ready = statistics.median(s[1] for s in samples)
+        print(f"{label:<46}{shown:8.0f} ({shown / floor:4.2f}×){ready:14.0f} "
+              f"({ready / floor:4.2f}×)")
+    ratio = statistics.median(s[0] for s in usual) / floor
+    verdict = "WITHIN BUDGET" if ratio <= BUDGET_RATIO else "OVER BUDGET"
+    print(f"\nBudget: cold start to main window shown ≤ {BUDGET_RATIO:.0f} × a bare PySide6 "
+          f"window. Measured {ratio:.2f} ×: {verdict}")
+    print("The window is shown before the database is opened on a worker thread; "
+          "'inspections listed' is when the inspector can start work.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The question frameworks shipped with the app: they load, and they say what the source says."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.config import frameworks_dir
+from app.core.answers import AnswerRecord
+from app.core.form import evaluate_form
+from app.core.framework_loader import load_frameworks
+from app.core.frameworks import QuestionType, Respondent, Stage
+
+FRAMEWORKS = {f.id: f for f in load_frameworks(frameworks_dir())}
+ADULT, YOUTH = FRAMEWORKS["adult-probation"], FRAMEWORKS["youth-offending"]
+NEED_AREAS = ["Accommodation", "Employment, training and education", "Financial management",
+              "Relationships (including domestic abuse)", "Lifestyle & associates",
+              "Gang membership", "Drug misuse", "Alcohol misuse", "Emotional well-being",
+              "Thinking & behaviour", "Attitudes to offending", "Discriminatory attitudes"]
+
+
+def by_ref(framework, ref):
+    return [q for q in framework.questions() if q.ref == ref]
+
+
+def test_both_programmes_are_shipped():
+    assert ADULT.programme == "adult_probation" and YOUTH.programme == "youth_offending"
+    assert len(ADULT.question_keys()) >= 50 and len(YOUTH.question_keys()) >= 45
+
+
+@pytest.mark.parametrize(("ref", "wording"), [
+    ("A2", "Within an appropriate time following allocation, was there sufficient assessment "
+           "of the risk of harm that this individual posed"),
+    ("A4", "Were the interventions delivered by the responsible officer sufficiently focused on "
+           "protecting those at risk of harm from this individual?"),
+    ("A11", "Did the responsible officer sufficiently review progress against the outcome "
+            "priorities designed to reduce reoffending?"),
+    ("A12", "Did the responsible officer sufficiently seek to overcome any barriers to effective "
+            "engagement with the individual?"),
+])
+def test_surviving_adult_captions_are_verbatim(ref, wording):
+    [question] = by_ref(ADULT, ref)
+    assert question.text.startswith(wording) and not question.reconstructed
+
+
+def test_workload_question_has_the_four_options_verbatim():
+    [question] = by_ref(ADULT, "S1")
+    assert question.respondent == Respondent.PRACTITIONER and question.stage == Stage.INTERVIEW
+    assert [o.label for o in question.options] == [
+        "Workload has impacted with an enabling/positive effect",
+        "Workload has had no impact (positively or negatively)/no issues relating to workload",
+        "Workload has had no impact on this case, but has had a negative impact on other cases",
+        "Workload has impacted, but with a negative effect",
+    ]
+    assert {q.ref for q in ADULT.questions() if q.respondent == Respondent.PRACTITIONER} >= {
+        "S1", "S2", "S3"}
+
+
+def test_contribution_matrices_cover_the_twelve_need_areas():
+    matrices = [q for q in ADULT.questions() if q.type == QuestionType.NEED_MATRIX]
+    assert {q.ref for q in matrices} == {"A13", "A14"}
+    for matrix in matrices:
+        labels = [row.label.split(" (")[0] for row in matrix.rows]
+        assert labels == [n.split(" (")[0] for n in NEED_AREAS]
+        assert matrix.rows_from
+
+
+@pytest.mark.parametrize("framework", [ADULT, YOUTH], ids=["adult", "youth"])
+def test_every_judgement_offers_reasons_and_the_other_reason(framework):
+    for question in framework.questions():
+        if question.judgement:
+            codes = [r.code for r in question.reasons]
+            assert codes and "other" in codes, question.key
+
+
+@pytest.mark.parametrize("framework", [ADULT, YOUTH], ids=["adult", "youth"])
+def test_custody_questions_do_not_apply_to_community_cases(framework):
+    community = evaluate_form(framework, {"phase": "community"}, {})
+    custody = evaluate_form(framework, {"phase": "custody"}, {})
+    custody_only = [k for k, s in custody.questions.items()
+                    if s.applicable and not community.questions[k].applicable]
+    assert custody_only, "some questions are for the custodial phase only"
+    assert all(not community.questions[k].counted for k in custody_only)
+
+
+def test_victim_and_non_compliance_questions_follow_the_case_facts():
+    facts = {"victim_identified": "no", "non_compliance": "no"}
+    answers = {k: AnswerRecord(k, v) for k, v in facts.items()}
+    without = evaluate_form(ADULT, {"phase": "community"}, answers)
+    answers = {k: AnswerRecord(k, "yes") for k in facts}
+    with_them = evaluate_form(ADULT, {"phase": "community"}, answers)
+    newly = {k for k, s in with_them.questions.items()
+             if s.applicable and not without.questions[k].applicable}
+    assert {"victim_assessment", "victim_planning", "non_compliance_response"} <= newly
+
+
+def test_youth_grid_is_theme_by_stage():
+    titles = [s.title for s in YOUTH.sections]
+    for theme in ("Protecting the public", "Protecting the child or young person",
+                  "Reducing reoffending", "Making sure the sentence is served"):
+        stages = {s.stage for s in YOUTH.sections if s.title.startswith(theme)}
+        assert {Stage.ASSESSMENT, Stage.PLANNING} <= stages, theme
+    assert any("court" in t.lower() for t in titles)
+    assert any(s.stage == Stage.OVERSIGHT for s in YOUTH.sections)
+
+
+@pytest.mark.parametrize("framework", [ADULT, YOUTH], ids=["adult", "youth"])
+def test_reconstructed_wording_says_where_it_came_from(framework):
+    for question in framework.questions():
+        assert question.source, question.key
+        if question.reconstructed:
+            assert question.source and question.text
+
+
+@pytest.mark.parametrize("framework", [ADULT, YOUTH], ids=["adult", "youth"])
+def test_guidance_carries_no_document_line_references(framework):
+    for question in framework.questions():
+        assert "[004:" not in question.guidance, question.key
