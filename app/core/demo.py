@@ -126,7 +126,12 @@ def _value(question: Question, rows: tuple[str, ...], rng: random.Random) -> obj
     if kind == QuestionType.SINGLE_CHOICE:
         return rng.choice(question.options).code
     if kind == QuestionType.MULTI_CHOICE:
-        picked = rng.sample(question.options, k=rng.randint(1, min(4, len(question.options))))
+        # an option such as "none" stands alone; the others combine
+        alone = [c for c in question.options if c.code.startswith("none")]
+        combinable = [c for c in question.options if c not in alone]
+        if alone and rng.random() < 0.1:
+            return [alone[0].code]
+        picked = rng.sample(combinable, k=rng.randint(1, min(4, len(combinable))))
         return [c.code for c in question.options if c in picked]
     if kind == QuestionType.NEED_MATRIX:
         return {row: rng.choices((YES, NO, NOT_APPLICABLE), weights=(5, 3, 2))[0] for row in rows}

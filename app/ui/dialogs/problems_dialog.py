@@ -27,8 +27,10 @@ class ProblemsDialog(QDialog):
         self.setWindowTitle(self.tr("Check for errors"))
         layout = QVBoxLayout(self)
         if problems:
-            summary = self.tr("{n} thing(s) to finish before this case form is complete. "
-                              "Press Enter on one to go to it.").format(n=len(problems))
+            things = self.tr("1 thing") if len(problems) == 1 else self.tr("{n} things").format(
+                n=len(problems))
+            summary = self.tr("{things} to finish before this case form is complete. Press "
+                              "Enter on one to go to it.").format(things=things)
         else:
             summary = self.tr("No errors: every applicable question is answered, and every "
                               "No has its reasons and evidence.")
@@ -37,11 +39,15 @@ class ProblemsDialog(QDialog):
         layout.addWidget(heading)
         self.list = QListWidget()
         self.list.setAccessibleName(self.tr("Problems"))
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setSpacing(2)
         sections = {s.key: s.title for s in framework.sections}
         for problem in problems:
-            text = (f"{numbers.get(problem.question_key, '')}  {sections[problem.section_key]}: "
-                    f"{problem.text} — {PROBLEM_TEXT[problem.kind]}")
+            text = (f"{numbers.get(problem.question_key, '')}  {PROBLEM_TEXT[problem.kind]}: "
+                    f"{problem.text}")
             item = QListWidgetItem(text)
+            item.setToolTip(sections[problem.section_key])
             item.setData(Qt.ItemDataRole.UserRole, problem.question_key)
             self.list.addItem(item)
         self.list.setVisible(bool(problems))

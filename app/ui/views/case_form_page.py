@@ -150,20 +150,21 @@ class CaseFormPage(QWidget):
         first = self.nav.topLevelItem(0).child(0) if self.nav.topLevelItemCount() else None
         self.nav.setCurrentItem(first)
 
-    def _fill_header(self) -> None:
+    def _fill_header(self, status: str | None = None) -> None:
         case = self.form.case
+        status = status or case.status
         p = case.profile
         self.title.setText(self.tr("Case {ref} — {inspection}").format(
             ref=case.reference, inspection=self.form.inspection_name))
         facts = [PROVIDER.label(p.provider), SENTENCE_TYPE.label(p.sentence_type),
                  PHASE.label(p.phase), GENDER.label(p.gender),
                  f"RoSH {RISK_LEVEL.label(p.rosh).lower()}" if p.rosh else "",
-                 CASE_STATUS.label(case.status)]
+                 CASE_STATUS.label(status)]
         self.profile_line.setText(" · ".join(f for f in facts if f))
         self.locked_banner.setVisible(not self.form.editable)
         self.locked_banner.setText(self.tr("This case is {status}: its answers can be read "
                                            "but not changed.").format(
-            status=CASE_STATUS.label(case.status).lower()))
+            status=CASE_STATUS.label(status).lower()))
         self._update_progress()
 
     def _fill_nav(self) -> None:
@@ -309,6 +310,7 @@ class CaseFormPage(QWidget):
         self.form.answers[key] = saved.record
         self.saved.show_saved(saved.saved_at)
         self._apply_state(saved.state)
+        self._fill_header(saved.status)
         self.case_changed.emit(self.form.case.id)
 
     def flush(self) -> None:

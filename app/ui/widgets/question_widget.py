@@ -127,15 +127,15 @@ class QuestionWidget(QFrame):
         bold = QFont(heading.font())
         bold.setBold(True)
         heading.setFont(bold)
-        grid.addWidget(heading, 0, 0, 1, 2)
-        per_column = (len(self.question.reasons) + 1) // 2
+        grid.addWidget(heading, 0, 0)
+        # one column: reasons are long, and a checkbox's text cannot wrap
         for i, reason in enumerate(self.question.reasons):
             check = QCheckBox(reason.label)
             check.setAccessibleName(f"Reason: {reason.label}")
             check.setChecked(reason.code in self._chosen_reasons)
             check.toggled.connect(lambda _c: self._on_edited(True))
             self.reason_boxes[reason.code] = check
-            grid.addWidget(check, 1 + i % per_column, i // per_column)
+            grid.addWidget(check, 1 + i, 0)
         self._layout.insertWidget(self._reasons_at, box)
         self.reasons_box = box
         # built late, so put the reasons back where Tab expects them: after the answer,

@@ -15,7 +15,7 @@ class SaveIndicator(QLabel):
         self.show_idle()
 
     def show_idle(self) -> None:
-        self._show("idle", "All answers saved", "#505a5f")
+        self._show("idle", "All changes saved", "#505a5f")
 
     def show_pending(self) -> None:
         self._show("pending", "Saving…", "#505a5f")
