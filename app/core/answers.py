@@ -98,7 +98,14 @@ def _normalise_value(question: Question, value: object) -> object:
         codes = [o.code for o in question.options]
         for item in value:
             _one_of(question, item, codes)
-        return sorted(set(value), key=codes.index)
+        chosen = sorted(set(value), key=codes.index)
+        alone = [o.label for o in question.options if o.exclusive and o.code in chosen]
+        if alone and len(chosen) > 1:
+            raise ValidationError(
+                f"{question.key}: “{alone[0]}” cannot be chosen together with other options.",
+                "Choose it on its own, or untick it.",
+            )
+        return chosen
     if qtype == QuestionType.NEED_MATRIX:
         return _matrix(question, value)
     if qtype == QuestionType.NUMBER:

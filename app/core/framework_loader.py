@@ -336,15 +336,18 @@ def _choices(raw: object, where: str, problems: _Problems) -> tuple[Choice, ...]
         return ()
     result, seen = [], set()
     for item in raw:
-        if (not isinstance(item, dict) or set(item) - {"code", "label"}
+        if (not isinstance(item, dict) or set(item) - {"code", "label", "exclusive"}
+                or not isinstance(item.get("exclusive", False), bool)
                 or not isinstance(item.get("code"), str) or not isinstance(item.get("label"), str)
                 or not item["code"] or not item["label"].strip()):
-            problems.add(where, f"{item!r} must be an object with a non-empty code and label")
+            problems.add(where, f"{item!r} must be an object with a non-empty code and label "
+                                "(and optionally \"exclusive\": true)")
             continue
         if item["code"] in seen:
             problems.add(where, f"the code '{item['code']}' is used twice")
         seen.add(item["code"])
-        result.append(Choice(item["code"], item["label"]))
+        result.append(Choice(item["code"], item["label"],
+                             exclusive=item.get("exclusive", False)))
     return tuple(result)
 
 

@@ -11,6 +11,7 @@ class Choice:
     code: str
     label: str
     group: str = ""
+    exclusive: bool = False  # in a multiple choice, chosen only on its own ("None of these")
 
 
 @dataclass(frozen=True)

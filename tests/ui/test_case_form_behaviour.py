@@ -118,3 +118,22 @@ def test_record_table_model_is_a_well_behaved_qt_model(qtmodeltester, mini):
     model.set_rows([make_case(mini, "X1"), make_case(mini, "X2")])
     qtmodeltester.check(model)
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Reference"
+
+
+def test_none_of_these_clears_the_other_ticks(qtbot, open_window):
+    from app.config import frameworks_dir
+    from tests.integration.helpers import make_inspection
+    window = open_window(frameworks_dir())
+    inspection = make_inspection(window._services, "adult-probation")
+    case = make_case(window._services, inspection=inspection)
+    window.cases_page.reload()
+    window.open_case(case.id)
+    control = window.form_page.question_widget("needs_identified").control
+    control._boxes["accommodation"].click()
+    control._boxes["drug_misuse"].click()
+    control._boxes["none"].click()
+    assert control.value() == ["none"]
+    control._boxes["accommodation"].click()
+    assert control.value() == ["accommodation"]
+    stored = window._services.forms.open(case.id).answers["needs_identified"].value
+    assert stored == ["accommodation"]

@@ -97,3 +97,16 @@ def test_what_a_no_needs():
     assert needs_evidence(rosh, "no") and not needs_evidence(rosh, "yes")
     assert needs_evidence(partners, {"accommodation": "no"})
     assert not needs_reasons(partners, {"accommodation": "no"})  # matrix has no reasons list
+
+
+def test_an_exclusive_option_stands_alone():
+    import json
+
+    from app.core.framework_loader import parse_framework_text
+    raw = json.loads((MINI_FRAMEWORKS / "mini.json").read_text())
+    raw["lists"]["needs"].append({"code": "none", "label": "No needs", "exclusive": True})
+    fw = parse_framework_text(json.dumps(raw), "mini.json")
+    question = fw.question("needs")
+    assert normalise_answer(question, AnswerInput(["none"])).value == ["none"]
+    with pytest.raises(ValidationError, match="“No needs” cannot be chosen together"):
+        normalise_answer(question, AnswerInput(["none", "drug_misuse"]))

@@ -138,9 +138,20 @@ class _MultiChoice(AnswerControl):
         for i, option in enumerate(question.options):
             box = QCheckBox(option.label)
             box.setAccessibleName(self._name(option.label))
-            box.toggled.connect(lambda _checked: self.edited.emit(True))
+            box.toggled.connect(lambda checked, o=option: self._toggled(o, checked))
             self._boxes[option.code] = box
             grid.addWidget(box, i % per_column, i // per_column)
+
+    def _toggled(self, option, checked: bool) -> None:
+        """Ticking "None of these" clears the rest, and ticking another clears "None"."""
+        if checked:
+            for other in self.question.options:
+                if other.code != option.code and (option.exclusive or other.exclusive):
+                    box = self._boxes[other.code]
+                    box.blockSignals(True)
+                    box.setChecked(False)
+                    box.blockSignals(False)
+        self.edited.emit(True)
 
     def value(self) -> object:
         return [code for code, box in self._boxes.items() if box.isChecked()]
