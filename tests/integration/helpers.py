@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from app.core.dto import CaseSummary, InspectionSummary, NewInspection
 from app.core.profile import CaseProfile
 from app.services.registry import Services
@@ -20,3 +23,8 @@ def make_case(services: Services, reference: str = "X100001", inspection=None,
     profile = {"phase": "community", "provider": "crc", "gender": "male", **profile}
     return services.cases.add(inspection_id=inspection.id, reference=reference,
                               profile=CaseProfile(**profile))
+
+
+def sha(path: Path) -> str:
+    """A fingerprint of a file's bytes, to show that something was left untouched."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

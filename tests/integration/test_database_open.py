@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sqlite3
 import threading
-from pathlib import Path
 
 import pytest
 
 from app.db.engine import APPLICATION_ID
 from app.db.opening import open_database
 from app.errors import DatabaseError
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from tests.integration.helpers import sha
 
 
 def test_every_connection_gets_the_durable_settings(db):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import shutil
 import sqlite3
 import textwrap
@@ -20,6 +19,7 @@ from app.db.engine import create_sqlite_engine
 from app.db.models import Base
 from app.db.opening import open_database
 from app.errors import MigrationError, NewerDatabaseError
+from tests.integration.helpers import sha
 
 APP_TABLES = {"frameworks", "inspections", "inspection_members", "cases", "answers",
               "practice_examples", "case_progress", "outbox", "sync_state", "conflicts",
@@ -119,10 +119,6 @@ def test_failing_upgrade_restores_the_backup(mini, db, db_path, broken_scripts):
     assert scalar(backups[0], "SELECT group_concat(reference) FROM cases") == "X100001"
     # and the restored database still opens normally
     open_database(db_path, user="t").close()
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_newer_database_is_refused_and_left_alone(db, db_path):

@@ -6,39 +6,34 @@ import uuid
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
 )
 
 from app.core.dto import CaseSummary
 from app.core.profile import PROFILE_FIELDS, CaseProfile, Programme
-from app.errors import UserFacingError, ValidationError
+from app.errors import ValidationError
+from app.ui.dialogs.form_dialog import FormDialog
 from app.ui.widgets.fields import CodeCombo, DateEdit
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.registry import Services
 
 
-class CaseDialog(QDialog):
+class CaseDialog(FormDialog):
     """With ``case`` given, edits that case; otherwise adds one to ``inspection_id``."""
 
     def __init__(self, services: Services, *, inspection_id: uuid.UUID, programme: str,
                  case: CaseSummary | None = None, parent=None):
-        super().__init__(parent)
+        super().__init__(self.tr("Case profile") if case else self.tr("Add case"), parent)
         self._services = services
         self._inspection_id = inspection_id
         self._case = case
         self.saved: CaseSummary | None = None
-        self.setWindowTitle(self.tr("Case profile") if case else self.tr("Add case"))
         self.reference = QLineEdit()
         self.reference.setPlaceholderText(self.tr("Case reference, e.g. the CRN"))
         self.fields: dict[str, object] = {}
-        form = QFormLayout()
+        form = self.form
         form.addRow(self.tr("&Reference"), self.reference)
         self.reference.setAccessibleName(self.tr("Reference"))
         group = "youth" if programme == Programme.YOUTH_OFFENDING else "adult"
@@ -58,20 +53,7 @@ class CaseDialog(QDialog):
         self.notes.setFixedHeight(60)
         self.notes.setAccessibleName(self.tr("Notes"))
         form.addRow(self.tr("&Notes"), self.notes)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #a4262c;")
-        self.error.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
-            self.tr("Save profile") if case else self.tr("Add case"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        self.add_buttons(self.tr("Save profile") if case else self.tr("Add case"))
         if case is not None:
             self._fill(case)
         self.resize(560, self.sizeHint().height())
@@ -104,18 +86,12 @@ class CaseDialog(QDialog):
                 values[name] = widget.text().strip() or None
         return CaseProfile(**values)
 
-    def accept(self) -> None:
-        try:
-            if self._case is None:
-                self.saved = self._services.cases.add(
-                    inspection_id=self._inspection_id, reference=self.reference.text(),
-                    profile=self.profile(), notes=self.notes.toPlainText())
-            else:
-                self.saved = self._services.cases.update_profile(
-                    case_id=self._case.id, reference=self.reference.text(),
-                    profile=self.profile(), notes=self.notes.toPlainText())
-        except UserFacingError as exc:
-            self.error.setText(f"{exc.problem} {exc.advice}".strip())
-            self.error.show()
-            return
-        super().accept()
+    def save(self) -> None:
+        if self._case is None:
+            self.saved = self._services.cases.add(
+                inspection_id=self._inspection_id, reference=self.reference.text(),
+                profile=self.profile(), notes=self.notes.toPlainText())
+        else:
+            self.saved = self._services.cases.update_profile(
+                case_id=self._case.id, reference=self.reference.text(),
+                profile=self.profile(), notes=self.notes.toPlainText())
