@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         check = self._add(tools, self.tr("&Check database"), None, self.check_database)
         backup = self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
-        help_menu = self.menuBar().addMenu(self.tr("&About"))
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
                                 backup)

@@ -137,3 +137,26 @@ def test_none_of_these_clears_the_other_ticks(qtbot, open_window):
     assert control.value() == ["accommodation"]
     stored = window._services.forms.open(case.id).answers["needs_identified"].value
     assert stored == ["accommodation"]
+
+
+def test_undo_and_redo_an_answer_as_new_revisions(qtbot, open_window):
+    window = open_window()
+    case, page = open_case(window)
+    widget = page.question_widget("victim")
+    widget.control._buttons["yes"].click()
+    widget.control._buttons["no"].click()
+    widget.control._buttons["yes"].click()  # merged with the change before: one undo step
+    page.question_widget("officers").control._edit.setText("3")
+    page.question_widget("officers").flush()
+    assert page.undo_stack.count() == 2
+    widget.focus_target().setFocus()
+    qtbot.waitUntil(lambda: widget.focus_target().hasFocus())
+    qtbot.keyClick(widget.focus_target(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    answers = window._services.forms.open(case.id).answers
+    assert answers["officers"].value is None and answers["victim"].value is None
+    assert answers["victim"].rev == 4  # yes, no, yes, then the undo: all kept as revisions
+    assert widget.answer().value is None
+    page.redo_action.trigger()
+    assert window._services.forms.open(case.id).answers["victim"].value == "yes"
+    assert widget.answer().value == "yes"

@@ -11,7 +11,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.answers import AnswerInput
 from app.core.describe import describe_condition
 from app.core.dto import CaseForm
 from app.core.form import FormState
@@ -35,6 +36,7 @@ from app.core.workflow import CASE_STATUS
 from app.errors import UserFacingError
 from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
 from app.ui.dialogs.problems_dialog import ProblemsDialog
+from app.ui.views.answer_undo import AnswerChange, as_input
 from app.ui.widgets.question_widget import QuestionWidget
 from app.ui.widgets.save_indicator import SaveIndicator
 
@@ -79,8 +81,16 @@ class CaseFormPage(QWidget):
                                             self.open_practice_examples)
         self.profile_action = self._action(self.tr("Case &profile…"), "Ctrl+Shift+P",
                                            self._edit_profile)
-        for action in (self.back_action, self.next_action, self.check_action,
-                       self.examples_action, self.profile_action):
+        self.undo_stack = QUndoStack(self)
+        self.undo_action = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
+        self.redo_action = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
+        for action, keys in ((self.undo_action, QKeySequence.StandardKey.Undo),
+                             (self.redo_action, QKeySequence.StandardKey.Redo)):
+            action.setShortcuts(keys)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        for action in (self.back_action, self.undo_action, self.redo_action, self.next_action,
+                       self.check_action, self.examples_action, self.profile_action):
             self.toolbar.addAction(action)
 
         self.title = QLabel()
@@ -137,6 +147,7 @@ class CaseFormPage(QWidget):
         self._state = form.state
         self._show_missing = False
         self._current = None
+        self.undo_stack.clear()
         for page in self._pages.values():
             self.stack.removeWidget(page)
             page.deleteLater()
@@ -298,20 +309,47 @@ class CaseFormPage(QWidget):
             widget.show_error(str(exc))
             self.saved.show_failed(str(exc))
             return
+        before = as_input(self.form.answers.get(key))
+        if self._record(key, given):
+            after = as_input(self.form.answers[key])
+            if after != before:
+                self.undo_stack.push(AnswerChange(key, self._numbers[key], before, after,
+                                                  self._restore))
+
+    def _record(self, key: str, given: AnswerInput) -> bool:
+        """Save one answer and redraw what depends on it; False if it was not saved."""
+        widget = self._widgets.get(key)
         self.saved.show_pending()
         try:
             saved = self._services.forms.record_answer(
                 case_id=self.form.case.id, question_key=key, value=given.value,
                 reasons=given.reasons, evidence=given.evidence)
         except UserFacingError as exc:
-            widget.show_error(exc.problem)
+            if widget is not None:
+                widget.show_error(exc.problem)
             self.saved.show_failed(exc.problem)
-            return
+            return False
         self.form.answers[key] = saved.record
         self.saved.show_saved(saved.saved_at)
         self._apply_state(saved.state)
         self._fill_header(saved.status)
         self.case_changed.emit(self.form.case.id)
+        return True
+
+    def _restore(self, key: str, given: AnswerInput) -> bool:
+        """Undo or redo: save an earlier answer again and show it."""
+        if not self._record(key, given):
+            return False
+        widget = self.question_widget(key)
+        widget.set_record(self.form.answers[key])
+        self._apply_status(widget)
+        focus = QApplication.focusWidget()
+        self.show_question(key, take_focus=False)
+        if focus is None or not focus.isVisible() or not self.isAncestorOf(focus):
+            # the section changed under the focus: park it where a further Ctrl+Z still
+            # undoes answers rather than the text of whatever field it would fall into
+            self.nav.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
 
     def flush(self) -> None:
         """Save anything still waiting for a pause in typing (before leaving the form)."""
@@ -340,6 +378,10 @@ class CaseFormPage(QWidget):
         return focus.question.key if focus is not None else None
 
     def go_to_question(self, key: str) -> None:
+        self.show_question(key, take_focus=True)
+
+    def show_question(self, key: str, *, take_focus: bool) -> None:
+        """Bring a question into view at the top of its section, and perhaps focus it."""
         question = self.form.framework.question(key)
         for item in self._nav_items():
             if item.data(0, SECTION_ROLE) == question.section_key:
@@ -347,7 +389,8 @@ class CaseFormPage(QWidget):
         page = self._page(question.section_key)
         self.stack.setCurrentWidget(page)
         widget = self.question_widget(key)
-        widget.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
+        if take_focus:
+            widget.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
         # once the page is laid out, bring the question to the top of the view
         QTimer.singleShot(0, lambda: page.verticalScrollBar().setValue(max(0, widget.y() - 12)))
 
