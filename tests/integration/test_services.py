@@ -205,3 +205,17 @@ def test_database_check_and_backup(mini, tmp_path):
     assert report.ok and report.counts["cases"] == 1 and report.schema_revision == "0001"
     target = mini.database.backup(tmp_path / "copy.db")
     assert target.exists() and not (tmp_path / "copy.db.partial").exists()
+
+
+@pytest.mark.parametrize("programme", ["adult_probation", "youth_offending"])
+def test_demo_inspection_has_forms_in_every_state(services, programme):
+    summary = services.demo.create(cases=15, seed=11, programme=programme)
+    cases = services.cases.list(summary.id)
+    assert len(cases) == 15
+    percents = [c.percent for c in cases]
+    assert 0 in percents and 100 in percents and any(0 < p < 100 for p in percents)
+    complete = next(c for c in cases if c.percent == 100)
+    assert services.forms.check_for_errors(complete.id) == []
+    youth = programme == "youth_offending"
+    assert {c.profile.provider for c in cases} <= ({"yot"} if youth else {"nps", "crc"})
+    assert len({c.profile.ethnicity for c in cases}) > 1
