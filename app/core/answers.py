@@ -8,7 +8,7 @@ list of codes; need_matrix ``{row code: "yes" | "no" | "na"}``; number an int; d
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.core.frameworks import (
     NO,
@@ -44,7 +44,6 @@ class AnswerRecord:
     rev: int = 0
     answered_by: str = ""
     answered_at: dt.datetime | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def is_answered(self) -> bool:
@@ -71,7 +70,7 @@ def normalise_answer(question: Question, given: AnswerInput) -> AnswerInput:
             "this question.",
             "Choose from the reasons listed under the question.",
         )
-    if reasons and not _has_no(question, value):
+    if reasons and not has_no(question, value):
         reasons = ()  # reasons only explain a "No"; they go when the answer changes
     evidence = (given.evidence or "").strip()
     if len(evidence) > MAX_TEXT:
@@ -173,7 +172,8 @@ def _invalid(question: Question, value: object, expected: str) -> None:
     )
 
 
-def _has_no(question: Question, value: object) -> bool:
+def has_no(question: Question, value: object) -> bool:
+    """Whether the answer is, or for a need-area matrix contains, a "No"."""
     if question.type == QuestionType.YES_NO:
         return value == NO
     if question.type == QuestionType.NEED_MATRIX and isinstance(value, dict):
@@ -183,10 +183,10 @@ def _has_no(question: Question, value: object) -> bool:
 
 def needs_reasons(question: Question, value: object) -> bool:
     """A "No" judgement must say why (from the structured reasons)."""
-    return bool(question.reasons) and question.judgement and _has_no(question, value)
+    return bool(question.reasons) and question.judgement and has_no(question, value)
 
 
 def needs_evidence(question: Question, value: object) -> bool:
     if question.evidence == Evidence.REQUIRED:
         return True
-    return question.evidence == Evidence.REQUIRED_ON_NO and _has_no(question, value)
+    return question.evidence == Evidence.REQUIRED_ON_NO and has_no(question, value)

@@ -67,6 +67,11 @@ class CaseSummary:
     updated_at: dt.datetime | None = None
     updated_by: str = ""
 
+    @property
+    def complete(self) -> bool:
+        """Every applicable question answered, with reasons and evidence for each No."""
+        return self.problems == 0
+
 
 @dataclass(frozen=True)
 class CaseForm:

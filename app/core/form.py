@@ -20,10 +20,11 @@ class ProblemKind(StrEnum):
     EVIDENCE_MISSING = "evidence_missing"
 
 
-_PROBLEM_TEXT = {
-    ProblemKind.UNANSWERED: "not answered",
-    ProblemKind.REASONS_MISSING: "the answer is No but no reason is chosen",
-    ProblemKind.EVIDENCE_MISSING: "an evidence note is needed",
+#: What each problem asks of the inspector, as the form and the errors list show it.
+PROBLEM_TEXT = {
+    ProblemKind.UNANSWERED: "Not answered",
+    ProblemKind.REASONS_MISSING: "Choose at least one reason for the No",
+    ProblemKind.EVIDENCE_MISSING: "Add an evidence note",
 }
 
 
@@ -32,11 +33,7 @@ class FormProblem:
     question_key: str
     section_key: str
     kind: ProblemKind
-    text: str
-
-    @property
-    def message(self) -> str:
-        return f"{self.text} — {_PROBLEM_TEXT[self.kind]}"
+    text: str  # the question's wording
 
 
 @dataclass(frozen=True)
@@ -48,6 +45,12 @@ class QuestionStatus:
     counted: bool
     applicable_rows: tuple[str, ...] = ()
     problems: tuple[FormProblem, ...] = ()
+
+    @property
+    def answered_in_full(self) -> bool:
+        """Counted, and answered wholly (every applicable row of a matrix, for one)."""
+        return self.counted and self.answered and not any(
+            p.kind == ProblemKind.UNANSWERED for p in self.problems)
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,7 @@ class FormState:
 
     @property
     def answered_count(self) -> int:
-        return sum(1 for q in self.questions.values() if q.counted and q.answered
-                   and not any(p.kind == ProblemKind.UNANSWERED for p in q.problems))
+        return sum(1 for q in self.questions.values() if q.answered_in_full)
 
     @property
     def percent(self) -> int:
@@ -146,6 +148,9 @@ def _question_status(question: Question, profile: Mapping[str, object],
     answered = is_given(value)
     if not applicable:
         return QuestionStatus(question.key, question.section_key, False, answered, False)
+    if question.type == QuestionType.NEED_MATRIX and isinstance(value, dict):
+        # rows kept from an earlier answer but no longer applicable do not count
+        value = {row: cell for row, cell in value.items() if row in rows}
     problems = []
     if question.required and not _complete(question, value, rows):
         problems.append(ProblemKind.UNANSWERED)
@@ -181,6 +186,6 @@ def _section_status(key: str, title: str, stage: Stage, statuses: Mapping[str, Q
     return SectionStatus(
         key=key, title=title, stage=stage,
         applicable=sum(1 for s in mine if s.counted),
-        answered=sum(1 for s in mine if s.counted and s.answered),
+        answered=sum(1 for s in mine if s.answered_in_full),
         problems=sum(len(s.problems) for s in mine),
     )

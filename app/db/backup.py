@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -63,8 +64,10 @@ def upgrade_backup_path(db_path: Path, from_revision: str) -> Path:
 
 
 def prune_upgrade_backups(db_path: Path, keep: int = KEEP_UPGRADE_BACKUPS) -> None:
+    """Keep the newest few upgrade backups of this database (never another database's)."""
+    mine = re.compile(rf"^{re.escape(db_path.stem)}-\d{{8}}-\d{{6}}-before-upgrade-from-.+\.db$")
     folder = db_path.parent / "backups"
-    old = sorted(folder.glob(f"{db_path.stem}-*-before-upgrade-from-*.db"))
+    old = sorted(p for p in folder.glob("*.db") if mine.match(p.name))
     for path in old[:-keep]:
         path.unlink(missing_ok=True)
 

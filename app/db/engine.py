@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import bookkeeping
 from app.db.models import AppMeta
+from app.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ class Database:
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit of work (rolled back at the end)."""
-        with self._sessions() as session:
+        with self._storage_errors("read"), self._sessions() as session:
             self._prepare(session)
             try:
                 yield session
@@ -89,15 +91,30 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One user action: a single IMMEDIATE transaction, committed on success."""
-        with self._sessions() as session:
+        with self._storage_errors("saved"), self._sessions() as session:
             self._prepare(session)
-            session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
             try:
+                session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextlib.contextmanager
+    def _storage_errors(self, doing: str) -> Iterator[None]:
+        """A locked, full or failing disk is told to the user, not shown as a crash."""
+        try:
+            yield
+        except sa_exc.OperationalError as exc:
+            log.warning("database %s failed: %s", doing, exc.orig)
+            raise DatabaseError(
+                f"The change could not be {doing}: the database reports “{exc.orig}”. "
+                "Nothing was half-saved." if doing == "saved" else
+                f"The database could not be read: it reports “{exc.orig}”.",
+                "Check there is free disk space and that no other program is using the "
+                f"database {self.path.name}, then try again.",
+            ) from exc
 
     def _prepare(self, session: Session) -> None:
         session.info[bookkeeping.USER] = self.user

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from app.config import migrations_dir
 from app.db.backup import backup_database as _backup
 from app.db.backup import prune_upgrade_backups, restore_database, upgrade_backup_path
+from app.db.engine import APPLICATION_ID
 from app.errors import MigrationError
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,8 @@ def _run_upgrade(engine: Engine, script_location: Path | None) -> None:
             with conn.begin():
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+                # marks the file as ours in the same transaction that creates its tables
+                conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise RuntimeError(f"foreign key check failed on {len(broken)} rows")

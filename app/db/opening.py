@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import exc as sa_exc
+
 from app.db.engine import APPLICATION_ID, Database, create_sqlite_engine
 from app.db.migrate import SCHEMA_HEAD, known_revisions, upgrade
 from app.errors import DatabaseError, NewerDatabaseError
@@ -21,6 +23,7 @@ from app.errors import DatabaseError, NewerDatabaseError
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+HEADER_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,8 @@ def open_database(path: Path, *, user: str, script_location: Path | None = None)
     try:
         if state.revision != SCHEMA_HEAD or script_location is not None:
             upgrade(engine, path, state.revision, script_location=script_location)
-        if state.revision is None:
-            with engine.connect() as conn:
-                conn.connection.dbapi_connection.execute(f"PRAGMA application_id={APPLICATION_ID}")
         return Database(path, engine, user=user)
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, sa_exc.OperationalError) as exc:
         engine.dispose()
         raise _write_error(path, exc) from exc
     except Exception:
@@ -61,17 +61,18 @@ def inspect_file(path: Path) -> FileState:
         return FileState(exists=False)
     try:
         with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+            header = handle.read(HEADER_SIZE)
     except OSError as exc:
         raise DatabaseError(f"The database file {path} cannot be read: {exc.strerror}.",
                             "Check that this account may read the file.") from exc
-    if header != SQLITE_HEADER:
+    if header[:len(SQLITE_HEADER)] != SQLITE_HEADER:
         raise DatabaseError(
             f"{path} is not an ASPIRE Casework database (it is not a SQLite database file). "
             "It has not been changed.",
             "Choose the right file with --db, or a new file name to start a new database.",
         )
     try:
+        _refuse_if_foreign(path, header)
         return _read_state(path)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(
@@ -82,18 +83,26 @@ def inspect_file(path: Path) -> FileState:
         ) from exc
 
 
+def _refuse_if_foreign(path: Path, header: bytes) -> None:
+    """Read from the file header alone, so SQLite never opens (or adds files beside) a
+    database that belongs to another program."""
+    if len(header) < HEADER_SIZE:
+        raise sqlite3.DatabaseError("the file header is incomplete")
+    application_id = int.from_bytes(header[68:72], "big")
+    pages = int.from_bytes(header[28:32], "big")
+    if application_id != APPLICATION_ID and pages > 1:
+        raise DatabaseError(
+            f"{path} is a database from another program, not ASPIRE Casework. It has not "
+            "been changed.",
+            "Choose the right file with --db, or a new file name to start a new database.",
+        )
+
+
 def _read_state(path: Path) -> FileState:
     uri = f"{path.as_uri()}?mode=ro"
     with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         listed = conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         tables = {row[0] for row in listed}
-        if app_id != APPLICATION_ID and tables - {"alembic_version"}:
-            raise DatabaseError(
-                f"{path} is a database from another program, not ASPIRE Casework. It has not "
-                "been changed.",
-                "Choose the right file with --db, or a new file name to start a new database.",
-            )
         check = conn.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise sqlite3.DatabaseError(f"quick_check reports: {check}")
@@ -136,7 +145,7 @@ def _prepare_folder(path: Path) -> None:
         )
 
 
-def _write_error(path: Path, exc: sqlite3.OperationalError) -> DatabaseError:
+def _write_error(path: Path, exc: Exception) -> DatabaseError:
     return DatabaseError(
         f"The database {path} cannot be written: {exc}.",
         "Check there is free disk space and that no other program holds the file.",

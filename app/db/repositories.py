@@ -4,7 +4,6 @@ plain data from ``app.core``."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -133,17 +132,6 @@ def answer_record(row: m.Answer) -> AnswerRecord:
 def answers_for_case(session: Session, case_id: uuid.UUID) -> dict[str, m.Answer]:
     rows = session.scalars(select(m.Answer).where(m.Answer.case_id == case_id))
     return {row.question_key: row for row in rows}
-
-
-def answers_for_cases(session: Session, case_ids: Iterable[uuid.UUID]
-                      ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
-    result: dict[uuid.UUID, dict[str, AnswerRecord]] = {cid: {} for cid in case_ids}
-    if not result:
-        return result
-    rows = session.scalars(select(m.Answer).where(m.Answer.case_id.in_(list(result))))
-    for row in rows:
-        result[row.case_id][row.question_key] = answer_record(row)
-    return result
 
 
 # -- practice examples --------------------------------------------------------------------

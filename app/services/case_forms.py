@@ -53,6 +53,8 @@ class CaseFormService:
 
         The result describes the last answer given.
         """
+        if not answers:
+            raise ValueError("record_answers needs at least one answer")
         with self._db.write() as session:
             case = case_or_error(session, case_id)
             refuse_if_locked(case)

@@ -51,6 +51,7 @@ class CaseService:
         _check_profile(profile)
         with self._db.write() as session:
             row = case_or_error(session, case_id)
+            refuse_if_locked(row)  # the profile decides which questions apply
             if reference is not None:
                 reference = _check_reference(reference)
                 other = repo.case_by_reference(session, row.inspection_id, reference)

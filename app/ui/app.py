@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile
+from PySide6.QtCore import QLockFile, QThreadPool
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
@@ -61,17 +61,20 @@ def run_window(settings: Settings, open_services: Callable[[Settings], Services]
     except (UserFacingError, OSError) as exc:
         return _cannot_start(window, exc)
 
-    def opened(services: Services) -> None:
-        outcome["services"] = services
-        window.attach(services)
+    def open_in_background() -> Services:
+        services = open_services(settings)
+        outcome["services"] = services  # kept even if the window has closed meanwhile
+        return services
 
     def failed(exc: BaseException) -> None:
         outcome["code"] = _cannot_start(window, exc)  # closing the window ends the loop
 
-    job = run_job(lambda: open_services(settings), opened, failed)
+    job = run_job(open_in_background, window.attach, failed)
     try:
         code = app.exec()
     finally:
+        # closed while still opening: let the opening finish before letting go of the file
+        QThreadPool.globalInstance().waitForDone()
         del job
         if "services" in outcome:
             outcome["services"].close()

@@ -172,15 +172,20 @@ class MainWindow(QMainWindow):
     def _background(self, function, on_done) -> None:
         self.statusBar().showMessage(self.tr("Working…"))
 
+        job = None
+
         def finish(result) -> None:
+            self._jobs.remove(job)
             self.statusBar().clearMessage()
             on_done(result)
 
         def fail(exc) -> None:
+            self._jobs.remove(job)
             self.statusBar().clearMessage()
             show_error(self, exc)
 
-        self._jobs.append(run_job(function, finish, fail))
+        job = run_job(function, finish, fail)
+        self._jobs.append(job)  # held until it reports, then let go
 
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About ASPIRE Casework"), self.tr(

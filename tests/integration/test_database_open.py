@@ -82,3 +82,40 @@ def test_damaged_database_is_refused_untouched(db, db_path):
 def test_a_folder_is_not_a_database(tmp_path):
     with pytest.raises(DatabaseError, match="is a folder"):
         open_database(tmp_path, user="a")
+
+
+def test_a_refused_database_gains_no_files_beside_it(tmp_path):
+    path = tmp_path / "other.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+        conn.commit()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(DatabaseError, match="another program"):
+        open_database(path, user="a")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before == ["other.db"]
+
+
+def test_a_locked_database_is_a_clear_error_not_a_crash(mini, db, db_path):
+    from tests.integration.helpers import make_case
+    case = make_case(mini)
+    with contextlib.closing(sqlite3.connect(db_path, timeout=0)) as other:
+        other.execute("BEGIN EXCLUSIVE")  # another program holds the database
+        with pytest.raises(DatabaseError, match="could not be saved") as info:
+            mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+        assert "no other program" in info.value.advice
+        other.rollback()
+    assert "victim" not in mini.forms.open(case.id).answers
+    mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+
+
+def test_upgrade_backups_of_another_database_are_not_pruned(tmp_path):
+    from app.db.backup import prune_upgrade_backups
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    names = [f"casework-2026010{i}-120000-before-upgrade-from-0001.db" for i in range(1, 8)]
+    other = "casework-old-20260101-120000-before-upgrade-from-0001.db"
+    for name in [*names, other]:
+        (backups / name).write_bytes(b"")
+    prune_upgrade_backups(tmp_path / "casework.db", keep=5)
+    assert sorted(p.name for p in backups.iterdir()) == sorted([*names[2:], other])

@@ -167,6 +167,9 @@ def test_locked_case_refuses_edits_in_the_service(mini, db):
         mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
     with pytest.raises(ValidationError, match="locked"):
         mini.practice.save(case_id=case.id, kind="good_practice", narrative="x")
+    with pytest.raises(ValidationError, match="approved"):
+        mini.cases.update_profile(case_id=case.id, profile=CaseProfile(phase="custody"))
+    assert mini.cases.get(case.id).profile.phase == "community"
     assert mini.forms.open(case.id).editable is False
 
 
@@ -204,7 +207,13 @@ def test_database_check_and_backup(mini, tmp_path):
     report = mini.database.check()
     assert report.ok and report.counts["cases"] == 1 and report.schema_revision == "0001"
     target = mini.database.backup(tmp_path / "copy.db")
-    assert target.exists() and not (tmp_path / "copy.db.partial").exists()
+    assert not (tmp_path / "copy.db.partial").exists()
+    from app.bootstrap import build_services
+    from app.db.opening import open_database
+    from tests.conftest import MINI_FRAMEWORKS
+    copy = build_services(open_database(target, user="auditor"), MINI_FRAMEWORKS)
+    assert [c.reference for c in copy.cases.list(copy.inspections.list()[0].id)] == ["X100001"]
+    copy.close()
 
 
 @pytest.mark.parametrize("programme", ["adult_probation", "youth_offending"])

@@ -160,3 +160,75 @@ def test_undo_and_redo_an_answer_as_new_revisions(qtbot, open_window):
     page.redo_action.trigger()
     assert window._services.forms.open(case.id).answers["victim"].value == "yes"
     assert widget.answer().value == "yes"
+
+
+def test_choosing_another_example_while_typing_keeps_both(qtbot, open_window):
+    window = open_window()
+    case, page = open_case(window)
+    services = window._services
+    first = services.practice.save(case_id=case.id, kind="good_practice",
+                                   narrative="Joint visits with the housing worker.")
+    dialog = PracticeExamplesDialog(services, page.form, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog._new()
+    dialog.narrative.setPlainText("Risk to the partner was not assessed.")
+    assert dialog._pause.isActive()  # not yet saved: the inspector clicks away first
+    dialog.list.setCurrentRow(0)
+    assert dialog.narrative.toPlainText() == "Joint visits with the housing worker."
+    assert dialog.list.currentItem().data(Qt.ItemDataRole.UserRole).id == first.id
+    narratives = sorted(e.narrative for e in services.practice.list(case.id))
+    assert narratives == ["Joint visits with the housing worker.",
+                          "Risk to the partner was not assessed."]
+    assert dialog.list.count() == 2
+
+
+def test_undo_saves_typing_in_progress_first(qtbot, open_window):
+    window = open_window()
+    case, page = open_case(window)
+    comment = page.question_widget("comment")
+    comment.control._edit.setPlainText("Seen at the office.")
+    comment.flush()
+    comment.control._edit.setPlainText("Seen at the office and at home.")
+    assert comment.has_pending()
+    page.undo_action.trigger()  # from the toolbar: focus never left the field
+    answers = window._services.forms.open(case.id).answers
+    # the burst of typing on this question is undone as one step, but only after the text
+    # in progress was saved (revision 2), so redo brings all of it back
+    assert answers["comment"].value is None and answers["comment"].rev == 3
+    assert comment.answer().value == ""
+    page.redo_action.trigger()
+    assert window._services.forms.open(case.id).answers["comment"].value == (
+        "Seen at the office and at home.")
+
+
+def test_an_undo_that_cannot_be_saved_leaves_the_history_where_it_was(qtbot, open_window, db):
+    from app.db import models as m
+    window = open_window()
+    case, page = open_case(window)
+    page.question_widget("victim").control._buttons["yes"].click()
+    with db.write() as session:
+        session.get(m.Case, case.id).status = "approved"  # locked elsewhere meanwhile
+    page.undo_action.trigger()
+    assert page.saved.state == "failed"
+    assert page.undo_stack.index() == 1 and page.undo_action.isEnabled()
+    assert window._services.forms.open(case.id).answers["victim"].value == "yes"
+
+
+def test_later_changes_to_the_same_question_are_separate_undo_steps():
+    from app.core.answers import AnswerInput
+    from app.ui.views.answer_undo import MERGE_SECONDS, AnswerChange
+
+    def change(before, after, at):
+        command = AnswerChange("victim", "1.1", AnswerInput(before), AnswerInput(after),
+                               lambda *_: True)
+        command.changed_at = at
+        return command
+
+    first = change(None, "yes", 100.0)
+    assert first.mergeWith(change("yes", "no", 100.0 + MERGE_SECONDS / 2))
+    assert first.after.value == "no"
+    assert not first.mergeWith(change("no", "yes", 100.0 + MERGE_SECONDS * 3))
+    other_question = AnswerChange("needs", "1.2", AnswerInput(), AnswerInput(["x"]),
+                                  lambda *_: True)
+    assert not first.mergeWith(other_question)

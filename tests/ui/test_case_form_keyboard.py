@@ -120,7 +120,6 @@ def test_whole_form_by_keyboard_survives_a_restart(qtbot, open_window):
             break
         qtbot.waitUntil(lambda: isinstance(focused(), QRadioButton | QCheckBox | QLineEdit))
         answered.append(answer_focused_question(qtbot, page))
-        page.flush()
     assert page._state.problems() == []
     assert page.saved.state == "saved"
     # the victim follow-up appeared once "Yes" was given; the custody one never (community)

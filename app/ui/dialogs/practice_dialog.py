@@ -130,7 +130,7 @@ class PracticeExamplesDialog(QDialog):
                 self._new()
 
     def _select(self, item: QListWidgetItem | None) -> None:
-        self._flush()
+        self._flush(select=False)  # the inspector has just chosen where to go next
         example: PracticeExampleRecord | None = item.data(ID_ROLE) if item else None
         self._editing = example.id if example else None
         self._fill(example)
@@ -154,17 +154,19 @@ class PracticeExamplesDialog(QDialog):
 
     def _new(self) -> None:
         self._flush()
-        self.list.clearSelection()
+        self.list.blockSignals(True)
+        self.list.setCurrentRow(-1)  # so choosing any example afterwards is a change
+        self.list.blockSignals(False)
         self._editing = None
         self._fill(None)
         self.narrative.setFocus()
 
-    def _flush(self) -> None:
+    def _flush(self, select: bool = True) -> None:
         if self._pause.isActive():
             self._pause.stop()
-            self._save()
+            self._save(select=select)
 
-    def _save(self) -> None:
+    def _save(self, select: bool = True) -> None:
         if not self.narrative.toPlainText().strip():
             self.saved.setText(self.tr("Write the narrative to save this example"))
             return
@@ -179,9 +181,26 @@ class PracticeExamplesDialog(QDialog):
             self.saved.show_failed(exc.problem)
             return
         self._editing = record.id
-        self._reload(select=record.id)
+        self._show_in_list(record, select)
         self.delete_button.setEnabled(True)
         self.saved.show_saved(record.updated_at)
+
+    def _show_in_list(self, record: PracticeExampleRecord, select: bool) -> None:
+        """Update the saved example's line in place; rebuilding the list here would delete
+        the item the inspector may just have clicked."""
+        self.list.blockSignals(True)
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(ID_ROLE).id == record.id:
+                break
+        else:
+            item = QListWidgetItem()
+            self.list.addItem(item)
+            if select:
+                self.list.setCurrentItem(item)
+        item.setText(_summary(record))
+        item.setData(ID_ROLE, record)
+        self.list.blockSignals(False)
 
     def _delete(self) -> None:
         if self._editing is None:

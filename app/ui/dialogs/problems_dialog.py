@@ -12,9 +12,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.core.form import FormProblem
+from app.core.form import PROBLEM_TEXT, FormProblem
 from app.core.frameworks import Framework
-from app.ui.widgets.question_widget import PROBLEM_TEXT
 
 
 class ProblemsDialog(QDialog):

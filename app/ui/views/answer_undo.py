@@ -2,11 +2,12 @@
 
 Every answer is already on disk, so undoing one saves the earlier answer again as a new
 revision: nothing is erased, and the history stays complete. Consecutive changes to the
-same question (a burst of typing, say) undo together.
+same question within a few seconds (a burst of typing, a change of mind) undo together.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
@@ -14,6 +15,7 @@ from PySide6.QtGui import QUndoCommand
 from app.core.answers import AnswerInput, AnswerRecord
 
 Restore = Callable[[str, AnswerInput], bool]
+MERGE_SECONDS = 3.0
 
 
 def as_input(record: AnswerRecord | None) -> AnswerInput:
@@ -32,23 +34,27 @@ class AnswerChange(QUndoCommand):
         self.before = before
         self.after = after
         self._restore = restore
-        self._done = True  # pushed after the save itself: the first redo has nothing to do
+        self.skip_redo = True  # pushed after the save itself: the first redo has nothing to do
+        self.failed = False
+        self.changed_at = time.monotonic()
 
     def id(self) -> int:
         return 1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, AnswerChange) or other.key != self.key:
+        if (not isinstance(other, AnswerChange) or other.key != self.key
+                or other.changed_at - self.changed_at > MERGE_SECONDS):
             return False
         self.after = other.after
+        self.changed_at = other.changed_at
         return True
 
     def undo(self) -> None:
-        if not self._restore(self.key, self.before):
-            self.setObsolete(False)
+        self.failed = not self._restore(self.key, self.before)
 
     def redo(self) -> None:
-        if self._done:
-            self._done = False
+        if self.skip_redo:
+            self.skip_redo = False
+            self.failed = False
             return
-        self._restore(self.key, self.after)
+        self.failed = not self._restore(self.key, self.after)

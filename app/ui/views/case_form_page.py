@@ -48,7 +48,6 @@ SECTION_ROLE = Qt.ItemDataRole.UserRole
 
 class CaseFormPage(QWidget):
     back_requested = Signal()
-    case_changed = Signal(uuid.UUID)
     edit_profile_requested = Signal(uuid.UUID)
 
     def __init__(self, services: Services, parent=None):
@@ -82,13 +81,14 @@ class CaseFormPage(QWidget):
         self.profile_action = self._action(self.tr("Case &profile…"), "Ctrl+Shift+P",
                                            self._edit_profile)
         self.undo_stack = QUndoStack(self)
-        self.undo_action = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
-        self.redo_action = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
-        for action, keys in ((self.undo_action, QKeySequence.StandardKey.Undo),
-                             (self.redo_action, QKeySequence.StandardKey.Redo)):
-            action.setShortcuts(keys)
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
+        self.undo_action = self._action(self.tr("&Undo answer"), "Ctrl+Z",
+                                        lambda: self._step_history(-1))
+        self.redo_action = self._action(self.tr("&Redo answer"), "Ctrl+Shift+Z",
+                                        lambda: self._step_history(1))
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
         for action in (self.back_action, self.undo_action, self.redo_action, self.next_action,
                        self.check_action, self.examples_action, self.profile_action):
             self.toolbar.addAction(action)
@@ -173,6 +173,7 @@ class CaseFormPage(QWidget):
                  CASE_STATUS.label(status)]
         self.profile_line.setText(" · ".join(f for f in facts if f))
         self.locked_banner.setVisible(not self.form.editable)
+        self.profile_action.setEnabled(self.form.editable)
         self.locked_banner.setText(self.tr("This case is {status}: its answers can be read "
                                            "but not changed.").format(
             status=CASE_STATUS.label(status).lower()))
@@ -333,8 +334,21 @@ class CaseFormPage(QWidget):
         self.saved.show_saved(saved.saved_at)
         self._apply_state(saved.state)
         self._fill_header(saved.status)
-        self.case_changed.emit(self.form.case.id)
         return True
+
+    def _step_history(self, step: int) -> None:
+        """Undo (-1) or redo (+1) one answer, saving any typing in progress first."""
+        self.flush()
+        index = self.undo_stack.index()
+        target = index + step
+        if not 0 <= target <= self.undo_stack.count():
+            return
+        command = self.undo_stack.command(index - 1 if step < 0 else index)
+        self.undo_stack.setIndex(target)
+        if command is not None and command.failed:
+            # nothing changed on disk or on screen, so the history must not move either
+            command.skip_redo = step < 0
+            self.undo_stack.setIndex(index)
 
     def _restore(self, key: str, given: AnswerInput) -> bool:
         """Undo or redo: save an earlier answer again and show it."""
@@ -398,7 +412,8 @@ class CaseFormPage(QWidget):
         self.flush()
         key = self._state.next_unanswered(self.current_question())
         if key is None:
-            self.saved.setText(self.tr("✓ Every applicable question is answered"))
+            self.progress_label.setText(self.tr("✓ Every applicable question is answered, "
+                                                "with its reasons and evidence"))
             return
         self.go_to_question(key)
 

@@ -230,7 +230,7 @@ class CaseListPage(QWidget):
         self.edit_button.setEnabled(has_case)
         self.open_button.setEnabled(has_case)
         rows = self._cases.rows()
-        complete = sum(1 for c in rows if c.percent == 100)
+        complete = sum(1 for c in rows if c.complete)
         self.count_label.setText(self.tr("{shown} of {total} cases shown · {complete} complete")
                                  .format(shown=self._case_filter.rowCount(), total=len(rows),
                                          complete=complete) if has_inspection else "")

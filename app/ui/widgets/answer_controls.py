@@ -200,10 +200,10 @@ class _NeedMatrix(AnswerControl):
                 widget.setVisible(code in rows)
 
     def value(self) -> object:
+        # rows hidden because their need is no longer ticked keep their answers, so
+        # ticking the need again brings them back; the rules ignore rows that do not apply
         result = {}
-        for code, (label, _group, buttons) in self._rows.items():
-            if not label.isVisibleTo(self):
-                continue
+        for code, (_label, _group, buttons) in self._rows.items():
             for answer, button in buttons.items():
                 if button.isChecked():
                     result[code] = answer

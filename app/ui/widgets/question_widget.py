@@ -21,17 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.answers import AnswerInput, AnswerRecord
-from app.core.form import ProblemKind, QuestionStatus
-from app.core.frameworks import NO, Evidence, Question, QuestionType, Respondent
+from app.core.answers import AnswerInput, AnswerRecord, has_no
+from app.core.form import PROBLEM_TEXT, ProblemKind, QuestionStatus
+from app.core.frameworks import Evidence, Question, QuestionType, Respondent
 from app.ui.widgets.answer_controls import TextBox, make_control
 
 TYPING_PAUSE_MS = 600
-PROBLEM_TEXT = {
-    ProblemKind.UNANSWERED: "Not answered",
-    ProblemKind.REASONS_MISSING: "Choose at least one reason for the No",
-    ProblemKind.EVIDENCE_MISSING: "Add an evidence note",
-}
 RED, GREEN, GREY = QColor("#a4262c"), QColor("#0b6a0b"), QColor("#505a5f")
 BAR = {"problem": RED, "done": GREEN, "na": QColor("#b1b4b6")}
 CURRENT_BACKGROUND = QColor("#eaf2fb")
@@ -249,13 +244,13 @@ class QuestionWidget(QFrame):
         if not self.question.reasons:
             return
         value = self.control.value() if self.question.type != QuestionType.DATE else None
-        has_no = value == NO or (isinstance(value, dict) and NO in value.values())
-        if has_no:
+        said_no = has_no(self.question, value)
+        if said_no:
             self._ensure_reasons().show()
         elif self.reasons_box is not None:
             self.reasons_box.hide()
         if self.evidence is not None:
-            required = has_no and self.question.evidence == Evidence.REQUIRED_ON_NO
+            required = said_no and self.question.evidence == Evidence.REQUIRED_ON_NO
             self.evidence_label.setText("Evidence note (needed for a No)" if required
                                         else "Evidence note")
 
