@@ -29,6 +29,7 @@ from _timing import print_table, summary, time_each  # noqa: E402
 
 from app.bootstrap import build_services  # noqa: E402
 from app.config import frameworks_dir  # noqa: E402
+from app.core.answers import has_no  # noqa: E402
 from app.core.dto import NewInspection  # noqa: E402
 from app.core.frameworks import NO, NOT_APPLICABLE, YES, Question, QuestionType  # noqa: E402
 from app.core.profile import CaseProfile  # noqa: E402
@@ -85,10 +86,6 @@ def variants(question: Question) -> list[tuple[object, tuple[str, ...]]]:
     return [("Seen at home with the practitioner.", ()), ("Interview by video call.", ())]
 
 
-def has_no(value: object) -> bool:
-    return value == NO or (isinstance(value, dict) and NO in value.values())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", type=Path, default=None,
@@ -112,13 +109,14 @@ def main() -> None:
                                                 profile=profile).id
                              for ref in ("X200001", "X200002"))
             framework = services.forms.open(case).framework
-            plan = [(q.key, variants(q)) for q in framework.questions()]
+            plan = [(q, variants(q)) for q in framework.questions()]
 
             def answer(case_id, i: int) -> None:
-                key, given = plan[i % len(plan)]
+                question, given = plan[i % len(plan)]
                 value, reasons = given[(i // len(plan)) % len(given)]
-                evidence = f"{NOTE_ON_NO} (entry {i})." if has_no(value) else ""
-                services.forms.record_answer(case_id=case_id, question_key=key, value=value,
+                evidence = f"{NOTE_ON_NO} (entry {i})." if has_no(question, value) else ""
+                services.forms.record_answer(case_id=case_id, question_key=question.key,
+                                             value=value,
                                              reasons=reasons, evidence=evidence)
 
             for i in range(len(plan)):
