@@ -8,6 +8,7 @@ from app.config import Settings, frameworks_dir
 from app.db.engine import Database
 from app.db.opening import open_database
 from app.services.case_forms import CaseFormService
+from app.services.case_import import CaseImportService
 from app.services.cases import CaseService
 from app.services.database import DatabaseService
 from app.services.demo import DemoService
@@ -15,6 +16,7 @@ from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
 from app.services.registry import Services
+from app.services.sampling import SampleService
 
 
 def build_services(db: Database, frameworks_folder: Path | None = None) -> Services:
@@ -26,7 +28,8 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
     return Services(
         frameworks=catalog, inspections=inspections, cases=cases, forms=forms,
         practice=practice, database=DatabaseService(db),
-        demo=DemoService(inspections, cases, forms, practice), user=db.user, _db=db,
+        demo=DemoService(inspections, cases, forms, practice),
+        imports=CaseImportService(db, catalog), samples=SampleService(db), user=db.user, _db=db,
     )
 
 

@@ -66,6 +66,7 @@ class CaseSummary:
     notes: str = ""
     updated_at: dt.datetime | None = None
     updated_by: str = ""
+    sample_status: str | None = None  # in_sample, reserve, withdrawn, not_selected; None: no sample
 
     @property
     def complete(self) -> bool:
@@ -120,3 +121,106 @@ class DatabaseReport:
     @property
     def ok(self) -> bool:
         return self.integrity == "ok" and self.foreign_key_problems == 0
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    person: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What a case list file holds and how it was understood, before anything is stored."""
+
+    inspection_id: uuid.UUID
+    file: str
+    sheet: str | None
+    header_row: int
+    columns: tuple  # ColumnReport, in file order
+    rows_read: int
+    blank_rows: int
+    new_cases: tuple  # ImportedCase not yet in the inspection
+    existing_references: tuple[str, ...]  # already in the inspection: recognised, not duplicated
+    problems: tuple  # RowProblem: row, column, value, expected
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    file: str
+    imported: int
+    already_present: int
+    dry_run: bool
+
+
+@dataclass(frozen=True)
+class StratumRow:
+    stratum: tuple[str, ...]  # codes, in the order of the stratifying fields
+    label: str  # for people: "Female · Community order · Medium"
+    caseload: int
+    allocated: int
+    in_sample: int = 0
+    reserve_left: int = 0
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    """The size and allocation a draw would give, shown (and editable) before drawing."""
+
+    population: int
+    confidence: float
+    margin: float
+    size: int
+    total: int
+    raised_for_minimum: bool
+    strata_fields: tuple[str, ...]
+    strata: tuple[StratumRow, ...]
+
+
+@dataclass(frozen=True)
+class SampleMemberRecord:
+    case_id: uuid.UUID
+    reference: str
+    stratum_label: str
+    role: str  # selected | reserve
+    status: str  # in_sample | reserve | withdrawn
+    draw_rank: int
+    withdrawn_reason: str = ""
+
+
+@dataclass(frozen=True)
+class SampleEventRecord:
+    at: dt.datetime
+    by: str
+    kind: str  # drawn | withdrawn | replaced
+    reference: str = ""
+    other_reference: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SampleSummary:
+    id: uuid.UUID
+    inspection_id: uuid.UUID
+    seed: int
+    confidence: float
+    margin: float
+    proportion: float
+    population: int
+    size_requested: int
+    size_total: int
+    strata_fields: tuple[str, ...]
+    strata: tuple[StratumRow, ...]
+    members: tuple[SampleMemberRecord, ...]
+    proportions: tuple  # ProportionRow from app.core.sampling
+    history: tuple[SampleEventRecord, ...]
+    drawn_at: dt.datetime | None = None
+    drawn_by: str = ""
+
+    @property
+    def in_sample(self) -> tuple[SampleMemberRecord, ...]:
+        return tuple(m for m in self.members if m.status == "in_sample")

@@ -39,3 +39,26 @@ def can_edit(status: str) -> bool:
 def status_after_answer(status: str) -> str:
     """The first answer moves a case from not started to in progress."""
     return CaseStatus.IN_PROGRESS if status == CaseStatus.NOT_STARTED else status
+
+
+TEAM_ROLE = vocabulary(
+    "team_role",
+    [
+        ("lead_inspector", "Lead inspector"),
+        ("inspector", "Inspector"),
+        ("supervisor", "Supervisor (quality lead)"),
+    ],
+)
+
+#: Roles that may be given cases to inspect.
+ASSESSING_ROLES = frozenset({"lead_inspector", "inspector"})
+
+SAMPLE_STATUS = vocabulary(
+    "sample_status",
+    [
+        ("in_sample", "In sample"),
+        ("reserve", "Reserve"),
+        ("withdrawn", "Withdrawn"),
+        ("not_selected", "Not selected"),
+    ],
+)

@@ -94,6 +94,37 @@ def _after_flush(session: Session, _context) -> None:
     session.connection().execute(insert(Outbox), rows)
 
 
+def insert_many(session: Session, model: type[Synced], rows: list[dict[str, object]]) -> None:
+    """Insert many new synced rows at once (an imported case list, say), each stamped and
+    given its outbox row in the same transaction, as the flush events would have done."""
+    if not rows:
+        return
+    now, user, device = utcnow(), session.info[USER], session.info[DEVICE]
+    columns = model.__table__.columns
+    complete = []
+    for row in rows:
+        values = {c.key: _default(c) for c in columns}
+        values.update(row)
+        values.update(id=values.get("id") or uuid.uuid4(), rev=1, updated_at=now,
+                      updated_by=user, device_id=device)
+        complete.append(values)
+    session.execute(insert(model), complete)
+    session.execute(insert(Outbox), [
+        {"change_id": uuid.uuid4(), "entity": model.__tablename__, "entity_id": values["id"],
+         "op": "insert", "base_rev": 0, "rev": 1,
+         "payload": {k: _jsonable(v) for k, v in values.items()}, "created_at": now,
+         "created_by": user, "device_id": device}
+        for values in complete
+    ])
+
+
+def _default(column) -> object:
+    default = column.default
+    if default is None or not default.is_scalar:
+        return None
+    return default.arg
+
+
 def row_payload(obj: Synced) -> dict[str, object]:
     """The row's column values as JSON-ready data (what the central store receives)."""
     mapper = inspect(obj).mapper

@@ -131,7 +131,7 @@ class Answer(Synced, Base):
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
     question_key: Mapped[str] = mapped_column(String(120))
-    value: Mapped[object | None] = mapped_column(JSON)
+    value: Mapped[object | None] = mapped_column(JSON(none_as_null=True))  # NULL = unanswered
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     evidence: Mapped[str] = mapped_column(Text, default="")
     respondent: Mapped[str] = mapped_column(String(20), default="inspector")
@@ -151,6 +151,54 @@ class PracticeExample(Synced, Base):
     narrative: Mapped[str] = mapped_column(Text)
     cleared_for_publication: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Sample(Synced, Base):
+    """One draw of an inspection's case sample: how it was sized and seeded, so it can be
+    reproduced and explained. A redraw supersedes it; it is never deleted."""
+
+    __tablename__ = "samples"
+
+    inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="current")
+    seed: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float]
+    margin: Mapped[float]
+    proportion: Mapped[float]
+    strata_fields: Mapped[list] = mapped_column(JSON)
+    reserve_per_stratum: Mapped[int] = mapped_column(Integer)
+    population: Mapped[int] = mapped_column(Integer)
+    size_requested: Mapped[int] = mapped_column(Integer)
+    size_total: Mapped[int] = mapped_column(Integer)
+    allocation: Mapped[list] = mapped_column(JSON)  # [{stratum, caseload, allocated}, ...]
+
+
+class SampleMember(Synced, Base):
+    """A case's place in a sample: selected, in reserve, withdrawn or brought in as a
+    replacement."""
+
+    __tablename__ = "sample_members"
+    __table_args__ = (UniqueConstraint("sample_id", "case_id"),)
+
+    sample_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("samples.id"))
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    stratum: Mapped[list] = mapped_column(JSON)
+    role: Mapped[str] = mapped_column(String(20))  # selected | reserve
+    draw_rank: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # in_sample | reserve | withdrawn
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SampleEvent(Synced, Base):
+    """Append-only history of a sample: drawn, withdrawn, replaced."""
+
+    __tablename__ = "sample_events"
+
+    sample_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("samples.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
+    other_case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class CaseProgress(Base):
@@ -225,4 +273,5 @@ class AppMeta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-SYNCED_MODELS = (Framework, Inspection, InspectionMember, Case, Answer, PracticeExample)
+SYNCED_MODELS = (Framework, Inspection, InspectionMember, Case, Answer, PracticeExample, Sample,
+                 SampleMember, SampleEvent)

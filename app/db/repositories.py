@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.core.answers import AnswerRecord
@@ -65,7 +65,8 @@ def profile_of(row: m.Case) -> CaseProfile:
     return CaseProfile(**{name: getattr(row, name) for name in PROFILE_NAMES})
 
 
-def case_summary(row: m.Case, progress: m.CaseProgress | None) -> CaseSummary:
+def case_summary(row: m.Case, progress: m.CaseProgress | None,
+                 sample_status: str | None = None) -> CaseSummary:
     return CaseSummary(
         id=row.id, inspection_id=row.inspection_id, reference=row.reference,
         profile=profile_of(row), status=row.status,
@@ -74,6 +75,7 @@ def case_summary(row: m.Case, progress: m.CaseProgress | None) -> CaseSummary:
         applicable=progress.applicable if progress else 0,
         problems=progress.problems if progress else 0,
         notes=row.notes, updated_at=row.updated_at, updated_by=row.updated_by,
+        sample_status=sample_status,
     )
 
 
@@ -84,7 +86,10 @@ def list_cases(session: Session, inspection_id: uuid.UUID) -> list[CaseSummary]:
         .where(m.Case.inspection_id == inspection_id)
         .order_by(m.Case.reference)
     ).all()
-    return [case_summary(case, progress) for case, progress in rows]
+    statuses = sample_statuses(session, inspection_id)
+    return [case_summary(case, progress,
+                         None if statuses is None else statuses.get(case.id, "not_selected"))
+            for case, progress in rows]
 
 
 def get_case(session: Session, case_id: uuid.UUID) -> m.Case | None:
@@ -96,6 +101,36 @@ def case_by_reference(session: Session, inspection_id: uuid.UUID, reference: str
         m.Case.inspection_id == inspection_id,
         func.lower(m.Case.reference) == reference.lower(),
     ))
+
+
+def count_assigned(session: Session, inspection_id: uuid.UUID, person: str) -> int:
+    return session.scalar(select(func.count()).select_from(m.Case).where(
+        m.Case.inspection_id == inspection_id, m.Case.assignee == person)) or 0
+
+
+def case_references(session: Session, inspection_id: uuid.UUID) -> set[str]:
+    """Every case reference in the inspection, in lower case (references match regardless)."""
+    return {r.lower() for r in session.scalars(
+        select(m.Case.reference).where(m.Case.inspection_id == inspection_id))}
+
+
+def add_progress_rows(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(m.CaseProgress), rows)
+
+
+def case_reference_map(session: Session, inspection_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    return dict(session.execute(
+        select(m.Case.id, m.Case.reference).where(m.Case.inspection_id == inspection_id)).all())
+
+
+def case_profiles(session: Session, inspection_id: uuid.UUID) -> dict[uuid.UUID, dict]:
+    """Every case's profile as a plain mapping, for sampling and proportions."""
+    columns = [getattr(m.Case, name) for name in PROFILE_NAMES]
+    rows = session.execute(select(m.Case.id, *columns)
+                           .where(m.Case.inspection_id == inspection_id)
+                           .order_by(m.Case.reference)).all()
+    return {row[0]: dict(zip(PROFILE_NAMES, row[1:], strict=True)) for row in rows}
 
 
 def apply_profile(row: m.Case, profile: CaseProfile) -> None:
@@ -156,6 +191,54 @@ def practice_examples(session: Session, case_id: uuid.UUID) -> list[PracticeExam
 
 def get_practice_example(session: Session, example_id: uuid.UUID) -> m.PracticeExample | None:
     return session.get(m.PracticeExample, example_id)
+
+
+# -- samples ------------------------------------------------------------------------------
+
+def current_sample(session: Session, inspection_id: uuid.UUID) -> m.Sample | None:
+    return session.scalar(select(m.Sample).where(m.Sample.inspection_id == inspection_id,
+                                                 m.Sample.status == "current"))
+
+
+def sample_members(session: Session, sample_id: uuid.UUID) -> list[m.SampleMember]:
+    return list(session.scalars(select(m.SampleMember)
+                                .where(m.SampleMember.sample_id == sample_id)
+                                .order_by(m.SampleMember.draw_rank)))
+
+
+def sample_member(session: Session, sample_id: uuid.UUID,
+                  case_id: uuid.UUID) -> m.SampleMember | None:
+    return session.scalar(select(m.SampleMember).where(m.SampleMember.sample_id == sample_id,
+                                                       m.SampleMember.case_id == case_id))
+
+
+def reserve_members(session: Session, sample_id: uuid.UUID, stratum: list) -> list[m.SampleMember]:
+    """The stratum's reserve cases (used or not), in draw order."""
+    return [mb for mb in sample_members(session, sample_id)
+            if mb.role == "reserve" and mb.stratum == stratum]
+
+
+def sample_events(session: Session, sample_id: uuid.UUID) -> list[m.SampleEvent]:
+    return list(session.scalars(select(m.SampleEvent)
+                                .where(m.SampleEvent.sample_id == sample_id)
+                                .order_by(m.SampleEvent.updated_at)))
+
+
+def sampled_cases_with_answers(session: Session, sample_id: uuid.UUID) -> int:
+    return session.scalar(
+        select(func.count(func.distinct(m.Answer.case_id)))
+        .join(m.SampleMember, m.SampleMember.case_id == m.Answer.case_id)
+        .where(m.SampleMember.sample_id == sample_id, m.SampleMember.status == "in_sample",
+               m.Answer.value.is_not(None))) or 0
+
+
+def sample_statuses(session: Session, inspection_id: uuid.UUID) -> dict[uuid.UUID, str] | None:
+    """Each case's place in the current sample; None when no sample has been drawn."""
+    sample = current_sample(session, inspection_id)
+    if sample is None:
+        return None
+    return dict(session.execute(select(m.SampleMember.case_id, m.SampleMember.status)
+                                .where(m.SampleMember.sample_id == sample.id)).all())
 
 
 # -- health -------------------------------------------------------------------------------

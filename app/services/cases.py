@@ -7,7 +7,7 @@ import uuid
 from app.core.dto import CaseSummary
 from app.core.form import evaluate_form
 from app.core.profile import CaseProfile, validate_profile
-from app.core.workflow import CASE_STATUS, can_edit
+from app.core.workflow import ASSESSING_ROLES, CASE_STATUS, can_edit
 from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
@@ -70,11 +70,42 @@ class CaseService:
             progress = self._refresh_progress(session, row, None, answers)
             return repo.case_summary(row, progress)
 
-    def list(self, inspection_id: uuid.UUID) -> list[CaseSummary]:
+    def list(self, inspection_id: uuid.UUID, *, assignee: str | None = None,
+             status: str | None = None, sample: str | None = None) -> list[CaseSummary]:
+        """The inspection's cases, optionally only one inspector's, one status or one place
+        in the sample (``sample`` is in_sample, reserve, withdrawn or not_selected)."""
         with self._db.read() as session:
             if repo.get_inspection(session, inspection_id) is None:
                 raise inspection_not_found(inspection_id)
-            return repo.list_cases(session, inspection_id)
+            cases = repo.list_cases(session, inspection_id)
+        return [c for c in cases
+                if (assignee is None or (c.profile.assignee or "") == assignee)
+                and (status is None or c.status == status)
+                and (sample is None or c.sample_status == sample)]
+
+    def assign(self, *, case_ids: list[uuid.UUID], assignee: str | None) -> int:
+        """Give cases to one inspector on the team (or to no one); returns how many changed."""
+        with self._db.write() as session:
+            rows = [case_or_error(session, cid) for cid in case_ids]
+            if not rows:
+                return 0
+            inspection = repo.get_inspection(session, rows[0].inspection_id)
+            if any(r.inspection_id != inspection.id for r in rows):
+                raise ValidationError("Cases from different inspections cannot be assigned "
+                                      "together.", "Assign each inspection's cases separately.")
+            if assignee is not None:
+                roles = {p.person: p.role for p in inspection.members}
+                if roles.get(assignee) not in ASSESSING_ROLES:
+                    raise ValidationError(
+                        f"{assignee} is not an inspector on the team of '{inspection.name}'.",
+                        "Add them to the team as an inspector first.")
+            changed = 0
+            for row in rows:
+                if row.assignee != assignee:
+                    refuse_if_locked(row)
+                    row.assignee = assignee
+                    changed += 1
+            return changed
 
     def get(self, case_id: uuid.UUID) -> CaseSummary:
         with self._db.read() as session:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from app.core.dto import InspectionSummary, NewInspection
+from app.core.dto import InspectionSummary, NewInspection, TeamMember
 from app.core.profile import PROGRAMMES
+from app.core.workflow import TEAM_ROLE
 from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
@@ -42,6 +43,54 @@ class InspectionService:
             session.add(row)
             session.flush()
             return repo.inspection_summary(row)
+
+    def team(self, inspection_id: uuid.UUID) -> list[TeamMember]:
+        with self._db.read() as session:
+            return [TeamMember(p.person, p.role)
+                    for p in self._inspection(session, inspection_id).members]
+
+    def add_member(self, *, inspection_id: uuid.UUID, person: str,
+                   role: str) -> list[TeamMember]:
+        """Add a person to the inspection's team, or change their role."""
+        person = " ".join((person or "").split())
+        if not person:
+            raise ValidationError("Give the person's name or login.",
+                                  "Type the name as it should appear on their cases.")
+        if role not in TEAM_ROLE:
+            raise ValidationError(f"'{role}' is not a team role.",
+                                  f"Choose one of: {', '.join(TEAM_ROLE.codes())}.")
+        with self._db.write() as session:
+            inspection = self._inspection(session, inspection_id)
+            existing = next((p for p in inspection.members if p.person == person), None)
+            if existing is None:
+                inspection.members.append(m.InspectionMember(person=person, role=role))
+            elif existing.role != role:
+                existing.role = role
+            session.flush()
+            return [TeamMember(p.person, p.role) for p in inspection.members]
+
+    def remove_member(self, *, inspection_id: uuid.UUID, person: str) -> list[TeamMember]:
+        with self._db.write() as session:
+            inspection = self._inspection(session, inspection_id)
+            member = next((p for p in inspection.members if p.person == person), None)
+            if member is None:
+                raise NotFoundError(f"{person} is not on the team of '{inspection.name}'.",
+                                    "Check the name in the team list.")
+            assigned = repo.count_assigned(session, inspection_id, person)
+            if assigned:
+                raise ValidationError(
+                    f"{person} still has {assigned} case{'s' if assigned != 1 else ''} "
+                    "assigned.", "Assign those cases to someone else first.")
+            inspection.members.remove(member)
+            session.delete(member)
+            session.flush()
+            return [TeamMember(p.person, p.role) for p in inspection.members]
+
+    def _inspection(self, session, inspection_id: uuid.UUID) -> m.Inspection:
+        row = repo.get_inspection(session, inspection_id)
+        if row is None:
+            raise inspection_not_found(inspection_id)
+        return row
 
     def list(self) -> list[InspectionSummary]:
         with self._db.read() as session:

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from app.db.engine import Database
 from app.services.case_forms import CaseFormService
+from app.services.case_import import CaseImportService
 from app.services.cases import CaseService
 from app.services.database import DatabaseService
 from app.services.demo import DemoService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
+from app.services.sampling import SampleService
 
 
 @dataclass
@@ -23,6 +25,8 @@ class Services:
     practice: PracticeExampleService
     database: DatabaseService
     demo: DemoService
+    imports: CaseImportService
+    samples: SampleService
     user: str
     _db: Database
 

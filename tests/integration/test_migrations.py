@@ -114,7 +114,8 @@ def test_failing_upgrade_restores_the_backup(mini, db, db_path, broken_scripts):
     assert "half_done" not in tables(db_path)
     with contextlib.closing(sqlite3.connect(db_path)) as conn:
         assert "extra" not in {r[1] for r in conn.execute("PRAGMA table_info(cases)")}
-    backups = list((db_path.parent / "backups").glob("*before-upgrade-from-0001.db"))
+    backups = list((db_path.parent / "backups").glob(
+        f"*before-upgrade-from-{migrate.SCHEMA_HEAD}.db"))
     assert len(backups) == 1
     assert scalar(backups[0], "SELECT group_concat(reference) FROM cases") == "X100001"
     # and the restored database still opens normally
@@ -130,3 +131,21 @@ def test_newer_database_is_refused_and_left_alone(db, db_path):
     with pytest.raises(NewerDatabaseError, match="newer version of ASPIRE Casework"):
         open_database(db_path, user="t")
     assert sha(db_path) == before
+
+
+def test_upgrade_from_the_first_schema_keeps_every_row(mini, db, db_path):
+    from tests.integration.helpers import make_case
+
+    case = make_case(mini, "X100001")
+    mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    db.close()
+    engine = create_sqlite_engine(db_path)
+    migrate.downgrade(engine, "0001")
+    engine.dispose()
+    assert "samples" not in tables(db_path)
+    reopened = open_database(db_path, user="t")  # upgrades 0001 -> head, with a backup first
+    reopened.close()
+    assert {"samples", "sample_members", "sample_events"} <= tables(db_path)
+    assert scalar(db_path, "SELECT group_concat(reference) FROM cases") == "X100001"
+    assert scalar(db_path, "SELECT value FROM answers") == '"yes"'
+    assert list((db_path.parent / "backups").glob("*before-upgrade-from-0001.db"))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.core.dto import NewInspection
 from app.core.profile import CaseProfile
 from app.db import models as m
+from app.db.migrate import SCHEMA_HEAD
 from app.errors import DuplicateError, FrameworkError, NotFoundError, ValidationError
 from tests.integration.helpers import make_case, make_inspection
 
@@ -205,7 +206,8 @@ def test_failed_write_leaves_no_outbox_row(mini, db):
 def test_database_check_and_backup(mini, tmp_path):
     make_case(mini)
     report = mini.database.check()
-    assert report.ok and report.counts["cases"] == 1 and report.schema_revision == "0001"
+    assert report.ok and report.counts["cases"] == 1
+    assert report.schema_revision == SCHEMA_HEAD
     target = mini.database.backup(tmp_path / "copy.db")
     assert not (tmp_path / "copy.db.partial").exists()
     from app.bootstrap import build_services

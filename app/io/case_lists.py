@@ -1,0 +1,402 @@
+"""Opening a case list received from a provider: an Excel workbook or a CSV file.
+
+The file is found, its header row located and its columns matched here; the rows are
+streamed on demand (a read-only workbook, or the CSV read line by line) so a long list is
+never held in memory twice. What the cells mean is decided by ``app.core.case_import``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
+
+from app.core.case_import import (
+    COLUMNS,
+    CaseListCheck,
+    HeaderMapping,
+    check_rows,
+    describe_mapping_problems,
+    map_headers,
+)
+from app.errors import ValidationError
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 200_000
+HEADER_SEARCH_ROWS = 20
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv",)
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+_CHUNK = 1024 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected workbooks
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+Rows = Iterator[tuple[int, tuple[object, ...]]]
+
+
+class CaseListError(ValidationError):
+    """A case list file that cannot be used; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class CaseListTable:
+    """A case list's header and a way to read its rows.
+
+    ``rows()`` starts again from the top each time it is called and yields each row below
+    the header with its number as Excel shows it; it raises ``CaseListError`` if the file
+    turns out to be damaged or to hold more than ``MAX_ROWS`` rows.
+    """
+
+    path: Path
+    sheet: str | None  # None for a CSV file
+    header_row: int
+    headers: tuple[str, ...]
+    mapping: HeaderMapping
+    rows: Callable[[], Rows] = field(repr=False, compare=False)
+
+
+def open_case_list(path: Path) -> CaseListTable:
+    """Find the header row of a case list (.xlsx, .xlsm or .csv). Raises ``CaseListError``."""
+    path = Path(path)
+    if _kind(path) == "csv":
+        return _open_csv(path)
+    workbook = _load(path)
+    try:
+        return _find_sheet(path, workbook)
+    finally:
+        workbook.close()
+
+
+def check_case_list(path: Path, *, today: dt.date | None = None,
+                    ) -> tuple[CaseListTable, CaseListCheck]:
+    """Open a case list and read every row: the cases found and every problem, by row.
+
+    A workbook is opened once for both (``table.rows()`` would open it again).
+    """
+    path = Path(path)
+    if _kind(path) == "csv":
+        table = _open_csv(path)
+        return table, _check(table, table.rows(), today)
+    workbook = _load(path)
+    try:
+        table = _find_sheet(path, workbook)
+        rows = _sheet_rows(path, workbook, table.sheet, table.header_row, len(table.headers))
+        return table, _check(table, rows, today)
+    finally:
+        workbook.close()
+
+
+def _check(table: CaseListTable, rows: Rows, today: dt.date | None) -> CaseListCheck:
+    if not table.mapping.ok:
+        raise CaseListError(
+            f"The column headings in {_where(table)} cannot be used.",
+            "Give each column one heading, with one column for the case reference, "
+            "and load the file again.",
+            details=describe_mapping_problems(table.mapping))
+    return check_rows(table.mapping, rows, today=today)
+
+
+# ---------------------------------------------------------------------------------------
+# Checks on the file itself
+
+
+def _kind(path: Path) -> str:
+    """"excel" or "csv", once the file's name and size are found acceptable."""
+    suffix = path.suffix.lower()
+    if suffix not in EXCEL_SUFFIXES + CSV_SUFFIXES:
+        advice = ("Open it in Excel and save it as an Excel workbook (.xlsx)."
+                  if suffix in (".xls", ".ods", ".numbers") else
+                  "Export the case list from the case management system as an Excel "
+                  "workbook (.xlsx) or a CSV file (.csv).")
+        raise CaseListError(f"{path.name} is not a case list the app can read: it must be an "
+                            "Excel workbook (.xlsx or .xlsm) or a CSV file (.csv).", advice)
+    _check_size(path)
+    return "excel" if suffix in EXCEL_SUFFIXES else "csv"
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise IsADirectoryError(f"{path} is a folder")
+    except OSError as exc:
+        raise CaseListError(f"{path.name} cannot be read ({exc.strerror or exc}).",
+                            "Check the file exists and that it is not open in another "
+                            "program, then try again.") from exc
+    if size > MAX_FILE_BYTES:
+        raise CaseListError(
+            f"{path.name} is {size / 1024 / 1024:.0f} MB; a case list may be at most "
+            f"{MAX_FILE_BYTES / 1024 / 1024:.0f} MB.",
+            "Remove columns and sheets the inspection does not need, or split the list, "
+            "and load it again.")
+
+
+def _file_head(path: Path, size: int = 8) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(size)
+    except OSError as exc:
+        raise CaseListError(f"{path.name} cannot be read ({exc.strerror or exc}).",
+                            "Check the file is not open in another program, then try again."
+                            ) from exc
+
+
+def _where(table: CaseListTable) -> str:
+    return f"sheet '{table.sheet}' of {table.path.name}" if table.sheet else table.path.name
+
+
+def _damaged(path: Path, exc: Exception) -> CaseListError:
+    error = CaseListError(f"{path.name} cannot be read as a case list: it looks damaged "
+                          f"({type(exc).__name__}: {exc}).",
+                          "Open it in Excel, save it again as an Excel workbook (.xlsx) or a "
+                          "CSV file, and load the saved copy.")
+    error.__cause__ = exc
+    return error
+
+
+def _too_many_rows(path: Path) -> CaseListError:
+    return CaseListError(f"{path.name} has more than {MAX_ROWS:,} rows of cases.",
+                         "Load only the cases for this inspection; split a longer list "
+                         "into several files.")
+
+
+def _no_header(path: Path, looked_at: Sequence[str], hidden: Sequence[str]) -> CaseListError:
+    expected = ", ".join(c.label for c in COLUMNS)
+    reference = next(c for c in COLUMNS if c.required)
+    details = [f"Looked at: {', '.join(looked_at) or 'no visible sheet'}."]
+    if hidden:
+        details.append(f"Hidden sheets are not read: {', '.join(hidden)}.")
+    details.append(f"Columns the app reads: {expected}.")
+    details.append(f"The case reference column may also be headed "
+                   f"{', '.join(reference.aliases)}.")
+    return CaseListError(
+        f"{path.name} has no row of column headings that includes the case reference.",
+        f"Put the column headings in the first filled row (within the first "
+        f"{HEADER_SEARCH_ROWS} rows), with a column headed 'Case reference' or 'CRN', "
+        "and load the file again.", details=details)
+
+
+def _is_blank_row(cells: Iterable[object]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
+
+
+def _header_row(rows: Iterable[tuple[int, Sequence[object]]],
+                ) -> tuple[int, tuple[str, ...]] | None:
+    """The first non-blank row among the first few, without its trailing empty cells."""
+    for number, cells in rows:
+        if number > HEADER_SEARCH_ROWS:
+            break
+        if _is_blank_row(cells):
+            continue
+        headers = ["" if v is None else str(v).strip() for v in cells]
+        while headers and not headers[-1]:
+            headers.pop()
+        return number, tuple(headers)
+    return None
+
+
+def _limited(path: Path, numbered: Iterable[tuple[int, Sequence[object]]], width: int) -> Rows:
+    """Rows cut or padded to the header's width, stopping with an error past ``MAX_ROWS``
+    filled rows."""
+    filled = 0
+    for number, cells in numbered:
+        row = tuple(cells[:width])
+        if len(row) < width:
+            row += (None,) * (width - len(row))
+        for value in row:
+            if value is not None and value != "":
+                filled += 1
+                if filled > MAX_ROWS:
+                    raise _too_many_rows(path)
+                break
+        yield number, row
+
+
+# ---------------------------------------------------------------------------------------
+# Excel workbooks
+
+
+def _load(path: Path) -> Workbook:
+    head = _file_head(path)
+    if head.startswith(_OLE_MAGIC):
+        raise CaseListError(
+            f"{path.name} is a password-protected workbook or an older Excel (.xls) file.",
+            "Open it in Excel, remove the password if it has one, save it as an Excel "
+            "workbook (.xlsx) and load the saved copy.")
+    if not head.startswith(_ZIP_MAGIC) or not zipfile.is_zipfile(path):
+        raise CaseListError(
+            f"{path.name} is not an Excel workbook, although its name ends in "
+            f"{path.suffix}.",
+            "Open it in Excel and save it as an Excel workbook (.xlsx); if it is a CSV "
+            "file, give it a name ending in .csv.")
+    try:
+        # data_only: a formula is read as the value Excel last calculated for it
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl reports a damaged workbook in many different ways
+        raise _damaged(path, exc) from exc
+
+
+def _find_sheet(path: Path, workbook: Workbook) -> CaseListTable:
+    """The first visible sheet whose header row has a case reference column."""
+    looked_at, hidden = [], []
+    try:
+        for sheet in workbook.worksheets:
+            if sheet.sheet_state != "visible":
+                hidden.append(sheet.title)
+                continue
+            looked_at.append(sheet.title)
+            sheet.reset_dimensions()  # some exporters record the wrong used range
+            found = _header_row(enumerate(
+                sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1))
+            if found is None:
+                continue
+            header_row, headers = found
+            mapping = map_headers(headers)
+            if not mapping.missing_required:
+                return CaseListTable(path, sheet.title, header_row, headers, mapping,
+                                     _reopened_rows(path, sheet.title, header_row,
+                                                    len(headers)))
+    except Exception as exc:
+        raise _damaged(path, exc) from exc
+    raise _no_header(path, looked_at, hidden)
+
+
+def _reopened_rows(path: Path, title: str, header_row: int, width: int,
+                   ) -> Callable[[], Rows]:
+    def rows() -> Rows:
+        workbook = _load(path)
+        try:
+            yield from _sheet_rows(path, workbook, title, header_row, width)
+        finally:
+            workbook.close()
+
+    return rows
+
+
+def _sheet_rows(path: Path, workbook: Workbook, title: str | None, header_row: int,
+                width: int) -> Rows:
+    try:
+        sheet = workbook[title]
+        sheet.reset_dimensions()
+        first = header_row + 1
+        numbered = enumerate(sheet.iter_rows(min_row=first, values_only=True), start=first)
+        yield from _limited(path, numbered, width)
+    except CaseListError:
+        raise
+    except Exception as exc:
+        raise _damaged(path, exc) from exc
+
+
+# ---------------------------------------------------------------------------------------
+# CSV files
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without a byte order mark) if the whole file reads as UTF-8, else
+    Windows-1252, the encoding of a CSV saved by Excel on a UK Windows laptop."""
+    head = _file_head(path, 64 * 1024)
+    if head.startswith(_ZIP_MAGIC):
+        raise CaseListError(f"{path.name} is an Excel workbook, although its name ends in .csv.",
+                            "Rename it so that its name ends in .xlsx and load it again.")
+    if head.startswith(_OLE_MAGIC):
+        raise CaseListError(f"{path.name} is an Excel file, not a CSV file.",
+                            "Open it in Excel, save it as an Excel workbook (.xlsx) or as "
+                            "'CSV UTF-8', and load the saved copy.")
+    if head.startswith(_UTF16_BOMS):
+        raise CaseListError(f"{path.name} is saved as 'Unicode text' (UTF-16).",
+                            "Open it in Excel, save it as 'CSV UTF-8 (comma delimited)', and "
+                            "load the saved copy.")
+    if b"\x00" in head or _control_bytes(head) > len(head) // 100:
+        raise _not_text(path)
+    for encoding in CSV_ENCODINGS:
+        if _reads_as(path, encoding):
+            return encoding
+    raise CaseListError(f"{path.name} contains characters that cannot be read as text.",
+                        "Open it in Excel, save it as 'CSV UTF-8 (comma delimited)', and "
+                        "load the saved copy.")
+
+
+def _control_bytes(data: bytes) -> int:
+    """Bytes that no text file holds (tabs, line ends and form feeds aside)."""
+    return len(data) - len(data.translate(None, _CONTROL_BYTES))
+
+
+def _not_text(path: Path) -> CaseListError:
+    return CaseListError(f"{path.name} is not a text (CSV) file.",
+                         "Export the case list as a CSV file or an Excel workbook (.xlsx) "
+                         "and load that.")
+
+
+def _reads_as(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            if b"\x00" in chunk:
+                raise _not_text(path)
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_delimiter(path: Path, encoding: str) -> str:
+    """The separator used in the first filled line: a comma unless another is commoner."""
+    with path.open(newline="", encoding=encoding) as f:
+        for _, line in zip(range(HEADER_SEARCH_ROWS), f, strict=False):
+            if line.strip():
+                counts = {d: line.count(d) for d in CSV_DELIMITERS}
+                best = max(counts, key=counts.__getitem__)
+                return best if counts[best] > counts[","] else ","
+    return ","
+
+
+def _open_csv(path: Path) -> CaseListTable:
+    encoding = _csv_encoding(path)
+    delimiter = _csv_delimiter(path, encoding)
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        try:
+            with path.open(newline="", encoding=encoding) as f:
+                yield from enumerate(csv.reader(f, delimiter=delimiter), start=1)
+        except csv.Error as exc:
+            raise CaseListError(f"{path.name} cannot be read as a CSV file ({exc}).",
+                                "Open it in Excel, save it again as a CSV file, and load "
+                                "the saved copy.") from exc
+        except OSError as exc:
+            raise CaseListError(f"{path.name} cannot be read ({exc.strerror or exc}).",
+                                "Check the file is not open in another program, then try "
+                                "again.") from exc
+
+    source = numbered()
+    try:
+        found = _header_row(source)
+    finally:
+        source.close()
+    if found is None:
+        raise _no_header(path, [path.name], [])
+    header_row, headers = found
+    mapping = map_headers(headers)
+    if mapping.missing_required:
+        raise _no_header(path, [path.name], [])
+
+    def rows() -> Rows:
+        below = ((n, cells) for n, cells in numbered() if n > header_row)
+        yield from _limited(path, below, len(headers))
+
+    return CaseListTable(path, None, header_row, headers, mapping, rows)

@@ -1,0 +1,402 @@
+"""Case lists as real files: Excel workbooks and CSV files written into a temporary folder."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from app.core.profile import DISABILITY, ETHNICITY, MAPPA, PROVIDER, SENTENCE_TYPE
+from app.io import case_lists
+from app.io.case_lists import CaseListError, check_case_list, open_case_list
+from app.io.case_template import CASES_SHEET, TemplateError, write_case_template
+
+TODAY = dt.date(2026, 6, 1)
+HEADERS = ["CRN", "Sex", "DOB", "RoSH", "Notes"]
+ROWS = [["X1", "M", "31/01/1990", "H", "first"], ["X2", "F", "02/03/1985", "low", None]]
+
+
+# ---------------------------------------------------------------------------------------
+# Writing test files
+
+
+def xlsx(path: Path, *sheets: tuple[str, list[list[object]], str]) -> Path:
+    """A workbook with the given sheets, each (title, rows, state)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows, state in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    workbook.save(path)
+    return path
+
+
+def simple_xlsx(path: Path, rows=None) -> Path:
+    return xlsx(path, ("Cases", [HEADERS, *(rows or ROWS)], "visible"))
+
+
+def csv_file(path: Path, rows: list[list[object]], encoding: str = "utf-8",
+             delimiter: str = ",") -> Path:
+    with path.open("w", newline="", encoding=encoding) as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+    return path
+
+
+def not_a_zip(path: Path) -> Path:
+    path.write_text("CRN,Sex\nX1,M\n")
+    return path
+
+
+def binary_file(path: Path) -> Path:
+    path.write_bytes(bytes(range(256)) * 64)
+    return path
+
+
+def with_cached_values(path: Path, cached: dict[str, tuple[str, str]]) -> Path:
+    """Give formula cells the values Excel would have saved with them.
+
+    openpyxl writes formulas without a calculated value, so each formula cell's ``<v/>`` in
+    the sheet XML is replaced by ``cached[cell] = (type, value)``, as Excel writes them.
+    """
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, (kind, value) in cached.items():
+        sheet, found = re.subn(
+            rf'(<c r="{ref}"[^>]*)><f>(.*?)</f><v ?/>',
+            lambda m, kind=kind, value=value: f'{m[1]} t="{kind}"><f>{m[2]}</f><v>{value}</v>',
+            sheet)
+        assert found == 1, ref
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def problem_of(path: Path) -> CaseListError:
+    with pytest.raises(CaseListError) as info:
+        open_case_list(path)
+    assert path.name in info.value.problem
+    assert info.value.advice
+    return info.value
+
+
+def checked(path: Path):
+    return check_case_list(path, today=TODAY)
+
+
+# ---------------------------------------------------------------------------------------
+# Files that are not case lists
+
+
+@pytest.mark.parametrize("name, advice", [
+    ("cases.txt", "Export the case list"), ("cases.pdf", "Export the case list"),
+    ("cases.xls", "save it as an Excel workbook (.xlsx)"), ("cases", "Export the case list")])
+def test_not_a_spreadsheet(tmp_path, name, advice):
+    path = tmp_path / name
+    path.write_text("CRN\nX1\n")
+    error = problem_of(path)
+    assert "must be an Excel workbook (.xlsx or .xlsm) or a CSV file" in error.problem
+    assert advice in error.advice
+
+
+def test_xlsx_that_is_not_a_zip(tmp_path):
+    error = problem_of(not_a_zip(tmp_path / "cases.xlsx"))
+    assert "is not an Excel workbook, although its name ends in .xlsx" in error.problem
+
+
+def test_password_protected_or_old_excel_file(tmp_path):
+    path = tmp_path / "cases.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    assert "password-protected" in problem_of(path).problem
+
+
+def test_zip_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "cases.xlsm"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    assert "looks damaged" in problem_of(path).problem
+
+
+def test_workbook_named_csv(tmp_path):
+    path = simple_xlsx(tmp_path / "cases.xlsx").rename(tmp_path / "cases.csv")
+    assert "is an Excel workbook, although its name ends in .csv" in problem_of(path).problem
+
+
+def test_binary_csv(tmp_path):
+    assert "is not a text (CSV) file" in problem_of(binary_file(tmp_path / "c.csv")).problem
+
+
+def test_utf16_csv(tmp_path):
+    path = csv_file(tmp_path / "cases.csv", [HEADERS, *ROWS], encoding="utf-16")
+    assert "Unicode text" in problem_of(path).problem
+
+
+def test_missing_file(tmp_path):
+    assert "cannot be read" in problem_of(tmp_path / "gone.xlsx").problem
+
+
+def test_too_large(tmp_path, monkeypatch):
+    path = simple_xlsx(tmp_path / "cases.xlsx")
+    monkeypatch.setattr(case_lists, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    assert "a case list may be at most" in problem_of(path).problem
+    monkeypatch.setattr(case_lists, "MAX_FILE_BYTES", path.stat().st_size)
+    assert open_case_list(path).sheet == "Cases"
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_too_many_rows(tmp_path, monkeypatch, suffix):
+    rows = [HEADERS, *([f"X{n}", "M"] for n in range(5)), [None], [None]]
+    path = (simple_xlsx(tmp_path / "c.xlsx", rows[1:]) if suffix == ".xlsx"
+            else csv_file(tmp_path / "c.csv", rows))
+    monkeypatch.setattr(case_lists, "MAX_ROWS", 5)
+    assert len(checked(path)[1].cases) == 5
+    monkeypatch.setattr(case_lists, "MAX_ROWS", 4)
+    with pytest.raises(CaseListError, match="more than 4 rows"):
+        checked(path)
+
+
+# ---------------------------------------------------------------------------------------
+# Finding the header
+
+
+def test_no_sheet_with_the_headers(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx",
+                ("Summary", [["Northshire case list"], ["Total", 2]], "visible"),
+                ("Empty", [], "visible"),
+                ("Secret", [["CRN"], ["X1"]], "hidden"))
+    error = problem_of(path)
+    assert "no row of column headings that includes the case reference" in error.problem
+    assert error.details[0] == "Looked at: Summary, Empty."
+    assert error.details[1] == "Hidden sheets are not read: Secret."
+    assert "Case reference, Provider, Sentence or disposal" in error.details[2]
+    assert "CRN" in error.details[3]
+
+
+def test_hidden_sheets_are_ignored_and_the_first_visible_sheet_with_headers_is_used(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx",
+                ("Old list", [["CRN", "Sex"], ["OLD1", "M"]], "hidden"),
+                ("Read me", [["About this list"], ["Exported from the case system"]], "visible"),
+                ("Archive", [["CRN"], ["OLD2"]], "veryHidden"),
+                ("Cases", [["CRN", "Sex"], ["X1", "F"]], "visible"),
+                ("More cases", [["CRN", "Sex"], ["X9", "M"]], "visible"))
+    table, result = checked(path)
+    assert table.sheet == "Cases"
+    assert [c.reference for c in result.cases] == ["X1"]
+
+
+def test_header_below_blank_rows_and_rows_numbered_as_excel_shows(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx", ("Cases", [
+        [None], [None, None], ["CRN", "Sex", None, None], ["X1", "M"], [None], [],
+        ["  ", None], ["X2", "F"], [None, "Q"]], "visible"))
+    table, result = checked(path)
+    assert (table.header_row, table.headers) == (3, ("CRN", "Sex"))
+    assert [(c.row, c.reference) for c in result.cases] == [(4, "X1"), (8, "X2")]
+    assert [(p.row, p.column) for p in result.problems] == [(9, "CRN"), (9, "Sex")]
+    assert (result.rows_read, result.blank_rows) == (6, 3)
+
+
+def test_header_must_be_within_the_first_rows(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx",
+                ("Cases", [*([None] for _ in range(20)), ["CRN"], ["X1"]], "visible"))
+    assert "within the first 20 rows" in problem_of(path).advice
+
+
+def test_title_above_the_header_is_not_a_header(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx",
+                ("Cases", [["Northshire cases"], ["CRN"], ["X1"]], "visible"))
+    assert problem_of(path).details[0] == "Looked at: Cases."
+
+
+def test_trailing_empty_columns_are_dropped(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx", ("Cases", [
+        ["CRN", "Team", None, "", "  "], ["X1", "North", None, None, None, "stray"]],
+        "visible"))
+    table, result = checked(path)
+    assert table.headers == ("CRN", "Team")
+    assert [cells for _, cells in table.rows()] == [("X1", "North")]
+    assert [c.header for c in result.columns] == ["CRN", "Team"]
+
+
+def test_repeated_columns_are_refused_with_the_file_named(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx", ("Cases", [["CRN", "Sex", "Gender"]], "visible"))
+    with pytest.raises(CaseListError) as info:
+        checked(path)
+    assert "sheet 'Cases' of cases.xlsx" in info.value.problem
+    assert info.value.details == ["2 columns hold the gender: 'Sex', 'Gender'."]
+
+
+def test_rows_can_be_read_again(tmp_path):
+    table = open_case_list(simple_xlsx(tmp_path / "cases.xlsx"))
+    first = list(table.rows())
+    assert first == list(table.rows())
+    assert first == [(2, ("X1", "M", "31/01/1990", "H", "first")),
+                     (3, ("X2", "F", "02/03/1985", "low", None))]
+
+
+# ---------------------------------------------------------------------------------------
+# Cell values
+
+
+def test_formulas_are_read_as_their_calculated_values(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx", ("Cases", [
+        ["CRN", "Sex", "MAPPA", "DOB", "Notes"],
+        ['="X"&100', '=IF(TRUE,"F","M")', "=1+1", "=DATE(1990,1,31)", "=A2"],
+        ["X2", "M", None, None, "=NOW()"],
+    ], "visible"))
+    workbook = load_workbook(path)
+    workbook["Cases"]["D2"].number_format = "DD/MM/YYYY"
+    workbook.save(path)
+    with_cached_values(path, {"A2": ("str", "X100"), "B2": ("str", "F"), "C2": ("n", "2"),
+                              "D2": ("n", "32904"), "E2": ("str", "X100")})
+    _, result = checked(path)
+    assert result.ok, result.problems
+    first, second = result.cases
+    assert (first.reference, first.profile.gender, first.profile.mappa,
+            first.profile.date_of_birth, first.notes) == (
+        "X100", "female", "level_2", dt.date(1990, 1, 31), "X100")
+    assert second.notes == ""  # a formula saved without a calculated value reads as blank
+
+
+def test_a_date_serial_number_without_a_date_format_is_reported(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx", ("Cases", [["CRN", "DOB"], ["X1", "=A1"]], "visible"))
+    with_cached_values(path, {"B2": ("n", "32904")})
+    _, result = checked(path)
+    assert [(p.row, p.column, p.value) for p in result.problems] == [(2, "DOB", "32904")]
+
+
+def test_dates_as_excel_date_cells(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx", ("Cases", [
+        ["CRN", "Date of birth"], ["X1", dt.date(1990, 1, 31)],
+        ["X2", dt.datetime(1985, 3, 2, 0, 0)], ["X3", "04/07/2001"], ["X4", dt.date(2030, 1, 1)],
+    ], "visible"))
+    _, result = checked(path)
+    assert [c.profile.date_of_birth for c in result.cases] == [
+        dt.date(1990, 1, 31), dt.date(1985, 3, 2), dt.date(2001, 7, 4)]
+    assert [(p.row, p.value) for p in result.problems] == [(5, "01/01/2030")]
+
+
+def test_csv_in_windows_1252_with_accented_names(tmp_path):
+    path = csv_file(tmp_path / "cases.csv", [
+        ["CRN", "Offender manager", "Notes"], ["X1", "Zoë Brontë", "Fine paid £50 – see file"]],
+        encoding="cp1252")
+    assert "ë".encode("cp1252") in path.read_bytes()
+    _, result = checked(path)
+    (case,) = result.cases
+    assert case.profile.responsible_officer == "Zoë Brontë"
+    assert case.notes == "Fine paid £50 – see file"
+
+
+def test_csv_with_a_byte_order_mark(tmp_path):
+    path = csv_file(tmp_path / "cases.csv", [HEADERS, *ROWS], encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    table, result = checked(path)
+    assert table.sheet is None and table.headers[0] == "CRN"
+    assert [c.reference for c in result.cases] == ["X1", "X2"]
+    assert result.cases[0].profile.date_of_birth == dt.date(1990, 1, 31)
+
+
+def test_csv_with_semicolons_blank_lines_and_quoted_line_breaks(tmp_path):
+    path = csv_file(tmp_path / "cases.csv", [
+        [], ["CRN", "Sex", "Notes"], ["X1", "M", "two\nlines; and a semicolon"], [],
+        ["", "", ""], ["X2", "F", ""]], delimiter=";")
+    table, result = checked(path)
+    assert table.header_row == 2
+    assert [(c.row, c.reference, c.notes) for c in result.cases] == [
+        (3, "X1", "two\nlines; and a semicolon"), (6, "X2", "")]
+    assert result.blank_rows == 2
+
+
+def test_problems_name_the_row_and_the_column_as_headed(tmp_path):
+    path = simple_xlsx(tmp_path / "cases.xlsx", [
+        ["X1", "M", "31/01/1990", "H"], ["X1", "Q", "01/31/1990", "H"], [None, "F"]])
+    _, result = checked(path)
+    assert [(p.row, p.column, p.value) for p in result.problems] == [
+        (3, "CRN", "X1"), (3, "Sex", "Q"), (3, "DOB", "01/31/1990"), (4, "CRN", "")]
+    assert "row 2" in result.problems[0].expected
+
+
+# ---------------------------------------------------------------------------------------
+# The template
+
+
+def fill_template(path: Path, rows: list[dict[str, object]]) -> None:
+    workbook = load_workbook(path)
+    cases = workbook[CASES_SHEET]
+    headers = [c.value for c in cases[1]]
+    for row in rows:
+        cases.append([row.get(h) for h in headers])
+    workbook.save(path)
+
+
+def test_template_round_trip_with_every_drop_down_label(tmp_path):
+    path = write_case_template(tmp_path / "case-list.xlsx")
+    workbook = load_workbook(path)
+    assert workbook.sheetnames == ["Cases", "Guidance", "Lists"]
+    assert workbook["Lists"].sheet_state == "hidden"
+    lists = {col[0].value: [c.value for c in col[1:] if c.value]
+             for col in workbook["Lists"].iter_cols()}
+    assert lists["Ethnicity"] == [c.label for c in ETHNICITY.choices]
+    longest = max(len(values) for values in lists.values())
+    rows = [{"Case reference": f"T{n:03}",
+             **{label: values[n % len(values)] for label, values in lists.items()},
+             "Date of birth": dt.date(1980, 1, 1) + dt.timedelta(days=n),
+             "Responsible officer": "Sam Jones", "Notes": f"Case {n}"} for n in range(longest)]
+    fill_template(path, rows)
+    table, result = checked(path)
+    assert table.sheet == "Cases" and result.ok, result.problems
+    assert len(result.cases) == longest
+    assert {c.profile.ethnicity for c in result.cases} == set(ETHNICITY.codes())
+    assert {c.profile.disability for c in result.cases} == set(DISABILITY.codes())
+    assert {c.profile.mappa for c in result.cases} == set(MAPPA.codes())
+    assert {c.profile.sentence_type for c in result.cases} == set(SENTENCE_TYPE.codes())
+    assert {c.profile.provider for c in result.cases} == set(PROVIDER.codes())
+    assert result.cases[0].profile.date_of_birth == dt.date(1980, 1, 1)
+
+
+def test_template_layout(tmp_path):
+    path = write_case_template(tmp_path / "case-list", "adult_probation")
+    assert path.name == "case-list.xlsx"
+    workbook = load_workbook(path)
+    cases = workbook["Cases"]
+    assert cases.freeze_panes == "A2"
+    assert cases["A1"].value == "Case reference"
+    assert cases.column_dimensions["G"].number_format == "DD/MM/YYYY"
+    validations = {str(v.sqref): v for v in cases.data_validations.dataValidation}
+    assert validations["C2:C200001"].type == "list"
+    assert validations["C2:C200001"].formula1.startswith("'Lists'!$B$2")
+    assert validations["G2:G200001"].type == "date"
+    assert all(v.type in ("list", "date", "textLength") for v in validations.values())
+    sentences = [c.value for c in workbook["Lists"]["B"][1:] if c.value]
+    assert "Community order" in sentences and "Referral order" not in sentences
+    guidance = " ".join(str(c.value) for row in workbook["Guidance"].iter_rows() for c in row
+                        if c.value)
+    for words in ("must be unique", "'Not recorded' and 'Prefer not to say' are different",
+                  "31/01/1990", "1990-01-31", "Risk of serious harm"):
+        assert words in guidance
+
+
+def test_template_replaces_an_existing_file_and_leaves_nothing_behind(tmp_path):
+    target = tmp_path / "case-list.xlsx"
+    target.write_text("old")
+    write_case_template(target)
+    assert zipfile.is_zipfile(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["case-list.xlsx"]
+
+
+@pytest.mark.parametrize("where", ["missing/case-list.xlsx", "folder.xlsx"])
+def test_template_that_cannot_be_written(tmp_path, where):
+    (tmp_path / "folder.xlsx").mkdir()
+    (tmp_path / "folder.xlsx" / "inside.txt").write_text("keep")
+    with pytest.raises(TemplateError) as info:
+        write_case_template(tmp_path / where)
+    assert "cannot be saved" in info.value.problem and info.value.advice
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.xlsx"]
