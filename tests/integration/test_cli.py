@@ -162,3 +162,68 @@ def test_invalid_framework_file_is_reported_with_file_key_and_problem(tmp_path):
     assert created.returncode == 1 and "thematic.json" in created.stderr
     listed = as_json(aspire("inspections", "list", "--json", db=tmp_path / "f.db"))
     assert listed == []
+
+
+def test_import_sample_team_and_assign_from_the_command_line(tmp_path):
+    from tests.integration.case_list_builders import csv_file
+    db = tmp_path / "s.db"
+    inspection = as_json(aspire("inspections", "create", "--name", "N", "--programme",
+                                "adult_probation", "--organisation", "O", "--json", db=db))
+    rows = [["Case reference", "Gender", "Sentence type", "RoSH"]]
+    rows += [[f"X{i:03d}", "F" if i < 4 else "M", ("CO", "SSO", "Licence")[i % 3],
+              ("L", "M", "H")[i % 3]] for i in range(60)]
+    listing = csv_file(tmp_path / "caseload.csv", rows)
+    dry = as_json(aspire("import-cases", str(listing), "--inspection", inspection["id"],
+                         "--dry-run", "--json", db=db))
+    assert dry["dry_run"] and dry["new_cases"] == 60 and dry["imported"] == 0
+    assert {c["header"]: c["field"] for c in dry["columns"]}["RoSH"] == "rosh"
+    done = as_json(aspire("import-cases", str(listing), "--inspection", inspection["id"],
+                          "--json", db=db))
+    assert done["imported"] == 60
+
+    plan = as_json(aspire("sample", "plan", "--inspection", inspection["id"], "--confidence",
+                          "95", "--margin", "10", "--json", db=db))
+    assert plan["population"] == 60 and plan["size"] == 38  # 95%, ±10 points, N = 60
+    drawn = as_json(aspire("sample", "draw", "--inspection", inspection["id"], "--seed", "11",
+                           "--json", db=db))
+    again = as_json(aspire("sample", "show", "--inspection", inspection["id"], "--json", db=db))
+    assert drawn["seed"] == 11 and again["cases"] == drawn["cases"]
+    in_sample = [c["reference"] for c in drawn["cases"] if c["status"] == "in_sample"]
+    assert len(in_sample) == drawn["total"] == 45  # 80%, ±5 points: 164.2 / (1 + 163.2 / 60)
+    assert any(p["attribute"] == "gender" and p["value"] == "female" and p["sample_count"] >= 1
+               for p in drawn["proportions"])
+
+    as_json(aspire("team", "add", "--inspection", inspection["id"], "--person", "A. Khan",
+                   "--role", "inspector", "--json", db=db))
+    assigned = as_json(aspire("cases", "assign", "--inspection", inspection["id"], "--to",
+                              "A. Khan", *in_sample[:5], "--json", db=db))
+    assert assigned["assigned"] == 5
+    mine = as_json(aspire("cases", "list", "--inspection", inspection["id"], "--assignee",
+                          "A. Khan", "--json", db=db))
+    assert sorted(c["reference"] for c in mine) == sorted(in_sample[:5])
+    sampled = as_json(aspire("cases", "list", "--inspection", inspection["id"], "--sample",
+                             "in_sample", "--json", db=db))
+    assert len(sampled) == 45 and all(c["sample"] == "in_sample" for c in sampled)
+
+
+def test_import_problems_as_json_and_nothing_stored(tmp_path):
+    from tests.integration.case_list_builders import csv_file
+    db = tmp_path / "p.db"
+    inspection = as_json(aspire("inspections", "create", "--name", "N", "--programme",
+                                "adult_probation", "--organisation", "O", "--json", db=db))
+    listing = csv_file(tmp_path / "bad.csv", [["CRN", "Sex", "DOB"], ["X1", "M", "01/02/1990"],
+                                              ["X2", "Q", "31/02/1990"]])
+    result = aspire("import-cases", str(listing), "--inspection", inspection["id"], "--json",
+                    db=db)
+    assert result.returncode == 1 and result.stdout == ""
+    error = json.loads(result.stderr)
+    assert [(p["row"], p["column"]) for p in error["problems"]] == [(3, "Sex"), (3, "DOB")]
+    assert as_json(aspire("cases", "list", "--inspection", inspection["id"], "--json",
+                          db=db)) == []
+
+
+def test_template_needs_no_database(tmp_path):
+    out = tmp_path / "template.xlsx"
+    result = aspire("template", "cases", "-o", str(out), db=tmp_path / "never.db")
+    assert result.returncode == 0 and out.exists()
+    assert not (tmp_path / "never.db").exists()
