@@ -241,7 +241,7 @@ def _import_cases(s: Services, args) -> tuple[object, str]:
 
 
 def _template_cases(_s: Services, args) -> tuple[object, str]:
-    from app.io.case_template import write_case_template
+    from app.io.case_template import write_case_template  # no database is needed for it
 
     path = write_case_template(args.output)
     return {"path": str(path)}, f"Wrote the case list template to {path}"

@@ -17,6 +17,7 @@ from app.db.bookkeeping import insert_many
 from app.db.engine import Database
 from app.errors import AppError, ValidationError
 from app.io.case_lists import open_case_list
+from app.io.case_template import write_case_template
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
 
@@ -94,6 +95,10 @@ class CaseImportService:
         return ImportReport(file=preview.file, imported=len(rows),
                             already_present=len(preview.new_cases) - len(rows)
                             + len(preview.existing_references), dry_run=False)
+
+    def write_template(self, path: Path, programme: str | None = None) -> Path:
+        """The blank case list workbook, with drop-downs for every coded column."""
+        return write_case_template(path, programme)
 
     def import_file(self, *, inspection_id: uuid.UUID, path: Path,
                     dry_run: bool = False) -> tuple[ImportPreview, ImportReport]:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -19,7 +20,14 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.errors import UserFacingError
 from app.ui.dialogs.case_dialog import CaseDialog
+from app.ui.dialogs.import_dialog import (
+    ImportDialog,
+    check_file_in_background,
+    choose_case_list,
+)
 from app.ui.dialogs.inspection_dialog import InspectionDialog
+from app.ui.dialogs.sample_dialog import SampleDialog
+from app.ui.dialogs.team_dialog import TeamDialog
 from app.ui.errors import show_error
 from app.ui.workers import run_job
 
@@ -60,8 +68,8 @@ class MainWindow(QMainWindow):
         self.cases_page.open_case.connect(self.open_case)
         self.cases_page.add_case_requested.connect(self.add_case)
         self.cases_page.edit_case_requested.connect(self.edit_case)
-        self.cases_page.inspection_changed.connect(
-            lambda inspection: self.add_case_action.setEnabled(inspection is not None))
+        self.cases_page.inspection_changed.connect(self._inspection_changed)
+        self.cases_page.withdraw_requested.connect(self.withdraw_case)
         self.form_page.back_requested.connect(self.show_cases)
         self.form_page.edit_profile_requested.connect(self.edit_case)
         self.statusBar().showMessage(self.tr("Database: {path}").format(
@@ -77,15 +85,25 @@ class MainWindow(QMainWindow):
                                                "Ctrl+Shift+N", self.new_inspection)
         self.add_case_action = self._add(file_menu, self.tr("&Add case…"), "Ctrl+Shift+A",
                                          self.add_case)
+        self.import_action = self._add(file_menu, self.tr("&Import case list…"), "Ctrl+I",
+                                       self.import_case_list)
+        template = self._add(file_menu, self.tr("Save case list &template…"), None,
+                             self.save_template)
         file_menu.addSeparator()
         self._add(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
+        inspection_menu = self.menuBar().addMenu(self.tr("&Inspection"))
+        self.sample_action = self._add(inspection_menu, self.tr("Case &sample…"), "Ctrl+Shift+S",
+                                       self.open_sample)
+        self.team_action = self._add(inspection_menu, self.tr("&Team…"), "Ctrl+Shift+T",
+                                     self.open_team)
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         check = self._add(tools, self.tr("&Check database"), None, self.check_database)
         backup = self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
-                                backup)
+                                backup, self.import_action, template, self.sample_action,
+                                self.team_action)
         for action in self._needs_database:
             action.setEnabled(False)
 
@@ -145,6 +163,73 @@ class MainWindow(QMainWindow):
             if self.stack.currentWidget() is self.form_page:
                 self.form_page.load(case_id)  # applicability may have changed
             self.cases_page.refresh_cases()
+
+    def _inspection_changed(self, inspection) -> None:
+        for action in (self.add_case_action, self.import_action, self.sample_action,
+                       self.team_action):
+            action.setEnabled(inspection is not None)
+
+    def import_case_list(self) -> None:
+        inspection = self.cases_page.current_inspection()
+        path = choose_case_list(self) if inspection is not None else None
+        if path is None:
+            return
+        check_file_in_background(self, self._services, inspection.id, path,
+                                 self._show_import)
+
+    def _show_import(self, preview) -> None:
+        dialog = ImportDialog(self._services, preview, self)
+        if dialog.exec() and dialog.report is not None:
+            self.cases_page.reload(select=preview.inspection_id)
+            self.statusBar().showMessage(self.tr("Imported {n} cases from {file}").format(
+                n=dialog.report.imported, file=Path(preview.file).name), 10000)
+
+    def save_template(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save case list template"), str(Path.home() / "case-list.xlsx"),
+            self.tr("Excel workbook (*.xlsx)"))
+        if not path:
+            return
+        try:
+            written = self._services.imports.write_template(Path(path))
+        except UserFacingError as exc:
+            show_error(self, exc)
+            return
+        self.statusBar().showMessage(self.tr("Template saved to {path}").format(path=written),
+                                     10000)
+
+    def open_sample(self) -> None:
+        inspection = self.cases_page.current_inspection()
+        if inspection is not None:
+            SampleDialog(self._services, inspection.id, self).exec()
+            self.cases_page.refresh_cases()
+
+    def open_team(self) -> None:
+        inspection = self.cases_page.current_inspection()
+        if inspection is not None:
+            TeamDialog(self._services, inspection.id, self).exec()
+            self.cases_page.refresh_cases()
+
+    def withdraw_case(self, case_id) -> None:
+        case = self._services.cases.get(case_id)
+        reason, ok = QInputDialog.getText(
+            self, self.tr("Withdraw from sample"),
+            self.tr("Why is case {ref} withdrawn from the sample? The next reserve case of the "
+                    "same group will take its place.").format(ref=case.reference))
+        if not ok:
+            return
+        try:
+            summary = self._services.samples.withdraw(case_id=case_id, reason=reason)
+        except UserFacingError as exc:
+            show_error(self, exc)
+            return
+        last = summary.history[-1]
+        self.statusBar().showMessage(
+            self.tr("{ref} withdrawn; {other} joins the sample from the reserve.").format(
+                ref=case.reference, other=last.other_reference) if last.kind == "replaced"
+            else self.tr("{ref} withdrawn; no reserve case of its group is left.").format(
+                ref=case.reference), 15000)
+        self.cases_page.refresh_cases()
 
     def check_database(self) -> None:
         def done(report) -> None:

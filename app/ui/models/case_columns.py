@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.core.dto import CaseSummary, InspectionSummary
 from app.core.profile import GENDER, PHASE, PROGRAMMES, PROVIDER, RISK_LEVEL, SENTENCE_TYPE
-from app.core.workflow import CASE_STATUS
+from app.core.workflow import CASE_STATUS, SAMPLE_STATUS
 from app.ui.models.tables import Column
 
 
@@ -34,6 +34,7 @@ CASE_COLUMNS = (
     Column("Reference", lambda c: c.reference),
     Column("Status", lambda c: CASE_STATUS.label(c.status)),
     Column("Progress", lambda c: f"{c.percent}%", sort=lambda c: c.percent, align_right=True),
+    Column("Sample", lambda c: SAMPLE_STATUS.label(c.sample_status)),
     Column("Provider", lambda c: _short(PROVIDER.label(c.profile.provider))),
     Column("Sentence or disposal", lambda c: SENTENCE_TYPE.label(c.profile.sentence_type)),
     Column("Phase", lambda c: PHASE.label(c.profile.phase)),

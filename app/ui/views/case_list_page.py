@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -20,6 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.dto import CaseSummary, InspectionSummary
+from app.core.workflow import ASSESSING_ROLES, CASE_STATUS, SAMPLE_STATUS
+from app.errors import UserFacingError
+from app.ui.errors import show_error
 from app.ui.models.case_columns import (
     CASE_COLUMNS,
     INSPECTION_COLUMNS,
@@ -38,21 +43,32 @@ class _CaseFilter(QSortFilterProxyModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._words: list[str] = []
+        self._criteria: dict[str, object] = {}
         self.setSortRole(SORT_ROLE)
 
     def set_text(self, text: str) -> None:
+        self._change(lambda: setattr(self, "_words", text.lower().split()))
+
+    def set_criteria(self, **criteria: object) -> None:
+        """Exact matches: assignee ('' for unassigned), status, sample status; None = any."""
+        self._change(lambda: self._criteria.update(criteria))
+
+    def _change(self, update) -> None:
         if hasattr(self, "endFilterChange"):  # Qt 6.10 and later
             self.beginFilterChange()
-            self._words = text.lower().split()
+            update()
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
-            self._words = text.lower().split()
+            update()
             self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent) -> bool:
-        if not self._words:
-            return True
         record = self.sourceModel().row_record(row)
+        values = {"assignee": record.profile.assignee or "", "status": record.status,
+                  "sample": record.sample_status}
+        if any(wanted is not None and values[name] != wanted
+               for name, wanted in self._criteria.items()):
+            return False
         haystack = case_search_text(record)
         return all(word in haystack for word in self._words)
 
@@ -78,6 +94,7 @@ class CaseListPage(QWidget):
     open_case = Signal(uuid.UUID)
     add_case_requested = Signal()
     edit_case_requested = Signal(uuid.UUID)
+    withdraw_requested = Signal(uuid.UUID)
     inspection_changed = Signal(object)  # InspectionSummary or None
 
     def __init__(self, services: Services, parent=None):
@@ -90,6 +107,7 @@ class CaseListPage(QWidget):
         self._cases = RecordTableModel(CASE_COLUMNS, self)
         self._case_filter = _CaseFilter(self)
         self._case_filter.setSourceModel(self._cases)
+        self._sample_seen: dict[uuid.UUID, bool] = {}
         self._build()
         self._connect()
 
@@ -126,10 +144,26 @@ class CaseListPage(QWidget):
         filter_label.setBuddy(self.filter_edit)
         self.case_table = _table(self._case_filter, self.tr("Cases"))
         self.case_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.case_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.open_button = QPushButton(self.tr("&Open case form"))
         self.add_button = QPushButton(self.tr("&Add case…"))
         self.edit_button = QPushButton(self.tr("Edit &profile…"))
+        self.assign_button = QPushButton(self.tr("Assi&gn to…"))
+        self.assign_menu = QMenu(self.assign_button)
+        self.assign_button.setMenu(self.assign_menu)
+        self.withdraw_button = QPushButton(self.tr("&Withdraw from sample…"))
         self.count_label = QLabel()
+        self.inspector_filter = QComboBox()
+        self.status_filter = QComboBox()
+        self.sample_filter = QComboBox()
+        self.status_filter.addItem(self.tr("Any status"), None)
+        for choice in CASE_STATUS.choices:
+            self.status_filter.addItem(choice.label, choice.code)
+        for combo, name in ((self.inspector_filter, self.tr("Show cases of inspector")),
+                            (self.status_filter, self.tr("Show cases with status")),
+                            (self.sample_filter, self.tr("Show cases by place in sample"))):
+            combo.setAccessibleName(name)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -138,11 +172,14 @@ class CaseListPage(QWidget):
         filter_row = QHBoxLayout()
         filter_row.addWidget(filter_label)
         filter_row.addWidget(self.filter_edit, 1)
+        for combo in (self.sample_filter, self.inspector_filter, self.status_filter):
+            filter_row.addWidget(combo)
         right_layout.addLayout(filter_row)
         right_layout.addWidget(self.case_table, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
-        for button in (self.add_button, self.edit_button, self.open_button):
+        for button in (self.add_button, self.edit_button, self.assign_button,
+                       self.withdraw_button, self.open_button):
             buttons.addWidget(button)
         right_layout.addLayout(buttons)
 
@@ -165,6 +202,11 @@ class CaseListPage(QWidget):
         self.open_button.clicked.connect(self._open_current)
         self.add_button.clicked.connect(self.add_case_requested)
         self.edit_button.clicked.connect(self._edit_current)
+        self.withdraw_button.clicked.connect(self._withdraw_current)
+        self.case_table.selectionModel().selectionChanged.connect(
+            lambda *_: self._update_buttons())
+        for combo in (self.inspector_filter, self.status_filter, self.sample_filter):
+            combo.currentIndexChanged.connect(lambda _i: self._apply_criteria())
 
     # -- data ---------------------------------------------------------------------------
     def reload(self, select: uuid.UUID | None = None) -> None:
@@ -212,12 +254,74 @@ class CaseListPage(QWidget):
         else:
             cases = self._services.cases.list(inspection.id)
             self._cases.set_rows(cases)
+            self._fill_choices(inspection, cases)
             self.title.setText(inspection.name)
             self.subtitle.setText(inspection_details(inspection))
             if self.case_table.currentIndex().row() < 0 and cases:
                 self.case_table.setCurrentIndex(self._case_filter.index(0, 0))
         self._update_buttons()
         self.inspection_changed.emit(inspection)
+
+    def _fill_choices(self, inspection, cases) -> None:
+        """The filters and the assignment menu offer this inspection's own people."""
+        team = self._services.inspections.team(inspection.id)
+        inspectors = [t.person for t in team if t.role in ASSESSING_ROLES]
+        people = sorted(set(inspectors) | {c.profile.assignee for c in cases
+                                           if c.profile.assignee})
+        sampled = any(c.sample_status is not None for c in cases)
+        keep = (self.inspector_filter.currentData(), self.sample_filter.currentData())
+        for combo in (self.inspector_filter, self.sample_filter):
+            combo.blockSignals(True)
+            combo.clear()
+        self.inspector_filter.addItem(self.tr("Any inspector"), None)
+        self.inspector_filter.addItem(self.tr("Not assigned"), "")
+        for person in people:
+            self.inspector_filter.addItem(person, person)
+        self.sample_filter.addItem(self.tr("All cases"), None)
+        if sampled:
+            for choice in SAMPLE_STATUS.choices:
+                self.sample_filter.addItem(choice.label, choice.code)
+        self.inspector_filter.setCurrentIndex(max(0, self.inspector_filter.findData(keep[0])))
+        # once a sample is drawn, the list shows the sample unless the inspector says otherwise
+        newly_sampled = sampled and not self._sample_seen.get(inspection.id, False)
+        wanted = "in_sample" if newly_sampled else keep[1]
+        self.sample_filter.setCurrentIndex(max(0, self.sample_filter.findData(wanted)))
+        self._sample_seen[inspection.id] = sampled
+        for combo in (self.inspector_filter, self.sample_filter):
+            combo.blockSignals(False)
+        self.sample_filter.setVisible(sampled)
+        self.assign_menu.clear()
+        for person in inspectors:
+            self.assign_menu.addAction(person, lambda p=person: self._assign(p))
+        self.assign_menu.addSeparator()
+        self.assign_menu.addAction(self.tr("Nobody"), lambda: self._assign(None))
+        self._apply_criteria()
+
+    def _apply_criteria(self) -> None:
+        self._case_filter.set_criteria(assignee=self.inspector_filter.currentData(),
+                                       status=self.status_filter.currentData(),
+                                       sample=self.sample_filter.currentData())
+        self._update_buttons()
+
+    def selected_cases(self) -> list[CaseSummary]:
+        rows = self.case_table.selectionModel().selectedRows()
+        return [index.data(ROW_ROLE) for index in rows]
+
+    def _assign(self, person: str | None) -> None:
+        cases = self.selected_cases() or ([self.current_case()] if self.current_case() else [])
+        if not cases:
+            return
+        try:
+            self._services.cases.assign(case_ids=[c.id for c in cases], assignee=person)
+        except UserFacingError as exc:
+            show_error(self, exc)
+            return
+        self.refresh_cases()
+
+    def _withdraw_current(self) -> None:
+        case = self.current_case()
+        if case is not None and case.sample_status == "in_sample":
+            self.withdraw_requested.emit(case.id)
 
     def _on_filter(self, text: str) -> None:
         self._case_filter.set_text(text)
@@ -229,6 +333,9 @@ class CaseListPage(QWidget):
         self.add_button.setEnabled(has_inspection)
         self.edit_button.setEnabled(has_case)
         self.open_button.setEnabled(has_case)
+        self.assign_button.setEnabled(has_case and not self.assign_menu.isEmpty())
+        self.withdraw_button.setEnabled(
+            has_case and self.current_case().sample_status == "in_sample")
         rows = self._cases.rows()
         complete = sum(1 for c in rows if c.complete)
         self.count_label.setText(self.tr("{shown} of {total} cases shown · {complete} complete")

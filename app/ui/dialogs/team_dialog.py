@@ -1,0 +1,89 @@
+"""The inspection's team: who inspects, who leads, who reviews."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from app.core.workflow import TEAM_ROLE
+from app.errors import UserFacingError
+from app.ui.errors import show_error
+from app.ui.widgets.fields import CodeCombo
+
+if TYPE_CHECKING:  # the window shows before the storage layer is loaded
+    from app.services.registry import Services
+
+
+class TeamDialog(QDialog):
+    def __init__(self, services: Services, inspection_id: uuid.UUID, parent=None):
+        super().__init__(parent)
+        self._services = services
+        self._inspection_id = inspection_id
+        self.setWindowTitle(self.tr("Inspection team"))
+        self.list = QListWidget()
+        self.list.setAccessibleName(self.tr("Team members"))
+        self.person = QLineEdit()
+        self.person.setPlaceholderText(self.tr("Name or login"))
+        self.person.setAccessibleName(self.tr("Person"))
+        self.role = CodeCombo(TEAM_ROLE, allow_blank=False)
+        self.role.set_code("inspector")
+        self.role.setAccessibleName(self.tr("Role"))
+        add = QPushButton(self.tr("&Add or change role"))
+        remove = QPushButton(self.tr("&Remove"))
+        add.clicked.connect(self.add)
+        remove.clicked.connect(self.remove)
+        row = QHBoxLayout()
+        row.addWidget(self.person, 2)
+        row.addWidget(self.role, 1)
+        row.addWidget(add)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(remove)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+        self._show(services.inspections.team(inspection_id))
+        self.resize(520, 380)
+
+    def _show(self, team) -> None:
+        self.list.clear()
+        for member in team:
+            item = QListWidgetItem(f"{member.person} — {TEAM_ROLE.label(member.role)}")
+            item.setData(Qt.ItemDataRole.UserRole, member.person)
+            self.list.addItem(item)
+
+    def add(self) -> None:
+        try:
+            team = self._services.inspections.add_member(
+                inspection_id=self._inspection_id, person=self.person.text(),
+                role=self.role.code())
+        except UserFacingError as exc:
+            show_error(self, exc)
+            return
+        self.person.clear()
+        self._show(team)
+
+    def remove(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        try:
+            team = self._services.inspections.remove_member(
+                inspection_id=self._inspection_id, person=item.data(Qt.ItemDataRole.UserRole))
+        except UserFacingError as exc:
+            show_error(self, exc)
+            return
+        self._show(team)
