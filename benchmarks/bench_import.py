@@ -5,7 +5,9 @@ the ways case management systems write them (codes, labels, census codes, date c
 a few columns the app ignores. It is built once and kept in the temporary folder. Two
 figures, each the best of several runs: plain openpyxl read-only iteration over every cell
 of the file (the floor: no import can read the file faster), and ``check_case_list`` (find
-the header, then read and check every row into cases). Architecture budget: import a
+the header, then read and check every row into cases); and the whole import through the
+service into a new inspection on a fresh database (read, check, then store every case with
+its outbox row and form progress in one transaction). Architecture budget: import a
 50,000-row case list <= 2 x raw openpyxl read-only iteration.
 
 Run from the repository root: ``python benchmarks/bench_import.py [--rows N] [--runs N]``.
@@ -129,18 +131,42 @@ def main() -> None:
 
     raw, cells = best_of(args.runs, lambda: read_every_cell(path))
     checked, (_table, check) = best_of(args.runs, lambda: check_case_list(path))
+    imported, report = best_of(args.runs, lambda: import_into_new_database(path, args.folder))
     print(f"Read {cells:,} cells; checked {check.rows_read:,} rows into "
-          f"{len(check.cases):,} cases with {len(check.problems)} problems.")
+          f"{len(check.cases):,} cases with {len(check.problems)} problems; "
+          f"stored {report.imported:,} cases.")
     print()
-    print_table((f"Measure (best of {args.runs})", "Seconds"), [
-        ("openpyxl read-only, every cell (floor)", raw),
-        ("check_case_list", checked),
+    print_table((f"Measure (best of {args.runs})", "Seconds", "× floor"), [
+        ("openpyxl read-only, every cell (floor)", raw, "1.00"),
+        ("check_case_list (read and check)", checked, f"{checked / raw:.2f}"),
+        ("Whole import (read, check, store)", imported, f"{imported / raw:.2f}"),
     ])
-    ratio = checked / raw
+    ratio = imported / raw
     verdict = "WITHIN BUDGET" if ratio <= BUDGET_RATIO else "OVER BUDGET"
     print()
-    print(f"Ratio: {ratio:.2f} x the floor. Budget: import a 50,000-row case list "
+    print(f"Whole import: {ratio:.2f} x the floor. Budget: import a 50,000-row case list "
           f"<= {BUDGET_RATIO:g} x raw openpyxl read-only iteration. {verdict}")
+
+
+def import_into_new_database(path: Path, folder: Path):
+    """The service's own path, as ``aspire import-cases`` runs it, into a fresh database."""
+    from app.bootstrap import build_services
+    from app.config import frameworks_dir
+    from app.core.dto import NewInspection
+    from app.db.opening import open_database
+
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        services = build_services(open_database(Path(tmp) / "import.db", user="benchmark"),
+                                  frameworks_dir())
+        try:
+            inspection = services.inspections.create(NewInspection(
+                name="Benchmark", programme="adult_probation", organisation="Northshire",
+                framework_key="adult-probation"))
+            _preview, report = services.imports.import_file(inspection_id=inspection.id,
+                                                            path=path)
+        finally:
+            services.close()
+    return report
 
 
 if __name__ == "__main__":

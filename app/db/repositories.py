@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.answers import AnswerRecord
@@ -116,7 +116,7 @@ def case_references(session: Session, inspection_id: uuid.UUID) -> set[str]:
 
 def add_progress_rows(session: Session, rows: list[dict]) -> None:
     if rows:
-        session.execute(insert(m.CaseProgress), rows)
+        session.connection().execute(m.CaseProgress.__table__.insert(), rows)
 
 
 def case_reference_map(session: Session, inspection_id: uuid.UUID) -> dict[uuid.UUID, str]:

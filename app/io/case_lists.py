@@ -79,20 +79,23 @@ def open_case_list(path: Path) -> CaseListTable:
 
 
 def check_case_list(path: Path, *, today: dt.date | None = None,
+                    watch: Callable[[Rows], Rows] | None = None,
                     ) -> tuple[CaseListTable, CaseListCheck]:
     """Open a case list and read every row: the cases found and every problem, by row.
 
-    A workbook is opened once for both (``table.rows()`` would open it again).
+    A workbook is opened once for both (``table.rows()`` would open it again). ``watch``
+    may wrap the rows as they are read, to report progress or stop on request.
     """
     path = Path(path)
+    watch = watch or (lambda rows: rows)
     if _kind(path) == "csv":
         table = _open_csv(path)
-        return table, _check(table, table.rows(), today)
+        return table, _check(table, watch(table.rows()), today)
     workbook = _load(path)
     try:
         table = _find_sheet(path, workbook)
         rows = _sheet_rows(path, workbook, table.sheet, table.header_row, len(table.headers))
-        return table, _check(table, rows, today)
+        return table, _check(table, watch(rows), today)
     finally:
         workbook.close()
 

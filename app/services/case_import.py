@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from app.core.case_import import RowProblem, check_rows
+from app.core.case_import import RowProblem
 from app.core.dto import ImportPreview, ImportReport
 from app.core.form import evaluate_form
 from app.core.profile import PROFILE_FIELDS
@@ -16,7 +16,7 @@ from app.db import repositories as repo
 from app.db.bookkeeping import insert_many
 from app.db.engine import Database
 from app.errors import AppError, ValidationError
-from app.io.case_lists import open_case_list
+from app.io.case_lists import check_case_list
 from app.io.case_template import write_case_template
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
@@ -67,8 +67,8 @@ class CaseImportService:
             if repo.get_inspection(session, inspection_id) is None:
                 raise inspection_not_found(inspection_id)
             known = repo.case_references(session, inspection_id)
-        table = open_case_list(path)
-        result = check_rows(table.mapping, _watched(table.rows(), progress, cancelled))
+        table, result = check_case_list(
+            path, watch=lambda rows: _watched(rows, progress, cancelled))
         new = tuple(c for c in result.cases if c.reference.lower() not in known)
         existing = tuple(c.reference for c in result.cases if c.reference.lower() in known)
         return ImportPreview(
@@ -130,15 +130,18 @@ def _case_row(inspection_id: uuid.UUID, case) -> dict[str, object]:
 
 
 def _progress_rows(framework, rows: list[dict]) -> list[dict]:
-    """Progress of each new (unanswered) case form. Applicability depends only on the
-    profile here, so each distinct profile is worked out once."""
+    """Progress of each new (unanswered) case form. With no answers, applicability depends
+    only on the profile fields the framework's rules read, so each distinct combination of
+    those is worked out once (a handful, however long the list)."""
+    read = sorted({name for q in framework.questions() if q.applies_if is not None
+                   for name in q.applies_if.references("profile")})
     seen: dict[tuple, dict] = {}
     result = []
     for row in rows:
-        key = tuple(row[f.name] for f in PROFILE_FIELDS)
+        key = tuple(row[name] for name in read)
         counts = seen.get(key)
         if counts is None:
-            state = evaluate_form(framework, {f.name: row[f.name] for f in PROFILE_FIELDS}, {})
+            state = evaluate_form(framework, {name: row[name] for name in read}, {})
             counts = {"applicable": state.applicable_count, "answered": 0,
                       "problems": len(state.problems()), "percent": state.percent}
             seen[key] = counts
