@@ -9,6 +9,7 @@ from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QAbstractSpinBox,
     QComboBox,
     QLineEdit,
     QPlainTextEdit,
@@ -41,8 +42,9 @@ def unnamed_inputs(root: QWidget) -> list[str]:
             continue
         if isinstance(widget.parentWidget(), QComboBox):
             continue  # the drop-down's own list
-        if isinstance(widget, QLineEdit) and isinstance(widget.parentWidget(), QComboBox):
-            continue
+        if isinstance(widget, QLineEdit) and isinstance(widget.parentWidget(),
+                                                        QComboBox | QAbstractSpinBox):
+            continue  # the editor inside a named combo or spin box
         if not accessible_name(widget):
             missing.append(f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r}")
     return missing
@@ -73,6 +75,30 @@ def test_dialogs(qtbot, open_window):
                               programme=inspection.programme, parent=window),
                    PracticeExamplesDialog(window._services,
                                           window._services.forms.open(case.id), window)):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert unnamed_inputs(dialog) == [], type(dialog).__name__
+        dialog.reject()
+
+
+def test_sample_import_and_team_dialogs(qtbot, open_window, tmp_path):
+    from app.ui.dialogs.import_dialog import ImportDialog
+    from app.ui.dialogs.sample_dialog import SampleDialog
+    from app.ui.dialogs.team_dialog import TeamDialog
+    from tests.integration.case_list_builders import simple_xlsx
+
+    window = open_window()
+    services = window._services
+    inspection = make_inspection(services)
+    bad = simple_xlsx(tmp_path / "c.xlsx", [["X1", "Q", "31/01/1990", "H", ""],
+                                            ["X2", "M", "31/01/1990", "L", ""]])
+    preview = services.imports.check(inspection_id=inspection.id, path=bad)
+    services.imports.commit(services.imports.check(
+        inspection_id=inspection.id, path=simple_xlsx(tmp_path / "d.xlsx")))
+    services.samples.draw(inspection_id=inspection.id, seed=1)
+    for dialog in (ImportDialog(services, preview, window),
+                   SampleDialog(services, inspection.id, window),
+                   TeamDialog(services, inspection.id, window)):
         qtbot.addWidget(dialog)
         dialog.show()
         assert unnamed_inputs(dialog) == [], type(dialog).__name__
