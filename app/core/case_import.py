@@ -387,32 +387,35 @@ def _memo_key(value: object) -> object:
 _Reader = Callable[[object], tuple[object, str | None]]
 
 
-def _coded_reader(vocab: Vocabulary) -> _Reader:
-    (index, expected), seen = _VALUE_INDEX[vocab.name], {}
+def _memoised(read: _Reader) -> _Reader:
+    """Case lists repeat the same few values thousands of times: read each once."""
+    seen: dict[object, tuple[object, str | None]] = {}
 
-    def read(value: object) -> tuple[object, str | None]:
+    def remembered(value: object) -> tuple[object, str | None]:
         key = _memo_key(value)
         try:
             return seen[key]
         except KeyError:
-            pass
-        code = index.get(_fold(_cell_text(value)))
-        result = (code, None) if code else (None, expected)
-        seen[key] = result
-        return result
+            result = seen[key] = read(value)
+            return result
 
-    return read
+    return remembered
+
+
+def _coded_reader(vocab: Vocabulary) -> _Reader:
+    index, expected = _VALUE_INDEX[vocab.name]
+
+    def read(value: object) -> tuple[object, str | None]:
+        code = index.get(_fold(_cell_text(value)))
+        return (code, None) if code else (None, expected)
+
+    return _memoised(read)
 
 
 def _date_of_birth_reader(today: dt.date) -> _Reader:
-    earliest, seen = _years_before(today, OLDEST_AGE_YEARS), {}
+    earliest = _years_before(today, OLDEST_AGE_YEARS)
 
     def read(value: object) -> tuple[object, str | None]:
-        key = _memo_key(value)
-        try:
-            return seen[key]
-        except KeyError:
-            pass
         if isinstance(value, dt.datetime):
             day, expected = value.date(), None
         elif isinstance(value, dt.date):
@@ -425,10 +428,9 @@ def _date_of_birth_reader(today: dt.date) -> _Reader:
             day, expected = None, "a date of birth that is not in the future"
         elif day is not None and day < earliest:
             day, expected = None, f"a date of birth within the last {OLDEST_AGE_YEARS} years"
-        seen[key] = (day, expected)
         return day, expected
 
-    return read
+    return _memoised(read)
 
 
 def _text_reader(limit: int) -> _Reader:
