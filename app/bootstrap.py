@@ -12,6 +12,7 @@ from app.services.case_import import CaseImportService
 from app.services.cases import CaseService
 from app.services.database import DatabaseService
 from app.services.demo import DemoService
+from app.services.export import ExportService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
@@ -29,7 +30,8 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
         frameworks=catalog, inspections=inspections, cases=cases, forms=forms,
         practice=practice, database=DatabaseService(db),
         demo=DemoService(inspections, cases, forms, practice),
-        imports=CaseImportService(db, catalog), samples=SampleService(db), user=db.user, _db=db,
+        imports=CaseImportService(db, catalog), exports=ExportService(db, catalog),
+        samples=SampleService(db), user=db.user, _db=db,
     )
 
 

@@ -85,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true",
                      help="check the file and report, storing nothing")
 
+    export = sub.add_parser("export", parents=[common],
+                            help="write the inspection's workbook for analysts (.xlsx)")
+    export.add_argument("--inspection", required=True, type=_uuid, metavar="ID")
+    export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+    export.add_argument("--status", nargs="+", choices=CASE_STATUS.codes(), metavar="S",
+                        help="only cases with these statuses")
+    export.add_argument("--all-cases", action="store_true",
+                        help="every case, not only those in the current sample")
+
     template = sub.add_parser("template", parents=[common], help="write a blank template")
     template_sub = template.add_subparsers(dest="action", metavar="KIND", required=True)
     template_cases = template_sub.add_parser("cases", parents=[common],
@@ -240,6 +249,15 @@ def _import_cases(s: Services, args) -> tuple[object, str]:
                     f"Columns understood:\n{understood}")
 
 
+def _export(s: Services, args) -> tuple[object, str]:
+    result = s.exports.export(inspection_id=args.inspection, path=args.output,
+                              statuses=args.status, all_cases=args.all_cases)
+    return ({"path": result.path, "cases": result.cases, "answers": result.answers,
+             "bytes": result.bytes, "sha256": result.sha256},
+            f"Wrote {result.cases} cases and {result.answers} answers to {result.path}.\n"
+            "This file is outside the protected store: keep it safe and delete it when done.")
+
+
 def _template_cases(_s: Services, args) -> tuple[object, str]:
     from app.io.case_template import write_case_template  # no database is needed for it
 
@@ -366,6 +384,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("cases", "assign"): _cases_assign,
     ("import-cases", None): _import_cases,
     ("template", "cases"): _template_cases,
+    ("export", None): _export,
     ("sample", "plan"): _sample_plan,
     ("sample", "draw"): _sample_draw,
     ("sample", "show"): _sample_show,

@@ -14,7 +14,6 @@ Run from the repository root: ``python benchmarks/bench_open_form.py [--opens N]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -27,31 +26,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _frameworks import QUESTIONS, eighty_question_framework  # noqa: E402
 from _timing import print_table, summary, time_each  # noqa: E402
 
 from app.bootstrap import build_services  # noqa: E402
-from app.config import frameworks_dir  # noqa: E402
 from app.core.answers import AnswerInput  # noqa: E402
 from app.core.demo import demo_answers  # noqa: E402
 from app.core.dto import NewInspection  # noqa: E402
 from app.core.profile import CaseProfile  # noqa: E402
 from app.db.opening import open_database  # noqa: E402
 
-QUESTIONS = 80
 BUDGET_MS = 100.0
-
-
-def eighty_question_framework(folder: Path) -> None:
-    data = json.loads((frameworks_dir() / "adult-probation.json").read_text())
-    data["id"], data["title"] = "adult-probation-80", "Adult probation, 80 questions"
-    count = sum(len(s["questions"]) for s in data["sections"])
-    extra = [{"key": f"extra_judgement_{i}", "type": "yes_no", "reasons": "rosh_review",
-              "text": f"Was the additional aspect {i} of the work sufficient?",
-              "guidance": "An extra judgement that brings the form to 80 questions.",
-              "source": "Benchmark"} for i in range(QUESTIONS - count)]
-    data["sections"].insert(-1, {"key": "extra", "title": "Review — Further judgements",
-                                 "stage": "review", "questions": extra})
-    (folder / "adult-80.json").write_text(json.dumps(data))
 
 
 def main() -> None:

@@ -224,3 +224,12 @@ class SampleSummary:
     @property
     def in_sample(self) -> tuple[SampleMemberRecord, ...]:
         return tuple(m for m in self.members if m.status == "in_sample")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: str
+    cases: int
+    answers: int
+    bytes: int
+    sha256: str

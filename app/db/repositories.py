@@ -169,6 +169,31 @@ def answers_for_case(session: Session, case_id: uuid.UUID) -> dict[str, m.Answer
     return {row.question_key: row for row in rows}
 
 
+def answer_records_for_inspection(session: Session, inspection_id: uuid.UUID
+                                  ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
+    """Every answer in the inspection, by case, read as plain rows (thousands at once)."""
+    rows = session.execute(
+        select(m.Answer.case_id, m.Answer.question_key, m.Answer.value, m.Answer.reasons,
+               m.Answer.evidence, m.Answer.rev, m.Answer.updated_by, m.Answer.updated_at)
+        .join(m.Case, m.Case.id == m.Answer.case_id)
+        .where(m.Case.inspection_id == inspection_id))
+    result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
+    for case_id, key, value, reasons, evidence, rev, by, at in rows:
+        result.setdefault(case_id, {})[key] = AnswerRecord(
+            question_key=key, value=value, reasons=tuple(reasons or ()), evidence=evidence or "",
+            rev=rev, answered_by=by, answered_at=at)
+    return result
+
+
+def practice_examples_for_inspection(session: Session, inspection_id: uuid.UUID
+                                     ) -> list[PracticeExampleRecord]:
+    rows = session.scalars(
+        select(m.PracticeExample).join(m.Case, m.Case.id == m.PracticeExample.case_id)
+        .where(m.Case.inspection_id == inspection_id, m.PracticeExample.deleted.is_(False))
+        .order_by(m.Case.reference, m.PracticeExample.updated_at))
+    return [practice_record(r) for r in rows]
+
+
 # -- practice examples --------------------------------------------------------------------
 
 def practice_record(row: m.PracticeExample) -> PracticeExampleRecord:

@@ -10,6 +10,7 @@ from app.services.case_import import CaseImportService
 from app.services.cases import CaseService
 from app.services.database import DatabaseService
 from app.services.demo import DemoService
+from app.services.export import ExportService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
@@ -26,6 +27,7 @@ class Services:
     database: DatabaseService
     demo: DemoService
     imports: CaseImportService
+    exports: ExportService
     samples: SampleService
     user: str
     _db: Database

@@ -29,6 +29,7 @@ from app.ui.dialogs.inspection_dialog import InspectionDialog
 from app.ui.dialogs.sample_dialog import SampleDialog
 from app.ui.dialogs.team_dialog import TeamDialog
 from app.ui.errors import show_error
+from app.ui.progress import run_with_progress
 from app.ui.workers import run_job
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -89,6 +90,8 @@ class MainWindow(QMainWindow):
                                        self.import_case_list)
         template = self._add(file_menu, self.tr("Save case list &template…"), None,
                              self.save_template)
+        self.export_action = self._add(file_menu, self.tr("&Export workbook for analysts…"),
+                                       "Ctrl+Shift+E", self.export_workbook)
         file_menu.addSeparator()
         self._add(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
         inspection_menu = self.menuBar().addMenu(self.tr("&Inspection"))
@@ -103,7 +106,7 @@ class MainWindow(QMainWindow):
         self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
                                 backup, self.import_action, template, self.sample_action,
-                                self.team_action)
+                                self.team_action, self.export_action)
         for action in self._needs_database:
             action.setEnabled(False)
 
@@ -166,7 +169,7 @@ class MainWindow(QMainWindow):
 
     def _inspection_changed(self, inspection) -> None:
         for action in (self.add_case_action, self.import_action, self.sample_action,
-                       self.team_action):
+                       self.team_action, self.export_action):
             action.setEnabled(inspection is not None)
 
     def import_case_list(self) -> None:
@@ -183,6 +186,26 @@ class MainWindow(QMainWindow):
             self.cases_page.reload(select=preview.inspection_id)
             self.statusBar().showMessage(self.tr("Imported {n} cases from {file}").format(
                 n=dialog.report.imported, file=Path(preview.file).name), 10000)
+
+    def export_workbook(self) -> None:
+        inspection = self.cases_page.current_inspection()
+        if inspection is None:
+            return
+        name = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in inspection.name)
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export workbook for analysts"), str(Path.home() / f"{name}.xlsx"),
+            self.tr("Excel workbook (*.xlsx)"))
+        if not path:
+            return
+        run_with_progress(
+            self, self.tr("Export workbook"), self.tr("Writing {name}…").format(
+                name=Path(path).name),
+            lambda report, cancelled: self._services.exports.export(
+                inspection_id=inspection.id, path=Path(path), progress=report,
+                cancelled=cancelled),
+            lambda result: self.statusBar().showMessage(self.tr(
+                "Exported {cases} cases to {path}. The file is outside the protected store: "
+                "keep it safe.").format(cases=result.cases, path=result.path), 20000))
 
     def save_template(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

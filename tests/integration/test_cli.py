@@ -227,3 +227,18 @@ def test_template_needs_no_database(tmp_path):
     result = aspire("template", "cases", "-o", str(out), db=tmp_path / "never.db")
     assert result.returncode == 0 and out.exists()
     assert not (tmp_path / "never.db").exists()
+
+
+def test_export_from_the_command_line(tmp_path):
+    from openpyxl import load_workbook
+    db = tmp_path / "e.db"
+    demo = as_json(aspire("demo", "--cases", "6", "--json", db=db))
+    out = tmp_path / "analysis.xlsx"
+    result = as_json(aspire("export", "--inspection", demo["id"], "-o", str(out), "--json",
+                            db=db))
+    assert result["cases"] == 6 and Path(result["path"]) == out
+    assert load_workbook(out).sheetnames[0] == "About"
+    started = as_json(aspire("export", "--inspection", demo["id"], "-o",
+                             str(tmp_path / "started.xlsx"), "--status", "in_progress",
+                             "--json", db=db))
+    assert started["cases"] < 6

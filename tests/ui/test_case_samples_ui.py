@@ -113,3 +113,38 @@ def test_draw_the_sample_assign_and_withdraw(qtbot, open_window, tmp_path, monke
     assert page.sample_filter.currentData() == "in_sample"
     assert target.reference not in {page._case_filter.index(r, 0).data(Qt.ItemDataRole.DisplayRole)
                                     for r in range(page._case_filter.rowCount())}
+
+
+def test_export_runs_with_progress_and_can_be_cancelled(qtbot, open_window, tmp_path,
+                                                         monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QProgressDialog, QPushButton
+    window = open_window()
+    services = window._services
+    inspection = make_inspection(services)
+    services.imports.import_file(inspection_id=inspection.id,
+                                 path=simple_xlsx(tmp_path / "c.xlsx", ROWS))
+    window.cases_page.reload(select=inspection.id)
+    target = tmp_path / "analysis.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: target.exists() and "Exported 40 cases"
+                    in window.statusBar().currentMessage(), timeout=10000)
+
+    target.unlink()
+    gate = __import__("threading").Event()
+
+    def slow_export(**kwargs):  # the real export, held until the inspector has pressed Cancel
+        gate.wait(5)
+        return services.exports.__class__.export(services.exports, **kwargs)
+
+    monkeypatch.setattr(services.exports, "export", slow_export)
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, QProgressDialog) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=5000)
+    [dialog] = [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, QProgressDialog) and w.isVisible()]
+    [cancel] = dialog.findChildren(QPushButton)
+    cancel.click()  # what the inspector presses
+    gate.set()
+    qtbot.waitUntil(lambda: not window.__dict__.get("_progress_jobs"), timeout=10000)
+    assert not target.exists() and not list(tmp_path.glob(".~*"))

@@ -3,12 +3,10 @@ problem, and store it only when the whole file is right."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -16,7 +14,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QProgressDialog,
     QPushButton,
     QVBoxLayout,
 )
@@ -24,17 +21,13 @@ from PySide6.QtWidgets import (
 from app.core.dto import ImportPreview, ImportReport
 from app.errors import UserFacingError
 from app.ui.errors import show_error
+from app.ui.progress import run_with_progress
 from app.ui.widgets.tables import read_only_table
-from app.ui.workers import run_job
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.registry import Services
 
 FILE_FILTER = "Case lists (*.xlsx *.xlsm *.csv);;All files (*)"
-
-
-class _Progress(QObject):
-    rows = Signal(int)
 
 
 class ImportDialog(QDialog):
@@ -115,30 +108,13 @@ class ImportDialog(QDialog):
 def check_file_in_background(parent, services: Services, inspection_id: uuid.UUID,
                              path: Path, on_checked) -> None:
     """Read and check ``path`` on a worker thread with a progress dialog and Cancel."""
-    stop = threading.Event()
-    progress = QProgressDialog(parent.tr("Reading {name}…").format(name=path.name),
-                               parent.tr("Cancel"), 0, 0, parent)
-    progress.setWindowTitle(parent.tr("Import case list"))
-    progress.setWindowModality(Qt.WindowModality.WindowModal)
-    progress.setMinimumDuration(300)
-    progress.canceled.connect(stop.set)
-    relay = _Progress(progress)
-    relay.rows.connect(lambda n: progress.setLabelText(
-        parent.tr("Reading {name}… {n:,} rows").format(name=path.name, n=n)))
-
-    def done(preview: ImportPreview) -> None:
-        progress.close()
-        on_checked(preview)
-
-    def failed(exc: BaseException) -> None:
-        progress.close()
-        if not stop.is_set():
-            show_error(parent, exc, parent.tr("Import case list"))
-
-    parent._import_job = run_job(
-        lambda: services.imports.check(inspection_id=inspection_id, path=path,
-                                       progress=relay.rows.emit, cancelled=stop.is_set),
-        done, failed)
+    run_with_progress(
+        parent, parent.tr("Import case list"), parent.tr("Reading {name}… rows read:").format(
+            name=path.name),
+        lambda report, cancelled: services.imports.check(
+            inspection_id=inspection_id, path=path, progress=lambda n: report(n, 0),
+            cancelled=cancelled),
+        on_checked)
 
 
 def choose_case_list(parent) -> Path | None:

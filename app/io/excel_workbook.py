@@ -1,0 +1,649 @@
+"""Workbooks for analysts: completed case samples, one row per case, streamed to an .xlsx file.
+
+A workbook is described as sheets (columns, rows and an optional second header row holding,
+for example, the wording of each question) and bar charts over ranges of those sheets. Rows
+are written as they are read from their iterator, so a sample of any size takes the same
+small amount of memory.
+
+What ends up in a cell is always safe to open:
+
+- text that starts with ``=``, ``+``, ``-`` or ``@`` is stored as text (and marked to show
+  as text), never as a formula, so an answer such as ``=HYPERLINK(...)`` cannot run;
+- characters a workbook cannot hold are replaced by U+FFFD, and text longer than a cell
+  can hold is cut, with a note of how much was cut;
+- yes/no values read "Yes" and "No"; dates are real dates, shown as dd/mm/yyyy.
+
+The workbook is written whole or not at all: it is saved beside the target under a
+temporary name and moved into place only when complete, so a failure or a cancellation
+leaves any existing file exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import math
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import chain, islice
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.chart import BarChart as _OpenpyxlBarChart
+from openpyxl.chart import Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+
+from app.errors import AppError, UserFacingError
+
+KINDS = ("text", "number", "percent", "date", "datetime")
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+TIME_FORMAT = "hh:mm"
+PERCENT_FORMAT = "0.0%"
+CELL_TEXT_LIMIT = 32_767          # characters (UTF-16 code units) a cell can hold
+MAX_ROWS = 1_048_576              # rows on a worksheet, headers included
+MAX_COLUMNS = 16_384
+SHEET_TITLE_LIMIT = 31
+WRAP_WIDTH = 60                   # width of a wrapped column when none is given
+PROGRESS_EVERY = 500              # rows between progress reports
+CANCEL_CHECK_EVERY = 100          # rows between asking whether to stop
+WIDTH_SAMPLE_ROWS = 50            # rows read ahead to size columns
+COMMENT_AUTHOR = "ASPIRE Casework"
+
+_FORBIDDEN_IN_TITLE = re.compile(r"[\[\]:*?/\\]")
+# What openpyxl refuses, plus what XML 1.0 cannot carry at all: lone surrogates, U+FFFE, U+FFFF.
+_UNSTORABLE = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ud800-\udfff\ufffe\uffff]")
+_FORMULA_PREFIXES = ("=", "+", "-", "@")
+_LARGEST_EXACT_INTEGER = 2 ** 53  # beyond this Excel (a double) would change the number
+_FIRST_EXCEL_DATE = dt.date(1900, 3, 1)  # earlier dates are shifted by Excel's 1900 leap day
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_SECOND_HEADER_FONT = Font(italic=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet.
+
+    ``header`` is the first header row (a stable key or a short label); ``note`` is the full
+    wording, shown as a comment on the header cell. ``width`` None sizes the column from its
+    header and first rows; ``wrap`` wraps long text and fixes the width (60 unless given).
+    ``kind`` sets how numbers and dates are shown: "text", "number", "percent" (0..1 shown as
+    0.0%), "date" (dd/mm/yyyy) or "datetime" (dd/mm/yyyy hh:mm).
+    """
+
+    header: str
+    width: float | None = None
+    wrap: bool = False
+    kind: str = "text"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: its columns, and rows read once, in order, as they are written.
+
+    Cells may be str, int, float, bool, date, datetime or None. ``second_header`` is an
+    optional second header row (for example the question wording); both header rows stay in
+    view when scrolling, as do the first ``freeze_columns`` columns. ``table`` puts filter
+    buttons on the header row over the data.
+    """
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: Iterable[Sequence[object]]
+    second_header: Sequence[str] | None = None
+    table: bool = True
+    freeze_columns: int = 0
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A column chart of values (percentages 0..1) against category labels on one sheet.
+
+    Columns and rows are numbered from 1 as on the worksheet, so with two header rows the
+    first data row is 3; ``first_row``..``last_row`` cover data rows only, not headers. The
+    chart is placed on the same sheet with its top-left corner at ``anchor`` (for example
+    "H2").
+    """
+
+    sheet: str
+    title: str
+    category_column: int
+    value_column: int
+    first_row: int
+    last_row: int
+    anchor: str
+    y_title: str = "% yes"
+
+
+@dataclass(frozen=True)
+class WrittenWorkbook:
+    """The saved workbook: where it is, data rows per sheet, its size and SHA-256."""
+
+    path: Path
+    rows: dict[str, int]
+    bytes: int
+    sha256: str
+
+
+class ExportError(UserFacingError):
+    """The workbook could not be saved; the message names the file and says what to do."""
+
+
+class ExportCancelled(AppError):
+    """The export was stopped on request; the target file was not touched."""
+
+
+def write_workbook(path: Path, sheets: Sequence[Sheet], charts: Sequence[BarChart] = (), *,
+                   progress: Callable[[int], None] | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> WrittenWorkbook:
+    """Save ``sheets`` (and ``charts``) as the workbook ``path`` (given .xlsx if it lacks it).
+
+    ``progress`` is told the number of data rows written so far, every 500 rows and at the
+    end; ``cancelled`` is asked every 100 rows and before the file is moved into place, and
+    if it answers True the export stops with ``ExportCancelled``.
+
+    Raises ``ValueError`` for a description that cannot be a workbook (a sheet title Excel
+    refuses, an unknown column kind, a chart on a sheet that is not there), and
+    ``ExportError`` when the file cannot be saved (missing or read-only folder, read-only
+    target, target open in Excel, disk full). Whatever happens, the target is either the
+    complete new workbook or exactly what it was before, and no temporary file is left.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        path = path.with_name(path.name + ".xlsx")
+    _check_description(sheets, charts)
+    _check_target(path)
+    asked = cancelled or (lambda: False)
+    partial: Path | None = _reserve_partial(path)
+    workbook = Workbook(write_only=True)
+    saved = False
+    try:
+        counter = _Counter(progress, asked)
+        worksheets = {sheet.title: workbook.create_sheet(sheet.title) for sheet in sheets}
+        for chart in charts:
+            _add_chart(worksheets[chart.sheet], chart)
+        rows: dict[str, int] = {}
+        for sheet in sheets:
+            counter.check_cancelled()
+            rows[sheet.title] = _write_sheet(worksheets[sheet.title], sheet, counter, path)
+        counter.finish()
+        counter.check_cancelled()
+        workbook.save(partial)
+        saved = True
+        with partial.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        size, digest = _fingerprint(partial)
+        counter.check_cancelled()
+        _move_into_place(partial, path)
+        partial = None
+    except OSError as exc:
+        raise ExportError(
+            f"The workbook cannot be saved as {path} ({exc.strerror or exc}).",
+            "Check there is space on the drive and that you can save to that folder "
+            "(or choose another folder), and export again.") from exc
+    finally:
+        if partial is not None:
+            if not saved:
+                _discard_sheet_buffers(workbook)
+            partial.unlink(missing_ok=True)
+    return WrittenWorkbook(path=path, rows=rows, bytes=size, sha256=digest)
+
+
+# --- checks before anything is written ---------------------------------------------------
+
+
+def _check_description(sheets: Sequence[Sheet], charts: Sequence[BarChart]) -> None:
+    if not sheets:
+        raise ValueError("A workbook needs at least one sheet.")
+    seen: dict[str, str] = {}
+    for sheet in sheets:
+        _check_title(sheet.title)
+        if sheet.title.casefold() in seen:
+            raise ValueError(f"Two sheets are called {sheet.title!r} (Excel ignores case).")
+        seen[sheet.title.casefold()] = sheet.title
+        if not sheet.columns:
+            raise ValueError(f"Sheet {sheet.title!r} has no columns.")
+        if len(sheet.columns) > MAX_COLUMNS:
+            raise ValueError(f"Sheet {sheet.title!r} has {len(sheet.columns)} columns; "
+                             f"Excel holds at most {MAX_COLUMNS}.")
+        for column in sheet.columns:
+            if column.kind not in KINDS:
+                raise ValueError(f"Column {column.header!r} on sheet {sheet.title!r} has kind "
+                                 f"{column.kind!r}; use one of {', '.join(KINDS)}.")
+        if sheet.second_header is not None and len(sheet.second_header) > len(sheet.columns):
+            raise ValueError(f"Sheet {sheet.title!r} has more second-row headers "
+                             f"({len(sheet.second_header)}) than columns ({len(sheet.columns)}).")
+        if not 0 <= sheet.freeze_columns <= len(sheet.columns):
+            raise ValueError(f"Sheet {sheet.title!r}: freeze_columns must be between 0 and "
+                             f"{len(sheet.columns)}.")
+    for chart in charts:
+        if chart.sheet not in seen.values():
+            raise ValueError(f"Chart {chart.title!r} is on sheet {chart.sheet!r}, "
+                             "which the workbook does not have.")
+        if min(chart.category_column, chart.value_column) < 1:
+            raise ValueError(f"Chart {chart.title!r}: columns are numbered from 1.")
+        if not 1 <= chart.first_row <= chart.last_row:
+            raise ValueError(f"Chart {chart.title!r}: rows must run from first_row to "
+                             "last_row, numbered from 1.")
+        try:
+            coordinate_from_string(chart.anchor)
+        except ValueError as exc:
+            raise ValueError(f"Chart {chart.title!r}: {chart.anchor!r} is not a cell "
+                             "such as 'H2'.") from exc
+
+
+def _check_title(title: str) -> None:
+    if not title or not title.strip():
+        raise ValueError("A sheet title cannot be empty.")
+    if len(title) > SHEET_TITLE_LIMIT:
+        raise ValueError(f"Sheet title {title!r} is {len(title)} characters long; "
+                         f"Excel allows at most {SHEET_TITLE_LIMIT}.")
+    if _FORBIDDEN_IN_TITLE.search(title):
+        raise ValueError(f"Sheet title {title!r} contains one of [ ] : * ? / \\, "
+                         "which Excel does not allow.")
+    if title.startswith("'") or title.endswith("'"):
+        raise ValueError(f"Sheet title {title!r} cannot start or end with an apostrophe.")
+
+
+def _check_target(path: Path) -> None:
+    """Refuse, before writing anything, a target that cannot be saved or replaced."""
+    folder = path.parent
+    if not folder.exists():
+        raise ExportError(
+            f"The workbook cannot be saved as {path}: the folder {folder} does not exist.",
+            "Choose a folder that exists (or create this one) and export again.")
+    if not folder.is_dir():
+        raise ExportError(
+            f"The workbook cannot be saved as {path}: {folder} is a file, not a folder.",
+            "Choose a folder to save the workbook in and export again.")
+    if path.is_dir():
+        raise ExportError(
+            f"The workbook cannot be saved as {path}: that is the name of a folder.",
+            "Choose another file name and export again.")
+    owner = folder / f"~${path.name}"
+    if owner.exists():
+        raise ExportError(
+            f"{path} is open in Excel, so it cannot be replaced.",
+            f"Close {path.name} in Excel and export again. If it is not open anywhere, "
+            f"Excel left its lock file behind: delete {owner} and try again.")
+    if path.exists() and not _writable(path):
+        raise ExportError(
+            f"{path} is read-only, so it cannot be replaced.",
+            "Choose another file name or folder, or make the file writable, and export again.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _read_only_folder(path)
+
+
+def _writable(path: Path) -> bool:
+    # A file with no write permission bits is read-only even to an administrator
+    # (on Windows this is the read-only attribute).
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
+
+
+def _read_only_folder(path: Path) -> ExportError:
+    return ExportError(
+        f"The workbook cannot be saved as {path}: you cannot save files in {path.parent}.",
+        "Choose another folder (for example your Documents folder) and export again.")
+
+
+def _reserve_partial(path: Path) -> Path:
+    """Create the empty temporary file the workbook is written to, beside the target."""
+    partial = path.with_name(f".~{path.name}.{secrets.token_hex(4)}.partial")
+    try:
+        handle = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    except PermissionError as exc:
+        raise _read_only_folder(path) from exc
+    except OSError as exc:
+        raise ExportError(
+            f"The workbook cannot be saved as {path} ({exc.strerror or exc}).",
+            "Choose another folder and export again.") from exc
+    os.close(handle)
+    return partial
+
+
+def _move_into_place(partial: Path, path: Path) -> None:
+    try:
+        os.replace(partial, path)
+    except PermissionError as exc:
+        raise ExportError(
+            f"{path} is open in another program, so it cannot be replaced.",
+            f"Close {path.name} (in Excel or wherever it is open) and export again, "
+            "or save the workbook under another name.") from exc
+
+
+def _fingerprint(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def _discard_sheet_buffers(workbook: Workbook) -> None:
+    """Remove the files openpyxl streams each sheet's rows into before the workbook is saved.
+
+    They would otherwise stay in the temporary folder until the app exits.
+    """
+    for worksheet in workbook.worksheets:
+        writer = getattr(worksheet, "_writer", None)
+        if writer is None:
+            continue
+        with contextlib.suppress(Exception):
+            if not worksheet.closed:
+                worksheet.close()
+        with contextlib.suppress(Exception):
+            writer.cleanup()
+
+
+# --- progress and cancellation ------------------------------------------------------------
+
+
+class _Counter:
+    """Counts data rows across sheets, reports progress and asks whether to stop."""
+
+    def __init__(self, progress: Callable[[int], None] | None, cancelled: Callable[[], bool]):
+        self.progress = progress
+        self.cancelled = cancelled
+        self.rows = 0
+        self.reported = -1
+
+    def add_row(self) -> None:
+        self.rows += 1
+        if self.rows % CANCEL_CHECK_EVERY == 0:
+            self.check_cancelled()
+        if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
+            self.reported = self.rows
+            self.progress(self.rows)
+
+    def finish(self) -> None:
+        if self.progress is not None and self.reported != self.rows:
+            self.reported = self.rows
+            self.progress(self.rows)
+
+    def check_cancelled(self) -> None:
+        if self.cancelled():
+            raise ExportCancelled("The export was cancelled; no file was saved.")
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+
+def safe_text(text: str) -> str:
+    """``text`` as a cell can hold it: unstorable characters replaced by U+FFFD, and cut
+    (with a note of how many characters were cut) if longer than a cell's limit."""
+    if _UNSTORABLE.search(text):
+        text = _UNSTORABLE.sub("\ufffd", text)
+    if len(text) > CELL_TEXT_LIMIT // 2 and _utf16_length(text) > CELL_TEXT_LIMIT:
+        text = _cut(text)
+    return text
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(text: str) -> str:
+    """Cut ``text`` to fit a cell, ending with " … [cut: N characters]"."""
+    encoded = text.encode("utf-16-le")
+    removed = len(text) - CELL_TEXT_LIMIT
+    while True:
+        marker = f" … [cut: {removed} characters]"
+        keep = CELL_TEXT_LIMIT - len(marker)
+        # decoding with "ignore" drops half of a character split at the cut
+        kept = encoded[:keep * 2].decode("utf-16-le", errors="ignore")
+        if len(text) - len(kept) == removed:
+            return kept + marker
+        removed = len(text) - len(kept)
+
+
+class _CellMaker:
+    """Turns the values of one column into what a write-only sheet takes: the value itself
+    when no style is needed, otherwise a styled cell."""
+
+    __slots__ = ("alignment", "kind", "sheet")
+
+    def __init__(self, sheet, column: Column):
+        self.sheet = sheet
+        self.kind = column.kind
+        self.alignment = _WRAP if column.wrap else None
+
+    def make(self, value: object) -> object:
+        kind = type(value)
+        if kind is str:
+            return self._text(value)
+        if kind is bool:
+            return self._text("Yes" if value else "No")
+        if kind is int or kind is float or kind is Decimal:
+            return self._number(value)
+        if kind is dt.datetime or kind is dt.date:
+            return self._when(value)
+        return self._other(value)
+
+    def _text(self, text: str) -> object:
+        text = safe_text(text)
+        formula_like = text.startswith(_FORMULA_PREFIXES)
+        if not formula_like and self.alignment is None and not text.startswith("#"):
+            return text
+        # "=..." would become a formula and "#N/A" an error value: force plain text
+        cell = WriteOnlyCell(self.sheet, text)
+        cell.data_type = "s"
+        if formula_like:
+            cell.quotePrefix = True
+        if self.alignment is not None:
+            cell.alignment = self.alignment
+        return cell
+
+    def _number(self, value: int | float | Decimal) -> object:
+        if isinstance(value, float) and not math.isfinite(value):
+            return self._text(str(value))
+        if isinstance(value, Decimal) and not value.is_finite():
+            return self._text(str(value))
+        if isinstance(value, int) and abs(value) > _LARGEST_EXACT_INTEGER:
+            return self._text(str(value))  # a long identifier: keep every digit
+        if self.kind != "percent" and self.alignment is None:
+            return value
+        return self._styled(value, PERCENT_FORMAT if self.kind == "percent" else None)
+
+    def _when(self, value: dt.date) -> object:
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone().replace(tzinfo=None)  # the computer's local time
+            if value.date() < _FIRST_EXCEL_DATE:
+                return self._text(value.strftime("%d/%m/%Y %H:%M"))
+            number_format = DATE_FORMAT if self.kind == "date" else DATETIME_FORMAT
+        else:
+            if value < _FIRST_EXCEL_DATE:
+                return self._text(value.strftime("%d/%m/%Y"))
+            number_format = DATE_FORMAT
+        return self._styled(value, number_format)
+
+    def _other(self, value: object) -> object:
+        """Subclasses of the usual types, and anything else (written as its text)."""
+        if isinstance(value, bool):
+            return self.make(bool(value))
+        if isinstance(value, str):
+            return self._text(str(value))
+        if isinstance(value, dt.datetime):
+            return self._when(dt.datetime(
+                value.year, value.month, value.day, value.hour, value.minute, value.second,
+                value.microsecond, tzinfo=value.tzinfo))
+        if isinstance(value, dt.date):
+            return self._when(dt.date(value.year, value.month, value.day))
+        if isinstance(value, dt.time):
+            return self._styled(value.replace(tzinfo=None), TIME_FORMAT)
+        if isinstance(value, float):
+            return self._number(float(value))
+        if isinstance(value, int):
+            return self._number(int(value))
+        try:
+            text = str(value)
+        except Exception:
+            text = type(value).__name__
+        return self._text(text)
+
+    def _styled(self, value: object, number_format: str | None) -> Cell:
+        cell = WriteOnlyCell(self.sheet, value)
+        if number_format is not None:
+            cell.number_format = number_format
+        if self.alignment is not None:
+            cell.alignment = self.alignment
+        return cell
+
+
+# --- sheets --------------------------------------------------------------------------------
+
+
+def _write_sheet(worksheet, sheet: Sheet, counter: _Counter, path: Path) -> int:
+    """Write one sheet's header rows and data rows; return the number of data rows."""
+    columns = sheet.columns
+    header_rows = 2 if sheet.second_header is not None else 1
+    rows = iter(sheet.rows)
+    sample = list(islice(rows, WIDTH_SAMPLE_ROWS))
+    for number, column in enumerate(columns, start=1):
+        worksheet.column_dimensions[get_column_letter(number)].width = _width(
+            column, number - 1, sheet.second_header, sample)
+    worksheet.freeze_panes = f"{get_column_letter(sheet.freeze_columns + 1)}{header_rows + 1}"
+
+    worksheet.append([_header_cell(worksheet, column) for column in columns])
+    if sheet.second_header is not None:
+        worksheet.append([_second_header_cell(worksheet, text) for text in sheet.second_header])
+
+    makers = [_CellMaker(worksheet, column) for column in columns]
+    plain = _CellMaker(worksheet, Column(header=""))
+    last_allowed = MAX_ROWS - header_rows
+    written = 0
+    for row in chain(sample, rows):
+        if written == last_allowed:
+            raise ExportError(
+                f"The workbook cannot be saved as {path}: sheet {sheet.title!r} has more "
+                f"than {last_allowed:,} rows, more than Excel can hold.",
+                "Export a smaller selection (for example one inspection at a time).")
+        worksheet.append(_cells(row, makers, plain))
+        written += 1
+        counter.add_row()
+
+    if sheet.table:
+        last_row = header_rows + written
+        worksheet.auto_filter.ref = (
+            f"A{header_rows}:{get_column_letter(len(columns))}{last_row}")
+    return written
+
+
+def _cells(row: Sequence[object] | None, makers: list[_CellMaker],
+           plain: _CellMaker) -> list[object]:
+    if row is None:
+        return []
+    out: list[object] = []
+    count = len(makers)
+    for index, value in enumerate(row):
+        if value is None:
+            out.append(None)
+        else:
+            out.append((makers[index] if index < count else plain).make(value))
+    return out
+
+
+def _header_cell(worksheet, column: Column) -> Cell:
+    text = safe_text(column.header)
+    cell = WriteOnlyCell(worksheet, text)
+    cell.data_type = "s"
+    if text.startswith(_FORMULA_PREFIXES):
+        cell.quotePrefix = True
+    cell.font = _HEADER_FONT
+    cell.fill = _HEADER_FILL
+    if column.note:
+        note = safe_text(column.note)
+        lines = sum(1 + len(line) // 48 for line in note.splitlines() or [""])
+        cell.comment = Comment(note, COMMENT_AUTHOR, height=min(20 + 15 * lines, 400),
+                               width=320)
+    return cell
+
+
+def _second_header_cell(worksheet, text: str | None) -> Cell | None:
+    if text is None:
+        return None
+    text = safe_text(str(text))
+    cell = WriteOnlyCell(worksheet, text)
+    cell.data_type = "s"
+    if text.startswith(_FORMULA_PREFIXES):
+        cell.quotePrefix = True
+    cell.font = _SECOND_HEADER_FONT
+    return cell
+
+
+def _width(column: Column, index: int, second_header: Sequence[str] | None,
+           sample: list[Sequence[object]]) -> float:
+    """The column's width in characters: as given; 60 when wrapped; otherwise room for the
+    header (bold), a short second header and the first rows, between 8 and 50."""
+    if column.width is not None:
+        return column.width
+    if column.wrap:
+        return WRAP_WIDTH
+    widest = len(column.header) * 1.15
+    if second_header is not None and index < len(second_header) and second_header[index]:
+        widest = max(widest, min(len(str(second_header[index])), 40))
+    for row in sample:
+        if row is not None and index < len(row) and row[index] is not None:
+            widest = max(widest, _shown_length(row[index], column.kind))
+    return float(min(max(math.ceil(widest) + 2, 8), 50))
+
+
+def _shown_length(value: object, kind: str) -> int:
+    if isinstance(value, bool):
+        return 3
+    if isinstance(value, dt.datetime):
+        return 10 if kind == "date" else 16
+    if isinstance(value, dt.date):
+        return 10
+    if isinstance(value, int | float | Decimal):
+        return 7 if kind == "percent" else min(len(str(value)), 20)
+    if isinstance(value, str):
+        return max((len(line) for line in value[:200].splitlines()), default=0)
+    return 10
+
+
+# --- charts --------------------------------------------------------------------------------
+
+
+def _add_chart(worksheet, spec: BarChart) -> None:
+    chart = _OpenpyxlBarChart()
+    chart.type = "col"
+    chart.title = safe_text(spec.title)
+    chart.y_axis.title = safe_text(spec.y_title)
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.y_axis.number_format = "0%"
+    # Without these, recent versions of Excel hide both axes of an openpyxl chart.
+    chart.x_axis.axPos = "b"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend = None
+    values = Reference(worksheet, min_col=spec.value_column, min_row=spec.first_row,
+                       max_row=spec.last_row)
+    categories = Reference(worksheet, min_col=spec.category_column, min_row=spec.first_row,
+                           max_row=spec.last_row)
+    chart.add_data(values, titles_from_data=False)
+    # category labels are text (question keys, groups): refer to them as text
+    chart.series[0].cat = AxDataSource(strRef=StrRef(f=str(categories)))
+    bars = spec.last_row - spec.first_row + 1
+    chart.width = min(max(15.0, 1.2 * bars), 40.0)   # centimetres
+    chart.height = 9.0
+    worksheet.add_chart(chart, spec.anchor)
+

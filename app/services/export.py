@@ -1,0 +1,189 @@
+"""The analysts' workbook: every case, every answer, the interviews, practice examples and a
+summary, written whole or not at all, off the GUI thread when the window asks for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core import export as x
+from app.core.dto import CaseSummary, ExportResult
+from app.core.form import evaluate_form
+from app.core.frameworks import Respondent
+from app.core.profile import PROGRAMMES
+from app.core.workflow import CASE_STATUS
+from app.db import repositories as repo
+from app.db.bookkeeping import utcnow
+from app.db.engine import Database
+from app.errors import ValidationError
+from app.io.excel_workbook import BarChart, Column, Sheet, write_workbook
+from app.services.frameworks import FrameworkCatalog
+from app.services.inspections import inspection_not_found
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class WorkbookPlan:
+    sheets: list[Sheet]
+    charts: list[BarChart]
+    cases: int
+    answers: int
+    total_rows: int
+
+
+class ExportService:
+    def __init__(self, db: Database, catalog: FrameworkCatalog):
+        self._db = db
+        self._catalog = catalog
+
+    def export(self, *, inspection_id: uuid.UUID, path: Path,
+               statuses: Sequence[str] | None = None, all_cases: bool = False,
+               progress: Progress | None = None,
+               cancelled: Callable[[], bool] | None = None) -> ExportResult:
+        """Write the inspection's workbook to ``path``. By default the cases in the current
+        sample (or every case, when no sample has been drawn); ``statuses`` narrows them."""
+        plan = self.prepare(inspection_id=inspection_id, statuses=statuses, all_cases=all_cases)
+        total = plan.total_rows
+        written = write_workbook(
+            path, plan.sheets, plan.charts, cancelled=cancelled,
+            progress=(lambda n: progress(min(n, total), total)) if progress else None)
+        return ExportResult(path=str(written.path), cases=plan.cases, answers=plan.answers,
+                            bytes=written.bytes, sha256=written.sha256)
+
+    def prepare(self, *, inspection_id: uuid.UUID, statuses: Sequence[str] | None = None,
+                all_cases: bool = False) -> WorkbookPlan:
+        """The sheets and charts of the workbook, their rows not yet produced."""
+        for status in statuses or ():
+            if status not in CASE_STATUS:
+                raise ValidationError(f"'{status}' is not a case status.",
+                                      f"Choose from {', '.join(CASE_STATUS.codes())}.")
+        with self._db.read() as session:
+            inspection_row = repo.get_inspection(session, inspection_id)
+            if inspection_row is None:
+                raise inspection_not_found(inspection_id)
+            framework = self._catalog.from_row(inspection_row.framework)
+            inspection = repo.inspection_summary(inspection_row)
+            everyone = repo.list_cases(session, inspection_id)
+            answers = repo.answer_records_for_inspection(session, inspection_id)
+            examples = repo.practice_examples_for_inspection(session, inspection_id)
+        cases = _chosen(everyone, statuses, all_cases)
+        data = [x.CaseData(c, answers.get(c.id, {}),
+                           evaluate_form(framework, c.profile.as_dict(), answers.get(c.id, {})))
+                for c in cases]
+        references = {c.id: c.reference for c in cases}
+        examples = [e for e in examples if e.case_id in references]
+        summary = x.summarise(framework, data)
+        answer_count = sum(len(d.answers) for d in data)
+        total = len(data) * 2 + answer_count + len(examples) + len(summary)
+        scope = _scope(statuses, all_cases, any(c.sample_status for c in everyone))
+        sheets = [
+            _about(inspection, framework, cases, scope, self._db.user),
+            _cases_sheet(framework, data),
+            _answers_sheet("Answers", framework, data, Respondent.INSPECTOR),
+            _answers_sheet("Interview", framework, data, Respondent.PRACTITIONER),
+            _examples_sheet(examples, references),
+            _summary_sheet(summary),
+        ]
+        key_rows = sum(1 for r in summary if r.breakdown == x.ALL_CASES and r.key_question)
+        charts = [BarChart(sheet="Summary", title="Key questions: % yes, all cases",
+                           category_column=1, value_column=8, first_row=2,
+                           last_row=1 + key_rows, anchor="J2")] if key_rows else []
+        return WorkbookPlan(sheets=sheets, charts=charts, cases=len(cases),
+                            answers=answer_count, total_rows=total)
+
+
+def _chosen(cases: list[CaseSummary], statuses, all_cases: bool) -> list[CaseSummary]:
+    sampled = any(c.sample_status for c in cases)
+    return [c for c in cases
+            if (all_cases or not sampled or c.sample_status == "in_sample")
+            and (not statuses or c.status in statuses)]
+
+
+def _scope(statuses, all_cases: bool, sampled: bool) -> str:
+    which = ("every case in the inspection" if all_cases or not sampled
+             else "the cases in the current sample")
+    if statuses:
+        which += " with status " + " or ".join(CASE_STATUS.label(s) for s in statuses)
+    return which
+
+
+def _about(inspection, framework, cases, scope: str, user: str) -> Sheet:
+    by_status = Counter(c.status for c in cases)
+    rows = [
+        ("Inspection", inspection.name),
+        ("Organisation", inspection.organisation),
+        ("Area", inspection.area),
+        ("Programme", PROGRAMMES.label(inspection.programme)),
+        ("Start date", inspection.start_date),
+        ("End date", inspection.end_date),
+        ("Framework", framework.id),
+        ("Framework version", framework.version),
+        ("Framework title", framework.title),
+        ("Exported at", utcnow().astimezone().replace(tzinfo=None)),
+        ("Exported by", user),
+        ("Cases included", scope),
+        ("Number of cases", len(cases)),
+        *((f"Cases {CASE_STATUS.label(s).lower()}", by_status[s]) for s in CASE_STATUS.codes()),
+        ("Reading the Cases sheet", f"“{x.DOES_NOT_APPLY}”: the question does not apply to "
+         "the case. “Not applicable”: the inspector judged it not applicable. Blank: not "
+         "answered."),
+        ("Reading the Summary sheet", "% yes = Yes ÷ (Yes + No) among answers to questions "
+         "that apply to the case; Not applicable and unanswered are left out. Each group is "
+         "the value written on the Cases sheet (a blank cell is “Not recorded”)."),
+    ]
+    return Sheet("About", (Column("item", width=28), Column("value", width=90, wrap=True)),
+                 [list(r) for r in rows], table=False)
+
+
+def _cases_sheet(framework, data) -> Sheet:
+    columns = x.answer_columns(framework)
+    fixed = [Column("reference", width=14)]
+    fixed += [Column(h, kind="date" if h == "date_of_birth" else "text")
+              for h in x.profile_headers()]
+    fixed += [Column("status"), Column("sample"), Column("inspector"),
+              Column("progress", kind="percent")]
+    answer_cols = [Column(c.key, width=18, kind="date" if c.question.type == "date" else "text",
+                          note=c.wording) for c in columns]
+    second = [""] * len(fixed) + [c.wording for c in columns]
+    return Sheet("Cases", tuple(fixed + answer_cols), x.case_rows(columns, data),
+                 second_header=second, freeze_columns=1)
+
+
+def _answers_sheet(title: str, framework, data, respondent: Respondent) -> Sheet:
+    kinds = {"answered_at": "datetime", "question": "wrap", "evidence": "wrap"}
+    columns = tuple(Column(h, wrap=kinds.get(h) == "wrap",
+                           kind="datetime" if kinds.get(h) == "datetime" else "text")
+                    for h in x.ANSWER_HEADERS)
+    return Sheet(title, columns, _local_times(x.answer_rows(framework, data, respondent)),
+                 freeze_columns=2)
+
+
+def _examples_sheet(examples, references) -> Sheet:
+    headers = ("reference", "kind", "stage", "theme", "heading", "speaker", "narrative",
+               "cleared_for_publication", "recorded_by", "recorded_at")
+    columns = tuple(Column(h, wrap=h == "narrative",
+                           kind="datetime" if h == "recorded_at" else "text") for h in headers)
+    return Sheet("Practice examples", columns,
+                 _local_times(x.example_rows(examples, references)))
+
+
+def _summary_sheet(rows: list[x.SummaryRow]) -> Sheet:
+    columns = (Column("question_key", width=30), Column("question", wrap=True),
+               Column("key_question"), Column("breakdown"), Column("group", width=28),
+               Column("yes", kind="number"), Column("applicable_answers", kind="number"),
+               Column("percent_yes", kind="percent"))
+    return Sheet("Summary", columns, ([r.key, r.question, "Yes" if r.key_question else "No",
+                                       r.breakdown, r.group, r.yes, r.applicable, r.percent]
+                                      for r in rows))
+
+
+def _local_times(rows):
+    """Excel has no time zones: times are written as the laptop's local time."""
+    for row in rows:
+        yield [v.astimezone().replace(tzinfo=None) if isinstance(v, dt.datetime) and v.tzinfo
+               else v for v in row]
