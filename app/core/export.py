@@ -188,8 +188,7 @@ def summarise(framework: Framework, cases: Sequence[CaseData]) -> list[SummaryRo
     cases and for each group of each breakdown. Key questions (those feeding a standard) come
     first in the All cases block, so a chart can take them in one range."""
     columns = [c for c in answer_columns(framework)
-               if c.question.type in (QuestionType.YES_NO, QuestionType.NEED_MATRIX)
-               and c.question.respondent == Respondent.INSPECTOR]
+               if c.question.type in (QuestionType.YES_NO, QuestionType.NEED_MATRIX)]
     columns.sort(key=lambda c: not c.question.standard)
     tallies: dict[tuple[str, str, str], list[int]] = {}
     groups: dict[str, list[str]] = {b: [] for b in BREAKDOWNS}
