@@ -99,16 +99,20 @@ def case_rows(columns: Sequence[AnswerColumn], cases: Sequence[CaseData]) -> Ite
 
 def cell_text(column: AnswerColumn, data: CaseData) -> object:
     """The answer as the Cases sheet shows it: the answer, "Does not apply", or blank."""
+    applies, value = _column_value(column, data)
+    return display(column.question, value) if applies else DOES_NOT_APPLY
+
+
+def _column_value(column: AnswerColumn, data: CaseData) -> tuple[bool, object]:
+    """Whether the column's question (or need area) applies to the case, and its answer."""
     status = data.state.questions[column.question.key]
     if not status.applicable or (column.row and column.row not in status.applicable_rows):
-        return DOES_NOT_APPLY
+        return False, None
     record = data.answers.get(column.question.key)
-    if record is None or record.value is None:
-        return None
-    value = record.value
+    value = record.value if record is not None else None
     if column.row:
         value = value.get(column.row) if isinstance(value, dict) else None
-    return display(column.question, value)
+    return True, value
 
 
 def display(question: Question, value: object) -> object:
@@ -216,14 +220,8 @@ def summarise(framework: Framework, cases: Sequence[CaseData]) -> list[SummaryRo
 
 
 def _answer_code(column: AnswerColumn, data: CaseData) -> object:
-    status = data.state.questions[column.question.key]
-    if not status.applicable or (column.row and column.row not in status.applicable_rows):
-        return None
-    record = data.answers.get(column.question.key)
-    value = record.value if record is not None else None
-    if column.row:
-        return value.get(column.row) if isinstance(value, dict) else None
-    return value
+    applies, value = _column_value(column, data)
+    return value if applies else None
 
 
 def breakdown_labels(case: CaseSummary) -> dict[str, str]:
