@@ -32,6 +32,15 @@ class _Change:
     base_rev: int
 
 
+def _dependency_order() -> dict[str, int]:
+    from app.db.models import Base
+
+    return {table.name: i for i, table in enumerate(Base.metadata.sorted_tables)}
+
+
+_ORDER = _dependency_order()
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -76,6 +85,10 @@ def _after_flush(session: Session, _context) -> None:
     pending: list[_Change] = session.info.pop(_PENDING, [])
     if not pending:
         return
+    # parents before children (children before parents for deletes), so the central store,
+    # which checks foreign keys, can apply the outbox in order
+    pending.sort(key=lambda c: _ORDER.get(c.obj.__tablename__, len(_ORDER))
+                 * (-1 if c.op == "delete" else 1))
     now = utcnow()
     rows = [
         {

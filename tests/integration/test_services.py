@@ -36,7 +36,8 @@ def test_create_inspection_pins_framework_and_records_lead(mini, db):
         assert [(p.person, p.role) for p in row.members] == [("inspector.one", "lead_inspector")]
         assert row.updated_by == "inspector.one" and row.device_id == db.device_id
     entities = [r.entity for r in outbox_rows(db)]
-    assert sorted(entities) == ["frameworks", "inspection_members", "inspections"]
+    # parents first, so the central store can apply them in order with its foreign keys
+    assert entities == ["frameworks", "inspections", "inspection_members"]
 
 
 def test_inspection_validation(mini):
