@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from app.bootstrap import build_services
 from app.config import ENV_DATA_DIR, ENV_DB, ENV_USER, frameworks_dir
 from app.db.opening import open_database
 from app.services.registry import Services
+from tests.postgres import PostgresUnavailable, ThrowawayServer, start_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_FRAMEWORKS = FIXTURES / "frameworks"
@@ -48,3 +51,32 @@ def mini(db) -> Services:
 def services(db) -> Services:
     """Services over the frameworks shipped with the app."""
     return build_services(db, frameworks_dir())
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory) -> Iterator[ThrowawayServer]:
+    """One throwaway PostgreSQL server for the whole run, stopped at the end.
+
+    CI must run the central store's tests, so there a missing or broken server fails the run;
+    elsewhere those tests are skipped with the reason.
+    """
+    server, reason = None, ""
+    try:
+        server = start_server(tmp_path_factory.mktemp("postgres"))
+    except PostgresUnavailable as exc:
+        reason = f"throwaway PostgreSQL server unavailable: {exc}"
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def central_url(postgres_server) -> Iterator[str]:
+    """A fresh central database for one test; yields its superuser URL and drops it afterwards."""
+    name = f"central_{uuid.uuid4().hex[:12]}"
+    url = postgres_server.create_database(name)
+    yield url
+    postgres_server.drop_database(name)

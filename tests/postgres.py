@@ -26,7 +26,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-SUPERUSER = "aspire_admin"
+SUPERUSER = "central_owner"
 SERVER_ACCOUNT = "postgres"
 _SOCKET_PATH_LIMIT = 90  # unix socket paths are limited to ~107 bytes, including ".s.PGSQL.NNNNN"
 _LOG_TAIL_LINES = 30
@@ -227,7 +227,8 @@ def start_server(base: Path, attempts: int = 3) -> ThrowawayServer:
                  "-l", str(server.log_file)], cwd=folder, check=False)
             if started.returncode == 0:
                 break
-            if attempt == attempts:  # the port may have been taken in between; otherwise give up
+            port_taken = "could not bind" in _tail(server.log_file, 5)
+            if attempt == attempts or not port_taken:  # only a port taken meanwhile is retried
                 raise PostgresUnavailable(
                     f"pg_ctl start failed ({started.returncode}):\n{started.stderr.strip()}\n"
                     f"--- server log ---\n{_tail(server.log_file)}")

@@ -178,6 +178,11 @@ def row_payload(obj: Synced) -> dict[str, object]:
     return {attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
 
 
+def row_values_to_payload(values) -> dict[str, object]:
+    """The same JSON-ready form for a plain mapping of column values."""
+    return {key: _jsonable(value) for key, value in dict(values).items()}
+
+
 def _jsonable(value: object) -> object:
     if isinstance(value, uuid.UUID):
         return str(value)

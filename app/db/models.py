@@ -251,6 +251,8 @@ class Conflict(Base):
     __tablename__ = "conflicts"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(20), default="conflict")  # conflict | refused
+    detail: Mapped[str] = mapped_column(Text, default="")
     entity: Mapped[str] = mapped_column(String(60))
     entity_id: Mapped[uuid.UUID]
     base: Mapped[dict | None] = mapped_column(JSON)

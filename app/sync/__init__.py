@@ -1,0 +1,1 @@
+"""Sync with the central PostgreSQL store, over the network or by transfer file."""

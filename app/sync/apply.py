@@ -1,0 +1,204 @@
+"""The central store's apply step, run in the caller's own database role.
+
+Each change is applied in a savepoint: recognised if re-sent (by ``change_id``), applied
+only if its ``base_rev`` is the central ``rev``, otherwise kept as a conflict with base,
+yours and theirs. Every applied change takes the next number from a one-row counter in the
+same transaction, so a pull paging by that number never skips a change committed late.
+Row-level security and grants decide what the caller may write; a refusal is an outcome
+like any other, so it never blocks the changes queued behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.types import Date, DateTime, Uuid
+
+from app.db.bookkeeping import row_values_to_payload
+from app.db.models import SYNCED_MODELS
+from app.sync.protocol import APPLIED, CONFLICT, REFUSED, Change, Outcome
+
+TABLES: dict[str, Table] = {model.__tablename__: model.__table__ for model in SYNCED_MODELS}
+_PARENT = {"answers": ("cases", "case_id"), "practice_examples": ("cases", "case_id"),
+           "sample_members": ("samples", "sample_id"), "sample_events": ("samples", "sample_id")}
+
+
+def apply_change(conn: Connection, change: Change) -> Outcome:
+    """Apply one change (inside the caller's transaction) and return its outcome."""
+    known = _recorded_outcome(conn, change)
+    if known is not None:
+        return known
+    try:
+        with conn.begin_nested():
+            conn.execute(text("INSERT INTO applied_changes (change_id, entity, entity_id, "
+                              "outcome) VALUES (:c, :e, :i, 'pending')"),
+                         {"c": change.change_id, "e": change.entity, "i": change.entity_id})
+            outcome = _apply(conn, change)
+            conn.execute(text("UPDATE applied_changes SET outcome = :o, rev = :r, "
+                              "conflict_id = :k, detail = :d WHERE change_id = :c"),
+                         {"o": outcome.status, "r": outcome.rev, "d": outcome.detail,
+                          "k": _conflict_id(outcome), "c": change.change_id})
+            return outcome
+    except (sa_exc.ProgrammingError, sa_exc.IntegrityError, sa_exc.DataError) as exc:
+        detail = _reason(exc)
+    with conn.begin_nested():
+        conn.execute(text("INSERT INTO applied_changes (change_id, entity, entity_id, outcome, "
+                          "detail) VALUES (:c, :e, :i, :o, :d)"),
+                     {"c": change.change_id, "e": change.entity, "i": change.entity_id,
+                      "o": REFUSED, "d": detail})
+    return Outcome(change.change_id, change.entity, change.entity_id, REFUSED, detail=detail)
+
+
+def _apply(conn: Connection, change: Change) -> Outcome:
+    table = TABLES.get(change.entity)
+    if table is None:
+        raise sa_exc.DataError(f"unknown kind of record '{change.entity}'", None, None)
+    current = _current(conn, table, change)
+    if current is None and change.base_rev == 0:
+        new_rev = 1
+        conn.execute(table.insert().values(**_row(table, change, new_rev)))
+    elif current is not None and current["rev"] == change.base_rev and \
+            current["id"] == change.entity_id:
+        new_rev = change.base_rev + 1
+        conn.execute(table.update().where(table.c.id == change.entity_id)
+                     .values(**_row(table, change, new_rev)))
+    else:
+        return _conflict(conn, table, change, current)
+    row = conn.execute(select(table).where(table.c.id == change.entity_id)).mappings().one()
+    payload = row_values_to_payload(row)
+    conn.execute(text(
+        "INSERT INTO central_changes (seq, change_id, entity, entity_id, inspection_id, op, rev, "
+        "payload, changed_by, device_id) VALUES (:seq, :c, :e, :i, :n, :o, :r, "
+        "CAST(:p AS json), current_user, :d)"),
+        {"seq": next_sequence(conn), "c": change.change_id, "e": change.entity,
+         "i": change.entity_id, "n": inspection_of(conn, change.entity, payload),
+         "o": change.op, "r": new_rev, "p": _json(payload), "d": change.device_id})
+    return Outcome(change.change_id, change.entity, change.entity_id, APPLIED, rev=new_rev)
+
+
+def _current(conn: Connection, table: Table, change: Change):
+    row = conn.execute(select(table).where(table.c.id == change.entity_id)
+                       .with_for_update()).mappings().first()
+    if row is None and change.entity == "answers":
+        # two laptops may each have created the answer to the same question: the same
+        # answer to the central store, so the second is a conflict, not a duplicate
+        row = conn.execute(select(table).where(
+            table.c.case_id == uuid.UUID(str(change.payload["case_id"])),
+            table.c.question_key == change.payload["question_key"]).with_for_update()
+        ).mappings().first()
+    return row
+
+
+def _conflict(conn: Connection, table: Table, change: Change, current) -> Outcome:
+    theirs = row_values_to_payload(current) if current is not None else None
+    base = conn.scalar(text("SELECT payload FROM central_changes WHERE entity = :e AND "
+                            "entity_id = :i AND rev = :r ORDER BY seq DESC LIMIT 1"),
+                       {"e": change.entity, "i": change.entity_id, "r": change.base_rev})
+    conflict_id = uuid.uuid4()
+    conn.execute(text(
+        "INSERT INTO central_conflicts (id, change_id, entity, entity_id, inspection_id, base, "
+        "yours, theirs) VALUES (:k, :c, :e, :i, :n, CAST(:b AS json), CAST(:y AS json), "
+        "CAST(:t AS json))"),
+        {"k": conflict_id, "c": change.change_id, "e": change.entity, "i": change.entity_id,
+         "n": inspection_of(conn, change.entity, change.payload), "b": _json(base),
+         "y": _json(change.payload), "t": _json(theirs)})
+    return Outcome(change.change_id, change.entity, change.entity_id, CONFLICT,
+                   rev=current["rev"] if current is not None else None,
+                   detail=str(conflict_id), base=base, theirs=theirs,
+                   theirs_by=current["updated_by"] if current is not None else "",
+                   theirs_at=current["updated_at"] if current is not None else None)
+
+
+def next_sequence(conn: Connection) -> int:
+    """The next change number; taking it locks the counter row until commit, so numbers
+    become visible in the order they were given."""
+    return conn.scalar(text("UPDATE sync_counter SET value = value + 1 WHERE id = 1 "
+                            "RETURNING value"))
+
+
+def inspection_of(conn: Connection, entity: str, payload: dict) -> uuid.UUID | None:
+    if entity == "frameworks":
+        return None
+    if entity == "inspections":
+        return uuid.UUID(str(payload["id"]))
+    if entity in _PARENT:
+        parent, column = _PARENT[entity]
+        return conn.scalar(text(f"SELECT inspection_id FROM {parent} WHERE id = :p"),
+                           {"p": uuid.UUID(str(payload[column]))})
+    return uuid.UUID(str(payload["inspection_id"]))
+
+
+def record_admin_insert(conn: Connection, entity: str, values: dict) -> None:
+    """A row added centrally by an administrator, logged so laptops pull it."""
+    change = Change(uuid.uuid4(), entity, values["id"], "insert", 0, 1,
+                    row_values_to_payload({**values, "rev": 0, "updated_at": _now(),
+                                           "updated_by": "", "device_id": None}))
+    outcome = apply_change(conn, change)
+    if outcome.status != APPLIED:
+        raise RuntimeError(f"could not add {entity}: {outcome.detail}")
+
+
+def _row(table: Table, change: Change, rev: int) -> dict:
+    """The payload as column values, stamped centrally (who changed it cannot be claimed)."""
+    values = row_from_payload(table, change.payload)
+    values.update(id=change.entity_id, rev=rev, updated_at=_now())
+    values["updated_by"] = text("current_user")
+    return values
+
+
+def row_from_payload(table: Table, payload: dict) -> dict:
+    """JSON-ready values back into column values (ids, dates and times as Python objects)."""
+    values = {}
+    for column in table.columns:
+        if column.key not in payload:
+            continue
+        value = payload[column.key]
+        if value is not None and isinstance(column.type, Uuid):
+            value = uuid.UUID(str(value))
+        elif value is not None and isinstance(column.type, DateTime):
+            value = dt.datetime.fromisoformat(value)
+        elif value is not None and isinstance(column.type, Date):
+            value = dt.date.fromisoformat(value)
+        values[column.key] = value
+    return values
+
+
+def _recorded_outcome(conn: Connection, change: Change) -> Outcome | None:
+    row = conn.execute(text("SELECT outcome, rev, conflict_id, detail FROM applied_changes "
+                            "WHERE change_id = :c"), {"c": change.change_id}).first()
+    if row is None:
+        return None
+    outcome, rev, conflict_id, detail = row
+    if outcome != CONFLICT:
+        return Outcome(change.change_id, change.entity, change.entity_id, outcome, rev=rev,
+                       detail=detail)
+    base, theirs, raised_at = conn.execute(text(
+        "SELECT base, theirs, raised_at FROM central_conflicts WHERE id = :k"),
+        {"k": conflict_id}).one()
+    return Outcome(change.change_id, change.entity, change.entity_id, CONFLICT, rev=rev,
+                   detail=str(conflict_id), base=base, theirs=theirs,
+                   theirs_by=(theirs or {}).get("updated_by", ""), theirs_at=raised_at)
+
+
+def _conflict_id(outcome: Outcome) -> uuid.UUID | None:
+    return uuid.UUID(outcome.detail) if outcome.status == CONFLICT else None
+
+
+def _reason(exc: Exception) -> str:
+    message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if "row-level security" in message or "permission denied" in message:
+        return f"not allowed: {message}"
+    return message
+
+
+def _json(value) -> str | None:
+    import json
+
+    return None if value is None else json.dumps(value)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

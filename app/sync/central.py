@@ -1,0 +1,133 @@
+"""The central PostgreSQL store: create or upgrade it, and give people their logins.
+
+The schema comes from the same Alembic migrations as the laptops' databases, plus the
+central branch (``migrations/central``) with the change log, roles and row-level security.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+
+from app.config import migrations_dir
+from app.errors import UserFacingError, ValidationError
+
+ROLES = {"inspector": "aspire_inspector", "supervisor": "aspire_supervisor",
+         "admin": "aspire_admin"}
+LOGIN = re.compile(r"^[a-z][a-z0-9_.]{1,62}$")
+
+
+class CentralError(UserFacingError):
+    """The central store cannot be reached or refused the request."""
+
+
+def central_engine(url: str) -> Engine:
+    """An engine for the central store; TLS settings (sslmode, sslrootcert...) pass through
+    the URL's query string to psycopg."""
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError as exc:
+        raise ValidationError(f"'{_redacted(url)}' is not a database address.",
+                              "Give it as postgresql://login@host/database.") from exc
+    if parsed.get_backend_name() != "postgresql":
+        raise ValidationError("The central store must be a PostgreSQL database.",
+                              "Give its address as postgresql://login@host/database.")
+    return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+
+
+def init_central(url: str) -> list[str]:
+    """Create or upgrade the central schema (shared tables, then the central branch)."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = central_engine(url)
+    cfg = Config()
+    folder = migrations_dir()
+    cfg.set_main_option("script_location", str(folder))
+    cfg.set_main_option("version_locations", f"{folder / 'versions'} {folder / 'central'}")
+    cfg.set_main_option("path_separator", "space")
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+            heads = [row[0] for row in conn.execute(text("SELECT version_num FROM "
+                                                         "alembic_version"))]
+    except sa_exc.OperationalError as exc:
+        raise _unreachable(url, exc) from exc
+    finally:
+        engine.dispose()
+    return sorted(heads)
+
+
+def add_user(url: str, *, login: str, name: str, role: str, password: str,
+             inspections: Sequence[uuid.UUID] = ()) -> None:
+    """Create (or update) a person's login role, their group and inspection memberships.
+
+    Run by an administrator; the password goes to PostgreSQL only (it is never stored here).
+    """
+    if not LOGIN.match(login):
+        raise ValidationError(f"'{login}' cannot be a login name.",
+                              "Use lower-case letters, digits, '.' and '_', starting with a "
+                              "letter (for example j.smith).")
+    if role not in ROLES:
+        raise ValidationError(f"'{role}' is not a role.", f"Choose one of {', '.join(ROLES)}.")
+    if len(password) < 12:
+        raise ValidationError("The password is too short.", "Use at least 12 characters.")
+    engine = central_engine(url)
+    try:
+        with engine.begin() as conn:
+            quoted = conn.dialect.identifier_preparer.quote(login)
+            exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login})
+            verb = "ALTER" if exists else "CREATE"
+            conn.execute(text(f"{verb} ROLE {quoted} LOGIN PASSWORD :p"), {"p": password})
+            for group in ROLES.values():
+                conn.execute(text(f"REVOKE {group} FROM {quoted}"))
+            conn.execute(text(f"GRANT {ROLES[role]} TO {quoted}"))
+            conn.execute(text(
+                "INSERT INTO people (login, name, role) VALUES (:l, :n, :r) "
+                "ON CONFLICT (login) DO UPDATE SET name = :n, role = :r"),
+                {"l": login, "n": name, "r": role})
+            for inspection_id in inspections:
+                _add_membership(conn, inspection_id, login, role)
+    except sa_exc.OperationalError as exc:
+        raise _unreachable(url, exc) from exc
+    except sa_exc.ProgrammingError as exc:
+        raise CentralError(f"The central store refused to add {login}: {exc.orig}.",
+                           "Run this as an administrator of the central store, after "
+                           "'aspire central init'.") from exc
+    finally:
+        engine.dispose()
+
+
+def _add_membership(conn, inspection_id: uuid.UUID, login: str, role: str) -> None:
+    found = conn.scalar(text("SELECT 1 FROM inspections WHERE id = :i"), {"i": inspection_id})
+    if not found:
+        raise ValidationError(f"There is no inspection {inspection_id} in the central store.",
+                              "Sync the inspection from a laptop first, or check the id.")
+    already = conn.scalar(text("SELECT 1 FROM inspection_members WHERE inspection_id = :i "
+                               "AND person = :p"), {"i": inspection_id, "p": login})
+    if already:
+        return
+    from app.sync.apply import record_admin_insert
+
+    record_admin_insert(conn, "inspection_members", {
+        "id": uuid.uuid4(), "inspection_id": inspection_id, "person": login,
+        "role": "lead_inspector" if role == "admin" else role})
+
+
+def _unreachable(url: str, exc: Exception) -> CentralError:
+    return CentralError(
+        f"The central store at {_redacted(url)} cannot be reached ({exc.__cause__ or exc}).",
+        "Check the address and the network; work carries on offline and syncs later.")
+
+
+def _redacted(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return "(the address given)"

@@ -1,0 +1,208 @@
+"""A laptop's sync: push the outbox, then pull what others changed.
+
+Push: the oldest changes go to the central store in one transaction per batch; their
+outcomes are then recorded here in one local transaction (applied changes leave the outbox;
+a conflict or refusal is kept for the inspector). If the answer is lost on the way back, the
+next sync re-sends the same change ids and gets the same outcomes.
+
+Pull: changes numbered after this laptop's cursor arrive in pages; each page is applied and
+the cursor advanced in one local transaction. A pulled change to a record with edits not yet
+acknowledged never overwrites them silently: theirs is applied and yours is kept in a conflict.
+
+When an edit of ours collides with someone else's, the rule is the same both ways: the
+central store's version is what both sides hold, and ours waits in the conflict until the
+inspector chooses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.orm import Session
+
+from app.db import models as m
+from app.db.bookkeeping import REMOTE_APPLY, utcnow
+from app.db.engine import Database
+from app.sync.apply import TABLES, apply_change, row_from_payload
+from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome, PulledChange
+
+STREAM = "central"
+PUSH_BATCH = 500
+PULL_PAGE = 1000
+Report = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    refused: int = 0
+    pulled: int = 0
+    pulled_conflicts: int = 0
+    finished_at: dt.datetime | None = None
+    touched_cases: set[uuid.UUID] = field(default_factory=set)
+
+
+class SyncEngine:
+    def __init__(self, db: Database, central: Engine):
+        self._db = db
+        self._central = central
+
+    def sync(self, report: Report | None = None,
+             cancelled: Callable[[], bool] | None = None) -> SyncReport:
+        result = SyncReport()
+        self.push(result, report, cancelled)
+        self.pull(result, report, cancelled)
+        with self._db.write() as session:
+            state = _state(session)
+            state.last_sync_at = result.finished_at = utcnow()
+        return result
+
+    # -- push -----------------------------------------------------------------------------
+    def push(self, result: SyncReport, report: Report | None = None,
+             cancelled: Callable[[], bool] | None = None) -> None:
+        total = self.pending()
+        while True:
+            if cancelled and cancelled():
+                return
+            changes = self._next_batch()
+            if not changes:
+                return
+            with self._central.begin() as conn:
+                outcomes = [apply_change(conn, change) for change in changes]
+            self._record(outcomes, changes, result)
+            result.pushed += len(changes)
+            if report:
+                report("push", result.pushed, total)
+
+    def pending(self) -> int:
+        with self._db.read() as session:
+            return session.scalar(select(func.count()).select_from(m.Outbox)) or 0
+
+    def _next_batch(self) -> list[Change]:
+        with self._db.read() as session:
+            rows = session.scalars(select(m.Outbox).order_by(m.Outbox.seq).limit(PUSH_BATCH))
+            return [Change(r.change_id, r.entity, r.entity_id, r.op, r.base_rev, r.rev,
+                           r.payload, r.device_id) for r in rows]
+
+    def _record(self, outcomes: list[Outcome], changes: list[Change],
+                result: SyncReport) -> None:
+        """One local transaction: acknowledged changes leave the outbox; a conflict brings
+        the central version in and keeps ours in the conflict record."""
+        conflicted: set[uuid.UUID] = set()
+        with self._db.write() as session:
+            session.info[REMOTE_APPLY] = True
+            for outcome, change in zip(outcomes, changes, strict=True):
+                if change.entity_id in conflicted:
+                    continue  # already folded into this record's conflict
+                if outcome.status == APPLIED:
+                    result.applied += 1
+                    session.execute(delete(m.Outbox).where(m.Outbox.change_id
+                                                           == change.change_id))
+                    continue
+                conflicted.add(change.entity_id)
+                yours = _latest_payload(session, change)
+                session.add(m.Conflict(
+                    kind=outcome.status, detail=outcome.detail, entity=change.entity,
+                    entity_id=change.entity_id, base=outcome.base, yours=yours,
+                    theirs=outcome.theirs, theirs_by=outcome.theirs_by,
+                    theirs_at=outcome.theirs_at, detected_at=utcnow()))
+                if outcome.status == CONFLICT:
+                    result.conflicts += 1
+                    if outcome.theirs is not None:
+                        _store(session, change.entity, outcome.theirs)
+                else:
+                    result.refused += 1
+                session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
+                result.touched_cases.update(_cases_of(change.entity, outcome.theirs or yours))
+
+    # -- pull -----------------------------------------------------------------------------
+    def pull(self, result: SyncReport, report: Report | None = None,
+             cancelled: Callable[[], bool] | None = None) -> None:
+        while True:
+            if cancelled and cancelled():
+                return
+            with self._db.read() as session:
+                cursor = _state(session).cursor
+            with self._central.connect() as conn:
+                page = [PulledChange(seq, entity, entity_id, rev, payload, by)
+                        for seq, entity, entity_id, rev, payload, by in conn.execute(text(
+                            "SELECT seq, entity, entity_id, rev, payload, changed_by "
+                            "FROM central_changes WHERE seq > :c ORDER BY seq LIMIT :n"),
+                            {"c": cursor, "n": PULL_PAGE})]
+            if not page:
+                return
+            self._apply_page(page, result)
+            if report:
+                report("pull", result.pulled, 0)
+
+    def _apply_page(self, page: list[PulledChange], result: SyncReport) -> None:
+        with self._db.write() as session:
+            session.info[REMOTE_APPLY] = True
+            for change in page:
+                table = TABLES[change.entity]
+                local = session.execute(select(table.c.rev).where(
+                    table.c.id == change.entity_id)).scalar()
+                if local is not None and local >= change.rev:
+                    continue  # ours, or already here
+                waiting = session.scalar(select(func.count()).select_from(m.Outbox).where(
+                    m.Outbox.entity_id == change.entity_id))
+                if waiting:
+                    yours = session.scalar(select(m.Outbox.payload)
+                                           .where(m.Outbox.entity_id == change.entity_id)
+                                           .order_by(m.Outbox.seq.desc()).limit(1))
+                    session.add(m.Conflict(
+                        kind=CONFLICT, entity=change.entity, entity_id=change.entity_id,
+                        yours=yours, theirs=change.payload, theirs_by=change.changed_by,
+                        detected_at=utcnow(), detail="changed centrally while edited here"))
+                    session.execute(delete(m.Outbox).where(
+                        m.Outbox.entity_id == change.entity_id))
+                    result.pulled_conflicts += 1
+                _store(session, change.entity, change.payload)
+                result.touched_cases.update(_cases_of(change.entity, change.payload))
+                result.pulled += 1
+            _state(session).cursor = page[-1].seq
+
+
+def _state(session: Session) -> m.SyncState:
+    state = session.get(m.SyncState, STREAM)
+    if state is None:
+        state = m.SyncState(stream=STREAM, cursor=0)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def _store(session: Session, entity: str, payload: dict) -> None:
+    """Write a central version of a row here, as it is (no new revision, no outbox)."""
+    table = TABLES[entity]
+    values = row_from_payload(table, payload)
+    exists = session.execute(select(table.c.id).where(table.c.id == values["id"])).first()
+    if exists:
+        session.execute(table.update().where(table.c.id == values["id"]).values(**values))
+        return
+    if entity == "answers":  # the same question answered here under another id
+        session.execute(table.delete().where(table.c.case_id == values["case_id"],
+                                             table.c.question_key == values["question_key"]))
+    session.execute(table.insert().values(**values))
+
+
+def _latest_payload(session: Session, change: Change) -> dict:
+    latest = session.scalar(select(m.Outbox.payload).where(
+        m.Outbox.entity_id == change.entity_id).order_by(m.Outbox.seq.desc()).limit(1))
+    return latest or change.payload
+
+
+def _cases_of(entity: str, payload: dict | None) -> set[uuid.UUID]:
+    if not payload:
+        return set()
+    if entity == "cases":
+        return {uuid.UUID(str(payload["id"]))}
+    if entity in ("answers", "practice_examples"):
+        return {uuid.UUID(str(payload["case_id"]))}
+    return set()
