@@ -18,6 +18,7 @@ from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
 from app.services.registry import Services
 from app.services.sampling import SampleService
+from app.services.sync import SyncService
 
 
 def build_services(db: Database, frameworks_folder: Path | None = None) -> Services:
@@ -31,6 +32,7 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
         practice=practice, database=DatabaseService(db),
         demo=DemoService(inspections, cases, forms, practice),
         imports=CaseImportService(db, catalog), exports=ExportService(db, catalog),
+        sync=SyncService(db, catalog),
         samples=SampleService(db), user=db.user, _db=db,
     )
 

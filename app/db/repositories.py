@@ -279,6 +279,14 @@ def schema_revision(session: Session) -> str:
         "SELECT version_num FROM alembic_version").scalar() or ""
 
 
+def sync_status(session: Session) -> tuple:
+    state = session.get(m.SyncState, "central")
+    pending = session.scalar(select(func.count()).select_from(m.Outbox)) or 0
+    conflicts = session.scalar(select(func.count()).select_from(m.Conflict).where(
+        m.Conflict.resolved_at.is_(None))) or 0
+    return (state.last_sync_at if state else None), pending, conflicts
+
+
 def integrity_check(session: Session) -> tuple[str, int]:
     conn = session.connection()
     rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").all()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from pathlib import Path
 
 from app.core.dto import FrameworkInfo
@@ -13,6 +14,8 @@ from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import FrameworkError, NotFoundError
+
+FRAMEWORK_NAMESPACE = uuid.UUID("6f1c2d44-3b7e-5a10-9c4e-2f5d8e7a9b31")
 
 
 def sha256(text: str) -> str:
@@ -83,10 +86,13 @@ class FrameworkCatalog:
                 f"Framework '{key}' version {version} is not available.",
                 "Run 'aspire frameworks list' to see the frameworks and versions available.",
             )
+        digest = sha256(shipped.raw)
         row = m.Framework(
+            # the same file gets the same id on every laptop, so the central store sees one
+            id=uuid.uuid5(FRAMEWORK_NAMESPACE, f"{key}|{version}|{digest}"),
             framework_key=key, version=version, title=shipped.title,
             programme=shipped.programme, content=shipped.raw,
-            content_sha256=sha256(shipped.raw),
+            content_sha256=digest,
         )
         session.add(row)
         return row

@@ -15,6 +15,7 @@ from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
 from app.services.sampling import SampleService
+from app.services.sync import SyncService
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Services:
     demo: DemoService
     imports: CaseImportService
     exports: ExportService
+    sync: SyncService
     samples: SampleService
     user: str
     _db: Database

@@ -19,9 +19,12 @@ from sqlalchemy.types import Date, DateTime, Uuid
 
 from app.db.bookkeeping import row_values_to_payload
 from app.db.models import SYNCED_MODELS
+from app.db.types import UtcDateTime
 from app.sync.protocol import APPLIED, CONFLICT, REFUSED, Change, Outcome
 
 TABLES: dict[str, Table] = {model.__tablename__: model.__table__ for model in SYNCED_MODELS}
+#: the device id stamped on rows an administrator adds at the central store itself
+CENTRAL_DEVICE = uuid.UUID("0c3a7e0e-5d2b-4f7a-9a61-6b0c1d2e3f40")
 _PARENT = {"answers": ("cases", "case_id"), "practice_examples": ("cases", "case_id"),
            "sample_members": ("samples", "sample_id"), "sample_events": ("samples", "sample_id")}
 
@@ -57,18 +60,25 @@ def _apply(conn: Connection, change: Change) -> Outcome:
     if table is None:
         raise sa_exc.DataError(f"unknown kind of record '{change.entity}'", None, None)
     current = _current(conn, table, change)
+    if (change.entity == "frameworks" and current is not None
+            and current["content_sha256"] == change.payload.get("content_sha256")):
+        # a framework version never changes: another laptop has already brought the same one
+        return Outcome(change.change_id, change.entity, change.entity_id, APPLIED,
+                       rev=current["rev"])
     if current is None and change.base_rev == 0:
         new_rev = 1
-        conn.execute(table.insert().values(**_row(table, change, new_rev)))
+        values = _row(conn, table, change, new_rev)
+        conn.execute(table.insert().values(**values))
     elif current is not None and current["rev"] == change.base_rev and \
             current["id"] == change.entity_id:
         new_rev = change.base_rev + 1
-        conn.execute(table.update().where(table.c.id == change.entity_id)
-                     .values(**_row(table, change, new_rev)))
+        values = _row(conn, table, change, new_rev)
+        conn.execute(table.update().where(table.c.id == change.entity_id).values(**values))
     else:
         return _conflict(conn, table, change, current)
-    row = conn.execute(select(table).where(table.c.id == change.entity_id)).mappings().one()
-    payload = row_values_to_payload(row)
+    # the row as written (a new inspection is not visible to its author until their
+    # membership arrives, so it is not read back)
+    payload = {**change.payload, **row_values_to_payload(values)}
     conn.execute(text(
         "INSERT INTO central_changes (seq, change_id, entity, entity_id, inspection_id, op, rev, "
         "payload, changed_by, device_id) VALUES (:seq, :c, :e, :i, :n, :o, :r, "
@@ -135,17 +145,17 @@ def record_admin_insert(conn: Connection, entity: str, values: dict) -> None:
     """A row added centrally by an administrator, logged so laptops pull it."""
     change = Change(uuid.uuid4(), entity, values["id"], "insert", 0, 1,
                     row_values_to_payload({**values, "rev": 0, "updated_at": _now(),
-                                           "updated_by": "", "device_id": None}))
+                                           "updated_by": "", "device_id": CENTRAL_DEVICE}))
     outcome = apply_change(conn, change)
     if outcome.status != APPLIED:
         raise RuntimeError(f"could not add {entity}: {outcome.detail}")
 
 
-def _row(table: Table, change: Change, rev: int) -> dict:
+def _row(conn: Connection, table: Table, change: Change, rev: int) -> dict:
     """The payload as column values, stamped centrally (who changed it cannot be claimed)."""
     values = row_from_payload(table, change.payload)
-    values.update(id=change.entity_id, rev=rev, updated_at=_now())
-    values["updated_by"] = text("current_user")
+    values.update(id=change.entity_id, rev=rev, updated_at=_now(),
+                  updated_by=conn.scalar(text("SELECT current_user")))
     return values
 
 
@@ -158,7 +168,7 @@ def row_from_payload(table: Table, payload: dict) -> dict:
         value = payload[column.key]
         if value is not None and isinstance(column.type, Uuid):
             value = uuid.UUID(str(value))
-        elif value is not None and isinstance(column.type, DateTime):
+        elif value is not None and isinstance(column.type, DateTime | UtcDateTime):
             value = dt.datetime.fromisoformat(value)
         elif value is not None and isinstance(column.type, Date):
             value = dt.date.fromisoformat(value)

@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Sequence
 
+from psycopg import sql
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -83,8 +84,12 @@ def add_user(url: str, *, login: str, name: str, role: str, password: str,
         with engine.begin() as conn:
             quoted = conn.dialect.identifier_preparer.quote(login)
             exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login})
-            verb = "ALTER" if exists else "CREATE"
-            conn.execute(text(f"{verb} ROLE {quoted} LOGIN PASSWORD :p"), {"p": password})
+            # role statements take no parameters: psycopg quotes the name and the password
+            statement = sql.SQL("{verb} ROLE {name} LOGIN PASSWORD {password}").format(
+                verb=sql.SQL("ALTER" if exists else "CREATE"), name=sql.Identifier(login),
+                password=sql.Literal(password))
+            with conn.connection.driver_connection.cursor() as cursor:
+                cursor.execute(statement)
             for group in ROLES.values():
                 conn.execute(text(f"REVOKE {group} FROM {quoted}"))
             conn.execute(text(f"GRANT {ROLES[role]} TO {quoted}"))

@@ -22,12 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY, utcnow
 from app.db.engine import Database
 from app.sync.apply import TABLES, apply_change, row_from_payload
+from app.sync.central import CentralError
 from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome, PulledChange
 
 STREAM = "central"
@@ -56,8 +58,16 @@ class SyncEngine:
     def sync(self, report: Report | None = None,
              cancelled: Callable[[], bool] | None = None) -> SyncReport:
         result = SyncReport()
-        self.push(result, report, cancelled)
-        self.pull(result, report, cancelled)
+        try:
+            self.push(result, report, cancelled)
+            self.pull(result, report, cancelled)
+        except sa_exc.OperationalError as exc:
+            # offline is the normal state of a laptop, not a failure of the work
+            raise CentralError(
+                "The central store cannot be reached just now; your work is safe on this "
+                "laptop and will be sent next time.",
+                f"Details: {str(exc.orig or exc).strip().splitlines()[0]}",
+            ) from exc
         with self._db.write() as session:
             state = _state(session)
             state.last_sync_at = result.finished_at = utcnow()

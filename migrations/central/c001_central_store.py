@@ -129,7 +129,7 @@ def upgrade() -> None:
     op.execute(f"""
         CREATE FUNCTION {MEMBER} RETURNS SETOF uuid
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
-            SELECT inspection_id FROM inspection_members WHERE person = current_user
+            SELECT inspection_id FROM inspection_members WHERE person = session_user
         $$""")
     op.execute(f"REVOKE ALL ON FUNCTION {MEMBER} FROM PUBLIC")
     for group in GROUPS:
@@ -137,7 +137,7 @@ def upgrade() -> None:
         op.execute(f"GRANT USAGE ON SCHEMA public TO {group}")
         op.execute(f"GRANT SELECT ON {', '.join((*SHARED, *CENTRAL))} TO {group}")
         op.execute(f"GRANT {SYNC_WRITES} TO {group}")
-        op.execute(f"GRANT UPDATE ON sync_counter TO {group}")
+        op.execute(f"GRANT UPDATE ON sync_counter, applied_changes TO {group}")
         for privileges, tables in WRITES[group].items():
             op.execute(f"GRANT {privileges} ON {', '.join(tables)} TO {group}")
     for table, visible in VISIBLE.items():

@@ -1,0 +1,60 @@
+"""Syncing this laptop with the central store, and what the window shows about it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.core.form import evaluate_form
+from app.db import repositories as repo
+from app.db.engine import Database
+from app.services.cases import store_progress
+from app.services.frameworks import FrameworkCatalog
+from app.sync.central import central_engine
+from app.sync.engine import SyncEngine, SyncReport
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    last_sync_at: dt.datetime | None
+    pending_changes: int
+    open_conflicts: int
+
+
+class SyncService:
+    def __init__(self, db: Database, catalog: FrameworkCatalog):
+        self._db = db
+        self._catalog = catalog
+
+    def status(self) -> SyncStatus:
+        with self._db.read() as session:
+            return SyncStatus(*repo.sync_status(session))
+
+    def sync(self, url: str, report: Callable[[str, int, int], None] | None = None,
+             cancelled: Callable[[], bool] | None = None) -> SyncReport:
+        """Push this laptop's changes, then pull everyone else's. Offline is not an error
+        worth alarm: the message says so and nothing here is changed."""
+        engine = central_engine(url)
+        try:
+            result = SyncEngine(self._db, engine).sync(report, cancelled)
+        finally:
+            engine.dispose()
+        self._refresh_progress(result.touched_cases)
+        return result
+
+    def _refresh_progress(self, case_ids) -> None:
+        """Cases changed by others: work out how far each form has got, here."""
+        if not case_ids:
+            return
+        with self._db.write() as session:
+            for case_id in case_ids:
+                case = repo.get_case(session, case_id)
+                if case is None:
+                    continue
+                inspection = repo.get_inspection(session, case.inspection_id)
+                framework = self._catalog.from_row(inspection.framework)
+                answers = {k: repo.answer_record(a)
+                           for k, a in repo.answers_for_case(session, case_id).items()}
+                store_progress(session, case_id, evaluate_form(
+                    framework, repo.profile_of(case).as_dict(), answers))

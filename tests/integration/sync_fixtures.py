@@ -1,0 +1,39 @@
+"""Laptops and people for the central store's tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from app.bootstrap import build_services
+from app.db.opening import open_database
+from app.services.registry import Services
+from app.sync.central import add_user
+from tests.conftest import MINI_FRAMEWORKS
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Laptop:
+    login: str
+    services: Services
+    url: str
+
+    def sync(self):
+        return self.services.sync.sync(self.url)
+
+
+def person_url(central_url: str, login: str, password: str = PASSWORD) -> str:
+    return make_url(central_url).set(username=login, password=password).render_as_string(
+        hide_password=False)
+
+
+def laptop(tmp_path: Path, central_url: str, login: str, role: str = "inspector",
+           inspections=()) -> Laptop:
+    add_user(central_url, login=login, name=login.title(), role=role, password=PASSWORD,
+             inspections=inspections)
+    db = open_database(tmp_path / f"{login}.db", user=login)
+    return Laptop(login, build_services(db, MINI_FRAMEWORKS), person_url(central_url, login))

@@ -1,0 +1,94 @@
+"""Two inspectors on their own laptops and the central PostgreSQL store."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.sync.central import init_central
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.sync_fixtures import laptop
+
+
+@pytest.fixture
+def central(central_url):
+    init_central(central_url)
+    return central_url
+
+
+def test_central_schema_has_both_branches(central):
+    engine = create_engine(central)
+    with engine.connect() as conn:
+        heads = sorted(r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version")))
+        forced = conn.execute(text("SELECT relname FROM pg_class WHERE relforcerowsecurity "
+                                   "ORDER BY relname")).scalars().all()
+    engine.dispose()
+    assert heads == ["c001"]  # the central branch, which depends on the shared schema
+    assert {"answers", "cases", "inspections", "central_changes"} <= set(forced)
+    assert init_central(central) == ["c001"]  # running it again changes nothing
+
+
+def test_edits_on_different_questions_merge_and_the_same_question_conflicts(central,
+                                                                            tmp_path):
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    first = one.sync()
+    assert first.applied == first.pushed > 0 and first.conflicts == 0
+    assert one.services.sync.status().pending_changes == 0
+
+    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    pulled = two.sync()
+    assert pulled.pulled > 0
+    assert two.services.forms.open(case.id).answers["victim"].value == "yes"
+    assert two.services.cases.get(case.id).answered == 1  # progress worked out after pulling
+
+    # different questions: both kept
+    one.services.forms.record_answer(case_id=case.id, question_key="officers", value=2)
+    two.services.forms.record_answer(case_id=case.id, question_key="comment", value="Seen")
+    one.sync(), two.sync(), one.sync()
+    for machine in (one, two):
+        answers = machine.services.forms.open(case.id).answers
+        assert (answers["officers"].value, answers["comment"].value) == (2, "Seen")
+
+    # the same question: the second to arrive is a conflict, both values kept
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
+    two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
+                                     reasons=[], evidence="Partner named in the record")
+    one.sync()
+    clash = two.sync()
+    assert clash.conflicts == 1
+    assert two.services.forms.open(case.id).answers["victim"].value == "no"  # theirs, for now
+    assert two.services.sync.status().open_conflicts == 1
+    one.sync()
+    assert one.services.forms.open(case.id).answers["victim"].value == "no"
+    engine = create_engine(central)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT yours, theirs FROM central_conflicts")).one()
+    engine.dispose()
+    assert kept.yours["value"] == "yes" and kept.theirs["value"] == "no"
+    assert kept.yours["evidence"] == "Partner named in the record"
+
+
+def test_a_resent_change_is_not_applied_twice(central, tmp_path):
+    from app.db import models as m
+    from app.sync.apply import apply_change
+    from app.sync.central import central_engine
+    from app.sync.protocol import Change
+    one = laptop(tmp_path, central, "inspector.one")
+    make_case(one.services, "X1")
+    with one.services._db.read() as session:
+        rows = session.query(m.Outbox).order_by(m.Outbox.seq).all()
+        changes = [Change(r.change_id, r.entity, r.entity_id, r.op, r.base_rev, r.rev,
+                          r.payload, r.device_id) for r in rows]
+    engine = central_engine(one.url)
+    with engine.begin() as conn:
+        first = [apply_change(conn, c) for c in changes]
+    with engine.begin() as conn:  # the reply was lost: the laptop sends the same changes
+        again = [apply_change(conn, c) for c in changes]
+    with engine.connect() as conn:
+        logged = conn.execute(text("SELECT count(*) FROM central_changes")).scalar()
+    engine.dispose()
+    assert [o.status for o in first] == ["applied"] * len(changes)
+    assert again == first and logged == len(changes)
