@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import getpass
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app import __version__
-from app.config import ENV_DB, resolve_settings
+from app.config import ENV_CENTRAL, ENV_DB, ENV_NEW_PASSWORD, ENV_PASSWORD, resolve_settings
 from app.core.dto import CaseSummary, InspectionSummary, NewInspection
 from app.core.profile import PROGRAMMES, Programme
 from app.core.sampling import DEFAULT_CONFIDENCE, DEFAULT_MARGIN
@@ -93,6 +95,25 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only cases with these statuses")
     export.add_argument("--all-cases", action="store_true",
                         help="every case, not only those in the current sample")
+
+    sync = sub.add_parser("sync", parents=[common],
+                          help="send this laptop's changes and fetch everyone else's")
+    sync.add_argument("--central", metavar="URL", default=argparse.SUPPRESS,
+                      help=f"the central store (default: ${ENV_CENTRAL})")
+
+    central = sub.add_parser("central", parents=[common], help="administer the central store")
+    central_sub = central.add_subparsers(dest="action", metavar="ACTION", required=True)
+    init = central_sub.add_parser("init", parents=[common],
+                                  help="create or upgrade the central store's schema")
+    init.add_argument("--url", required=True, metavar="URL")
+    add_user = central_sub.add_parser("add-user", parents=[common],
+                                      help="give a person a login, a role and inspections")
+    add_user.add_argument("--url", required=True, metavar="URL")
+    add_user.add_argument("--login", required=True)
+    add_user.add_argument("--name", required=True)
+    add_user.add_argument("--role", required=True, choices=["inspector", "supervisor", "admin"])
+    add_user.add_argument("--inspection", action="append", type=_uuid, default=[],
+                          metavar="ID", help="an inspection they belong to (repeatable)")
 
     template = sub.add_parser("template", parents=[common], help="write a blank template")
     template_sub = template.add_subparsers(dest="action", metavar="KIND", required=True)
@@ -258,6 +279,62 @@ def _export(s: Services, args) -> tuple[object, str]:
             "This file is outside the protected store: keep it safe and delete it when done.")
 
 
+def _sync(s: Services, args) -> tuple[object, str]:
+    url = with_password(getattr(args, "central", None) or os.environ.get(ENV_CENTRAL, ""))
+    result = s.sync.sync(url)
+    status = s.sync.status()
+    outcome = {"pushed": result.pushed, "applied": result.applied,
+               "conflicts": result.conflicts + result.pulled_conflicts,
+               "refused": result.refused, "pulled": result.pulled,
+               "pending": status.pending_changes, "open_conflicts": status.open_conflicts,
+               "finished_at": result.finished_at}
+    return outcome, (f"Sent {result.applied} change(s), received {result.pulled}. "
+                     f"{outcome['conflicts']} new conflict(s), {result.refused} refused; "
+                     f"{status.open_conflicts} conflict(s) to resolve.")
+
+
+def _central_init(_s: Services, args) -> tuple[object, str]:
+    from app.sync.central import init_central
+
+    heads = init_central(with_password(args.url))
+    return {"schema": heads}, f"The central store is at schema {', '.join(heads)}."
+
+
+def _central_add_user(_s: Services, args) -> tuple[object, str]:
+    from app.sync.central import add_user
+
+    password = os.environ.get(ENV_NEW_PASSWORD) or _ask(
+        f"Password for the new login {args.login}: ", twice=True)
+    add_user(with_password(args.url), login=args.login, name=args.name, role=args.role,
+             password=password, inspections=args.inspection)
+    return ({"login": args.login, "role": args.role, "inspections": args.inspection},
+            f"{args.login} can now sign in as {args.role}.")
+
+
+def with_password(url: str) -> str:
+    """The central store's address with its password, which is never stored: it comes from
+    the environment (for automation) or is asked for."""
+    if not url:
+        raise ValidationError("No central store is set.",
+                              f"Give it with --central or the {ENV_CENTRAL} variable.")
+    from app.sync.central import needs_password, set_password
+
+    if not needs_password(url):
+        return url
+    password = os.environ.get(ENV_PASSWORD) or _ask("Password for the central store: ")
+    return set_password(url, password)
+
+
+def _ask(prompt: str, twice: bool = False) -> str:
+    if not sys.stdin.isatty():
+        raise ValidationError("A password is needed and there is no one to ask.",
+                              f"Set {ENV_PASSWORD} (or {ENV_NEW_PASSWORD} for a new login).")
+    first = getpass.getpass(prompt)
+    if twice and getpass.getpass("Again: ") != first:
+        raise ValidationError("The two passwords differ.", "Type the same password twice.")
+    return first
+
+
 def _template_cases(_s: Services, args) -> tuple[object, str]:
     from app.io.case_template import write_case_template  # no database is needed for it
 
@@ -374,7 +451,7 @@ def _db_backup(s: Services, args) -> tuple[object, str]:
 
 
 #: Commands that need no database (none is opened or created for them).
-_NO_DATABASE = {("template", "cases")}
+_NO_DATABASE = {("template", "cases"), ("central", "init"), ("central", "add-user")}
 
 _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("demo", None): _demo,
@@ -385,6 +462,9 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("import-cases", None): _import_cases,
     ("template", "cases"): _template_cases,
     ("export", None): _export,
+    ("sync", None): _sync,
+    ("central", "init"): _central_init,
+    ("central", "add-user"): _central_add_user,
     ("sample", "plan"): _sample_plan,
     ("sample", "draw"): _sample_draw,
     ("sample", "show"): _sample_show,

@@ -18,6 +18,9 @@ ENV_DB = "ASPIRE_DB"
 ENV_USER = "ASPIRE_USER"
 ENV_DATA_DIR = "ASPIRE_DATA_DIR"
 ENV_FRAMEWORKS_DIR = "ASPIRE_FRAMEWORKS_DIR"
+ENV_CENTRAL = "ASPIRE_CENTRAL"  # the central store's address, without its password
+ENV_PASSWORD = "ASPIRE_CENTRAL_PASSWORD"  # for automation; people are asked instead
+ENV_NEW_PASSWORD = "ASPIRE_NEW_PASSWORD"  # for automation of 'central add-user'
 
 
 def package_root() -> Path:

@@ -41,6 +41,16 @@ def central_engine(url: str) -> Engine:
     return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
 
 
+def needs_password(url: str) -> bool:
+    """Whether the address names a login but no password (a socket login needs none)."""
+    parsed = make_url(url)
+    return bool(parsed.username) and parsed.password is None and bool(parsed.host)
+
+
+def set_password(url: str, password: str) -> str:
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
+
+
 def init_central(url: str) -> list[str]:
     """Create or upgrade the central schema (shared tables, then the central branch)."""
     from alembic import command

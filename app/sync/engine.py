@@ -62,12 +62,7 @@ class SyncEngine:
             self.push(result, report, cancelled)
             self.pull(result, report, cancelled)
         except sa_exc.OperationalError as exc:
-            # offline is the normal state of a laptop, not a failure of the work
-            raise CentralError(
-                "The central store cannot be reached just now; your work is safe on this "
-                "laptop and will be sent next time.",
-                f"Details: {str(exc.orig or exc).strip().splitlines()[0]}",
-            ) from exc
+            raise connection_problem(exc) from exc
         with self._db.write() as session:
             state = _state(session)
             state.last_sync_at = result.finished_at = utcnow()
@@ -177,6 +172,26 @@ class SyncEngine:
                 result.touched_cases.update(_cases_of(change.entity, change.payload))
                 result.pulled += 1
             _state(session).cursor = page[-1].seq
+
+
+#: SQLSTATE codes for a login the central store does not accept
+_LOGIN_REFUSED = {"28P01", "28000"}
+
+
+def connection_problem(exc: sa_exc.OperationalError) -> CentralError:
+    """What to tell the inspector when the central store could not be used."""
+    # while connecting, psycopg has no SQLSTATE to give, only the server's own words
+    message = str(exc.orig or exc)
+    if (getattr(exc.orig, "sqlstate", None) in _LOGIN_REFUSED
+            or "password authentication failed" in message):
+        return CentralError("The central store did not accept your login and password.",
+                            "Check the password (it is asked for each time and never "
+                            "stored); your work is safe on this laptop.")
+    # offline is the normal state of a laptop, not a failure of the work
+    return CentralError(
+        "The central store cannot be reached just now; your work is safe on this laptop "
+        "and will be sent next time.",
+        f"Details: {message.strip().splitlines()[0]}")
 
 
 def _state(session: Session) -> m.SyncState:

@@ -26,7 +26,7 @@ class Laptop:
         return self.services.sync.sync(self.url)
 
 
-def person_url(central_url: str, login: str, password: str = PASSWORD) -> str:
+def person_url(central_url: str, login: str, password: str | None = PASSWORD) -> str:
     return make_url(central_url).set(username=login, password=password).render_as_string(
         hide_password=False)
 

@@ -242,3 +242,37 @@ def test_export_from_the_command_line(tmp_path):
                              str(tmp_path / "started.xlsx"), "--status", "in_progress",
                              "--json", db=db))
     assert started["cases"] < 6
+
+
+def test_central_store_and_sync_from_the_command_line(tmp_path, central_url):
+    from tests.integration.sync_fixtures import person_url
+    admin = {"ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback"}
+    assert as_json(aspire("central", "init", "--url", central_url, "--json", env=admin)) == {
+        "schema": ["c001"]}
+    new = {**admin, "ASPIRE_NEW_PASSWORD": "a long enough password"}
+    as_json(aspire("central", "add-user", "--url", central_url, "--login", "a.khan", "--name",
+                   "A. Khan", "--role", "inspector", "--json", env=new))
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    demo = as_json(aspire("demo", "--cases", "3", "--json", db=one, env={"ASPIRE_USER": "a.khan"}))
+    url = person_url(central_url, "a.khan", password=None)  # no password in the address
+    signed = {"ASPIRE_USER": "a.khan", "ASPIRE_CENTRAL": url,
+              "ASPIRE_CENTRAL_PASSWORD": "a long enough password"}
+    sent = as_json(aspire("sync", "--json", db=one, env=signed))
+    assert sent["applied"] == sent["pushed"] > 0 and sent["pending"] == 0
+    as_json(aspire("central", "add-user", "--url", central_url, "--login", "b.lee", "--name",
+                   "B. Lee", "--role", "inspector", "--inspection", demo["id"], "--json",
+                   env=new))
+    received = as_json(aspire("sync", "--json", db=two, env={
+        "ASPIRE_USER": "b.lee", "ASPIRE_CENTRAL": person_url(central_url, "b.lee", None),
+        "ASPIRE_CENTRAL_PASSWORD": "a long enough password"}))
+    assert received["pulled"] > 0
+    cases = as_json(aspire("cases", "list", "--inspection", demo["id"], "--json", db=two))
+    assert len(cases) == 3
+    wrong = aspire("sync", db=two, env={"ASPIRE_CENTRAL": person_url(central_url, "b.lee", None),
+                                        "ASPIRE_CENTRAL_PASSWORD": "not the password"})
+    assert wrong.returncode == 1 and "did not accept your login" in wrong.stderr
+    offline = aspire("sync", db=two, env={
+        "ASPIRE_CENTRAL": "postgresql://b.lee@127.0.0.1:9/central",
+        "ASPIRE_CENTRAL_PASSWORD": "x"})
+    assert offline.returncode == 1 and "cannot be reached just now" in offline.stderr
+    assert "your work is safe" in offline.stderr
