@@ -1,0 +1,122 @@
+"""Three laptops editing the same case offline and syncing in any order: in the end every
+copy holds the same answers, no answer given is lost, and nothing is duplicated."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import tempfile
+import uuid
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+
+from app.sync.central import init_central
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.sync_fixtures import laptop
+
+QUESTIONS = {"victim": st.sampled_from(["yes", "no"]), "officers": st.integers(1, 20),
+             "comment": st.text("abc xyz", min_size=1, max_size=8).map(str.strip)
+             .filter(bool)}
+STEPS = st.lists(st.one_of(
+    st.tuples(st.just("edit"), st.integers(0, 2), st.sampled_from(sorted(QUESTIONS)),
+              st.data()),
+    st.tuples(st.just("sync"), st.integers(0, 2), st.none(), st.none()),
+), min_size=1, max_size=14)
+
+
+def central_answers(url: str) -> dict[str, object]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = {k: v for k, v in conn.execute(text("SELECT question_key, value FROM answers"))}
+        count = conn.execute(text("SELECT count(*) FROM answers")).scalar()
+    engine.dispose()
+    assert count == len(found), "an answer is held twice"
+    return found
+
+
+def everything_ever_kept(url: str, laptops) -> set[tuple[str, str]]:
+    """Every answer value the central store has held, or keeps in a conflict."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        kept = {(p["question_key"], repr(p["value"])) for (p,) in conn.execute(text(
+            "SELECT payload FROM central_changes WHERE entity = 'answers'"))}
+        kept |= {(p["question_key"], repr(p["value"])) for (p,) in conn.execute(text(
+            "SELECT yours FROM central_conflicts WHERE entity = 'answers'")) if p}
+    engine.dispose()
+    for machine in laptops:
+        with contextlib.closing(sqlite3.connect(machine.services.database.path)) as local:
+            import json
+            for (yours,) in local.execute("SELECT yours FROM conflicts WHERE entity='answers'"):
+                payload = json.loads(yours)
+                kept.add((payload["question_key"], repr(payload["value"])))
+    return kept
+
+
+def assert_no_silent_overwrite(url: str) -> None:
+    """Each revision is applied on top of the one before it, once: two edits made from the
+    same starting point never both become the next revision (one is a conflict)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        revisions: dict[str, list[int]] = {}
+        for entity_id, rev in conn.execute(text(
+                "SELECT entity_id, rev FROM central_changes WHERE entity = 'answers' "
+                "ORDER BY seq")):
+            revisions.setdefault(str(entity_id), []).append(rev)
+    engine.dispose()
+    for entity_id, revs in revisions.items():
+        assert revs == list(range(1, len(revs) + 1)), (entity_id, revs)
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(steps=STEPS)
+def test_any_order_of_edits_and_syncs_converges_without_loss(postgres_server, steps):
+    name = f"prop_{uuid.uuid4().hex[:10]}"
+    url = postgres_server.create_database(name)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            run(url, Path(folder), steps)
+    finally:
+        postgres_server.drop_database(name)
+
+
+def run(url: str, folder: Path, steps) -> None:
+    init_central(url)
+    first = laptop(folder, url, "inspector.one")
+    inspection = make_inspection(first.services)
+    case = make_case(first.services, "X1", inspection=inspection)
+    for key, value in (("victim", "yes"), ("officers", 1), ("comment", "start")):
+        # every laptop starts from the same answers, so concurrent edits are common
+        first.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
+    first.sync()
+    machines = [first] + [laptop(folder, url, login, inspections=[inspection.id])
+                          for login in ("inspector.two", "inspector.three")]
+    for machine in machines[1:]:
+        machine.sync()
+    given_values: set[tuple[str, str]] = set()
+    for kind, who, key, data in steps:
+        machine = machines[who]
+        if kind == "sync":
+            machine.sync()
+            continue
+        value = data.draw(QUESTIONS[key])
+        machine.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
+        given_values.add((key, repr(value)))
+    for _ in range(2):  # everyone syncs, twice: the last changes reach everyone
+        for machine in machines:
+            machine.sync()
+    central = central_answers(url)
+    for machine in machines:
+        local = {k: r.value for k, r in machine.services.forms.open(case.id).answers.items()
+                 if r.value is not None}
+        assert local == central, machine.login
+        assert machine.services.sync.status().pending_changes == 0
+    lost = given_values - everything_ever_kept(url, machines)
+    assert not lost, f"answers lost: {lost}"
+    assert_no_silent_overwrite(url)
+    for machine in machines:
+        machine.services.close()
