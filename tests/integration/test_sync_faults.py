@@ -1,0 +1,110 @@
+"""A sync interrupted at each of its steps leaves both databases valid, and the next sync
+completes it: nothing lost, nothing applied twice."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.sync import engine as sync_engine
+from app.sync.central import init_central
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.sync_fixtures import laptop
+
+
+class Dropped(ConnectionError):
+    """The network went away at this point."""
+
+
+def local_checks(machine) -> None:
+    with contextlib.closing(sqlite3.connect(machine.services.database.path)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def central_rows(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                  for t in ("answers", "central_changes", "applied_changes", "cases")}
+        counts["duplicated changes"] = conn.execute(text(
+            "SELECT count(*) - count(DISTINCT change_id) FROM central_changes")).scalar()
+    engine.dispose()
+    return counts
+
+
+def break_once(monkeypatch, target, name: str, after: int = 0):
+    """Make ``target.name`` fail once, after letting ``after`` calls through."""
+    original = getattr(target, name)
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == after + 1:
+            raise Dropped(f"connection dropped in {name}")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, flaky)
+    return calls
+
+
+FAULTS = {
+    # pushing: the central transaction fails part-way, before it commits
+    "during the central apply": (sync_engine, "apply_change", 2),
+    # pushing: the central store committed, but the reply never arrived here
+    "after the central commit, before recording outcomes": (sync_engine.SyncEngine, "_record",
+                                                            0),
+    # pulling: the page was read, the local transaction fails
+    "while applying a pulled page": (sync_engine.SyncEngine, "_apply_page", 0),
+}
+
+
+@pytest.fixture
+def pair(central_url, tmp_path):
+    init_central(central_url)
+    one = laptop(tmp_path, central_url, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.sync()
+    two = laptop(tmp_path, central_url, "inspector.two", inspections=[inspection.id])
+    two.sync()
+    return central_url, one, two, case
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_an_interrupted_sync_is_completed_by_the_next(pair, monkeypatch, fault):
+    central_url, one, two, case = pair
+    for key, value in (("victim", "yes"), ("officers", 3), ("comment", "Seen at home")):
+        one.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
+    target, name, after = FAULTS[fault]
+    broken = one if "pulled" not in fault else two
+    if broken is two:
+        one.sync()
+    calls = break_once(monkeypatch, target, name, after)
+    with pytest.raises(Dropped):
+        broken.sync()
+    assert calls["n"] == after + 1
+    local_checks(one), local_checks(two)
+    monkeypatch.undo()
+    one.sync(), two.sync(), one.sync()
+    for machine in (one, two):
+        local_checks(machine)
+        answers = machine.services.forms.open(case.id).answers
+        assert {k: r.value for k, r in answers.items()} == {
+            "victim": "yes", "officers": 3, "comment": "Seen at home"}, fault
+        assert machine.services.sync.status().pending_changes == 0
+        assert machine.services.sync.status().open_conflicts == 0
+    counts = central_rows(central_url)
+    assert counts["answers"] == 3 and counts["duplicated changes"] == 0
+
+
+def test_a_sync_with_nothing_to_do_changes_nothing(pair):
+    central_url, one, _two, _case = pair
+    one.sync()  # brings in the colleague joining the team
+    before = central_rows(central_url)
+    quiet = one.sync()
+    assert (quiet.pushed, quiet.pulled, quiet.conflicts) == (0, 0, 0)
+    assert central_rows(central_url) == before
