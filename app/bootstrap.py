@@ -10,6 +10,7 @@ from app.db.opening import open_database
 from app.services.case_forms import CaseFormService
 from app.services.case_import import CaseImportService
 from app.services.cases import CaseService
+from app.services.conflicts import ConflictService
 from app.services.database import DatabaseService
 from app.services.demo import DemoService
 from app.services.export import ExportService
@@ -32,7 +33,7 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
         practice=practice, database=DatabaseService(db),
         demo=DemoService(inspections, cases, forms, practice),
         imports=CaseImportService(db, catalog), exports=ExportService(db, catalog),
-        sync=SyncService(db, catalog),
+        sync=SyncService(db, catalog), conflicts=ConflictService(db, catalog, forms),
         samples=SampleService(db), user=db.user, _db=db,
     )
 

@@ -233,3 +233,28 @@ class ExportResult:
     answers: int
     bytes: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class ConflictRecord:
+    """A change of ours that met someone else's, or that the central store refused."""
+
+    id: uuid.UUID
+    kind: str  # conflict | refused
+    entity: str
+    entity_id: uuid.UUID
+    case_id: uuid.UUID | None
+    case_reference: str
+    question_key: str
+    question_text: str
+    base: object
+    yours: object
+    yours_by: str
+    yours_at: str
+    theirs: object
+    theirs_by: str
+    theirs_at: dt.datetime | None
+    detected_at: dt.datetime
+    detail: str = ""
+    yours_evidence: str = ""
+    theirs_evidence: str = ""

@@ -279,6 +279,21 @@ def schema_revision(session: Session) -> str:
         "SELECT version_num FROM alembic_version").scalar() or ""
 
 
+def open_conflicts(session: Session) -> list[m.Conflict]:
+    return list(session.scalars(select(m.Conflict).where(m.Conflict.resolved_at.is_(None))
+                                .order_by(m.Conflict.detected_at)))
+
+
+def get_conflict(session: Session, conflict_id: uuid.UUID) -> m.Conflict | None:
+    return session.get(m.Conflict, conflict_id)
+
+
+def resolve_conflict(session: Session, conflict_id: uuid.UUID, *, by: str, at,
+                     resolution: dict) -> None:
+    row = session.get(m.Conflict, conflict_id)
+    row.resolved_at, row.resolved_by, row.resolution = at, by, resolution
+
+
 def sync_status(session: Session) -> tuple:
     state = session.get(m.SyncState, "central")
     pending = session.scalar(select(func.count()).select_from(m.Outbox)) or 0

@@ -8,6 +8,7 @@ from app.db.engine import Database
 from app.services.case_forms import CaseFormService
 from app.services.case_import import CaseImportService
 from app.services.cases import CaseService
+from app.services.conflicts import ConflictService
 from app.services.database import DatabaseService
 from app.services.demo import DemoService
 from app.services.export import ExportService
@@ -30,6 +31,7 @@ class Services:
     imports: CaseImportService
     exports: ExportService
     sync: SyncService
+    conflicts: ConflictService
     samples: SampleService
     user: str
     _db: Database

@@ -92,3 +92,38 @@ def test_a_resent_change_is_not_applied_twice(central, tmp_path):
     engine.dispose()
     assert [o.status for o in first] == ["applied"] * len(changes)
     assert again == first and logged == len(changes)
+
+
+@pytest.mark.parametrize("choice", ["yours", "theirs", "merged"])
+def test_a_conflict_is_resolved_as_a_new_revision_and_kept(central, tmp_path, choice):
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    one.sync()
+    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    two.sync()
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
+    two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
+                                     evidence="Partner named")
+    one.sync()
+    two.sync()
+    [conflict] = two.services.conflicts.open()
+    assert (conflict.case_reference, conflict.question_key) == ("X1", "victim")
+    assert (conflict.base, conflict.theirs, conflict.yours) == ("yes", "no", "yes")
+    assert conflict.theirs_by == "inspector.one" and conflict.yours_by == "inspector.two"
+    assert conflict.question_text.startswith("Is there an identifiable victim")
+    two.services.conflicts.resolve(conflict_id=conflict.id, choice=choice, value="yes",
+                                   evidence="Both records read: partner named in March")
+    two.sync(), one.sync()
+    expected = {"yours": ("yes", "Partner named"), "theirs": ("no", ""),
+                "merged": ("yes", "Both records read: partner named in March")}[choice]
+    for machine in (one, two):
+        answer = machine.services.forms.open(case.id).answers["victim"]
+        assert (answer.value, answer.evidence) == expected, machine.login
+    assert two.services.conflicts.open() == []
+    assert two.services.sync.status().open_conflicts == 0
+    with two.services._db.read() as session:
+        from app.db import models as m
+        kept = session.query(m.Conflict).one()
+        assert kept.resolved_by == "inspector.two" and kept.resolution == {"choice": choice}
