@@ -11,7 +11,7 @@ from app.db import repositories as repo
 from app.db.engine import Database
 from app.services.cases import store_progress
 from app.services.frameworks import FrameworkCatalog
-from app.sync.central import central_engine
+from app.sync.central import central_engine, needs_password, set_password
 from app.sync.engine import SyncEngine, SyncReport
 
 
@@ -26,6 +26,11 @@ class SyncService:
     def __init__(self, db: Database, catalog: FrameworkCatalog):
         self._db = db
         self._catalog = catalog
+
+    @staticmethod
+    def with_password(url: str, password: str) -> str:
+        """The address with the password the inspector just typed (kept in memory only)."""
+        return set_password(url, password) if needs_password(url) else url
 
     def status(self) -> SyncStatus:
         with self._db.read() as session:

@@ -32,7 +32,8 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = "") -> N
                     "are safe.")
         box.setInformativeText("The details have been written to the log. Please report "
                                "what you were doing when this happened.")
-        box.setDetailedText("".join(traceback.format_exception(exc)))
+        box.setDetailedText(getattr(exc, "details_text", "")
+                            or "".join(traceback.format_exception(exc)))
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.exec()
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.errors import UserFacingError
 from app.ui.dialogs.case_dialog import CaseDialog
+from app.ui.dialogs.conflicts_dialog import ConflictsDialog
 from app.ui.dialogs.import_dialog import (
     ImportDialog,
     check_file_in_background,
@@ -77,6 +80,13 @@ class MainWindow(QMainWindow):
             path=services.database.path))
         for action in self._needs_database:
             action.setEnabled(True)
+        self.sync_status = QLabel()
+        self.sync_status.setAccessibleName(self.tr("Sync status"))
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self._status_timer = QTimer(self, interval=15000)
+        self._status_timer.timeout.connect(self.show_sync_status)
+        self._status_timer.start()
+        self.show_sync_status()
         self.cases_page.reload()
         self.cases_page.case_table.setFocus()
 
@@ -100,13 +110,19 @@ class MainWindow(QMainWindow):
         self.team_action = self._add(inspection_menu, self.tr("&Team…"), "Ctrl+Shift+T",
                                      self.open_team)
         tools = self.menuBar().addMenu(self.tr("&Tools"))
+        self.sync_action = self._add(tools, self.tr("&Sync with the central store"),
+                                     "Ctrl+Shift+Y", self.sync_now)
+        self.conflicts_action = self._add(tools, self.tr("Resolve &conflicts…"), None,
+                                          self.open_conflicts)
+        tools.addSeparator()
         check = self._add(tools, self.tr("&Check database"), None, self.check_database)
         backup = self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
                                 backup, self.import_action, template, self.sample_action,
-                                self.team_action, self.export_action)
+                                self.team_action, self.export_action, self.sync_action,
+                                self.conflicts_action)
         for action in self._needs_database:
             action.setEnabled(False)
 
@@ -252,6 +268,59 @@ class MainWindow(QMainWindow):
                 ref=case.reference, other=last.other_reference) if last.kind == "replaced"
             else self.tr("{ref} withdrawn; no reserve case of its group is left.").format(
                 ref=case.reference), 15000)
+        self.cases_page.refresh_cases()
+
+    def show_sync_status(self) -> None:
+        status = self._services.sync.status()
+        last = (status.last_sync_at.astimezone().strftime("%d/%m %H:%M")
+                if status.last_sync_at else self.tr("never"))
+        text = self.tr("Last sync: {last} · {n} change(s) waiting").format(
+            last=last, n=status.pending_changes)
+        if status.open_conflicts:
+            text += self.tr(" · {n} conflict(s) to resolve").format(n=status.open_conflicts)
+        self.sync_status.setText(text)
+
+    def sync_now(self) -> None:
+        settings = QSettings()
+        url = settings.value("central/url", "") or os.environ.get("ASPIRE_CENTRAL", "")
+        url, ok = QInputDialog.getText(self, self.tr("Sync"), self.tr(
+            "Address of the central store (postgresql://login@host/database):"), text=url)
+        if not ok or not url.strip():
+            return
+        settings.setValue("central/url", url.strip())  # the address only, never a password
+        password, ok = QInputDialog.getText(self, self.tr("Sync"), self.tr(
+            "Your central store password (it is not stored):"), QLineEdit.EchoMode.Password)
+        if not ok:
+            return
+        full = self._services.sync.with_password(url.strip(), password)
+        self.form_page.flush()
+        run_with_progress(
+            self, self.tr("Sync"), self.tr("Sending and receiving changes…"),
+            lambda report, cancelled: self._services.sync.sync(
+                full, report=lambda _stage, done, total: report(done, total),
+                cancelled=cancelled),
+            self._synced, on_error=self._sync_failed)
+
+    def _synced(self, result) -> None:
+        self.statusBar().showMessage(self.tr(
+            "Synced: sent {sent}, received {received}.").format(
+            sent=result.applied, received=result.pulled), 15000)
+        self.show_sync_status()
+        self.cases_page.refresh_cases()
+        if result.conflicts or result.pulled_conflicts or result.refused:
+            self.open_conflicts()
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        """Offline is the normal state of a laptop: say so quietly and carry on."""
+        if isinstance(exc, UserFacingError):
+            self.statusBar().showMessage(exc.problem, 20000)
+            self.show_sync_status()
+        else:
+            show_error(self, exc, self.tr("Sync"))
+
+    def open_conflicts(self) -> None:
+        ConflictsDialog(self._services, self).exec()
+        self.show_sync_status()
         self.cases_page.refresh_cases()
 
     def check_database(self) -> None:

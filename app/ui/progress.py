@@ -21,7 +21,8 @@ class _Relay(QObject):
 
 
 def run_with_progress(parent: QWidget, title: str, label: str, work: Work,
-                      on_done: Callable[[object], None]) -> None:
+                      on_done: Callable[[object], None],
+                      on_error: Callable[[BaseException], None] | None = None) -> None:
     stop = threading.Event()
     dialog = QProgressDialog(label, parent.tr("Cancel"), 0, 0, parent)
     dialog.setWindowTitle(title)
@@ -29,7 +30,7 @@ def run_with_progress(parent: QWidget, title: str, label: str, work: Work,
     dialog.setMinimumDuration(300)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
-    dialog.canceled.connect(stop.set)
+    dialog.canceled.connect(lambda: stop.set())
     relay = _Relay(dialog)
 
     def show(done: int, total: int) -> None:
@@ -41,13 +42,25 @@ def run_with_progress(parent: QWidget, title: str, label: str, work: Work,
 
     relay.report.connect(show)
 
-    def finished(result: object) -> None:
+    def close() -> bool:
+        """Close the dialog; whether the inspector had cancelled. (Closing a progress
+        dialog emits ``canceled`` itself, so that is read first.)"""
+        cancelled = stop.is_set()
+        dialog.canceled.disconnect()
         dialog.close()
+        dialog.deleteLater()  # its show timer must not bring it back
+        return cancelled
+
+    def finished(result: object) -> None:
+        close()
         on_done(result)
 
     def failed(exc: BaseException) -> None:
-        dialog.close()
-        if not stop.is_set():  # a cancelled job's error is the cancellation itself
+        if close():  # a cancelled job's error is the cancellation itself
+            return
+        if on_error is not None:
+            on_error(exc)
+        else:
             show_error(parent, exc, title)
 
     jobs = parent.__dict__.setdefault("_progress_jobs", [])

@@ -143,7 +143,7 @@ def test_export_runs_with_progress_and_can_be_cancelled(qtbot, open_window, tmp_
                                 for w in QApplication.topLevelWidgets()), timeout=5000)
     [dialog] = [w for w in QApplication.topLevelWidgets()
                 if isinstance(w, QProgressDialog) and w.isVisible()]
-    [cancel] = dialog.findChildren(QPushButton)
+    [cancel] = [b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel"]
     cancel.click()  # what the inspector presses
     gate.set()
     qtbot.waitUntil(lambda: not window.__dict__.get("_progress_jobs"), timeout=10000)

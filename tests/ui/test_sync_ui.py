@@ -1,0 +1,63 @@
+"""Syncing from the window: quiet when offline, conflicts shown and resolved."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QInputDialog
+
+from app.sync.central import init_central
+from app.ui.dialogs.conflicts_dialog import ConflictsDialog
+from app.ui.main_window import MainWindow
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.sync_fixtures import PASSWORD, laptop, person_url
+
+
+def answers_from(monkeypatch, *replies):
+    queue = list(replies)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (queue.pop(0), True))
+
+
+def test_offline_is_said_quietly_and_work_goes_on(qtbot, open_window, monkeypatch):
+    window = open_window()
+    make_case(window._services)
+    window.cases_page.reload()
+    answers_from(monkeypatch, "postgresql://someone@127.0.0.1:9/central", "a password")
+    window.sync_now()
+    qtbot.waitUntil(lambda: "cannot be reached just now" in
+                    window.statusBar().currentMessage(), timeout=15000)
+    assert QApplication.activeModalWidget() is None  # no alarm: a message in the status bar
+    assert "change(s) waiting" in window.sync_status.text()
+    assert "never" in window.sync_status.text()
+
+
+def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central_url, tmp_path,
+                                                    monkeypatch):
+    init_central(central_url)
+    one = laptop(tmp_path, central_url, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    one.sync()
+    two = laptop(tmp_path, central_url, "inspector.two", inspections=[inspection.id])
+    two.sync()
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
+    one.sync()
+    two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
+                                     evidence="Partner named")
+    window = MainWindow(two.services)
+    qtbot.addWidget(window)
+    window.show()
+    shown = []
+    monkeypatch.setattr(ConflictsDialog, "exec", lambda self: shown.append(self) or 0)
+    answers_from(monkeypatch, person_url(central_url, "inspector.two", None), PASSWORD)
+    window.sync_now()
+    qtbot.waitUntil(lambda: bool(shown), timeout=15000)
+    assert "Synced" in window.statusBar().currentMessage()
+    dialog = shown[0]
+    assert dialog.list.count() == 1 and dialog.mine_button.isEnabled()
+    dialog.mine_button.click()
+    assert dialog.list.count() == 0
+    assert two.services.forms.open(case.id).answers["victim"].value == "yes"
+    window.show_sync_status()
+    assert "1 change(s) waiting" in window.sync_status.text()
+    assert "conflict" not in window.sync_status.text()
+    window.close()
