@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app import __version__
-from app.config import ENV_CENTRAL, ENV_DB, ENV_NEW_PASSWORD, ENV_PASSWORD, resolve_settings
+from app.config import (
+    ENV_CENTRAL,
+    ENV_DB,
+    ENV_NEW_PASSWORD,
+    ENV_PASSPHRASE,
+    ENV_PASSWORD,
+    resolve_settings,
+)
 from app.core.dto import CaseSummary, InspectionSummary, NewInspection
 from app.core.profile import PROGRAMMES, Programme
 from app.core.sampling import DEFAULT_CONFIDENCE, DEFAULT_MARGIN
@@ -100,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="send this laptop's changes and fetch everyone else's")
     sync.add_argument("--central", metavar="URL", default=argparse.SUPPRESS,
                       help=f"the central store (default: ${ENV_CENTRAL})")
+    sync_sub = sync.add_subparsers(dest="action", metavar="ACTION", required=False)
+    package = sync_sub.add_parser("export-package", parents=[common],
+                                  help="seal everything not yet sent into a transfer file")
+    package.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
 
     central = sub.add_parser("central", parents=[common], help="administer the central store")
     central_sub = central.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -114,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("--role", required=True, choices=["inspector", "supervisor", "admin"])
     add_user.add_argument("--inspection", action="append", type=_uuid, default=[],
                           metavar="ID", help="an inspection they belong to (repeatable)")
+    apply = central_sub.add_parser("import-package", parents=[common],
+                                   help="apply a laptop's transfer file to the central store")
+    apply.add_argument("file", type=Path, metavar="FILE")
+    apply.add_argument("--url", required=True, metavar="URL")
 
     template = sub.add_parser("template", parents=[common], help="write a blank template")
     template_sub = template.add_subparsers(dest="action", metavar="KIND", required=True)
@@ -293,6 +308,24 @@ def _sync(s: Services, args) -> tuple[object, str]:
                      f"{status.open_conflicts} conflict(s) to resolve.")
 
 
+def _export_package(s: Services, args) -> tuple[object, str]:
+    passphrase = os.environ.get(ENV_PASSPHRASE) or _ask(
+        "Passphrase for the transfer file (give it to the office separately): ", twice=True)
+    manifest = s.sync.export_package(args.output, passphrase)
+    return ({"path": str(args.output), **manifest},
+            f"Sealed {manifest['changes']} change(s) into {args.output}.")
+
+
+def _import_package(_s: Services, args) -> tuple[object, str]:
+    from app.sync.package import apply_package
+
+    passphrase = os.environ.get(ENV_PASSPHRASE) or _ask("Passphrase of the transfer file: ")
+    report = apply_package(with_password(args.url), args.file, passphrase)
+    return (dataclasses.asdict(report),
+            f"Applied {report.applied} of {report.changes} change(s) from {report.person}; "
+            f"{report.conflicts} conflict(s), {report.refused} refused.")
+
+
 def _central_init(_s: Services, args) -> tuple[object, str]:
     from app.sync.central import init_central
 
@@ -451,7 +484,8 @@ def _db_backup(s: Services, args) -> tuple[object, str]:
 
 
 #: Commands that need no database (none is opened or created for them).
-_NO_DATABASE = {("template", "cases"), ("central", "init"), ("central", "add-user")}
+_NO_DATABASE = {("template", "cases"), ("central", "init"), ("central", "add-user"),
+                ("central", "import-package")}
 
 _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("demo", None): _demo,
@@ -463,6 +497,8 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("template", "cases"): _template_cases,
     ("export", None): _export,
     ("sync", None): _sync,
+    ("sync", "export-package"): _export_package,
+    ("central", "import-package"): _import_package,
     ("central", "init"): _central_init,
     ("central", "add-user"): _central_add_user,
     ("sample", "plan"): _sample_plan,

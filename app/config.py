@@ -21,6 +21,7 @@ ENV_FRAMEWORKS_DIR = "ASPIRE_FRAMEWORKS_DIR"
 ENV_CENTRAL = "ASPIRE_CENTRAL"  # the central store's address, without its password
 ENV_PASSWORD = "ASPIRE_CENTRAL_PASSWORD"  # for automation; people are asked instead
 ENV_NEW_PASSWORD = "ASPIRE_NEW_PASSWORD"  # for automation of 'central add-user'
+ENV_PASSPHRASE = "ASPIRE_PACKAGE_PASSPHRASE"  # for automation of transfer files
 
 
 def package_root() -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.core.form import evaluate_form
 from app.db import repositories as repo
@@ -13,6 +14,7 @@ from app.services.cases import store_progress
 from app.services.frameworks import FrameworkCatalog
 from app.sync.central import central_engine, needs_password, set_password
 from app.sync.engine import SyncEngine, SyncReport
+from app.sync.package import PackageReport, apply_package, write_package
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,15 @@ class SyncService:
             engine.dispose()
         self._refresh_progress(result.touched_cases)
         return result
+
+    def export_package(self, path: Path, passphrase: str) -> dict:
+        """Everything not yet acknowledged, sealed into a transfer file for the office."""
+        return write_package(self._db, path, passphrase)
+
+    @staticmethod
+    def apply_package(url: str, path: Path, passphrase: str) -> PackageReport:
+        """At the office: apply a laptop's transfer file to the central store."""
+        return apply_package(url, path, passphrase)
 
     def _refresh_progress(self, case_ids) -> None:
         """Cases changed by others: work out how far each form has got, here."""

@@ -114,6 +114,11 @@ class MainWindow(QMainWindow):
                                      "Ctrl+Shift+Y", self.sync_now)
         self.conflicts_action = self._add(tools, self.tr("Resolve &conflicts…"), None,
                                           self.open_conflicts)
+        self.package_action = self._add(tools, self.tr("Export &transfer file…"), None,
+                                        self.export_package)
+        self.apply_package_action = self._add(
+            tools, self.tr("&Apply a transfer file to the central store…"), None,
+            self.apply_package)
         tools.addSeparator()
         check = self._add(tools, self.tr("&Check database"), None, self.check_database)
         backup = self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
@@ -122,7 +127,8 @@ class MainWindow(QMainWindow):
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
                                 backup, self.import_action, template, self.sample_action,
                                 self.team_action, self.export_action, self.sync_action,
-                                self.conflicts_action)
+                                self.conflicts_action, self.package_action,
+                                self.apply_package_action)
         for action in self._needs_database:
             action.setEnabled(False)
 
@@ -317,6 +323,63 @@ class MainWindow(QMainWindow):
             self.show_sync_status()
         else:
             show_error(self, exc, self.tr("Sync"))
+
+    def _secret(self, title: str, prompt: str) -> str | None:
+        text, ok = QInputDialog.getText(self, title, prompt, QLineEdit.EchoMode.Password)
+        return text if ok else None
+
+    def export_package(self) -> None:
+        """For a laptop that never reaches the network: everything not yet sent, sealed."""
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export transfer file"), str(Path.home() / "casework.aspire"),
+            self.tr("Transfer file (*.aspire)"))
+        if not path:
+            return
+        title = self.tr("Export transfer file")
+        first = self._secret(title, self.tr("Passphrase (give it to the office separately):"))
+        if first is None:
+            return
+        if self._secret(title, self.tr("The passphrase again:")) != first:
+            self.statusBar().showMessage(self.tr("The two passphrases differ; nothing was "
+                                                 "written."), 15000)
+            return
+        self.form_page.flush()
+        try:
+            manifest = self._services.sync.export_package(Path(path), first)
+        except UserFacingError as exc:
+            show_error(self, exc, title)
+            return
+        self.statusBar().showMessage(self.tr(
+            "Sealed {n} change(s) into {path}. They stay here too until the central store "
+            "acknowledges them.").format(n=manifest["changes"], path=path), 20000)
+
+    def apply_package(self) -> None:
+        """At the office: apply a laptop's transfer file (an administrator's task)."""
+        title = self.tr("Apply a transfer file")
+        path, _ = QFileDialog.getOpenFileName(self, title, str(Path.home()),
+                                              self.tr("Transfer file (*.aspire)"))
+        if not path:
+            return
+        url, ok = QInputDialog.getText(self, title, self.tr(
+            "Address of the central store, as an administrator:"),
+            text=QSettings().value("central/url", ""))
+        password = self._secret(title, self.tr("Administrator password (not stored):")) \
+            if ok else None
+        passphrase = self._secret(title, self.tr("Passphrase of the transfer file:")) \
+            if password is not None else None
+        if passphrase is None:
+            return
+        full = self._services.sync.with_password(url.strip(), password)
+        run_with_progress(
+            self, title, self.tr("Applying {name}…").format(name=Path(path).name),
+            lambda _report, _cancelled: self._services.sync.apply_package(
+                full, Path(path), passphrase),
+            lambda report: self.statusBar().showMessage(self.tr(
+                "Applied {applied} of {n} change(s) from {person}; {conflicts} conflict(s), "
+                "{refused} refused.").format(applied=report.applied, n=report.changes,
+                                             person=report.person,
+                                             conflicts=report.conflicts,
+                                             refused=report.refused), 20000))
 
     def open_conflicts(self) -> None:
         ConflictsDialog(self._services, self).exec()

@@ -25,7 +25,8 @@ SHARED = ("frameworks", "inspections", "inspection_members", "cases", "answers",
           "practice_examples", "samples", "sample_members", "sample_events")
 CENTRAL = ("central_changes", "applied_changes", "central_conflicts", "people",
            "sync_counter")
-MEMBER = "aspire_member_inspections()"
+MEMBER = "aspire_member_inspections(current_user)"
+MEMBER_FUNCTION = "aspire_member_inspections(text)"
 ADMIN = "pg_has_role(current_user, 'aspire_admin', 'member')"
 CASE_OF = f"SELECT id FROM cases WHERE inspection_id IN (SELECT {MEMBER})"
 SAMPLE_OF = f"SELECT id FROM samples WHERE inspection_id IN (SELECT {MEMBER})"
@@ -126,14 +127,17 @@ def upgrade() -> None:
     for group in GROUPS:
         op.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
                    f"'{group}') THEN CREATE ROLE {group} NOLOGIN; END IF; END $$")
+    # the inspections a person belongs to; answered only for the person in effect (their own
+    # login, or the person whose transfer file an administrator is applying)
     op.execute(f"""
-        CREATE FUNCTION {MEMBER} RETURNS SETOF uuid
+        CREATE FUNCTION {MEMBER_FUNCTION} RETURNS SETOF uuid
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
-            SELECT inspection_id FROM inspection_members WHERE person = session_user
+            SELECT inspection_id FROM inspection_members
+            WHERE person = $1 AND pg_has_role(session_user, $1, 'MEMBER')
         $$""")
-    op.execute(f"REVOKE ALL ON FUNCTION {MEMBER} FROM PUBLIC")
+    op.execute(f"REVOKE ALL ON FUNCTION {MEMBER_FUNCTION} FROM PUBLIC")
     for group in GROUPS:
-        op.execute(f"GRANT EXECUTE ON FUNCTION {MEMBER} TO {group}")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {MEMBER_FUNCTION} TO {group}")
         op.execute(f"GRANT USAGE ON SCHEMA public TO {group}")
         op.execute(f"GRANT SELECT ON {', '.join((*SHARED, *CENTRAL))} TO {group}")
         op.execute(f"GRANT {SYNC_WRITES} TO {group}")
@@ -161,7 +165,7 @@ def downgrade() -> None:
             op.execute(f"DROP POLICY IF EXISTS {table}_{suffix} ON {table}")
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-    op.execute(f"DROP FUNCTION IF EXISTS {MEMBER}")
+    op.execute(f"DROP FUNCTION IF EXISTS {MEMBER_FUNCTION}")
     for table in ("people", "central_conflicts", "applied_changes", "central_changes",
                   "sync_counter"):
         op.drop_table(table)

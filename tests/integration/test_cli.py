@@ -276,3 +276,24 @@ def test_central_store_and_sync_from_the_command_line(tmp_path, central_url):
         "ASPIRE_CENTRAL_PASSWORD": "x"})
     assert offline.returncode == 1 and "cannot be reached just now" in offline.stderr
     assert "your work is safe" in offline.stderr
+
+
+def test_transfer_file_from_the_command_line(tmp_path, central_url):
+    admin = {"ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback"}
+    as_json(aspire("central", "init", "--url", central_url, "--json", env=admin))
+    as_json(aspire("central", "add-user", "--url", central_url, "--login", "c.day", "--name",
+                   "C. Day", "--role", "inspector", "--json",
+                   env={**admin, "ASPIRE_NEW_PASSWORD": "a long enough password"}))
+    laptop = tmp_path / "far-away.db"
+    as_json(aspire("demo", "--cases", "2", "--json", db=laptop, env={"ASPIRE_USER": "c.day"}))
+    sealed = {"ASPIRE_PACKAGE_PASSPHRASE": "seven blue herons"}
+    out = tmp_path / "day.aspire"
+    made = as_json(aspire("sync", "export-package", "-o", str(out), "--json", db=laptop,
+                          env={"ASPIRE_USER": "c.day", **sealed}))
+    assert made["changes"] > 0 and made["person"] == "c.day"
+    applied = as_json(aspire("central", "import-package", str(out), "--url", central_url,
+                             "--json", env={**admin, **sealed}))
+    assert applied["applied"] == applied["changes"] == made["changes"]
+    wrong = aspire("central", "import-package", str(out), "--url", central_url,
+                   env={**admin, "ASPIRE_PACKAGE_PASSPHRASE": "seven blue heron"})
+    assert wrong.returncode == 1 and "passphrase is wrong" in wrong.stderr

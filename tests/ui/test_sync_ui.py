@@ -61,3 +61,21 @@ def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central_url, tmp_path
     assert "1 change(s) waiting" in window.sync_status.text()
     assert "conflict" not in window.sync_status.text()
     window.close()
+
+
+def test_export_a_transfer_file_from_the_window(qtbot, open_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.sync.package import read_package
+    window = open_window()
+    make_case(window._services)
+    target = tmp_path / "usb.aspire"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    answers_from(monkeypatch, "orange kettle river", "orange kettle river")
+    window.export_package()
+    assert "Sealed" in window.statusBar().currentMessage()
+    package = read_package(target, "orange kettle river")
+    assert package.manifest["changes"] == len(package.changes) > 0
+    answers_from(monkeypatch, "orange kettle river", "something else")
+    window.export_package()
+    assert "differ" in window.statusBar().currentMessage()
