@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY, utcnow
 from app.db.engine import Database
-from app.sync.apply import TABLES, apply_change, row_from_payload
+from app.sync.apply import TABLES, row_from_payload
+from app.sync.batch import apply_batch
 from app.sync.central import CentralError
 from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome, PulledChange
 
@@ -79,7 +80,7 @@ class SyncEngine:
             if not changes:
                 return
             with self._central.begin() as conn:
-                outcomes = [apply_change(conn, change) for change in changes]
+                outcomes = apply_batch(conn, changes)
             self._record(outcomes, changes, result)
             result.pushed += len(changes)
             if report:

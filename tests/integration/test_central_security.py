@@ -135,3 +135,31 @@ def test_tls_settings_pass_through_the_address(store):
     with pytest.raises(Exception, match=r"(?i)ssl"), engine.connect():  # no TLS offered here
         pass
     engine.dispose()
+
+
+def test_a_forged_change_is_refused_alone_and_the_rest_of_the_batch_goes_through(store,
+                                                                                 tmp_path):
+    import datetime as dt
+
+    from app.db import models as m
+    central_url, _inspection, case = store
+    outsider = laptop(tmp_path / "o", central_url, "other.inspector")
+    own = make_case(outsider.services, "Y1", inspection=make_inspection(outsider.services))
+    forged = uuid.uuid4()
+    with outsider.services._db.write() as session:  # a change aimed at someone else's case
+        session.add(m.Outbox(
+            change_id=uuid.uuid4(), entity="answers", entity_id=forged, op="insert",
+            base_rev=0, rev=1, created_at=dt.datetime.now(dt.UTC), created_by="x",
+            device_id=uuid.uuid4(), payload={
+                "id": str(forged), "case_id": str(case.id), "question_key": "officers",
+                "value": 9, "reasons": [], "evidence": "", "respondent": "inspector",
+                "device_id": str(uuid.uuid4())}))
+    report = outsider.sync()
+    assert report.refused == 1 and report.applied == report.pushed - 1
+    assert answer_value(central_url, case.id) == "yes"
+    member = person_url(central_url, "other.inspector")
+    assert [r.reference for r in rows(member, "SELECT reference FROM cases")] == ["Y1"]
+    [refusal] = outsider.services.conflicts.open()
+    assert refusal.kind == "refused" and "not allowed" in refusal.detail
+    assert outsider.services.sync.status().pending_changes == 0
+    assert own.reference == "Y1"

@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.sync import batch as sync_batch
 from app.sync import engine as sync_engine
 from app.sync.central import init_central
 from tests.integration.helpers import make_case, make_inspection
@@ -52,8 +53,8 @@ def break_once(monkeypatch, target, name: str, after: int = 0):
 
 
 FAULTS = {
-    # pushing: the central transaction fails part-way, before it commits
-    "during the central apply": (sync_engine, "apply_change", 2),
+    # pushing: rows are written centrally, then the transaction fails before it commits
+    "during the central apply": (sync_batch, "_log", 0),
     # pushing: the central store committed, but the reply never arrived here
     "after the central commit, before recording outcomes": (sync_engine.SyncEngine, "_record",
                                                             0),
