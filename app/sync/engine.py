@@ -26,7 +26,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from app.db import models as m
-from app.db.bookkeeping import REMOTE_APPLY, utcnow
+from app.db.bookkeeping import REMOTE_APPLY, row_values_to_payload, utcnow
 from app.db.engine import Database
 from app.sync.apply import TABLES, row_from_payload
 from app.sync.batch import apply_batch
@@ -148,31 +148,80 @@ class SyncEngine:
                 report("pull", result.pulled, 0)
 
     def _apply_page(self, page: list[PulledChange], result: SyncReport) -> None:
+        """One local transaction: the page's rows (the newest version of each record in
+        it), any conflicts with edits waiting here, and the cursor."""
+        newest: dict[uuid.UUID, PulledChange] = {}
+        for change in page:  # the page is in change order: the last one is the newest
+            newest[change.entity_id] = change
         with self._db.write() as session:
             session.info[REMOTE_APPLY] = True
-            for change in page:
-                table = TABLES[change.entity]
-                local = session.execute(select(table.c.rev).where(
-                    table.c.id == change.entity_id)).scalar()
-                if local is not None and local >= change.rev:
-                    continue  # ours, or already here
-                waiting = session.scalar(select(func.count()).select_from(m.Outbox).where(
-                    m.Outbox.entity_id == change.entity_id))
-                if waiting:
-                    yours = session.scalar(select(m.Outbox.payload)
-                                           .where(m.Outbox.entity_id == change.entity_id)
-                                           .order_by(m.Outbox.seq.desc()).limit(1))
-                    session.add(m.Conflict(
-                        kind=CONFLICT, entity=change.entity, entity_id=change.entity_id,
-                        yours=yours, theirs=change.payload, theirs_by=change.changed_by,
-                        detected_at=utcnow(), detail="changed centrally while edited here"))
-                    session.execute(delete(m.Outbox).where(
-                        m.Outbox.entity_id == change.entity_id))
-                    result.pulled_conflicts += 1
-                _store(session, change.entity, change.payload)
-                result.touched_cases.update(_cases_of(change.entity, change.payload))
-                result.pulled += 1
+            waiting = set(session.scalars(select(m.Outbox.entity_id).where(
+                m.Outbox.entity_id.in_(list(newest))).distinct()))
+            by_entity: dict[str, list[PulledChange]] = {}
+            for change in newest.values():
+                by_entity.setdefault(change.entity, []).append(change)
+            for entity in sorted(by_entity, key=_TABLE_ORDER.get):
+                self._apply_rows(session, entity, by_entity[entity], waiting, result)
             _state(session).cursor = page[-1].seq
+
+    def _apply_rows(self, session: Session, entity: str, changes: list[PulledChange],
+                    waiting: set[uuid.UUID], result: SyncReport) -> None:
+        table = TABLES[entity]
+        local = dict(session.execute(select(table.c.id, table.c.rev).where(
+            table.c.id.in_([c.entity_id for c in changes]))).all())
+        inserts, updates = [], []
+        for change in changes:
+            rev = local.get(change.entity_id)
+            if rev is not None and rev >= change.rev:
+                continue  # ours, or already here
+            if change.entity_id in waiting:
+                _keep_ours(session, change)
+                result.pulled_conflicts += 1
+            (updates if rev is not None else inserts).append(
+                row_from_payload(table, change.payload))
+            result.touched_cases.update(_cases_of(entity, change.payload))
+            result.pulled += 1
+        if entity == "answers" and inserts:
+            _drop_local_twins(session, inserts, result)
+        if inserts:
+            session.execute(table.insert(), inserts)
+        for values in updates:
+            session.execute(table.update().where(table.c.id == values["id"]).values(**values))
+
+
+#: parents before children, as the foreign keys need
+_TABLE_ORDER = {t.name: i for i, t in enumerate(m.Base.metadata.sorted_tables)}
+
+
+def _keep_ours(session: Session, change: PulledChange) -> None:
+    """A record changed centrally while edited here: ours goes into a conflict."""
+    yours = session.scalar(select(m.Outbox.payload).where(
+        m.Outbox.entity_id == change.entity_id).order_by(m.Outbox.seq.desc()).limit(1))
+    session.add(m.Conflict(kind=CONFLICT, entity=change.entity, entity_id=change.entity_id,
+                           yours=yours, theirs=change.payload, theirs_by=change.changed_by,
+                           detected_at=utcnow(), detail="changed centrally while edited here"))
+    session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
+
+
+def _drop_local_twins(session: Session, inserts: list[dict], result: SyncReport) -> None:
+    """An answer made here under another id for the same question gives way to the
+    central one; an unsent edit of it is kept in a conflict first."""
+    table = TABLES["answers"]
+    incoming = {(v["case_id"], v["question_key"]): v for v in inserts}
+    twins = [(twin_id, central) for twin_id, case_id, key in session.execute(
+        select(table.c.id, table.c.case_id, table.c.question_key).where(
+            table.c.case_id.in_(list({k[0] for k in incoming}))))
+        if (central := incoming.get((case_id, key))) is not None and central["id"] != twin_id]
+    if not twins:
+        return
+    waiting = set(session.scalars(select(m.Outbox.entity_id).where(
+        m.Outbox.entity_id.in_([twin_id for twin_id, _ in twins]))))
+    for twin_id, central in twins:
+        if twin_id in waiting:
+            _keep_ours(session, PulledChange(0, "answers", twin_id, central["rev"],
+                                             row_values_to_payload(central)))
+            result.pulled_conflicts += 1
+        session.execute(table.delete().where(table.c.id == twin_id))
 
 
 #: SQLSTATE codes for a login the central store does not accept

@@ -127,3 +127,36 @@ def test_a_conflict_is_resolved_as_a_new_revision_and_kept(central, tmp_path, ch
         from app.db import models as m
         kept = session.query(m.Conflict).one()
         assert kept.resolved_by == "inspector.two" and kept.resolution == {"choice": choice}
+
+
+def test_a_question_first_answered_on_both_laptops_keeps_the_unsent_answer(central,
+                                                                             tmp_path):
+    """Both answer the same question for the first time (two records for one question):
+    the central one is stored, the one still waiting here goes into a conflict."""
+    from app.sync.central import central_engine
+    from app.sync.engine import SyncEngine, SyncReport
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.sync()
+    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    two.sync()
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
+    one.sync()
+    two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
+                                     evidence="Partner named")
+    engine = central_engine(two.url)
+    try:
+        result = SyncReport()
+        SyncEngine(two.services._db, engine).pull(result)  # a pull before its push
+    finally:
+        engine.dispose()
+    assert result.pulled_conflicts == 1
+    assert two.services.forms.open(case.id).answers["victim"].value == "no"
+    [conflict] = two.services.conflicts.open()
+    assert (conflict.theirs, conflict.yours) == ("no", "yes")
+    two.services.conflicts.resolve(conflict_id=conflict.id, choice="yours")
+    two.sync(), one.sync()
+    for machine in (one, two):
+        answer = machine.services.forms.open(case.id).answers["victim"]
+        assert (answer.value, answer.evidence) == ("yes", "Partner named"), machine.login
