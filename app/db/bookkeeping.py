@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Date, DateTime, Uuid, event, insert, inspect
 from sqlalchemy.orm import Session
 
+from app.core.ids import time_ordered_id
 from app.db.models import Outbox, Synced
 from app.db.types import UtcDateTime
 
@@ -92,7 +93,7 @@ def _after_flush(session: Session, _context) -> None:
     now = utcnow()
     rows = [
         {
-            "change_id": uuid.uuid4(),
+            "change_id": time_ordered_id(),
             "entity": change.obj.__tablename__,
             "entity_id": change.obj.id,
             "op": change.op,
@@ -130,7 +131,7 @@ def insert_many(session: Session, model: type[Synced], rows: list[dict[str, obje
             if payload[key] is not None:
                 payload[key] = to_text(payload[key])
         complete.append(values)
-        outbox.append({"change_id": uuid.uuid4(), "entity": model.__tablename__,
+        outbox.append({"change_id": time_ordered_id(), "entity": model.__tablename__,
                        "entity_id": values["id"], "op": "insert", "base_rev": 0, "rev": 1,
                        "payload": payload, "created_at": now, "created_by": user,
                        "device_id": device})

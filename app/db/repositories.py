@@ -140,6 +140,11 @@ def apply_profile(row: m.Case, profile: CaseProfile) -> None:
             setattr(row, name, value)
 
 
+def cases_by_id(session: Session, case_ids: list[uuid.UUID]) -> list[m.Case]:
+    return [row for start in range(0, len(case_ids), 500) for row in session.scalars(
+        select(m.Case).where(m.Case.id.in_(case_ids[start:start + 500])))]
+
+
 def get_progress(session: Session, case_id: uuid.UUID) -> m.CaseProgress | None:
     return session.get(m.CaseProgress, case_id)
 
@@ -169,14 +174,29 @@ def answers_for_case(session: Session, case_id: uuid.UUID) -> dict[str, m.Answer
     return {row.question_key: row for row in rows}
 
 
+_ANSWER_FIELDS = (m.Answer.case_id, m.Answer.question_key, m.Answer.value, m.Answer.reasons,
+                  m.Answer.evidence, m.Answer.rev, m.Answer.updated_by, m.Answer.updated_at)
+
+
 def answer_records_for_inspection(session: Session, inspection_id: uuid.UUID
                                   ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
     """Every answer in the inspection, by case, read as plain rows (thousands at once)."""
-    rows = session.execute(
-        select(m.Answer.case_id, m.Answer.question_key, m.Answer.value, m.Answer.reasons,
-               m.Answer.evidence, m.Answer.rev, m.Answer.updated_by, m.Answer.updated_at)
-        .join(m.Case, m.Case.id == m.Answer.case_id)
-        .where(m.Case.inspection_id == inspection_id))
+    return _answer_records(session.execute(
+        select(*_ANSWER_FIELDS).join(m.Case, m.Case.id == m.Answer.case_id)
+        .where(m.Case.inspection_id == inspection_id)))
+
+
+def answer_records_for_cases(session: Session, case_ids: list[uuid.UUID]
+                             ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
+    """The answers of these cases, by case, read as plain rows."""
+    result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
+    for start in range(0, len(case_ids), 500):
+        result.update(_answer_records(session.execute(select(*_ANSWER_FIELDS).where(
+            m.Answer.case_id.in_(case_ids[start:start + 500])))))
+    return result
+
+
+def _answer_records(rows) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
     result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
     for case_id, key, value, reasons, evidence, rev, by, at in rows:
         result.setdefault(case_id, {})[key] = AnswerRecord(

@@ -64,13 +64,14 @@ class SyncService:
         if not case_ids:
             return
         with self._db.write() as session:
-            for case_id in case_ids:
-                case = repo.get_case(session, case_id)
-                if case is None:
-                    continue
-                inspection = repo.get_inspection(session, case.inspection_id)
-                framework = self._catalog.from_row(inspection.framework)
-                answers = {k: repo.answer_record(a)
-                           for k, a in repo.answers_for_case(session, case_id).items()}
-                store_progress(session, case_id, evaluate_form(
-                    framework, repo.profile_of(case).as_dict(), answers))
+            cases = repo.cases_by_id(session, sorted(case_ids))
+            answers = repo.answer_records_for_cases(session, [row.id for row in cases])
+            frameworks = {}
+            for row in cases:
+                if row.inspection_id not in frameworks:
+                    inspection = repo.get_inspection(session, row.inspection_id)
+                    frameworks[row.inspection_id] = self._catalog.from_row(
+                        inspection.framework)
+                store_progress(session, row.id, evaluate_form(
+                    frameworks[row.inspection_id], repo.profile_of(row).as_dict(),
+                    answers.get(row.id, {})))

@@ -17,12 +17,16 @@ from sqlalchemy import Connection, Table, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.types import Date, DateTime, Uuid
 
+from app.core.ids import time_ordered_id
 from app.db.bookkeeping import row_values_to_payload
 from app.db.models import SYNCED_MODELS
 from app.db.types import UtcDateTime
 from app.sync.protocol import APPLIED, CONFLICT, REFUSED, Change, Outcome
 
 TABLES: dict[str, Table] = {model.__tablename__: model.__table__ for model in SYNCED_MODELS}
+#: the order rows are written in: parents first, and a membership before the inspection's
+#: cases, since row-level security lets a person write a case only once they are a member
+TABLE_ORDER: dict[str, int] = {name: i for i, name in enumerate(TABLES)}
 #: the device id stamped on rows an administrator adds at the central store itself
 CENTRAL_DEVICE = uuid.UUID("0c3a7e0e-5d2b-4f7a-9a61-6b0c1d2e3f40")
 _PARENT = {"answers": ("cases", "case_id"), "practice_examples": ("cases", "case_id"),
@@ -81,11 +85,12 @@ def _apply(conn: Connection, change: Change) -> Outcome:
     payload = {**change.payload, **row_values_to_payload(values)}
     conn.execute(text(
         "INSERT INTO central_changes (seq, change_id, entity, entity_id, inspection_id, op, rev, "
-        "payload, changed_by, device_id) VALUES (:seq, :c, :e, :i, :n, :o, :r, "
-        "CAST(:p AS json), current_user, :d)"),
+        "payload, changed_by, at, device_id) VALUES (:seq, :c, :e, :i, :n, :o, :r, "
+        "CAST(:p AS json), current_user, :at, :d)"),
         {"seq": next_sequence(conn), "c": change.change_id, "e": change.entity,
          "i": change.entity_id, "n": inspection_of(conn, change.entity, payload),
-         "o": change.op, "r": new_rev, "p": _json(payload), "d": change.device_id})
+         "o": change.op, "r": new_rev, "p": _json(payload), "at": values["updated_at"],
+         "d": change.device_id})
     return Outcome(change.change_id, change.entity, change.entity_id, APPLIED, rev=new_rev)
 
 
@@ -143,7 +148,7 @@ def inspection_of(conn: Connection, entity: str, payload: dict) -> uuid.UUID | N
 
 def record_admin_insert(conn: Connection, entity: str, values: dict) -> None:
     """A row added centrally by an administrator, logged so laptops pull it."""
-    change = Change(uuid.uuid4(), entity, values["id"], "insert", 0, 1,
+    change = Change(time_ordered_id(), entity, values["id"], "insert", 0, 1,
                     row_values_to_payload({**values, "rev": 0, "updated_at": _now(),
                                            "updated_by": "", "device_id": CENTRAL_DEVICE}))
     outcome = apply_change(conn, change)
@@ -179,8 +184,11 @@ def row_from_payload(table: Table, payload: dict) -> dict:
 def _recorded_outcome(conn: Connection, change: Change) -> Outcome | None:
     row = conn.execute(text("SELECT outcome, rev, conflict_id, detail FROM applied_changes "
                             "WHERE change_id = :c"), {"c": change.change_id}).first()
-    if row is None:
-        return None
+    if row is None:  # applied in bulk: known by its entry in the change log
+        rev = conn.scalar(text("SELECT rev FROM central_changes WHERE change_id = :c"),
+                          {"c": change.change_id})
+        return None if rev is None else Outcome(change.change_id, change.entity,
+                                                change.entity_id, APPLIED, rev=rev)
     outcome, rev, conflict_id, detail = row
     if outcome != CONFLICT:
         return Outcome(change.change_id, change.entity, change.entity_id, outcome, rev=rev,

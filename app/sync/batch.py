@@ -1,11 +1,14 @@
 """Applying a batch of changes at once: the same rules as ``apply.apply_change``, set-based.
 
 Re-sent changes are recognised in one query; current rows are locked one query per table;
-new and changed rows are written in bulk, parents before children; change numbers are taken
-as one block from the counter. Changes to the same record are applied in successive waves so
-their order is kept. If a bulk write is refused (row-level security, a missing parent), the
-wave is rolled back to its savepoint and applied change by change, so each refusal is
-recorded against its own change and the rest go through.
+new and changed rows are written in bulk, parents before children, each table's rows sent as
+one JSON document the server unpacks (``json_populate_record``), so a batch costs a few
+statements whatever its size and row-level security works out the person's inspections
+once per statement; change numbers are taken as one block from the counter. Changes to the
+same record are applied in successive waves so their order is kept. If a bulk write is
+refused (row-level security, a missing parent, a malformed value), the wave is rolled back
+to its savepoint and applied change by change, so each refusal is recorded against its own
+change and the rest go through.
 """
 
 from __future__ import annotations
@@ -14,31 +17,41 @@ import json
 import uuid
 from collections import defaultdict
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import (
+    Connection,
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import table as table_clause
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from app.db.bookkeeping import row_values_to_payload
-from app.db.models import Base
 from app.sync.apply import (
     _PARENT,
+    TABLE_ORDER,
     TABLES,
     _conflict,
     _now,
     _recorded_outcome,
     apply_change,
-    row_from_payload,
 )
-from app.sync.protocol import APPLIED, Change, Outcome
-
-_ORDER = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
+from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome
 
 
 def apply_batch(conn: Connection, changes: list[Change]) -> list[Outcome]:
     """Outcomes in the order of ``changes``; the same as applying them one by one."""
     outcomes: dict[uuid.UUID, Outcome] = {}
-    known = {row[0] for row in conn.execute(
-        text("SELECT change_id FROM applied_changes WHERE change_id = ANY(:ids)"),
-        {"ids": [c.change_id for c in changes]})}
+    ids = [str(c.change_id) for c in changes]
+    known = set(conn.scalars(union_all(*(
+        select(t.c.change_id).where(t.c.change_id == _any_uuid("ids", ids))
+        for t in (_APPLIED, _LOGGED)))))
     for change in changes:
         if change.change_id in known:
             outcomes[change.change_id] = _recorded_outcome(conn, change)
@@ -60,14 +73,15 @@ def apply_batch(conn: Connection, changes: list[Change]) -> list[Outcome]:
 
 
 def _apply_wave(conn: Connection, wave: list[Change], user: str) -> dict[uuid.UUID, Outcome]:
-    outcomes: dict[uuid.UUID, Outcome] = {}
-    written: list[tuple[Change, dict, int]] = []
-    by_table: dict[str, list[Change]] = defaultdict(list)
+    outcomes: dict[uuid.UUID, Outcome] = {}  # decided here; the written ones are recorded
+    by_table: dict[str, list[Change]] = defaultdict(list)  # by the statement writing them
     for change in wave:
         if change.entity not in TABLES:
             raise sa_exc.DataError(f"unknown kind of record '{change.entity}'", None, None)
         by_table[change.entity].append(change)
-    for entity in sorted(by_table, key=_ORDER.get):
+    now = _now().isoformat()
+    written: dict[uuid.UUID, Outcome] = {}
+    for entity in sorted(by_table, key=TABLE_ORDER.get):
         table, changes = TABLES[entity], by_table[entity]
         current = _lock_current(conn, entity, changes)
         inserts, updates = [], []
@@ -78,98 +92,126 @@ def _apply_wave(conn: Connection, wave: list[Change], user: str) -> dict[uuid.UU
                 outcomes[change.change_id] = Outcome(change.change_id, entity,
                                                      change.entity_id, APPLIED, rev=row["rev"])
             elif row is None and change.base_rev == 0:
-                inserts.append((change, 1))
+                inserts.append(change)
             elif row is not None and row["id"] == change.entity_id and \
                     row["rev"] == change.base_rev:
-                updates.append((change, change.base_rev + 1))
+                updates.append(change)
             else:
                 outcomes[change.change_id] = _conflict(conn, table, change, row)
-        now = _now()
-        rows = {c.change_id: {**row_from_payload(table, c.payload), "id": c.entity_id,
-                              "rev": rev, "updated_at": now, "updated_by": user}
-                for c, rev in inserts + updates}
         if inserts:
-            conn.execute(table.insert(), [rows[c.change_id] for c, _ in inserts])
+            written.update(_write(conn, table, inserts, _INSERT, now, user))
         if updates:
-            columns = [k for k in rows[updates[0][0].change_id] if k != "id"]
-            conn.execute(table.update().where(table.c.id == bindparam("_id"))
-                         .values({k: bindparam(k) for k in columns}),
-                         [{**{k: rows[c.change_id][k] for k in columns}, "_id": c.entity_id}
-                          for c, _ in updates])
-        written += [(c, rows[c.change_id], rev) for c, rev in inserts + updates]
-    if written:
-        _log(conn, written)
-    for change, _row, rev in written:
-        outcomes[change.change_id] = Outcome(change.change_id, change.entity,
-                                             change.entity_id, APPLIED, rev=rev)
-    _record(conn, [outcomes[c.change_id] for c in wave])
-    return outcomes
+            written.update(_write(conn, table, updates, _UPDATE, now, user))
+    _record(conn, list(outcomes.values()))
+    return {**outcomes, **written}
+
+
+#: how each kind of record finds its inspection, for the change log (r: the written row)
+_INSPECTION_OF = {
+    "frameworks": "NULL::uuid",
+    "inspections": "r.id",
+    **{child: f"(SELECT p.inspection_id FROM {parent} p WHERE p.id = r.{column})"
+       for child, (parent, column) in _PARENT.items()},
+}
+#: outcomes other than applied; applied changes are known by their change log entry
+_APPLIED = table_clause("applied_changes", column("change_id", Uuid))
+_LOGGED = table_clause("central_changes", column("change_id", Uuid))
+#: set by the central store on every row it writes
+_STAMPED = ("id", "rev", "updated_at", "updated_by")
+_INSERT = "INSERT INTO {table} ({columns}) SELECT {values} FROM r"
+_UPDATE = "UPDATE {table} t SET {assignments} FROM r WHERE t.id = r.id"
+
+
+def _write(conn: Connection, table, changes: list[Change], how: str, now: str,
+           user: str) -> dict[uuid.UUID, Outcome]:
+    """One statement for a table's new or changed rows: the rows themselves and their change
+    log entries (numbered from one block of the counter), which also record them as
+    applied. The payloads travel as one JSON document, as the laptop stored them, and are
+    logged so; the id, revision and who and when are stamped here, never taken from the
+    laptop, and logged in the entry's own columns (``rev``, ``changed_by``, ``at``), which
+    a pull lays over the payload."""
+    fields = [key for key in (c.key for c in table.columns)
+              if key in changes[0].payload and key not in _STAMPED]
+    if any(len(c.payload) != len(changes[0].payload) for c in changes):
+        raise sa_exc.DataError("changes to one kind of record carry different fields", None,
+                               None)
+    documents = ",".join(c.payload_text or json.dumps(c.payload) for c in changes)
+    meta = [{"k": k, "id": str(c.entity_id), "rev": c.base_rev + 1,
+             "change_id": str(c.change_id), "change_op": c.op,
+             "change_device": _text(c.device_id)}
+            for k, c in enumerate(changes, start=1)]
+    columns = [*fields, *_STAMPED]
+    write = how.format(table=table.name, columns=", ".join(columns),
+                       values=", ".join(f"r.{key}" for key in columns),
+                       assignments=", ".join(f"{key} = r.{key}" for key in columns
+                                             if key != "id"))
+    conn.execute(text(f"""
+        WITH e AS MATERIALIZED (
+            SELECT value AS doc, ordinality AS k
+            FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY),
+        m AS (SELECT * FROM json_to_recordset(CAST(:meta AS json))
+              AS m(k int, id uuid, rev int, change_id uuid, change_op text,
+                    change_device uuid)),
+        r AS MATERIALIZED (
+            SELECT {", ".join(f"p.{key}" for key in fields)}, m.id, m.rev,
+                   CAST(:now AS timestamptz) AS updated_at, current_user AS updated_by,
+                   m.k, m.change_id, m.change_op, m.change_device, e.doc
+            FROM e JOIN m ON m.k = e.k,
+                 LATERAL json_populate_record(NULL::{table.name}, e.doc) p),
+        counter AS (UPDATE sync_counter SET value = value + :n WHERE id = 1
+                    RETURNING value - :n AS before),
+        written AS ({write})
+        INSERT INTO central_changes (seq, change_id, entity, entity_id, inspection_id, op,
+                                     rev, payload, changed_by, at, device_id)
+        SELECT counter.before + r.k, r.change_id, :entity, r.id,
+               {_INSPECTION_OF.get(table.name, "r.inspection_id")}, r.change_op, r.rev,
+               r.doc, r.updated_by, r.updated_at, r.change_device
+        FROM r CROSS JOIN counter"""),
+        {"rows": f"[{documents}]", "meta": json.dumps(meta), "n": len(changes),
+         "now": now, "entity": table.name})
+    return {c.change_id: Outcome(c.change_id, c.entity, c.entity_id, APPLIED,
+                                 rev=c.base_rev + 1) for c in changes}
 
 
 def _lock_current(conn: Connection, entity: str, changes: list[Change]) -> dict:
     table = TABLES[entity]
-    ids = [c.entity_id for c in changes]
     found = {row["id"]: row for row in conn.execute(
-        select(table).where(table.c.id.in_(ids)).with_for_update()).mappings()}
+        select(table).where(table.c.id == _any_uuid("ids", [str(c.entity_id) for c in changes]))
+        .with_for_update()).mappings()}
     if entity == "answers":
         # an answer created on two laptops has two ids but is one answer: the natural key
         missing = [c for c in changes if c.entity_id not in found]
         if missing:
-            cases = list({uuid.UUID(str(c.payload["case_id"])) for c in missing})
-            by_key = {(row["case_id"], row["question_key"]): row for row in conn.execute(
-                select(table).where(table.c.case_id.in_(cases)).with_for_update()).mappings()}
+            cases = list({str(c.payload["case_id"]) for c in missing})
+            by_key = {(str(row["case_id"]), row["question_key"]): row for row in conn.execute(
+                select(table).where(table.c.case_id == _any_uuid("cases", cases))
+                .with_for_update()).mappings()}
             for change in missing:
-                row = by_key.get((uuid.UUID(str(change.payload["case_id"])),
-                                  change.payload["question_key"]))
+                row = by_key.get((str(change.payload["case_id"]), change.payload["question_key"]))
                 if row is not None:
                     found[change.entity_id] = row
     return found
 
 
-def _log(conn: Connection, written: list[tuple[Change, dict, int]]) -> None:
-    """The change log, numbered from one block of the counter."""
-    last = conn.scalar(text("UPDATE sync_counter SET value = value + :n WHERE id = 1 "
-                            "RETURNING value"), {"n": len(written)})
-    first = last - len(written) + 1
-    parents = _parents_of(conn, [(c, row) for c, row, _ in written])
-    conn.execute(text(
-        "INSERT INTO central_changes (seq, change_id, entity, entity_id, inspection_id, op, rev, "
-        "payload, changed_by, device_id) VALUES (:seq, :c, :e, :i, :n, :o, :r, "
-        "CAST(:p AS json), current_user, :d)"),
-        [{"seq": first + i, "c": c.change_id, "e": c.entity, "i": c.entity_id,
-          "n": parents[i], "o": c.op, "r": rev,
-          "p": json.dumps({**c.payload, **row_values_to_payload(row)}), "d": c.device_id}
-         for i, (c, row, rev) in enumerate(written)])
-
-
-def _parents_of(conn: Connection, written) -> list[uuid.UUID | None]:
-    """Each written row's inspection, looking parents up in one query per parent table."""
-    wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
-    for change, row in written:
-        if change.entity in _PARENT:
-            parent, column = _PARENT[change.entity]
-            wanted[parent].add(row[column])
-    lookup = {}
-    for parent, ids in wanted.items():
-        lookup.update(dict(conn.execute(text(
-            f"SELECT id, inspection_id FROM {parent} WHERE id = ANY(:ids)"),
-            {"ids": list(ids)}).all()))
-    result = []
-    for change, row in written:
-        if change.entity == "frameworks":
-            result.append(None)
-        elif change.entity == "inspections":
-            result.append(row["id"])
-        elif change.entity in _PARENT:
-            result.append(lookup.get(row[_PARENT[change.entity][1]]))
-        else:
-            result.append(row["inspection_id"])
-    return result
-
-
 def _record(conn: Connection, outcomes: list[Outcome]) -> None:
+    """Outcomes decided without writing the record (conflicts, a framework already here)."""
+    if not outcomes:
+        return
     conn.execute(text(
         "INSERT INTO applied_changes (change_id, entity, entity_id, outcome, rev, conflict_id) "
-        "VALUES (:c, :e, :i, :o, :r, :k)"),
-        [{"c": o.change_id, "e": o.entity, "i": o.entity_id, "o": o.status, "r": o.rev,
-          "k": uuid.UUID(o.detail) if o.status == "conflict" else None} for o in outcomes])
+        "SELECT change_id, entity, entity_id, outcome, rev, conflict_id "
+        "FROM json_populate_recordset(NULL::applied_changes, CAST(:rows AS json))"),
+        {"rows": json.dumps([
+            {"change_id": str(o.change_id), "entity": o.entity, "entity_id": str(o.entity_id),
+             "outcome": o.status, "rev": o.rev,
+             "conflict_id": o.detail if o.status == CONFLICT else None} for o in outcomes])})
+
+
+def _any_uuid(name: str, ids: list[str]):
+    """``= ANY(array)``: one text parameter however many ids."""
+    return func.any(cast(func.string_to_array(bindparam(name, ",".join(ids), type_=Text),
+                                              ","), ARRAY(Uuid)))
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)

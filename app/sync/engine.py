@@ -17,24 +17,28 @@ inspector chooses.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, Text, delete, func, select, text, type_coerce
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY, row_values_to_payload, utcnow
 from app.db.engine import Database
-from app.sync.apply import TABLES, row_from_payload
+from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
 from app.sync.batch import apply_batch
 from app.sync.central import CentralError
 from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome, PulledChange
 
 STREAM = "central"
-PUSH_BATCH = 500
+PUSH_BATCH = 2000
 PULL_PAGE = 1000
 Report = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -72,29 +76,57 @@ class SyncEngine:
     # -- push -----------------------------------------------------------------------------
     def push(self, result: SyncReport, report: Report | None = None,
              cancelled: Callable[[], bool] | None = None) -> None:
+        """Batches go to the central store one after another, each in its own transaction;
+        while the store applies one, the outcomes of the one before are recorded here and
+        the next is read. A batch never holds a change to a record whose earlier change is
+        still on its way, so each outcome is known before the next change to that record
+        is sent, exactly as if the batches went one at a time."""
         total = self.pending()
-        while True:
-            if cancelled and cancelled():
-                return
-            changes = self._next_batch()
-            if not changes:
-                return
-            with self._central.begin() as conn:
-                outcomes = apply_batch(conn, changes)
-            self._record(outcomes, changes, result)
-            result.pushed += len(changes)
-            if report:
-                report("push", result.pushed, total)
+        after = 0  # the outbox position read up to
+        in_flight: tuple[list[Change], Future[list[Outcome]]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="central-apply") as central:
+            while True:
+                changes: list[Change] = []
+                with _collector_paused():
+                    if not (cancelled and cancelled()):
+                        busy = {c.entity_id for c in in_flight[0]} if in_flight else set()
+                        changes, after = self._next_batch(after, busy)
+                    if in_flight is None and not changes:
+                        return
+                    outcomes = in_flight[1].result() if in_flight else []
+                    sent = central.submit(self._apply_centrally, changes) if changes else None
+                    if in_flight:
+                        self._record(outcomes, in_flight[0], result)
+                        result.pushed += len(in_flight[0])
+                if in_flight and report:
+                    report("push", result.pushed, total)
+                in_flight = (changes, sent) if sent else None
+
+    def _apply_centrally(self, changes: list[Change]) -> list[Outcome]:
+        with _collector_paused(), self._central.begin() as conn:
+            return apply_batch(conn, changes)
 
     def pending(self) -> int:
         with self._db.read() as session:
             return session.scalar(select(func.count()).select_from(m.Outbox)) or 0
 
-    def _next_batch(self) -> list[Change]:
+    def _next_batch(self, after: int, busy: set[uuid.UUID]) -> tuple[list[Change], int]:
+        """The oldest changes past ``after``, up to the first one to a record in ``busy``;
+        and the position read up to."""
+        o = m.Outbox
         with self._db.read() as session:
-            rows = session.scalars(select(m.Outbox).order_by(m.Outbox.seq).limit(PUSH_BATCH))
-            return [Change(r.change_id, r.entity, r.entity_id, r.op, r.base_rev, r.rev,
-                           r.payload, r.device_id) for r in rows]
+            rows = session.execute(
+                select(o.seq, o.change_id, o.entity, o.entity_id, o.op, o.base_rev, o.rev,
+                       type_coerce(o.payload, Text), o.device_id)
+                .where(o.seq > after).order_by(o.seq).limit(PUSH_BATCH)).all()
+        changes = []
+        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device in rows:
+            if entity_id in busy:
+                break
+            changes.append(Change(change_id, entity, entity_id, op, base_rev, rev,
+                                  json.loads(payload), device, payload_text=payload))
+            after = seq
+        return changes, after
 
     def _record(self, outcomes: list[Outcome], changes: list[Change],
                 result: SyncReport) -> None:
@@ -103,14 +135,13 @@ class SyncEngine:
         conflicted: set[uuid.UUID] = set()
         with self._db.write() as session:
             session.info[REMOTE_APPLY] = True
+            acknowledged = [c.change_id for o, c in zip(outcomes, changes, strict=True)
+                            if o.status == APPLIED and c.entity_id not in conflicted]
+            result.applied += len(acknowledged)
+            session.execute(delete(m.Outbox).where(m.Outbox.change_id.in_(acknowledged)))
             for outcome, change in zip(outcomes, changes, strict=True):
-                if change.entity_id in conflicted:
-                    continue  # already folded into this record's conflict
-                if outcome.status == APPLIED:
-                    result.applied += 1
-                    session.execute(delete(m.Outbox).where(m.Outbox.change_id
-                                                           == change.change_id))
-                    continue
+                if outcome.status == APPLIED or change.entity_id in conflicted:
+                    continue  # acknowledged, or already folded into this record's conflict
                 conflicted.add(change.entity_id)
                 yours = _latest_payload(session, change)
                 session.add(m.Conflict(
@@ -136,16 +167,44 @@ class SyncEngine:
             with self._db.read() as session:
                 cursor = _state(session).cursor
             with self._central.connect() as conn:
-                page = [PulledChange(seq, entity, entity_id, rev, payload, by)
-                        for seq, entity, entity_id, rev, payload, by in conn.execute(text(
-                            "SELECT seq, entity, entity_id, rev, payload, changed_by "
-                            "FROM central_changes WHERE seq > :c ORDER BY seq LIMIT :n"),
-                            {"c": cursor, "n": PULL_PAGE})]
+                page = self._read_page(conn, cursor)
             if not page:
                 return
-            self._apply_page(page, result)
+            with _collector_paused():
+                self._apply_page(page, result)
             if report:
                 report("pull", result.pulled, 0)
+
+    def _read_page(self, conn, cursor: int) -> list[PulledChange]:
+        """The next changes after ``cursor``, each payload with the store's own stamps laid
+        over it. Changes sent from this laptop come without their payload when this laptop
+        already holds that revision (they are passed over); should it not (a database
+        restored from an older backup, say), the payload is fetched after all."""
+        rows = conn.execute(text(
+            "SELECT seq, entity, entity_id, rev, changed_by, at, "
+            "CASE WHEN device_id = :me THEN NULL ELSE payload END "
+            "FROM central_changes WHERE seq > :c ORDER BY seq LIMIT :n"),
+            {"c": cursor, "n": PULL_PAGE, "me": self._db.device_id}).all()
+        missing = [row for row in rows if row[6] is None]
+        if missing:
+            with self._db.read() as session:
+                held = {}
+                for entity in {row[1] for row in missing}:
+                    table = TABLES[entity]
+                    held.update(session.execute(select(table.c.id, table.c.rev).where(
+                        table.c.id.in_([row[2] for row in missing if row[1] == entity]))).all())
+            wanted = [row[0] for row in missing if held.get(row[2], 0) < row[3]]
+            fetched = dict(conn.execute(text(
+                "SELECT seq, payload FROM central_changes WHERE seq = ANY(:s)"),
+                {"s": wanted}).all()) if wanted else {}
+        page = []
+        for seq, entity, entity_id, rev, by, at, payload in rows:
+            payload = payload if payload is not None else fetched.get(seq)
+            if payload is not None:
+                payload = {**payload, "id": str(entity_id), "rev": rev, "updated_by": by,
+                           "updated_at": at.isoformat()}
+            page.append(PulledChange(seq, entity, entity_id, rev, payload, by))
+        return page
 
     def _apply_page(self, page: list[PulledChange], result: SyncReport) -> None:
         """One local transaction: the page's rows (the newest version of each record in
@@ -160,7 +219,7 @@ class SyncEngine:
             by_entity: dict[str, list[PulledChange]] = {}
             for change in newest.values():
                 by_entity.setdefault(change.entity, []).append(change)
-            for entity in sorted(by_entity, key=_TABLE_ORDER.get):
+            for entity in sorted(by_entity, key=TABLE_ORDER.get):
                 self._apply_rows(session, entity, by_entity[entity], waiting, result)
             _state(session).cursor = page[-1].seq
 
@@ -187,10 +246,6 @@ class SyncEngine:
             session.execute(table.insert(), inserts)
         for values in updates:
             session.execute(table.update().where(table.c.id == values["id"]).values(**values))
-
-
-#: parents before children, as the foreign keys need
-_TABLE_ORDER = {t.name: i for i, t in enumerate(m.Base.metadata.sorted_tables)}
 
 
 def _keep_ours(session: Session, change: PulledChange) -> None:
@@ -242,6 +297,19 @@ def connection_problem(exc: sa_exc.OperationalError) -> CentralError:
         "The central store cannot be reached just now; your work is safe on this laptop "
         "and will be sent next time.",
         f"Details: {message.strip().splitlines()[0]}")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A batch makes tens of thousands of short-lived objects, freed as they go; the cyclic
+    garbage collector sweeping the whole heap meanwhile only slows it down."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _state(session: Session) -> m.SyncState:

@@ -21,6 +21,8 @@ class Change:
     rev: int
     payload: dict
     device_id: uuid.UUID | None = None
+    #: the payload exactly as stored here, when at hand: sent as it is, not written again
+    payload_text: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

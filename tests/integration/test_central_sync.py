@@ -23,9 +23,9 @@ def test_central_schema_has_both_branches(central):
         forced = conn.execute(text("SELECT relname FROM pg_class WHERE relforcerowsecurity "
                                    "ORDER BY relname")).scalars().all()
     engine.dispose()
-    assert heads == ["c001"]  # the central branch, which depends on the shared schema
+    assert heads == ["c002"]  # the central branch, which depends on the shared schema
     assert {"answers", "cases", "inspections", "central_changes"} <= set(forced)
-    assert init_central(central) == ["c001"]  # running it again changes nothing
+    assert init_central(central) == ["c002"]  # running it again changes nothing
 
 
 def test_edits_on_different_questions_merge_and_the_same_question_conflicts(central,
@@ -160,3 +160,70 @@ def test_a_question_first_answered_on_both_laptops_keeps_the_unsent_answer(centr
     for machine in (one, two):
         answer = machine.services.forms.open(case.id).answers["victim"]
         assert (answer.value, answer.evidence) == ("yes", "Partner named"), machine.login
+
+
+def test_a_change_waits_while_an_earlier_change_to_its_record_is_on_its_way(central,
+                                                                            tmp_path,
+                                                                            monkeypatch):
+    """One change per central transaction, so batches overlap: a later edit of an answer
+    whose first version conflicted is folded into that conflict here, never sent after
+    it to make a second one."""
+    from app.sync import engine as sync_engine
+    monkeypatch.setattr(sync_engine, "PUSH_BATCH", 1)
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.sync()
+    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    two.sync()
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
+    one.sync()
+    two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
+                                     evidence="Partner named")
+    two.services.forms.record_answer(case_id=case.id, question_key="officers", value=2)
+    two.services.forms.record_answer(case_id=case.id, question_key="comment", value="Seen")
+    result = two.sync()
+    assert result.applied == 2  # officers and comment
+    engine = create_engine(central)
+    with engine.connect() as conn:
+        raised = conn.execute(text("SELECT yours FROM central_conflicts "
+                                   "WHERE entity = 'answers'")).scalars().all()
+    engine.dispose()
+    assert [p["value"] for p in raised] == ["yes"]
+    [conflict] = [c for c in two.services.conflicts.open() if c.entity == "answers"]
+    assert (conflict.yours, conflict.yours_evidence) == ("yes", "Partner named")
+    one.sync()
+    answers = one.services.forms.open(case.id).answers
+    assert (answers["victim"].value, answers["officers"].value,
+            answers["comment"].value) == ("no", 2, "Seen")
+    assert two.services.sync.status().pending_changes == 0
+
+
+def test_a_laptop_restored_from_an_older_backup_gets_its_own_sent_changes_back(central,
+                                                                               tmp_path):
+    """Changes this laptop sent come back without their payload when it already holds
+    them; a database restored from before they were made does not, so they are fetched."""
+    from app.bootstrap import build_services
+    from app.db.opening import open_database
+    from tests.conftest import MINI_FRAMEWORKS
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.sync()
+    backup = one.services.database.backup(tmp_path / "before.db")
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
+                                     evidence="Partner named")
+    one.sync()
+    path = one.services.database.path
+    one.services.close()
+    for leftover in path.parent.glob(path.name + "-*"):
+        leftover.unlink()
+    path.write_bytes(backup.read_bytes())
+    restored = build_services(open_database(path, user="inspector.one"), MINI_FRAMEWORKS)
+    assert "victim" not in {k for k, a in restored.forms.open(case.id).answers.items()
+                            if a.value is not None}
+    restored.sync.sync(one.url)
+    answer = restored.forms.open(case.id).answers["victim"]
+    assert (answer.value, answer.evidence) == ("yes", "Partner named")
+    restored.close()

@@ -54,7 +54,7 @@ def break_once(monkeypatch, target, name: str, after: int = 0):
 
 FAULTS = {
     # pushing: rows are written centrally, then the transaction fails before it commits
-    "during the central apply": (sync_batch, "_log", 0),
+    "during the central apply": (sync_batch, "_record", 0),
     # pushing: the central store committed, but the reply never arrived here
     "after the central commit, before recording outcomes": (sync_engine.SyncEngine, "_record",
                                                             0),

@@ -8,11 +8,13 @@ import sqlite3
 import tempfile
 import uuid
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
+from app.sync import engine as sync_engine
 from app.sync.central import init_central
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import laptop
@@ -73,12 +75,15 @@ def assert_no_silent_overwrite(url: str) -> None:
 @settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
-@given(steps=STEPS)
-def test_any_order_of_edits_and_syncs_converges_without_loss(postgres_server, steps):
+@given(steps=STEPS, batch=st.sampled_from([1, 2, sync_engine.PUSH_BATCH]))
+def test_any_order_of_edits_and_syncs_converges_without_loss(postgres_server, steps, batch):
+    """``batch``: changes sent per central transaction, so small batches overlap (one is
+    applied centrally while the one before is recorded here)."""
     name = f"prop_{uuid.uuid4().hex[:10]}"
     url = postgres_server.create_database(name)
     try:
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory() as folder, \
+                mock.patch.object(sync_engine, "PUSH_BATCH", batch):
             run(url, Path(folder), steps)
     finally:
         postgres_server.drop_database(name)

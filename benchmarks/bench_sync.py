@@ -1,0 +1,229 @@
+"""Sync with the central store: 1,000 cases × 80 answers pushed, nothing to do, then pulled.
+
+A throwaway PostgreSQL server is started in the temporary folder (as the tests do). One
+laptop holds an inspection of fully answered cases, every row waiting in its outbox. Then:
+
+- push: ``aspire sync`` from that laptop, as the inspector's own role (row-level security
+  on): every change checked against the central revision, logged once, applied, and the
+  outbox cleared locally (timed to the last batch recorded here; the same sync then pulls
+  and passes over its own changes, reported as the whole first sync);
+- nothing to do: the same laptop syncs again at once;
+- pull: a colleague's empty laptop, a member of the same inspection, syncs and receives
+  every case and answer.
+
+The floor is raw psycopg writing exactly the same case and answer rows into an identical
+central schema in the same run, as the store's owner (no security, no checks, no change log),
+two ways: ``executemany`` of one INSERT per table, and ``COPY``. Architecture budget: push of
+1,000 cases × 80 answers ≤ 3 × raw psycopg ``executemany``/COPY of the same rows.
+
+Each figure is the best of ``--runs`` (default 3): the floor into fresh databases, the
+syncs each from a fresh copy of the filled laptop into a fresh central database.
+
+Run from the repository root: ``python benchmarks/bench_sync.py [--cases N] [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from _frameworks import eighty_question_framework  # noqa: E402
+from psycopg import sql  # noqa: E402
+from psycopg.types.json import Jsonb  # noqa: E402
+from sqlalchemy import JSON, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app.bootstrap import build_services  # noqa: E402
+from app.core.demo import demo_answers, demo_cases  # noqa: E402
+from app.core.dto import NewInspection  # noqa: E402
+from app.db import models as m  # noqa: E402
+from app.db.bookkeeping import insert_many  # noqa: E402
+from app.db.opening import open_database  # noqa: E402
+from app.services.demo import INSPECTORS, OFFICERS  # noqa: E402
+from app.sync.central import add_user, init_central  # noqa: E402
+from tests.postgres import start_server  # noqa: E402
+
+BUDGET_RATIO = 3.0
+PASSWORD = "a benchmark password of some length"
+
+
+def laptop(path: Path, central: str, login: str, frameworks: Path, inspections=()):
+    """Services over the laptop database at ``path``, and the person's address."""
+    add_user(central, login=login, name=login.title(), role="inspector", password=PASSWORD,
+             inspections=inspections)
+    services = build_services(open_database(path, user=login), frameworks)
+    url = make_url(central).set(username=login, password=PASSWORD)
+    return services, url.render_as_string(hide_password=False)
+
+
+def fill(services, size: int) -> uuid.UUID:
+    """One inspection of `size` fully answered cases, every row waiting to be sent."""
+    inspection = services.inspections.create(NewInspection(
+        name=f"Benchmark {size}", programme="adult_probation", organisation="Northshire",
+        framework_key="adult-probation-80"))
+    rng = random.Random(size)
+    framework = services.frameworks.shipped()[0]
+    demo = demo_cases("adult_probation", size, rng, OFFICERS, INSPECTORS)
+    cases = [{"id": uuid.uuid4(), "inspection_id": inspection.id, "reference": f"X{i:07d}",
+              "status": "in_progress", **case.profile.as_dict()}
+             for i, case in enumerate(demo)]
+    answers = [{"case_id": row["id"], "question_key": key, "value": value,
+                "reasons": list(reasons), "evidence": evidence,
+                "respondent": framework.question(key).respondent.value}
+               for row, case in zip(cases, demo, strict=True)
+               for key, (value, reasons, evidence)
+               in demo_answers(framework, case.profile, "complete", rng).items()]
+    with services._db.write() as session:  # built directly: this is test data
+        insert_many(session, m.Case, cases)
+        insert_many(session, m.Answer, answers)
+    return inspection.id
+
+
+def rows_of(services, model) -> tuple[list[str], list[tuple]]:
+    """A table's rows from the laptop, ready for psycopg (JSON columns wrapped)."""
+    table = model.__table__
+    names = [c.name for c in table.columns]
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    with services._db.read() as session:
+        rows = session.execute(select(table)).all()
+    return names, [tuple(Jsonb(v) if n in json_columns and v is not None else v
+                         for n, v in zip(names, row, strict=True)) for row in rows]
+
+
+def copy_parents(services, target: psycopg.Connection) -> None:
+    """The framework and inspection the cases belong to, untimed."""
+    for model in (m.Framework, m.Inspection):
+        names, rows = rows_of(services, model)
+        insert_rows(target, model.__tablename__, names, rows)
+
+
+def insert_rows(conn: psycopg.Connection, table: str, names: list[str],
+                rows: list[tuple]) -> None:
+    statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names)),
+        sql.SQL(", ").join(sql.Placeholder() * len(names)))
+    with conn.cursor() as cursor:
+        cursor.executemany(statement, rows)
+
+
+def copy_rows(conn: psycopg.Connection, table: str, names: list[str],
+              rows: list[tuple]) -> None:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names)))
+    with conn.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def floor(server, services, how) -> float:
+    """Seconds for raw psycopg to write the laptop's cases and answers into a fresh schema."""
+    name = f"floor_{uuid.uuid4().hex[:8]}"
+    init_central(server.create_database(name))
+    cases, answers = rows_of(services, m.Case), rows_of(services, m.Answer)
+    with psycopg.connect(host=str(server.socket_dir), port=server.port,
+                         user=server.superuser, dbname=name) as conn:
+        copy_parents(services, conn)
+        conn.commit()
+        start = time.perf_counter()
+        how(conn, "cases", *cases)
+        how(conn, "answers", *answers)
+        conn.commit()
+        took = time.perf_counter() - start
+    server.drop_database(name)
+    return took
+
+
+def push_and_pull(server, folder: Path, filled: Path, frameworks: Path, run: int,
+                  inspection_id: uuid.UUID) -> dict[str, object]:
+    """Into a fresh central database: the filled laptop's first sync (push timed to its
+    last batch recorded), a sync with nothing to do, and a colleague's first sync."""
+    central = server.create_database(f"central_{run}")
+    init_central(central)
+    copy = folder / f"run-{run}.db"
+    copy.write_bytes(filled.read_bytes())
+    one, one_url = laptop(copy, central, "inspector.one", frameworks)
+    marks: dict[str, float] = {}
+
+    def mark(stage: str, _done: int, _total: int) -> None:
+        marks[stage] = time.perf_counter()
+
+    began = time.perf_counter()
+    pushed = one.sync.sync(one_url, report=mark)
+    figures = {"push": marks["push"] - began, "whole": time.perf_counter() - began,
+               "pushed": pushed}
+    figures["idle"], _ = timed(lambda: one.sync.sync(one_url))
+    two, two_url = laptop(folder / f"colleague-{run}.db", central, "inspector.two",
+                          frameworks, inspections=[inspection_id])
+    figures["pull"], figures["pulled"] = timed(lambda: two.sync.sync(two_url))
+    for services in (one, two):
+        services.close()
+    server.drop_database(f"central_{run}")
+    return figures
+
+
+def timed(action) -> tuple[float, object]:
+    start = time.perf_counter()
+    outcome = action()
+    return time.perf_counter() - start, outcome
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()))
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="aspire-bench-sync-", dir=args.folder))
+    server = start_server(folder / "server")
+    try:
+        frameworks = folder / "frameworks"
+        frameworks.mkdir()
+        eighty_question_framework(frameworks)
+        services = build_services(open_database(folder / "filled.db", user="inspector.one"),
+                                  frameworks)
+        inspection_id = fill(services, args.cases)
+        waiting = services.sync.status().pending_changes
+        raw_many = min(floor(server, services, insert_rows) for _ in range(args.runs))
+        raw_copy = min(floor(server, services, copy_rows) for _ in range(args.runs))
+        services.close()
+        runs = [push_and_pull(server, folder, folder / "filled.db", frameworks, run,
+                              inspection_id) for run in range(args.runs)]
+    finally:
+        server.stop()
+
+    def best(key: str) -> float:
+        return min(run[key] for run in runs)
+
+    push, pull = best("push"), best("pull")
+    pushed, pulled = runs[0]["pushed"], runs[0]["pulled"]
+    answers = waiting - args.cases - 2
+    print(f"\n{args.cases:,} cases, {answers:,} answers: {waiting:,} changes waiting "
+          f"(best of {args.runs} runs, each into a fresh central database)")
+    print(f"  raw psycopg executemany (floor)      {raw_many:7.2f} s")
+    print(f"  raw psycopg COPY                     {raw_copy:7.2f} s")
+    print(f"  push: every change sent, applied     {push:7.2f} s   "
+          f"{push / raw_many:.2f} × executemany   {push / raw_copy:.2f} × COPY")
+    print(f"        centrally and acknowledged               ({pushed.applied:,} applied, "
+          f"{pushed.conflicts} conflicts, {pushed.refused} refused)")
+    print(f"  whole first sync (push, then its     {best('whole'):7.2f} s")
+    print("        own changes passed over)")
+    print(f"  sync with nothing to do              {best('idle') * 1000:7.0f} ms")
+    print(f"  pull (colleague's empty laptop)      {pull:7.2f} s   "
+          f"{pull / raw_many:.2f} × executemany   ({pulled.pulled:,} rows)")
+    verdict = "WITHIN BUDGET" if push <= BUDGET_RATIO * raw_many else "OVER BUDGET"
+    print(f"  Budget: push ≤ {BUDGET_RATIO:g} × raw psycopg executemany of the same rows. "
+          f"{verdict}")
+
+
+if __name__ == "__main__":
+    main()
