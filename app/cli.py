@@ -36,6 +36,11 @@ from app.errors import DatabaseError, UserFacingError, ValidationError
 if TYPE_CHECKING:
     from app.services.registry import Services
 
+ADMIN_URL_HELP = ("the central store as its administrator, e.g. "
+                  "postgresql+psycopg://admin@host/aspire (TLS settings such as "
+                  "?sslmode=verify-full pass through; a password left out is asked)")
+
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
@@ -110,25 +115,28 @@ def build_parser() -> argparse.ArgumentParser:
     sync_sub = sync.add_subparsers(dest="action", metavar="ACTION", required=False)
     package = sync_sub.add_parser("export-package", parents=[common],
                                   help="seal everything not yet sent into a transfer file")
-    package.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+    package.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
+                         help="where to write it (the passphrase is asked)")
 
     central = sub.add_parser("central", parents=[common], help="administer the central store")
     central_sub = central.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = central_sub.add_parser("init", parents=[common],
                                   help="create or upgrade the central store's schema")
-    init.add_argument("--url", required=True, metavar="URL")
+    init.add_argument("--url", required=True, metavar="URL", help=ADMIN_URL_HELP)
     add_user = central_sub.add_parser("add-user", parents=[common],
                                       help="give a person a login, a role and inspections")
-    add_user.add_argument("--url", required=True, metavar="URL")
-    add_user.add_argument("--login", required=True)
-    add_user.add_argument("--name", required=True)
-    add_user.add_argument("--role", required=True, choices=["inspector", "supervisor", "admin"])
+    add_user.add_argument("--url", required=True, metavar="URL", help=ADMIN_URL_HELP)
+    add_user.add_argument("--login", required=True,
+                          help="their login: lower-case letters, digits, '.' and '_'")
+    add_user.add_argument("--name", required=True, help="their name as colleagues know it")
+    add_user.add_argument("--role", required=True, choices=["inspector", "supervisor", "admin"],
+                          help="what they may do")
     add_user.add_argument("--inspection", action="append", type=_uuid, default=[],
                           metavar="ID", help="an inspection they belong to (repeatable)")
     apply = central_sub.add_parser("import-package", parents=[common],
                                    help="apply a laptop's transfer file to the central store")
-    apply.add_argument("file", type=Path, metavar="FILE")
-    apply.add_argument("--url", required=True, metavar="URL")
+    apply.add_argument("file", type=Path, metavar="FILE", help="the transfer file")
+    apply.add_argument("--url", required=True, metavar="URL", help=ADMIN_URL_HELP)
 
     template = sub.add_parser("template", parents=[common], help="write a blank template")
     template_sub = template.add_subparsers(dest="action", metavar="KIND", required=True)

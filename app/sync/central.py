@@ -51,17 +51,24 @@ def set_password(url: str, password: str) -> str:
     return make_url(url).set(password=password).render_as_string(hide_password=False)
 
 
-def init_central(url: str) -> list[str]:
-    """Create or upgrade the central schema (shared tables, then the central branch)."""
-    from alembic import command
+def central_migrations():
+    """The migration settings for a central store: the shared schema and its own branch."""
     from alembic.config import Config
 
-    engine = central_engine(url)
     cfg = Config()
     folder = migrations_dir()
     cfg.set_main_option("script_location", str(folder))
     cfg.set_main_option("version_locations", f"{folder / 'versions'} {folder / 'central'}")
     cfg.set_main_option("path_separator", "space")
+    return cfg
+
+
+def init_central(url: str) -> list[str]:
+    """Create or upgrade the central schema (shared tables, then the central branch)."""
+    from alembic import command
+
+    engine = central_engine(url)
+    cfg = central_migrations()
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn

@@ -227,3 +227,38 @@ def test_a_laptop_restored_from_an_older_backup_gets_its_own_sent_changes_back(c
     answer = restored.forms.open(case.id).answers["victim"]
     assert (answer.value, answer.evidence) == ("yes", "Partner named")
     restored.close()
+
+
+def test_the_central_schema_steps_back_and_forward_keeping_every_outcome(central, tmp_path):
+    """Going back a version, applied changes move into ``applied_changes`` (where the earlier
+    schema looks for them), so a change re-sent then is still recognised."""
+    from alembic import command
+
+    from app.db import models as m
+    from app.sync.apply import apply_change
+    from app.sync.central import central_engine, central_migrations
+    from app.sync.protocol import APPLIED, Change
+    one = laptop(tmp_path, central, "inspector.one")
+    case = make_case(one.services, "X1")
+    with one.services._db.read() as session:
+        sent = [Change(r.change_id, r.entity, r.entity_id, r.op, r.base_rev, r.rev, r.payload,
+                       r.device_id) for r in session.query(m.Outbox).order_by(m.Outbox.seq)]
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    one.sync()
+    engine = create_engine(central)
+    cfg = central_migrations()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "c001")
+        recorded = conn.execute(text("SELECT count(*) FROM applied_changes")).scalar()
+        logged = conn.execute(text("SELECT count(*) FROM central_changes")).scalar()
+    assert recorded == logged > len(sent)
+    person = central_engine(one.url)
+    with person.begin() as conn:
+        again = [apply_change(conn, c) for c in sent]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM central_changes")).scalar() == logged
+    assert {o.status for o in again} == {APPLIED}
+    person.dispose()
+    engine.dispose()
+    assert init_central(central) == ["c002"]
