@@ -18,6 +18,7 @@ from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
 from app.services.registry import Services
+from app.services.review import ReviewService
 from app.services.sampling import SampleService
 from app.services.sync import SyncService
 
@@ -34,7 +35,8 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
         demo=DemoService(inspections, cases, forms, practice),
         imports=CaseImportService(db, catalog), exports=ExportService(db, catalog),
         sync=SyncService(db, catalog), conflicts=ConflictService(db, catalog, forms),
-        samples=SampleService(db), user=db.user, _db=db,
+        samples=SampleService(db), review=ReviewService(db, catalog), user=db.user,
+        _db=db,
     )
 
 

@@ -43,6 +43,10 @@ class ValidationError(UserFacingError):
     """Input that breaks a rule: a value, a reference, a field."""
 
 
+class WorkflowError(UserFacingError):
+    """A move in the case review workflow that this person may not make, or not yet."""
+
+
 class NotFoundError(UserFacingError):
     """Something asked for by id or reference does not exist."""
 

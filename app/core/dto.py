@@ -258,3 +258,65 @@ class ConflictRecord:
     detail: str = ""
     yours_evidence: str = ""
     theirs_evidence: str = ""
+
+
+@dataclass(frozen=True)
+class CaseEventRecord:
+    """One move in a case form's review, or a mark for dip sampling."""
+
+    action: str
+    from_status: str
+    to_status: str
+    note: str
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class QueryMessageRecord:
+    kind: str  # raise, respond or close
+    text: str
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class QueryThread:
+    """A supervisor's query on one answer, with everything said in it."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    question_key: str
+    messages: tuple[QueryMessageRecord, ...]
+
+    @property
+    def status(self) -> str:
+        """open, responded or closed: what the latest message did."""
+        return {"raise": "open", "respond": "responded", "close": "closed"}[
+            self.messages[-1].kind]
+
+    @property
+    def raised_by(self) -> str:
+        return self.messages[0].by
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One change to an answer or to a case, as the audit trail keeps it."""
+
+    entity: str
+    question_key: str | None
+    changes: dict  # field -> (old, new)
+    by: str
+    at: dt.datetime
+    device_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A case waiting for a supervisor, as the review queue lists it."""
+
+    case: CaseSummary
+    inspection_name: str
+    open_queries: int
+    dip_sample: bool

@@ -1,10 +1,18 @@
-"""Case form status. The full review workflow builds on these states."""
+"""The case review workflow: who may move a case form from one status to the next.
+
+not started → in progress (the first answer) → submitted (the inspector) → returned (a
+supervisor, with a summary comment) → resubmitted (the inspector) → approved and locked (a
+supervisor, signing off). An approved case is read-only for everyone; a supervisor may
+unlock it, giving a reason, which voids the approval and returns it to the inspector.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.vocab import vocabulary
+from app.errors import WorkflowError
 
 
 class CaseStatus(StrEnum):
@@ -39,6 +47,119 @@ def can_edit(status: str) -> bool:
 def status_after_answer(status: str) -> str:
     """The first answer moves a case from not started to in progress."""
     return CaseStatus.IN_PROGRESS if status == CaseStatus.NOT_STARTED else status
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    RETURN = "return"
+    APPROVE = "approve"
+    UNLOCK = "unlock"
+
+
+class Actor(StrEnum):
+    """What a person is in the review workflow (from their role on the inspection team)."""
+
+    INSPECTOR = "inspector"
+    SUPERVISOR = "supervisor"
+
+
+ACTION = vocabulary(
+    "case_action",
+    [
+        (Action.SUBMIT, "Submit for review"),
+        (Action.RETURN, "Return to the inspector"),
+        (Action.APPROVE, "Approve and lock"),
+        (Action.UNLOCK, "Unlock"),
+    ],
+)
+
+
+@dataclass(frozen=True)
+class Move:
+    to: str
+    by: Actor
+    needs: str = ""  # what must be given with the move: "comment", "reason" or "sign-off"
+
+
+#: (status, action) -> the move; anything not listed is refused
+MOVES: dict[tuple[str, str], Move] = {
+    (CaseStatus.IN_PROGRESS, Action.SUBMIT): Move(CaseStatus.SUBMITTED, Actor.INSPECTOR),
+    (CaseStatus.RETURNED, Action.SUBMIT): Move(CaseStatus.RESUBMITTED, Actor.INSPECTOR),
+    (CaseStatus.SUBMITTED, Action.RETURN): Move(CaseStatus.RETURNED, Actor.SUPERVISOR,
+                                                "comment"),
+    (CaseStatus.RESUBMITTED, Action.RETURN): Move(CaseStatus.RETURNED, Actor.SUPERVISOR,
+                                                  "comment"),
+    (CaseStatus.SUBMITTED, Action.APPROVE): Move(CaseStatus.APPROVED, Actor.SUPERVISOR,
+                                                 "sign-off"),
+    (CaseStatus.RESUBMITTED, Action.APPROVE): Move(CaseStatus.APPROVED, Actor.SUPERVISOR,
+                                                   "sign-off"),
+    (CaseStatus.APPROVED, Action.UNLOCK): Move(CaseStatus.RETURNED, Actor.SUPERVISOR,
+                                               "reason"),
+}
+
+
+def actor_for(team_role: str | None) -> Actor | None:
+    """Lead inspectors and inspectors submit; supervisors review; others do neither."""
+    if team_role in ("lead_inspector", "inspector"):
+        return Actor.INSPECTOR
+    if team_role == "supervisor":
+        return Actor.SUPERVISOR
+    return None
+
+
+def allowed_actions(status: str, actor: Actor | None) -> list[str]:
+    """The moves this person may make on a case in this status, in workflow order."""
+    return [action for action in Action
+            if (move := MOVES.get((status, action))) is not None and move.by == actor]
+
+
+def next_status(status: str, action: str, actor: Actor | None, *, note: str = "",
+                unanswered: int = 0, problems: int = 0) -> str:
+    """The status after ``action``, or a WorkflowError saying why it cannot be made.
+
+    ``note`` is the comment, reason or sign-off the move needs; ``unanswered`` and
+    ``problems`` describe the form (applicable questions without an answer, answers that
+    break a rule such as a "No" without its reason) and only matter for a submission."""
+    label = ACTION.label(action) if action in ACTION else action
+    move = MOVES.get((status, action))
+    if move is None:
+        raise WorkflowError(
+            f"A case that is {CASE_STATUS.label(status).lower()} cannot be given "
+            f"'{label}'.",
+            _what_next(status))
+    if actor != move.by:
+        who = "a supervisor" if move.by == Actor.SUPERVISOR else "the inspector"
+        raise WorkflowError(f"Only {who} can {label[0].lower() + label[1:]}.",
+                            "Ask a member of the inspection team with that role.")
+    if move.needs and not note.strip():
+        raise WorkflowError(f"'{label}' needs a {move.needs}.", _NEEDS[move.needs])
+    if action == Action.SUBMIT and (unanswered or problems):
+        parts = []
+        if unanswered:
+            parts.append(f"{unanswered} question{'s' if unanswered != 1 else ''} "
+                         "still to answer")
+        if problems:
+            parts.append(f"{problems} answer{'s' if problems != 1 else ''} to put right")
+        raise WorkflowError(f"The case form cannot be submitted yet: {' and '.join(parts)}.",
+                            "Use Next unanswered (Ctrl+J) and Check for errors (Ctrl+E).")
+    return move.to
+
+
+_NEEDS = {
+    "comment": "Write a short summary of what the inspector should look at again.",
+    "reason": "Say why the approved case form must be changed; the approval is voided.",
+    "sign-off": "Confirm your identity to sign the case form off.",
+}
+
+
+def _what_next(status: str) -> str:
+    if status == CaseStatus.NOT_STARTED:
+        return "Answer the questions first."
+    if status == CaseStatus.APPROVED:
+        return "An approved case is locked; a supervisor can unlock it, giving a reason."
+    if status in (CaseStatus.SUBMITTED, CaseStatus.RESUBMITTED):
+        return "It is waiting for a supervisor to approve or return it."
+    return "Finish the case form and submit it for review."
 
 
 TEAM_ROLE = vocabulary(

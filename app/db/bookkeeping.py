@@ -16,6 +16,7 @@ from sqlalchemy import Date, DateTime, Uuid, event, insert, inspect
 from sqlalchemy.orm import Session
 
 from app.core.ids import time_ordered_id
+from app.db.audit import audit_entries
 from app.db.models import Outbox, Synced
 from app.db.types import UtcDateTime
 
@@ -59,6 +60,8 @@ def _before_flush(session: Session, _context, _instances) -> None:
     now = utcnow()
     pending: list[_Change] = []
     session.info[_PENDING] = pending
+    for entry in audit_entries(session, _jsonable):
+        session.add(entry)
     for obj in session.new:
         if isinstance(obj, Synced):
             if obj.id is None:

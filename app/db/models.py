@@ -201,6 +201,52 @@ class SampleEvent(Synced, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class CaseEvent(Synced, Base):
+    """Append-only history of a case form's review: submitted, returned, approved,
+    unlocked, with the comment, reason or sign-off given (who and when: ``updated_*``)."""
+
+    __tablename__ = "case_events"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class QueryMessage(Synced, Base):
+    """Append-only: one message in a supervisor's query on one answer. The thread is the
+    messages sharing ``query_id`` (the id of the message that raised it); its state is the
+    kind of its latest message (raise: open, respond: responded, close: closed). Nothing is
+    ever changed, so two people writing in one thread never conflict."""
+
+    __tablename__ = "query_messages"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    query_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    question_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEntry(Synced, Base):
+    """Append-only: one change to an answer, or to a case's status or profile, with each
+    field's old and new value (who, when and on which device: ``updated_*``, ``device_id``).
+    Written by the same flush as the change itself."""
+
+    __tablename__ = "audit_entries"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[uuid.UUID]
+    question_key: Mapped[str | None] = mapped_column(String(120))
+    changes: Mapped[dict] = mapped_column(JSON)  # field -> [old, new]
+
+
+#: tables whose rows are never changed once written
+APPEND_ONLY = ("case_events", "query_messages", "audit_entries")
+
+
 class CaseProgress(Base):
     """Local, derived: how far each case form has got (recomputed from answers at will)."""
 
@@ -276,4 +322,4 @@ class AppMeta(Base):
 
 
 SYNCED_MODELS = (Framework, Inspection, InspectionMember, Case, Answer, PracticeExample, Sample,
-                 SampleMember, SampleEvent)
+                 SampleMember, SampleEvent, CaseEvent, QueryMessage, AuditEntry)

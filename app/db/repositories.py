@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.core.answers import AnswerRecord
 from app.core.dto import CaseSummary, InspectionSummary, PracticeExampleRecord
+from app.core.ids import time_ordered_id
 from app.core.profile import PROFILE_FIELDS, CaseProfile
 from app.db import models as m
 
@@ -316,7 +317,9 @@ def resolve_conflict(session: Session, conflict_id: uuid.UUID, *, by: str, at,
 
 def sync_status(session: Session) -> tuple:
     state = session.get(m.SyncState, "central")
-    pending = session.scalar(select(func.count()).select_from(m.Outbox)) or 0
+    # the audit entry written with each change travels with it: not counted twice
+    pending = session.scalar(select(func.count()).select_from(m.Outbox).where(
+        m.Outbox.entity != m.AuditEntry.__tablename__)) or 0
     conflicts = session.scalar(select(func.count()).select_from(m.Conflict).where(
         m.Conflict.resolved_at.is_(None))) or 0
     return (state.last_sync_at if state else None), pending, conflicts
@@ -327,3 +330,55 @@ def integrity_check(session: Session) -> tuple[str, int]:
     rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").all()]
     fk_problems = len(conn.exec_driver_sql("PRAGMA foreign_key_check").all())
     return ("ok" if rows == ["ok"] else "; ".join(rows[:10])), fk_problems
+
+
+# -- review: case events, queries, audit trail (all append-only) --------------------------
+
+def member_role(session: Session, inspection_id: uuid.UUID, person: str) -> str | None:
+    return session.scalar(select(m.InspectionMember.role).where(
+        m.InspectionMember.inspection_id == inspection_id,
+        m.InspectionMember.person == person))
+
+
+def add_case_event(session: Session, case_id: uuid.UUID, *, action: str, from_status: str,
+                   to_status: str, note: str = "") -> None:
+    session.add(m.CaseEvent(id=time_ordered_id(), case_id=case_id, action=action,
+                            from_status=from_status, to_status=to_status, note=note))
+
+
+def case_events(session: Session, case_id: uuid.UUID) -> list[m.CaseEvent]:
+    return list(session.scalars(select(m.CaseEvent).where(m.CaseEvent.case_id == case_id)
+                                .order_by(m.CaseEvent.updated_at, m.CaseEvent.id)))
+
+
+def cases_with_event(session: Session, inspection_id: uuid.UUID, action: str) -> set[uuid.UUID]:
+    return set(session.scalars(select(m.CaseEvent.case_id).join(
+        m.Case, m.Case.id == m.CaseEvent.case_id).where(
+        m.Case.inspection_id == inspection_id, m.CaseEvent.action == action)))
+
+
+def add_query_message(session: Session, *, case_id: uuid.UUID, query_id: uuid.UUID | None,
+                      question_key: str, kind: str, text: str) -> uuid.UUID:
+    message_id = time_ordered_id()
+    session.add(m.QueryMessage(id=message_id, case_id=case_id,
+                               query_id=query_id or message_id, question_key=question_key,
+                               kind=kind, text=text))
+    return query_id or message_id
+
+
+def query_messages(session: Session, *, case_ids: list[uuid.UUID] | None = None,
+                   query_id: uuid.UUID | None = None) -> list[m.QueryMessage]:
+    query = select(m.QueryMessage).order_by(m.QueryMessage.updated_at, m.QueryMessage.id)
+    if case_ids is not None:
+        query = query.where(m.QueryMessage.case_id.in_(case_ids))
+    if query_id is not None:
+        query = query.where(m.QueryMessage.query_id == query_id)
+    return list(session.scalars(query))
+
+
+def audit_entries(session: Session, case_id: uuid.UUID,
+                  question_key: str | None = None) -> list[m.AuditEntry]:
+    query = select(m.AuditEntry).where(m.AuditEntry.case_id == case_id)
+    if question_key is not None:
+        query = query.where(m.AuditEntry.question_key == question_key)
+    return list(session.scalars(query.order_by(m.AuditEntry.updated_at, m.AuditEntry.id)))

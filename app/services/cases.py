@@ -11,7 +11,7 @@ from app.core.workflow import ASSESSING_ROLES, CASE_STATUS, can_edit
 from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
-from app.errors import DuplicateError, NotFoundError, ValidationError
+from app.errors import DuplicateError, NotFoundError, ValidationError, WorkflowError
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
 
@@ -156,9 +156,11 @@ def _check_profile(profile: CaseProfile) -> None:
 
 
 def refuse_if_locked(case: m.Case) -> None:
+    """Only a case not yet submitted, or returned, can be changed (by anyone)."""
     if not can_edit(case.status):
-        raise ValidationError(
+        advice = ("Ask a supervisor to unlock it, giving a reason."
+                  if case.status == "approved"
+                  else "Ask a supervisor to return the case if an answer must change.")
+        raise WorkflowError(
             f"Case {case.reference} is {CASE_STATUS.label(case.status).lower()}, so its "
-            "answers cannot be changed.",
-            "Ask a supervisor to return the case if an answer must change.",
-        )
+            "answers cannot be changed.", advice)

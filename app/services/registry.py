@@ -15,6 +15,7 @@ from app.services.export import ExportService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
+from app.services.review import ReviewService
 from app.services.sampling import SampleService
 from app.services.sync import SyncService
 
@@ -33,6 +34,7 @@ class Services:
     sync: SyncService
     conflicts: ConflictService
     samples: SampleService
+    review: ReviewService
     user: str
     _db: Database
 

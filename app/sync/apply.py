@@ -19,7 +19,7 @@ from sqlalchemy.types import Date, DateTime, Uuid
 
 from app.core.ids import time_ordered_id
 from app.db.bookkeeping import row_values_to_payload
-from app.db.models import SYNCED_MODELS
+from app.db.models import APPEND_ONLY, SYNCED_MODELS
 from app.db.types import UtcDateTime
 from app.sync.protocol import APPLIED, CONFLICT, REFUSED, Change, Outcome
 
@@ -27,9 +27,17 @@ TABLES: dict[str, Table] = {model.__tablename__: model.__table__ for model in SY
 #: the order rows are written in: parents first, and a membership before the inspection's
 #: cases, since row-level security lets a person write a case only once they are a member
 TABLE_ORDER: dict[str, int] = {name: i for i, name in enumerate(TABLES)}
+
+
+def locked(query, table: Table):
+    """The current rows, locked until commit: rows of an append-only table are never
+    changed, so they are read without a lock (which would need the right to change them)."""
+    return query if table.name in APPEND_ONLY else query.with_for_update()
 #: the device id stamped on rows an administrator adds at the central store itself
 CENTRAL_DEVICE = uuid.UUID("0c3a7e0e-5d2b-4f7a-9a61-6b0c1d2e3f40")
 _PARENT = {"answers": ("cases", "case_id"), "practice_examples": ("cases", "case_id"),
+           "case_events": ("cases", "case_id"), "query_messages": ("cases", "case_id"),
+           "audit_entries": ("cases", "case_id"),
            "sample_members": ("samples", "sample_id"), "sample_events": ("samples", "sample_id")}
 
 
@@ -95,8 +103,8 @@ def _apply(conn: Connection, change: Change) -> Outcome:
 
 
 def _current(conn: Connection, table: Table, change: Change):
-    row = conn.execute(select(table).where(table.c.id == change.entity_id)
-                       .with_for_update()).mappings().first()
+    row = conn.execute(locked(select(table).where(table.c.id == change.entity_id),
+                              table)).mappings().first()
     if row is None and change.entity == "answers":
         # two laptops may each have created the answer to the same question: the same
         # answer to the central store, so the second is a conflict, not a duplicate

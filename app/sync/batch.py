@@ -41,6 +41,7 @@ from app.sync.apply import (
     _now,
     _recorded_outcome,
     apply_change,
+    locked,
 )
 from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome
 
@@ -175,9 +176,9 @@ def _write(conn: Connection, table, changes: list[Change], how: str, now: str,
 
 def _lock_current(conn: Connection, entity: str, changes: list[Change]) -> dict:
     table = TABLES[entity]
-    found = {row["id"]: row for row in conn.execute(
-        select(table).where(table.c.id == _any_uuid("ids", [str(c.entity_id) for c in changes]))
-        .with_for_update()).mappings()}
+    found = {row["id"]: row for row in conn.execute(locked(
+        select(table).where(table.c.id == _any_uuid("ids", [str(c.entity_id) for c in changes])),
+        table)).mappings()}
     if entity == "answers":
         # an answer created on two laptops has two ids but is one answer: the natural key
         missing = [c for c in changes if c.entity_id not in found]

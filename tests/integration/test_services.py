@@ -13,7 +13,13 @@ from app.core.dto import NewInspection
 from app.core.profile import CaseProfile
 from app.db import models as m
 from app.db.migrate import SCHEMA_HEAD
-from app.errors import DuplicateError, FrameworkError, NotFoundError, ValidationError
+from app.errors import (
+    DuplicateError,
+    FrameworkError,
+    NotFoundError,
+    ValidationError,
+    WorkflowError,
+)
 from tests.integration.helpers import make_case, make_inspection
 
 
@@ -165,11 +171,11 @@ def test_locked_case_refuses_edits_in_the_service(mini, db):
     case = make_case(mini)
     with db.write() as session:
         session.get(m.Case, case.id).status = "approved"
-    with pytest.raises(ValidationError, match="approved"):
+    with pytest.raises(WorkflowError, match="approved"):
         mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
-    with pytest.raises(ValidationError, match="locked"):
+    with pytest.raises(WorkflowError, match="locked"):
         mini.practice.save(case_id=case.id, kind="good_practice", narrative="x")
-    with pytest.raises(ValidationError, match="approved"):
+    with pytest.raises(WorkflowError, match="approved"):
         mini.cases.update_profile(case_id=case.id, profile=CaseProfile(phase="custody"))
     assert mini.cases.get(case.id).profile.phase == "community"
     assert mini.forms.open(case.id).editable is False

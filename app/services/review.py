@@ -1,0 +1,247 @@
+"""Supervisors' review of case forms: submit, return, approve and lock, unlock; queries on
+single answers; dip sampling; and the history of each case (workflow and audit trail).
+
+Who may do what comes from the person's role on the inspection team (``app.core.workflow``)
+and is checked here, whatever the window offers. Every move is recorded as a case event,
+every query message as its own row: both are append-only and travel through sync.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+from app.core.dto import (
+    AuditRecord,
+    CaseEventRecord,
+    QueryMessageRecord,
+    QueryThread,
+    ReviewItem,
+)
+from app.core.form import ProblemKind, evaluate_form
+from app.core.workflow import (
+    Action,
+    Actor,
+    CaseStatus,
+    actor_for,
+    allowed_actions,
+    next_status,
+)
+from app.db import models as m
+from app.db import repositories as repo
+from app.db.engine import Database
+from app.errors import NotFoundError, ValidationError, WorkflowError
+from app.services.cases import case_or_error, store_progress
+from app.services.frameworks import FrameworkCatalog
+from app.services.inspections import inspection_not_found
+
+#: a case event that marks a case for dip sampling (not a change of status)
+DIP_SAMPLE = "dip_sample"
+WAITING = (CaseStatus.SUBMITTED, CaseStatus.RESUBMITTED)
+
+
+class ReviewService:
+    def __init__(self, db: Database, catalog: FrameworkCatalog):
+        self._db = db
+        self._catalog = catalog
+
+    # -- the workflow -----------------------------------------------------------------------
+    def actions(self, case_id: uuid.UUID) -> list[str]:
+        """The moves the person using the app may make on this case now."""
+        with self._db.read() as session:
+            case = case_or_error(session, case_id)
+            return allowed_actions(case.status, self._actor(session, case))
+
+    def actor(self, inspection_id: uuid.UUID) -> Actor | None:
+        """What the person using the app is on this inspection's team."""
+        with self._db.read() as session:
+            return actor_for(repo.member_role(session, inspection_id, self._db.user))
+
+    def submit(self, case_id: uuid.UUID) -> str:
+        """The inspector sends the finished case form for review."""
+        return self._move(case_id, Action.SUBMIT)
+
+    def return_case(self, case_id: uuid.UUID, comment: str) -> str:
+        """A supervisor sends the case form back, with a summary of what to look at."""
+        return self._move(case_id, Action.RETURN, comment)
+
+    def approve(self, case_id: uuid.UUID, sign_off: str) -> str:
+        """A supervisor approves and locks the case form, signing with their own login."""
+        if sign_off.strip().casefold() != self._db.user.casefold():
+            raise WorkflowError("The sign-off does not match the person signed in.",
+                                f"Type your login, {self._db.user}, to sign the case off.")
+        return self._move(case_id, Action.APPROVE, f"Signed off by {self._db.user}")
+
+    def unlock(self, case_id: uuid.UUID, reason: str) -> str:
+        """A supervisor reopens an approved case form, voiding the approval."""
+        return self._move(case_id, Action.UNLOCK, reason)
+
+    def _move(self, case_id: uuid.UUID, action: Action, note: str = "") -> str:
+        with self._db.write() as session:
+            case = case_or_error(session, case_id)
+            unanswered = problems = 0
+            if action == Action.SUBMIT:
+                state = self._state(session, case)
+                found = state.problems()
+                unanswered = sum(1 for p in found if p.kind == ProblemKind.UNANSWERED)
+                problems = len(found) - unanswered
+            before = case.status
+            case.status = next_status(before, action, self._actor(session, case),
+                                      note=note, unanswered=unanswered, problems=problems)
+            repo.add_case_event(session, case.id, action=action, from_status=before,
+                                to_status=case.status, note=note.strip())
+            session.flush()
+            return case.status
+
+    # -- queries on single answers -----------------------------------------------------------
+    def raise_query(self, *, case_id: uuid.UUID, question_key: str, text: str) -> uuid.UUID:
+        """A supervisor asks about one answer; returns the query's id."""
+        with self._db.write() as session:
+            case = case_or_error(session, case_id)
+            self._require(session, case, Actor.SUPERVISOR, "raise a query")
+            if case.status == CaseStatus.APPROVED:
+                raise WorkflowError("An approved case is locked: queries cannot be raised.",
+                                    "Unlock it first, giving a reason.")
+            framework = self._framework(session, case)
+            if question_key not in framework.question_keys():
+                raise NotFoundError(f"There is no question '{question_key}' on this form.",
+                                    "Raise the query from the question itself.")
+            return repo.add_query_message(session, case_id=case.id, query_id=None,
+                                          question_key=question_key, kind="raise",
+                                          text=_said(text, "the query"))
+
+    def respond(self, query_id: uuid.UUID, text: str) -> None:
+        """The inspector answers a query (and may also change the answer itself)."""
+        self._add_to(query_id, "respond", text, Actor.INSPECTOR)
+
+    def close_query(self, query_id: uuid.UUID, text: str = "") -> None:
+        """A supervisor closes a query once satisfied."""
+        self._add_to(query_id, "close", text, Actor.SUPERVISOR, optional=True)
+
+    def _add_to(self, query_id: uuid.UUID, kind: str, text: str, who: Actor,
+                optional: bool = False) -> None:
+        with self._db.write() as session:
+            thread = repo.query_messages(session, query_id=query_id)
+            if not thread:
+                raise NotFoundError("That query is not in this database.",
+                                    "Sync, then open the case again.")
+            case = case_or_error(session, thread[0].case_id)
+            self._require(session, case, who, "respond to a query" if kind == "respond"
+                          else "close a query")
+            if thread[-1].kind == "close":
+                raise WorkflowError("The query is already closed.",
+                                    "Raise a new query if there is more to ask.")
+            repo.add_query_message(session, case_id=case.id, query_id=query_id,
+                                   question_key=thread[0].question_key, kind=kind,
+                                   text=text.strip() if optional else _said(text, "the reply"))
+
+    def queries(self, case_id: uuid.UUID) -> list[QueryThread]:
+        with self._db.read() as session:
+            case_or_error(session, case_id)
+            return _threads(repo.query_messages(session, case_ids=[case_id]))
+
+    # -- the supervisor's queue and dip sampling --------------------------------------------
+    def queue(self, inspection_id: uuid.UUID | None = None) -> list[ReviewItem]:
+        """Case forms waiting for review (submitted or resubmitted), oldest first, in one
+        inspection or every inspection in this database."""
+        with self._db.read() as session:
+            inspections = ([repo.get_inspection(session, inspection_id)] if inspection_id
+                           else [session.get(m.Inspection, s.id)
+                                 for s in repo.list_inspections(session)])
+            if inspections and inspections[0] is None:
+                raise inspection_not_found(inspection_id)
+            items = []
+            for inspection in inspections:
+                cases = [c for c in repo.list_cases(session, inspection.id)
+                         if c.status in WAITING]
+                marked = repo.cases_with_event(session, inspection.id, DIP_SAMPLE)
+                threads = _threads(repo.query_messages(session,
+                                                       case_ids=[c.id for c in cases]))
+                for case in cases:
+                    items.append(ReviewItem(
+                        case=case, inspection_name=inspection.name,
+                        open_queries=sum(1 for t in threads
+                                         if t.case_id == case.id and t.status != "closed"),
+                        dip_sample=case.id in marked))
+        return sorted(items, key=lambda i: (i.case.updated_at is None, i.case.updated_at))
+
+    def mark_dip_sample(self, *, inspection_id: uuid.UUID, share: float,
+                        seed: int | None = None) -> list[uuid.UUID]:
+        """A supervisor marks a share of the inspection's cases (not yet marked) for dip
+        sampling, drawn at random (from ``seed`` when given, so it can be repeated)."""
+        if not 0 < share <= 1:
+            raise ValidationError(f"{share:g} is not a share of cases.",
+                                  "Give a share between 0 and 1, for example 0.1 for 10%.")
+        with self._db.write() as session:
+            inspection = repo.get_inspection(session, inspection_id)
+            if inspection is None:
+                raise inspection_not_found(inspection_id)
+            role = repo.member_role(session, inspection_id, self._db.user)
+            if actor_for(role) != Actor.SUPERVISOR:
+                raise WorkflowError("Only a supervisor can mark cases for dip sampling.",
+                                    "Ask a member of the inspection team with that role.")
+            marked = repo.cases_with_event(session, inspection_id, DIP_SAMPLE)
+            cases = sorted((c for c in repo.list_cases(session, inspection_id)
+                            if c.id not in marked and c.sample_status in (None, "in_sample")),
+                           key=lambda c: c.reference)
+            chosen = random.Random(seed).sample(cases, max(1, round(share * len(cases)))
+                                                if cases else 0)
+            for case in chosen:
+                repo.add_case_event(session, case.id, action=DIP_SAMPLE,
+                                    from_status=case.status, to_status=case.status,
+                                    note=f"{share:.0%} of cases")
+            return [c.id for c in chosen]
+
+    # -- history ----------------------------------------------------------------------------
+    def events(self, case_id: uuid.UUID) -> list[CaseEventRecord]:
+        with self._db.read() as session:
+            case_or_error(session, case_id)
+            return [CaseEventRecord(e.action, e.from_status, e.to_status, e.note,
+                                    e.updated_by, e.updated_at)
+                    for e in repo.case_events(session, case_id)]
+
+    def audit(self, case_id: uuid.UUID, question_key: str | None = None) -> list[AuditRecord]:
+        """The case's audit trail (or one question's), oldest first."""
+        with self._db.read() as session:
+            case_or_error(session, case_id)
+            return [AuditRecord(e.entity, e.question_key,
+                                {k: tuple(v) for k, v in e.changes.items()},
+                                e.updated_by, e.updated_at, e.device_id)
+                    for e in repo.audit_entries(session, case_id, question_key)]
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _actor(self, session, case: m.Case) -> Actor | None:
+        return actor_for(repo.member_role(session, case.inspection_id, self._db.user))
+
+    def _require(self, session, case: m.Case, who: Actor, doing: str) -> None:
+        if self._actor(session, case) != who:
+            role = "a supervisor" if who == Actor.SUPERVISOR else "an inspector"
+            raise WorkflowError(f"Only {role} on the inspection team can {doing}.",
+                                "Ask a member of the inspection team with that role.")
+
+    def _framework(self, session, case: m.Case):
+        return self._catalog.from_row(repo.get_inspection(session, case.inspection_id).framework)
+
+    def _state(self, session, case: m.Case):
+        answers = {k: repo.answer_record(a)
+                   for k, a in repo.answers_for_case(session, case.id).items()}
+        state = evaluate_form(self._framework(session, case), repo.profile_of(case).as_dict(),
+                              answers)
+        store_progress(session, case.id, state)
+        return state
+
+
+def _said(text: str, what: str) -> str:
+    if not text.strip():
+        raise ValidationError(f"Write {what} first.", "It is kept with the case form.")
+    return text.strip()
+
+
+def _threads(messages: list[m.QueryMessage]) -> list[QueryThread]:
+    by_query: dict[uuid.UUID, list[m.QueryMessage]] = {}
+    for message in messages:
+        by_query.setdefault(message.query_id, []).append(message)
+    return [QueryThread(id=qid, case_id=rows[0].case_id, question_key=rows[0].question_key,
+                        messages=tuple(QueryMessageRecord(r.kind, r.text, r.updated_by,
+                                                          r.updated_at) for r in rows))
+            for qid, rows in by_query.items()]

@@ -1,0 +1,96 @@
+"""A supervisor in the office returns a case to an inspector who is offline; the inspector
+sees it, with the query, after their next sync. Review history, queries and the audit
+trail travel through the central store, append-only, and never conflict."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.errors import WorkflowError
+from app.sync.central import init_central
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.sync_fixtures import laptop
+from tests.integration.test_review import complete
+
+
+def test_return_query_resubmit_and_approve_across_laptops(central_url, tmp_path):
+    init_central(central_url)
+    one = laptop(tmp_path, central_url, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    complete(one.services, case.id)
+    one.services.review.submit(case.id)
+    one.sync()
+
+    sam = laptop(tmp_path, central_url, "supervisor.sam", role="supervisor",
+                 inspections=[inspection.id])
+    sam.sync()
+    [waiting] = sam.services.review.queue()
+    assert (waiting.case.reference, waiting.case.status) == ("X1", "submitted")
+    query = sam.services.review.raise_query(case_id=case.id, question_key="victim",
+                                            text="Which record names the victim?")
+    sam.services.review.return_case(case.id, "Please evidence the victim question")
+    assert sam.sync().conflicts == 0
+
+    # the inspector was offline all along; their next sync brings the return and the query
+    assert one.services.cases.get(case.id).status == "submitted"
+    one.sync()
+    assert one.services.cases.get(case.id).status == "returned"
+    [thread] = one.services.review.queries(case.id)
+    assert (thread.id, thread.status, thread.raised_by) == (query, "open", "supervisor.sam")
+    assert one.services.review.events(case.id)[-1].note == "Please evidence the victim question"
+    returned = [a for a in one.services.review.audit(case.id) if a.entity == "cases"][-1]
+    assert (returned.changes["status"], returned.by) == (("submitted", "returned"),
+                                                          "supervisor.sam")
+
+    one.services.review.respond(query, "The police call-out log of 3 March.")
+    one.services.forms.record_answer(case_id=case.id, question_key="comment",
+                                     value="Victim named in police log")
+    one.services.review.submit(case.id)
+    one.sync()
+    sam.sync()
+    assert sam.services.review.queries(case.id)[0].status == "responded"
+    sam.services.review.close_query(query)
+    sam.services.review.approve(case.id, "supervisor.sam")
+    sam.sync()
+    one.sync()
+    assert one.services.cases.get(case.id).status == "approved"
+    with pytest.raises(WorkflowError, match="unlock"):
+        one.services.forms.record_answer(case_id=case.id, question_key="comment", value="x")
+
+    # every laptop holds the same history, each entry once, and no conflict was raised
+    for machine in (one, sam):
+        assert [e.action for e in machine.services.review.events(case.id)] == [
+            "submit", "return", "submit", "approve"]
+        assert [m.kind for m in machine.services.review.queries(case.id)[0].messages] == [
+            "raise", "respond", "close"]
+        assert machine.services.sync.status().open_conflicts == 0
+    engine = create_engine(central_url)
+    with engine.connect() as conn:
+        for table in ("case_events", "query_messages", "audit_entries"):
+            total, distinct = conn.execute(text(
+                f"SELECT count(*), count(DISTINCT id) FROM {table}")).one()
+            assert total == distinct > 0, table
+        assert conn.execute(text("SELECT count(*) FROM central_conflicts")).scalar() == 0
+    engine.dispose()
+    assert len(one.services.review.audit(case.id)) == len(sam.services.review.audit(case.id))
+
+
+def test_a_supervisor_cannot_change_answers_or_the_history_centrally(central_url, tmp_path):
+    init_central(central_url)
+    one = laptop(tmp_path, central_url, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    one.sync()
+    sam = laptop(tmp_path, central_url, "supervisor.sam", role="supervisor",
+                 inspections=[inspection.id])
+    sam.sync()
+    engine = create_engine(sam.url)
+    for sql in ("UPDATE answers SET value = '\"no\"'", "UPDATE audit_entries SET changes = '{}'",
+                "DELETE FROM audit_entries", "UPDATE case_events SET note = ''"):
+        with pytest.raises(Exception, match="permission denied"), engine.begin() as conn:
+            conn.execute(text(sql))
+    engine.dispose()
+    assert one.services.forms.open(case.id).answers["victim"].value == "yes"
