@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true",
                      help="check the file and report, storing nothing")
 
+    pdf = sub.add_parser("export-pdf", parents=[common],
+                         help="write one case form as a PDF for reading and filing")
+    pdf.add_argument("--case", required=True, type=_uuid, metavar="ID",
+                     help="the case's id (see 'aspire cases list --json')")
+    pdf.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+
     export = sub.add_parser("export", parents=[common],
                             help="write the inspection's workbook for analysts (.xlsx)")
     export.add_argument("--inspection", required=True, type=_uuid, metavar="ID")
@@ -299,6 +305,13 @@ def _export(s: Services, args) -> tuple[object, str]:
     return ({"path": result.path, "cases": result.cases, "answers": result.answers,
              "bytes": result.bytes, "sha256": result.sha256},
             f"Wrote {result.cases} cases and {result.answers} answers to {result.path}.\n"
+            "This file is outside the protected store: keep it safe and delete it when done.")
+
+
+def _export_pdf(s: Services, args) -> tuple[object, str]:
+    pages = s.review.export_pdf(args.case, args.output)
+    return ({"path": str(args.output), "pages": pages},
+            f"Wrote the case form ({pages} pages) to {args.output}.\n"
             "This file is outside the protected store: keep it safe and delete it when done.")
 
 
@@ -504,6 +517,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("import-cases", None): _import_cases,
     ("template", "cases"): _template_cases,
     ("export", None): _export,
+    ("export-pdf", None): _export_pdf,
     ("sync", None): _sync,
     ("sync", "export-package"): _export_package,
     ("central", "import-package"): _import_package,
@@ -587,5 +601,6 @@ def _uuid(text: str) -> uuid.UUID:
         return uuid.UUID(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"'{text}' is not an inspection id; run 'aspire inspections list' to see them"
+            f"'{text}' is not an id; run 'aspire inspections list' or 'aspire cases list "
+            "--json' to see them"
         ) from None

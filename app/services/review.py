@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import random
 import uuid
+from pathlib import Path
 
+from app.core.case_document import case_document
 from app.core.dto import (
     AuditRecord,
     CaseEventRecord,
@@ -29,8 +31,10 @@ from app.core.workflow import (
 )
 from app.db import models as m
 from app.db import repositories as repo
+from app.db.bookkeeping import utcnow
 from app.db.engine import Database
 from app.errors import NotFoundError, ValidationError, WorkflowError
+from app.io.case_pdf import write_case_pdf
 from app.services.cases import case_or_error, store_progress
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
@@ -208,6 +212,32 @@ class ReviewService:
                                 {k: tuple(v) for k, v in e.changes.items()},
                                 e.updated_by, e.updated_at, e.device_id)
                     for e in repo.audit_entries(session, case_id, question_key)]
+
+    # -- the case form as a document ----------------------------------------------------------
+    def export_pdf(self, case_id: uuid.UUID, path: Path) -> int:
+        """The whole case form as a PDF for reading and filing; returns its page count."""
+        with self._db.read() as session:
+            case = case_or_error(session, case_id)
+            inspection = repo.get_inspection(session, case.inspection_id)
+            framework = self._catalog.from_row(inspection.framework)
+            answers = {k: repo.answer_record(a)
+                       for k, a in repo.answers_for_case(session, case_id).items()}
+            summary = repo.case_summary(case, repo.get_progress(session, case_id))
+            state = evaluate_form(framework, summary.profile.as_dict(), answers)
+            document = case_document(
+                framework=framework, case=summary, inspection_name=inspection.name,
+                answers=answers, state=state,
+                queries=_threads(repo.query_messages(session, case_ids=[case_id])),
+                events=[CaseEventRecord(e.action, e.from_status, e.to_status, e.note,
+                                        e.updated_by, e.updated_at)
+                        for e in repo.case_events(session, case_id)],
+                produced_by=self._db.user, produced_at=utcnow())
+        try:
+            return write_case_pdf(document, path)
+        except OSError as exc:
+            raise ValidationError(f"The PDF could not be written to {path}: {exc.strerror}.",
+                                  "Choose a folder you can write to, and close the file if "
+                                  "it is open in another program.") from exc
 
     # -- helpers -----------------------------------------------------------------------------
     def _actor(self, session, case: m.Case) -> Actor | None:

@@ -1,0 +1,158 @@
+"""A case form as a PDF for reading and filing (reportlab), written whole or not at all.
+
+Every page carries the protective marking, the case and its page number out of the total,
+so a printed page that goes astray says what it is.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from app.core.case_document import CaseDocument, DocumentQuestion
+
+MARKING = "OFFICIAL-SENSITIVE"
+MARGIN = 18 * mm
+_BASE = getSampleStyleSheet()
+STYLES = {
+    "title": ParagraphStyle("title", parent=_BASE["Title"], alignment=TA_LEFT, fontSize=18,
+                            spaceAfter=2 * mm),
+    "subtitle": ParagraphStyle("subtitle", parent=_BASE["Normal"], textColor=colors.grey),
+    "section": ParagraphStyle("section", parent=_BASE["Heading2"], spaceBefore=5 * mm,
+                              textColor=colors.HexColor("#1f3864"), keepWithNext=True),
+    "question": ParagraphStyle("question", parent=_BASE["Normal"], fontName="Helvetica-Bold",
+                               spaceBefore=2.5 * mm, leading=13),
+    "answer": ParagraphStyle("answer", parent=_BASE["Normal"], leftIndent=6 * mm, leading=13),
+    "muted": ParagraphStyle("muted", parent=_BASE["Normal"], leftIndent=6 * mm,
+                            textColor=colors.grey),
+    "query": ParagraphStyle("query", parent=_BASE["Normal"], leftIndent=10 * mm,
+                            fontName="Helvetica-Oblique", textColor=colors.HexColor("#7a4b00")),
+    "cell": ParagraphStyle("cell", parent=_BASE["Normal"], fontSize=9, leading=11),
+}
+
+
+def write_case_pdf(document: CaseDocument, path: Path) -> int:
+    """Write the document to ``path`` (replacing it only once complete); returns the number
+    of pages."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    pages = _Counter()
+    template = SimpleDocTemplate(
+        str(partial), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+        topMargin=MARGIN + 6 * mm, bottomMargin=MARGIN + 4 * mm, title=document.title,
+        subject=document.subtitle, author=document.produced, creator="ASPIRE Casework")
+    try:
+        template.build(_story(document),
+                       canvasmaker=lambda *a, **k: _NumberedCanvas(document, pages, *a, **k))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return pages.total
+
+
+def _story(document: CaseDocument) -> list:
+    story = [Paragraph(_text(document.title), STYLES["title"]),
+             Paragraph(_text(document.subtitle), STYLES["subtitle"]), Spacer(1, 4 * mm),
+             _table([("Case profile", ""), *document.profile], header=True)]
+    for section in document.sections:
+        heading = (section.title if section.stage.lower() in section.title.lower()
+                   else f"{section.title} · {section.stage}")
+        story.append(Paragraph(_text(heading), STYLES["section"]))
+        story += [KeepTogether(_question(q)) for q in section.questions]
+    story.append(Paragraph("Workflow history", STYLES["section"]))
+    if document.history:
+        story.append(_table([("When", "Who", "What", "Comment, reason or sign-off"),
+                             *document.history], header=True,
+                            widths=(32 * mm, 30 * mm, 55 * mm, None)))
+    else:
+        story.append(Paragraph("Not yet submitted for review.", STYLES["muted"]))
+    story += [Spacer(1, 6 * mm), Paragraph(_text(document.produced), STYLES["subtitle"])]
+    return story
+
+
+def _question(q: DocumentQuestion) -> list:
+    parts = [Paragraph(f"{q.number}. {_text(q.text)}", STYLES["question"]),
+             Paragraph(_text(q.answer), STYLES["answer" if q.applies else "muted"])]
+    if q.reasons:
+        parts.append(Paragraph(f"<b>Reasons:</b> {_text(q.reasons)}", STYLES["answer"]))
+    if q.evidence:
+        parts.append(Paragraph(f"<b>Evidence:</b> {_text(q.evidence)}", STYLES["answer"]))
+    for heading, byline, text in q.queries:
+        parts.append(Paragraph(f"<b>{_text(heading)}</b> ({_text(byline)}): {_text(text)}",
+                               STYLES["query"]))
+    return parts
+
+
+def _table(rows, header: bool = False, widths=None) -> Table:
+    width = A4[0] - 2 * MARGIN
+    if widths is None:
+        widths = (45 * mm, width - 45 * mm)
+    else:
+        widths = tuple(w if w is not None else width - sum(x for x in widths if x)
+                       for w in widths)
+    cells = [[Paragraph(_text(str(v)), STYLES["cell"]) for v in row] for row in rows]
+    table = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf5") if header else None),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return table
+
+
+def _text(value: str) -> str:
+    """Plain text for a paragraph: markup characters escaped, line breaks kept."""
+    return escape(value).replace("\n", "<br/>")
+
+
+class _Counter:
+    total = 0
+
+
+class _NumberedCanvas(Canvas):
+    """Draws each page's marking and 'Page n of N' once the total is known."""
+
+    def __init__(self, document: CaseDocument, counter: _Counter, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._document, self._counter, self._pages = document, counter, []
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        self._counter.total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._decorate(len(self._pages))
+            super().showPage()
+        super().save()
+
+    def _decorate(self, total: int) -> None:
+        width, height = A4
+        self.saveState()
+        self.setFont("Helvetica-Bold", 9)
+        self.drawCentredString(width / 2, height - 10 * mm, MARKING)
+        self.drawCentredString(width / 2, 8 * mm, MARKING)
+        self.setFont("Helvetica", 8)
+        self.setFillColor(colors.grey)
+        self.drawString(MARGIN, 14 * mm, self._document.title)
+        self.drawRightString(width - MARGIN, 14 * mm,
+                             f"Page {self._pageNumber} of {total}")
+        self.restoreState()
