@@ -106,7 +106,7 @@ def test_errors_go_to_stderr_with_nonzero_exit(tmp_path):
     error = json.loads(as_json_error.stderr)
     assert error["error"] == "NotFoundError" and error["advice"]
     usage = aspire("cases", "list", "--inspection", "not-an-id", db=db)
-    assert usage.returncode == 2 and "not an inspection id" in usage.stderr
+    assert usage.returncode == 2 and "not an id" in usage.stderr
 
 
 def test_not_a_database(tmp_path):
