@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
                                        self.open_sample)
         self.team_action = self._add(inspection_menu, self.tr("&Team…"), "Ctrl+Shift+T",
                                      self.open_team)
+        self.queue_action = self._add(inspection_menu, self.tr("&Review queue…"),
+                                      "Ctrl+Shift+R", self.open_review_queue)
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         self.sync_action = self._add(tools, self.tr("&Sync with the central store"),
                                      "Ctrl+Shift+Y", self.sync_now)
@@ -126,7 +128,8 @@ class MainWindow(QMainWindow):
         self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
                                 backup, self.import_action, template, self.sample_action,
-                                self.team_action, self.export_action, self.sync_action,
+                                self.team_action, self.queue_action, self.export_action,
+                                self.sync_action,
                                 self.conflicts_action, self.package_action,
                                 self.apply_package_action)
         for action in self._needs_database:
@@ -254,6 +257,15 @@ class MainWindow(QMainWindow):
         if inspection is not None:
             TeamDialog(self._services, inspection.id, self).exec()
             self.cases_page.refresh_cases()
+
+    def open_review_queue(self) -> None:
+        """Case forms waiting for a supervisor (in the inspection shown, or all)."""
+        from app.ui.dialogs.review_queue_dialog import ReviewQueueDialog
+
+        inspection = self.cases_page.current_inspection()
+        dialog = ReviewQueueDialog(self._services, inspection.id if inspection else None, self)
+        dialog.open_case.connect(self.open_case)
+        dialog.exec()
 
     def withdraw_case(self, case_id) -> None:
         case = self._services.cases.get(case_id)

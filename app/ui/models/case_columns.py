@@ -30,9 +30,13 @@ def inspection_details(i: InspectionSummary) -> str:
              f"{i.framework_title} (version {i.framework_version})"]
     return " · ".join(p for p in parts if p)
 
+#: statuses that need someone's attention stand out in the list
+STATUS_COLOUR = {"returned": "#b35900", "submitted": "#1f5fa8", "resubmitted": "#1f5fa8"}
+
 CASE_COLUMNS = (
     Column("Reference", lambda c: c.reference),
-    Column("Status", lambda c: CASE_STATUS.label(c.status)),
+    Column("Status", lambda c: CASE_STATUS.label(c.status),
+           highlight=lambda c: STATUS_COLOUR.get(c.status)),
     Column("Progress", lambda c: f"{c.percent}%", sort=lambda c: c.percent, align_right=True),
     Column("Sample", lambda c: SAMPLE_STATUS.label(c.sample_status)),
     Column("Provider", lambda c: _short(PROVIDER.label(c.profile.provider))),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -18,6 +19,8 @@ class Column:
     text: Callable[[Any], str]
     sort: Callable[[Any], object] | None = None
     align_right: bool = False
+    #: a colour (``#rrggbb``) for records that should stand out, else None
+    highlight: Callable[[Any], str | None] | None = None
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -58,6 +61,13 @@ class RecordTableModel(QAbstractTableModel):
             return record
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        colour = column.highlight(record) if column.highlight else None
+        if colour and role == Qt.ItemDataRole.ForegroundRole:
+            return QColor(colour)
+        if colour and role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,

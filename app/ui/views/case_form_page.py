@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -36,7 +40,9 @@ from app.core.workflow import CASE_STATUS
 from app.errors import UserFacingError
 from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
 from app.ui.dialogs.problems_dialog import ProblemsDialog
+from app.ui.errors import show_error
 from app.ui.views.answer_undo import AnswerChange, as_input
+from app.ui.views.review_panel import ReviewPanel
 from app.ui.widgets.question_widget import QuestionWidget
 from app.ui.widgets.save_indicator import SaveIndicator
 
@@ -80,6 +86,8 @@ class CaseFormPage(QWidget):
                                             self.open_practice_examples)
         self.profile_action = self._action(self.tr("Case &profile…"), "Ctrl+Shift+P",
                                            self._edit_profile)
+        self.pdf_action = self._action(self.tr("Save as P&DF…"), "Ctrl+Shift+D",
+                                       self.export_pdf)
         self.undo_stack = QUndoStack(self)
         self.undo_action = self._action(self.tr("&Undo answer"), "Ctrl+Z",
                                         lambda: self._step_history(-1))
@@ -90,7 +98,8 @@ class CaseFormPage(QWidget):
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
         for action in (self.back_action, self.undo_action, self.redo_action, self.next_action,
-                       self.check_action, self.examples_action, self.profile_action):
+                       self.check_action, self.examples_action, self.profile_action,
+                       self.pdf_action):
             self.toolbar.addAction(action)
 
         self.title = QLabel()
@@ -118,11 +127,16 @@ class CaseFormPage(QWidget):
         self.nav.currentItemChanged.connect(lambda item, _old: self._show_item(item))
         self.nav.itemActivated.connect(lambda item, _col: self._enter_section(item))
         self.stack = QStackedWidget()
+        self.review = ReviewPanel(self._services)
+        self.review.current_question = self.question_in_view
+        self.review.changed.connect(self.reload)
+        self.review.go_to.connect(lambda key: self.show_question(key, take_focus=False))
         splitter = QSplitter()
         splitter.addWidget(self.nav)
         splitter.addWidget(self.stack)
+        splitter.addWidget(self.review)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([340, 900])
+        splitter.setSizes([300, 820, 300])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 6)
@@ -157,9 +171,29 @@ class CaseFormPage(QWidget):
                          for j, q in enumerate(s.questions, 1)}
         self._fill_header()
         self._fill_nav()
+        self.review.load(form, self._numbers)
         self.saved.show_idle()
         first = self.nav.topLevelItem(0).child(0) if self.nav.topLevelItemCount() else None
         self.nav.setCurrentItem(first)
+
+    def reload(self) -> None:
+        """Read the case again (after a review move or a query), keeping the place."""
+        key = self.question_in_view()
+        self.load(self.form.case.id)
+        if key is not None:
+            self.show_question(key, take_focus=False)
+
+    def question_in_view(self) -> str | None:
+        """The question with the focus, else the first of the section shown."""
+        key = self.current_question()
+        if key is not None or self.form is None:
+            return key
+        item = self.nav.currentItem()
+        section = item.data(0, SECTION_ROLE) if item is not None else None
+        if section:
+            questions = self.form.framework.section(section).questions
+            return questions[0].key if questions else None
+        return None
 
     def _fill_header(self, status: str | None = None) -> None:
         case = self.form.case
@@ -294,6 +328,10 @@ class CaseFormPage(QWidget):
             why = describe_condition(question.applies_if, self.form.framework)
         widget.set_status(status, why, editable=self.form.editable,
                           show_missing=self._show_missing)
+        thread = self.review.open_queries().get(question.key)
+        widget.set_query(self.tr("{state} query from {who}: {text}").format(
+            state="Open" if thread.status == "open" else "Answered", who=thread.raised_by,
+            text=thread.messages[0].text) if thread is not None else "")
 
     def _apply_state(self, state: FormState) -> None:
         self._state = state
@@ -332,6 +370,9 @@ class CaseFormPage(QWidget):
             return False
         self.form.answers[key] = saved.record
         self.saved.show_saved(saved.saved_at)
+        if saved.status != self.form.case.status:  # the first answer starts the case
+            self.form = replace(self.form, case=replace(self.form.case, status=saved.status))
+            self.review.load(self.form, self._numbers)
         self._apply_state(saved.state)
         self._fill_header(saved.status)
         return True
@@ -429,6 +470,24 @@ class CaseFormPage(QWidget):
     def open_practice_examples(self) -> None:
         self.flush()
         PracticeExamplesDialog(self._services, self.form, self).exec()
+
+    def export_pdf(self) -> None:
+        """The case form as a PDF for reading and filing."""
+        self.flush()
+        name = f"Case {self.form.case.reference}.pdf"
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save case form as PDF"),
+                                              str(Path.home() / name), self.tr("PDF (*.pdf)"))
+        if not path:
+            return
+        try:
+            pages = self._services.review.export_pdf(self.form.case.id, Path(path))
+        except UserFacingError as exc:
+            show_error(self, exc, self.tr("Save as PDF"))
+            return
+        QMessageBox.information(self, self.tr("Save as PDF"), self.tr(
+            "Saved the case form ({pages} pages) to {path}.\n\nThis file is outside the "
+            "protected store: keep it safe and delete it when it is no longer needed.")
+            .format(pages=pages, path=path))
 
     def _edit_profile(self) -> None:
         self.flush()

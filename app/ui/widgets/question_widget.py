@@ -105,6 +105,11 @@ class QuestionWidget(QFrame):
         self.status_label.setWordWrap(True)
         self.status_label.hide()
         layout.addWidget(self.status_label)
+        self.query_label = QLabel()
+        self.query_label.setWordWrap(True)
+        self.query_label.setStyleSheet("background: #fde9c8; color: #6b3d00; padding: 4px;")
+        self.query_label.hide()
+        layout.addWidget(self.query_label)
         for typed in (self.control.focus_target(), self.evidence):
             if typed is not None:
                 typed.installEventFilter(self)
@@ -199,6 +204,11 @@ class QuestionWidget(QFrame):
             self.status_label.setText(text)
             _coloured(self.status_label, colour)
         self.status_label.setVisible(bool(text))
+
+    def set_query(self, text: str) -> None:
+        """Show an open query on this answer (or none, with an empty text)."""
+        self.query_label.setText(text)
+        self.query_label.setVisible(bool(text))
 
     def set_current(self, current: bool) -> None:
         """Whether the keyboard focus is in this question (it is tinted to be easy to follow)."""

@@ -1,0 +1,155 @@
+"""In the window: a supervisor raises a query and returns a case, the inspector sees both,
+replies and resubmits, the supervisor approves and the case is locked."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from app.bootstrap import build_services
+from app.db.opening import open_database
+from app.ui.dialogs.review_queue_dialog import ReviewQueueDialog
+from app.ui.main_window import MainWindow
+from tests.conftest import MINI_FRAMEWORKS
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.test_review import complete
+
+SHOTS = os.environ.get("ASPIRE_SCREENSHOTS")  # a folder to keep the pictures in, if set
+
+
+def answer_dialogs(monkeypatch, *, text: str = "", item_containing: str = "",
+                   login: str = "") -> None:
+    """What the person types into the next prompts."""
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *a, **k: (text, True))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (login, True))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda _p, _t, _l, items, *a, **k: (
+        next(i for i in items if item_containing in i), True))
+
+
+def shoot(widget, name: str) -> None:
+    if SHOTS:
+        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
+
+
+@pytest.fixture
+def people(qtbot, db_path):
+    inspector = build_services(open_database(db_path, user="inspector.one"), MINI_FRAMEWORKS)
+    inspection = make_inspection(inspector)
+    inspector.inspections.add_member(inspection_id=inspection.id, person="supervisor.sam",
+                                     role="supervisor")
+    case = make_case(inspector, "X1", inspection=inspection)
+    complete(inspector, case.id)
+    supervisor = build_services(open_database(db_path, user="supervisor.sam"), MINI_FRAMEWORKS)
+    windows = []
+    for services in (inspector, supervisor):
+        window = MainWindow(services)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+    yield windows, case
+    for window, services in zip(windows, (inspector, supervisor), strict=True):
+        window.close()
+        services.close()
+
+
+def test_query_return_reply_resubmit_approve(people, monkeypatch, qtbot):
+    (mine, theirs), case = people
+    mine.open_case(case.id)
+    form = mine.form_page
+    buttons = form.review.buttons
+    assert [a for a, b in buttons.items() if b.isVisibleTo(form)] == ["submit"]
+    buttons["submit"].click()
+    assert form.form.case.status == "submitted" and not form.form.editable
+    assert form.locked_banner.isVisibleTo(form)
+
+    # the supervisor finds it in the queue, queries one answer and returns the case
+    queue = ReviewQueueDialog(theirs._services, None, theirs)
+    qtbot.addWidget(queue)
+    assert queue.model.rowCount() == 1
+    queue.open_case.connect(theirs.open_case)
+    queue._chosen(queue.table.model().index(0, 0))
+    review = theirs.form_page.review
+    assert [a for a, b in review.buttons.items() if b.isVisibleTo(review)] == [
+        "return", "approve"]
+    answer_dialogs(monkeypatch, text="Which record names the victim?",
+                   item_containing="identifiable victim")
+    review.raise_button.click()
+    assert review.queries.count() == 1
+    shoot(theirs, "supervisor-queries-an-answer")
+    answer_dialogs(monkeypatch, text="Please evidence the victim question")
+    review.buttons["return"].click()
+    assert theirs.form_page.form.case.status == "returned"
+
+    # the inspector sees the return, its comment and the query on the question
+    mine.show_cases()
+    status_column = 1
+    row = mine.cases_page.case_table.model().index(0, status_column)
+    assert row.data() == "Returned"
+    mine.open_case(case.id)
+    assert form.form.editable
+    assert "Please evidence the victim question" in form.review.last_comment.text()
+    victim = form.question_widget("victim")
+    assert victim.query_label.isVisibleTo(victim)
+    assert "Which record names the victim?" in victim.query_label.text()
+    form.go_to_question("victim")
+    shoot(mine, "inspector-sees-the-query")
+    form.review.queries.setCurrentRow(0)
+    answer_dialogs(monkeypatch, text="The police call-out log of 3 March")
+    form.review.reply_button.click()
+    assert form.review.threads[0].status == "responded"
+    form.review.buttons["submit"].click()
+    assert form.form.case.status == "resubmitted"
+
+    # the supervisor closes the query and signs the case off
+    theirs.open_case(case.id)
+    review.queries.setCurrentRow(0)
+    review.close_button.click()
+    assert review.threads[0].status == "closed"
+    answer_dialogs(monkeypatch, login="someone.else")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    review.buttons["approve"].click()
+    assert shown and "sign-off does not match" in shown[0]
+    assert theirs.form_page.form.case.status == "resubmitted"
+    answer_dialogs(monkeypatch, login="supervisor.sam")
+    review.buttons["approve"].click()
+    assert theirs.form_page.form.case.status == "approved"
+    assert [a for a, b in review.buttons.items() if b.isVisibleTo(review)] == ["unlock"]
+
+    mine.open_case(case.id)
+    assert not form.form.editable and form.locked_banner.isVisibleTo(form)
+    assert not any(b.isVisibleTo(form) for b in form.review.buttons.values())
+    victim = form.question_widget("victim")
+    assert not victim.query_label.isVisibleTo(victim)  # the query is closed
+    shoot(mine, "approved-and-locked")
+
+
+def test_history_of_the_case_and_of_one_question(people, monkeypatch, qtbot):
+    from app.ui.views.review_panel import HistoryDialog
+    (mine, _theirs), case = people
+    services = mine._services
+    services.forms.record_answer(case_id=case.id, question_key="victim", value="no",
+                                 evidence="No victim named")
+    services.review.submit(case.id)
+    mine.open_case(case.id)
+    form = mine.form_page
+
+    def rows(dialog) -> list[list[str]]:
+        table = dialog.table
+        return [[table.item(r, c).text() for c in range(5)] for r in range(table.rowCount())
+                if not table.isRowHidden(r)]
+
+    whole = HistoryDialog(services, form.form, form._numbers, None)
+    qtbot.addWidget(whole)
+    everything = rows(whole)
+    assert any(r[2] == "Submit for review" for r in everything)
+    assert ["Changed status", "Case", "not_started → in_progress"] in [r[2:] for r in everything]
+    one = HistoryDialog(services, form.form, form._numbers, "victim")
+    qtbot.addWidget(one)
+    victim = rows(one)
+    assert {r[3] for r in victim} == {form._numbers["victim"]}
+    assert [r[4] for r in victim if r[2] == "Changed value"] == ["— → yes", "yes → no"]
+    assert "question 1.1" in one.windowTitle()
