@@ -7,10 +7,14 @@ import time
 from collections.abc import Callable, Sequence
 
 
-def time_each(action: Callable[[int], object], count: int) -> list[float]:
-    """Run ``action(0)`` .. ``action(count - 1)`` and return how long each took, in ms."""
+def time_each(action: Callable[[int], object], count: int,
+              between: Callable[[], object] | None = None) -> list[float]:
+    """Run ``action(0)`` .. ``action(count - 1)`` and return how long each took, in ms;
+    ``between`` runs untimed before each (what the application does while idle)."""
     durations = []
     for i in range(count):
+        if between is not None:
+            between()
         start = time.perf_counter_ns()
         action(i)
         durations.append((time.perf_counter_ns() - start) / 1_000_000)

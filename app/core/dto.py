@@ -320,3 +320,14 @@ class ReviewItem:
     inspection_name: str
     open_queries: int
     dip_sample: bool
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """Where a case stands in review, for the person looking at it."""
+
+    actor: str | None  # inspector, supervisor, or None (not on the team)
+    actions: tuple[str, ...]
+    returned_by: str = ""
+    returned_note: str = ""  # the comment or reason of the latest return or unlock
+    threads: tuple[QueryThread, ...] = ()

@@ -19,6 +19,7 @@ from app.core.dto import (
     QueryMessageRecord,
     QueryThread,
     ReviewItem,
+    ReviewState,
 )
 from app.core.form import ProblemKind, evaluate_form
 from app.core.workflow import (
@@ -55,6 +56,20 @@ class ReviewService:
         with self._db.read() as session:
             case = case_or_error(session, case_id)
             return allowed_actions(case.status, self._actor(session, case))
+
+    def state(self, case_id: uuid.UUID) -> ReviewState:
+        """Everything the case form shows about review, read at once."""
+        with self._db.read() as session:
+            case = case_or_error(session, case_id)
+            actor = self._actor(session, case)
+            back = [e for e in repo.case_events(session, case_id)
+                    if e.action in (Action.RETURN, Action.UNLOCK)]
+            latest = back[-1] if back and case.status == CaseStatus.RETURNED else None
+            return ReviewState(
+                actor=actor, actions=tuple(allowed_actions(case.status, actor)),
+                returned_by=latest.updated_by if latest else "",
+                returned_note=latest.note if latest else "",
+                threads=tuple(_threads(repo.query_messages(session, case_ids=[case_id]))))
 
     def actor(self, inspection_id: uuid.UUID) -> Actor | None:
         """What the person using the app is on this inspection's team."""

@@ -109,22 +109,17 @@ class ReviewPanel(QWidget):
     # -- showing ----------------------------------------------------------------------------
     def load(self, form: CaseForm, numbers: dict[str, str]) -> None:
         self.form, self._numbers = form, numbers
-        review = self._services.review
-        case_id = form.case.id
-        self.actor = review.actor(form.case.inspection_id)
-        allowed = review.actions(case_id)
+        state = self._services.review.state(form.case.id)
+        self.actor = state.actor
         for action, button in self.buttons.items():
-            button.setVisible(action in allowed)
+            button.setVisible(action in state.actions)
         self.where.setText(WHERE_NEXT.get(form.case.status, CASE_STATUS.label(
             form.case.status)))
-        events = [e for e in review.events(case_id) if e.action in (Action.RETURN,
-                                                                    Action.UNLOCK)]
-        latest = events[-1] if events and form.case.status == "returned" else None
-        self.last_comment.setVisible(latest is not None)
-        if latest is not None:
-            self.last_comment.setText(self.tr("{who}: “{note}”").format(who=latest.by,
-                                                                       note=latest.note))
-        self.threads = review.queries(case_id)
+        self.last_comment.setVisible(bool(state.returned_by))
+        if state.returned_by:
+            self.last_comment.setText(self.tr("{who}: “{note}”").format(
+                who=state.returned_by, note=state.returned_note))
+        self.threads = list(state.threads)
         self.queries.clear()
         for thread in sorted(self.threads, key=lambda t: (t.status == "closed",
                                                           t.messages[0].at)):
