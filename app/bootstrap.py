@@ -35,7 +35,7 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
         demo=DemoService(inspections, cases, forms, practice),
         imports=CaseImportService(db, catalog), exports=ExportService(db, catalog),
         sync=SyncService(db, catalog), conflicts=ConflictService(db, catalog, forms),
-        samples=SampleService(db), review=ReviewService(db, catalog), user=db.user,
+        samples=SampleService(db), review=ReviewService(db, catalog, forms), user=db.user,
         _db=db,
     )
 

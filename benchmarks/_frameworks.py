@@ -1,12 +1,20 @@
-"""A framework of exactly 80 questions for the benchmarks: the shipped adult probation
-framework with a further section of yes/no judgements."""
+"""A framework of exactly 80 questions for the benchmarks (the shipped adult probation
+framework with a further section of yes/no judgements), and inspections answered in full
+against it."""
 
 from __future__ import annotations
 
 import json
+import random
+import uuid
 from pathlib import Path
 
 from app.config import frameworks_dir
+from app.core.demo import demo_answers, demo_cases
+from app.core.dto import NewInspection
+from app.db import models as m
+from app.db.bookkeeping import insert_many
+from app.services.demo import INSPECTORS, OFFICERS
 
 QUESTIONS = 80
 
@@ -22,3 +30,27 @@ def eighty_question_framework(folder: Path) -> None:
     data["sections"].insert(-1, {"key": "extra", "title": "Review — Further judgements",
                                  "stage": "review", "questions": extra})
     (folder / "adult-80.json").write_text(json.dumps(data))
+
+
+def answered_inspection(services, size: int) -> uuid.UUID:
+    """One inspection of ``size`` cases, every applicable question answered, built directly
+    (this is test data, so the rows are inserted in bulk); returns its id."""
+    inspection = services.inspections.create(NewInspection(
+        name=f"Benchmark {size}", programme="adult_probation", organisation="Northshire",
+        framework_key="adult-probation-80"))
+    rng = random.Random(size)
+    framework = services.frameworks.shipped()[0]
+    demo = demo_cases("adult_probation", size, rng, OFFICERS, INSPECTORS)
+    cases = [{"id": uuid.uuid4(), "inspection_id": inspection.id, "reference": f"X{i:07d}",
+              "status": "in_progress", **case.profile.as_dict()}
+             for i, case in enumerate(demo)]
+    answers = [{"case_id": row["id"], "question_key": key, "value": value,
+                "reasons": list(reasons), "evidence": evidence,
+                "respondent": framework.question(key).respondent.value}
+               for row, case in zip(cases, demo, strict=True)
+               for key, (value, reasons, evidence)
+               in demo_answers(framework, case.profile, "complete", rng).items()]
+    with services._db.write() as session:
+        insert_many(session, m.Case, cases)
+        insert_many(session, m.Answer, answers)
+    return inspection.id

@@ -16,28 +16,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _frameworks import eighty_question_framework  # noqa: E402
+from _frameworks import answered_inspection, eighty_question_framework  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from app.bootstrap import build_services  # noqa: E402
-from app.core.demo import demo_answers, demo_cases  # noqa: E402
-from app.core.dto import NewInspection  # noqa: E402
-from app.db import models as m  # noqa: E402
-from app.db.bookkeeping import insert_many  # noqa: E402
 from app.db.opening import open_database  # noqa: E402
-from app.services.demo import INSPECTORS, OFFICERS  # noqa: E402
 
 BUDGET_RATIO = 2.0
 
@@ -51,24 +44,7 @@ def inspection_of(size: int, folder: Path):
     fresh = not path.exists()
     services = build_services(open_database(path, user="benchmark"), frameworks)
     if fresh:
-        inspection = services.inspections.create(NewInspection(
-            name=f"Benchmark {size}", programme="adult_probation", organisation="Northshire",
-            framework_key="adult-probation-80"))
-        rng = random.Random(size)
-        framework = services.frameworks.shipped()[0]
-        demo = demo_cases("adult_probation", size, rng, OFFICERS, INSPECTORS)
-        cases = [{"id": uuid.uuid4(), "inspection_id": inspection.id, "reference": f"X{i:07d}",
-                  "status": "in_progress", **case.profile.as_dict()}
-                 for i, case in enumerate(demo)]
-        answers = [{"case_id": row["id"], "question_key": key, "value": value,
-                    "reasons": list(reasons), "evidence": evidence,
-                    "respondent": framework.question(key).respondent.value}
-                   for row, case in zip(cases, demo, strict=True)
-                   for key, (value, reasons, evidence)
-                   in demo_answers(framework, case.profile, "complete", rng).items()]
-        with services._db.write() as session:  # built directly: this is test data
-            insert_many(session, m.Case, cases)
-            insert_many(session, m.Answer, answers)
+        answered_inspection(services, size)
     inspection = services.inspections.list()[0]
     return services, inspection.id
 

@@ -25,7 +25,6 @@ Run from the repository root: ``python benchmarks/bench_sync.py [--cases N] [--r
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import tempfile
 import time
@@ -37,19 +36,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from _frameworks import eighty_question_framework  # noqa: E402
+from _frameworks import answered_inspection, eighty_question_framework  # noqa: E402
 from psycopg import sql  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
 from sqlalchemy import JSON, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.bootstrap import build_services  # noqa: E402
-from app.core.demo import demo_answers, demo_cases  # noqa: E402
-from app.core.dto import NewInspection  # noqa: E402
 from app.db import models as m  # noqa: E402
-from app.db.bookkeeping import insert_many  # noqa: E402
 from app.db.opening import open_database  # noqa: E402
-from app.services.demo import INSPECTORS, OFFICERS  # noqa: E402
 from app.sync.central import add_user, init_central  # noqa: E402
 from tests.postgres import start_server  # noqa: E402
 
@@ -64,29 +59,6 @@ def laptop(path: Path, central: str, login: str, frameworks: Path, inspections=(
     services = build_services(open_database(path, user=login), frameworks)
     url = make_url(central).set(username=login, password=PASSWORD)
     return services, url.render_as_string(hide_password=False)
-
-
-def fill(services, size: int) -> uuid.UUID:
-    """One inspection of `size` fully answered cases, every row waiting to be sent."""
-    inspection = services.inspections.create(NewInspection(
-        name=f"Benchmark {size}", programme="adult_probation", organisation="Northshire",
-        framework_key="adult-probation-80"))
-    rng = random.Random(size)
-    framework = services.frameworks.shipped()[0]
-    demo = demo_cases("adult_probation", size, rng, OFFICERS, INSPECTORS)
-    cases = [{"id": uuid.uuid4(), "inspection_id": inspection.id, "reference": f"X{i:07d}",
-              "status": "in_progress", **case.profile.as_dict()}
-             for i, case in enumerate(demo)]
-    answers = [{"case_id": row["id"], "question_key": key, "value": value,
-                "reasons": list(reasons), "evidence": evidence,
-                "respondent": framework.question(key).respondent.value}
-               for row, case in zip(cases, demo, strict=True)
-               for key, (value, reasons, evidence)
-               in demo_answers(framework, case.profile, "complete", rng).items()]
-    with services._db.write() as session:  # built directly: this is test data
-        insert_many(session, m.Case, cases)
-        insert_many(session, m.Answer, answers)
-    return inspection.id
 
 
 def rows_of(services, model) -> tuple[list[str], list[tuple]]:
@@ -191,7 +163,7 @@ def main() -> None:
         eighty_question_framework(frameworks)
         services = build_services(open_database(folder / "filled.db", user="inspector.one"),
                                   frameworks)
-        inspection_id = fill(services, args.cases)
+        inspection_id = answered_inspection(services, args.cases)
         waiting = services.sync.status().pending_changes
         raw_many = min(floor(server, services, insert_rows) for _ in range(args.runs))
         raw_copy = min(floor(server, services, copy_rows) for _ in range(args.runs))

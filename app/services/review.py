@@ -36,6 +36,7 @@ from app.db.bookkeeping import utcnow
 from app.db.engine import Database
 from app.errors import NotFoundError, ValidationError, WorkflowError
 from app.io.case_pdf import write_case_pdf
+from app.services.case_forms import CaseFormService
 from app.services.cases import case_or_error, store_progress
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
@@ -46,9 +47,10 @@ WAITING = (CaseStatus.SUBMITTED, CaseStatus.RESUBMITTED)
 
 
 class ReviewService:
-    def __init__(self, db: Database, catalog: FrameworkCatalog):
+    def __init__(self, db: Database, catalog: FrameworkCatalog, forms: CaseFormService):
         self._db = db
         self._catalog = catalog
+        self._forms = forms
 
     # -- the workflow -----------------------------------------------------------------------
     def actions(self, case_id: uuid.UUID) -> list[str]:
@@ -231,22 +233,11 @@ class ReviewService:
     # -- the case form as a document ----------------------------------------------------------
     def export_pdf(self, case_id: uuid.UUID, path: Path) -> int:
         """The whole case form as a PDF for reading and filing; returns its page count."""
-        with self._db.read() as session:
-            case = case_or_error(session, case_id)
-            inspection = repo.get_inspection(session, case.inspection_id)
-            framework = self._catalog.from_row(inspection.framework)
-            answers = {k: repo.answer_record(a)
-                       for k, a in repo.answers_for_case(session, case_id).items()}
-            summary = repo.case_summary(case, repo.get_progress(session, case_id))
-            state = evaluate_form(framework, summary.profile.as_dict(), answers)
-            document = case_document(
-                framework=framework, case=summary, inspection_name=inspection.name,
-                answers=answers, state=state,
-                queries=_threads(repo.query_messages(session, case_ids=[case_id])),
-                events=[CaseEventRecord(e.action, e.from_status, e.to_status, e.note,
-                                        e.updated_by, e.updated_at)
-                        for e in repo.case_events(session, case_id)],
-                produced_by=self._db.user, produced_at=utcnow())
+        form = self._forms.open(case_id)
+        document = case_document(
+            framework=form.framework, case=form.case, inspection_name=form.inspection_name,
+            answers=form.answers, state=form.state, queries=self.queries(case_id),
+            events=self.events(case_id), produced_by=self._db.user, produced_at=utcnow())
         try:
             return write_case_pdf(document, path)
         except OSError as exc:

@@ -37,3 +37,19 @@ def laptop(tmp_path: Path, central_url: str, login: str, role: str = "inspector"
              inspections=inspections)
     db = open_database(tmp_path / f"{login}.db", user=login)
     return Laptop(login, build_services(db, MINI_FRAMEWORKS), person_url(central_url, login))
+
+
+def two_laptops_on_one_case(tmp_path: Path, central_url: str, *answers: tuple[str, object]):
+    """inspector.one creates an inspection with case X1 (giving ``answers`` first) and
+    syncs; inspector.two, on its team, syncs it down. Returns (one, two, case)."""
+    from tests.integration.helpers import make_case, make_inspection
+
+    one = laptop(tmp_path, central_url, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    for key, value in answers:
+        one.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
+    one.sync()
+    two = laptop(tmp_path, central_url, "inspector.two", inspections=[inspection.id])
+    two.sync()
+    return one, two, case

@@ -118,6 +118,20 @@ def test_nobody_but_an_administrator_deletes_and_history_is_not_rewritten(store)
     assert len(rows(central_url, "SELECT * FROM central_changes")) > 0
 
 
+@pytest.mark.parametrize("login", ["inspector.one", "lead.supervisor", "central.admin"])
+def test_the_audit_trail_and_review_history_are_never_changed_by_anyone(store, login):
+    central_url, _inspection, _case = store
+    person = person_url(central_url, login)
+    trail = "SELECT changes FROM audit_entries ORDER BY updated_at"
+    before = rows(central_url, trail)
+    assert before  # the answer given is in the trail
+    for sql in ("UPDATE audit_entries SET changes = '{}'", "DELETE FROM audit_entries",
+                "UPDATE case_events SET note = ''", "DELETE FROM case_events",
+                "UPDATE query_messages SET text = ''", "DELETE FROM query_messages"):
+        assert try_write(person, sql) == "ProgrammingError", (login, sql)
+    assert rows(central_url, trail) == before
+
+
 def test_who_changed_a_row_is_stamped_by_the_store_not_claimed_by_the_laptop(store):
     central_url, _inspection, _case = store
     stamped = rows(central_url, "SELECT updated_by FROM answers")

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, text
 
 from app.sync.central import init_central
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import laptop
+from tests.integration.sync_fixtures import laptop, two_laptops_on_one_case
 
 
 @pytest.fixture
@@ -96,13 +96,7 @@ def test_a_resent_change_is_not_applied_twice(central, tmp_path):
 
 @pytest.mark.parametrize("choice", ["yours", "theirs", "merged"])
 def test_a_conflict_is_resolved_as_a_new_revision_and_kept(central, tmp_path, choice):
-    one = laptop(tmp_path, central, "inspector.one")
-    inspection = make_inspection(one.services)
-    case = make_case(one.services, "X1", inspection=inspection)
-    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
-    one.sync()
-    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
-    two.sync()
+    one, two, case = two_laptops_on_one_case(tmp_path, central, ("victim", "yes"))
     one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
     two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
                                      evidence="Partner named")
@@ -135,12 +129,7 @@ def test_a_question_first_answered_on_both_laptops_keeps_the_unsent_answer(centr
     the central one is stored, the one still waiting here goes into a conflict."""
     from app.sync.central import central_engine
     from app.sync.engine import SyncEngine, SyncReport
-    one = laptop(tmp_path, central, "inspector.one")
-    inspection = make_inspection(one.services)
-    case = make_case(one.services, "X1", inspection=inspection)
-    one.sync()
-    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
-    two.sync()
+    one, two, case = two_laptops_on_one_case(tmp_path, central)
     one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
     one.sync()
     two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
@@ -170,12 +159,7 @@ def test_a_change_waits_while_an_earlier_change_to_its_record_is_on_its_way(cent
     it to make a second one."""
     from app.sync import engine as sync_engine
     monkeypatch.setattr(sync_engine, "PUSH_BATCH", 1)
-    one = laptop(tmp_path, central, "inspector.one")
-    inspection = make_inspection(one.services)
-    case = make_case(one.services, "X1", inspection=inspection)
-    one.sync()
-    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
-    two.sync()
+    one, two, case = two_laptops_on_one_case(tmp_path, central)
     one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
     one.sync()
     two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")

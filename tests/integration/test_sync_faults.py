@@ -12,8 +12,7 @@ from sqlalchemy import create_engine, text
 from app.sync import batch as sync_batch
 from app.sync import engine as sync_engine
 from app.sync.central import init_central
-from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import laptop
+from tests.integration.sync_fixtures import two_laptops_on_one_case
 
 
 class Dropped(ConnectionError):
@@ -66,12 +65,7 @@ FAULTS = {
 @pytest.fixture
 def pair(central_url, tmp_path):
     init_central(central_url)
-    one = laptop(tmp_path, central_url, "inspector.one")
-    inspection = make_inspection(one.services)
-    case = make_case(one.services, "X1", inspection=inspection)
-    one.sync()
-    two = laptop(tmp_path, central_url, "inspector.two", inspections=[inspection.id])
-    two.sync()
+    one, two, case = two_laptops_on_one_case(tmp_path, central_url)
     return central_url, one, two, case
 
 

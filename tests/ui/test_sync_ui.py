@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 from app.sync.central import init_central
 from app.ui.dialogs.conflicts_dialog import ConflictsDialog
 from app.ui.main_window import MainWindow
-from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import PASSWORD, laptop, person_url
+from tests.integration.helpers import make_case
+from tests.integration.sync_fixtures import PASSWORD, person_url, two_laptops_on_one_case
 
 
 def answers_from(monkeypatch, *replies):
@@ -32,13 +32,7 @@ def test_offline_is_said_quietly_and_work_goes_on(qtbot, open_window, monkeypatc
 def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central_url, tmp_path,
                                                     monkeypatch):
     init_central(central_url)
-    one = laptop(tmp_path, central_url, "inspector.one")
-    inspection = make_inspection(one.services)
-    case = make_case(one.services, "X1", inspection=inspection)
-    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
-    one.sync()
-    two = laptop(tmp_path, central_url, "inspector.two", inspections=[inspection.id])
-    two.sync()
+    one, two, case = two_laptops_on_one_case(tmp_path, central_url, ("victim", "yes"))
     one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
     one.sync()
     two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
