@@ -8,6 +8,7 @@
 - A change applied is recognised when re-sent by its entry in the change log (now indexed
   by change id), so ``applied_changes`` keeps only the other outcomes: conflicts, refusals
   and a framework version that was already here.
+- The change log's index by record is on the record's id alone (smaller, cheaper to keep).
 
 Revision ID: c002
 Revises: c001
@@ -55,6 +56,10 @@ def upgrade() -> None:
     _replace(_by_parent_row)
     op.create_index("ix_central_changes_change_id", "central_changes", ["change_id"],
                     unique=True)
+    # the change log is looked up by record (for a conflict's base version) far less often
+    # than it is written: the record's id alone is index enough
+    op.drop_index("ix_central_changes_entity", table_name="central_changes")
+    op.create_index("ix_central_changes_entity_id", "central_changes", ["entity_id"])
 
 
 def downgrade() -> None:
@@ -64,4 +69,7 @@ def downgrade() -> None:
                "'applied', c.rev, c.changed_by, c.at FROM central_changes c WHERE NOT EXISTS "
                "(SELECT 1 FROM applied_changes a WHERE a.change_id = c.change_id)")
     op.drop_index("ix_central_changes_change_id", table_name="central_changes")
+    op.drop_index("ix_central_changes_entity_id", table_name="central_changes")
+    op.create_index("ix_central_changes_entity", "central_changes",
+                    ["entity", "entity_id", "rev"])
     _replace(_by_parent_list)
