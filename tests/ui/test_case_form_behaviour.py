@@ -80,7 +80,12 @@ def test_locked_case_is_read_only(qtbot, open_window, db):
     window.open_case(case.id)
     page = window.form_page
     assert page.locked_banner.isVisibleTo(page)
-    assert not any(w.isEnabled() for w in page._widgets.values())
+    widgets = list(page._widgets.values())
+    # nothing can be changed, yet the answers stay readable (not greyed out)
+    assert widgets and not any(w.control.isEnabled() for w in widgets)
+    assert all(w.evidence.isReadOnly() for w in widgets if w.evidence is not None)
+    applicable = [w for w in widgets if w.state != "na"]
+    assert applicable and all(w.isEnabled() for w in applicable)
 
 
 def test_practice_example_is_saved_as_it_is_written(qtbot, open_window):

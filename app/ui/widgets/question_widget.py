@@ -49,6 +49,7 @@ class QuestionWidget(QFrame):
         self.question = question
         self.state = ""
         self.current = False
+        self.editable = True
         self.reason_boxes: dict[str, QCheckBox] = {}
         self.reasons_box: QWidget | None = None
         self._chosen_reasons: set[str] = set()
@@ -137,6 +138,7 @@ class QuestionWidget(QFrame):
             self.reason_boxes[reason.code] = check
             grid.addWidget(check, 1 + i, 0)
         self._layout.insertWidget(self._reasons_at, box)
+        box.setEnabled(self.editable)
         self.reasons_box = box
         # built late, so put the reasons back where Tab expects them: after the answer,
         # before the evidence note
@@ -180,7 +182,15 @@ class QuestionWidget(QFrame):
         """Draw applicability and problems. An unanswered question is only flagged once the
         inspector has asked to check for errors (``show_missing``)."""
         self.control.set_rows(status.applicable_rows)
-        self.setEnabled(status.applicable and editable)
+        # a question that does not apply is greyed; a locked form stays readable: the
+        # answer cannot be changed, the evidence note can still be read, selected and copied
+        self.setEnabled(status.applicable)
+        self.editable = editable
+        self.control.setEnabled(editable)
+        if self.evidence is not None:
+            self.evidence.setReadOnly(not editable)
+        if self.reasons_box is not None:
+            self.reasons_box.setEnabled(editable)
         self._answer_part_visible(status.applicable)
         problems = [p for p in status.problems
                     if show_missing or p.kind != ProblemKind.UNANSWERED]
