@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.config import Settings, frameworks_dir
+from app.config import Settings, frameworks_dir, rating_rules_file
 from app.db.engine import Database
 from app.db.opening import open_database
 from app.services.case_forms import CaseFormService
@@ -17,6 +17,7 @@ from app.services.export import ExportService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
+from app.services.ratings import RatingService
 from app.services.registry import Services
 from app.services.review import ReviewService
 from app.services.sampling import SampleService
@@ -29,13 +30,15 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
     cases = CaseService(db, catalog)
     forms = CaseFormService(db, catalog)
     practice = PracticeExampleService(db)
+    ratings = RatingService(db, catalog, rating_rules_file())
     return Services(
         frameworks=catalog, inspections=inspections, cases=cases, forms=forms,
         practice=practice, database=DatabaseService(db),
         demo=DemoService(inspections, cases, forms, practice),
-        imports=CaseImportService(db, catalog), exports=ExportService(db, catalog),
+        imports=CaseImportService(db, catalog), exports=ExportService(db, catalog, ratings),
         sync=SyncService(db, catalog), conflicts=ConflictService(db, catalog, forms),
-        samples=SampleService(db), review=ReviewService(db, catalog, forms), user=db.user,
+        samples=SampleService(db), review=ReviewService(db, catalog, forms),
+        ratings=ratings, user=db.user,
         _db=db,
     )
 

@@ -105,6 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the case's id (see 'aspire cases list --json')")
     pdf.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
 
+    ratings = sub.add_parser("ratings", parents=[common],
+                             help="the inspection's key questions, standards and ratings")
+    ratings.add_argument("--inspection", required=True, type=_uuid, metavar="ID")
+    ratings.add_argument("--status", nargs="+", choices=CASE_STATUS.codes(), metavar="S",
+                         help="count cases with these statuses (default: approved)")
+    ratings.add_argument("--all-cases", action="store_true",
+                         help="every case, not only those in the current sample")
+    ratings.add_argument("--publication", action="store_true",
+                         help="suppress small cells, as for anything to be published")
+
     export = sub.add_parser("export", parents=[common],
                             help="write the inspection's workbook for analysts (.xlsx)")
     export.add_argument("--inspection", required=True, type=_uuid, metavar="ID")
@@ -306,6 +316,47 @@ def _export(s: Services, args) -> tuple[object, str]:
              "bytes": result.bytes, "sha256": result.sha256},
             f"Wrote {result.cases} cases and {result.answers} answers to {result.path}.\n"
             "This file is outside the protected store: keep it safe and delete it when done.")
+
+
+def _ratings(s: Services, args) -> tuple[object, str]:
+    rated = s.ratings.rate(args.inspection, statuses=args.status or ("approved",),
+                           all_cases=args.all_cases, for_publication=args.publication)
+    rules = rated.rules
+
+    def figure(q) -> dict:
+        low, high = q.interval or (None, None)
+        return {"key": q.key, "question": q.text, "yes": q.tally.yes,
+                "applicable": q.tally.total, "percent": q.tally.percent,
+                "interval_95": [low, high] if q.interval else None, "band": q.band,
+                "more_no_to_fall": q.to_fall, "more_yes_to_rise": q.to_rise}
+
+    result = {
+        "cases": rated.cases, "rules_confirmed": rules.confirmed, "rules_note": rules.note,
+        "standards": [{"key": st.key, "title": st.title, "band": st.band,
+                       "decided_by": st.deciding, "questions": [figure(q) for q in st.questions]}
+                      for st in rated.standards],
+        "breakdowns": [{"by": b.attribute, "question": b.question_key, "cells": [
+            {"group": c.group, "yes": None if c.suppressed else c.tally.yes,
+             "applicable": None if c.suppressed else c.tally.total,
+             "percent": c.shown_percent, "small": c.small, "suppressed": c.suppressed}
+            for c in b.cells]} for b in rated.breakdowns],
+    }
+    lines = [f"{rated.cases} case(s) counted."]
+    if not rated.cases:
+        lines.append("No case form counts yet: by default only approved ones do (use "
+                     "--status to count others).")
+    if not rules.confirmed:
+        lines.append("The rating rules are defaults not yet confirmed by the inspectorate.")
+    for st in rated.standards:
+        lines.append(f"\n{st.title}: {st.band or 'not rated (no applicable cases)'}")
+        for q in st.questions:
+            shown = (f"{q.tally.percent:5.1f}% ({q.tally.yes}/{q.tally.total})"
+                     if q.tally.total else "   —  (no applicable cases)")
+            fragile = (f", {q.to_fall} more No to fall a band" if q.to_fall is not None
+                       else "")
+            lines.append(f"  {'*' if q.key == st.deciding else ' '} {shown}  {q.key}"
+                         f"{fragile}")
+    return result, "\n".join(lines)
 
 
 def _export_pdf(s: Services, args) -> tuple[object, str]:
@@ -518,6 +569,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("template", "cases"): _template_cases,
     ("export", None): _export,
     ("export-pdf", None): _export_pdf,
+    ("ratings", None): _ratings,
     ("sync", None): _sync,
     ("sync", "export-package"): _export_package,
     ("central", "import-package"): _import_package,

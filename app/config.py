@@ -18,6 +18,7 @@ ENV_DB = "ASPIRE_DB"
 ENV_USER = "ASPIRE_USER"
 ENV_DATA_DIR = "ASPIRE_DATA_DIR"
 ENV_FRAMEWORKS_DIR = "ASPIRE_FRAMEWORKS_DIR"
+ENV_RATING_RULES = "ASPIRE_RATING_RULES"  # a rating rules file of the inspectorate's own
 ENV_CENTRAL = "ASPIRE_CENTRAL"  # the central store's address, without its password
 ENV_PASSWORD = "ASPIRE_CENTRAL_PASSWORD"  # for automation; people are asked instead
 ENV_NEW_PASSWORD = "ASPIRE_NEW_PASSWORD"  # for automation of 'central add-user'
@@ -44,6 +45,13 @@ def resources_dir() -> Path:
 
 def migrations_dir() -> Path:
     return _shipped_folder("migrations")
+
+
+def rating_rules_file() -> Path:
+    """The rating rules: the shipped defaults, unless an administrator points
+    ``ASPIRE_RATING_RULES`` at the inspectorate's own."""
+    override = os.environ.get(ENV_RATING_RULES)
+    return Path(override) if override else resources_dir() / "ratings" / "default.json"
 
 
 def frameworks_dir() -> Path:

@@ -202,7 +202,7 @@ def summarise(framework: Framework, cases: Sequence[CaseData]) -> list[SummaryRo
             if label not in groups[breakdown]:
                 groups[breakdown].append(label)
         for column in columns:
-            verdict = counted(_answer_code(column, data))
+            verdict = counted(answer_code(column, data))
             if verdict is None:
                 continue
             for breakdown, label in [(ALL_CASES, ALL_CASES), *labels.items()]:
@@ -219,7 +219,7 @@ def summarise(framework: Framework, cases: Sequence[CaseData]) -> list[SummaryRo
     return rows
 
 
-def _answer_code(column: AnswerColumn, data: CaseData) -> object:
+def answer_code(column: AnswerColumn, data: CaseData) -> object:
     applies, value = _column_value(column, data)
     return value if applies else None
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core import export as x
-from app.core.dto import CaseSummary, ExportResult
+from app.core.dto import ExportResult
 from app.core.form import evaluate_form
 from app.core.frameworks import Respondent
 from app.core.profile import PROGRAMMES
+from app.core.ratings import InspectionRatings, rate_inspection
 from app.core.workflow import CASE_STATUS
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
@@ -23,6 +24,7 @@ from app.errors import ValidationError
 from app.io.excel_workbook import BarChart, Column, Sheet, write_workbook
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
+from app.services.ratings import RatingService, chosen_cases
 
 Progress = Callable[[int, int], None]
 
@@ -37,9 +39,10 @@ class WorkbookPlan:
 
 
 class ExportService:
-    def __init__(self, db: Database, catalog: FrameworkCatalog):
+    def __init__(self, db: Database, catalog: FrameworkCatalog, ratings: RatingService):
         self._db = db
         self._catalog = catalog
+        self._ratings = ratings
 
     def export(self, *, inspection_id: uuid.UUID, path: Path,
                statuses: Sequence[str] | None = None, all_cases: bool = False,
@@ -71,7 +74,7 @@ class ExportService:
             everyone = repo.list_cases(session, inspection_id)
             answers = repo.answer_records_for_inspection(session, inspection_id)
             examples = repo.practice_examples_for_inspection(session, inspection_id)
-        cases = _chosen(everyone, statuses, all_cases)
+        cases = chosen_cases(everyone, statuses, all_cases)
         data = [x.CaseData(c, answers.get(c.id, {}),
                            evaluate_form(framework, c.profile.as_dict(), answers.get(c.id, {})))
                 for c in cases]
@@ -79,7 +82,10 @@ class ExportService:
         examples = [e for e in examples if e.case_id in references]
         summary = x.summarise(framework, data)
         answer_count = sum(len(d.answers) for d in data)
-        total = len(data) * 2 + answer_count + len(examples) + len(summary)
+        rated = rate_inspection(framework, data, self._ratings.rules(),
+                                reference_date=inspection.start_date)
+        total = (len(data) * 2 + answer_count + len(examples) + len(summary)
+                 + len(rated.questions) + sum(len(b.cells) for b in rated.breakdowns))
         scope = _scope(statuses, all_cases, any(c.sample_status for c in everyone))
         sheets = [
             _about(inspection, framework, cases, scope, self._db.user),
@@ -88,6 +94,7 @@ class ExportService:
             _answers_sheet("Interview", framework, data, Respondent.PRACTITIONER),
             _examples_sheet(examples, references),
             _summary_sheet(summary),
+            _ratings_sheet(rated),
         ]
         key_rows = sum(1 for r in summary if r.breakdown == x.ALL_CASES and r.key_question)
         charts = [BarChart(sheet="Summary", title="Key questions: % yes, all cases",
@@ -95,13 +102,6 @@ class ExportService:
                            last_row=1 + key_rows, anchor="J2")] if key_rows else []
         return WorkbookPlan(sheets=sheets, charts=charts, cases=len(cases),
                             answers=answer_count, total_rows=total)
-
-
-def _chosen(cases: list[CaseSummary], statuses, all_cases: bool) -> list[CaseSummary]:
-    sampled = any(c.sample_status for c in cases)
-    return [c for c in cases
-            if (all_cases or not sampled or c.sample_status == "in_sample")
-            and (not statuses or c.status in statuses)]
 
 
 def _scope(statuses, all_cases: bool, sampled: bool) -> str:
@@ -180,6 +180,43 @@ def _summary_sheet(rows: list[x.SummaryRow]) -> Sheet:
     return Sheet("Summary", columns, ([r.key, r.question, "Yes" if r.key_question else "No",
                                        r.breakdown, r.group, r.yes, r.applicable, r.percent]
                                       for r in rows))
+
+
+def _ratings_sheet(rated: InspectionRatings) -> Sheet:
+    """Key questions with their standard and rating, then every breakdown; small cells
+    flagged (this workbook is for analysts, so nothing is suppressed)."""
+    columns = (Column("standard", width=24), Column("standard_rating", width=20),
+               Column("question_key", width=28), Column("question", wrap=True),
+               Column("breakdown", width=18), Column("group", width=24),
+               Column("yes", kind="number"), Column("applicable", kind="number"),
+               Column("percent_yes", kind="percent"), Column("interval_95_low", kind="percent"),
+               Column("interval_95_high", kind="percent"), Column("band", width=20),
+               Column("rates_the_standard"), Column("small_cell"),
+               Column("more_no_to_fall_a_band", kind="number"),
+               Column("more_yes_to_rise_a_band", kind="number"))
+    standard_of = {q.key: s for s in rated.standards for q in s.questions}
+
+    def rows():
+        for standard in rated.standards:
+            for q in standard.questions:
+                low, high = q.interval or (None, None)
+                yield [standard.title, standard.band or "", q.key, q.text, x.ALL_CASES,
+                       x.ALL_CASES, q.tally.yes, q.tally.total,
+                       None if q.tally.share is None else float(q.tally.share), low, high,
+                       q.band or "", "Yes" if q.key == standard.deciding else "No",
+                       "Yes" if q.tally.total < rated.rules.small_cell else "No",
+                       q.to_fall, q.to_rise]
+        for b in rated.breakdowns:
+            standard = standard_of[b.question_key]
+            for cell in b.cells:
+                share = cell.tally.share
+                yield [standard.title, "", b.question_key, b.question, b.heading,
+                       cell.group or "Not recorded", cell.tally.yes, cell.tally.total,
+                       None if share is None else float(share), None, None,
+                       (rated.rules.band(share).label if share is not None else ""), "",
+                       "Yes" if cell.small else "No", None, None]
+
+    return Sheet("Ratings", columns, rows(), freeze_columns=3)
 
 
 def _local_times(rows):

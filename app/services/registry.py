@@ -15,6 +15,7 @@ from app.services.export import ExportService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
 from app.services.practice import PracticeExampleService
+from app.services.ratings import RatingService
 from app.services.review import ReviewService
 from app.services.sampling import SampleService
 from app.services.sync import SyncService
@@ -35,6 +36,7 @@ class Services:
     conflicts: ConflictService
     samples: SampleService
     review: ReviewService
+    ratings: RatingService
     user: str
     _db: Database
 

@@ -12,7 +12,7 @@ from app.core.profile import CaseProfile
 from app.errors import UserFacingError
 from tests.integration.helpers import make_inspection
 
-SHEETS = ["About", "Cases", "Answers", "Interview", "Practice examples", "Summary"]
+SHEETS = ["About", "Cases", "Answers", "Interview", "Practice examples", "Summary", "Ratings"]
 
 
 def rows_of(sheet, header_rows=1):

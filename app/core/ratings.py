@@ -1,0 +1,309 @@
+"""Ratings: from answers to the percentages and four-point ratings that reports publish.
+
+For each key question: how many applicable cases were judged sufficient ("Yes") out of how
+many were judged at all (the denominator counts applicable Yes/No answers only), the
+percentage, its 95% Wilson interval, the band, and how fragile that band is: how many more
+"No" answers would move it down a band, how many more "Yes" answers up. A standard is rated
+from its key questions by the rule in the rating rules (by default the lowest key-question
+percentage). Breakdowns split every key question by a case attribute, with the counts
+behind each cell; cells under the minimum size are flagged, and suppressed in anything meant
+for publication.
+
+The rules are data (``resources/ratings``): the inspectorate may change the bands, and the
+defaults are marked as not confirmed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from app.core.export import AnswerColumn, CaseData, answer_code, breakdown_labels, counted
+from app.core.frameworks import Framework
+from app.errors import ValidationError
+
+Z95 = 1.959963984540054  # two-sided 95%
+BASES = ("lowest_key_question",)
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    lower: Fraction  # the share of cases from which this band starts (0 to 1)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RatingRules:
+    bands: tuple[Band, ...]  # highest first; the last starts at 0
+    basis: str = "lowest_key_question"
+    small_cell: int = 5  # cells with fewer cases are flagged, and suppressed for publication
+    standards: Mapping[str, str] | None = None  # standard key -> title
+    confirmed: bool = False
+    note: str = ""
+
+    def title(self, standard: str) -> str:
+        return (self.standards or {}).get(standard, standard.replace("_", " ").capitalize())
+
+    def band(self, share: Fraction | None) -> Band | None:
+        if share is None:
+            return None
+        return next(b for b in self.bands if share >= b.lower)
+
+
+def parse_rules(data: Mapping, source: str = "rating rules") -> RatingRules:
+    """Rules from their JSON form, or a ValidationError listing every problem."""
+    problems = []
+    bands = []
+    for i, raw in enumerate(data.get("bands") or []):
+        try:
+            lower = Fraction(str(raw["from"])) / 100
+            bands.append(Band(str(raw["label"]), lower, str(raw.get("description", ""))))
+        except (KeyError, ValueError, TypeError):
+            problems.append(f"bands[{i}]: needs a label and a 'from' percentage")
+    bands.sort(key=lambda b: b.lower, reverse=True)
+    if not bands:
+        problems.append("bands: at least one band is needed")
+    elif bands[-1].lower != 0:
+        problems.append("bands: the lowest band must start from 0")
+    if any(not 0 <= b.lower <= 1 for b in bands):
+        problems.append("bands: every 'from' is a percentage between 0 and 100")
+    if len({b.lower for b in bands}) != len(bands):
+        problems.append("bands: two bands start from the same percentage")
+    basis = data.get("basis", "lowest_key_question")
+    if basis not in BASES:
+        problems.append(f"basis: '{basis}' is not one of {', '.join(BASES)}")
+    small = data.get("small_cell", 5)
+    if not isinstance(small, int) or small < 0:
+        problems.append("small_cell: a whole number of cases, 0 or more")
+    if problems:
+        raise ValidationError(f"The {source} cannot be used.",
+                              "Correct the file and try again.", details=problems)
+    return RatingRules(bands=tuple(bands), basis=basis, small_cell=small,
+                       standards=dict(data.get("standards") or {}),
+                       confirmed=bool(data.get("confirmed", False)),
+                       note=str(data.get("note", "")))
+
+
+# -- one percentage ----------------------------------------------------------------------------
+
+def wilson_interval(yes: int, total: int, z: float = Z95) -> tuple[float, float] | None:
+    """The Wilson score interval for yes/total (without continuity correction)."""
+    if total == 0:
+        return None
+    p = yes / total
+    centre = p + z * z / (2 * total)
+    spread = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    scale = 1 + z * z / total
+    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
+
+
+def more_no_to_fall(yes: int, total: int, rules: RatingRules) -> int | None:
+    """How many more "No" answers would move the share down a band (None: lowest band)."""
+    band = rules.band(Fraction(yes, total)) if total else None
+    if band is None or band.lower == 0:
+        return None
+    # yes / (total + d) < lower  <=>  d > yes / lower - total
+    bound = Fraction(yes) / band.lower - total
+    return math.floor(bound) + 1
+
+
+def more_yes_to_rise(yes: int, total: int, rules: RatingRules) -> int | None:
+    """How many more "Yes" answers would move the share up a band (None: highest band)."""
+    share = Fraction(yes, total) if total else None
+    band = rules.band(share)
+    if band is None:
+        return None
+    higher = [b for b in rules.bands if b.lower > band.lower]
+    if not higher:
+        return None
+    target = min(higher, key=lambda b: b.lower).lower
+    if target >= 1:
+        return None if yes < total else 0  # only every case can reach 100%
+    # (yes + u) / (total + u) >= target  <=>  u >= (target * total - yes) / (1 - target)
+    return max(0, math.ceil((target * total - yes) / (1 - target)))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One percentage: ``yes`` of ``total`` applicable cases judged sufficient."""
+
+    yes: int
+    total: int
+
+    @property
+    def share(self) -> Fraction | None:
+        return Fraction(self.yes, self.total) if self.total else None
+
+    @property
+    def percent(self) -> float | None:
+        return None if not self.total else 100 * self.yes / self.total
+
+
+@dataclass(frozen=True)
+class QuestionRating:
+    key: str
+    text: str
+    standard: str
+    tally: Tally
+    interval: tuple[float, float] | None
+    band: str | None
+    to_fall: int | None
+    to_rise: int | None
+
+
+@dataclass(frozen=True)
+class StandardRating:
+    key: str
+    title: str
+    questions: tuple[QuestionRating, ...]
+    deciding: str | None  # the key question whose percentage rates the standard
+    band: str | None
+
+    @property
+    def tally(self) -> Tally | None:
+        found = next((q for q in self.questions if q.key == self.deciding), None)
+        return found.tally if found else None
+
+
+def rate_question(key: str, text: str, standard: str, judgements: Iterable[bool | None],
+                  rules: RatingRules) -> QuestionRating:
+    """``judgements``: per case, True (Yes), False (No) or None (does not count)."""
+    counted = [j for j in judgements if j is not None]
+    tally = Tally(sum(counted), len(counted))
+    band = rules.band(tally.share)
+    return QuestionRating(key, text, standard, tally, wilson_interval(tally.yes, tally.total),
+                          band.label if band else None,
+                          more_no_to_fall(tally.yes, tally.total, rules),
+                          more_yes_to_rise(tally.yes, tally.total, rules))
+
+
+def rate_standards(questions: Sequence[QuestionRating],
+                   rules: RatingRules) -> list[StandardRating]:
+    """Standards in the order their first key question appears; each rated by the lowest
+    key-question percentage among those with any applicable case."""
+    order: dict[str, list[QuestionRating]] = {}
+    for q in questions:
+        order.setdefault(q.standard, []).append(q)
+    result = []
+    for standard, items in order.items():
+        rated = [q for q in items if q.tally.total]
+        lowest = min(rated, key=lambda q: (q.tally.share, q.key)) if rated else None
+        band = rules.band(lowest.tally.share) if lowest else None
+        result.append(StandardRating(standard, rules.title(standard), tuple(items),
+                                     lowest.key if lowest else None,
+                                     band.label if band else None))
+    return result
+
+
+# -- breakdowns ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cell:
+    group: str
+    tally: Tally
+    small: bool  # fewer cases than the rules' minimum
+    suppressed: bool  # not shown in anything meant for publication
+
+    @property
+    def shown_percent(self) -> float | None:
+        return None if self.suppressed else self.tally.percent
+
+
+def breakdown(judgements: Sequence[bool | None], groups: Sequence[str],
+              rules: RatingRules, *, for_publication: bool = False) -> list[Cell]:
+    """One key question split by a case attribute: ``groups[i]`` is case i's group."""
+    tallies: dict[str, list[bool]] = {}
+    for judgement, group in zip(judgements, groups, strict=True):
+        bucket = tallies.setdefault(group, [])
+        if judgement is not None:
+            bucket.append(judgement)
+    cells = []
+    for group in sorted(tallies, key=_group_order):
+        counted = tallies[group]
+        tally = Tally(sum(counted), len(counted))
+        small = tally.total < rules.small_cell
+        cells.append(Cell(group, tally, small, small and for_publication))
+    return cells
+
+
+def _group_order(group: str) -> tuple[bool, str]:
+    return (group in ("", "Not recorded"), group)
+
+
+AGE_BANDS: tuple[tuple[int, str], ...] = ((18, "Under 18"), (25, "18–24"), (35, "25–34"),
+                                          (50, "35–49"), (200, "50 and over"))
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return "Not recorded"
+    return next(label for limit, label in AGE_BANDS if age < limit)
+
+
+def group_by(values: Iterable[object], label: Callable[[object], str]) -> list[str]:
+    return [label(v) if v not in (None, "") else "Not recorded" for v in values]
+
+
+# -- an inspection ------------------------------------------------------------------------------
+
+#: what the breakdowns split by: (attribute, heading)
+BREAKDOWN_HEADINGS = (("provider", "Provider"), ("gender", "Gender"),
+                      ("ethnicity_group", "Ethnicity group"), ("age_band", "Age band"),
+                      ("rosh", "Risk of serious harm"), ("sentence_type", "Sentence or disposal"),
+                      ("phase", "Custody or community"), ("assignee", "Inspector"))
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    attribute: str
+    heading: str
+    question_key: str
+    question: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class InspectionRatings:
+    rules: RatingRules
+    cases: int
+    standards: tuple[StandardRating, ...]
+    breakdowns: tuple[Breakdown, ...]
+    for_publication: bool = False
+
+    @property
+    def questions(self) -> list[QuestionRating]:
+        return [q for s in self.standards for q in s.questions]
+
+
+def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: RatingRules, *,
+                    reference_date: dt.date | None = None,
+                    for_publication: bool = False) -> InspectionRatings:
+    """Every key question (a yes/no question that feeds a standard) rated over ``cases``
+    the standards, and the breakdowns by profile (ages on ``reference_date``, or today)."""
+    keys = [q for q in framework.questions() if q.standard and q.type == "yes_no"]
+    judged = {q.key: [counted(answer_code(AnswerColumn(q.key, q, wording=q.text), data))
+                      for data in cases] for q in keys}
+    rated = [rate_question(q.key, q.text, q.standard, judged[q.key], rules) for q in keys]
+    labels = []
+    for data in cases:
+        found = breakdown_labels(data.case)
+        found["age_band"] = age_band(_age(data.case.profile.date_of_birth, reference_date))
+        labels.append(found)
+    breakdowns = tuple(
+        Breakdown(attribute, heading, q.key, q.text,
+                  tuple(breakdown(judged[q.key], [row[attribute] for row in labels], rules,
+                                  for_publication=for_publication)))
+        for attribute, heading in BREAKDOWN_HEADINGS for q in keys)
+    return InspectionRatings(rules, len(cases), tuple(rate_standards(rated, rules)),
+                             breakdowns, for_publication)
+
+
+def _age(born: dt.date | None, on: dt.date | None) -> int | None:
+    if born is None:
+        return None
+    on = on or dt.date.today()
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

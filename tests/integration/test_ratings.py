@@ -1,0 +1,105 @@
+"""Ratings of an inspection from its case forms: the service, the Ratings sheet of the
+analysts' workbook (read back with openpyxl) and 'aspire ratings'."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from app.core.dto import NewInspection
+from app.core.profile import CaseProfile
+from tests.integration.test_cli import aspire
+
+ANY_STATUS = None
+
+
+@pytest.fixture
+def inspection(services):
+    """Ten cases; 'rosh_assessment' judged Yes in 8 (80%), No in 2; six women, four men."""
+    inspection = services.inspections.create(NewInspection(
+        name="Northshire", programme="adult_probation", organisation="Northshire CRC",
+        framework_key="adult-probation", start_date=dt.date(2026, 3, 1)))
+    for i in range(10):
+        case = services.cases.add(
+            inspection_id=inspection.id, reference=f"X{i}",
+            profile=CaseProfile(phase="community", provider="nps" if i < 7 else "crc",
+                                gender="female" if i < 6 else "male",
+                                date_of_birth=dt.date(1990 if i % 2 else 2001, 6, 1)))
+        if i < 8:
+            services.forms.record_answer(case_id=case.id, question_key="rosh_assessment",
+                                         value="yes")
+        else:
+            services.forms.record_answer(case_id=case.id, question_key="rosh_assessment",
+                                         value="no", reasons=["not_timely"],
+                                         evidence="Assessment six weeks late")
+    return inspection
+
+
+def test_key_questions_and_standards_from_the_case_forms(services, inspection):
+    rated = services.ratings.rate(inspection.id, statuses=ANY_STATUS)
+    assert rated.cases == 10
+    rosh = next(q for q in rated.questions if q.key == "rosh_assessment")
+    assert (rosh.tally.yes, rosh.tally.total, rosh.band) == (8, 10, "Outstanding")
+    assert (rosh.to_fall, rosh.to_rise) == (1, None)
+    assessment = next(s for s in rated.standards if s.key == "assessment")
+    # the other assessment key questions have no answers yet: rosh decides
+    assert (assessment.band, assessment.deciding) == ("Outstanding", "rosh_assessment")
+    gender = next(b for b in rated.breakdowns
+                  if b.attribute == "gender" and b.question_key == "rosh_assessment")
+    assert [(c.group, c.tally.yes, c.tally.total, c.small) for c in gender.cells] == [
+        ("Female", 6, 6, False), ("Male", 2, 4, True)]
+    ages = next(b for b in rated.breakdowns
+                if b.attribute == "age_band" and b.question_key == "rosh_assessment")
+    # ages on the inspection's first day: born June 2001 -> 24, June 1990 -> 35
+    assert [(c.group, c.tally.total) for c in ages.cells] == [("18–24", 5), ("35–49", 5)]
+
+
+def test_only_approved_case_forms_count_by_default(services, inspection):
+    rated = services.ratings.rate(inspection.id)
+    assert rated.cases == 0
+    assert all(q.band is None for q in rated.questions)
+
+
+def test_the_workbook_has_a_ratings_sheet_with_the_same_figures(services, inspection,
+                                                                tmp_path):
+    target = tmp_path / "inspection.xlsx"
+    services.exports.export(inspection_id=inspection.id, path=target)
+    sheet = load_workbook(target, read_only=True)["Ratings"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    # a read-only sheet leaves out empty cells at the end of a row
+    found = [dict(zip(header, r + (None,) * (len(header) - len(r)), strict=True))
+             for r in rows[1:] if r[header.index("question_key")] == "rosh_assessment"]
+    overall = next(r for r in found if r["breakdown"] == "All cases")
+    assert (overall["yes"], overall["applicable"], overall["band"],
+            overall["rates_the_standard"], overall["standard"]) == (
+        8, 10, "Outstanding", "Yes", "Assessment")
+    assert overall["percent_yes"] == pytest.approx(0.8)
+    assert overall["interval_95_low"] == pytest.approx(0.4902, abs=1e-4)
+    men = next(r for r in found if r["breakdown"] == "Gender" and r["group"] == "Male")
+    assert (men["yes"], men["applicable"], men["small_cell"]) == (2, 4, "Yes")
+
+
+def test_ratings_command_with_suppression_for_publication(services, inspection, db_path):
+    services.close()
+    result = aspire("ratings", "--inspection", str(inspection.id), "--status", "not_started",
+                    "in_progress", "--publication", "--json", db=db_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["cases"] == 10 and report["rules_confirmed"] is False
+    [assessment] = [s for s in report["standards"] if s["key"] == "assessment"]
+    rosh = next(q for q in assessment["questions"] if q["key"] == "rosh_assessment")
+    assert (rosh["yes"], rosh["applicable"], rosh["band"]) == (8, 10, "Outstanding")
+    cells = next(b for b in report["breakdowns"]
+                 if b["by"] == "gender" and b["question"] == "rosh_assessment")["cells"]
+    assert cells == [
+        {"group": "Female", "yes": 6, "applicable": 6, "percent": 100.0, "small": False,
+         "suppressed": False},
+        {"group": "Male", "yes": None, "applicable": None, "percent": None, "small": True,
+         "suppressed": True},
+    ]
+    text = aspire("ratings", "--inspection", str(inspection.id), db=db_path)
+    assert text.returncode == 0 and "No case form counts yet" in text.stdout
