@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._services: Services | None = None
         self._jobs: list = []
+        self.dashboard = None
         self.setWindowTitle("ASPIRE Casework")
         self.loading = QLabel(self.tr("Opening the database…"))
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -111,6 +112,8 @@ class MainWindow(QMainWindow):
                                      self.open_team)
         self.queue_action = self._add(inspection_menu, self.tr("&Review queue…"),
                                       "Ctrl+Shift+R", self.open_review_queue)
+        self.dashboard_action = self._add(inspection_menu, self.tr("&Dashboard…"),
+                                          "Ctrl+Shift+B", self.open_dashboard)
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         self.sync_action = self._add(tools, self.tr("&Sync with the central store"),
                                      "Ctrl+Shift+Y", self.sync_now)
@@ -128,7 +131,8 @@ class MainWindow(QMainWindow):
         self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
                                 backup, self.import_action, template, self.sample_action,
-                                self.team_action, self.queue_action, self.export_action,
+                                self.team_action, self.queue_action, self.dashboard_action,
+                                self.export_action,
                                 self.sync_action,
                                 self.conflicts_action, self.package_action,
                                 self.apply_package_action)
@@ -257,6 +261,23 @@ class MainWindow(QMainWindow):
         if inspection is not None:
             TeamDialog(self._services, inspection.id, self).exec()
             self.cases_page.refresh_cases()
+
+    def open_dashboard(self) -> None:
+        """Progress, key questions, ratings and breakdowns of the inspection shown; it stays
+        open beside the case forms and refreshes when a case's review moves on."""
+        from app.ui.dialogs.dashboard import DashboardDialog
+
+        inspection = self.cases_page.current_inspection()
+        if inspection is None:
+            return
+        if self.dashboard is not None:
+            self.dashboard.close()
+        dashboard = DashboardDialog(self._services, inspection.id, inspection.name, self)
+        dashboard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dashboard.destroyed.connect(lambda: setattr(self, "dashboard", None))
+        self.form_page.review.changed.connect(dashboard.refresh)
+        self.dashboard = dashboard
+        dashboard.show()
 
     def open_review_queue(self) -> None:
         """Case forms waiting for a supervisor (in the inspection shown, or all)."""

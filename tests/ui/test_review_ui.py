@@ -153,3 +153,31 @@ def test_history_of_the_case_and_of_one_question(people, monkeypatch, qtbot):
     assert {r[3] for r in victim} == {form._numbers["victim"]}
     assert [r[4] for r in victim if r[2] == "Changed value"] == ["— → yes", "yes → no"]
     assert "question 1.1" in one.windowTitle()
+
+
+def test_the_dashboard_updates_when_a_case_is_approved(people, monkeypatch, qtbot):
+    (mine, theirs), case = people
+    mine._services.review.submit(case.id)
+    theirs.cases_page.reload()
+    theirs.open_dashboard()
+    dashboard = theirs.dashboard
+    qtbot.waitUntil(lambda: dashboard.rated is not None, timeout=10000)
+    assert dashboard.rated.cases == 0
+    assert "0 case form(s) counted" in dashboard.counted.text()
+    progress = [[dashboard.progress.item(0, c).text()
+                 for c in range(dashboard.progress.columnCount())]]
+    assert progress[0][0] == "All inspectors" and progress[0][-1] == "1"
+
+    theirs.open_case(case.id)
+    answer_dialogs(monkeypatch, login="supervisor.sam")
+    theirs.form_page.review.buttons["approve"].click()
+    qtbot.waitUntil(lambda: dashboard.rated.cases == 1, timeout=10000)
+    assert "1 case form(s) counted" in dashboard.counted.text()
+    victim = next(q for q in dashboard.rated.questions if q.tally.total)
+    assert victim.band is not None
+    rows = dashboard.key_table.rowCount()
+    assert rows == len(dashboard.rated.questions) > 0
+    dashboard.tabs.setCurrentIndex(1)
+    shoot(dashboard, "dashboard-key-questions")
+    dashboard.tabs.setCurrentIndex(2)
+    shoot(dashboard, "dashboard-breakdowns")

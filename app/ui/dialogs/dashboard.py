@@ -1,0 +1,264 @@
+"""The inspection dashboard: progress, key questions with their bands and intervals, a chart,
+and the breakdowns. Worked out off the GUI thread, so it stays responsive on a 2,000-case
+inspection; it refreshes itself when a case form is approved, returned or unlocked."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.ratings import BREAKDOWN_HEADINGS, InspectionRatings, QuestionRating
+from app.core.workflow import CASE_STATUS
+from app.ui.errors import show_error
+from app.ui.workers import run_job
+
+if TYPE_CHECKING:
+    from app.services.registry import Services
+
+BAND_COLOURS = {"Outstanding": "#2e7d32", "Good": "#7cb342", "Requires improvement": "#f9a825",
+                "Inadequate": "#c62828"}
+SCOPES = (("approved", "Approved case forms"),
+          ("answered", "Every case form with answers (not yet final)"))
+
+
+class KeyQuestionChart(QWidget):
+    """Horizontal bars: each key question's percentage in its band's colour, with its 95%
+    interval and the band edges."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.questions: list[QuestionRating] = []
+        self.edges: list[float] = []
+        self.setMinimumHeight(160)
+        self.setAccessibleName(self.tr("Key questions chart"))
+
+    def show_ratings(self, rated: InspectionRatings) -> None:
+        self.questions = [q for q in rated.questions if q.tally.total]
+        self.edges = [float(b.lower) for b in rated.rules.bands if b.lower > 0]
+        self.setMinimumHeight(24 + 18 * max(1, len(self.questions)))
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().base())
+        if not self.questions:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             self.tr("No key question has an applicable case yet."))
+            return
+        left, right, top = 190, self.width() - 20, 10
+        span = max(1, right - left)
+        painter.setPen(self.palette().text().color())
+        for i, q in enumerate(self.questions):
+            y = top + 18 * i
+            painter.drawText(QRectF(4, y, left - 10, 16),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             q.key.replace("_", " "))
+            share = q.tally.yes / q.tally.total
+            painter.fillRect(QRectF(left, y + 2, span * share, 12),
+                             QColor(BAND_COLOURS.get(q.band, "#888888")))
+            low, high = q.interval
+            painter.drawLine(int(left + span * low), y + 8, int(left + span * high), y + 8)
+        pen = QPen(QColor("#555555"))
+        pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        bottom = top + 18 * len(self.questions)
+        for edge in self.edges:
+            x = int(left + span * edge)
+            painter.drawLine(x, top, x, bottom)
+            painter.drawText(x - 12, bottom + 12, f"{edge:.0%}")
+
+
+class DashboardDialog(QDialog):
+    def __init__(self, services: Services, inspection_id: uuid.UUID, name: str, parent=None):
+        super().__init__(parent)
+        self._services = services
+        self._inspection_id = inspection_id
+        self._job = None
+        self._again = False
+        self.rated: InspectionRatings | None = None
+        self.setWindowTitle(self.tr("Dashboard — {name}").format(name=name))
+        self.scope = QComboBox()
+        for code, label in SCOPES:
+            self.scope.addItem(self.tr(label), code)
+        self.scope.setAccessibleName(self.tr("Cases counted"))
+        self.scope.currentIndexChanged.connect(self.refresh)
+        refresh = QPushButton(self.tr("&Refresh"))
+        refresh.clicked.connect(self.refresh)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
+        self.counted = QLabel()
+        self.rules_note = QLabel()
+        self.rules_note.setWordWrap(True)
+        self.rules_note.setStyleSheet("color: #6b3d00;")
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Count:")))
+        top.addWidget(self.scope)
+        top.addWidget(self.counted, 1)
+        top.addWidget(refresh)
+
+        self.progress = QTableWidget()
+        self.progress.setAccessibleName(self.tr("Cases by status and inspector"))
+        self.key_table = QTableWidget()
+        self.key_table.setAccessibleName(self.tr("Key questions"))
+        self.chart = KeyQuestionChart()
+        self.by = QComboBox()
+        for attribute, heading in BREAKDOWN_HEADINGS:
+            self.by.addItem(self.tr(heading), attribute)
+        self.by.setAccessibleName(self.tr("Break down by"))
+        self.by.currentIndexChanged.connect(self._show_breakdown)
+        self.breakdown = QTableWidget()
+        self.breakdown.setAccessibleName(self.tr("Breakdown"))
+        for table in (self.progress, self.key_table, self.breakdown):
+            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+            table.verticalHeader().setVisible(False)
+
+        ratings = QSplitter(Qt.Orientation.Vertical)
+        ratings.addWidget(self.key_table)
+        ratings.addWidget(self.chart)
+        breakdowns = QWidget()
+        layout = QVBoxLayout(breakdowns)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("Break down by:")))
+        row.addWidget(self.by)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.breakdown)
+        layout.addWidget(QLabel(self.tr("Cells with fewer cases than the minimum are shown in "
+                                        "grey: too few to say much on their own.")))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.progress, self.tr("&Progress"))
+        self.tabs.addTab(ratings, self.tr("&Key questions"))
+        self.tabs.addTab(breakdowns, self.tr("&Breakdowns"))
+        main = QVBoxLayout(self)
+        main.addLayout(top)
+        main.addWidget(self.rules_note)
+        main.addWidget(self.tabs, 1)
+        self.resize(1100, 720)
+        self.refresh()
+
+    # -- working out ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Work the figures out again, off the GUI thread (once more if asked meanwhile)."""
+        if self._job is not None:
+            self._again = True
+            return
+        statuses = ("approved",) if self.scope.currentData() == "approved" else None
+        services, inspection_id = self._services, self._inspection_id
+        self.counted.setText(self.tr("Working out…"))
+
+        def work():
+            cases = services.cases.list(inspection_id)
+            return cases, services.ratings.rate(inspection_id, statuses=statuses)
+
+        self._job = run_job(work, self._show, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._job = None
+        self.counted.setText("")
+        show_error(self, exc, self.tr("Dashboard"))
+
+    def _show(self, result) -> None:
+        self._job = None
+        cases, rated = result
+        self.rated = rated
+        self.counted.setText(self.tr("{n} case form(s) counted").format(n=rated.cases))
+        self.rules_note.setText("" if rated.rules.confirmed else self.tr(
+            "Ratings use default rules not yet confirmed by the inspectorate (see "
+            "resources/ratings)."))
+        self._show_progress(cases)
+        self._show_key_questions(rated)
+        self.chart.show_ratings(rated)
+        self._show_breakdown()
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _show_progress(self, cases) -> None:
+        statuses = CASE_STATUS.codes()
+        by_inspector = Counter((c.profile.assignee or self.tr("Not assigned"), c.status)
+                               for c in cases)
+        people = sorted({who for who, _ in by_inspector})
+        rows = [(self.tr("All inspectors"), Counter(c.status for c in cases)),
+                *((who, Counter({s: by_inspector[(who, s)] for s in statuses}))
+                  for who in people)]
+        self._fill(self.progress, [self.tr("Inspector"), *map(CASE_STATUS.label, statuses),
+                                   self.tr("Total")],
+                   [[who, *(str(counts[s]) for s in statuses), str(sum(counts.values()))]
+                    for who, counts in rows])
+
+    def _show_key_questions(self, rated: InspectionRatings) -> None:
+        headers = [self.tr("Standard"), self.tr("Rating"), self.tr("Key question"),
+                   self.tr("Yes / applicable"), self.tr("%"), self.tr("95% interval"),
+                   self.tr("Band"), self.tr("More No to fall"), self.tr("More Yes to rise")]
+        rows, colours = [], []
+        for standard in rated.standards:
+            for q in standard.questions:
+                deciding = q.key == standard.deciding
+                rows.append([standard.title if q is standard.questions[0] else "",
+                             (standard.band or "—") if q is standard.questions[0] else "",
+                             ("▶ " if deciding else "") + q.text,
+                             f"{q.tally.yes} / {q.tally.total}",
+                             f"{q.tally.percent:.0f}%" if q.tally.total else "—",
+                             f"{q.interval[0]:.0%}–{q.interval[1]:.0%}" if q.interval else "",
+                             q.band or "", _count(q.to_fall), _count(q.to_rise)])
+                colours.append(BAND_COLOURS.get(q.band))
+        self._fill(self.key_table, headers, rows)
+        for r, colour in enumerate(colours):
+            if colour:
+                self.key_table.item(r, 6).setForeground(QColor(colour))
+
+    def _show_breakdown(self) -> None:
+        if self.rated is None:
+            return
+        attribute = self.by.currentData()
+        chosen = [b for b in self.rated.breakdowns if b.attribute == attribute]
+        groups = sorted({c.group for b in chosen for c in b.cells},
+                        key=lambda g: (g in ("", "Not recorded"), g))
+        rows, small = [], []
+        for b in chosen:
+            cells = {c.group: c for c in b.cells}
+            row = [b.question]
+            for group in groups:
+                cell = cells.get(group)
+                row.append("" if cell is None or not cell.tally.total else
+                           f"{cell.tally.percent:.0f}% ({cell.tally.yes}/{cell.tally.total})")
+                small.append((len(rows), 1 + groups.index(group), cell is not None and
+                              cell.small))
+            rows.append(row)
+        self._fill(self.breakdown, [self.tr("Key question"),
+                                    *(g or self.tr("Not recorded") for g in groups)], rows)
+        for r, c, is_small in small:
+            if is_small and self.breakdown.item(r, c) is not None:
+                self.breakdown.item(r, c).setForeground(QColor("#9e9e9e"))
+
+    @staticmethod
+    def _fill(table: QTableWidget, headers: list[str], rows: list[list[str]]) -> None:
+        table.clear()
+        table.setColumnCount(len(headers))
+        table.setRowCount(len(rows))
+        table.setHorizontalHeaderLabels(headers)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                table.setItem(r, c, QTableWidgetItem(value))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else str(value)
