@@ -16,6 +16,7 @@ from app.services.demo import DemoService
 from app.services.export import ExportService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
+from app.services.moderation import ModerationService
 from app.services.practice import PracticeExampleService
 from app.services.ratings import RatingService
 from app.services.registry import Services
@@ -38,7 +39,7 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
         imports=CaseImportService(db, catalog), exports=ExportService(db, catalog, ratings),
         sync=SyncService(db, catalog), conflicts=ConflictService(db, catalog, forms),
         samples=SampleService(db), review=ReviewService(db, catalog, forms),
-        ratings=ratings, user=db.user,
+        ratings=ratings, moderation=ModerationService(db, catalog), user=db.user,
         _db=db,
     )
 

@@ -243,8 +243,22 @@ class AuditEntry(Synced, Base):
     changes: Mapped[dict] = mapped_column(JSON)  # field -> [old, new]
 
 
+class SecondMark(Synced, Base):
+    """Append-only moderation: a second marker's blind judgement on one key question of a
+    case (kind ``mark``), or the judgement the two agreed on afterwards (kind ``agreed``).
+    The first judgement stays the case's answer; all three are kept."""
+
+    __tablename__ = "second_marks"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    question_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[object | None] = mapped_column(JSON(none_as_null=True))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 #: tables whose rows are never changed once written
-APPEND_ONLY = ("case_events", "query_messages", "audit_entries")
+APPEND_ONLY = ("case_events", "query_messages", "audit_entries", "second_marks")
 
 
 class CaseProgress(Base):
@@ -322,4 +336,4 @@ class AppMeta(Base):
 
 
 SYNCED_MODELS = (Framework, Inspection, InspectionMember, Case, Answer, PracticeExample, Sample,
-                 SampleMember, SampleEvent, CaseEvent, QueryMessage, AuditEntry)
+                 SampleMember, SampleEvent, CaseEvent, QueryMessage, AuditEntry, SecondMark)

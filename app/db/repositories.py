@@ -382,3 +382,11 @@ def audit_entries(session: Session, case_id: uuid.UUID,
     if question_key is not None:
         query = query.where(m.AuditEntry.question_key == question_key)
     return list(session.scalars(query.order_by(m.AuditEntry.updated_at, m.AuditEntry.id)))
+
+
+def second_marks(session: Session, case_ids: list[uuid.UUID],
+                 kind: str | None = None) -> list[m.SecondMark]:
+    query = select(m.SecondMark).where(m.SecondMark.case_id.in_(case_ids))
+    if kind is not None:
+        query = query.where(m.SecondMark.kind == kind)
+    return list(session.scalars(query.order_by(m.SecondMark.updated_at, m.SecondMark.id)))

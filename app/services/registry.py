@@ -14,6 +14,7 @@ from app.services.demo import DemoService
 from app.services.export import ExportService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
+from app.services.moderation import ModerationService
 from app.services.practice import PracticeExampleService
 from app.services.ratings import RatingService
 from app.services.review import ReviewService
@@ -37,6 +38,7 @@ class Services:
     samples: SampleService
     review: ReviewService
     ratings: RatingService
+    moderation: ModerationService
     user: str
     _db: Database
 

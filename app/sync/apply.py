@@ -37,7 +37,7 @@ def locked(query, table: Table):
 CENTRAL_DEVICE = uuid.UUID("0c3a7e0e-5d2b-4f7a-9a61-6b0c1d2e3f40")
 _PARENT = {"answers": ("cases", "case_id"), "practice_examples": ("cases", "case_id"),
            "case_events": ("cases", "case_id"), "query_messages": ("cases", "case_id"),
-           "audit_entries": ("cases", "case_id"),
+           "audit_entries": ("cases", "case_id"), "second_marks": ("cases", "case_id"),
            "sample_members": ("samples", "sample_id"), "sample_events": ("samples", "sample_id")}
 
 

@@ -1,4 +1,5 @@
-"""The central store's rules for case review history, queries and the audit trail.
+"""The central store's rules for case review history, queries, the audit trail and second
+marking.
 
 Members of an inspection read them; inspectors and supervisors add to them; nobody, the
 owner included, changes or removes a row (no UPDATE or DELETE is granted, and row-level
@@ -18,7 +19,7 @@ down_revision: str | None = "c002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = "0004"
 
-TABLES = ("case_events", "query_messages", "audit_entries")
+TABLES = ("case_events", "query_messages", "audit_entries", "second_marks")
 GROUPS = ("aspire_inspector", "aspire_supervisor", "aspire_admin")
 MEMBER = "aspire_member_inspections(current_user)"
 ADMIN = "pg_has_role(current_user, 'aspire_admin', 'member')"

@@ -1,4 +1,5 @@
-"""case review history, queries on answers and the audit trail (all append-only)
+"""case review history, queries on answers, the audit trail and second marking
+(all append-only)
 
 Revision ID: 0004
 Revises: 0003
@@ -15,7 +16,7 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-APPEND_ONLY = ("case_events", "query_messages", "audit_entries")
+APPEND_ONLY = ("case_events", "query_messages", "audit_entries", "second_marks")
 
 
 def _synced_columns() -> list[sa.Column]:
@@ -61,6 +62,15 @@ def upgrade() -> None:
         sa.Column("question_key", sa.String(length=120), nullable=True),
         sa.Column("changes", sa.JSON(), nullable=False),
         *_synced_columns(), *_case_key("audit_entries"),
+    )
+    op.create_table(
+        "second_marks",
+        sa.Column("case_id", sa.Uuid(), nullable=False),
+        sa.Column("question_key", sa.String(length=120), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("value", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        *_synced_columns(), *_case_key("second_marks"),
     )
     for table in APPEND_ONLY:
         op.create_index(op.f(f"ix_{table}_case_id"), table, ["case_id"])

@@ -1,0 +1,150 @@
+"""Moderation: a supervisor marks cases for second marking; a second marker judges their key
+questions blind (without seeing the first judgements); the app shows how often the two
+agree, per key question and per inspector, with Cohen's kappa; the agreed judgement is
+recorded beside both. Everything is append-only and travels through sync."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from app.core.agreement import Agreement, agreement
+from app.core.ids import time_ordered_id
+from app.core.workflow import Actor, actor_for
+from app.db import models as m
+from app.db import repositories as repo
+from app.db.engine import Database
+from app.errors import NotFoundError, ValidationError, WorkflowError
+from app.services.cases import case_or_error
+from app.services.frameworks import FrameworkCatalog
+
+SECOND_MARKING = "second_marking"  # the case event that asks for a second marker
+JUDGEMENTS = ("yes", "no", "not_applicable")
+
+
+@dataclass(frozen=True)
+class BlindQuestion:
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ModerationReport:
+    by_question: dict[str, Agreement]
+    by_inspector: dict[str, Agreement]
+    cases: int  # cases with at least one pair of judgements
+
+
+class ModerationService:
+    def __init__(self, db: Database, catalog: FrameworkCatalog):
+        self._db = db
+        self._catalog = catalog
+
+    def request(self, case_ids: list[uuid.UUID]) -> int:
+        """A supervisor asks for these cases to be second marked; returns how many."""
+        with self._db.write() as session:
+            for case_id in case_ids:
+                case = case_or_error(session, case_id)
+                role = repo.member_role(session, case.inspection_id, self._db.user)
+                if actor_for(role) != Actor.SUPERVISOR:
+                    raise WorkflowError("Only a supervisor can ask for second marking.",
+                                        "Ask a member of the inspection team with that role.")
+                repo.add_case_event(session, case.id, action=SECOND_MARKING,
+                                    from_status=case.status, to_status=case.status)
+            return len(case_ids)
+
+    def blind_form(self, case_id: uuid.UUID) -> list[BlindQuestion]:
+        """The case's key questions, without the first judgements. Refused to whoever made
+        them, and for a case nobody asked to be second marked."""
+        with self._db.read() as session:
+            case = self._case_for_second_marker(session, case_id)
+            framework = self._framework(session, case)
+            return [BlindQuestion(q.key, q.text) for q in framework.questions()
+                    if q.standard and q.type == "yes_no"]
+
+    def second_mark(self, *, case_id: uuid.UUID, question_key: str, value: str,
+                    note: str = "") -> None:
+        """The second marker's own judgement on one key question."""
+        self._record(case_id, question_key, "mark", value, note, second_marker=True)
+
+    def agree(self, *, case_id: uuid.UUID, question_key: str, value: str, note: str) -> None:
+        """A supervisor records the judgement the two markers agreed on."""
+        if not note.strip():
+            raise ValidationError("Say how the judgement was agreed.",
+                                  "It is kept beside both markers' judgements.")
+        self._record(case_id, question_key, "agreed", value, note, second_marker=False)
+
+    def report(self, inspection_id: uuid.UUID) -> ModerationReport:
+        """Agreement between first and second judgements, per key question and per
+        inspector (the person who gave the first judgement)."""
+        with self._db.read() as session:
+            cases = {c.id: c for c in repo.list_cases(session, inspection_id)}
+            marks = repo.second_marks(session, list(cases), "mark")
+            latest = {(s.case_id, s.question_key): s.value for s in marks}
+            firsts = {}
+            for case_id, key in latest:
+                answer = repo.answers_for_case(session, case_id).get(key)
+                if answer is not None and answer.value is not None:
+                    firsts[(case_id, key)] = (answer.value, answer.updated_by)
+        by_question: dict[str, list] = {}
+        by_inspector: dict[str, list] = {}
+        for (case_id, key), second in latest.items():
+            if (case_id, key) not in firsts:
+                continue
+            first, who = firsts[(case_id, key)]
+            by_question.setdefault(key, []).append((first, second))
+            by_inspector.setdefault(who, []).append((first, second))
+        return ModerationReport(
+            {k: agreement(v) for k, v in by_question.items()},
+            {k: agreement(v) for k, v in by_inspector.items()},
+            len({case_id for case_id, key in latest if (case_id, key) in firsts}))
+
+    def judgements(self, case_id: uuid.UUID) -> dict[str, dict[str, object]]:
+        """For each key question second marked: first, second and agreed judgements."""
+        with self._db.read() as session:
+            case_or_error(session, case_id)
+            answers = repo.answers_for_case(session, case_id)
+            result: dict[str, dict[str, object]] = {}
+            for row in repo.second_marks(session, [case_id]):
+                entry = result.setdefault(row.question_key, {
+                    "first": answers[row.question_key].value
+                    if row.question_key in answers else None})
+                entry["second" if row.kind == "mark" else "agreed"] = row.value
+            return result
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _record(self, case_id, question_key, kind, value, note, *, second_marker) -> None:
+        if value not in JUDGEMENTS:
+            raise ValidationError(f"'{value}' is not a judgement.",
+                                  f"Give one of {', '.join(JUDGEMENTS)}.")
+        with self._db.write() as session:
+            if second_marker:
+                case = self._case_for_second_marker(session, case_id)
+            else:
+                case = case_or_error(session, case_id)
+                role = repo.member_role(session, case.inspection_id, self._db.user)
+                if actor_for(role) != Actor.SUPERVISOR:
+                    raise WorkflowError("Only a supervisor can record the agreed judgement.",
+                                        "Ask a member of the inspection team with that role.")
+            question = next((q for q in self._framework(session, case).questions()
+                             if q.key == question_key), None)
+            if question is None or not question.standard:
+                raise NotFoundError(f"'{question_key}' is not a key question of this form.",
+                                    "Second marking covers the key questions only.")
+            session.add(m.SecondMark(id=time_ordered_id(), case_id=case.id,
+                                     question_key=question_key, kind=kind, value=value,
+                                     note=note.strip()))
+
+    def _case_for_second_marker(self, session, case_id: uuid.UUID) -> m.Case:
+        case = case_or_error(session, case_id)
+        if not any(e.action == SECOND_MARKING for e in repo.case_events(session, case_id)):
+            raise WorkflowError(f"Case {case.reference} has not been chosen for second "
+                                "marking.", "A supervisor chooses the cases to second mark.")
+        first_markers = {a.updated_by for a in repo.answers_for_case(session, case_id).values()}
+        if self._db.user in first_markers or self._db.user == case.assignee:
+            raise WorkflowError("You marked this case first, so you cannot second mark it.",
+                                "Another member of the team second marks it, blind.")
+        return case
+
+    def _framework(self, session, case: m.Case):
+        return self._catalog.from_row(repo.get_inspection(session, case.inspection_id).framework)

@@ -1,0 +1,63 @@
+"""Moderation: second marking blind, agreement per key question and per inspector, and the
+agreed judgement kept beside both."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.bootstrap import build_services
+from app.db.opening import open_database
+from app.errors import WorkflowError
+from tests.integration.helpers import make_case, make_inspection
+
+KEY = "rosh_assessment"
+
+
+@pytest.fixture
+def team(services, db_path):
+    from app.config import frameworks_dir
+    inspection = make_inspection(services, framework="adult-probation")
+    for person, role in (("supervisor.sam", "supervisor"), ("inspector.two", "inspector")):
+        services.inspections.add_member(inspection_id=inspection.id, person=person, role=role)
+    others = {login: build_services(open_database(db_path, user=login), frameworks_dir())
+              for login in ("supervisor.sam", "inspector.two")}
+    cases = []
+    for i, first in enumerate(("yes", "yes", "no", "no", "yes")):
+        case = make_case(services, f"X{i}", inspection=inspection)
+        services.forms.record_answer(
+            case_id=case.id, question_key=KEY, value=first,
+            **({"reasons": ["not_timely"], "evidence": "Late"} if first == "no" else {}))
+        cases.append(case)
+    yield services, others["supervisor.sam"], others["inspector.two"], inspection, cases
+    for other in others.values():
+        other.close()
+
+
+def test_second_marking_is_blind_agreement_is_measured_and_all_judgements_kept(team):
+    first, supervisor, second, inspection, cases = team
+    with pytest.raises(WorkflowError, match="not been chosen"):
+        second.moderation.blind_form(cases[0].id)
+    with pytest.raises(WorkflowError, match="Only a supervisor"):
+        first.moderation.request([c.id for c in cases])
+    supervisor.moderation.request([c.id for c in cases])
+    with pytest.raises(WorkflowError, match="marked this case first"):
+        first.moderation.blind_form(cases[0].id)
+    blind = second.moderation.blind_form(cases[0].id)
+    assert KEY in [q.key for q in blind] and all(not hasattr(q, "value") for q in blind)
+    for case, value in zip(cases, ("yes", "no", "no", "no", "yes"), strict=True):
+        second.moderation.second_mark(case_id=case.id, question_key=KEY, value=value)
+    report = supervisor.moderation.report(inspection.id)
+    # first: yes yes no no yes; second: yes no no no yes -> 4 of 5 agree
+    # p_o = 0.8; p_e = (3*2 + 2*3) / 25 = 0.48; kappa = 0.32 / 0.52 = 0.6154
+    agreement = report.by_question[KEY]
+    assert (agreement.pairs, agreement.agreed, agreement.percent) == (5, 4, 80.0)
+    assert agreement.kappa == pytest.approx(0.32 / 0.52)
+    assert report.by_inspector["inspector.one"].pairs == 5 and report.cases == 5
+    with pytest.raises(WorkflowError, match="Only a supervisor"):
+        second.moderation.agree(case_id=cases[1].id, question_key=KEY, value="yes",
+                                note="Discussed")
+    supervisor.moderation.agree(case_id=cases[1].id, question_key=KEY, value="yes",
+                                note="Discussed with both markers: the assessment was in time")
+    assert first.moderation.judgements(cases[1].id)[KEY] == {
+        "first": "yes", "second": "no", "agreed": "yes"}
+    assert first.forms.open(cases[1].id).answers[KEY].value == "yes"  # the case's answer
