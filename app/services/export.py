@@ -20,11 +20,10 @@ from app.core.workflow import CASE_STATUS
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
 from app.db.engine import Database
-from app.errors import ValidationError
 from app.io.excel_workbook import BarChart, Column, Sheet, write_workbook
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
-from app.services.ratings import RatingService, chosen_cases
+from app.services.ratings import RatingService, check_statuses, chosen_cases
 
 Progress = Callable[[int, int], None]
 
@@ -61,10 +60,7 @@ class ExportService:
     def prepare(self, *, inspection_id: uuid.UUID, statuses: Sequence[str] | None = None,
                 all_cases: bool = False) -> WorkbookPlan:
         """The sheets and charts of the workbook, their rows not yet produced."""
-        for status in statuses or ():
-            if status not in CASE_STATUS:
-                raise ValidationError(f"'{status}' is not a case status.",
-                                      f"Choose from {', '.join(CASE_STATUS.codes())}.")
+        check_statuses(statuses)
         with self._db.read() as session:
             inspection_row = repo.get_inspection(session, inspection_id)
             if inspection_row is None:

@@ -45,10 +45,7 @@ class RatingService:
         """The inspection's ratings over the cases in its sample (or every case, when no
         sample has been drawn or ``all_cases``) whose status is in ``statuses`` (approved,
         by default; None for any status)."""
-        for status in statuses or ():
-            if status not in CASE_STATUS:
-                raise ValidationError(f"'{status}' is not a case status.",
-                                      f"Choose from {', '.join(CASE_STATUS.codes())}.")
+        check_statuses(statuses)
         with self._db.read() as session:
             inspection = repo.get_inspection(session, inspection_id)
             if inspection is None:
@@ -62,6 +59,13 @@ class RatingService:
                 for c in cases]
         return rate_inspection(framework, data, self.rules(), reference_date=start,
                                for_publication=for_publication)
+
+
+def check_statuses(statuses: Sequence[str] | None) -> None:
+    for status in statuses or ():
+        if status not in CASE_STATUS:
+            raise ValidationError(f"'{status}' is not a case status.",
+                                  f"Choose from {', '.join(CASE_STATUS.codes())}.")
 
 
 def chosen_cases(cases, statuses, all_cases: bool):
