@@ -5,10 +5,13 @@ recorded beside both. Everything is append-only and travels through sync."""
 
 from __future__ import annotations
 
+import random
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 from app.core.agreement import Agreement, agreement
+from app.core.dto import CaseSummary
 from app.core.ids import time_ordered_id
 from app.core.workflow import Actor, actor_for
 from app.db import models as m
@@ -52,6 +55,36 @@ class ModerationService:
                 repo.add_case_event(session, case.id, action=SECOND_MARKING,
                                     from_status=case.status, to_status=case.status)
             return len(case_ids)
+
+    def request_share(self, *, inspection_id: uuid.UUID, share: float,
+                      seed: int | None = None) -> int:
+        """A supervisor asks for a share of the inspection's answered cases (not yet asked
+        for) to be second marked, drawn at random (from ``seed`` when given)."""
+        if not 0 < share <= 1:
+            raise ValidationError(f"{share:g} is not a share of cases.",
+                                  "Give a share between 0 and 1, for example 0.1 for 10%.")
+        with self._db.read() as session:
+            asked = repo.cases_with_event(session, inspection_id, SECOND_MARKING)
+            cases = sorted((c for c in repo.list_cases(session, inspection_id)
+                            if c.id not in asked and c.answered
+                            and c.sample_status in (None, "in_sample")),
+                           key=lambda c: c.reference)
+        chosen = random.Random(seed).sample(cases, max(1, round(share * len(cases)))
+                                            if cases else 0)
+        return self.request([c.id for c in chosen])
+
+    def queue(self, inspection_id: uuid.UUID) -> list[tuple[CaseSummary, int]]:
+        """Cases waiting for a second marker that this person may second mark, with how
+        many key questions they have judged already."""
+        with self._db.read() as session:
+            asked = repo.cases_with_event(session, inspection_id, SECOND_MARKING)
+            cases = [c for c in repo.list_cases(session, inspection_id) if c.id in asked]
+            mine = Counter(s.case_id for s in repo.second_marks(
+                session, [c.id for c in cases], "mark") if s.updated_by == self._db.user)
+            firsts = {c.id: {a.updated_by for a in repo.answers_for_case(session, c.id)
+                             .values()} | {c.profile.assignee} for c in cases}
+        return [(c, mine[c.id]) for c in sorted(cases, key=lambda c: c.reference)
+                if self._db.user not in firsts[c.id]]
 
     def blind_form(self, case_id: uuid.UUID) -> list[BlindQuestion]:
         """The case's key questions, without the first judgements. Refused to whoever made

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.core import export as x
 from app.core.form import evaluate_form
+from app.core.memory import collector_paused
 from app.core.ratings import InspectionRatings, RatingRules, parse_rules, rate_inspection
 from app.core.workflow import CASE_STATUS, CaseStatus
 from app.db import repositories as repo
@@ -46,7 +47,7 @@ class RatingService:
         sample has been drawn or ``all_cases``) whose status is in ``statuses`` (approved,
         by default; None for any status)."""
         check_statuses(statuses)
-        with self._db.read() as session:
+        with collector_paused(), self._db.read() as session:
             inspection = repo.get_inspection(session, inspection_id)
             if inspection is None:
                 raise inspection_not_found(inspection_id)
@@ -54,11 +55,10 @@ class RatingService:
             start = inspection.start_date
             cases = chosen_cases(repo.list_cases(session, inspection_id), statuses, all_cases)
             answers = repo.answer_records_for_inspection(session, inspection_id)
-        data = [x.CaseData(c, answers.get(c.id, {}),
-                           evaluate_form(framework, c.profile.as_dict(), answers.get(c.id, {})))
-                for c in cases]
-        return rate_inspection(framework, data, self.rules(), reference_date=start,
-                               for_publication=for_publication)
+            data = [x.CaseData(c, answers.get(c.id, {}), evaluate_form(
+                framework, c.profile.as_dict(), answers.get(c.id, {}))) for c in cases]
+            return rate_inspection(framework, data, self.rules(), reference_date=start,
+                                   for_publication=for_publication)
 
 
 def check_statuses(statuses: Sequence[str] | None) -> None:

@@ -17,18 +17,17 @@ inspector chooses.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, Text, delete, func, select, text, type_coerce
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
+from app.core.memory import collector_paused
 from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY, row_values_to_payload, utcnow
 from app.db.engine import Database
@@ -87,7 +86,7 @@ class SyncEngine:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="central-apply") as central:
             while True:
                 changes: list[Change] = []
-                with _collector_paused():
+                with collector_paused():
                     if not (cancelled and cancelled()):
                         busy = {c.entity_id for c in in_flight[0]} if in_flight else set()
                         changes, after = self._next_batch(after, busy)
@@ -103,7 +102,7 @@ class SyncEngine:
                 in_flight = (changes, sent) if sent else None
 
     def _apply_centrally(self, changes: list[Change]) -> list[Outcome]:
-        with _collector_paused(), self._central.begin() as conn:
+        with collector_paused(), self._central.begin() as conn:
             return apply_batch(conn, changes)
 
     def pending(self) -> int:
@@ -170,7 +169,7 @@ class SyncEngine:
                 page = self._read_page(conn, cursor)
             if not page:
                 return
-            with _collector_paused():
+            with collector_paused():
                 self._apply_page(page, result)
             if report:
                 report("pull", result.pulled, 0)
@@ -297,19 +296,6 @@ def connection_problem(exc: sa_exc.OperationalError) -> CentralError:
         "The central store cannot be reached just now; your work is safe on this laptop "
         "and will be sent next time.",
         f"Details: {message.strip().splitlines()[0]}")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A batch makes tens of thousands of short-lived objects, freed as they go; the cyclic
-    garbage collector sweeping the whole heap meanwhile only slows it down."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _state(session: Session) -> m.SyncState:

@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
                                       "Ctrl+Shift+R", self.open_review_queue)
         self.dashboard_action = self._add(inspection_menu, self.tr("&Dashboard…"),
                                           "Ctrl+Shift+B", self.open_dashboard)
+        self.moderation_action = self._add(inspection_menu, self.tr("&Moderation…"),
+                                           "Ctrl+Shift+M", self.open_moderation)
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         self.sync_action = self._add(tools, self.tr("&Sync with the central store"),
                                      "Ctrl+Shift+Y", self.sync_now)
@@ -132,6 +134,7 @@ class MainWindow(QMainWindow):
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
                                 backup, self.import_action, template, self.sample_action,
                                 self.team_action, self.queue_action, self.dashboard_action,
+                                self.moderation_action,
                                 self.export_action,
                                 self.sync_action,
                                 self.conflicts_action, self.package_action,
@@ -278,6 +281,14 @@ class MainWindow(QMainWindow):
         self.form_page.review.changed.connect(dashboard.refresh)
         self.dashboard = dashboard
         dashboard.show()
+
+    def open_moderation(self) -> None:
+        """Second marking of key questions, blind, and the agreement between markers."""
+        from app.ui.dialogs.moderation_dialog import ModerationDialog
+
+        inspection = self.cases_page.current_inspection()
+        if inspection is not None:
+            ModerationDialog(self._services, inspection.id, self).exec()
 
     def open_review_queue(self) -> None:
         """Case forms waiting for a supervisor (in the inspection shown, or all)."""

@@ -1,0 +1,193 @@
+"""Moderation: second marking of key questions, blind, and the agreement it shows."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.workflow import Actor
+from app.errors import UserFacingError
+from app.ui.errors import show_error
+
+if TYPE_CHECKING:
+    from app.services.registry import Services
+
+CASE_ROLE = Qt.ItemDataRole.UserRole
+CHOICES = (("", "—"), ("yes", "Yes"), ("no", "No"), ("not_applicable", "Not applicable"))
+
+
+class ModerationDialog(QDialog):
+    def __init__(self, services: Services, inspection_id: uuid.UUID, parent=None):
+        super().__init__(parent)
+        self._services = services
+        self._inspection_id = inspection_id
+        self.setWindowTitle(self.tr("Moderation"))
+        self.cases = QListWidget()
+        self.cases.setAccessibleName(self.tr("Cases to second mark"))
+        self.cases.currentItemChanged.connect(lambda *_: self._show_form())
+        self.form_area = QScrollArea()
+        self.form_area.setWidgetResizable(True)
+        self.judgements: dict[str, tuple[QComboBox, QLineEdit]] = {}
+        self.save_button = QPushButton(self.tr("&Save my judgements"))
+        self.save_button.clicked.connect(self.save)
+        self.blind_note = QLabel(self.tr("Judge each key question from the case record alone: "
+                                         "the first inspector's judgements are not shown."))
+        self.blind_note.setWordWrap(True)
+        marking = QWidget()
+        left = QVBoxLayout()
+        left.addWidget(QLabel(self.tr("Cases chosen for second marking")))
+        left.addWidget(self.cases, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.blind_note)
+        right.addWidget(self.form_area, 1)
+        right.addWidget(self.save_button)
+        row = QHBoxLayout(marking)
+        row.addLayout(left, 1)
+        row.addLayout(right, 2)
+
+        self.by_question = QTableWidget()
+        self.by_question.setAccessibleName(self.tr("Agreement by key question"))
+        self.by_inspector = QTableWidget()
+        self.by_inspector.setAccessibleName(self.tr("Agreement by inspector"))
+        agreement = QWidget()
+        column = QVBoxLayout(agreement)
+        column.addWidget(QLabel(self.tr("By key question")))
+        column.addWidget(self.by_question, 2)
+        column.addWidget(QLabel(self.tr("By inspector (who gave the first judgement)")))
+        column.addWidget(self.by_inspector, 1)
+        column.addWidget(QLabel(self.tr("Kappa: agreement beyond chance (1 is complete, 0 no "
+                                        "better than chance).")))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(marking, self.tr("&Second marking"))
+        self.tabs.addTab(agreement, self.tr("&Agreement"))
+        self.choose_button = QPushButton(self.tr("&Choose cases for second marking…"))
+        self.choose_button.clicked.connect(self.choose_cases)
+        self.choose_button.setVisible(
+            services.review.actor(inspection_id) == Actor.SUPERVISOR)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.choose_button)
+        bottom.addStretch(1)
+        bottom.addWidget(buttons)
+        layout.addLayout(bottom)
+        self.resize(1000, 640)
+        self.reload()
+
+    def reload(self) -> None:
+        moderation = self._services.moderation
+        current = self.cases.currentItem().data(CASE_ROLE) if self.cases.currentItem() else None
+        self.cases.clear()
+        for case, marked in moderation.queue(self._inspection_id):
+            item = QListWidgetItem(self.tr("{ref} ({n} judged)").format(ref=case.reference,
+                                                                         n=marked))
+            item.setData(CASE_ROLE, case.id)
+            self.cases.addItem(item)
+            if case.id == current:
+                self.cases.setCurrentItem(item)
+        if self.cases.currentItem() is None and self.cases.count():
+            self.cases.setCurrentRow(0)
+        self._show_form()
+        report = moderation.report(self._inspection_id)
+        headers = [self.tr("Cases"), self.tr("Agreed"), self.tr("% agreement"),
+                   self.tr("Kappa")]
+        self._fill(self.by_question, [self.tr("Key question"), *headers],
+                   report.by_question)
+        self._fill(self.by_inspector, [self.tr("Inspector"), *headers], report.by_inspector)
+
+    def _show_form(self) -> None:
+        item = self.cases.currentItem()
+        self.judgements = {}
+        self.save_button.setEnabled(item is not None)
+        if item is None:
+            self.form_area.setWidget(QLabel(self.tr("No case is waiting for you to second "
+                                                    "mark.")))
+            return
+        try:
+            questions = self._services.moderation.blind_form(item.data(CASE_ROLE))
+        except UserFacingError as exc:
+            self.form_area.setWidget(QLabel(exc.problem))
+            self.save_button.setEnabled(False)
+            return
+        form = QWidget()
+        layout = QFormLayout(form)
+        for question in questions:
+            choice = QComboBox()
+            for code, label in CHOICES:
+                choice.addItem(self.tr(label), code)
+            choice.setAccessibleName(question.text)
+            note = QLineEdit()
+            note.setPlaceholderText(self.tr("Note (optional)"))
+            text = QLabel(question.text)
+            text.setWordWrap(True)
+            cell = QHBoxLayout()
+            cell.addWidget(choice)
+            cell.addWidget(note, 1)
+            layout.addRow(text, cell)
+            self.judgements[question.key] = (choice, note)
+        self.form_area.setWidget(form)
+
+    def save(self) -> None:
+        item = self.cases.currentItem()
+        if item is None:
+            return
+        try:
+            for key, (choice, note) in self.judgements.items():
+                if choice.currentData():
+                    self._services.moderation.second_mark(
+                        case_id=item.data(CASE_ROLE), question_key=key,
+                        value=choice.currentData(), note=note.text())
+        except UserFacingError as exc:
+            show_error(self, exc, self.tr("Second marking"))
+        self.reload()
+
+    def choose_cases(self) -> None:
+        percent, ok = QInputDialog.getInt(
+            self, self.tr("Second marking"),
+            self.tr("Share of the answered cases to second mark (%):"), 10, 1, 100)
+        if not ok:
+            return
+        try:
+            self._services.moderation.request_share(inspection_id=self._inspection_id,
+                                                    share=percent / 100)
+        except UserFacingError as exc:
+            show_error(self, exc, self.tr("Second marking"))
+        self.reload()
+
+    @staticmethod
+    def _fill(table: QTableWidget, headers: list[str], rows: dict) -> None:
+        table.clear()
+        table.setColumnCount(len(headers))
+        table.setRowCount(len(rows))
+        table.setHorizontalHeaderLabels(headers)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for r, (name, found) in enumerate(sorted(rows.items())):
+            values = [name, str(found.pairs), str(found.agreed),
+                      f"{found.percent:.0f}%" if found.percent is not None else "—",
+                      f"{found.kappa:.2f}" if found.kappa is not None else "—"]
+            for c, value in enumerate(values):
+                table.setItem(r, c, QTableWidgetItem(value))
+        table.resizeColumnsToContents()

@@ -1,0 +1,61 @@
+"""In the window: a supervisor chooses cases for second marking, a colleague judges them
+blind, and the agreement shows."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QInputDialog
+
+from app.bootstrap import build_services
+from app.config import frameworks_dir
+from app.db.opening import open_database
+from app.ui.dialogs.moderation_dialog import ModerationDialog
+from tests.integration.helpers import make_case, make_inspection
+
+KEY = "rosh_assessment"
+
+
+@pytest.fixture
+def people(db_path):
+    first = build_services(open_database(db_path, user="inspector.one"), frameworks_dir())
+    inspection = make_inspection(first, framework="adult-probation")
+    for person, role in (("supervisor.sam", "supervisor"), ("inspector.two", "inspector")):
+        first.inspections.add_member(inspection_id=inspection.id, person=person, role=role)
+    for i, value in enumerate(("yes", "yes", "no", "no")):
+        case = make_case(first, f"X{i}", inspection=inspection)
+        first.forms.record_answer(case_id=case.id, question_key=KEY, value=value)
+    others = [build_services(open_database(db_path, user=u), frameworks_dir())
+              for u in ("supervisor.sam", "inspector.two")]
+    yield first, *others, inspection
+    for services in (first, *others):
+        services.close()
+
+
+def test_second_marking_blind_in_the_window(people, qtbot, monkeypatch):
+    first, supervisor, second, inspection = people
+    chooser = ModerationDialog(supervisor, inspection.id)
+    qtbot.addWidget(chooser)
+    assert chooser.choose_button.isVisibleTo(chooser)
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (100, True))
+    chooser.choose_button.click()
+
+    marker = ModerationDialog(second, inspection.id)
+    qtbot.addWidget(marker)
+    assert not marker.choose_button.isVisibleTo(marker)
+    assert marker.cases.count() == 4
+    for row, value in enumerate(("yes", "no", "no", "no")):
+        marker.cases.setCurrentRow(row)
+        choice, _note = marker.judgements[KEY]
+        assert choice.currentData() == ""  # nothing of the first judgement is shown
+        choice.setCurrentIndex(choice.findData(value))
+        marker.save_button.click()
+    assert "(1 judged)" in marker.cases.item(0).text()
+    table = marker.by_question
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, 5)]
+            for r in range(table.rowCount())}
+    # first yes yes no no; second yes no no no: 3 of 4; p_e = (2*1 + 2*3)/16 = 0.5 -> 0.50
+    assert rows[KEY] == ["4", "3", "75%", "0.50"]
+
+    own = ModerationDialog(first, inspection.id)
+    qtbot.addWidget(own)
+    assert own.cases.count() == 0 and not own.save_button.isEnabled()
