@@ -29,6 +29,8 @@ JUDGEMENTS = ("yes", "no", "not_applicable")
 class BlindQuestion:
     key: str
     text: str
+    mine: str = ""  # this second marker's own latest judgement, if any (never the first)
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,11 @@ class ModerationService:
         with self._db.read() as session:
             case = self._case_for_second_marker(session, case_id)
             framework = self._framework(session, case)
-            return [BlindQuestion(q.key, q.text) for q in framework.questions()
-                    if q.standard and q.type == "yes_no"]
+            mine = {s.question_key: s for s in repo.second_marks(session, [case_id], "mark")
+                    if s.updated_by == self._db.user}
+            return [BlindQuestion(q.key, q.text, mine[q.key].value if q.key in mine else "",
+                                  mine[q.key].note if q.key in mine else "")
+                    for q in framework.questions() if q.standard and q.type == "yes_no"]
 
     def second_mark(self, *, case_id: uuid.UUID, question_key: str, value: str,
                     note: str = "") -> None:

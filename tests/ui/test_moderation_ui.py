@@ -3,6 +3,8 @@ blind, and the agreement shows."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
@@ -50,11 +52,22 @@ def test_second_marking_blind_in_the_window(people, qtbot, monkeypatch):
         choice.setCurrentIndex(choice.findData(value))
         marker.save_button.click()
     assert "(1 judged)" in marker.cases.item(0).text()
+    marker.cases.setCurrentRow(1)  # the second marker sees their own judgement again
+    assert marker.judgements[KEY][0].currentData() == "no"
+    marker.save_button.click()  # nothing changed: nothing recorded twice
+    from app.db import repositories as repo
+    with second._db.read() as session:
+        case_id = marker.cases.item(1).data(0x0100)
+        assert len(repo.second_marks(session, [case_id], "mark")) == 1
     table = marker.by_question
     rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, 5)]
             for r in range(table.rowCount())}
     # first yes yes no no; second yes no no no: 3 of 4; p_e = (2*1 + 2*3)/16 = 0.5 -> 0.50
     assert rows[KEY] == ["4", "3", "75%", "0.50"]
+    if os.environ.get("ASPIRE_SCREENSHOTS"):
+        marker.grab().save(os.path.join(os.environ["ASPIRE_SCREENSHOTS"], "moderation.png"))
+        marker.tabs.setCurrentIndex(1)
+        marker.grab().save(os.path.join(os.environ["ASPIRE_SCREENSHOTS"], "agreement.png"))
 
     own = ModerationDialog(first, inspection.id)
     qtbot.addWidget(own)

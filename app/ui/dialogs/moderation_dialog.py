@@ -139,7 +139,8 @@ class ModerationDialog(QDialog):
             for code, label in CHOICES:
                 choice.addItem(self.tr(label), code)
             choice.setAccessibleName(question.text)
-            note = QLineEdit()
+            choice.setCurrentIndex(max(0, choice.findData(question.mine)))
+            note = QLineEdit(question.note)
             note.setPlaceholderText(self.tr("Note (optional)"))
             text = QLabel(question.text)
             text.setWordWrap(True)
@@ -154,9 +155,12 @@ class ModerationDialog(QDialog):
         item = self.cases.currentItem()
         if item is None:
             return
+        mine = {q.key: (q.mine, q.note) for q in self._services.moderation.blind_form(
+            item.data(CASE_ROLE))}
         try:
             for key, (choice, note) in self.judgements.items():
-                if choice.currentData():
+                if choice.currentData() and (choice.currentData(), note.text().strip()) \
+                        != mine.get(key):
                     self._services.moderation.second_mark(
                         case_id=item.data(CASE_ROLE), question_key=key,
                         value=choice.currentData(), note=note.text())
