@@ -83,8 +83,9 @@ class ModerationService:
             cases = [c for c in repo.list_cases(session, inspection_id) if c.id in asked]
             mine = Counter(s.case_id for s in repo.second_marks(
                 session, [c.id for c in cases], "mark") if s.updated_by == self._db.user)
-            firsts = {c.id: {a.updated_by for a in repo.answers_for_case(session, c.id)
-                             .values()} | {c.profile.assignee} for c in cases}
+            answers = repo.answer_records_for_cases(session, [c.id for c in cases])
+            firsts = {c.id: {a.answered_by for a in answers.get(c.id, {}).values()}
+                      | {c.profile.assignee} for c in cases}
         return [(c, mine[c.id]) for c in sorted(cases, key=lambda c: c.reference)
                 if self._db.user not in firsts[c.id]]
 
@@ -119,11 +120,12 @@ class ModerationService:
             cases = {c.id: c for c in repo.list_cases(session, inspection_id)}
             marks = repo.second_marks(session, list(cases), "mark")
             latest = {(s.case_id, s.question_key): s.value for s in marks}
+            answers = repo.answer_records_for_cases(session, list({c for c, _ in latest}))
             firsts = {}
             for case_id, key in latest:
-                answer = repo.answers_for_case(session, case_id).get(key)
+                answer = answers.get(case_id, {}).get(key)
                 if answer is not None and answer.value is not None:
-                    firsts[(case_id, key)] = (answer.value, answer.updated_by)
+                    firsts[(case_id, key)] = (answer.value, answer.answered_by)
         by_question: dict[str, list] = {}
         by_inspector: dict[str, list] = {}
         for (case_id, key), second in latest.items():
