@@ -57,8 +57,11 @@ class RatingService:
             answers = repo.answer_records_for_inspection(session, inspection_id)
             data = [x.CaseData(c, answers.get(c.id, {}), evaluate_form(
                 framework, c.profile.as_dict(), answers.get(c.id, {}))) for c in cases]
-            return rate_inspection(framework, data, self.rules(), reference_date=start,
-                                   for_publication=for_publication)
+            rated = rate_inspection(framework, data, self.rules(), reference_date=start,
+                                    for_publication=for_publication)
+            # freed before the collector resumes, so its first sweep has little to look at
+            del data, answers, cases
+        return rated
 
 
 def check_statuses(statuses: Sequence[str] | None) -> None:
