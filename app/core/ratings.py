@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -243,9 +243,6 @@ def age_band(age: int | None) -> str:
         return "Not recorded"
     return next(label for limit, label in AGE_BANDS if age < limit)
 
-
-def group_by(values: Iterable[object], label: Callable[[object], str]) -> list[str]:
-    return [label(v) if v not in (None, "") else "Not recorded" for v in values]
 
 
 # -- an inspection ------------------------------------------------------------------------------

@@ -166,9 +166,9 @@ class ReviewService:
         """Case forms waiting for review (submitted or resubmitted), oldest first, in one
         inspection or every inspection in this database."""
         with self._db.read() as session:
-            inspections = ([repo.get_inspection(session, inspection_id)] if inspection_id
-                           else [session.get(m.Inspection, s.id)
-                                 for s in repo.list_inspections(session)])
+            ids = [inspection_id] if inspection_id else [
+                s.id for s in repo.list_inspections(session)]
+            inspections = [repo.get_inspection(session, i) for i in ids]
             if inspections and inspections[0] is None:
                 raise inspection_not_found(inspection_id)
             items = []

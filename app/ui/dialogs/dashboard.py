@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.core.ratings import BREAKDOWN_HEADINGS, InspectionRatings, QuestionRating
 from app.core.workflow import CASE_STATUS
 from app.ui.errors import show_error
+from app.ui.widgets.tables import fill_table
 from app.ui.workers import run_job
 
 if TYPE_CHECKING:
@@ -124,9 +124,6 @@ class DashboardDialog(QDialog):
         self.by.currentIndexChanged.connect(self._show_breakdown)
         self.breakdown = QTableWidget()
         self.breakdown.setAccessibleName(self.tr("Breakdown"))
-        for table in (self.progress, self.key_table, self.breakdown):
-            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-            table.verticalHeader().setVisible(False)
 
         ratings = QSplitter(Qt.Orientation.Vertical)
         ratings.addWidget(self.key_table)
@@ -197,7 +194,7 @@ class DashboardDialog(QDialog):
         rows = [(self.tr("All inspectors"), Counter(c.status for c in cases)),
                 *((who, Counter({s: by_inspector[(who, s)] for s in statuses}))
                   for who in people)]
-        self._fill(self.progress, [self.tr("Inspector"), *map(CASE_STATUS.label, statuses),
+        fill_table(self.progress, [self.tr("Inspector"), *map(CASE_STATUS.label, statuses),
                                    self.tr("Total")],
                    [[who, *(str(counts[s]) for s in statuses), str(sum(counts.values()))]
                     for who, counts in rows])
@@ -218,7 +215,7 @@ class DashboardDialog(QDialog):
                              f"{q.interval[0]:.0%}–{q.interval[1]:.0%}" if q.interval else "",
                              q.band or "", _count(q.to_fall), _count(q.to_rise)])
                 colours.append(BAND_COLOURS.get(q.band))
-        self._fill(self.key_table, headers, rows)
+        fill_table(self.key_table, headers, rows)
         for r, colour in enumerate(colours):
             if colour:
                 self.key_table.item(r, 6).setForeground(QColor(colour))
@@ -241,23 +238,11 @@ class DashboardDialog(QDialog):
                 small.append((len(rows), 1 + groups.index(group), cell is not None and
                               cell.small))
             rows.append(row)
-        self._fill(self.breakdown, [self.tr("Key question"),
+        fill_table(self.breakdown, [self.tr("Key question"),
                                     *(g or self.tr("Not recorded") for g in groups)], rows)
         for r, c, is_small in small:
             if is_small and self.breakdown.item(r, c) is not None:
                 self.breakdown.item(r, c).setForeground(QColor("#9e9e9e"))
-
-    @staticmethod
-    def _fill(table: QTableWidget, headers: list[str], rows: list[list[str]]) -> None:
-        table.clear()
-        table.setColumnCount(len(headers))
-        table.setRowCount(len(rows))
-        table.setHorizontalHeaderLabels(headers)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                table.setItem(r, c, QTableWidgetItem(value))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
 
 
 def _count(value: int | None) -> str:

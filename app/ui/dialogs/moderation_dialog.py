@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.core.workflow import Actor
 from app.errors import UserFacingError
 from app.ui.errors import show_error
+from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
     from app.services.registry import Services
@@ -114,9 +114,10 @@ class ModerationDialog(QDialog):
         report = moderation.report(self._inspection_id)
         headers = [self.tr("Cases"), self.tr("Agreed"), self.tr("% agreement"),
                    self.tr("Kappa")]
-        self._fill(self.by_question, [self.tr("Key question"), *headers],
-                   report.by_question)
-        self._fill(self.by_inspector, [self.tr("Inspector"), *headers], report.by_inspector)
+        fill_table(self.by_question, [self.tr("Key question"), *headers],
+                   _agreement_rows(report.by_question))
+        fill_table(self.by_inspector, [self.tr("Inspector"), *headers],
+                   _agreement_rows(report.by_inspector))
 
     def _show_form(self) -> None:
         item = self.cases.currentItem()
@@ -181,17 +182,9 @@ class ModerationDialog(QDialog):
             show_error(self, exc, self.tr("Second marking"))
         self.reload()
 
-    @staticmethod
-    def _fill(table: QTableWidget, headers: list[str], rows: dict) -> None:
-        table.clear()
-        table.setColumnCount(len(headers))
-        table.setRowCount(len(rows))
-        table.setHorizontalHeaderLabels(headers)
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for r, (name, found) in enumerate(sorted(rows.items())):
-            values = [name, str(found.pairs), str(found.agreed),
-                      f"{found.percent:.0f}%" if found.percent is not None else "—",
-                      f"{found.kappa:.2f}" if found.kappa is not None else "—"]
-            for c, value in enumerate(values):
-                table.setItem(r, c, QTableWidgetItem(value))
-        table.resizeColumnsToContents()
+
+def _agreement_rows(found: dict) -> list[list[str]]:
+    return [[name, str(a.pairs), str(a.agreed),
+             f"{a.percent:.0f}%" if a.percent is not None else "—",
+             f"{a.kappa:.2f}" if a.kappa is not None else "—"]
+            for name, a in sorted(found.items())]

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from app.core.dto import CaseForm, QueryThread
 from app.core.workflow import ACTION, CASE_STATUS, Action, Actor
 from app.errors import UserFacingError
 from app.ui.errors import show_error
+from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
     from app.services.registry import Services
@@ -264,16 +264,11 @@ class HistoryDialog(QDialog):
                 rows.append((entry.at, entry.by, self.tr("Changed {field}").format(
                     field=field.replace("_", " ")), where, f"{_shown(old)} → {_shown(new)}"))
         rows.sort(key=lambda r: r[0])
-        self.table = QTableWidget(len(rows), 5)
-        self.table.setHorizontalHeaderLabels([self.tr("When"), self.tr("Who"), self.tr("What"),
-                                              self.tr("Question"), self.tr("Detail")])
-        for r, (at, by, what, where, detail) in enumerate(rows):
-            for c, value in enumerate((at.astimezone().strftime("%d/%m/%Y %H:%M"), by, what,
-                                       where, detail)):
-                self.table.setItem(r, c, QTableWidgetItem(value))
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table = QTableWidget()
+        fill_table(self.table, [self.tr("When"), self.tr("Who"), self.tr("What"),
+                                self.tr("Question"), self.tr("Detail")],
+                   [[at.astimezone().strftime("%d/%m/%Y %H:%M"), by, what, where, detail]
+                    for at, by, what, where, detail in rows])
         if question_key is not None:  # that question's changes and queries only
             number = numbers.get(question_key)
             for r in range(len(rows)):
