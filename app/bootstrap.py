@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app.config import Settings, frameworks_dir, rating_rules_file
 from app.db.engine import Database
+from app.db.keys import resolve_key
 from app.db.opening import open_database
 from app.services.case_forms import CaseFormService
 from app.services.case_import import CaseImportService
@@ -44,5 +45,11 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
     )
 
 
-def open_services(settings: Settings) -> Services:
-    return build_services(open_database(settings.db_path, user=settings.user))
+def open_services(settings: Settings, passphrase: str | None = None) -> Services:
+    """Open the encrypted database: its key from the keyring, or from ``passphrase``.
+
+    Raises ``KeyNeededError`` when a passphrase is needed and was not given, and
+    ``WrongKeyError`` when the one given does not open the file.
+    """
+    key = resolve_key(settings.db_path.expanduser().absolute(), passphrase)
+    return build_services(open_database(settings.db_path, user=settings.user, key=key))

@@ -22,16 +22,18 @@ from app import __version__
 from app.config import (
     ENV_CENTRAL,
     ENV_DB,
+    ENV_DB_PASSPHRASE,
     ENV_NEW_PASSWORD,
     ENV_PASSPHRASE,
     ENV_PASSWORD,
     resolve_settings,
 )
 from app.core.dto import CaseSummary, InspectionSummary, NewInspection
+from app.core.export_log import EXPORT_KIND, LEAVES_THE_STORE
 from app.core.profile import PROGRAMMES, Programme
 from app.core.sampling import DEFAULT_CONFIDENCE, DEFAULT_MARGIN
 from app.core.workflow import CASE_STATUS, SAMPLE_STATUS, TEAM_ROLE
-from app.errors import DatabaseError, UserFacingError, ValidationError
+from app.errors import DatabaseError, KeyNeededError, UserFacingError, ValidationError
 
 if TYPE_CHECKING:
     from app.services.registry import Services
@@ -76,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--framework", help="framework id (default: the programme's own)")
     create.add_argument("--framework-version", help="framework version (default: newest)")
     insp_sub.add_parser("list", parents=[common], help="list inspections")
+    for name, text in (("close", "close an inspection: once synced, its cases leave the "
+                                 "team's laptops"),
+                       ("reopen", "reopen a closed inspection: its cases come back")):
+        closing = insp_sub.add_parser(name, parents=[common], help=text)
+        closing.add_argument("--inspection", required=True, type=_uuid, metavar="ID")
 
     cases = sub.add_parser("cases", parents=[common], help="list or assign an inspection's cases")
     cases_sub = cases.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -104,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--case", required=True, type=_uuid, metavar="ID",
                      help="the case's id (see 'aspire cases list --json')")
     pdf.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+    pdf.add_argument("--pseudonymise", action="store_true",
+                     help="show the case's pseudonym and age band, not its reference and "
+                          "date of birth")
 
     ratings = sub.add_parser("ratings", parents=[common],
                              help="the inspection's key questions, standards and ratings")
@@ -123,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only cases with these statuses")
     export.add_argument("--all-cases", action="store_true",
                         help="every case, not only those in the current sample")
+    export.add_argument("--pseudonymise", action="store_true",
+                        help="replace case references by pseudonyms and dates of birth by age "
+                             "bands, for sharing beyond the inspection team")
+
+    export_log = sub.add_parser("export-log", parents=[common],
+                                help="the files exported (workbooks, PDFs, transfer files), "
+                                     "newest first")
+    export_log.add_argument("--inspection", type=_uuid, metavar="ID",
+                            help="only this inspection's exports")
 
     sync = sub.add_parser("sync", parents=[common],
                           help="send this laptop's changes and fetch everyone else's")
@@ -214,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
     from app.bootstrap import open_services  # storage is loaded only when a command runs
 
     try:
-        services = None if key in _NO_DATABASE else open_services(settings)
+        services = None if key in _NO_DATABASE else _open(open_services, settings)
     except UserFacingError as exc:
         return _fail(exc, as_json)
     try:
@@ -229,6 +248,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_OK
+
+
+def _open(open_services, settings) -> Services:
+    """Open the database, asking for its passphrase when no keyring holds its key."""
+    passphrase = os.environ.get(ENV_DB_PASSPHRASE)
+    try:
+        return open_services(settings, passphrase)
+    except KeyNeededError as exc:
+        if passphrase:
+            raise
+        print(exc.problem, file=sys.stderr)
+        if exc.new:
+            print(exc.advice, file=sys.stderr)
+        passphrase = _ask("Passphrase for the database: ", twice=exc.new, env=ENV_DB_PASSPHRASE)
+        return open_services(settings, passphrase)
 
 
 def _fail(exc: UserFacingError, as_json: bool) -> int:
@@ -271,6 +305,18 @@ def _inspections_list(s: Services, _args) -> tuple[object, str]:
     return [_inspection_json(i) for i in items], "\n".join(lines) or "No inspections yet."
 
 
+def _inspections_status(s: Services, args) -> tuple[object, str]:
+    if args.action == "close":
+        summary = s.inspections.close(args.inspection)
+        return _inspection_json(summary), (
+            f"Closed inspection {summary.id}: {summary.name}. Its {summary.case_count} "
+            "case(s) are removed from each laptop once everything on it is synced.")
+    summary = s.inspections.reopen(args.inspection)
+    return _inspection_json(summary), (
+        f"Reopened inspection {summary.id}: {summary.name}. Its cases come back to the "
+        "team's laptops at their next sync.")
+
+
 def _cases_list(s: Services, args) -> tuple[object, str]:
     items = s.cases.list(args.inspection, assignee=args.assignee, status=args.status,
                          sample=args.sample)
@@ -311,11 +357,32 @@ def _import_cases(s: Services, args) -> tuple[object, str]:
 
 def _export(s: Services, args) -> tuple[object, str]:
     result = s.exports.export(inspection_id=args.inspection, path=args.output,
-                              statuses=args.status, all_cases=args.all_cases)
+                              statuses=args.status, all_cases=args.all_cases,
+                              pseudonymise=args.pseudonymise)
+    _left_the_store()
     return ({"path": result.path, "cases": result.cases, "answers": result.answers,
-             "bytes": result.bytes, "sha256": result.sha256},
-            f"Wrote {result.cases} cases and {result.answers} answers to {result.path}.\n"
-            "This file is outside the protected store: keep it safe and delete it when done.")
+             "bytes": result.bytes, "sha256": result.sha256,
+             "pseudonymised": result.pseudonymised, "log_entry": result.log_entry},
+            f"Wrote {result.cases} cases and {result.answers} answers to {result.path}"
+            + (", pseudonymised." if result.pseudonymised else "."))
+
+
+def _export_log(s: Services, args) -> tuple[object, str]:
+    entries = s.exports.log(args.inspection)
+    result = [{"id": e.id, "kind": e.kind, "file_name": e.file_name, "sha256": e.sha256,
+               "cases": e.case_count, "case_ids": list(e.case_ids),
+               "inspection_id": e.inspection_id, "pseudonymised": e.pseudonymised,
+               "exported_by": e.exported_by, "exported_at": e.exported_at,
+               "device_id": e.device_id} for e in entries]
+    lines = [f"{e.exported_at.astimezone():%d/%m/%Y %H:%M}  {e.exported_by:<16} "
+             f"{EXPORT_KIND.label(e.kind)}{' (pseudonymised)' if e.pseudonymised else ''}: "
+             f"{e.file_name}, {e.case_count} case(s), SHA-256 {e.sha256}" for e in entries]
+    return result, "\n".join(lines) or "Nothing has been exported."
+
+
+def _left_the_store() -> None:
+    """Said on standard error, so JSON on standard output stays clean."""
+    print(LEAVES_THE_STORE, file=sys.stderr)
 
 
 def _ratings(s: Services, args) -> tuple[object, str]:
@@ -360,10 +427,11 @@ def _ratings(s: Services, args) -> tuple[object, str]:
 
 
 def _export_pdf(s: Services, args) -> tuple[object, str]:
-    pages = s.review.export_pdf(args.case, args.output)
-    return ({"path": str(args.output), "pages": pages},
-            f"Wrote the case form ({pages} pages) to {args.output}.\n"
-            "This file is outside the protected store: keep it safe and delete it when done.")
+    pages = s.review.export_pdf(args.case, args.output, pseudonymise=args.pseudonymise)
+    _left_the_store()
+    return ({"path": str(args.output), "pages": pages, "pseudonymised": args.pseudonymise},
+            f"Wrote the case form ({pages} pages) to {args.output}"
+            + (", pseudonymised." if args.pseudonymise else "."))
 
 
 def _sync(s: Services, args) -> tuple[object, str]:
@@ -374,16 +442,29 @@ def _sync(s: Services, args) -> tuple[object, str]:
                "conflicts": result.conflicts + result.pulled_conflicts,
                "refused": result.refused, "pulled": result.pulled,
                "pending": status.pending_changes, "open_conflicts": status.open_conflicts,
+               "cases_removed": result.cases_removed, "cases_restored": result.cases_restored,
                "finished_at": result.finished_at}
     return outcome, (f"Sent {result.applied} change(s), received {result.pulled}. "
                      f"{outcome['conflicts']} new conflict(s), {result.refused} refused; "
-                     f"{status.open_conflicts} conflict(s) to resolve.")
+                     f"{status.open_conflicts} conflict(s) to resolve."
+                     + _cases_moved(result))
+
+
+def _cases_moved(result) -> str:
+    moved = []
+    if result.cases_removed:
+        moved.append(f"{result.cases_removed} case(s) removed from this laptop (reassigned "
+                     "or their inspection closed)")
+    if result.cases_restored:
+        moved.append(f"{result.cases_restored} case(s) brought back to it")
+    return f"\n{'; '.join(moved)}." if moved else ""
 
 
 def _export_package(s: Services, args) -> tuple[object, str]:
     passphrase = os.environ.get(ENV_PASSPHRASE) or _ask(
         "Passphrase for the transfer file (give it to the office separately): ", twice=True)
     manifest = s.sync.export_package(args.output, passphrase)
+    _left_the_store()
     return ({"path": str(args.output), **manifest},
             f"Sealed {manifest['changes']} change(s) into {args.output}.")
 
@@ -430,13 +511,15 @@ def with_password(url: str) -> str:
     return set_password(url, password)
 
 
-def _ask(prompt: str, twice: bool = False) -> str:
+def _ask(prompt: str, twice: bool = False, env: str = "") -> str:
     if not sys.stdin.isatty():
-        raise ValidationError("A password is needed and there is no one to ask.",
-                              f"Set {ENV_PASSWORD} (or {ENV_NEW_PASSWORD} for a new login).")
+        raise ValidationError(
+            "A password or passphrase is needed and there is no one to ask.",
+            f"Set {env}." if env else
+            f"Set {ENV_PASSWORD} (or {ENV_NEW_PASSWORD} for a new login).")
     first = getpass.getpass(prompt)
     if twice and getpass.getpass("Again: ") != first:
-        raise ValidationError("The two passwords differ.", "Type the same password twice.")
+        raise ValidationError("The two entries differ.", "Type the same one twice.")
     return first
 
 
@@ -563,12 +646,15 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("demo", None): _demo,
     ("inspections", "create"): _inspections_create,
     ("inspections", "list"): _inspections_list,
+    ("inspections", "close"): _inspections_status,
+    ("inspections", "reopen"): _inspections_status,
     ("cases", "list"): _cases_list,
     ("cases", "assign"): _cases_assign,
     ("import-cases", None): _import_cases,
     ("template", "cases"): _template_cases,
     ("export", None): _export,
     ("export-pdf", None): _export_pdf,
+    ("export-log", None): _export_log,
     ("ratings", None): _ratings,
     ("sync", None): _sync,
     ("sync", "export-package"): _export_package,

@@ -23,6 +23,7 @@ ENV_CENTRAL = "ASPIRE_CENTRAL"  # the central store's address, without its passw
 ENV_PASSWORD = "ASPIRE_CENTRAL_PASSWORD"  # for automation; people are asked instead
 ENV_NEW_PASSWORD = "ASPIRE_NEW_PASSWORD"  # for automation of 'central add-user'
 ENV_PASSPHRASE = "ASPIRE_PACKAGE_PASSPHRASE"  # for automation of transfer files
+ENV_DB_PASSPHRASE = "ASPIRE_DB_PASSPHRASE"  # for automation where no keyring holds the key
 
 
 def package_root() -> Path:

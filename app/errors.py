@@ -69,3 +69,16 @@ class NewerDatabaseError(DatabaseError):
 
 class MigrationError(DatabaseError):
     """Upgrading the database failed; it has been restored from the backup."""
+
+
+class WrongKeyError(DatabaseError):
+    """The database cannot be opened with the key or passphrase given; it is unchanged."""
+
+
+class KeyNeededError(DatabaseError):
+    """A passphrase is needed and none was given: ``new`` when one must be chosen for a new
+    database (no keyring to keep a key in), otherwise the existing database's passphrase."""
+
+    def __init__(self, problem: str, advice: str = "", *, new: bool = False):
+        super().__init__(problem, advice)
+        self.new = new

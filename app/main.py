@@ -19,11 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
-def _open_services(settings):
+def _open_services(settings, passphrase=None):
     """Loads the storage layer only when it is needed (after the window is shown)."""
     from app.bootstrap import open_services
 
-    return open_services(settings)
+    return open_services(settings, passphrase)
 
 
 if __name__ == "__main__":

@@ -25,15 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _database import open_services  # noqa: E402
 from _timing import print_table, summary, time_each  # noqa: E402
 
-from app.bootstrap import build_services  # noqa: E402
 from app.config import frameworks_dir  # noqa: E402
 from app.core.answers import has_no  # noqa: E402
 from app.core.dto import NewInspection  # noqa: E402
 from app.core.frameworks import NO, NOT_APPLICABLE, YES, Question, QuestionType  # noqa: E402
 from app.core.profile import CaseProfile  # noqa: E402
-from app.db.opening import open_database  # noqa: E402
 
 COUNT = 1_000
 FLOOR_WARM_UP = 20
@@ -97,8 +96,7 @@ def main() -> None:
         folder = Path(tmp)
         floor = summary(floor_commits(folder))
 
-        services = build_services(open_database(folder / "casework.db", user="benchmark"),
-                                  frameworks_dir())
+        services = open_services(folder / "casework.db", frameworks_dir())
         try:
             inspection = services.inspections.create(NewInspection(
                 name="Northshire", programme="adult_probation",

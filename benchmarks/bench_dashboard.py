@@ -25,10 +25,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from _database import open_services  # noqa: E402
 from _frameworks import answered_inspection, eighty_question_framework  # noqa: E402
-
-from app.bootstrap import build_services  # noqa: E402
-from app.db.opening import open_database  # noqa: E402
 
 STALL_BUDGET_MS = 100
 
@@ -57,7 +55,7 @@ def main() -> None:
     frameworks = folder / "frameworks"
     frameworks.mkdir()
     eighty_question_framework(frameworks)
-    services = build_services(open_database(folder / "d.db", user="benchmark"), frameworks)
+    services = open_services(folder / "d.db", frameworks)
     inspection_id = answered_inspection(services, args.cases)
 
     from PySide6.QtCore import QThreadPool

@@ -26,11 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _database import open_services  # noqa: E402
 from _frameworks import answered_inspection, eighty_question_framework  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
-
-from app.bootstrap import build_services  # noqa: E402
-from app.db.opening import open_database  # noqa: E402
 
 BUDGET_RATIO = 2.0
 
@@ -42,7 +40,7 @@ def inspection_of(size: int, folder: Path):
     eighty_question_framework(frameworks)
     path = folder / f"export-{size}.db"
     fresh = not path.exists()
-    services = build_services(open_database(path, user="benchmark"), frameworks)
+    services = open_services(path, frameworks)
     if fresh:
         answered_inspection(services, size)
     inspection = services.inspections.list()[0]

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _database import open_services  # noqa: E402
 from _timing import print_table  # noqa: E402
 
 from app.io.case_lists import check_case_list  # noqa: E402
@@ -150,14 +151,11 @@ def main() -> None:
 
 def import_into_new_database(path: Path, folder: Path):
     """The service's own path, as ``aspire import-cases`` runs it, into a fresh database."""
-    from app.bootstrap import build_services
     from app.config import frameworks_dir
     from app.core.dto import NewInspection
-    from app.db.opening import open_database
 
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        services = build_services(open_database(Path(tmp) / "import.db", user="benchmark"),
-                                  frameworks_dir())
+        services = open_services(Path(tmp) / "import.db", frameworks_dir())
         try:
             inspection = services.inspections.create(NewInspection(
                 name="Benchmark", programme="adult_probation", organisation="Northshire",

@@ -26,15 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _database import open_services  # noqa: E402
 from _frameworks import QUESTIONS, eighty_question_framework  # noqa: E402
 from _timing import print_table, summary, time_each  # noqa: E402
 
-from app.bootstrap import build_services  # noqa: E402
 from app.core.answers import AnswerInput  # noqa: E402
 from app.core.demo import demo_answers  # noqa: E402
 from app.core.dto import NewInspection  # noqa: E402
 from app.core.profile import CaseProfile  # noqa: E402
-from app.db.opening import open_database  # noqa: E402
 
 BUDGET_MS = 100.0
 
@@ -46,8 +45,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="open-form-"))
     (folder / "frameworks").mkdir()
     eighty_question_framework(folder / "frameworks")
-    services = build_services(open_database(folder / "bench.db", user="benchmark"),
-                              folder / "frameworks")
+    services = open_services(folder / "bench.db", folder / "frameworks")
     inspection = services.inspections.create(NewInspection(
         name="Benchmark", programme="adult_probation", organisation="Northshire",
         framework_key="adult-probation-80"))

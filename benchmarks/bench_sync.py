@@ -37,15 +37,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
+from _database import open_services  # noqa: E402
 from _frameworks import answered_inspection, eighty_question_framework  # noqa: E402
 from psycopg import sql  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
 from sqlalchemy import JSON, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.bootstrap import build_services  # noqa: E402
 from app.db import models as m  # noqa: E402
-from app.db.opening import open_database  # noqa: E402
 from app.sync.central import add_user, init_central  # noqa: E402
 from tests.postgres import start_server  # noqa: E402
 
@@ -57,7 +56,7 @@ def laptop(path: Path, central: str, login: str, frameworks: Path, inspections=(
     """Services over the laptop database at ``path``, and the person's address."""
     add_user(central, login=login, name=login.title(), role="inspector", password=PASSWORD,
              inspections=inspections)
-    services = build_services(open_database(path, user=login), frameworks)
+    services = open_services(path, frameworks, login)
     url = make_url(central).set(username=login, password=PASSWORD)
     return services, url.render_as_string(hide_password=False)
 
@@ -163,8 +162,7 @@ def main() -> None:
         frameworks = folder / "frameworks"
         frameworks.mkdir()
         eighty_question_framework(frameworks)
-        services = build_services(open_database(folder / "filled.db", user="inspector.one"),
-                                  frameworks)
+        services = open_services(folder / "filled.db", frameworks, "inspector.one")
         inspection_id = answered_inspection(services, args.cases)
         waiting = services.sync.status().pending_changes
         raw_many = min(floor(server, services, insert_rows) for _ in range(args.runs))

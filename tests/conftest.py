@@ -7,26 +7,44 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.bootstrap import build_services
-from app.config import ENV_DATA_DIR, ENV_DB, ENV_USER, frameworks_dir
+from app.config import ENV_DATA_DIR, ENV_DB, ENV_DB_PASSPHRASE, ENV_USER, frameworks_dir
+from app.db.keys import derive
 from app.db.opening import open_database
 from app.services.registry import Services
+from tests.keyring_backend import MemoryKeyring
 from tests.postgres import PostgresUnavailable, ThrowawayServer, start_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_FRAMEWORKS = FIXTURES / "frameworks"
 
+#: The test databases are encrypted like the app's, with a key from this passphrase and one
+#: fixed salt, derived once for the whole run.
+TEST_PASSPHRASE = "correct horse battery staple"
+TEST_KEY = derive(TEST_PASSPHRASE, b"aspire-test-salt")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_user_folders(tmp_path, monkeypatch):
-    """Nothing a test does may touch the real per-user folders."""
+    """Nothing a test does may touch the real per-user folders or the real keyring.
+
+    In this process the keyring is an empty one in memory; programs a test starts see no
+    keyring at all and take the database passphrase from the environment.
+    """
     monkeypatch.setenv(ENV_DATA_DIR, str(tmp_path / "userdata"))
     monkeypatch.setenv(ENV_USER, "inspector.one")
     monkeypatch.delenv(ENV_DB, raising=False)
+    monkeypatch.setenv(ENV_DB_PASSPHRASE, TEST_PASSPHRASE)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -36,7 +54,7 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def db(db_path):
-    database = open_database(db_path, user="inspector.one")
+    database = open_database(db_path, user="inspector.one", key=TEST_KEY)
     yield database
     database.close()
 
@@ -80,3 +98,16 @@ def central_url(postgres_server) -> Iterator[str]:
     url = postgres_server.create_database(name)
     yield url
     postgres_server.drop_database(name)
+
+
+def raw_connection(path, **kwargs):
+    """A bare DB-API connection to a test database, with its key (for looking underneath)."""
+    from app.db.engine import connect
+
+    conn = connect(path, TEST_KEY, **kwargs)
+    return conn
+
+
+def open_as(path, user: str, frameworks: Path = MINI_FRAMEWORKS) -> Services:
+    """Services on the test database at ``path``, as another person on the same laptop."""
+    return build_services(open_database(path, user=user, key=TEST_KEY), frameworks)

@@ -51,7 +51,10 @@ class CaseDocument:
 def case_document(*, framework: Framework, case: CaseSummary, inspection_name: str,
                   answers: Mapping[str, AnswerRecord], state: FormState,
                   queries: Sequence[QueryThread], events: Sequence[CaseEventRecord],
-                  produced_by: str, produced_at: dt.datetime) -> CaseDocument:
+                  produced_by: str, produced_at: dt.datetime,
+                  age_band: str | None = None) -> CaseDocument:
+    """The document; ``age_band`` is shown in the profile of a pseudonymised one (whose case
+    comes with its pseudonym for a reference and no date of birth)."""
     threads: dict[str, list[QueryThread]] = {}
     for thread in queries:
         threads.setdefault(thread.question_key, []).append(thread)
@@ -81,6 +84,8 @@ def case_document(*, framework: Framework, case: CaseSummary, inspection_name: s
             text = (field.vocabulary.label(value) if field.vocabulary
                     else value.isoformat() if isinstance(value, dt.date) else str(value))
             profile.append((field.label, text))
+    if age_band is not None:
+        profile.append(("Age band", age_band))
     history = tuple(
         (_when(e.at), e.by,
          f"{ACTION.label(e.action) if e.action in ACTION else 'Marked for dip sampling'}"

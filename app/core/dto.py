@@ -233,6 +233,29 @@ class ExportResult:
     answers: int
     bytes: int
     sha256: str
+    pseudonymised: bool = False
+    log_entry: uuid.UUID | None = None  # its entry in the export log
+
+
+@dataclass(frozen=True)
+class ExportLogRecord:
+    """One file that took case data out of the protected store (see ``app.core.export_log``).
+    ``exported_at`` is the laptop's time of the export, ``exported_by`` who was signed in."""
+
+    id: uuid.UUID
+    kind: str  # workbook | pdf | transfer
+    file_name: str  # the name only, never the folder
+    sha256: str
+    case_ids: tuple[uuid.UUID, ...]
+    inspection_id: uuid.UUID | None
+    pseudonymised: bool
+    exported_by: str
+    exported_at: dt.datetime
+    device_id: uuid.UUID
+
+    @property
+    def case_count(self) -> int:
+        return len(self.case_ids)
 
 
 @dataclass(frozen=True)

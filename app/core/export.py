@@ -65,14 +65,20 @@ def answer_columns(framework: Framework) -> list[AnswerColumn]:
     return columns
 
 
-def profile_headers() -> list[str]:
-    return [f.name for f in PROFILE_FIELDS if f.name != "assignee"] + ["ethnicity_group"]
+def profile_headers(age_band: bool = False) -> list[str]:
+    """The profile columns of the Cases sheet; with ``age_band`` (a pseudonymised
+    workbook), the age band stands where the date of birth would."""
+    return [("age_band" if age_band and f.name == "date_of_birth" else f.name)
+            for f in PROFILE_FIELDS if f.name != "assignee"] + ["ethnicity_group"]
 
 
-def profile_values(case: CaseSummary) -> list[object]:
+def profile_values(case: CaseSummary, age_band: str | None = None) -> list[object]:
     values = []
     for field in PROFILE_FIELDS:
         if field.name == "assignee":
+            continue
+        if field.name == "date_of_birth" and age_band is not None:
+            values.append(age_band)
             continue
         value = getattr(case.profile, field.name)
         values.append(field.vocabulary.label(value) if field.vocabulary and value else value)
@@ -87,10 +93,13 @@ def ethnicity_group(code: str | None) -> str:
     return ""
 
 
-def case_rows(columns: Sequence[AnswerColumn], cases: Sequence[CaseData]) -> Iterator[list]:
+def case_rows(columns: Sequence[AnswerColumn], cases: Sequence[CaseData],
+              age_bands: Mapping[object, str] | None = None) -> Iterator[list]:
+    """One row per case; ``age_bands`` (by case id) in place of dates of birth."""
     for data in cases:
         c = data.case
-        row: list[object] = [c.reference, *profile_values(c), CASE_STATUS.label(c.status),
+        band = age_bands[c.id] if age_bands is not None else None
+        row: list[object] = [c.reference, *profile_values(c, band), CASE_STATUS.label(c.status),
                              SAMPLE_STATUS.label(c.sample_status) if c.sample_status else "",
                              c.profile.assignee or "", c.percent / 100]
         row += [cell_text(col, data) for col in columns]

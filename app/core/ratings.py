@@ -288,7 +288,7 @@ def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: Rati
     labels = []
     for data in cases:
         found = breakdown_labels(data.case)
-        found["age_band"] = age_band(_age(data.case.profile.date_of_birth, reference_date))
+        found["age_band"] = age_band(age_on(data.case.profile.date_of_birth, reference_date))
         labels.append(found)
     breakdowns = tuple(
         Breakdown(attribute, heading, q.key, q.text,
@@ -299,7 +299,9 @@ def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: Rati
                              breakdowns, for_publication)
 
 
-def _age(born: dt.date | None, on: dt.date | None) -> int | None:
+def age_on(born: dt.date | None, on: dt.date | None) -> int | None:
+    """Age in whole years on ``on`` (today when not given); None when the date of birth is
+    not recorded."""
     if born is None:
         return None
     on = on or dt.date.today()

@@ -183,3 +183,27 @@ SAMPLE_STATUS = vocabulary(
         ("not_selected", "Not selected"),
     ],
 )
+
+
+class InspectionStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+#: Team roles that may close an inspection (or reopen it). An administrator of the central
+#: store joins an inspection as its lead inspector.
+CLOSING_ROLES = frozenset({"lead_inspector", "supervisor"})
+
+
+def check_can_close(team_role: str | None, status: str, *, closing: bool) -> str:
+    """The inspection's status after closing it (``closing``) or reopening it, or a
+    WorkflowError saying why this person cannot."""
+    doing = "close" if closing else "reopen"
+    if team_role not in CLOSING_ROLES:
+        raise WorkflowError(f"Only the inspection's supervisor or lead inspector can {doing} "
+                            "it.", "Ask a member of the inspection team with that role.")
+    target = InspectionStatus.CLOSED if closing else InspectionStatus.OPEN
+    if status == target:
+        raise WorkflowError(f"The inspection is already {target.value}.",
+                            "Nothing needs doing.")
+    return target.value

@@ -1,4 +1,7 @@
-"""Online backups through SQLite's backup API (safe while the database is in use)."""
+"""Online backups through SQLite's backup API (safe while the database is in use).
+
+A backup is encrypted with the same key as the database it copies.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,18 @@ import contextlib
 import datetime as dt
 import os
 import re
-import sqlite3
 from pathlib import Path
 
+from sqlcipher3 import dbapi2 as sqlite3
+
+from app.db.engine import connect
+from app.db.keys import DatabaseKey
 from app.errors import DatabaseError
 
 KEEP_UPGRADE_BACKUPS = 5
 
 
-def backup_database(source: Path, target: Path) -> Path:
+def backup_database(source: Path, target: Path, key: DatabaseKey | None) -> Path:
     """Copy ``source`` to ``target`` whole or not at all, and check the copy.
 
     The copy is written beside the target and renamed into place only once it passes
@@ -33,8 +39,8 @@ def backup_database(source: Path, target: Path) -> Path:
         )
     partial = target.with_name(target.name + ".partial")
     try:
-        _copy(source, partial)
-        _check_copy(partial)
+        _copy(source, partial, key)
+        _check_copy(partial, key)
         os.replace(partial, target)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
@@ -51,9 +57,9 @@ def backup_database(source: Path, target: Path) -> Path:
     return target
 
 
-def restore_database(backup: Path, live: Path) -> None:
+def restore_database(backup: Path, live: Path, key: DatabaseKey | None) -> None:
     """Put a backup's content back into the live file, through SQLite (WAL-safe)."""
-    _copy(backup, live)
+    _copy(backup, live, key)
 
 
 def upgrade_backup_path(db_path: Path, from_revision: str) -> Path:
@@ -72,14 +78,14 @@ def prune_upgrade_backups(db_path: Path, keep: int = KEEP_UPGRADE_BACKUPS) -> No
         path.unlink(missing_ok=True)
 
 
-def _copy(source: Path, target: Path) -> None:
-    with contextlib.closing(sqlite3.connect(source)) as src, \
-            contextlib.closing(sqlite3.connect(target)) as dst:
+def _copy(source: Path, target: Path, key: DatabaseKey | None) -> None:
+    with contextlib.closing(connect(source, key)) as src, \
+            contextlib.closing(connect(target, key)) as dst:
         src.backup(dst)
 
 
-def _check_copy(path: Path) -> None:
-    with contextlib.closing(sqlite3.connect(path)) as conn:
+def _check_copy(path: Path, key: DatabaseKey | None) -> None:
+    with contextlib.closing(connect(path, key)) as conn:
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
         # a copy is a single file: take it out of WAL so it stands alone
         conn.execute("PRAGMA journal_mode=DELETE")

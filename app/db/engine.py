@@ -1,9 +1,11 @@
 """The SQLite engine: durable settings on every connection and one writer at a time.
 
-Every connection gets WAL, ``synchronous=FULL`` (an answer shown as saved is on disk),
-foreign keys, a busy timeout and secure delete. Python's sqlite3 module is switched out of
-its legacy transaction handling so that SQLAlchemy's BEGIN is the real one; write
-transactions begin IMMEDIATE so a second writer waits at the start, never half-way.
+The file is encrypted with SQLCipher: every connection gives the key first (a raw key, so no
+key derivation per connection). Every connection then gets WAL, ``synchronous=FULL`` (an
+answer shown as saved is on disk), foreign keys, a busy timeout and secure delete. The
+driver is switched out of its legacy transaction handling so that SQLAlchemy's BEGIN is the
+real one; write transactions begin IMMEDIATE so a second writer waits at the start, never
+half-way.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
+from sqlcipher3 import dbapi2 as sqlcipher
 
 from app.db import bookkeeping
+from app.db.keys import DatabaseKey
 from app.db.models import AppMeta
 from app.errors import DatabaseError
 
@@ -42,17 +46,41 @@ class CaseworkSession(Session):
 bookkeeping.install(CaseworkSession)
 
 
-def create_sqlite_engine(path: Path) -> Engine:
+def create_sqlite_engine(path: Path, key: DatabaseKey | None) -> Engine:
+    """An engine on ``path``, encrypted with ``key`` (None only for a plain file, which the
+    app itself never creates: it is encrypted when opened, see ``app.db.encryption``)."""
     engine = create_engine(
-        f"sqlite:///{path}",
+        f"sqlite:///{path}", module=sqlcipher,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
-    event.listen(engine, "connect", _on_connect)
+
+    def on_connect(dbapi_connection, _record) -> None:
+        apply_key(dbapi_connection, key)
+        _on_connect(dbapi_connection)
+
+    event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
 
 
-def _on_connect(dbapi_connection, _record) -> None:
+def connect(path: Path | str, key: DatabaseKey | None, *, uri: bool = False):
+    """A bare DB-API connection (for backups and checks), keyed like the engine's."""
+    conn = sqlcipher.connect(str(path), uri=uri, timeout=BUSY_TIMEOUT_MS / 1000)
+    apply_key(conn, key)
+    return conn
+
+
+def apply_key(dbapi_connection, key: DatabaseKey | None) -> None:
+    """The key must be the first thing a connection is given. The statement is sent to the
+    driver directly, so it never passes through SQLAlchemy's statement logging."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is reported, not printed
+    if key is not None:
+        cursor.execute(f"PRAGMA key = {key.pragma_value()}")
+    cursor.close()
+
+
+def _on_connect(dbapi_connection) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_begin)
     cursor = dbapi_connection.cursor()
     mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -71,10 +99,12 @@ def _on_begin(connection) -> None:
 class Database:
     """An open local database: sessions for reading and for writing, and who is writing."""
 
-    def __init__(self, path: Path, engine: Engine, *, user: str):
+    def __init__(self, path: Path, engine: Engine, *, user: str,
+                 key: DatabaseKey | None = None):
         self.path = path
         self.engine = engine
         self.user = user
+        self.key = key
         self._sessions = sessionmaker(engine, class_=CaseworkSession, expire_on_commit=False)
         self.device_id = self._load_device_id()
 

@@ -15,13 +15,14 @@ from app.config import migrations_dir
 from app.db.backup import backup_database as _backup
 from app.db.backup import prune_upgrade_backups, restore_database, upgrade_backup_path
 from app.db.engine import APPLICATION_ID
+from app.db.keys import DatabaseKey
 from app.errors import MigrationError
 
 log = logging.getLogger(__name__)
 
 #: The newest schema revision this version of the app knows. A test checks it matches the
 #: head of ``migrations/versions``, so start-up can skip loading Alembic when nothing changed.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0006"
 
 
 def _config(script_location: Path | None):
@@ -46,14 +47,14 @@ def known_revisions(script_location: Path | None = None) -> set[str]:
 
 
 def upgrade(engine: Engine, db_path: Path, current: str | None, *,
-            script_location: Path | None = None) -> Path | None:
+            key: DatabaseKey | None, script_location: Path | None = None) -> Path | None:
     """Bring the database to the head revision. Returns the backup made, if any.
 
     On failure the database is restored from that backup and ``MigrationError`` says so.
     """
     backup = None
     if current is not None:
-        backup = _backup(db_path, upgrade_backup_path(db_path, current))
+        backup = _backup(db_path, upgrade_backup_path(db_path, current), key)
         log.info("backed up %s to %s before upgrading from %s", db_path, backup, current)
     try:
         _run_upgrade(engine, script_location)
@@ -61,7 +62,7 @@ def upgrade(engine: Engine, db_path: Path, current: str | None, *,
         log.exception("database upgrade failed")
         engine.dispose()
         if backup is not None:
-            restore_database(backup, db_path)
+            restore_database(backup, db_path, key)
             raise MigrationError(
                 f"Upgrading the database {db_path.name} failed ({exc}). It has been restored "
                 "to how it was before the upgrade; nothing was lost.",

@@ -257,8 +257,28 @@ class SecondMark(Synced, Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class ExportLogEntry(Synced, Base):
+    """Append-only: one file that took case data out of the protected store (an analysts'
+    workbook, a case form as a PDF, a transfer file), written once the file was complete:
+    its name (never the folder), its SHA-256, the cases in it and whether it was
+    pseudonymised. Who and on which device: ``updated_by``, ``device_id``; when:
+    ``exported_at`` (the central store stamps ``updated_at`` with when it received it)."""
+
+    __tablename__ = "export_log"
+
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    case_count: Mapped[int] = mapped_column(Integer)
+    case_ids: Mapped[list] = mapped_column(JSON)
+    inspection_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspections.id"),
+                                                            index=True)
+    pseudonymised: Mapped[bool] = mapped_column(Boolean, default=False)
+    exported_at: Mapped[dt.datetime]
+
+
 #: tables whose rows are never changed once written
-APPEND_ONLY = ("case_events", "query_messages", "audit_entries", "second_marks")
+APPEND_ONLY = ("case_events", "query_messages", "audit_entries", "second_marks", "export_log")
 
 
 class CaseProgress(Base):
@@ -335,5 +355,26 @@ class AppMeta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class ReleasedCase(Base):
+    """Local only, never synced: a case released from this laptop (reassigned away from its
+    user, or its inspection closed) and whether its data has been removed here yet.
+
+    A released case stays until the central store has acknowledged its last change; it is
+    then removed (``state`` purged). The pull passes over changes to a removed case, noting
+    only who it is assigned to now, so that it can be brought back whole if it returns."""
+
+    __tablename__ = "released_cases"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    inspection_id: Mapped[uuid.UUID]
+    reason: Mapped[str] = mapped_column(String(20))  # reassigned | closed
+    # released -> purging (only inside the transaction that removes it) -> purged
+    state: Mapped[str] = mapped_column(String(20), default="released")
+    assignee: Mapped[str | None] = mapped_column(String(120))  # as last heard of
+    released_at: Mapped[dt.datetime]
+    purged_at: Mapped[dt.datetime | None]
+
+
 SYNCED_MODELS = (Framework, Inspection, InspectionMember, Case, Answer, PracticeExample, Sample,
-                 SampleMember, SampleEvent, CaseEvent, QueryMessage, AuditEntry, SecondMark)
+                 SampleMember, SampleEvent, CaseEvent, QueryMessage, AuditEntry, SecondMark,
+                 ExportLogEntry)

@@ -1,8 +1,9 @@
-"""Opening the local database: look before touching, then migrate, then hand it over.
+"""Opening the local database: look before touching, encrypt, migrate, then hand it over.
 
 Everything that could make the app write to a file that is not ours (another program's
-database, a damaged file, a database from a newer version) is found out through a
-read-only connection first, so a refused file is left exactly as it was.
+database, a damaged file, a database from a newer version, a wrong key) is found out through a
+read-only connection first, so a refused file is left exactly as it was. A plain database of
+ours is encrypted the first time it is opened with a key (``app.db.encryption``).
 """
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
+from sqlcipher3 import dbapi2 as sqlite3
 
-from app.db.engine import APPLICATION_ID, Database, create_sqlite_engine
+from app.db.encryption import encrypt_plain_database, finish_interrupted
+from app.db.engine import APPLICATION_ID, Database, connect, create_sqlite_engine
+from app.db.keys import SQLITE_HEADER, DatabaseKey, KeySource
 from app.db.migrate import SCHEMA_HEAD, known_revisions, upgrade
-from app.errors import DatabaseError, NewerDatabaseError
+from app.errors import DatabaseError, KeyNeededError, NewerDatabaseError, WrongKeyError
 
 log = logging.getLogger(__name__)
 
-SQLITE_HEADER = b"SQLite format 3\x00"
+
 HEADER_SIZE = 100
 
 
@@ -30,20 +33,28 @@ HEADER_SIZE = 100
 class FileState:
     exists: bool
     revision: str | None = None
+    encrypted: bool = False
 
 
-def open_database(path: Path, *, user: str, script_location: Path | None = None) -> Database:
-    """Open (creating or upgrading as needed) the database at ``path``."""
+def open_database(path: Path, *, user: str, key: DatabaseKey | None,
+                  script_location: Path | None = None) -> Database:
+    """Open (creating, encrypting or upgrading as needed) the database at ``path``.
+
+    ``key`` None opens a plain file; the app always passes a key (``app.bootstrap``).
+    """
     path = path.expanduser().absolute()
     _prepare_folder(path)
-    state = inspect_file(path)
+    finish_interrupted(path)
+    state = inspect_file(path, key)
     if state.exists and state.revision is not None:
         _refuse_if_newer(path, state.revision, script_location)
-    engine = create_sqlite_engine(path)
+    if state.exists and not state.encrypted and key is not None:
+        encrypt_plain_database(path, key)
+    engine = create_sqlite_engine(path, key)
     try:
         if state.revision != SCHEMA_HEAD or script_location is not None:
-            upgrade(engine, path, state.revision, script_location=script_location)
-        return Database(path, engine, user=user)
+            upgrade(engine, path, state.revision, key=key, script_location=script_location)
+        return Database(path, engine, user=user, key=key)
     except (sqlite3.OperationalError, sa_exc.OperationalError) as exc:
         engine.dispose()
         raise _write_error(path, exc) from exc
@@ -52,7 +63,7 @@ def open_database(path: Path, *, user: str, script_location: Path | None = None)
         raise
 
 
-def inspect_file(path: Path) -> FileState:
+def inspect_file(path: Path, key: DatabaseKey | None = None) -> FileState:
     """What is at ``path``, found without writing to it. Raises ``DatabaseError`` if unusable."""
     if path.is_dir():
         raise DatabaseError(f"{path} is a folder, not a database file.",
@@ -65,15 +76,20 @@ def inspect_file(path: Path) -> FileState:
     except OSError as exc:
         raise DatabaseError(f"The database file {path} cannot be read: {exc.strerror}.",
                             "Check that this account may read the file.") from exc
-    if header[:len(SQLITE_HEADER)] != SQLITE_HEADER:
-        raise DatabaseError(
-            f"{path} is not an ASPIRE Casework database (it is not a SQLite database file). "
-            "It has not been changed.",
-            "Choose the right file with --db, or a new file name to start a new database.",
+    plain = header[:len(SQLITE_HEADER)] == SQLITE_HEADER
+    if not plain and key is None:
+        raise KeyNeededError(
+            f"{path} is encrypted, or is not an ASPIRE Casework database. It has not been "
+            "changed.",
+            "Open it with its passphrase, or choose another file with --db.",
         )
     try:
-        _refuse_if_foreign(path, header)
-        return _read_state(path)
+        if plain:
+            _refuse_if_foreign(path, header)
+        else:
+            _check_key(path, key)
+        state = _read_state(path, None if plain else key)
+        return FileState(state.exists, state.revision, encrypted=not plain)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(
             f"The database {path} is damaged and cannot be read ({exc}). It has not been "
@@ -98,9 +114,43 @@ def _refuse_if_foreign(path: Path, header: bytes) -> None:
         )
 
 
-def _read_state(path: Path) -> FileState:
-    uri = f"{path.as_uri()}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+def _check_key(path: Path, key: DatabaseKey) -> None:
+    """An encrypted file that the key does not open: a wrong passphrase or key, or a file
+    that is not a database of ours at all (the two cannot be told apart, by design)."""
+    try:
+        with contextlib.closing(_read_only(path, key)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        if key.source is KeySource.PASSPHRASE:
+            problem, advice = "with this passphrase", (
+                "Type the passphrase again (capital letters count). If the passphrase is "
+                "lost, the database cannot be read: start a new one with --db and sync to "
+                "get back everything the central store holds.")
+        else:
+            problem, advice = "with the key kept in this computer's keyring", (
+                "If the database was copied from another computer or account, open it "
+                "there. Otherwise start a new database with --db and sync to get back "
+                "everything the central store holds.")
+        raise WrongKeyError(
+            f"The database {path} cannot be opened {problem}: either the key is wrong or "
+            "the file is not an ASPIRE Casework database. It has not been changed.",
+            advice) from exc
+    if application_id != APPLICATION_ID and tables:
+        raise DatabaseError(
+            f"{path} is an encrypted database from another program, not ASPIRE Casework. "
+            "It has not been changed.",
+            "Choose the right file with --db, or a new file name to start a new database.",
+        )
+
+
+def _read_only(path: Path, key: DatabaseKey | None):
+    return connect(f"{path.as_uri()}?mode=ro", key, uri=True)
+
+
+def _read_state(path: Path, key: DatabaseKey | None) -> FileState:
+    with contextlib.closing(_read_only(path, key)) as conn:
         listed = conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         tables = {row[0] for row in listed}
         check = conn.execute("PRAGMA quick_check").fetchone()[0]

@@ -3,13 +3,14 @@ plain data from ``app.core``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.answers import AnswerRecord
-from app.core.dto import CaseSummary, InspectionSummary, PracticeExampleRecord
+from app.core.dto import CaseSummary, ExportLogRecord, InspectionSummary, PracticeExampleRecord
 from app.core.ids import time_ordered_id
 from app.core.profile import PROFILE_FIELDS, CaseProfile
 from app.db import models as m
@@ -390,3 +391,34 @@ def second_marks(session: Session, case_ids: list[uuid.UUID],
     if kind is not None:
         query = query.where(m.SecondMark.kind == kind)
     return list(session.scalars(query.order_by(m.SecondMark.updated_at, m.SecondMark.id)))
+
+
+# -- the export log (append-only) ---------------------------------------------------------
+
+def add_export_log_entry(session: Session, *, kind: str, file_name: str, sha256: str,
+                         case_ids: list[uuid.UUID], inspection_id: uuid.UUID | None,
+                         pseudonymised: bool, exported_at: dt.datetime) -> m.ExportLogEntry:
+    row = m.ExportLogEntry(id=time_ordered_id(), kind=kind, file_name=file_name,
+                           sha256=sha256, case_count=len(case_ids),
+                           case_ids=[str(c) for c in case_ids], inspection_id=inspection_id,
+                           pseudonymised=pseudonymised, exported_at=exported_at)
+    session.add(row)
+    return row
+
+
+def export_log_record(row: m.ExportLogEntry) -> ExportLogRecord:
+    return ExportLogRecord(
+        id=row.id, kind=row.kind, file_name=row.file_name, sha256=row.sha256,
+        case_ids=tuple(uuid.UUID(c) for c in row.case_ids), inspection_id=row.inspection_id,
+        pseudonymised=row.pseudonymised, exported_by=row.updated_by,
+        exported_at=row.exported_at, device_id=row.device_id)
+
+
+def export_log(session: Session, inspection_id: uuid.UUID | None = None
+               ) -> list[ExportLogRecord]:
+    """The log, newest first; only one inspection's entries when it is given."""
+    query = select(m.ExportLogEntry).order_by(m.ExportLogEntry.exported_at.desc(),
+                                              m.ExportLogEntry.id.desc())
+    if inspection_id is not None:
+        query = query.where(m.ExportLogEntry.inspection_id == inspection_id)
+    return [export_log_record(row) for row in session.scalars(query)]

@@ -14,6 +14,7 @@ from app.db.engine import Database
 from app.errors import DuplicateError, NotFoundError, ValidationError, WorkflowError
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
+from app.sync.purge import note_reassignments
 
 MAX_REFERENCE = 60
 
@@ -52,6 +53,9 @@ class CaseService:
         with self._db.write() as session:
             row = case_or_error(session, case_id)
             refuse_if_locked(row)  # the profile decides which questions apply
+            # a case given away from this laptop's user leaves the laptop once synced
+            note_reassignments(session, self._db.user,
+                               [{"id": row.id, "assignee": profile.assignee}])
             if reference is not None:
                 reference = _check_reference(reference)
                 other = repo.case_by_reference(session, row.inspection_id, reference)
@@ -99,6 +103,8 @@ class CaseService:
                     raise ValidationError(
                         f"{assignee} is not an inspector on the team of '{inspection.name}'.",
                         "Add them to the team as an inspector first.")
+            note_reassignments(session, self._db.user,
+                               [{"id": row.id, "assignee": assignee} for row in rows])
             changed = 0
             for row in rows:
                 if row.assignee != assignee:

@@ -1,4 +1,5 @@
-"""Health of the local database: integrity check and online backup."""
+"""Health of the local database: integrity check, online backup, and the screen lock's
+check of who is coming back."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from app.core.dto import DatabaseReport
 from app.db import repositories as repo
 from app.db.backup import backup_database
 from app.db.engine import Database
+from app.db.keys import KeySource, derive, keyring_key
 from app.errors import DatabaseError
 
 
@@ -34,4 +36,24 @@ class DatabaseService:
         if target.exists() and not overwrite:
             raise DatabaseError(f"The file {target} already exists.",
                                 "Choose a new file name, or allow it to be replaced.")
-        return backup_database(self._db.path, target)
+        return backup_database(self._db.path, target, self._db.key)
+
+    @property
+    def unlock_kind(self) -> str:
+        """How the screen lock is lifted: "passphrase", "keyring" (reading the key again,
+        so the keyring may show its own prompt) or "none" (a plain database)."""
+        key = self._db.key
+        return "none" if key is None else key.source.value
+
+    def unlock(self, passphrase: str | None = None) -> bool:
+        """Whether the person at the screen may see the data again. Never raises for a
+        wrong passphrase; takes about 0.1 s for a passphrase (the key derivation)."""
+        key = self._db.key
+        if key is None:
+            return True
+        if key.source is KeySource.KEYRING:
+            again = keyring_key(self._db.path)
+            return again is not None and again.matches(key)
+        if not passphrase or key.salt is None:
+            return False
+        return derive(passphrase, key.salt).matches(key)

@@ -1,5 +1,7 @@
 """The analysts' workbook: every case, every answer, the interviews, practice examples and a
-summary, written whole or not at all, off the GUI thread when the window asks for it."""
+summary, written whole or not at all, off the GUI thread when the window asks for it, and
+recorded in the export log. A pseudonymised workbook, for sharing beyond the team, shows no
+case reference or date of birth (see ``app.core.pseudonyms``)."""
 
 from __future__ import annotations
 
@@ -11,16 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core import export as x
-from app.core.dto import ExportResult
+from app.core.dto import ExportLogRecord, ExportResult
+from app.core.export_log import ExportKind
 from app.core.form import evaluate_form
-from app.core.frameworks import Respondent
+from app.core.frameworks import QuestionType, Respondent
 from app.core.profile import PROGRAMMES
+from app.core.pseudonyms import Pseudonymiser
 from app.core.ratings import InspectionRatings, rate_inspection
 from app.core.workflow import CASE_STATUS
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
 from app.db.engine import Database
 from app.io.excel_workbook import BarChart, Column, Sheet, write_workbook
+from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
 from app.services.ratings import RatingService, check_statuses, chosen_cases
@@ -35,6 +40,8 @@ class WorkbookPlan:
     cases: int
     answers: int
     total_rows: int
+    case_ids: tuple[uuid.UUID, ...] = ()
+    pseudonymised: bool = False
 
 
 class ExportService:
@@ -42,23 +49,35 @@ class ExportService:
         self._db = db
         self._catalog = catalog
         self._ratings = ratings
+        self._log = ExportLog(db)
 
     def export(self, *, inspection_id: uuid.UUID, path: Path,
                statuses: Sequence[str] | None = None, all_cases: bool = False,
-               progress: Progress | None = None,
+               pseudonymise: bool = False, progress: Progress | None = None,
                cancelled: Callable[[], bool] | None = None) -> ExportResult:
-        """Write the inspection's workbook to ``path``. By default the cases in the current
-        sample (or every case, when no sample has been drawn); ``statuses`` narrows them."""
-        plan = self.prepare(inspection_id=inspection_id, statuses=statuses, all_cases=all_cases)
+        """Write the inspection's workbook to ``path`` and record it in the export log. By
+        default the cases in the current sample (or every case, when no sample has been
+        drawn); ``statuses`` narrows them. ``pseudonymise`` replaces case references by
+        pseudonyms and dates of birth by age bands."""
+        plan = self.prepare(inspection_id=inspection_id, statuses=statuses, all_cases=all_cases,
+                            pseudonymise=pseudonymise)
         total = plan.total_rows
         written = write_workbook(
             path, plan.sheets, plan.charts, cancelled=cancelled,
             progress=(lambda n: progress(min(n, total), total)) if progress else None)
+        entry = self._log.record(kind=ExportKind.WORKBOOK, path=written.path,
+                                 sha256=written.sha256, case_ids=plan.case_ids,
+                                 inspection_id=inspection_id, pseudonymised=pseudonymise)
         return ExportResult(path=str(written.path), cases=plan.cases, answers=plan.answers,
-                            bytes=written.bytes, sha256=written.sha256)
+                            bytes=written.bytes, sha256=written.sha256,
+                            pseudonymised=pseudonymise, log_entry=entry.id)
+
+    def log(self, inspection_id: uuid.UUID | None = None) -> list[ExportLogRecord]:
+        """The export log (workbooks, PDFs and transfer files), newest first."""
+        return self._log.entries(inspection_id)
 
     def prepare(self, *, inspection_id: uuid.UUID, statuses: Sequence[str] | None = None,
-                all_cases: bool = False) -> WorkbookPlan:
+                all_cases: bool = False, pseudonymise: bool = False) -> WorkbookPlan:
         """The sheets and charts of the workbook, their rows not yet produced."""
         check_statuses(statuses)
         with self._db.read() as session:
@@ -74,18 +93,28 @@ class ExportService:
         data = [x.CaseData(c, answers.get(c.id, {}),
                            evaluate_form(framework, c.profile.as_dict(), answers.get(c.id, {})))
                 for c in cases]
-        references = {c.id: c.reference for c in cases}
-        examples = [e for e in examples if e.case_id in references]
+        chosen = {c.id for c in cases}
+        examples = [e for e in examples if e.case_id in chosen]
         summary = x.summarise(framework, data)
         answer_count = sum(len(d.answers) for d in data)
         rated = rate_inspection(framework, data, self._ratings.rules(),
                                 reference_date=inspection.start_date)
+        masker = age_bands = None
+        if pseudonymise:  # the figures above are the same either way
+            masker = Pseudonymiser(inspection.id, (c.reference for c in everyone),
+                                   inspection.start_date or dt.date.today(),
+                                   {c.id: c.profile.date_of_birth for c in cases})
+            age_bands = {c.id: masker.age_band(c) for c in cases}
+            free_text = {q.key for q in framework.questions() if q.type == QuestionType.TEXT}
+            data = [masker.case_data(d, free_text) for d in data]
+            examples = [masker.example(e) for e in examples]
+        references = {d.case.id: d.case.reference for d in data}
         total = (len(data) * 2 + answer_count + len(examples) + len(summary)
                  + len(rated.questions) + sum(len(b.cells) for b in rated.breakdowns))
         scope = _scope(statuses, all_cases, any(c.sample_status for c in everyone))
         sheets = [
-            _about(inspection, framework, cases, scope, self._db.user),
-            _cases_sheet(framework, data),
+            _about(inspection, framework, cases, scope, self._db.user, masker),
+            _cases_sheet(framework, data, age_bands),
             _answers_sheet("Answers", framework, data, Respondent.INSPECTOR),
             _answers_sheet("Interview", framework, data, Respondent.PRACTITIONER),
             _examples_sheet(examples, references),
@@ -97,7 +126,8 @@ class ExportService:
                            category_column=1, value_column=8, first_row=2,
                            last_row=1 + key_rows, anchor="J2")] if key_rows else []
         return WorkbookPlan(sheets=sheets, charts=charts, cases=len(cases),
-                            answers=answer_count, total_rows=total)
+                            answers=answer_count, total_rows=total,
+                            case_ids=tuple(c.id for c in cases), pseudonymised=pseudonymise)
 
 
 def _scope(statuses, all_cases: bool, sampled: bool) -> str:
@@ -108,8 +138,15 @@ def _scope(statuses, all_cases: bool, sampled: bool) -> str:
     return which
 
 
-def _about(inspection, framework, cases, scope: str, user: str) -> Sheet:
+def _about(inspection, framework, cases, scope: str, user: str,
+           masker: Pseudonymiser | None) -> Sheet:
     by_status = Counter(c.status for c in cases)
+    pseudonymised = (
+        f"Yes. Case references are replaced by pseudonyms (a case has the same pseudonym in "
+        f"every pseudonymised workbook of this inspection) and dates of birth by age bands "
+        f"on {masker.on:%d/%m/%Y}; references and dates of birth written in answers, "
+        "evidence and practice examples are replaced too." if masker is not None else
+        "No: case references and dates of birth are shown.")
     rows = [
         ("Inspection", inspection.name),
         ("Organisation", inspection.organisation),
@@ -122,6 +159,7 @@ def _about(inspection, framework, cases, scope: str, user: str) -> Sheet:
         ("Framework title", framework.title),
         ("Exported at", utcnow().astimezone().replace(tzinfo=None)),
         ("Exported by", user),
+        ("Pseudonymised", pseudonymised),
         ("Cases included", scope),
         ("Number of cases", len(cases)),
         *((f"Cases {CASE_STATUS.label(s).lower()}", by_status[s]) for s in CASE_STATUS.codes()),
@@ -136,17 +174,17 @@ def _about(inspection, framework, cases, scope: str, user: str) -> Sheet:
                  [list(r) for r in rows], table=False)
 
 
-def _cases_sheet(framework, data) -> Sheet:
+def _cases_sheet(framework, data, age_bands: dict | None) -> Sheet:
     columns = x.answer_columns(framework)
     fixed = [Column("reference", width=14)]
     fixed += [Column(h, kind="date" if h == "date_of_birth" else "text")
-              for h in x.profile_headers()]
+              for h in x.profile_headers(age_band=age_bands is not None)]
     fixed += [Column("status"), Column("sample"), Column("inspector"),
               Column("progress", kind="percent")]
     answer_cols = [Column(c.key, width=18, kind="date" if c.question.type == "date" else "text",
                           note=c.wording) for c in columns]
     second = [""] * len(fixed) + [c.wording for c in columns]
-    return Sheet("Cases", tuple(fixed + answer_cols), x.case_rows(columns, data),
+    return Sheet("Cases", tuple(fixed + answer_cols), x.case_rows(columns, data, age_bands),
                  second_header=second, freeze_columns=1)
 
 

@@ -6,7 +6,7 @@ import uuid
 
 from app.core.dto import InspectionSummary, NewInspection, TeamMember
 from app.core.profile import PROGRAMMES
-from app.core.workflow import TEAM_ROLE
+from app.core.workflow import TEAM_ROLE, check_can_close
 from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
@@ -85,6 +85,24 @@ class InspectionService:
             session.delete(member)
             session.flush()
             return [TeamMember(p.person, p.role) for p in inspection.members]
+
+    def close(self, inspection_id: uuid.UUID) -> InspectionSummary:
+        """The inspection's supervisor or lead inspector closes it. Like any change it
+        syncs; once everything on a laptop has reached the central store, that laptop's
+        copies of the inspection's cases are removed (the inspection and its team stay)."""
+        return self._set_status(inspection_id, closing=True)
+
+    def reopen(self, inspection_id: uuid.UUID) -> InspectionSummary:
+        """Reopen a closed inspection; each member's next sync brings its cases back."""
+        return self._set_status(inspection_id, closing=False)
+
+    def _set_status(self, inspection_id: uuid.UUID, *, closing: bool) -> InspectionSummary:
+        with self._db.write() as session:
+            inspection = self._inspection(session, inspection_id)
+            role = repo.member_role(session, inspection_id, self._db.user)
+            inspection.status = check_can_close(role, inspection.status, closing=closing)
+            session.flush()
+            return repo.inspection_summary(inspection, repo.count_cases(session, inspection_id))
 
     def _inspection(self, session, inspection_id: uuid.UUID) -> m.Inspection:
         row = repo.get_inspection(session, inspection_id)

@@ -8,6 +8,7 @@ every query message as its own row: both are append-only and travel through sync
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import uuid
 from pathlib import Path
@@ -21,7 +22,11 @@ from app.core.dto import (
     ReviewItem,
     ReviewState,
 )
+from app.core.export import CaseData
+from app.core.export_log import ExportKind
 from app.core.form import ProblemKind, evaluate_form
+from app.core.frameworks import QuestionType
+from app.core.pseudonyms import Pseudonymiser
 from app.core.workflow import (
     Action,
     Actor,
@@ -38,6 +43,7 @@ from app.errors import NotFoundError, ValidationError, WorkflowError
 from app.io.case_pdf import write_case_pdf
 from app.services.case_forms import CaseFormService
 from app.services.cases import case_or_error, store_progress
+from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
 
@@ -51,6 +57,7 @@ class ReviewService:
         self._db = db
         self._catalog = catalog
         self._forms = forms
+        self._log = ExportLog(db)
 
     # -- the workflow -----------------------------------------------------------------------
     def actions(self, case_id: uuid.UUID) -> list[str]:
@@ -231,19 +238,42 @@ class ReviewService:
                     for e in repo.audit_entries(session, case_id, question_key)]
 
     # -- the case form as a document ----------------------------------------------------------
-    def export_pdf(self, case_id: uuid.UUID, path: Path) -> int:
-        """The whole case form as a PDF for reading and filing; returns its page count."""
+    def export_pdf(self, case_id: uuid.UUID, path: Path, *, pseudonymise: bool = False) -> int:
+        """The whole case form as a PDF for reading and filing, recorded in the export log;
+        returns its page count. ``pseudonymise`` shows the case's pseudonym and age band
+        instead of its reference and date of birth."""
         form = self._forms.open(case_id)
+        case, answers, queries, events = (form.case, form.answers, self.queries(case_id),
+                                          self.events(case_id))
+        age_band = None
+        if pseudonymise:
+            masker = self._pseudonymiser(form.case)
+            free_text = {q.key for q in form.framework.questions()
+                         if q.type == QuestionType.TEXT}
+            masked = masker.case_data(CaseData(case, answers, form.state), free_text)
+            case, answers, age_band = masked.case, masked.answers, masker.age_band(form.case)
+            queries = [masker.thread(t) for t in queries]
+            events = [masker.event(e, case_id) for e in events]
         document = case_document(
-            framework=form.framework, case=form.case, inspection_name=form.inspection_name,
-            answers=form.answers, state=form.state, queries=self.queries(case_id),
-            events=self.events(case_id), produced_by=self._db.user, produced_at=utcnow())
+            framework=form.framework, case=case, inspection_name=form.inspection_name,
+            answers=answers, state=form.state, queries=queries, events=events,
+            produced_by=self._db.user, produced_at=utcnow(), age_band=age_band)
         try:
-            return write_case_pdf(document, path)
+            pages = write_case_pdf(document, path)
         except OSError as exc:
             raise ValidationError(f"The PDF could not be written to {path}: {exc.strerror}.",
                                   "Choose a folder you can write to, and close the file if "
                                   "it is open in another program.") from exc
+        self._log.record(kind=ExportKind.PDF, path=path, case_ids=[case_id],
+                         inspection_id=form.case.inspection_id, pseudonymised=pseudonymise)
+        return pages
+
+    def _pseudonymiser(self, case) -> Pseudonymiser:
+        with self._db.read() as session:
+            first_day = repo.get_inspection(session, case.inspection_id).start_date
+            references = repo.case_reference_map(session, case.inspection_id).values()
+        return Pseudonymiser(case.inspection_id, references, first_day or dt.date.today(),
+                             {case.id: case.profile.date_of_birth})
 
     # -- helpers -----------------------------------------------------------------------------
     def _actor(self, session, case: m.Case) -> Actor | None:

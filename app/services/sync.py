@@ -7,14 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.export_log import ExportKind
 from app.core.form import evaluate_form
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.services.cases import store_progress
+from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.sync.central import central_engine, needs_password, set_password
 from app.sync.engine import SyncEngine, SyncReport
-from app.sync.package import PackageReport, apply_package, write_package
+from app.sync.package import PackageReport, apply_package, seal_package
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class SyncService:
     def __init__(self, db: Database, catalog: FrameworkCatalog):
         self._db = db
         self._catalog = catalog
+        self._log = ExportLog(db)
 
     @staticmethod
     def with_password(url: str, password: str) -> str:
@@ -40,8 +43,10 @@ class SyncService:
 
     def sync(self, url: str, report: Callable[[str, int, int], None] | None = None,
              cancelled: Callable[[], bool] | None = None) -> SyncReport:
-        """Push this laptop's changes, then pull everyone else's. Offline is not an error
-        worth alarm: the message says so and nothing here is changed."""
+        """Push this laptop's changes, then pull everyone else's; then remove the cases
+        released from this laptop whose last change is acknowledged, and bring back any
+        that returned (the report counts both). Offline is not an error worth alarm: the
+        message says so and nothing here is changed."""
         engine = central_engine(url)
         try:
             result = SyncEngine(self._db, engine).sync(report, cancelled)
@@ -51,8 +56,12 @@ class SyncService:
         return result
 
     def export_package(self, path: Path, passphrase: str) -> dict:
-        """Everything not yet acknowledged, sealed into a transfer file for the office."""
-        return write_package(self._db, path, passphrase)
+        """Everything not yet acknowledged, sealed into a transfer file for the office and
+        recorded in the export log; returns the file's manifest."""
+        sealed = seal_package(self._db, path, passphrase)
+        self._log.record(kind=ExportKind.TRANSFER, path=path, sha256=sealed.sha256,
+                         case_ids=sealed.case_ids, inspection_id=sealed.inspection_id)
+        return sealed.manifest
 
     @staticmethod
     def apply_package(url: str, path: Path, passphrase: str) -> PackageReport:

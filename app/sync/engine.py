@@ -12,6 +12,11 @@ acknowledged never overwrites them silently: theirs is applied and yours is kept
 When an edit of ours collides with someone else's, the rule is the same both ways: the
 central store's version is what both sides hold, and ours waits in the conflict until the
 inspector chooses.
+
+After the pull, cases that have left this laptop's care (reassigned away from its user, or
+of a closed inspection) are removed once nothing about them waits to be acknowledged, and
+removed cases that belong here again are fetched back whole (``app.sync.purge``). The pull
+passes over changes to a removed case.
 """
 
 from __future__ import annotations
@@ -35,6 +40,12 @@ from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
 from app.sync.batch import apply_batch
 from app.sync.central import CentralError
 from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome, PulledChange
+from app.sync.purge import (
+    note_reassignments,
+    pass_over_removed,
+    purge_released,
+    restore_returned,
+)
 
 STREAM = "central"
 PUSH_BATCH = 2000
@@ -52,6 +63,8 @@ class SyncReport:
     pulled_conflicts: int = 0
     finished_at: dt.datetime | None = None
     touched_cases: set[uuid.UUID] = field(default_factory=set)
+    cases_removed: int = 0  # released from this laptop and removed from it
+    cases_restored: int = 0  # removed before, and brought back
 
 
 class SyncEngine:
@@ -65,8 +78,15 @@ class SyncEngine:
         try:
             self.push(result, report, cancelled)
             self.pull(result, report, cancelled)
+            if not (cancelled and cancelled()):
+                restored = restore_returned(self._db, self._central)
+                result.cases_restored = len(restored)
+                result.touched_cases |= restored
         except sa_exc.OperationalError as exc:
             raise connection_problem(exc) from exc
+        removed = purge_released(self._db)
+        result.cases_removed = len(removed)
+        result.touched_cases -= removed
         with self._db.write() as session:
             state = _state(session)
             state.last_sync_at = result.finished_at = utcnow()
@@ -151,7 +171,7 @@ class SyncEngine:
                 if outcome.status == CONFLICT:
                     result.conflicts += 1
                     if outcome.theirs is not None:
-                        _store(session, change.entity, outcome.theirs)
+                        _store(session, change.entity, outcome.theirs, self._db.user)
                 else:
                     result.refused += 1
                 session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
@@ -216,7 +236,7 @@ class SyncEngine:
             waiting = set(session.scalars(select(m.Outbox.entity_id).where(
                 m.Outbox.entity_id.in_(list(newest))).distinct()))
             by_entity: dict[str, list[PulledChange]] = {}
-            for change in newest.values():
+            for change in pass_over_removed(session, list(newest.values())):
                 by_entity.setdefault(change.entity, []).append(change)
             for entity in sorted(by_entity, key=TABLE_ORDER.get):
                 self._apply_rows(session, entity, by_entity[entity], waiting, result)
@@ -243,6 +263,8 @@ class SyncEngine:
             _drop_local_twins(session, inserts, result)
         if inserts:
             session.execute(table.insert(), inserts)
+        if entity == "cases" and updates:
+            note_reassignments(session, self._db.user, updates)
         for values in updates:
             session.execute(table.update().where(table.c.id == values["id"]).values(**values))
 
@@ -307,12 +329,14 @@ def _state(session: Session) -> m.SyncState:
     return state
 
 
-def _store(session: Session, entity: str, payload: dict) -> None:
+def _store(session: Session, entity: str, payload: dict, user: str) -> None:
     """Write a central version of a row here, as it is (no new revision, no outbox)."""
     table = TABLES[entity]
     values = row_from_payload(table, payload)
     exists = session.execute(select(table.c.id).where(table.c.id == values["id"])).first()
     if exists:
+        if entity == "cases":
+            note_reassignments(session, user, [values])
         session.execute(table.update().where(table.c.id == values["id"]).values(**values))
         return
     if entity == "answers":  # the same question answered here under another id

@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from app.db import models as m
 from app.db.engine import Database
@@ -50,6 +51,18 @@ class Package:
 
 
 @dataclass(frozen=True)
+class SealedPackage:
+    """A transfer file written: its manifest, the SHA-256 of the file's bytes, the cases
+    whose records it carries and the one inspection they belong to (None if several or
+    none)."""
+
+    manifest: dict
+    sha256: str
+    case_ids: tuple[uuid.UUID, ...]
+    inspection_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
 class PackageReport:
     path: str
     person: str
@@ -61,6 +74,11 @@ class PackageReport:
 
 def write_package(db: Database, path: Path, passphrase: str) -> dict:
     """Seal every change not yet acknowledged into ``path``; returns the manifest."""
+    return seal_package(db, path, passphrase).manifest
+
+
+def seal_package(db: Database, path: Path, passphrase: str) -> SealedPackage:
+    """Seal every change not yet acknowledged into ``path``."""
     _check_passphrase(passphrase)
     with db.read() as session:
         rows = list(session.scalars(select(m.Outbox).order_by(m.Outbox.seq)))
@@ -68,6 +86,7 @@ def write_package(db: Database, path: Path, passphrase: str) -> dict:
                     "entity_id": str(r.entity_id), "op": r.op, "base_rev": r.base_rev,
                     "rev": r.rev, "payload": r.payload,
                     "device_id": str(r.device_id) if r.device_id else None} for r in rows]
+        case_ids, inspection_id = _scope(session, changes)
     body = json.dumps(changes, sort_keys=True).encode()
     manifest = {"format": 1, "person": db.user, "device_id": str(db.device_id),
                 "created_at": dt.datetime.now(dt.UTC).isoformat(), "changes": len(changes),
@@ -75,12 +94,12 @@ def write_package(db: Database, path: Path, passphrase: str) -> dict:
                 "sha256": hashlib.sha256(body).hexdigest()}
     plain = json.dumps({"manifest": manifest, "changes": changes}).encode()
     salt, nonce = secrets.token_bytes(SALT_BYTES), secrets.token_bytes(NONCE_BYTES)
-    sealed = AESGCM(_key(passphrase, salt)).encrypt(nonce, plain, MAGIC)
+    sealed = MAGIC + salt + nonce + AESGCM(_key(passphrase, salt)).encrypt(nonce, plain, MAGIC)
     path = Path(path)
     partial = path.with_name(f".~{path.name}.partial")
     try:
         with partial.open("wb") as handle:
-            handle.write(MAGIC + salt + nonce + sealed)
+            handle.write(sealed)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, path)
@@ -88,7 +107,35 @@ def write_package(db: Database, path: Path, passphrase: str) -> dict:
         partial.unlink(missing_ok=True)
         raise PackageError(f"The transfer file cannot be written to {path}: {exc.strerror}.",
                            "Choose a folder you may write to (a USB stick, say).") from exc
-    return manifest
+    return SealedPackage(manifest, hashlib.sha256(sealed).hexdigest(), case_ids, inspection_id)
+
+
+#: columns naming the case, inspection or sample a record belongs to
+_SCOPE_COLUMNS = {"case_id": "cases", "other_case_id": "cases", "inspection_id": "inspections",
+                  "sample_id": "samples"}
+
+
+def _scope(session: Session, changes: list[dict]) -> tuple[tuple[uuid.UUID, ...], uuid.UUID | None]:
+    """The cases whose records the changes carry, and the single inspection every change
+    belongs to (None when they span several, or none)."""
+    found: dict[str, set[str]] = {"cases": set(), "inspections": set(), "samples": set()}
+    for change in changes:
+        entity, payload = change["entity"], change["payload"]
+        if entity == m.ExportLogEntry.__tablename__:
+            continue  # an entry names cases but carries none of their records
+        if entity in found:
+            found[entity].add(payload["id"])
+        for column, table in _SCOPE_COLUMNS.items():
+            if payload.get(column):
+                found[table].add(payload[column])
+    cases = sorted(uuid.UUID(str(c)) for c in found["cases"])
+    inspections = {uuid.UUID(str(i)) for i in found["inspections"]}
+    samples = [uuid.UUID(str(s)) for s in found["samples"]]
+    for model, ids in ((m.Case, cases), (m.Sample, samples)):
+        for start in range(0, len(ids), 500):
+            inspections.update(session.scalars(select(model.inspection_id).where(
+                model.id.in_(ids[start:start + 500]))))
+    return tuple(cases), (inspections.pop() if len(inspections) == 1 else None)
 
 
 def read_package(path: Path, passphrase: str) -> Package:

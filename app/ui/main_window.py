@@ -23,6 +23,7 @@ from app import __version__
 from app.errors import UserFacingError
 from app.ui.dialogs.case_dialog import CaseDialog
 from app.ui.dialogs.conflicts_dialog import ConflictsDialog
+from app.ui.dialogs.export_dialog import ExportOptionsDialog, show_exported
 from app.ui.dialogs.import_dialog import (
     ImportDialog,
     check_file_in_background,
@@ -33,6 +34,7 @@ from app.ui.dialogs.sample_dialog import SampleDialog
 from app.ui.dialogs.team_dialog import TeamDialog
 from app.ui.errors import show_error
 from app.ui.progress import run_with_progress
+from app.ui.screen_lock import ScreenLock
 from app.ui.workers import run_job
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -51,6 +53,7 @@ class MainWindow(QMainWindow):
         self.loading = QLabel(self.tr("Opening the database…"))
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.loading)
+        self.screen_lock = ScreenLock(self)
         self._build_menus()
         self.resize(1280, 820)
         if services is not None:
@@ -90,6 +93,7 @@ class MainWindow(QMainWindow):
         self.show_sync_status()
         self.cases_page.reload()
         self.cases_page.case_table.setFocus()
+        self.screen_lock.attach(services, save_typing=self.form_page.flush)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -104,6 +108,7 @@ class MainWindow(QMainWindow):
         self.export_action = self._add(file_menu, self.tr("&Export workbook for analysts…"),
                                        "Ctrl+Shift+E", self.export_workbook)
         file_menu.addSeparator()
+        file_menu.addAction(self.screen_lock.lock_action)
         self._add(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
         inspection_menu = self.menuBar().addMenu(self.tr("&Inspection"))
         self.sample_action = self._add(inspection_menu, self.tr("Case &sample…"), "Ctrl+Shift+S",
@@ -116,6 +121,9 @@ class MainWindow(QMainWindow):
                                           "Ctrl+Shift+B", self.open_dashboard)
         self.moderation_action = self._add(inspection_menu, self.tr("&Moderation…"),
                                            "Ctrl+Shift+M", self.open_moderation)
+        inspection_menu.addSeparator()
+        self.close_inspection_action = self._add(inspection_menu, self.tr("C&lose inspection…"),
+                                                 None, self.close_inspection)
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         self.sync_action = self._add(tools, self.tr("&Sync with the central store"),
                                      "Ctrl+Shift+Y", self.sync_now)
@@ -129,12 +137,13 @@ class MainWindow(QMainWindow):
         tools.addSeparator()
         check = self._add(tools, self.tr("&Check database"), None, self.check_database)
         backup = self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
+        tools.addAction(self.screen_lock.settings_action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
                                 backup, self.import_action, template, self.sample_action,
                                 self.team_action, self.queue_action, self.dashboard_action,
-                                self.moderation_action,
+                                self.moderation_action, self.close_inspection_action,
                                 self.export_action,
                                 self.sync_action,
                                 self.conflicts_action, self.package_action,
@@ -201,7 +210,7 @@ class MainWindow(QMainWindow):
 
     def _inspection_changed(self, inspection) -> None:
         for action in (self.add_case_action, self.import_action, self.sample_action,
-                       self.team_action, self.export_action):
+                       self.team_action, self.export_action, self.close_inspection_action):
             action.setEnabled(inspection is not None)
 
     def import_case_list(self) -> None:
@@ -223,7 +232,13 @@ class MainWindow(QMainWindow):
         inspection = self.cases_page.current_inspection()
         if inspection is None:
             return
+        options = ExportOptionsDialog(self.tr("Export workbook for analysts"), self)
+        if not options.exec():
+            return
+        pseudonymise = options.pseudonymised
         name = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in inspection.name)
+        if pseudonymise:
+            name += self.tr(" (pseudonymised)")
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Export workbook for analysts"), str(Path.home() / f"{name}.xlsx"),
             self.tr("Excel workbook (*.xlsx)"))
@@ -233,11 +248,16 @@ class MainWindow(QMainWindow):
             self, self.tr("Export workbook"), self.tr("Writing {name}…").format(
                 name=Path(path).name),
             lambda report, cancelled: self._services.exports.export(
-                inspection_id=inspection.id, path=Path(path), progress=report,
-                cancelled=cancelled),
-            lambda result: self.statusBar().showMessage(self.tr(
-                "Exported {cases} cases to {path}. The file is outside the protected store: "
-                "keep it safe.").format(cases=result.cases, path=result.path), 20000))
+                inspection_id=inspection.id, path=Path(path), pseudonymise=pseudonymise,
+                progress=report, cancelled=cancelled),
+            self._exported)
+
+    def _exported(self, result) -> None:
+        done = (self.tr("Exported {cases} cases to {path}, pseudonymised.") if result.pseudonymised
+                else self.tr("Exported {cases} cases to {path}.")).format(
+            cases=result.cases, path=result.path)
+        self.statusBar().showMessage(done, 20000)
+        show_exported(self, self.tr("Export workbook"), done)
 
     def save_template(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -299,6 +319,29 @@ class MainWindow(QMainWindow):
         dialog.open_case.connect(self.open_case)
         dialog.exec()
 
+    def close_inspection(self) -> None:
+        """The supervisor or lead inspector closes the inspection shown, once confirmed."""
+        inspection = self.cases_page.current_inspection()
+        if inspection is None:
+            return
+        answer = QMessageBox.question(
+            self, self.tr("Close inspection"),
+            self.tr("Close the inspection '{name}'?\n\nThe case data will be removed from "
+                    "every team member's laptop once everything on it is synced. The central "
+                    "store keeps all of it.").format(name=inspection.name))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.form_page.flush()
+        try:
+            self._services.inspections.close(inspection.id)
+        except UserFacingError as exc:
+            show_error(self, exc)
+            return
+        self.statusBar().showMessage(self.tr(
+            "'{name}' is closed; sync to send the closing to the central store.").format(
+            name=inspection.name), 15000)
+        self.cases_page.reload(select=inspection.id)
+
     def withdraw_case(self, case_id) -> None:
         case = self._services.cases.get(case_id)
         reason, ok = QInputDialog.getText(
@@ -352,10 +395,17 @@ class MainWindow(QMainWindow):
             self._synced, on_error=self._sync_failed)
 
     def _synced(self, result) -> None:
-        self.statusBar().showMessage(self.tr(
-            "Synced: sent {sent}, received {received}.").format(
-            sent=result.applied, received=result.pulled), 15000)
+        message = self.tr("Synced: sent {sent}, received {received}.").format(
+            sent=result.applied, received=result.pulled)
+        if result.cases_removed:
+            message += self.tr(" {n} case(s) reassigned or closed were removed from this "
+                               "laptop.").format(n=result.cases_removed)
+        if result.cases_restored:
+            message += self.tr(" {n} case(s) came back.").format(n=result.cases_restored)
+        self.statusBar().showMessage(message, 15000)
         self.show_sync_status()
+        if result.cases_removed and self.stack.currentWidget() is self.form_page:
+            self.show_cases()  # the case shown may be one of them
         self.cases_page.refresh_cases()
         if result.conflicts or result.pulled_conflicts or result.refused:
             self.open_conflicts()
@@ -393,9 +443,11 @@ class MainWindow(QMainWindow):
         except UserFacingError as exc:
             show_error(self, exc, title)
             return
-        self.statusBar().showMessage(self.tr(
-            "Sealed {n} change(s) into {path}. They stay here too until the central store "
-            "acknowledges them.").format(n=manifest["changes"], path=path), 20000)
+        done = self.tr("Sealed {n} change(s) into {path}. They stay here too until the "
+                       "central store acknowledges them.").format(n=manifest["changes"],
+                                                                  path=path)
+        self.statusBar().showMessage(done, 20000)
+        show_exported(self, title, done)
 
     def apply_package(self) -> None:
         """At the office: apply a laptop's transfer file (an administrator's task)."""

@@ -11,7 +11,7 @@ from app.bootstrap import build_services
 from app.db.opening import open_database
 from app.services.registry import Services
 from app.sync.central import add_user
-from tests.conftest import MINI_FRAMEWORKS
+from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
 
 PASSWORD = "correct horse battery"
 
@@ -35,7 +35,7 @@ def laptop(tmp_path: Path, central_url: str, login: str, role: str = "inspector"
            inspections=()) -> Laptop:
     add_user(central_url, login=login, name=login.title(), role=role, password=PASSWORD,
              inspections=inspections)
-    db = open_database(tmp_path / f"{login}.db", user=login)
+    db = open_database(tmp_path / f"{login}.db", user=login, key=TEST_KEY)
     return Laptop(login, build_services(db, MINI_FRAMEWORKS), person_url(central_url, login))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from openpyxl import Workbook
 
 from app.errors import ValidationError
 from app.services.case_import import ImportRefused
+from tests.conftest import raw_connection
 from tests.integration.helpers import make_inspection
 
 HEADERS = {"reference": ["CRN", "case ref", " Case Reference "], "gender": ["Sex", "GENDER"],
@@ -63,7 +63,7 @@ def write(path: Path, headers, rows) -> Path:
 
 
 def counts(db_path) -> tuple[int, int]:
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+    with contextlib.closing(raw_connection(db_path)) as conn:
         return (conn.execute("SELECT count(*) FROM cases").fetchone()[0],
                 conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 
 import pytest
 
 from app.errors import ValidationError
 from app.io import case_lists
 from app.services.case_import import ImportRefused
+from tests.conftest import raw_connection
 from tests.integration.case_list_builders import (
     binary_file,
     csv_file,
@@ -25,7 +25,7 @@ GOOD = [["X1", "M", "31/01/1990", "H", "first"], ["X2", "F", "02/03/1985", "low"
 
 def stored(db_path) -> dict[str, int]:
     """Row counts of everything an import could touch."""
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+    with contextlib.closing(raw_connection(db_path)) as conn:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("cases", "outbox", "case_progress")}
 
@@ -119,7 +119,7 @@ def test_imported_cases_carry_their_outbox_rows(mini, db_path, tmp_path):
     inspection = make_inspection(mini)
     path = simple_xlsx(tmp_path / "cases.xlsx", GOOD)
     mini.imports.import_file(inspection_id=inspection.id, path=path)
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+    with contextlib.closing(raw_connection(db_path)) as conn:
         orphans = conn.execute(
             "SELECT count(*) FROM cases c WHERE NOT EXISTS (SELECT 1 FROM outbox o "
             "WHERE o.entity_id = c.id AND o.op = 'insert' AND o.rev = 1)").fetchone()[0]

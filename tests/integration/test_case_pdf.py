@@ -10,9 +10,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from app.bootstrap import build_services
-from app.db.opening import open_database
-from tests.conftest import MINI_FRAMEWORKS
+from tests.conftest import MINI_FRAMEWORKS, open_as
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.test_cli import aspire
 from tests.integration.test_review import complete
@@ -28,7 +26,7 @@ def reviewed(mini, db_path):
     mini.forms.record_answer(case_id=case.id, question_key="victim", value="no",
                              evidence="No victim <named> & none in the police log")
     mini.review.submit(case.id)
-    supervisor = build_services(open_database(db_path, user="supervisor.sam"), MINI_FRAMEWORKS)
+    supervisor = open_as(db_path, "supervisor.sam", MINI_FRAMEWORKS)
     supervisor.review.raise_query(case_id=case.id, question_key="victim",
                                   text="Was the police call-out log read?")
     supervisor.review.return_case(case.id, "Please confirm the victim question")

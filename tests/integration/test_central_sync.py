@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.sync.central import init_central
+from tests.conftest import open_as
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import laptop, two_laptops_on_one_case
 
@@ -23,9 +24,9 @@ def test_central_schema_has_both_branches(central):
         forced = conn.execute(text("SELECT relname FROM pg_class WHERE relforcerowsecurity "
                                    "ORDER BY relname")).scalars().all()
     engine.dispose()
-    assert heads == ["c003"]  # the central branch, which depends on the shared schema
+    assert heads == ["c005"]  # the central branch, which depends on the shared schema
     assert {"answers", "cases", "inspections", "central_changes"} <= set(forced)
-    assert init_central(central) == ["c003"]  # running it again changes nothing
+    assert init_central(central) == ["c005"]  # running it again changes nothing
 
 
 def test_edits_on_different_questions_merge_and_the_same_question_conflicts(central,
@@ -187,8 +188,6 @@ def test_a_laptop_restored_from_an_older_backup_gets_its_own_sent_changes_back(c
                                                                                tmp_path):
     """Changes this laptop sent come back without their payload when it already holds
     them; a database restored from before they were made does not, so they are fetched."""
-    from app.bootstrap import build_services
-    from app.db.opening import open_database
     from tests.conftest import MINI_FRAMEWORKS
     one = laptop(tmp_path, central, "inspector.one")
     inspection = make_inspection(one.services)
@@ -203,7 +202,7 @@ def test_a_laptop_restored_from_an_older_backup_gets_its_own_sent_changes_back(c
     for leftover in path.parent.glob(path.name + "-*"):
         leftover.unlink()
     path.write_bytes(backup.read_bytes())
-    restored = build_services(open_database(path, user="inspector.one"), MINI_FRAMEWORKS)
+    restored = open_as(path, "inspector.one", MINI_FRAMEWORKS)
     assert "victim" not in {k for k, a in restored.forms.open(case.id).answers.items()
                             if a.value is not None}
     restored.sync.sync(one.url)
@@ -244,4 +243,4 @@ def test_the_central_schema_steps_back_and_forward_keeping_every_outcome(central
     assert {o.status for o in again} == {APPLIED}
     person.dispose()
     engine.dispose()
-    assert init_central(central) == ["c003"]
+    assert init_central(central) == ["c005"]

@@ -11,6 +11,7 @@ import pytest
 from app.db.engine import APPLICATION_ID
 from app.db.opening import open_database
 from app.errors import DatabaseError
+from tests.conftest import TEST_KEY, raw_connection
 from tests.integration.helpers import sha
 
 
@@ -31,17 +32,17 @@ def test_every_connection_gets_the_durable_settings(db):
 
 
 def test_device_id_is_stable(db_path):
-    first = open_database(db_path, user="a")
+    first = open_database(db_path, user="a", key=TEST_KEY)
     device = first.device_id
     first.close()
-    again = open_database(db_path, user="a")
+    again = open_database(db_path, user="a", key=TEST_KEY)
     assert again.device_id == device
     again.close()
 
 
 def test_new_database_in_a_new_folder(tmp_path):
     path = tmp_path / "deep" / "er" / "cases.db"
-    open_database(path, user="a").close()
+    open_database(path, user="a", key=TEST_KEY).close()
     assert path.exists()
 
 
@@ -50,7 +51,7 @@ def test_not_a_database_is_refused_untouched(tmp_path):
     path.write_text("Inspection notes, not a database.\n" * 50)
     before = sha(path)
     with pytest.raises(DatabaseError, match="not an ASPIRE Casework database"):
-        open_database(path, user="a")
+        open_database(path, user="a", key=TEST_KEY)
     assert sha(path) == before
 
 
@@ -62,7 +63,7 @@ def test_another_programs_database_is_refused_untouched(tmp_path):
         conn.commit()
     before = sha(path)
     with pytest.raises(DatabaseError, match="another program"):
-        open_database(path, user="a")
+        open_database(path, user="a", key=TEST_KEY)
     assert sha(path) == before
 
 
@@ -74,14 +75,14 @@ def test_damaged_database_is_refused_untouched(db, db_path):
     db_path.write_bytes(bytes(data))
     before = sha(db_path)
     with pytest.raises(DatabaseError, match="damaged") as info:
-        open_database(db_path, user="a")
+        open_database(db_path, user="a", key=TEST_KEY)
     assert "backup" in info.value.advice
     assert sha(db_path) == before
 
 
 def test_a_folder_is_not_a_database(tmp_path):
     with pytest.raises(DatabaseError, match="is a folder"):
-        open_database(tmp_path, user="a")
+        open_database(tmp_path, user="a", key=TEST_KEY)
 
 
 def test_a_refused_database_gains_no_files_beside_it(tmp_path):
@@ -92,14 +93,14 @@ def test_a_refused_database_gains_no_files_beside_it(tmp_path):
         conn.commit()
     before = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(DatabaseError, match="another program"):
-        open_database(path, user="a")
+        open_database(path, user="a", key=TEST_KEY)
     assert sorted(p.name for p in tmp_path.iterdir()) == before == ["other.db"]
 
 
 def test_a_locked_database_is_a_clear_error_not_a_crash(mini, db, db_path):
     from tests.integration.helpers import make_case
     case = make_case(mini)
-    with contextlib.closing(sqlite3.connect(db_path, timeout=0)) as other:
+    with contextlib.closing(raw_connection(db_path, uri=False)) as other:
         other.execute("BEGIN EXCLUSIVE")  # another program holds the database
         with pytest.raises(DatabaseError, match="could not be saved") as info:
             mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")

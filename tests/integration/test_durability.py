@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import random
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -27,7 +26,7 @@ from app.bootstrap import build_services
 from app.db.bookkeeping import row_payload
 from app.db.models import SYNCED_MODELS, Answer, Case, Outbox
 from app.db.opening import open_database
-from tests.conftest import MINI_FRAMEWORKS
+from tests.conftest import MINI_FRAMEWORKS, TEST_KEY, raw_connection
 from tests.integration.helpers import make_case, make_inspection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,9 +47,10 @@ from pathlib import Path
 
 from app.bootstrap import build_services
 from app.db.opening import open_database
+from tests.conftest import TEST_KEY
 
 db_path, frameworks, user, round_no, *case_ids = sys.argv[1:]
-services = build_services(open_database(Path(db_path), user=user), Path(frameworks))
+services = build_services(open_database(Path(db_path), user=user, key=TEST_KEY), Path(frameworks))
 cases = [uuid.UUID(c) for c in case_ids]
 
 QUESTIONS = ("comment", "officers", "rosh_assessment", "barriers", "victim", "workload",
@@ -160,7 +160,7 @@ def stored_answers(db) -> dict[tuple[str, str], dict]:
 
 def check_sqlite_is_sound(db_path: Path) -> None:
     """SQLite's own checks, made before the app touches the file."""
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+    with contextlib.closing(raw_connection(db_path)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
@@ -217,7 +217,7 @@ def replay(events: list[tuple[str, dict]], expected: dict, round_no: int) -> dic
 @pytest.mark.slow
 def test_answers_reported_saved_survive_a_killed_process(tmp_path):
     db_path = tmp_path / "data" / "casework.db"
-    db = open_database(db_path, user=USER)
+    db = open_database(db_path, user=USER, key=TEST_KEY)
     services = build_services(db, MINI_FRAMEWORKS)
     inspection = make_inspection(services)
     case_ids = [str(make_case(services, reference=ref, inspection=inspection).id)
@@ -235,7 +235,7 @@ def test_answers_reported_saved_survive_a_killed_process(tmp_path):
         in_flight = replay(events, expected, round_no)
 
         check_sqlite_is_sound(db_path)
-        db = open_database(db_path, user=USER)
+        db = open_database(db_path, user=USER, key=TEST_KEY)
         try:
             stored = stored_answers(db)
             check_outbox_matches_rows(db)

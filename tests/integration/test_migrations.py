@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sqlite3
 import textwrap
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from app.db.engine import create_sqlite_engine
 from app.db.models import Base
 from app.db.opening import open_database
 from app.errors import MigrationError, NewerDatabaseError
+from tests.conftest import TEST_KEY, raw_connection
 from tests.integration.helpers import sha
 
 APP_TABLES = {"frameworks", "inspections", "inspection_members", "cases", "answers",
@@ -27,12 +27,12 @@ APP_TABLES = {"frameworks", "inspections", "inspection_members", "cases", "answe
 
 
 def tables(path: Path) -> set[str]:
-    with contextlib.closing(sqlite3.connect(path)) as conn:
+    with contextlib.closing(raw_connection(path)) as conn:
         return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
 def scalar(path: Path, sql: str):
-    with contextlib.closing(sqlite3.connect(path)) as conn:
+    with contextlib.closing(raw_connection(path)) as conn:
         return conn.execute(sql).fetchone()[0]
 
 
@@ -41,13 +41,13 @@ def test_schema_head_constant_matches_the_scripts():
 
 
 def test_empty_to_head_to_base_and_back(db_path):
-    db = open_database(db_path, user="t")
+    db = open_database(db_path, user="t", key=TEST_KEY)
     db.close()
     assert tables(db_path) >= APP_TABLES
-    engine = create_sqlite_engine(db_path)
+    engine = create_sqlite_engine(db_path, TEST_KEY)
     migrate.downgrade(engine, "base")
     assert tables(db_path) - {"alembic_version"} == set()
-    migrate.upgrade(engine, db_path, None)
+    migrate.upgrade(engine, db_path, None, key=TEST_KEY)
     engine.dispose()
     assert tables(db_path) >= APP_TABLES
     assert scalar(db_path, "SELECT version_num FROM alembic_version") == migrate.SCHEMA_HEAD
@@ -107,29 +107,29 @@ def test_failing_upgrade_restores_the_backup(mini, db, db_path, broken_scripts):
     db.close()
     before = scalar(db_path, "SELECT group_concat(reference) FROM cases")
     with pytest.raises(MigrationError) as info:
-        open_database(db_path, user="t", script_location=broken_scripts)
+        open_database(db_path, user="t", key=TEST_KEY, script_location=broken_scripts)
     assert "restored" in info.value.problem
     assert scalar(db_path, "SELECT group_concat(reference) FROM cases") == before == "X100001"
     assert scalar(db_path, "SELECT version_num FROM alembic_version") == migrate.SCHEMA_HEAD
     assert "half_done" not in tables(db_path)
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+    with contextlib.closing(raw_connection(db_path)) as conn:
         assert "extra" not in {r[1] for r in conn.execute("PRAGMA table_info(cases)")}
     backups = list((db_path.parent / "backups").glob(
         f"*before-upgrade-from-{migrate.SCHEMA_HEAD}.db"))
     assert len(backups) == 1
     assert scalar(backups[0], "SELECT group_concat(reference) FROM cases") == "X100001"
     # and the restored database still opens normally
-    open_database(db_path, user="t").close()
+    open_database(db_path, user="t", key=TEST_KEY).close()
 
 
 def test_newer_database_is_refused_and_left_alone(db, db_path):
     db.close()
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+    with contextlib.closing(raw_connection(db_path)) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0500_future'")
         conn.commit()
     before = sha(db_path)
     with pytest.raises(NewerDatabaseError, match="newer version of ASPIRE Casework"):
-        open_database(db_path, user="t")
+        open_database(db_path, user="t", key=TEST_KEY)
     assert sha(db_path) == before
 
 
@@ -139,11 +139,12 @@ def test_upgrade_from_the_first_schema_keeps_every_row(mini, db, db_path):
     case = make_case(mini, "X100001")
     mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
     db.close()
-    engine = create_sqlite_engine(db_path)
+    engine = create_sqlite_engine(db_path, TEST_KEY)
     migrate.downgrade(engine, "0001")
     engine.dispose()
     assert "samples" not in tables(db_path)
-    reopened = open_database(db_path, user="t")  # upgrades 0001 -> head, with a backup first
+    # upgrades 0001 -> head, with a backup first
+    reopened = open_database(db_path, user="t", key=TEST_KEY)
     reopened.close()
     assert {"samples", "sample_members", "sample_events"} <= tables(db_path)
     assert scalar(db_path, "SELECT group_concat(reference) FROM cases") == "X100001"

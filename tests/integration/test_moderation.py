@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.bootstrap import build_services
-from app.db.opening import open_database
 from app.errors import WorkflowError
+from tests.conftest import open_as
 from tests.integration.helpers import make_case, make_inspection
 
 KEY = "rosh_assessment"
@@ -19,7 +18,7 @@ def team(services, db_path):
     inspection = make_inspection(services, framework="adult-probation")
     for person, role in (("supervisor.sam", "supervisor"), ("inspector.two", "inspector")):
         services.inspections.add_member(inspection_id=inspection.id, person=person, role=role)
-    others = {login: build_services(open_database(db_path, user=login), frameworks_dir())
+    others = {login: open_as(db_path, login, frameworks_dir())
               for login in ("supervisor.sam", "inspector.two")}
     cases = []
     for i, first in enumerate(("yes", "yes", "no", "no", "yes")):

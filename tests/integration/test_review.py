@@ -4,16 +4,14 @@ history and the audit trail, on a real SQLite database shared by two people."""
 from __future__ import annotations
 
 import random
-import sqlite3
 
 import pytest
+from sqlcipher3 import dbapi2 as sqlite3
 
-from app.bootstrap import build_services
 from app.core.answers import AnswerInput
 from app.core.demo import demo_answers
-from app.db.opening import open_database
 from app.errors import ValidationError, WorkflowError
-from tests.conftest import MINI_FRAMEWORKS
+from tests.conftest import MINI_FRAMEWORKS, open_as, raw_connection
 from tests.integration.helpers import make_case, make_inspection
 
 
@@ -33,7 +31,7 @@ def team(mini, db_path):
     mini.inspections.add_member(inspection_id=inspection.id, person="supervisor.sam",
                                 role="supervisor")
     case = make_case(mini, "X1", inspection=inspection)
-    supervisor = build_services(open_database(db_path, user="supervisor.sam"), MINI_FRAMEWORKS)
+    supervisor = open_as(db_path, "supervisor.sam", MINI_FRAMEWORKS)
     yield mini, supervisor, inspection, case
     supervisor.close()
 
@@ -93,7 +91,7 @@ def test_submit_return_resubmit_approve_then_unlock(team):
 def test_someone_not_on_the_team_can_make_no_move(team, db_path):
     inspector, _supervisor, _inspection, case = team
     complete(inspector, case.id)
-    stranger = build_services(open_database(db_path, user="someone.else"), MINI_FRAMEWORKS)
+    stranger = open_as(db_path, "someone.else", MINI_FRAMEWORKS)
     try:
         assert stranger.review.actions(case.id) == []
         with pytest.raises(WorkflowError):
@@ -180,7 +178,7 @@ def test_the_audit_trail_records_each_change_once_with_old_and_new(team, db_path
     supervisor.review.raise_query(case_id=case.id, question_key="victim", text="Source?")
     supervisor.review.mark_dip_sample(inspection_id=case.inspection_id, share=1)
     # nothing in the app changes or removes the trail, and neither can anything else
-    with sqlite3.connect(db_path) as conn:
+    with raw_connection(db_path) as conn:
         for sql in ("UPDATE audit_entries SET changes = '{}'", "DELETE FROM audit_entries",
                     "DELETE FROM case_events", "UPDATE query_messages SET text = ''"):
             with pytest.raises(sqlite3.IntegrityError, match="never changed"):

@@ -217,10 +217,8 @@ def test_database_check_and_backup(mini, tmp_path):
     assert report.schema_revision == SCHEMA_HEAD
     target = mini.database.backup(tmp_path / "copy.db")
     assert not (tmp_path / "copy.db.partial").exists()
-    from app.bootstrap import build_services
-    from app.db.opening import open_database
-    from tests.conftest import MINI_FRAMEWORKS
-    copy = build_services(open_database(target, user="auditor"), MINI_FRAMEWORKS)
+    from tests.conftest import MINI_FRAMEWORKS, open_as
+    copy = open_as(target, "auditor", MINI_FRAMEWORKS)
     assert [c.reference for c in copy.cases.list(copy.inspections.list()[0].id)] == ["X100001"]
     copy.close()
 

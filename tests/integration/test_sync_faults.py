@@ -4,7 +4,6 @@ completes it: nothing lost, nothing applied twice."""
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -12,6 +11,7 @@ from sqlalchemy import create_engine, text
 from app.sync import batch as sync_batch
 from app.sync import engine as sync_engine
 from app.sync.central import init_central
+from tests.conftest import raw_connection
 from tests.integration.sync_fixtures import two_laptops_on_one_case
 
 
@@ -20,7 +20,7 @@ class Dropped(ConnectionError):
 
 
 def local_checks(machine) -> None:
-    with contextlib.closing(sqlite3.connect(machine.services.database.path)) as conn:
+    with contextlib.closing(raw_connection(machine.services.database.path)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 

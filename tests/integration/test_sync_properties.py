@@ -4,7 +4,6 @@ copy holds the same answers, no answer given is lost, and nothing is duplicated.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import tempfile
 import uuid
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from app.sync import engine as sync_engine
 from app.sync.central import init_central
+from tests.conftest import raw_connection
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import laptop
 
@@ -49,7 +49,7 @@ def everything_ever_kept(url: str, laptops) -> set[tuple[str, str]]:
             "SELECT yours FROM central_conflicts WHERE entity = 'answers'")) if p}
     engine.dispose()
     for machine in laptops:
-        with contextlib.closing(sqlite3.connect(machine.services.database.path)) as local:
+        with contextlib.closing(raw_connection(machine.services.database.path)) as local:
             import json
             for (yours,) in local.execute("SELECT yours FROM conflicts WHERE entity='answers'"):
                 payload = json.loads(yours)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from app.bootstrap import build_services
-from app.db.opening import open_database
 from app.ui.main_window import MainWindow
-from tests.conftest import MINI_FRAMEWORKS
+from tests.conftest import MINI_FRAMEWORKS, open_as
 
 
 def focused():
@@ -21,7 +19,7 @@ def open_window(qtbot, db_path):
     opened = []
 
     def _open(frameworks=MINI_FRAMEWORKS) -> MainWindow:
-        services = build_services(open_database(db_path, user="inspector.one"), frameworks)
+        services = open_as(db_path, "inspector.one", frameworks)
         window = MainWindow(services)
         qtbot.addWidget(window)
         window.show()

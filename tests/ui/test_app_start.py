@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 
+import keyring
 import pytest
+from keyring.backends import fail
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from app.bootstrap import open_services
 from app.config import Settings
 from app.errors import DatabaseError
 from app.ui.app import lock_database, run_window
+from app.ui.dialogs.passphrase_dialog import PassphraseDialog
 from app.ui.main_window import MainWindow
 
 
@@ -40,24 +43,63 @@ def test_window_opens_on_a_new_database_and_closes_cleanly(qtbot, tmp_path):
     assert settings.db_path.exists()
 
 
-def test_a_database_that_cannot_be_opened_is_explained(qtbot, tmp_path):
-    bogus = tmp_path / "cases.db"
-    bogus.write_text("not a database")
-    seen = {}
-
-    def read_message():
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(50, read_message)
+def answer_passphrase_dialogs(answers: list[str | None], seen: list[tuple]) -> None:
+    """Answer each passphrase dialog in turn (None cancels), noting what each one said."""
+    def look():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PassphraseDialog):
+            QTimer.singleShot(50, look)
             return
-        seen["title"], seen["text"] = box.windowTitle(), box.text()
-        box.accept()
+        seen.append((dialog.windowTitle(), dialog.problem.text()))
+        given = answers.pop(0)
+        if given is None:
+            dialog.reject()
+            return
+        dialog.passphrase.setText(given)
+        dialog.again.setText(given)
+        dialog.accept()
+        if answers:
+            QTimer.singleShot(50, look)
 
-    QTimer.singleShot(100, read_message)
+    QTimer.singleShot(100, look)
+
+
+def test_a_file_no_passphrase_opens_is_explained_and_left_alone(qtbot, tmp_path):
+    bogus = tmp_path / "cases.db"
+    bogus.write_text("not a database\n" * 600)
+    seen: list[tuple] = []
+    answer_passphrase_dialogs(["a guess at the passphrase", None], seen)
     assert run_window(Settings(bogus, "inspector.one"), open_services) == 1
-    assert seen["title"] == "ASPIRE Casework cannot start"
-    assert "not an ASPIRE Casework database" in seen["text"]
-    assert bogus.read_text() == "not a database"
+    assert seen[0] == ("Unlock the database", "")
+    title, problem = seen[1]
+    assert title == "Unlock the database"
+    assert "cannot be opened with this passphrase" in problem
+    assert "not an ASPIRE Casework database" in problem
+    assert bogus.read_text() == "not a database\n" * 600
+
+
+def test_without_a_keyring_a_passphrase_is_chosen_and_protects_the_database(qtbot, tmp_path):
+    keyring.set_keyring(fail.Keyring())
+    settings = Settings(tmp_path / "new" / "casework.db", "inspector.one")
+    seen: list[tuple] = []
+    answer_passphrase_dialogs(["short", "a long enough passphrase"], seen)
+
+    def quit_when_open():
+        window = next((w for w in QApplication.topLevelWidgets()
+                       if isinstance(w, MainWindow) and w.isVisible()), None)
+        if window is None or not hasattr(window, "cases_page"):
+            QTimer.singleShot(100, quit_when_open)
+            return
+        seen.append(("opened", window._services.database.unlock_kind))
+        window.close()
+
+    QTimer.singleShot(200, quit_when_open)
+    assert run_window(settings, open_services) == 0
+    assert seen[0] == ("Choose a passphrase", "")
+    assert seen[1][0] == "Choose a passphrase" and "at least 10 characters" in seen[1][1]
+    assert seen[2] == ("opened", "passphrase")
+    services = open_services(settings, "a long enough passphrase")
+    services.close()
 
 
 def test_only_one_window_per_database(tmp_path):

@@ -6,6 +6,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from app.core.sampling import sample_size
+from app.ui.dialogs.export_dialog import ExportOptionsDialog
 from app.ui.dialogs.import_dialog import ImportDialog
 from app.ui.dialogs.sample_dialog import SampleDialog
 from tests.integration.case_list_builders import simple_xlsx
@@ -126,6 +127,7 @@ def test_export_runs_with_progress_and_can_be_cancelled(qtbot, open_window, tmp_
     window.cases_page.reload(select=inspection.id)
     target = tmp_path / "analysis.xlsx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(ExportOptionsDialog, "exec", lambda dialog: 1)  # not pseudonymised
     window.export_action.trigger()
     qtbot.waitUntil(lambda: target.exists() and "Exported 40 cases"
                     in window.statusBar().currentMessage(), timeout=10000)

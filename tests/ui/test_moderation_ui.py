@@ -8,10 +8,9 @@ import os
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
-from app.bootstrap import build_services
 from app.config import frameworks_dir
-from app.db.opening import open_database
 from app.ui.dialogs.moderation_dialog import ModerationDialog
+from tests.conftest import open_as
 from tests.integration.helpers import make_case, make_inspection
 
 KEY = "rosh_assessment"
@@ -19,14 +18,14 @@ KEY = "rosh_assessment"
 
 @pytest.fixture
 def people(db_path):
-    first = build_services(open_database(db_path, user="inspector.one"), frameworks_dir())
+    first = open_as(db_path, "inspector.one", frameworks_dir())
     inspection = make_inspection(first, framework="adult-probation")
     for person, role in (("supervisor.sam", "supervisor"), ("inspector.two", "inspector")):
         first.inspections.add_member(inspection_id=inspection.id, person=person, role=role)
     for i, value in enumerate(("yes", "yes", "no", "no")):
         case = make_case(first, f"X{i}", inspection=inspection)
         first.forms.record_answer(case_id=case.id, question_key=KEY, value=value)
-    others = [build_services(open_database(db_path, user=u), frameworks_dir())
+    others = [open_as(db_path, u, frameworks_dir())
               for u in ("supervisor.sam", "inspector.two")]
     yield first, *others, inspection
     for services in (first, *others):

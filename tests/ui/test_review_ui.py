@@ -8,11 +8,9 @@ import os
 import pytest
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from app.bootstrap import build_services
-from app.db.opening import open_database
 from app.ui.dialogs.review_queue_dialog import ReviewQueueDialog
 from app.ui.main_window import MainWindow
-from tests.conftest import MINI_FRAMEWORKS
+from tests.conftest import MINI_FRAMEWORKS, open_as
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.test_review import complete
 
@@ -35,13 +33,13 @@ def shoot(widget, name: str) -> None:
 
 @pytest.fixture
 def people(qtbot, db_path):
-    inspector = build_services(open_database(db_path, user="inspector.one"), MINI_FRAMEWORKS)
+    inspector = open_as(db_path, "inspector.one", MINI_FRAMEWORKS)
     inspection = make_inspection(inspector)
     inspector.inspections.add_member(inspection_id=inspection.id, person="supervisor.sam",
                                      role="supervisor")
     case = make_case(inspector, "X1", inspection=inspection)
     complete(inspector, case.id)
-    supervisor = build_services(open_database(db_path, user="supervisor.sam"), MINI_FRAMEWORKS)
+    supervisor = open_as(db_path, "supervisor.sam", MINI_FRAMEWORKS)
     windows = []
     for services in (inspector, supervisor):
         window = MainWindow(services)

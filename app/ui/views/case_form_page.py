@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -38,6 +37,7 @@ from app.core.frameworks import STAGE_LABELS, Section
 from app.core.profile import GENDER, PHASE, PROVIDER, RISK_LEVEL, SENTENCE_TYPE
 from app.core.workflow import CASE_STATUS
 from app.errors import UserFacingError
+from app.ui.dialogs.export_dialog import ExportOptionsDialog, show_exported
 from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
 from app.ui.dialogs.problems_dialog import ProblemsDialog
 from app.ui.errors import show_error
@@ -474,20 +474,25 @@ class CaseFormPage(QWidget):
     def export_pdf(self) -> None:
         """The case form as a PDF for reading and filing."""
         self.flush()
-        name = f"Case {self.form.case.reference}.pdf"
+        title = self.tr("Save as PDF")
+        options = ExportOptionsDialog(title, self)
+        if not options.exec():
+            return
+        pseudonymise = options.pseudonymised
+        name = (self.tr("Case form (pseudonymised).pdf") if pseudonymise
+                else f"Case {self.form.case.reference}.pdf")
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Save case form as PDF"),
                                               str(Path.home() / name), self.tr("PDF (*.pdf)"))
         if not path:
             return
         try:
-            pages = self._services.review.export_pdf(self.form.case.id, Path(path))
+            pages = self._services.review.export_pdf(self.form.case.id, Path(path),
+                                                     pseudonymise=pseudonymise)
         except UserFacingError as exc:
-            show_error(self, exc, self.tr("Save as PDF"))
+            show_error(self, exc, title)
             return
-        QMessageBox.information(self, self.tr("Save as PDF"), self.tr(
-            "Saved the case form ({pages} pages) to {path}.\n\nThis file is outside the "
-            "protected store: keep it safe and delete it when it is no longer needed.")
-            .format(pages=pages, path=path))
+        show_exported(self, title, self.tr("Saved the case form ({pages} pages) to {path}.")
+                      .format(pages=pages, path=path))
 
     def _edit_profile(self) -> None:
         self.flush()

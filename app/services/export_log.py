@@ -1,0 +1,94 @@
+"""Recording every export in the export log, and reading the log back.
+
+A file is recorded once it is complete and its SHA-256 known, in a transaction of its own.
+If the entry cannot be written the file is deleted and the person told: no file with case
+data leaves the protected store unrecorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.core.dto import ExportLogRecord
+from app.core.export_log import ExportKind
+from app.db import repositories as repo
+from app.db.bookkeeping import utcnow
+from app.db.engine import Database
+from app.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+
+class ExportNotLoggedError(UserFacingError):
+    """A file was written but could not be recorded in the export log, so it was deleted."""
+
+
+class ExportLog:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def record(self, *, kind: ExportKind, path: Path, case_ids: Sequence[uuid.UUID],
+               inspection_id: uuid.UUID | None, pseudonymised: bool = False,
+               sha256: str | None = None) -> ExportLogRecord:
+        """One entry for the complete file at ``path`` (its SHA-256 is read from the file
+        unless given). Raises ``ExportNotLoggedError``, the file deleted, if it cannot be
+        recorded."""
+        path = Path(path)
+        try:
+            digest = sha256 or file_sha256(path)
+            with self._db.write() as session:
+                row = repo.add_export_log_entry(
+                    session, kind=kind, file_name=path.name, sha256=digest,
+                    case_ids=list(case_ids), inspection_id=inspection_id,
+                    pseudonymised=pseudonymised, exported_at=utcnow())
+                session.flush()
+                return repo.export_log_record(row)
+        except BaseException as exc:
+            deleted = _delete(path)
+            if not isinstance(exc, Exception):
+                raise
+            log.exception("the export to %s could not be logged", path)
+            raise _not_logged(path, exc, deleted) from exc
+
+    def entries(self, inspection_id: uuid.UUID | None = None) -> list[ExportLogRecord]:
+        """Newest first: every entry this database holds (this laptop's, and those of the
+        inspection teams it syncs with), or one inspection's."""
+        with self._db.read() as session:
+            return repo.export_log(session, inspection_id)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _delete(path: Path) -> bool:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        log.exception("could not delete the unlogged export %s", path)
+        return False
+    return True
+
+
+def _not_logged(path: Path, exc: Exception, deleted: bool) -> ExportNotLoggedError:
+    reason = (exc.problem if isinstance(exc, UserFacingError)
+              else (str(exc).splitlines() or [type(exc).__name__])[0])
+    if deleted:
+        return ExportNotLoggedError(
+            f"{path.name} was written but could not be recorded in the export log "
+            f"({reason}), so it has been deleted: every file that takes case data out of "
+            "ASPIRE Casework is recorded.",
+            "Check there is free disk space and that no other program is using the "
+            "database, then export again.")
+    return ExportNotLoggedError(
+        f"{path.name} was written but could not be recorded in the export log ({reason}), "
+        "and it could not be deleted either.",
+        f"Delete {path} yourself now, then export again once the database can be written.")

@@ -1,0 +1,70 @@
+"""Before and after a file with case data leaves the protected store: whether to
+pseudonymise it, and that it is now outside the encrypted store."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def leaves_the_store() -> str:
+    return QCoreApplication.translate(
+        "Exports", "This file is outside ASPIRE Casework's encrypted store. Keep it on "
+        "approved storage, share it only as your instructions allow, and delete it when no "
+        "longer needed.")
+
+
+class ExportOptionsDialog(QDialog):
+    """Asked before the file is chosen: the choice to pseudonymise, and what will be logged."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        about = QLabel(self.tr(
+            "The file will be saved outside ASPIRE Casework's encrypted store. Who exported "
+            "it, when, which cases it holds and the file's fingerprint (SHA-256) are recorded "
+            "in the export log, which is synced with the central store."))
+        about.setWordWrap(True)
+        self.pseudonymise = QCheckBox(self.tr(
+            "&Pseudonymise, for sharing beyond the inspection team"))
+        self.pseudonymise.setAccessibleName(self.tr("Pseudonymise"))
+        what = QLabel(self.tr(
+            "Each case's reference is replaced by its pseudonym and its date of birth by an "
+            "age band."))
+        what.setWordWrap(True)
+        what.setIndent(24)
+        what.setEnabled(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton(self.tr("&Choose where to save…"),
+                          QDialogButtonBox.ButtonRole.AcceptRole).setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (about, self.pseudonymise, what, buttons):
+            layout.addWidget(widget)
+        self.setMinimumWidth(520)
+        self.resize(520, self.heightForWidth(520) if self.hasHeightForWidth()
+                    else self.sizeHint().height())
+
+    @property
+    def pseudonymised(self) -> bool:
+        return self.pseudonymise.isChecked()
+
+
+def show_exported(parent: QWidget, title: str, done: str) -> QMessageBox:
+    """Say what was written and that it has left the protected store (without waiting)."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, done, QMessageBox.StandardButton.Ok,
+                      parent)
+    box.setInformativeText(leaves_the_store())
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

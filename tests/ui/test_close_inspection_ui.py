@@ -1,0 +1,46 @@
+"""Closing an inspection from the window, and the sync that then removes its cases."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from app.sync.central import init_central
+from app.ui.main_window import MainWindow
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.sync_fixtures import PASSWORD, laptop, person_url
+
+
+def test_close_the_inspection_after_confirming_then_sync(qtbot, central_url, tmp_path,
+                                                         monkeypatch):
+    init_central(central_url)
+    one = laptop(tmp_path, central_url, "inspector.one")
+    inspection = make_inspection(one.services)
+    make_case(one.services, "X1", inspection=inspection)
+    one.sync()
+    window = MainWindow(one.services)
+    qtbot.addWidget(window)
+    window.show()
+    asked, replies = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda _parent, _title, text, *a, **k: asked.append(text)
+                        or replies.pop(0))
+    assert window.close_inspection_action.isEnabled()
+
+    window.close_inspection_action.trigger()  # answered No
+    assert one.services.inspections.get(inspection.id).status == "open"
+    assert "removed from every team member's laptop once everything on it is synced" \
+        in asked[0]
+    window.close_inspection_action.trigger()  # answered Yes
+    assert one.services.inspections.get(inspection.id).status == "closed"
+    assert "closed" in window.statusBar().currentMessage()
+
+    assert window.cases_page.case_table.model().rowCount() == 1
+
+    answers = [person_url(central_url, "inspector.one", None), PASSWORD]
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (answers.pop(0), True))
+    window.sync_now()
+    qtbot.waitUntil(lambda: "removed from this laptop" in window.statusBar().currentMessage(),
+                    timeout=15000)
+    assert window.cases_page.case_table.model().rowCount() == 0
+    window.close()
+    one.services.close()
