@@ -15,8 +15,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from app.ui.app import run_window
 
-        return run_window(resolve_settings(getattr(args, "db", None)), _open_services)
+        return run_window(resolve_settings(getattr(args, "db", None)), _open_services,
+                          passphrase_checks())
     return run(args)
+
+
+def passphrase_checks():
+    """What the window asks before opening the database (the key's module alone is loaded,
+    not the storage layer)."""
+    from app.db.keys import passphrase_needed, passphrase_problem_for
+    from app.ui.app import PassphraseChecks
+
+    return PassphraseChecks(
+        needed=passphrase_needed,
+        problem=lambda path, passphrase, new: passphrase_problem_for(path, passphrase, new=new))
 
 
 def _open_services(settings, passphrase=None):

@@ -84,6 +84,7 @@ class CaseForm:
     answers: dict[str, AnswerRecord]
     state: FormState
     editable: bool
+    inspection_closed: bool = False
 
 
 @dataclass(frozen=True)

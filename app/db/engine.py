@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from app.db import bookkeeping
-from app.db.keys import DatabaseKey
+from app.db.keys import DatabaseKey, apply_key
 from app.db.models import AppMeta
 from app.errors import DatabaseError
 
@@ -68,16 +68,6 @@ def connect(path: Path | str, key: DatabaseKey | None, *, uri: bool = False):
     conn = sqlcipher.connect(str(path), uri=uri, timeout=BUSY_TIMEOUT_MS / 1000)
     apply_key(conn, key)
     return conn
-
-
-def apply_key(dbapi_connection, key: DatabaseKey | None) -> None:
-    """The key must be the first thing a connection is given. The statement is sent to the
-    driver directly, so it never passes through SQLAlchemy's statement logging."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is reported, not printed
-    if key is not None:
-        cursor.execute(f"PRAGMA key = {key.pragma_value()}")
-    cursor.close()
 
 
 def _on_connect(dbapi_connection) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from app.errors import DatabaseError, KeyNeededError, ValidationError
+from app.errors import DatabaseError, KeyNeededError, ValidationError, WrongKeyError
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,63 @@ def passphrase_problem(passphrase: str) -> str | None:
         return f"A passphrase needs at least {MIN_PASSPHRASE} characters."
     if len(set(passphrase)) < 4:
         return "A passphrase needs more than a few different characters."
+    return None
+
+
+def apply_key(dbapi_connection, key: DatabaseKey | None) -> None:
+    """The key must be the first thing a connection is given. The statement is sent to the
+    driver directly, so it never passes through SQLAlchemy's statement logging."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is reported, not printed
+    if key is not None:
+        cursor.execute(f"PRAGMA key = {key.pragma_value()}")
+    cursor.close()
+
+
+def wrong_key_error(path: Path, key: DatabaseKey) -> WrongKeyError:
+    if key.source is KeySource.PASSPHRASE:
+        problem, advice = "with this passphrase", (
+            "Type the passphrase again (capital letters count). If the passphrase is lost, "
+            "the database cannot be read: start a new one with --db and sync to get back "
+            "everything the central store holds.")
+    else:
+        problem, advice = "with the key kept in this computer's keyring", (
+            "If the database was copied from another computer or account, open it there. "
+            "Otherwise start a new database with --db and sync to get back everything the "
+            "central store holds.")
+    return WrongKeyError(
+        f"The database {path} cannot be opened {problem}: either the key is wrong or the "
+        "file is not an ASPIRE Casework database. It has not been changed.", advice)
+
+
+def passphrase_needed(path: Path) -> str | None:
+    """Before opening: "new" when a passphrase must be chosen, "existing" when the file's
+    passphrase must be typed, None when the keyring holds (or will hold) the key."""
+    path = path.expanduser().absolute()
+    if keyring_key(path) is not None:
+        return None
+    if is_encrypted_file(path):
+        return "existing" if path.stat().st_size >= SMALLEST_DATABASE else None
+    return None if keyring_available() else "new"
+
+
+def passphrase_problem_for(path: Path, passphrase: str, *, new: bool) -> str | None:
+    """Why ``passphrase`` will not do for the database at ``path`` (a new one too short, an
+    existing one that does not open it), or None. Reads the file, never writes it."""
+    if new:
+        return passphrase_problem(passphrase)
+    import contextlib
+
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    path = path.expanduser().absolute()
+    key = derive(passphrase, file_salt(path))
+    try:
+        with contextlib.closing(sqlcipher.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            apply_key(conn, key)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher.DatabaseError:
+        return wrong_key_error(path, key).message
     return None
 
 

@@ -19,9 +19,9 @@ from sqlcipher3 import dbapi2 as sqlite3
 
 from app.db.encryption import encrypt_plain_database, finish_interrupted
 from app.db.engine import APPLICATION_ID, Database, connect, create_sqlite_engine
-from app.db.keys import SQLITE_HEADER, DatabaseKey, KeySource
+from app.db.keys import SQLITE_HEADER, DatabaseKey, wrong_key_error
 from app.db.migrate import SCHEMA_HEAD, known_revisions, upgrade
-from app.errors import DatabaseError, KeyNeededError, NewerDatabaseError, WrongKeyError
+from app.errors import DatabaseError, KeyNeededError, NewerDatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -123,20 +123,7 @@ def _check_key(path: Path, key: DatabaseKey) -> None:
             application_id = conn.execute("PRAGMA application_id").fetchone()[0]
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        if key.source is KeySource.PASSPHRASE:
-            problem, advice = "with this passphrase", (
-                "Type the passphrase again (capital letters count). If the passphrase is "
-                "lost, the database cannot be read: start a new one with --db and sync to "
-                "get back everything the central store holds.")
-        else:
-            problem, advice = "with the key kept in this computer's keyring", (
-                "If the database was copied from another computer or account, open it "
-                "there. Otherwise start a new database with --db and sync to get back "
-                "everything the central store holds.")
-        raise WrongKeyError(
-            f"The database {path} cannot be opened {problem}: either the key is wrong or "
-            "the file is not an ASPIRE Casework database. It has not been changed.",
-            advice) from exc
+        raise wrong_key_error(path, key) from exc
     if application_id != APPLICATION_ID and tables:
         raise DatabaseError(
             f"{path} is an encrypted database from another program, not ASPIRE Casework. "

@@ -9,7 +9,7 @@ from app.core.answers import AnswerInput, normalise_answer
 from app.core.dto import CaseForm, SavedAnswer
 from app.core.form import FormProblem, evaluate_form
 from app.core.frameworks import Framework
-from app.core.workflow import can_edit, status_after_answer
+from app.core.workflow import InspectionStatus, can_edit, status_after_answer
 from app.db import models as m
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
@@ -32,10 +32,12 @@ class CaseFormService:
             answers = {k: repo.answer_record(a)
                        for k, a in repo.answers_for_case(session, case_id).items()}
             state = evaluate_form(framework, repo.profile_of(case).as_dict(), answers)
+            closed = inspection.status == InspectionStatus.CLOSED
             return CaseForm(
                 case=repo.case_summary(case, repo.get_progress(session, case_id)),
                 inspection_name=inspection.name, framework=framework, answers=answers,
-                state=state, editable=can_edit(case.status),
+                state=state, editable=can_edit(case.status) and not closed,
+                inspection_closed=closed,
             )
 
     def record_answer(self, *, case_id: uuid.UUID, question_key: str, value: object,
@@ -57,7 +59,7 @@ class CaseFormService:
             raise ValueError("record_answers needs at least one answer")
         with self._db.write() as session:
             case = case_or_error(session, case_id)
-            refuse_if_locked(case)
+            refuse_if_locked(session, case)
             framework = self._framework_for(session, case)
             rows = repo.answers_for_case(session, case_id)
             for question_key, given in answers.items():

@@ -7,7 +7,7 @@ import uuid
 from app.core.dto import CaseSummary
 from app.core.form import evaluate_form
 from app.core.profile import CaseProfile, validate_profile
-from app.core.workflow import ASSESSING_ROLES, CASE_STATUS, can_edit
+from app.core.workflow import ASSESSING_ROLES, CASE_STATUS, InspectionStatus, can_edit
 from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
@@ -52,7 +52,7 @@ class CaseService:
         _check_profile(profile)
         with self._db.write() as session:
             row = case_or_error(session, case_id)
-            refuse_if_locked(row)  # the profile decides which questions apply
+            refuse_if_locked(session, row)  # the profile decides which questions apply
             # a case given away from this laptop's user leaves the laptop once synced
             note_reassignments(session, self._db.user,
                                [{"id": row.id, "assignee": profile.assignee}])
@@ -108,7 +108,7 @@ class CaseService:
             changed = 0
             for row in rows:
                 if row.assignee != assignee:
-                    refuse_if_locked(row)
+                    refuse_if_locked(session, row)
                     row.assignee = assignee
                     changed += 1
             return changed
@@ -161,8 +161,15 @@ def _check_profile(profile: CaseProfile) -> None:
                               "Choose values from the lists offered.", details=problems)
 
 
-def refuse_if_locked(case: m.Case) -> None:
-    """Only a case not yet submitted, or returned, can be changed (by anyone)."""
+def refuse_if_locked(session, case: m.Case) -> None:
+    """Only a case not yet submitted, or returned, of an open inspection, can be changed (by
+    anyone)."""
+    inspection = repo.get_inspection(session, case.inspection_id)
+    if inspection is not None and inspection.status == InspectionStatus.CLOSED:
+        raise WorkflowError(
+            f"The inspection {inspection.name} is closed, so case {case.reference} cannot be "
+            "changed.", "Ask its supervisor or lead inspector to reopen it if a change is "
+            "needed.")
     if not can_edit(case.status):
         advice = ("Ask a supervisor to unlock it, giving a reason."
                   if case.status == "approved"

@@ -35,7 +35,7 @@ class PracticeExampleService:
                             cleared_for_publication=cleared_for_publication)
         with self._db.write() as session:
             case = case_or_error(session, case_id)
-            refuse_if_locked(case)
+            refuse_if_locked(session, case)
             if example_id is None:
                 row = m.PracticeExample(id=uuid.uuid4(), case_id=case_id, **values)
                 session.add(row)
@@ -50,7 +50,7 @@ class PracticeExampleService:
     def remove(self, *, case_id: uuid.UUID, example_id: uuid.UUID) -> None:
         """Mark an example deleted (kept for sync and audit, hidden from the case)."""
         with self._db.write() as session:
-            refuse_if_locked(case_or_error(session, case_id))
+            refuse_if_locked(session, case_or_error(session, case_id))
             row = _example_or_error(session, example_id, case_id)
             row.deleted = True
 

@@ -5,20 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QThreadPool, QTimer
+from PySide6.QtCore import QLockFile, QThreadPool
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
 from app.config import APP_AUTHOR, APP_NAME, Settings
-from app.errors import (
-    DatabaseError,
-    KeyNeededError,
-    UserFacingError,
-    ValidationError,
-    WrongKeyError,
-)
+from app.errors import DatabaseError, UserFacingError
 from app.ui.dialogs.passphrase_dialog import PassphraseDialog
 from app.ui.errors import install_excepthook, show_error
 from app.ui.main_window import MainWindow
@@ -52,71 +48,77 @@ def lock_database(settings: Settings) -> QLockFile:
     return lock
 
 
+@dataclass(frozen=True)
+class PassphraseChecks:
+    """Asked before the database is opened, on this thread: whether a passphrase is needed
+    ("new", "existing" or None) and why a given one will not do (None when it will)."""
+
+    needed: Callable[[Path], str | None]
+    problem: Callable[[Path, str, bool], str | None]
+
+
 def run_window(settings: Settings,
-               open_services: Callable[[Settings, str | None], Services]) -> int:
+               open_services: Callable[[Settings, str | None], Services],
+               checks: PassphraseChecks | None = None) -> int:
     """Show the main window at once and open the database behind it; returns the exit code.
 
-    Opening (loading the storage layer, checking the file, migrating) runs on a worker
-    thread, so the window appears without waiting for it. Where no keyring holds the
-    database's key, the passphrase is asked for first, and again if it is wrong.
+    Where no keyring holds the database's key, its passphrase is asked for first (and checked)
+    over the window. Opening (loading the storage layer, checking the file, migrating) then
+    runs on a worker thread, so the window appears without waiting for it.
     """
     app = make_application()
     window = MainWindow()
     install_excepthook(lambda: window)
     window.show()
     outcome = {"code": 0}
-    jobs = []
     try:
         lock = lock_database(settings)
+        passphrase = _passphrase(window, settings, checks) if checks else None
     except (UserFacingError, OSError) as exc:
         return _cannot_start(window, exc)
-
-    def start(passphrase: str | None, new: bool = False) -> None:
-        def open_in_background() -> Services:
-            services = open_services(settings, passphrase)
-            outcome["services"] = services  # kept even if the window has closed meanwhile
-            return services
-
-        def failed(exc: BaseException) -> None:
-            asked = passphrase is not None
-            if isinstance(exc, KeyNeededError) or (
-                    asked and isinstance(exc, (WrongKeyError, ValidationError))):
-                again = exc.new if isinstance(exc, KeyNeededError) else new
-                problem = "" if isinstance(exc, KeyNeededError) else exc.message
-                # asked once this report has been handled, not inside it
-                QTimer.singleShot(0, lambda: ask(again, problem))
-                return
-            outcome["code"] = _cannot_start(window, exc)  # closing the window ends the loop
-
-        jobs.append(run_job(open_in_background, window.attach, failed))
-
-    def ask(new: bool, problem: str) -> None:
-        given = _ask_passphrase(window, new=new, problem=problem)
-        if given is not None:
-            start(given, new)
-            return
-        outcome["code"] = 1
+    if passphrase is _CANCELLED:
         window.close()
+        lock.unlock()
+        return 1
 
-    start(None)
+    def open_in_background() -> Services:
+        services = open_services(settings, passphrase)
+        outcome["services"] = services  # kept even if the window has closed meanwhile
+        return services
+
+    def failed(exc: BaseException) -> None:
+        outcome["code"] = _cannot_start(window, exc)  # closing the window ends the loop
+
+    job = run_job(open_in_background, window.attach, failed)
     try:
         code = app.exec()
     finally:
         # closed while still opening: let the opening finish before letting go of the file
         QThreadPool.globalInstance().waitForDone()
-        jobs.clear()
+        del job
         if "services" in outcome:
             outcome["services"].close()
         lock.unlock()
     return outcome["code"] or code
 
 
-def _ask_passphrase(window: MainWindow, *, new: bool, problem: str) -> str | None:
-    dialog = PassphraseDialog(window, new=new, problem=problem)
-    accepted = dialog.exec() == PassphraseDialog.DialogCode.Accepted
-    value = dialog.value() if accepted else None
-    dialog.deleteLater()
-    return value
+_CANCELLED = object()
+
+
+def _passphrase(window: MainWindow, settings: Settings, checks: PassphraseChecks):
+    """The passphrase the database needs (None if the keyring holds its key), asked for until
+    it will do; ``_CANCELLED`` if the person gives up."""
+    needed = checks.needed(settings.db_path)
+    if needed is None:
+        return None
+    new = needed == "new"
+    dialog = PassphraseDialog(window, new=new)
+    while dialog.exec() == PassphraseDialog.DialogCode.Accepted:
+        problem = checks.problem(settings.db_path, dialog.value(), new)
+        if problem is None:
+            return dialog.value()
+        dialog.show_problem(problem)
+    return _CANCELLED
 
 
 def _cannot_start(window: MainWindow, exc: BaseException) -> int:

@@ -130,6 +130,28 @@ def test_removing_a_released_case_writes_nothing_to_send(team, db_path):
     assert lead.sync.status().pending_changes == 1
 
 
+def test_the_case_forms_of_a_closed_inspection_cannot_be_changed(team):
+    lead, _others, inspection = team
+    case = make_case(lead, "X1", inspection=inspection)
+    lead.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    lead.inspections.close(inspection.id)
+    form = lead.forms.open(case.id)
+    assert form.editable is False and form.inspection_closed is True
+    for change in (
+            lambda: lead.forms.record_answer(case_id=case.id, question_key="victim",
+                                             value="no"),
+            lambda: lead.cases.update_profile(case_id=case.id,
+                                              profile=lead.cases.get(case.id).profile),
+            lambda: lead.practice.save(case_id=case.id, kind="good_practice",
+                                       narrative="Kept")):
+        with pytest.raises(WorkflowError, match="is closed, so case X1 cannot be changed"):
+            change()
+    assert lead.forms.open(case.id).answers["victim"].value == "yes"
+    lead.inspections.reopen(inspection.id)
+    assert lead.forms.open(case.id).editable is True
+    lead.forms.record_answer(case_id=case.id, question_key="victim", value="no")
+
+
 def test_a_closed_inspection_keeps_its_cases_until_the_closing_is_acknowledged(team, db_path):
     lead, _others, inspection = team
     make_case(lead, "X1", inspection=inspection)

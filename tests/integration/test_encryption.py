@@ -317,3 +317,21 @@ def test_cli_with_no_keyring_and_no_one_to_ask_says_what_to_set(tmp_path):
     assert done.returncode != 0
     assert "no keyring" in done.stderr and "ASPIRE_DB_PASSPHRASE" in done.stderr
     assert not (tmp_path / "userdata" / "casework.db").exists()
+
+
+def test_what_the_window_asks_before_opening(tmp_path, no_keyring):
+    from app.db.keys import passphrase_needed, passphrase_problem_for
+
+    path = tmp_path / "casework.db"
+    assert passphrase_needed(path) == "new"
+    assert "at least 10" in passphrase_problem_for(path, "short", new=True)
+    assert passphrase_problem_for(path, "a long enough passphrase", new=True) is None
+    open_services(settings_for(path), "a long enough passphrase").close()
+    assert passphrase_needed(path) == "existing"
+    before = sha(path)
+    assert "cannot be opened with this passphrase" in passphrase_problem_for(
+        path, "not the right one", new=False)
+    assert passphrase_problem_for(path, "a long enough passphrase", new=False) is None
+    assert sha(path) == before
+    keyring.set_keyring(MemoryKeyring())
+    assert passphrase_needed(tmp_path / "another.db") is None  # a key will go in the keyring

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from app.bootstrap import open_services
 from app.config import Settings
 from app.errors import DatabaseError
+from app.main import passphrase_checks
 from app.ui.app import lock_database, run_window
 from app.ui.dialogs.passphrase_dialog import PassphraseDialog
 from app.ui.main_window import MainWindow
@@ -38,7 +39,7 @@ def test_window_opens_on_a_new_database_and_closes_cleanly(qtbot, tmp_path):
             window.close()  # closing the last window ends the application's event loop
 
     QTimer.singleShot(300, look_and_quit)
-    assert run_window(settings, open_services) == 0
+    assert run_window(settings, open_services, passphrase_checks()) == 0
     assert seen == {"windows": 1, "hint": True}
     assert settings.db_path.exists()
 
@@ -69,7 +70,7 @@ def test_a_file_no_passphrase_opens_is_explained_and_left_alone(qtbot, tmp_path)
     bogus.write_text("not a database\n" * 600)
     seen: list[tuple] = []
     answer_passphrase_dialogs(["a guess at the passphrase", None], seen)
-    assert run_window(Settings(bogus, "inspector.one"), open_services) == 1
+    assert run_window(Settings(bogus, "inspector.one"), open_services, passphrase_checks()) == 1
     assert seen[0] == ("Unlock the database", "")
     title, problem = seen[1]
     assert title == "Unlock the database"
@@ -94,7 +95,7 @@ def test_without_a_keyring_a_passphrase_is_chosen_and_protects_the_database(qtbo
         window.close()
 
     QTimer.singleShot(200, quit_when_open)
-    assert run_window(settings, open_services) == 0
+    assert run_window(settings, open_services, passphrase_checks()) == 0
     assert seen[0] == ("Choose a passphrase", "")
     assert seen[1][0] == "Choose a passphrase" and "at least 10 characters" in seen[1][1]
     assert seen[2] == ("opened", "passphrase")

@@ -15,7 +15,7 @@ def test_close_the_inspection_after_confirming_then_sync(qtbot, central_url, tmp
     init_central(central_url)
     one = laptop(tmp_path, central_url, "inspector.one")
     inspection = make_inspection(one.services)
-    make_case(one.services, "X1", inspection=inspection)
+    case = make_case(one.services, "X1", inspection=inspection)
     one.sync()
     window = MainWindow(one.services)
     qtbot.addWidget(window)
@@ -35,6 +35,10 @@ def test_close_the_inspection_after_confirming_then_sync(qtbot, central_url, tmp
     assert "closed" in window.statusBar().currentMessage()
 
     assert window.cases_page.case_table.model().rowCount() == 1
+    window.open_case(case.id)  # readable, not changeable
+    assert window.form_page.locked_banner.isVisibleTo(window)
+    assert "inspection is closed" in window.form_page.locked_banner.text()
+    window.show_cases()
 
     answers = [person_url(central_url, "inspector.one", None), PASSWORD]
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (answers.pop(0), True))

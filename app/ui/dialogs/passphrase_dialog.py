@@ -67,5 +67,12 @@ class PassphraseDialog(QDialog):
         self.problem.setText(text)
         self.problem.setVisible(True)
 
+    def show_problem(self, text: str) -> None:
+        """Why the passphrase given will not do; the fields are cleared for another try."""
+        self._tell(text)
+        self.passphrase.clear()
+        self.again.clear()
+        self.passphrase.setFocus()
+
     def value(self) -> str:
         return self.passphrase.text()

@@ -208,9 +208,13 @@ class CaseFormPage(QWidget):
         self.profile_line.setText(" · ".join(f for f in facts if f))
         self.locked_banner.setVisible(not self.form.editable)
         self.profile_action.setEnabled(self.form.editable)
-        self.locked_banner.setText(self.tr("This case is {status}: its answers can be read "
-                                           "but not changed.").format(
-            status=CASE_STATUS.label(status).lower()))
+        if self.form.inspection_closed:
+            self.locked_banner.setText(self.tr("The inspection is closed: this case form can "
+                                               "be read but not changed."))
+        else:
+            self.locked_banner.setText(self.tr("This case is {status}: its answers can be read "
+                                               "but not changed.").format(
+                status=CASE_STATUS.label(status).lower()))
         self._update_progress()
 
     def _fill_nav(self) -> None:
