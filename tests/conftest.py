@@ -104,8 +104,7 @@ def raw_connection(path, **kwargs):
     """A bare DB-API connection to a test database, with its key (for looking underneath)."""
     from app.db.engine import connect
 
-    conn = connect(path, TEST_KEY, **kwargs)
-    return conn
+    return connect(path, TEST_KEY, **kwargs)
 
 
 def open_as(path, user: str, frameworks: Path = MINI_FRAMEWORKS) -> Services:

@@ -115,13 +115,15 @@ def wrong_key_error(path: Path, key: DatabaseKey) -> WrongKeyError:
 
 def passphrase_needed(path: Path) -> str | None:
     """Before opening: "new" when a passphrase must be chosen, "existing" when the file's
-    passphrase must be typed, None when the keyring holds (or will hold) the key."""
-    path = path.expanduser().absolute()
-    if keyring_key(path) is not None:
+    passphrase must be typed, None when the keyring holds the key (a new database's key is
+    put there now) or the file cannot be opened anyway (opening then says why)."""
+    try:
+        resolve_key(path.expanduser().absolute(), None)
+    except KeyNeededError as exc:
+        return "new" if exc.new else "existing"
+    except DatabaseError:
         return None
-    if is_encrypted_file(path):
-        return "existing" if path.stat().st_size >= SMALLEST_DATABASE else None
-    return None if keyring_available() else "new"
+    return None
 
 
 def passphrase_problem_for(path: Path, passphrase: str, *, new: bool) -> str | None:
