@@ -1,14 +1,14 @@
 """Applying a batch of changes at once: the same rules as ``apply.apply_change``, set-based.
 
 Re-sent changes are recognised in one query; current rows are locked one query per table;
-new and changed rows are written in bulk, parents before children, each table's rows sent as
-one JSON document the server unpacks (``json_populate_record``), so a batch costs a few
-statements whatever its size and row-level security works out the person's inspections
-once per statement; change numbers are taken as one block from the counter. Changes to the
-same record are applied in successive waves so their order is kept. If a bulk write is
-refused (row-level security, a missing parent, a malformed value), the wave is rolled back
-to its savepoint and applied change by change, so each refusal is recorded against its own
-change and the rest go through.
+new and changed rows are written in bulk, parents before children, each table's changes sent
+as one JSON document the server unpacks (``json_to_recordset``, ``json_populate_record``),
+so a batch costs a few statements whatever its size and row-level security works out the
+person's inspections once per statement; change numbers are taken as one block from the
+counter. Changes to the same record are applied in successive waves so their order is kept.
+If a bulk write is refused (row-level security, a missing parent, a malformed value), the
+wave is rolled back to its savepoint and applied change by change, so each refusal is
+recorded against its own change and the rest go through.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome
 def apply_batch(conn: Connection, changes: list[Change]) -> list[Outcome]:
     """Outcomes in the order of ``changes``; the same as applying them one by one."""
     outcomes: dict[uuid.UUID, Outcome] = {}
-    ids = [str(c.change_id) for c in changes]
+    ids = [c.change_id.hex for c in changes]
     known = set(conn.scalars(union_all(*(
         select(t.c.change_id).where(t.c.change_id == _any_uuid("ids", ids))
         for t in (_APPLIED, _LOGGED)))))
@@ -127,38 +127,32 @@ def _write(conn: Connection, table, changes: list[Change], how: str, now: str,
            user: str) -> dict[uuid.UUID, Outcome]:
     """One statement for a table's new or changed rows: the rows themselves and their change
     log entries (numbered from one block of the counter), which also record them as
-    applied. The payloads travel as one JSON document, as the laptop stored them, and are
-    logged so; the id, revision and who and when are stamped here, never taken from the
-    laptop, and logged in the entry's own columns (``rev``, ``changed_by``, ``at``), which
-    a pull lays over the payload."""
+    applied. The changes travel as one JSON document of the laptop's own writing
+    (``Change.wire``), unpacked by the server in one pass, and each payload is logged as it
+    came; the id, revision and who and when are stamped here, never taken from the payload,
+    and logged in the entry's own columns (``rev``, ``changed_by``, ``at``), which a pull
+    lays over the payload."""
     fields = [key for key in (c.key for c in table.columns)
               if key in changes[0].payload and key not in _STAMPED]
     if any(len(c.payload) != len(changes[0].payload) for c in changes):
         raise sa_exc.DataError("changes to one kind of record carry different fields", None,
                                None)
-    documents = ",".join(c.payload_text or json.dumps(c.payload) for c in changes)
-    meta = [{"k": k, "id": str(c.entity_id), "rev": c.base_rev + 1,
-             "change_id": str(c.change_id), "change_op": c.op,
-             "change_device": _text(c.device_id)}
-            for k, c in enumerate(changes, start=1)]
     columns = [*fields, *_STAMPED]
     write = how.format(table=table.name, columns=", ".join(columns),
                        values=", ".join(f"r.{key}" for key in columns),
                        assignments=", ".join(f"{key} = r.{key}" for key in columns
                                              if key != "id"))
     conn.execute(text(f"""
-        WITH e AS MATERIALIZED (
-            SELECT value AS doc, ordinality AS k
-            FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY),
-        m AS (SELECT * FROM json_to_recordset(CAST(:meta AS json))
-              AS m(k int, id uuid, rev int, change_id uuid, change_op text,
-                    change_device uuid)),
+        WITH w AS MATERIALIZED (
+            SELECT * FROM ROWS FROM (json_to_recordset(CAST(:rows AS json))
+                AS (id uuid, rev int, change_id uuid, op text, device_id uuid, payload json))
+                WITH ORDINALITY AS w(id, rev, change_id, op, device_id, payload, k)),
         r AS MATERIALIZED (
-            SELECT {", ".join(f"p.{key}" for key in fields)}, m.id, m.rev,
+            SELECT {", ".join(f"p.{key}" for key in fields)}, w.id, w.rev,
                    CAST(:now AS timestamptz) AS updated_at, current_user AS updated_by,
-                   m.k, m.change_id, m.change_op, m.change_device, e.doc
-            FROM e JOIN m ON m.k = e.k,
-                 LATERAL json_populate_record(NULL::{table.name}, e.doc) p),
+                   w.k, w.change_id, w.op AS change_op, w.device_id AS change_device,
+                   w.payload AS doc
+            FROM w, LATERAL json_populate_record(NULL::{table.name}, w.payload) p),
         counter AS (UPDATE sync_counter SET value = value + :n WHERE id = 1
                     RETURNING value - :n AS before),
         written AS ({write})
@@ -168,7 +162,7 @@ def _write(conn: Connection, table, changes: list[Change], how: str, now: str,
                {_INSPECTION_OF.get(table.name, "r.inspection_id")}, r.change_op, r.rev,
                r.doc, r.updated_by, r.updated_at, r.change_device
         FROM r CROSS JOIN counter"""),
-        {"rows": f"[{documents}]", "meta": json.dumps(meta), "n": len(changes),
+        {"rows": f"[{','.join(c.wire or wire(c) for c in changes)}]", "n": len(changes),
          "now": now, "entity": table.name})
     return {c.change_id: Outcome(c.change_id, c.entity, c.entity_id, APPLIED,
                                  rev=c.base_rev + 1) for c in changes}
@@ -177,7 +171,7 @@ def _write(conn: Connection, table, changes: list[Change], how: str, now: str,
 def _lock_current(conn: Connection, entity: str, changes: list[Change]) -> dict:
     table = TABLES[entity]
     found = {row["id"]: row for row in conn.execute(locked(
-        select(table).where(table.c.id == _any_uuid("ids", [str(c.entity_id) for c in changes])),
+        select(table).where(table.c.id == _any_uuid("ids", [c.entity_id.hex for c in changes])),
         table)).mappings()}
     if entity == "answers":
         # an answer created on two laptops has two ids but is one answer: the natural key
@@ -214,5 +208,9 @@ def _any_uuid(name: str, ids: list[str]):
                                               ","), ARRAY(Uuid)))
 
 
-def _text(value) -> str | None:
-    return None if value is None else str(value)
+def wire(change: Change) -> str:
+    """``Change.wire``, for a change that comes without it (from a transfer file, say)."""
+    return json.dumps({"id": str(change.entity_id), "rev": change.base_rev + 1,
+                       "change_id": str(change.change_id), "op": change.op,
+                       "device_id": None if change.device_id is None else str(change.device_id),
+                       "payload": change.payload})

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, Text, delete, func, select, text, type_coerce
+from sqlalchemy import Engine, Text, bindparam, delete, func, literal_column, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
@@ -132,18 +132,19 @@ class SyncEngine:
     def _next_batch(self, after: int, busy: set[uuid.UUID]) -> tuple[list[Change], int]:
         """The oldest changes past ``after``, up to the first one to a record in ``busy``;
         and the position read up to."""
-        o = m.Outbox
         with self._db.read() as session:
-            rows = session.execute(
-                select(o.seq, o.change_id, o.entity, o.entity_id, o.op, o.base_rev, o.rev,
-                       type_coerce(o.payload, Text), o.device_id)
-                .where(o.seq > after).order_by(o.seq).limit(PUSH_BATCH)).all()
+            # as stored: the ids as their hex text, the payload as its JSON text
+            rows = session.connection().exec_driver_sql(_OUTBOX_PAGE, (after, PUSH_BATCH)).all()
         changes = []
-        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device in rows:
+        devices: dict[str, uuid.UUID] = {}
+        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device, wire in rows:
+            entity_id = uuid.UUID(entity_id)
             if entity_id in busy:
                 break
-            changes.append(Change(change_id, entity, entity_id, op, base_rev, rev,
-                                  json.loads(payload), device, payload_text=payload))
+            if device not in devices:
+                devices[device] = device and uuid.UUID(device)
+            changes.append(Change(uuid.UUID(change_id), entity, entity_id, op, base_rev, rev,
+                                  json.loads(payload), devices[device], wire=wire))
             after = seq
         return changes, after
 
@@ -157,7 +158,11 @@ class SyncEngine:
             acknowledged = [c.change_id for o, c in zip(outcomes, changes, strict=True)
                             if o.status == APPLIED and c.entity_id not in conflicted]
             result.applied += len(acknowledged)
-            session.execute(delete(m.Outbox).where(m.Outbox.change_id.in_(acknowledged)))
+            # one parameter however many: the change ids as the outbox holds them
+            outbox = m.Outbox.__table__
+            session.execute(outbox.delete().where(outbox.c.change_id.in_(
+                select(literal_column("value")).select_from(func.json_each(
+                    bindparam("ids", json.dumps([c.hex for c in acknowledged]), Text))))))
             for outcome, change in zip(outcomes, changes, strict=True):
                 if outcome.status == APPLIED or change.entity_id in conflicted:
                     continue  # acknowledged, or already folded into this record's conflict
@@ -318,6 +323,14 @@ def connection_problem(exc: sa_exc.OperationalError) -> CentralError:
         "The central store cannot be reached just now; your work is safe on this laptop "
         "and will be sent next time.",
         f"Details: {message.strip().splitlines()[0]}")
+
+
+#: the next outbox rows, each also written out as it travels (``Change.wire``) by SQLite
+_OUTBOX_PAGE = (
+    "SELECT seq, change_id, entity, entity_id, op, base_rev, rev, payload, device_id, "
+    "json_object('id', entity_id, 'rev', base_rev + 1, 'change_id', change_id, 'op', op, "
+    "'device_id', device_id, 'payload', json(payload)) "
+    "FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
 
 
 def _state(session: Session) -> m.SyncState:

@@ -21,11 +21,13 @@ class Change:
     rev: int
     payload: dict
     device_id: uuid.UUID | None = None
-    #: the payload exactly as stored here, when at hand: sent as it is, not written again
-    payload_text: str | None = field(default=None, compare=False, repr=False)
+    #: the change as it travels, when the outbox has written it out already: a JSON object
+    #: of ``id`` (the record's), ``rev`` (the one it makes), ``change_id``, ``op``,
+    #: ``device_id`` and ``payload``
+    wire: str | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: made by the thousand per batch, frozen costs four times
 class Outcome:
     """What the central store did with a change; the same whenever the change is re-sent."""
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from app.sync.central import init_central
 from tests.conftest import open_as
@@ -93,6 +95,42 @@ def test_a_resent_change_is_not_applied_twice(central, tmp_path):
     engine.dispose()
     assert [o.status for o in first] == ["applied"] * len(changes)
     assert again == first and logged == len(changes)
+
+
+def test_a_resent_batch_is_recognised_and_a_batch_is_written_in_bulk(central, tmp_path):
+    from app.db import models as m
+    from app.sync.batch import apply_batch
+    from app.sync.central import central_engine
+    from app.sync.engine import SyncEngine
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    for n in range(6):
+        case = make_case(one.services, f"X{n}", inspection=inspection)
+        for key, value in (("victim", "yes"), ("officers", 2), ("comment", "Seen")):
+            one.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
+    changes, _ = SyncEngine(one.services._db, None)._next_batch(0, set())
+    with one.services._db.read() as session:
+        assert len(changes) == session.query(m.Outbox).count() > 24
+    engine = central_engine(one.url)
+    writes = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: writes.append(statement)
+                 if "INSERT INTO central_changes" in statement else None)
+    with engine.begin() as conn:
+        first = apply_batch(conn, changes)
+    bulk = len(writes)
+    with engine.begin() as conn:  # the reply was lost: the laptop sends the same batch
+        again = apply_batch(conn, changes)
+    with engine.connect() as conn:
+        logged = conn.execute(text("SELECT count(*) FROM central_changes")).scalar()
+    engine.dispose()
+    assert [o.status for o in first] == ["applied"] * len(changes)
+    assert again == first and logged == len(changes)
+    # one statement per kind of record (and per further change to one record), not one per
+    # change
+    waves = max(Counter(c.entity_id for c in changes).values())
+    assert bulk <= len({c.entity for c in changes}) * waves < len(changes)
+    assert len(writes) == bulk  # nothing written the second time
 
 
 @pytest.mark.parametrize("choice", ["yours", "theirs", "merged"])
