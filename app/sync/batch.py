@@ -1,14 +1,15 @@
 """Applying a batch of changes at once: the same rules as ``apply.apply_change``, set-based.
 
-Re-sent changes are recognised in one query; current rows are locked one query per table;
-new and changed rows are written in bulk, parents before children, each table's changes sent
-as one JSON document the server unpacks (``json_to_recordset``, ``json_populate_record``),
-so a batch costs a few statements whatever its size and row-level security works out the
-person's inspections once per statement; change numbers are taken as one block from the
-counter. Changes to the same record are applied in successive waves so their order is kept.
-If a bulk write is refused (row-level security, a missing parent, a malformed value), the
-wave is rolled back to its savepoint and applied change by change, so each refusal is
-recorded against its own change and the rest go through.
+Re-sent changes are recognised in one query; current rows are locked one query per table
+(new records are written without looking for them first, see ``_apply_in_bulk``); new and
+changed rows are written in bulk, parents before children, each table's changes sent as one
+JSON document the server unpacks (``json_to_recordset``, ``json_populate_record``), so a
+batch costs a few statements whatever its size and row-level security works out the person's
+inspections once per statement; change numbers are taken as one block from the counter.
+Changes to the same record are applied in successive waves so their order is kept. If a bulk
+write is refused (row-level security, a missing parent, a malformed value), the wave is
+rolled back to its savepoint and applied change by change, so each refusal is recorded
+against its own change and the rest go through.
 """
 
 from __future__ import annotations
@@ -63,17 +64,35 @@ def apply_batch(conn: Connection, changes: list[Change]) -> list[Outcome]:
         for change in pending:
             (later if change.entity_id in seen else wave).append(change)
             seen.add(change.entity_id)
-        try:
-            with conn.begin_nested():
-                outcomes.update(_apply_wave(conn, wave, user))
-        except (sa_exc.ProgrammingError, sa_exc.IntegrityError, sa_exc.DataError):
+        done = _apply_in_bulk(conn, wave, user)
+        if done is None:
             for change in wave:  # one by one: each refusal is recorded against its change
                 outcomes[change.change_id] = apply_change(conn, change)
+        else:
+            outcomes.update(done)
         pending = later
     return [outcomes[c.change_id] for c in changes]
 
 
-def _apply_wave(conn: Connection, wave: list[Change], user: str) -> dict[uuid.UUID, Outcome]:
+def _apply_in_bulk(conn: Connection, wave: list[Change], user: str) -> dict | None:
+    """The wave's outcomes, written in bulk; None if the store refuses the bulk write.
+
+    New records are first written without looking for them: a record already there (the
+    same framework from another laptop, the same question first answered on two) breaks a
+    unique key, and the wave is tried again looking first, which finds it."""
+    for look_first in (False, True):
+        try:
+            with conn.begin_nested():
+                return _apply_wave(conn, wave, user, look_first)
+        except sa_exc.IntegrityError:
+            continue
+        except (sa_exc.ProgrammingError, sa_exc.DataError):
+            return None
+    return None
+
+
+def _apply_wave(conn: Connection, wave: list[Change], user: str,
+                look_first: bool) -> dict[uuid.UUID, Outcome]:
     outcomes: dict[uuid.UUID, Outcome] = {}  # decided here; the written ones are recorded
     by_table: dict[str, list[Change]] = defaultdict(list)  # by the statement writing them
     for change in wave:
@@ -84,7 +103,8 @@ def _apply_wave(conn: Connection, wave: list[Change], user: str) -> dict[uuid.UU
     written: dict[uuid.UUID, Outcome] = {}
     for entity in sorted(by_table, key=TABLE_ORDER.get):
         table, changes = TABLES[entity], by_table[entity]
-        current = _lock_current(conn, entity, changes)
+        new_only = not look_first and all(c.base_rev == 0 for c in changes)
+        current = {} if new_only else _lock_current(conn, entity, changes)
         inserts, updates = [], []
         for change in changes:
             row = current.get(change.entity_id)
