@@ -325,11 +325,12 @@ def connection_problem(exc: sa_exc.OperationalError) -> CentralError:
         f"Details: {message.strip().splitlines()[0]}")
 
 
-#: the next outbox rows, each also written out as it travels (``Change.wire``) by SQLite
+#: the next outbox rows, each also written out as it travels (``Change.wire``) by SQLite;
+#: a payload SQLite cannot read as JSON is left to Python, and the store refuses it alone
 _OUTBOX_PAGE = (
     "SELECT seq, change_id, entity, entity_id, op, base_rev, rev, payload, device_id, "
-    "json_object('id', entity_id, 'rev', base_rev + 1, 'change_id', change_id, 'op', op, "
-    "'device_id', device_id, 'payload', json(payload)) "
+    "CASE WHEN json_valid(payload) THEN json_object('id', entity_id, 'rev', base_rev + 1, "
+    "'change_id', change_id, 'op', op, 'device_id', device_id, 'payload', json(payload)) END "
     "FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
 
 

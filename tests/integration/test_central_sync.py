@@ -133,6 +133,22 @@ def test_a_resent_batch_is_recognised_and_a_batch_is_written_in_bulk(central, tm
     assert len(writes) == bulk  # nothing written the second time
 
 
+def test_a_payload_that_is_not_strict_json_is_refused_alone(central, tmp_path):
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    cases = [make_case(one.services, f"X{n}", inspection=inspection) for n in range(3)]
+    with one.services._db.write() as session:  # Python writes NaN; JSON has no such number
+        session.execute(text("UPDATE outbox SET payload = replace(payload, '\"X1\"', 'NaN') "
+                             "WHERE entity = 'cases' AND payload LIKE '%\"X1\"%'"))
+    report = one.sync()
+    assert (report.applied, report.refused) == (report.pushed - 1, 1)
+    engine = create_engine(central)
+    with engine.connect() as conn:
+        stored = set(conn.execute(text("SELECT reference FROM cases")).scalars())
+    engine.dispose()
+    assert stored == {"X0", "X2"} and len(cases) == 3
+
+
 @pytest.mark.parametrize("choice", ["yours", "theirs", "merged"])
 def test_a_conflict_is_resolved_as_a_new_revision_and_kept(central, tmp_path, choice):
     one, two, case = two_laptops_on_one_case(tmp_path, central, ("victim", "yes"))
