@@ -67,6 +67,7 @@ def finish_interrupted(path: Path) -> None:
     partial = path.with_name(path.name + PARTIAL)
     if aside and not path.exists():
         if partial.exists():  # the checked copy was about to go into place
+            aside += _set_plain_aside(path)  # the plain side files not yet set aside
             os.replace(partial, path)
         else:
             for plain in aside:

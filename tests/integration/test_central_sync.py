@@ -136,7 +136,8 @@ def test_a_resent_batch_is_recognised_and_a_batch_is_written_in_bulk(central, tm
 def test_a_payload_that_is_not_strict_json_is_refused_alone(central, tmp_path):
     one = laptop(tmp_path, central, "inspector.one")
     inspection = make_inspection(one.services)
-    cases = [make_case(one.services, f"X{n}", inspection=inspection) for n in range(3)]
+    for n in range(3):
+        make_case(one.services, f"X{n}", inspection=inspection)
     with one.services._db.write() as session:  # Python writes NaN; JSON has no such number
         session.execute(text("UPDATE outbox SET payload = replace(payload, '\"X1\"', 'NaN') "
                              "WHERE entity = 'cases' AND payload LIKE '%\"X1\"%'"))
@@ -146,7 +147,7 @@ def test_a_payload_that_is_not_strict_json_is_refused_alone(central, tmp_path):
     with engine.connect() as conn:
         stored = set(conn.execute(text("SELECT reference FROM cases")).scalars())
     engine.dispose()
-    assert stored == {"X0", "X2"} and len(cases) == 3
+    assert stored == {"X0", "X2"}
 
 
 @pytest.mark.parametrize("choice", ["yours", "theirs", "merged"])

@@ -289,6 +289,19 @@ def test_an_encryption_stopped_half_way_is_finished_at_the_next_start(tmp_path, 
         assert PLANTED.encode() not in data, file
 
 
+def test_plain_side_files_not_yet_set_aside_are_removed_too(tmp_path):
+    path = tmp_path / "data" / "casework.db"
+    build_plain(path)
+    partial = path.with_name(path.name + encryption.PARTIAL)
+    encryption._encrypted_copy(path, partial, TEST_KEY)
+    os.replace(path, path.with_name(path.name + encryption.ASIDE))
+    wal = path.with_name(path.name + "-wal")
+    wal.write_bytes(PLANTED.encode())  # the app stopped before the plain WAL was moved
+    encryption.finish_interrupted(path)
+    assert sorted(p.name for p in path.parent.iterdir() if p.is_file()) == ["casework.db"]
+    assert not open(path, "rb").read(16).startswith(SQLITE_HEADER[:16])
+
+
 def test_a_plain_database_that_cannot_be_copied_is_left_as_it_was(tmp_path, monkeypatch):
     path = tmp_path / "data" / "casework.db"
     build_plain(path)
