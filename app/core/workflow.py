@@ -190,6 +190,12 @@ class InspectionStatus(StrEnum):
     CLOSED = "closed"
 
 
+def case_editable(case_status: str, inspection_status: str) -> bool:
+    """Whether a case form's answers may change: not yet submitted (or returned), in an
+    inspection that is not closed."""
+    return can_edit(case_status) and inspection_status != InspectionStatus.CLOSED
+
+
 #: Team roles that may close an inspection (or reopen it). An administrator of the central
 #: store joins an inspection as its lead inspector.
 CLOSING_ROLES = frozenset({"lead_inspector", "supervisor"})

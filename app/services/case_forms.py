@@ -9,7 +9,7 @@ from app.core.answers import AnswerInput, normalise_answer
 from app.core.dto import CaseForm, SavedAnswer
 from app.core.form import FormProblem, evaluate_form
 from app.core.frameworks import Framework
-from app.core.workflow import InspectionStatus, can_edit, status_after_answer
+from app.core.workflow import InspectionStatus, case_editable, status_after_answer
 from app.db import models as m
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
@@ -36,7 +36,7 @@ class CaseFormService:
             return CaseForm(
                 case=repo.case_summary(case, repo.get_progress(session, case_id)),
                 inspection_name=inspection.name, framework=framework, answers=answers,
-                state=state, editable=can_edit(case.status) and not closed,
+                state=state, editable=case_editable(case.status, inspection.status),
                 inspection_closed=closed,
             )
 

@@ -18,6 +18,7 @@ from app.db.engine import Database
 from app.errors import AppError, ValidationError
 from app.io.case_lists import check_case_list
 from app.io.case_template import write_case_template
+from app.services.cases import refuse_if_closed
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
 
@@ -86,6 +87,7 @@ class CaseImportService:
             inspection = repo.get_inspection(session, preview.inspection_id)
             if inspection is None:
                 raise inspection_not_found(preview.inspection_id)
+            refuse_if_closed(inspection, "no case can be added to it")
             known = repo.case_references(session, preview.inspection_id)
             cases = [c for c in preview.new_cases if c.reference.lower() not in known]
             framework = self._catalog.from_row(inspection.framework)

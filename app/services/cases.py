@@ -32,6 +32,7 @@ class CaseService:
             inspection = repo.get_inspection(session, inspection_id)
             if inspection is None:
                 raise inspection_not_found(inspection_id)
+            refuse_if_closed(inspection, "no case can be added to it")
             existing = repo.case_by_reference(session, inspection_id, reference)
             if existing is not None:
                 raise DuplicateError(
@@ -161,15 +162,25 @@ def _check_profile(profile: CaseProfile) -> None:
                               "Choose values from the lists offered.", details=problems)
 
 
+def refuse_if_closed(inspection: m.Inspection | None, change: str) -> None:
+    """Nothing in a closed inspection changes until it is reopened; ``change`` says what
+    cannot be done ("case X1 cannot be changed")."""
+    if inspection is not None and inspection.status == InspectionStatus.CLOSED:
+        raise WorkflowError(
+            f"The inspection {inspection.name} is closed, so {change}.",
+            "Ask its supervisor or lead inspector to reopen it if a change is needed.")
+
+
+def refuse_if_case_closed(session, case: m.Case) -> None:
+    """The case's inspection is closed: neither answers nor review may change."""
+    refuse_if_closed(repo.get_inspection(session, case.inspection_id),
+                     f"case {case.reference} cannot be changed")
+
+
 def refuse_if_locked(session, case: m.Case) -> None:
     """Only a case not yet submitted, or returned, of an open inspection, can be changed (by
     anyone)."""
-    inspection = repo.get_inspection(session, case.inspection_id)
-    if inspection is not None and inspection.status == InspectionStatus.CLOSED:
-        raise WorkflowError(
-            f"The inspection {inspection.name} is closed, so case {case.reference} cannot be "
-            "changed.", "Ask its supervisor or lead inspector to reopen it if a change is "
-            "needed.")
+    refuse_if_case_closed(session, case)
     if not can_edit(case.status):
         advice = ("Ask a supervisor to unlock it, giving a reason."
                   if case.status == "approved"

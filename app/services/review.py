@@ -31,6 +31,7 @@ from app.core.workflow import (
     Action,
     Actor,
     CaseStatus,
+    InspectionStatus,
     actor_for,
     allowed_actions,
     next_status,
@@ -42,7 +43,7 @@ from app.db.engine import Database
 from app.errors import NotFoundError, ValidationError, WorkflowError
 from app.io.case_pdf import write_case_pdf
 from app.services.case_forms import CaseFormService
-from app.services.cases import case_or_error, store_progress
+from app.services.cases import case_or_error, refuse_if_case_closed, store_progress
 from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
@@ -64,7 +65,7 @@ class ReviewService:
         """The moves the person using the app may make on this case now."""
         with self._db.read() as session:
             case = case_or_error(session, case_id)
-            return allowed_actions(case.status, self._actor(session, case))
+            return self._moves(session, case, self._actor(session, case))
 
     def state(self, case_id: uuid.UUID) -> ReviewState:
         """Everything the case form shows about review, read at once."""
@@ -75,7 +76,7 @@ class ReviewService:
                     if e.action in (Action.RETURN, Action.UNLOCK)]
             latest = back[-1] if back and case.status == CaseStatus.RETURNED else None
             return ReviewState(
-                actor=actor, actions=tuple(allowed_actions(case.status, actor)),
+                actor=actor, actions=tuple(self._moves(session, case, actor)),
                 returned_by=latest.updated_by if latest else "",
                 returned_note=latest.note if latest else "",
                 threads=tuple(_threads(repo.query_messages(session, case_ids=[case_id]))))
@@ -107,6 +108,7 @@ class ReviewService:
     def _move(self, case_id: uuid.UUID, action: Action, note: str = "") -> str:
         with self._db.write() as session:
             case = case_or_error(session, case_id)
+            refuse_if_case_closed(session, case)
             unanswered = problems = 0
             if action == Action.SUBMIT:
                 state = self._state(session, case)
@@ -126,6 +128,7 @@ class ReviewService:
         """A supervisor asks about one answer; returns the query's id."""
         with self._db.write() as session:
             case = case_or_error(session, case_id)
+            refuse_if_case_closed(session, case)
             self._require(session, case, Actor.SUPERVISOR, "raise a query")
             if case.status == CaseStatus.APPROVED:
                 raise WorkflowError("An approved case is locked: queries cannot be raised.",
@@ -154,6 +157,7 @@ class ReviewService:
                 raise NotFoundError("That query is not in this database.",
                                     "Sync, then open the case again.")
             case = case_or_error(session, thread[0].case_id)
+            refuse_if_case_closed(session, case)
             self._require(session, case, who, "respond to a query" if kind == "respond"
                           else "close a query")
             if thread[-1].kind == "close":
@@ -276,6 +280,13 @@ class ReviewService:
                              {case.id: case.profile.date_of_birth})
 
     # -- helpers -----------------------------------------------------------------------------
+    def _moves(self, session, case: m.Case, actor: Actor | None) -> list[str]:
+        """None while the case's inspection is closed."""
+        inspection = repo.get_inspection(session, case.inspection_id)
+        if inspection.status == InspectionStatus.CLOSED:
+            return []
+        return allowed_actions(case.status, actor)
+
     def _actor(self, session, case: m.Case) -> Actor | None:
         return actor_for(repo.member_role(session, case.inspection_id, self._db.user))
 

@@ -151,8 +151,10 @@ def inspection_of(conn: Connection, entity: str, payload: dict) -> uuid.UUID | N
         parent, column = _PARENT[entity]
         return conn.scalar(text(f"SELECT inspection_id FROM {parent} WHERE id = :p"),
                            {"p": uuid.UUID(str(payload[column]))})
-    inspection = payload.get("inspection_id")  # an export log entry may belong to none
-    return uuid.UUID(str(inspection)) if inspection else None
+    if entity == "export_log":  # an export may span no single inspection
+        inspection = payload.get("inspection_id")
+        return uuid.UUID(str(inspection)) if inspection else None
+    return uuid.UUID(str(payload["inspection_id"]))
 
 
 def record_admin_insert(conn: Connection, entity: str, values: dict) -> None:

@@ -341,6 +341,8 @@ class MainWindow(QMainWindow):
             "'{name}' is closed; sync to send the closing to the central store.").format(
             name=inspection.name), 15000)
         self.cases_page.reload(select=inspection.id)
+        if self.stack.currentWidget() is self.form_page:
+            self.form_page.reload()  # read-only now
 
     def withdraw_case(self, case_id) -> None:
         case = self._services.cases.get(case_id)

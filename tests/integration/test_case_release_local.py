@@ -146,6 +146,17 @@ def test_the_case_forms_of_a_closed_inspection_cannot_be_changed(team):
                                        narrative="Kept")):
         with pytest.raises(WorkflowError, match="is closed, so case X1 cannot be changed"):
             change()
+    assert lead.review.actions(case.id) == [] and lead.review.state(case.id).actions == ()
+    for move in (lambda: lead.review.submit(case.id),
+                 lambda: lead.review.raise_query(case_id=case.id, question_key="victim",
+                                                 text="Which partner?")):
+        with pytest.raises(WorkflowError, match="is closed, so case X1 cannot be changed"):
+            move()
+    with pytest.raises(WorkflowError, match="is closed, so no case can be added to it"):
+        make_case(lead, "X2", inspection=inspection)
+    assert [c.reference for c in lead.cases.list(inspection.id)] == ["X1"]
+    assert lead.cases.get(case.id).status == "in_progress"
+    assert lead.review.queries(case.id) == []
     assert lead.forms.open(case.id).answers["victim"].value == "yes"
     lead.inspections.reopen(inspection.id)
     assert lead.forms.open(case.id).editable is True

@@ -30,12 +30,17 @@ def test_close_the_inspection_after_confirming_then_sync(qtbot, central_url, tmp
     assert one.services.inspections.get(inspection.id).status == "open"
     assert "removed from every team member's laptop once everything on it is synced" \
         in asked[0]
-    window.close_inspection_action.trigger()  # answered Yes
+    window.open_case(case.id)
+    assert not window.form_page.locked_banner.isVisibleTo(window)
+    window.close_inspection_action.trigger()  # answered Yes, with the case form open
     assert one.services.inspections.get(inspection.id).status == "closed"
     assert "closed" in window.statusBar().currentMessage()
+    assert window.form_page.locked_banner.isVisibleTo(window)  # readable, not changeable
+    assert "inspection is closed" in window.form_page.locked_banner.text()
+    window.show_cases()
 
     assert window.cases_page.case_table.model().rowCount() == 1
-    window.open_case(case.id)  # readable, not changeable
+    window.open_case(case.id)
     assert window.form_page.locked_banner.isVisibleTo(window)
     assert "inspection is closed" in window.form_page.locked_banner.text()
     window.show_cases()
