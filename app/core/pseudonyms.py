@@ -72,12 +72,12 @@ class Pseudonymiser:
 
     ``references`` are those of every case in the inspection (one case's evidence may name
     another); ``birth_dates`` those of the cases exported, by case id, to be found in their
-    free text. Ages are taken on ``on``, the inspection's first day.
+    free text. Ages are taken on ``on``, the inspection's first day (today if it has none).
     """
 
-    def __init__(self, inspection_id: uuid.UUID, references: Iterable[str], on: dt.date,
-                 birth_dates: Mapping[uuid.UUID, dt.date | None]):
-        self.on = on
+    def __init__(self, inspection_id: uuid.UUID, references: Iterable[str],
+                 on: dt.date | None, birth_dates: Mapping[uuid.UUID, dt.date | None]):
+        self.on = on or dt.date.today()
         self._pseudonyms = case_pseudonyms(inspection_id, references)
         self._birth_dates = {case_id: born for case_id, born in birth_dates.items() if born}
         self._patterns: dict[uuid.UUID, re.Pattern[str]] = {}
@@ -162,13 +162,14 @@ def _normalised(reference: str) -> str:
 
 def _birth_date_pattern(born: dt.date) -> re.Pattern[str]:
     """The date written as people write dates: 03/04/1990, 3.4.90, 3rd April 1990,
-    3 Apr. 1990, April 3, 1990, 1990-04-03."""
+    3 Apr. 1990, April 3, 1990, Apr 3 1990, 1990-04-03."""
     name = _MONTHS[born.month - 1]
     day = f"0?{born.day}(?:st|nd|rd|th)?"
-    month = f"(?:0?{born.month}|{name}|{name[:3]}\\.?)"
+    in_words = f"(?:{name}|{name[:3]}\\.?)"
+    month = f"(?:0?{born.month}|{in_words})"
     year = f"(?:{born.year}|{born.year % 100:02d})"
     gap = r"[\s/.\-]+"
     forms = (f"{day}{gap}(?:of\\s+)?{month},?{gap}{year}",
-             f"{name}\\s+{day},?\\s+{year}",
+             f"{in_words}\\s+{day},?\\s+{year}",
              f"{born.year}{gap}0?{born.month}{gap}0?{born.day}")
     return re.compile(f"(?<![^\\W_])(?:{'|'.join(forms)})(?![^\\W_])", re.IGNORECASE)

@@ -64,10 +64,14 @@ class DatabaseKey:
         return hmac.compare_digest(self.raw, other.raw)
 
 
+def stretch(passphrase: str, salt: bytes) -> bytes:
+    """A 256-bit key from a passphrase (scrypt): the database's, and a transfer file's."""
+    return hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R,
+                          p=SCRYPT_P, maxmem=64 * 1024 * 1024, dklen=KEY_BYTES)
+
+
 def derive(passphrase: str, salt: bytes) -> DatabaseKey:
-    raw = hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R,
-                         p=SCRYPT_P, maxmem=64 * 1024 * 1024, dklen=KEY_BYTES)
-    return DatabaseKey(raw, KeySource.PASSPHRASE, salt)
+    return DatabaseKey(stretch(passphrase, salt), KeySource.PASSPHRASE, salt)
 
 
 def new_salt() -> bytes:

@@ -119,7 +119,6 @@ def _check_key(path: Path, key: DatabaseKey) -> None:
     that is not a database of ours at all (the two cannot be told apart, by design)."""
     try:
         with contextlib.closing(_read_only(path, key)) as conn:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             application_id = conn.execute("PRAGMA application_id").fetchone()[0]
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as exc:

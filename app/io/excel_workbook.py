@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import math
 import os
 import re
@@ -45,6 +44,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
 from app.errors import AppError, UserFacingError
+from app.io.files import fingerprint
 
 KINDS = ("text", "number", "percent", "date", "datetime")
 DATE_FORMAT = "dd/mm/yyyy"
@@ -187,7 +187,7 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], charts: Sequence[BarChar
         saved = True
         with partial.open("rb+") as handle:
             os.fsync(handle.fileno())
-        size, digest = _fingerprint(partial)
+        size, digest = fingerprint(partial)
         counter.check_cancelled()
         _move_into_place(partial, path)
         partial = None
@@ -324,16 +324,6 @@ def _move_into_place(partial: Path, path: Path) -> None:
             f"{path} is open in another program, so it cannot be replaced.",
             f"Close {path.name} (in Excel or wherever it is open) and export again, "
             "or save the workbook under another name.") from exc
-
-
-def _fingerprint(path: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-            size += len(block)
-    return size, digest.hexdigest()
 
 
 def _discard_sheet_buffers(workbook: Workbook) -> None:

@@ -41,7 +41,6 @@ class WorkbookPlan:
     answers: int
     total_rows: int
     case_ids: tuple[uuid.UUID, ...] = ()
-    pseudonymised: bool = False
 
 
 class ExportService:
@@ -102,7 +101,7 @@ class ExportService:
         masker = age_bands = None
         if pseudonymise:  # the figures above are the same either way
             masker = Pseudonymiser(inspection.id, (c.reference for c in everyone),
-                                   inspection.start_date or dt.date.today(),
+                                   inspection.start_date,
                                    {c.id: c.profile.date_of_birth for c in cases})
             age_bands = {c.id: masker.age_band(c) for c in cases}
             free_text = {q.key for q in framework.questions() if q.type == QuestionType.TEXT}
@@ -127,7 +126,7 @@ class ExportService:
                            last_row=1 + key_rows, anchor="J2")] if key_rows else []
         return WorkbookPlan(sheets=sheets, charts=charts, cases=len(cases),
                             answers=answer_count, total_rows=total,
-                            case_ids=tuple(c.id for c in cases), pseudonymised=pseudonymise)
+                            case_ids=tuple(c.id for c in cases))
 
 
 def _scope(statuses, all_cases: bool, sampled: bool) -> str:

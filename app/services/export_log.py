@@ -7,7 +7,6 @@ data leaves the protected store unrecorded.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
 from app.db.engine import Database
 from app.errors import UserFacingError
+from app.io.files import fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class ExportLog:
         recorded."""
         path = Path(path)
         try:
-            digest = sha256 or file_sha256(path)
+            digest = sha256 or fingerprint(path)[1]
             with self._db.write() as session:
                 row = repo.add_export_log_entry(
                     session, kind=kind, file_name=path.name, sha256=digest,
@@ -59,14 +59,6 @@ class ExportLog:
         inspection teams it syncs with), or one inspection's."""
         with self._db.read() as session:
             return repo.export_log(session, inspection_id)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _delete(path: Path) -> bool:

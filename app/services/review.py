@@ -8,7 +8,6 @@ every query message as its own row: both are append-only and travel through sync
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import uuid
 from pathlib import Path
@@ -276,7 +275,7 @@ class ReviewService:
         with self._db.read() as session:
             first_day = repo.get_inspection(session, case.inspection_id).start_date
             references = repo.case_reference_map(session, case.inspection_id).values()
-        return Pseudonymiser(case.inspection_id, references, first_day or dt.date.today(),
+        return Pseudonymiser(case.inspection_id, references, first_day,
                              {case.id: case.profile.date_of_birth})
 
     # -- helpers -----------------------------------------------------------------------------

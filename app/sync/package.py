@@ -23,12 +23,12 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.db import models as m
 from app.db.engine import Database
+from app.db.keys import MIN_PASSPHRASE, stretch
 from app.errors import UserFacingError, ValidationError
 from app.sync.apply import apply_change
 from app.sync.central import central_engine
@@ -36,8 +36,6 @@ from app.sync.protocol import Change, Outcome
 
 MAGIC = b"ASPIRE-TRANSFER-1\n"
 SALT_BYTES, NONCE_BYTES = 16, 12
-SCRYPT = {"n": 2**15, "r": 8, "p": 1}
-MIN_PASSPHRASE = 10
 
 
 class PackageError(UserFacingError):
@@ -94,7 +92,7 @@ def seal_package(db: Database, path: Path, passphrase: str) -> SealedPackage:
                 "sha256": hashlib.sha256(body).hexdigest()}
     plain = json.dumps({"manifest": manifest, "changes": changes}).encode()
     salt, nonce = secrets.token_bytes(SALT_BYTES), secrets.token_bytes(NONCE_BYTES)
-    sealed = MAGIC + salt + nonce + AESGCM(_key(passphrase, salt)).encrypt(nonce, plain, MAGIC)
+    sealed = MAGIC + salt + nonce + AESGCM(stretch(passphrase, salt)).encrypt(nonce, plain, MAGIC)
     path = Path(path)
     partial = path.with_name(f".~{path.name}.partial")
     try:
@@ -152,7 +150,7 @@ def read_package(path: Path, passphrase: str) -> Package:
     salt = data[len(MAGIC):len(MAGIC) + SALT_BYTES]
     nonce = data[len(MAGIC) + SALT_BYTES:head]
     try:
-        plain = AESGCM(_key(passphrase, salt)).decrypt(nonce, data[head:], MAGIC)
+        plain = AESGCM(stretch(passphrase, salt)).decrypt(nonce, data[head:], MAGIC)
     except InvalidTag:
         raise PackageError(
             f"{Path(path).name} cannot be opened: the passphrase is wrong or the file has "
@@ -193,10 +191,6 @@ def apply_package(url: str, path: Path, passphrase: str) -> PackageReport:
     count = Counter(o.status for o in outcomes)
     return PackageReport(str(path), person, len(outcomes), count["applied"],
                          count["conflict"], count["refused"])
-
-
-def _key(passphrase: str, salt: bytes) -> bytes:
-    return Scrypt(salt=salt, length=32, **SCRYPT).derive(passphrase.encode())
 
 
 def _check_passphrase(passphrase: str) -> None:

@@ -34,14 +34,14 @@ class IdleWatch(QObject):
     The watch listens to every event of the application, so to cost next to nothing while
     someone is working it stops listening at the first input it hears and listens again at
     its next check. A lock therefore comes at most one check (a tenth of the limit, five
-    seconds at most) late, never early.
+    seconds at most) late. The wall clock counts too (it includes a laptop's sleep), so a
+    clock set forward locks early, the safe way round.
     """
 
     idle = Signal()
 
     def __init__(self, limit_ms: int, parent: QObject | None = None):
         super().__init__(parent)
-        self._limit_ms = limit_ms
         self._heard = False
         self._listening = False
         self._last_input = _now()

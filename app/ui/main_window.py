@@ -440,16 +440,18 @@ class MainWindow(QMainWindow):
                                                  "written."), 15000)
             return
         self.form_page.flush()
-        try:
-            manifest = self._services.sync.export_package(Path(path), first)
-        except UserFacingError as exc:
-            show_error(self, exc, title)
-            return
-        done = self.tr("Sealed {n} change(s) into {path}. They stay here too until the "
-                       "central store acknowledges them.").format(n=manifest["changes"],
-                                                                  path=path)
-        self.statusBar().showMessage(done, 20000)
-        show_exported(self, title, done)
+
+        def sealed(manifest: dict) -> None:
+            done = self.tr("Sealed {n} change(s) into {path}. They stay here too until the "
+                           "central store acknowledges them.").format(n=manifest["changes"],
+                                                                      path=path)
+            self.statusBar().showMessage(done, 20000)
+            show_exported(self, title, done)
+
+        run_with_progress(
+            self, title, self.tr("Sealing {name}…").format(name=Path(path).name),
+            lambda _report, _cancelled: self._services.sync.export_package(Path(path), first),
+            sealed)
 
     def apply_package(self) -> None:
         """At the office: apply a laptop's transfer file (an administrator's task)."""

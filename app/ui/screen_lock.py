@@ -92,7 +92,6 @@ class ScreenLock(QObject):
     """Locks ``window`` when nobody has used the app for the set time, or on request."""
 
     locked = Signal()
-    unlocked = Signal()
 
     def __init__(self, window: QMainWindow):
         super().__init__(window)
@@ -317,7 +316,6 @@ class ScreenLock(QObject):
         front.raise_()
         log.info("window unlocked")
         self.idle.start()
-        self.unlocked.emit()
 
     def _uncover_window(self, state: _Locked) -> None:
         window = self._window

@@ -299,7 +299,7 @@ def test_plain_side_files_not_yet_set_aside_are_removed_too(tmp_path):
     wal.write_bytes(PLANTED.encode())  # the app stopped before the plain WAL was moved
     encryption.finish_interrupted(path)
     assert sorted(p.name for p in path.parent.iterdir() if p.is_file()) == ["casework.db"]
-    assert not open(path, "rb").read(16).startswith(SQLITE_HEADER[:16])
+    assert not path.read_bytes().startswith(SQLITE_HEADER)
 
 
 def test_a_plain_database_that_cannot_be_copied_is_left_as_it_was(tmp_path, monkeypatch):

@@ -53,7 +53,8 @@ def test_a_case_form_pdf_from_the_window(qtbot, open_window, tmp_path, monkeypat
     window.open_case(case.id)
     target = tmp_path / "X1.pdf"
     choose(monkeypatch, target, pseudonymise=False)
-    window.form_page.pdf_action.trigger()
+    window.form_page.pdf_action.trigger()  # written off the window's thread
+    qtbot.waitUntil(lambda: notice(window) is not None, timeout=10000)
     box = notice(window)
     assert box is not None and "Saved the case form" in box.text()
     assert OUTSIDE in box.informativeText()

@@ -277,8 +277,9 @@ def test_repeated_wrong_passphrases_make_the_next_try_wait(qtbot, open_window):
     assert page.waiting() and not page.unlock_button.isEnabled()
     assert "try again in 2 s" in page.message.text()
     page.passphrase.setText(TEST_PASSPHRASE)
-    page._request()  # refused while waiting
-    assert window.screen_lock.is_locked
+    with qtbot.assertNotEmitted(page.unlock_requested):
+        page._request()  # refused while waiting
+    assert window.screen_lock.is_locked and not window.screen_lock.checking
     qtbot.waitUntil(lambda: page.unlock_button.isEnabled(), timeout=5000)
     unlock_with(qtbot, window, TEST_PASSPHRASE)
     assert not window.screen_lock.is_locked

@@ -66,8 +66,8 @@ def test_export_a_transfer_file_from_the_window(qtbot, open_window, tmp_path, mo
     target = tmp_path / "usb.aspire"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     answers_from(monkeypatch, "orange kettle river", "orange kettle river")
-    window.export_package()
-    assert "Sealed" in window.statusBar().currentMessage()
+    window.export_package()  # sealed off the window's thread
+    qtbot.waitUntil(lambda: "Sealed" in window.statusBar().currentMessage(), timeout=10000)
     package = read_package(target, "orange kettle river")
     assert package.manifest["changes"] == len(package.changes) > 0
     answers_from(monkeypatch, "orange kettle river", "something else")

@@ -14,12 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.export_log import LEAVES_THE_STORE
+
 
 def leaves_the_store() -> str:
-    return QCoreApplication.translate(
-        "Exports", "This file is outside ASPIRE Casework's encrypted store. Keep it on "
-        "approved storage, share it only as your instructions allow, and delete it when no "
-        "longer needed.")
+    return QCoreApplication.translate("Exports", LEAVES_THE_STORE)
 
 
 class ExportOptionsDialog(QDialog):

@@ -16,19 +16,18 @@ from PySide6.QtWidgets import (
 class PassphraseDialog(QDialog):
     """``new``: choose a passphrase (typed twice); otherwise type the existing one."""
 
-    def __init__(self, parent: QWidget | None, *, new: bool, message: str = "",
-                 problem: str = ""):
+    def __init__(self, parent: QWidget | None, *, new: bool):
         super().__init__(parent)
         self.setWindowTitle("Choose a passphrase" if new else "Unlock the database")
         self.setModal(True)
         self._new = new
         layout = QVBoxLayout(self)
-        intro = QLabel(message or (
+        intro = QLabel(
             "The case records on this laptop are encrypted. Choose a passphrase to protect "
             "them; it is asked for each time ASPIRE Casework starts. It cannot be recovered "
             "if it is lost (what was synced can be fetched again from the central store)."
             if new else "The case records on this laptop are encrypted. Type the "
-            "database's passphrase to open them."))
+            "database's passphrase to open them.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
@@ -40,10 +39,10 @@ class PassphraseDialog(QDialog):
         if new:
             form.addRow("&Again:", self.again)
         layout.addLayout(form)
-        self.problem = QLabel(problem)
+        self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #a4262c;")
-        self.problem.setVisible(bool(problem))
+        self.problem.setVisible(False)
         layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)

@@ -40,7 +40,7 @@ from app.errors import UserFacingError
 from app.ui.dialogs.export_dialog import ExportOptionsDialog, show_exported
 from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
 from app.ui.dialogs.problems_dialog import ProblemsDialog
-from app.ui.errors import show_error
+from app.ui.progress import run_with_progress
 from app.ui.views.answer_undo import AnswerChange, as_input
 from app.ui.views.review_panel import ReviewPanel
 from app.ui.widgets.question_widget import QuestionWidget
@@ -489,14 +489,14 @@ class CaseFormPage(QWidget):
                                               str(Path.home() / name), self.tr("PDF (*.pdf)"))
         if not path:
             return
-        try:
-            pages = self._services.review.export_pdf(self.form.case.id, Path(path),
-                                                     pseudonymise=pseudonymise)
-        except UserFacingError as exc:
-            show_error(self, exc, title)
-            return
-        show_exported(self, title, self.tr("Saved the case form ({pages} pages) to {path}.")
-                      .format(pages=pages, path=path))
+        case_id = self.form.case.id
+        run_with_progress(
+            self, title, self.tr("Writing {name}…").format(name=Path(path).name),
+            lambda _report, _cancelled: self._services.review.export_pdf(
+                case_id, Path(path), pseudonymise=pseudonymise),
+            lambda pages: show_exported(self, title, self.tr(
+                "Saved the case form ({pages} pages) to {path}.").format(pages=pages,
+                                                                          path=path)))
 
     def _edit_profile(self) -> None:
         self.flush()
