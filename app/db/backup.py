@@ -62,11 +62,17 @@ def restore_database(backup: Path, live: Path, key: DatabaseKey | None) -> None:
     _copy(backup, live, key)
 
 
-def upgrade_backup_path(db_path: Path, from_revision: str) -> Path:
+def backup_path(db_path: Path, label: str) -> Path:
+    """A new file in the database's ``backups`` folder, named for the database, the time and
+    ``label`` ("before-encryption")."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = db_path.parent / "backups"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{db_path.stem}-{stamp}-before-upgrade-from-{from_revision}.db"
+    return folder / f"{db_path.stem}-{stamp}-{label}.db"
+
+
+def upgrade_backup_path(db_path: Path, from_revision: str) -> Path:
+    return backup_path(db_path, f"before-upgrade-from-{from_revision}")
 
 
 def prune_upgrade_backups(db_path: Path, keep: int = KEEP_UPGRADE_BACKUPS) -> None:

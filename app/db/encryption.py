@@ -16,13 +16,13 @@ back if the encrypted copy never made it into place, and removed if it did.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
 from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlite3
 
+from app.db.backup import backup_path
 from app.db.engine import APPLICATION_ID, connect
 from app.db.keys import DatabaseKey
 from app.errors import DatabaseError
@@ -37,7 +37,7 @@ _CHUNK = 1 << 20
 
 def encrypt_plain_database(path: Path, key: DatabaseKey) -> Path:
     """Encrypt the plain database at ``path`` in place; returns the backup written first."""
-    backup = _backup_path(path)
+    backup = backup_path(path, "before-encryption")
     partial = path.with_name(path.name + PARTIAL)
     try:
         counts = _encrypted_copy(path, backup, key)
@@ -134,12 +134,6 @@ def _set_plain_aside(path: Path) -> list[Path]:
             moved.append(aside)
     return moved
 
-
-def _backup_path(path: Path) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = path.parent / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{path.stem}-{stamp}-before-encryption.db"
 
 
 def _sync_folder(folder: Path) -> None:

@@ -41,6 +41,7 @@ from app.sync.batch import apply_batch
 from app.sync.central import CentralError
 from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome, PulledChange
 from app.sync.purge import (
+    cases_of,
     note_reassignments,
     pass_over_removed,
     purge_released,
@@ -180,7 +181,8 @@ class SyncEngine:
                 else:
                     result.refused += 1
                 session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
-                result.touched_cases.update(_cases_of(change.entity, outcome.theirs or yours))
+                result.touched_cases.update(
+                    cases_of(change.entity, change.entity_id, outcome.theirs or yours))
 
     # -- pull -----------------------------------------------------------------------------
     def pull(self, result: SyncReport, report: Report | None = None,
@@ -262,7 +264,7 @@ class SyncEngine:
                 result.pulled_conflicts += 1
             (updates if rev is not None else inserts).append(
                 row_from_payload(table, change.payload))
-            result.touched_cases.update(_cases_of(entity, change.payload))
+            result.touched_cases.update(cases_of(entity, change.entity_id, change.payload))
             result.pulled += 1
         if entity == "answers" and inserts:
             _drop_local_twins(session, inserts, result)
@@ -363,13 +365,3 @@ def _latest_payload(session: Session, change: Change) -> dict:
     latest = session.scalar(select(m.Outbox.payload).where(
         m.Outbox.entity_id == change.entity_id).order_by(m.Outbox.seq.desc()).limit(1))
     return latest or change.payload
-
-
-def _cases_of(entity: str, payload: dict | None) -> set[uuid.UUID]:
-    if not payload:
-        return set()
-    if entity == "cases":
-        return {uuid.UUID(str(payload["id"]))}
-    if entity in ("answers", "practice_examples"):
-        return {uuid.UUID(str(payload["case_id"]))}
-    return set()
