@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -86,15 +87,26 @@ def run_window(settings: Settings,
         outcome["services"] = services  # kept even if the window has closed meanwhile
         return services
 
+    def opened(services: Services) -> None:
+        gc.enable()
+        window.attach(services)
+
     def failed(exc: BaseException) -> None:
+        gc.enable()
         outcome["code"] = _cannot_start(window, exc)  # closing the window ends the loop
 
-    job = run_job(open_in_background, window.attach, failed)
+    # The cyclic collector stays off while the database opens: a sweep on this thread while
+    # the worker is running has crashed the process (Python objects of Qt's, the running
+    # job among them, traversed meanwhile). What the dialogs left is collected first.
+    gc.collect()
+    gc.disable()
+    job = run_job(open_in_background, opened, failed)
     try:
         code = app.exec()
     finally:
         # closed while still opening: let the opening finish before letting go of the file
         QThreadPool.globalInstance().waitForDone()
+        gc.enable()
         del job
         if "services" in outcome:
             outcome["services"].close()

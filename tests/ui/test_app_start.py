@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import keyring
@@ -44,6 +45,7 @@ def test_window_opens_on_a_new_database_and_closes_cleanly(qtbot, tmp_path):
     assert run_window(settings, open_services, passphrase_checks()) == 0
     assert seen == {"windows": 1, "hint": True}
     assert settings.db_path.exists()
+    assert gc.isenabled()  # paused only while the database opened
 
 
 def answer_passphrase_dialogs(answers: list[str | None], seen: list[tuple]) -> None:
@@ -79,6 +81,7 @@ def test_a_file_no_passphrase_opens_is_explained_and_left_alone(qtbot, tmp_path)
     assert "cannot be opened with this passphrase" in problem
     assert "not an ASPIRE Casework database" in problem
     assert bogus.read_text() == "not a database\n" * 600
+    assert gc.isenabled()
 
 
 def test_without_a_keyring_a_passphrase_is_chosen_and_protects_the_database(qtbot, tmp_path):
