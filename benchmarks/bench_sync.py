@@ -5,8 +5,8 @@ laptop holds an inspection of fully answered cases, every row waiting in its out
 
 - push: ``aspire sync`` from that laptop, as the inspector's own role (row-level security
   on): every change checked against the central revision, logged once, applied, and the
-  outbox cleared locally (timed to the last batch recorded here; the same sync then pulls
-  and passes over its own changes, reported as the whole first sync);
+  outbox cleared locally (timed until the last acknowledged change has left the outbox; the
+  same sync then pulls and passes over its own changes, reported as the whole first sync);
 - nothing to do: the same laptop syncs again at once;
 - pull: a colleague's empty laptop, a member of the same inspection, syncs and receives
   every case and answer.

@@ -193,23 +193,45 @@ def row_from_payload(table: Table, payload: dict) -> dict:
 
 
 def _recorded_outcome(conn: Connection, change: Change) -> Outcome | None:
-    row = conn.execute(text("SELECT outcome, rev, conflict_id, detail FROM applied_changes "
-                            "WHERE change_id = :c"), {"c": change.change_id}).first()
-    if row is None:  # applied in bulk: known by its entry in the change log
-        rev = conn.scalar(text("SELECT rev FROM central_changes WHERE change_id = :c"),
-                          {"c": change.change_id})
-        return None if rev is None else Outcome(change.change_id, change.entity,
-                                                change.entity_id, APPLIED, rev=rev)
-    outcome, rev, conflict_id, detail = row
-    if outcome != CONFLICT:
-        return Outcome(change.change_id, change.entity, change.entity_id, outcome, rev=rev,
-                       detail=detail)
-    base, theirs, raised_at = conn.execute(text(
-        "SELECT base, theirs, raised_at FROM central_conflicts WHERE id = :k"),
-        {"k": conflict_id}).one()
-    return Outcome(change.change_id, change.entity, change.entity_id, CONFLICT, rev=rev,
-                   detail=str(conflict_id), base=base, theirs=theirs,
-                   theirs_by=(theirs or {}).get("updated_by", ""), theirs_at=raised_at)
+    return recorded_outcomes(conn, [change]).get(change.change_id)
+
+
+def recorded_outcomes(conn: Connection, changes: list[Change]) -> dict[uuid.UUID, Outcome]:
+    """The outcomes already given to any of ``changes`` (sent before), by change id: a few
+    queries however many. A change applied in bulk is known by its change log entry alone;
+    any other outcome (and an applied one given change by change) by ``applied_changes``."""
+    ids = {"ids": ",".join(c.change_id.hex for c in changes)}
+    applied = dict(conn.execute(text(
+        f"SELECT change_id, rev FROM central_changes WHERE change_id = {_ANY_ID}"), ids).all())
+    other = {row[0]: row[1:] for row in conn.execute(text(
+        "SELECT change_id, outcome, rev, conflict_id, detail FROM applied_changes "
+        f"WHERE change_id = {_ANY_ID}"), ids)}
+    conflicts = {}
+    if any(row[0] == CONFLICT for row in other.values()):
+        conflicts = {row[0]: row[1:] for row in conn.execute(text(
+            "SELECT id, base, theirs, raised_at FROM central_conflicts "
+            "WHERE id = ANY(:k)"), {"k": [row[2] for row in other.values()
+                                          if row[0] == CONFLICT]})}
+    outcomes = {}
+    for change in changes:
+        key = (change.change_id, change.entity, change.entity_id)
+        if change.change_id in other:
+            outcome, rev, conflict_id, detail = other[change.change_id]
+            if outcome == CONFLICT:
+                base, theirs, raised_at = conflicts[conflict_id]
+                outcomes[change.change_id] = Outcome(
+                    *key, CONFLICT, rev=rev, detail=str(conflict_id), base=base,
+                    theirs=theirs, theirs_by=(theirs or {}).get("updated_by", ""),
+                    theirs_at=raised_at)
+            else:
+                outcomes[change.change_id] = Outcome(*key, outcome, rev=rev, detail=detail)
+        elif change.change_id in applied:
+            outcomes[change.change_id] = Outcome(*key, APPLIED, rev=applied[change.change_id])
+    return outcomes
+
+
+#: ``= ANY(...)`` of the ids in one text parameter, ``:ids``, comma-separated
+_ANY_ID = "ANY(CAST(string_to_array(:ids, ',') AS uuid[]))"
 
 
 def _conflict_id(outcome: Outcome) -> uuid.UUID | None:

@@ -1,16 +1,16 @@
 """Applying a batch of changes at once: the same rules as ``apply.apply_change``, set-based.
 
-Re-sent changes are recognised in one query; current rows are locked one query per table
+Re-sent changes are recognised in a few queries; current rows are locked one query per table
 (new records are written without looking for them first, see ``_apply_in_bulk``); new and
-changed rows are written in bulk, parents before children, each table's changes sent as one
-JSON document the server unpacks (``json_to_recordset``, ``json_populate_record``), so a
-batch costs a few statements whatever its size and row-level security works out the person's
-inspections once per statement; change numbers are taken as one block from the counter.
-Changes to the same record are applied in successive waves so their order is kept. If a bulk
-write is refused (row-level security, a missing parent, a malformed value), the wave is
-rolled back to its savepoint and applied change by change, so each refusal is recorded
-against its own change and the rest go through.
-"""
+changed rows are written in bulk, parents before children, each table's changes in one
+statement that reads each payload once (see ``_write``), so a batch costs a few statements
+whatever its size and row-level security works out the person's inspections once per
+statement; change numbers are taken as one block from the counter. Changes to the same
+record are applied in successive waves so their order is kept, and once one of them is not
+applied the rest are held back with it (see ``apply_batch``). If a bulk write is refused
+(row-level security, a missing parent, a malformed value), the wave is rolled back to its
+savepoint and applied change by change, so each refusal is recorded against its own change
+and the rest go through."""
 
 from __future__ import annotations
 
@@ -24,14 +24,11 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     cast,
-    column,
     func,
     select,
     text,
-    union_all,
 )
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import table as table_clause
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.sync.apply import (
@@ -40,36 +37,57 @@ from app.sync.apply import (
     TABLES,
     _conflict,
     _now,
-    _recorded_outcome,
     apply_change,
     locked,
+    recorded_outcomes,
 )
 from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome
 
 
-def apply_batch(conn: Connection, changes: list[Change]) -> list[Outcome]:
-    """Outcomes in the order of ``changes``; the same as applying them one by one."""
-    outcomes: dict[uuid.UUID, Outcome] = {}
-    ids = [c.change_id.hex for c in changes]
-    known = set(conn.scalars(union_all(*(
-        select(t.c.change_id).where(t.c.change_id == _any_uuid("ids", ids))
-        for t in (_APPLIED, _LOGGED)))))
+def apply_batch(conn: Connection, changes: list[Change],
+                held: dict[uuid.UUID, Outcome] | None = None) -> list[Outcome]:
+    """Outcomes in the order of ``changes``, each as ``apply_change`` would give it, with
+    one rule across the sequence: once a change to a record is not applied (a conflict, a
+    refusal), the changes after it to that record are not applied either, since each was
+    made on top of the one before. They get its outcome, and the laptop keeps its latest
+    version in the conflict. Were they applied, a revision number that happens to match
+    would let one overwrite a colleague's edit unseen.
+
+    ``held``: the records held back so far, by id, for a sequence applied in several calls
+    (a transfer file); it is updated."""
+    held = {} if held is None else held
+    outcomes = recorded_outcomes(conn, changes)  # sent before: the same outcomes again
+    pending = []
     for change in changes:
-        if change.change_id in known:
-            outcomes[change.change_id] = _recorded_outcome(conn, change)
-    pending = [c for c in changes if c.change_id not in known]
+        known = outcomes.get(change.change_id)
+        if known is None:
+            pending.append(change)
+        elif known.status != APPLIED:
+            held.setdefault(change.entity_id, known)
     user = conn.scalar(text("SELECT current_user"))
     while pending:
         wave, later, seen = [], [], set()
         for change in pending:
             (later if change.entity_id in seen else wave).append(change)
             seen.add(change.entity_id)
-        done = _apply_in_bulk(conn, wave, user)
+        held_back = [c for c in wave if c.entity_id in held]
+        wave = [c for c in wave if c.entity_id not in held]
+        done = _apply_in_bulk(conn, wave, user) if wave else {}
         if done is None:
             for change in wave:  # one by one: each refusal is recorded against its change
                 outcomes[change.change_id] = apply_change(conn, change)
         else:
             outcomes.update(done)
+        for change in wave:
+            if outcomes[change.change_id].status != APPLIED:
+                held[change.entity_id] = outcomes[change.change_id]
+        for change in held_back:
+            first = held[change.entity_id]
+            outcomes[change.change_id] = Outcome(
+                change.change_id, change.entity, change.entity_id, first.status, rev=first.rev,
+                detail=first.detail, base=first.base, theirs=first.theirs,
+                theirs_by=first.theirs_by, theirs_at=first.theirs_at)
+        _record(conn, [outcomes[c.change_id] for c in held_back])
         pending = later
     return [outcomes[c.change_id] for c in changes]
 
@@ -134,9 +152,6 @@ _INSPECTION_OF = {
     **{child: f"(SELECT p.inspection_id FROM {parent} p WHERE p.id = r.{column})"
        for child, (parent, column) in _PARENT.items()},
 }
-#: outcomes other than applied; applied changes are known by their change log entry
-_APPLIED = table_clause("applied_changes", column("change_id", Uuid))
-_LOGGED = table_clause("central_changes", column("change_id", Uuid))
 #: set by the central store on every row it writes
 _STAMPED = ("id", "rev", "updated_at", "updated_by")
 _INSERT = "INSERT INTO {table} ({columns}) SELECT {values} FROM r"
@@ -147,32 +162,39 @@ def _write(conn: Connection, table, changes: list[Change], how: str, now: str,
            user: str) -> dict[uuid.UUID, Outcome]:
     """One statement for a table's new or changed rows: the rows themselves and their change
     log entries (numbered from one block of the counter), which also record them as
-    applied. The changes travel as one JSON document of the laptop's own writing
-    (``Change.wire``), unpacked by the server in one pass, and each payload is logged as it
-    came; the id, revision and who and when are stamped here, never taken from the payload,
-    and logged in the entry's own columns (``rev``, ``changed_by``, ``at``), which a pull
-    lays over the payload."""
-    fields = [key for key in (c.key for c in table.columns)
-              if key in changes[0].payload and key not in _STAMPED]
-    if any(len(c.payload) != len(changes[0].payload) for c in changes):
+    applied. The payloads travel as the outbox's own JSON text, one after another, with the
+    record ids, revisions, change ids, ops and devices beside them as lists in the same
+    order; the server reads each payload once, taking only the fields written. Each
+    payload is logged as it came; the id, revision and who and when are stamped here, never
+    taken from the payload, and logged in the entry's own columns (``rev``, ``changed_by``,
+    ``at``), which a pull lays over the payload."""
+    count = changes[0].fields
+    if count is None or any(c.fields != count for c in changes):
         raise sa_exc.DataError("changes to one kind of record carry different fields", None,
                                None)
+    fields = [key for key in (c.key for c in table.columns)
+              if key in changes[0].payload and key not in _STAMPED]
     columns = [*fields, *_STAMPED]
     write = how.format(table=table.name, columns=", ".join(columns),
                        values=", ".join(f"r.{key}" for key in columns),
                        assignments=", ".join(f"{key} = r.{key}" for key in columns
                                              if key != "id"))
+    typed = ", ".join(f"{key} {table.c[key].type.compile(dialect=conn.dialect)}"
+                      for key in fields)
     conn.execute(text(f"""
-        WITH w AS MATERIALIZED (
-            SELECT * FROM ROWS FROM (json_to_recordset(CAST(:rows AS json))
-                AS (id uuid, rev int, change_id uuid, op text, device_id uuid, payload json))
-                WITH ORDINALITY AS w(id, rev, change_id, op, device_id, payload, k)),
-        r AS MATERIALIZED (
+        WITH r AS MATERIALIZED (
             SELECT {", ".join(f"p.{key}" for key in fields)}, w.id, w.rev,
                    CAST(:now AS timestamptz) AS updated_at, current_user AS updated_by,
-                   w.k, w.change_id, w.op AS change_op, w.device_id AS change_device,
-                   w.payload AS doc
-            FROM w, LATERAL json_populate_record(NULL::{table.name}, w.payload) p),
+                   w.k, w.change_id, w.op AS change_op, w.device_id AS change_device, w.doc
+            FROM (SELECT CAST(doc AS json) AS doc, id, rev, change_id, op, device_id, k
+                  FROM ROWS FROM (unnest(string_to_array(:docs, chr(30))),
+                                  unnest(CAST(string_to_array(:ids, ',') AS uuid[])),
+                                  unnest(CAST(string_to_array(:revs, ',') AS int[])),
+                                  unnest(CAST(string_to_array(:change_ids, ',') AS uuid[])),
+                                  unnest(string_to_array(:ops, ',')),
+                                  unnest(CAST(string_to_array(:devices, ',', '') AS uuid[])))
+                       WITH ORDINALITY AS w(doc, id, rev, change_id, op, device_id, k)) w,
+                 LATERAL json_to_record(w.doc) AS p({typed})),
         counter AS (UPDATE sync_counter SET value = value + :n WHERE id = 1
                     RETURNING value - :n AS before),
         written AS ({write})
@@ -182,8 +204,14 @@ def _write(conn: Connection, table, changes: list[Change], how: str, now: str,
                {_INSPECTION_OF.get(table.name, "r.inspection_id")}, r.change_op, r.rev,
                r.doc, r.updated_by, r.updated_at, r.change_device
         FROM r CROSS JOIN counter"""),
-        {"rows": f"[{','.join(c.wire or wire(c) for c in changes)}]", "n": len(changes),
-         "now": now, "entity": table.name})
+        # a JSON text never holds a raw control character such as chr(30), the separator
+        {"docs": "\x1e".join(c.text for c in changes),
+         "ids": ",".join(c.entity_id.hex for c in changes),
+         "revs": ",".join(str(c.base_rev + 1) for c in changes),
+         "change_ids": ",".join(c.change_id.hex for c in changes),
+         "ops": ",".join(c.op for c in changes),
+         "devices": ",".join("" if c.device_id is None else c.device_id.hex for c in changes),
+         "n": len(changes), "now": now, "entity": table.name})
     return {c.change_id: Outcome(c.change_id, c.entity, c.entity_id, APPLIED,
                                  rev=c.base_rev + 1) for c in changes}
 
@@ -209,28 +237,22 @@ def _lock_current(conn: Connection, entity: str, changes: list[Change]) -> dict:
 
 
 def _record(conn: Connection, outcomes: list[Outcome]) -> None:
-    """Outcomes decided without writing the record (conflicts, a framework already here)."""
+    """Outcomes decided without writing the record (conflicts, refusals of a record held
+    back, a framework already here)."""
     if not outcomes:
         return
     conn.execute(text(
-        "INSERT INTO applied_changes (change_id, entity, entity_id, outcome, rev, conflict_id) "
-        "SELECT change_id, entity, entity_id, outcome, rev, conflict_id "
+        "INSERT INTO applied_changes (change_id, entity, entity_id, outcome, rev, conflict_id, "
+        "detail) SELECT change_id, entity, entity_id, outcome, rev, conflict_id, detail "
         "FROM json_populate_recordset(NULL::applied_changes, CAST(:rows AS json))"),
         {"rows": json.dumps([
             {"change_id": str(o.change_id), "entity": o.entity, "entity_id": str(o.entity_id),
              "outcome": o.status, "rev": o.rev,
-             "conflict_id": o.detail if o.status == CONFLICT else None} for o in outcomes])})
+             "conflict_id": o.detail if o.status == CONFLICT else None,
+             "detail": "" if o.status == CONFLICT else o.detail} for o in outcomes])})
 
 
 def _any_uuid(name: str, ids: list[str]):
     """``= ANY(array)``: one text parameter however many ids."""
     return func.any(cast(func.string_to_array(bindparam(name, ",".join(ids), type_=Text),
                                               ","), ARRAY(Uuid)))
-
-
-def wire(change: Change) -> str:
-    """``Change.wire``, for a change that comes without it (from a transfer file, say)."""
-    return json.dumps({"id": str(change.entity_id), "rev": change.base_rev + 1,
-                       "change_id": str(change.change_id), "op": change.op,
-                       "device_id": None if change.device_id is None else str(change.device_id),
-                       "payload": change.payload})

@@ -21,6 +21,7 @@ passes over changes to a removed case.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import uuid
@@ -51,6 +52,8 @@ from app.sync.purge import (
 STREAM = "central"
 PUSH_BATCH = 2000
 PULL_PAGE = 1000
+#: acknowledged changes are taken out of the outbox this many (or more) at a time
+ACKNOWLEDGED_AT_ONCE = 10_000
 Report = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -100,27 +103,56 @@ class SyncEngine:
         while the store applies one, the outcomes of the one before are recorded here and
         the next is read. A batch never holds a change to a record whose earlier change is
         still on its way, so each outcome is known before the next change to that record
-        is sent, exactly as if the batches went one at a time."""
+        is sent, exactly as if the batches went one at a time.
+
+        Acknowledged changes leave the outbox some batches at a time, on a thread of their
+        own, and whatever the push ends with (done, cancelled or failed): one large removal
+        rewrites each page of the outbox and its indexes once, where one per batch rewrote
+        most of them every time. A change acknowledged but not yet removed when the laptop
+        stops is sent again next time, and recognised."""
         total = self.pending()
         after = 0  # the outbox position read up to
+        acknowledged: list[str] = []  # change ids, as the outbox holds them
+        clearing: list[Future[None]] = []
         in_flight: tuple[list[Change], Future[list[Outcome]]] | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="central-apply") as central:
-            while True:
-                changes: list[Change] = []
-                with collector_paused():
-                    if not (cancelled and cancelled()):
-                        busy = {c.entity_id for c in in_flight[0]} if in_flight else set()
-                        changes, after = self._next_batch(after, busy)
-                    if in_flight is None and not changes:
-                        return
-                    outcomes = in_flight[1].result() if in_flight else []
-                    sent = central.submit(self._apply_centrally, changes) if changes else None
-                    if in_flight:
-                        self._record(outcomes, in_flight[0], result)
-                        result.pushed += len(in_flight[0])
-                if in_flight and report:
-                    report("push", result.pushed, total)
-                in_flight = (changes, sent) if sent else None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="central-apply") as central, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox") as outbox:
+
+            def clear() -> None:
+                if acknowledged:
+                    clearing.append(outbox.submit(self._clear, acknowledged.copy()))
+                    acknowledged.clear()
+
+            try:
+                while True:
+                    changes: list[Change] = []
+                    with collector_paused():
+                        if not (cancelled and cancelled()):
+                            busy = {c.entity_id for c in in_flight[0]} if in_flight else set()
+                            changes, after = self._next_batch(after, busy)
+                        if in_flight is None and not changes:
+                            break
+                        outcomes = in_flight[1].result() if in_flight else []
+                        sent = central.submit(self._apply_centrally, changes) if changes else None
+                        if in_flight:
+                            self._record(outcomes, in_flight[0], result, acknowledged)
+                            result.pushed += len(in_flight[0])
+                            if len(acknowledged) >= ACKNOWLEDGED_AT_ONCE:
+                                clear()
+                    if in_flight and report:
+                        report("push", result.pushed, total)
+                    in_flight = (changes, sent) if sent else None
+                clear()
+                for done in clearing:
+                    done.result()  # a failure to clear is told, not passed over
+            except BaseException:
+                with contextlib.suppress(Exception):  # the push's own failure is the news
+                    clear()
+                    for done in clearing:
+                        done.result()
+                raise
+        if report and result.pushed:
+            report("push", result.pushed, total)  # and the outbox cleared
 
     def _apply_centrally(self, changes: list[Change]) -> list[Outcome]:
         with collector_paused(), self._central.begin() as conn:
@@ -132,38 +164,38 @@ class SyncEngine:
 
     def _next_batch(self, after: int, busy: set[uuid.UUID]) -> tuple[list[Change], int]:
         """The oldest changes past ``after``, up to the first one to a record in ``busy``;
-        and the position read up to."""
+        and the position read up to. Payloads stay the JSON text the outbox holds: they
+        travel as they are, without being read here."""
         with self._db.read() as session:
-            # as stored: the ids as their hex text, the payload as its JSON text
             rows = session.connection().exec_driver_sql(_OUTBOX_PAGE, (after, PUSH_BATCH)).all()
         changes = []
-        devices: dict[str, uuid.UUID] = {}
-        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device, wire in rows:
+        devices: dict[str | None, uuid.UUID | None] = {None: None}
+        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device, fields \
+                in rows:
             entity_id = uuid.UUID(entity_id)
             if entity_id in busy:
                 break
             if device not in devices:
-                devices[device] = device and uuid.UUID(device)
+                devices[device] = uuid.UUID(device)
             changes.append(Change(uuid.UUID(change_id), entity, entity_id, op, base_rev, rev,
-                                  json.loads(payload), devices[device], wire=wire))
+                                  None, devices[device], text=payload, fields=fields))
             after = seq
         return changes, after
 
-    def _record(self, outcomes: list[Outcome], changes: list[Change],
-                result: SyncReport) -> None:
-        """One local transaction: acknowledged changes leave the outbox; a conflict brings
-        the central version in and keeps ours in the conflict record."""
+    def _record(self, outcomes: list[Outcome], changes: list[Change], result: SyncReport,
+                acknowledged: list[str]) -> None:
+        """Applied changes join ``acknowledged``; in one local transaction, a conflict or
+        refusal brings the central version in, keeps ours in a conflict record, and takes
+        every change to that record out of the outbox."""
+        applied = [c.change_id.hex for o, c in zip(outcomes, changes, strict=True)
+                   if o.status == APPLIED]
+        acknowledged.extend(applied)
+        result.applied += len(applied)
+        if len(applied) == len(changes):
+            return
         conflicted: set[uuid.UUID] = set()
         with self._db.write() as session:
             session.info[REMOTE_APPLY] = True
-            acknowledged = [c.change_id for o, c in zip(outcomes, changes, strict=True)
-                            if o.status == APPLIED and c.entity_id not in conflicted]
-            result.applied += len(acknowledged)
-            # one parameter however many: the change ids as the outbox holds them
-            outbox = m.Outbox.__table__
-            session.execute(outbox.delete().where(outbox.c.change_id.in_(
-                select(literal_column("value")).select_from(func.json_each(
-                    bindparam("ids", json.dumps([c.hex for c in acknowledged]), Text))))))
             for outcome, change in zip(outcomes, changes, strict=True):
                 if outcome.status == APPLIED or change.entity_id in conflicted:
                     continue  # acknowledged, or already folded into this record's conflict
@@ -183,6 +215,14 @@ class SyncEngine:
                 session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
                 result.touched_cases.update(
                     cases_of(change.entity, change.entity_id, outcome.theirs or yours))
+
+    def _clear(self, acknowledged: list[str]) -> None:
+        """Acknowledged changes leave the outbox, in one statement with one parameter."""
+        with self._db.write() as session:
+            outbox = m.Outbox.__table__
+            session.execute(outbox.delete().where(outbox.c.change_id.in_(
+                select(literal_column("value")).select_from(func.json_each(
+                    bindparam("ids", json.dumps(acknowledged), Text))))))
 
     # -- pull -----------------------------------------------------------------------------
     def pull(self, result: SyncReport, report: Report | None = None,
@@ -327,12 +367,13 @@ def connection_problem(exc: sa_exc.OperationalError) -> CentralError:
         f"Details: {message.strip().splitlines()[0]}")
 
 
-#: the next outbox rows, each also written out as it travels (``Change.wire``) by SQLite;
-#: a payload SQLite cannot read as JSON is left to Python, and the store refuses it alone
+#: the next outbox rows, as stored (ids as hex text, the payload as JSON text), and how
+#: many fields the payload has if it is a strict JSON object (a payload SQLite reads only
+#: as JSON5, with NaN say, has none: the store refuses it alone)
 _OUTBOX_PAGE = (
     "SELECT seq, change_id, entity, entity_id, op, base_rev, rev, payload, device_id, "
-    "CASE WHEN json_valid(payload) THEN json_object('id', entity_id, 'rev', base_rev + 1, "
-    "'change_id', change_id, 'op', op, 'device_id', device_id, 'payload', json(payload)) END "
+    "CASE WHEN json_valid(payload) AND json_type(payload) = 'object' "
+    "THEN (SELECT count(*) FROM json_each(payload)) END "
     "FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
 
 

@@ -30,8 +30,9 @@ from app.db import models as m
 from app.db.engine import Database
 from app.db.keys import MIN_PASSPHRASE, stretch
 from app.errors import UserFacingError, ValidationError
-from app.sync.apply import apply_change
+from app.sync.batch import apply_batch
 from app.sync.central import central_engine
+from app.sync.engine import PUSH_BATCH
 from app.sync.protocol import Change, Outcome
 
 MAGIC = b"ASPIRE-TRANSFER-1\n"
@@ -185,7 +186,10 @@ def apply_package(url: str, path: Path, passphrase: str) -> PackageReport:
                                       "at the central store.",
                                       "Add them with 'aspire central add-user' first.")
             conn.execute(text(f"SET LOCAL ROLE {quoted}"))
-            outcomes: list[Outcome] = [apply_change(conn, c) for c in package.changes]
+            outcomes: list[Outcome] = []
+            held: dict[uuid.UUID, Outcome] = {}  # records held back across the batches
+            for start in range(0, len(package.changes), PUSH_BATCH):
+                outcomes += apply_batch(conn, package.changes[start:start + PUSH_BATCH], held)
     finally:
         engine.dispose()
     count = Counter(o.status for o in outcomes)

@@ -3,28 +3,51 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass, field
 
 APPLIED, CONFLICT, REFUSED = "applied", "conflict", "refused"
 
 
-@dataclass(frozen=True)
 class Change:
-    """One local change from the outbox."""
+    """One local change from the outbox.
 
-    change_id: uuid.UUID
-    entity: str
-    entity_id: uuid.UUID
-    op: str
-    base_rev: int
-    rev: int
-    payload: dict
-    device_id: uuid.UUID | None = None
-    #: the change as it travels, when the outbox has written it out already: a JSON object
-    #: of ``id`` (the record's), ``rev`` (the one it makes), ``change_id``, ``op``,
-    #: ``device_id`` and ``payload``
-    wire: str | None = field(default=None, compare=False, repr=False)
+    Its payload may come as the JSON text the outbox holds (``text``), with the number of
+    fields in it (``fields``): it is then read only if something asks for it, since most
+    changes travel to the central store without being read on the way."""
+
+    __slots__ = ("_payload", "_text", "base_rev", "change_id", "device_id", "entity",
+                 "entity_id", "fields", "op", "rev")
+
+    def __init__(self, change_id: uuid.UUID, entity: str, entity_id: uuid.UUID, op: str,
+                 base_rev: int, rev: int, payload: dict | None = None,
+                 device_id: uuid.UUID | None = None, *, text: str | None = None,
+                 fields: int | None = None):
+        if payload is None and text is None:
+            raise ValueError("a change needs its payload, as a dict or as JSON text")
+        self.change_id, self.entity, self.entity_id, self.op = change_id, entity, entity_id, op
+        self.base_rev, self.rev, self.device_id = base_rev, rev, device_id
+        self._payload, self._text = payload, text
+        #: how many fields the payload has (None: not known to be a JSON object)
+        self.fields = len(payload) if payload is not None else fields
+
+    @property
+    def payload(self) -> dict:
+        if self._payload is None:
+            self._payload = json.loads(self._text)
+        return self._payload
+
+    @property
+    def text(self) -> str:
+        """The payload as JSON text."""
+        if self._text is None:
+            self._text = json.dumps(self._payload)
+        return self._text
+
+    def __repr__(self) -> str:
+        return (f"Change({self.op} {self.entity} {self.entity_id}, base_rev={self.base_rev}, "
+                f"change_id={self.change_id})")
 
 
 @dataclass(slots=True)  # not frozen: made by the thousand per batch, frozen costs four times

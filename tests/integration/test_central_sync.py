@@ -104,10 +104,14 @@ def test_a_resent_batch_is_recognised_and_a_batch_is_written_in_bulk(central, tm
     from app.sync.engine import SyncEngine
     one = laptop(tmp_path, central, "inspector.one")
     inspection = make_inspection(one.services)
+    # what the payloads travel beside or between must not matter: commas, quotes,
+    # backslashes, line breaks, control characters, letters beyond ASCII
+    awkward = 'Seen, "at home"\\ on\nTuesday\x1e\x07\tçà'
     for n in range(6):
         case = make_case(one.services, f"X{n}", inspection=inspection)
-        for key, value in (("victim", "yes"), ("officers", 2), ("comment", "Seen")):
-            one.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
+        for key, value in (("victim", "yes"), ("officers", 2), ("comment", f"{awkward}{n}")):
+            one.services.forms.record_answer(case_id=case.id, question_key=key, value=value,
+                                             evidence=awkward)
     changes, _ = SyncEngine(one.services._db, None)._next_batch(0, set())
     with one.services._db.read() as session:
         assert len(changes) == session.query(m.Outbox).count() > 24
@@ -123,9 +127,12 @@ def test_a_resent_batch_is_recognised_and_a_batch_is_written_in_bulk(central, tm
         again = apply_batch(conn, changes)
     with engine.connect() as conn:
         logged = conn.execute(text("SELECT count(*) FROM central_changes")).scalar()
+        comments = conn.execute(text("SELECT value, evidence FROM answers "
+                                     "WHERE question_key = 'comment'")).all()
     engine.dispose()
     assert [o.status for o in first] == ["applied"] * len(changes)
     assert again == first and logged == len(changes)
+    assert sorted(comments) == [(f"{awkward}{n}", awkward) for n in range(6)]
     # one statement per kind of record (and per further change to one record), not one per
     # change
     waves = max(Counter(c.entity_id for c in changes).values())
@@ -237,6 +244,45 @@ def test_a_change_waits_while_an_earlier_change_to_its_record_is_on_its_way(cent
     assert (answers["victim"].value, answers["officers"].value,
             answers["comment"].value) == ("no", 2, "Seen")
     assert two.services.sync.status().pending_changes == 0
+
+
+@pytest.mark.parametrize("carried", ["network", "transfer file"])
+def test_edits_made_after_a_conflicting_edit_never_overwrite_a_colleague(central, tmp_path,
+                                                                       carried):
+    """The second laptop changes an answer twice, offline, after the first laptop changed
+    it: its first change is a conflict, and its second, made on top of the first, must not
+    be applied either, even though its revision number matches the central one."""
+    from app.sync.package import apply_package, write_package
+    one, two, case = two_laptops_on_one_case(tmp_path, central, ("officers", 1))
+    one.services.forms.record_answer(case_id=case.id, question_key="officers", value=14)
+    one.sync()
+    two.services.forms.record_answer(case_id=case.id, question_key="officers", value=2)
+    two.services.forms.record_answer(case_id=case.id, question_key="officers", value=15)
+    if carried == "transfer file":
+        package = tmp_path / "inspector-two.aspire"
+        write_package(two.services._db, package, "orange kettle river")
+        applied = apply_package(central, package, "orange kettle river")
+        assert (applied.applied, applied.conflicts) == (applied.changes - 2, 2)
+    clash = two.sync()
+    assert clash.conflicts == 1 and clash.applied == clash.pushed - 2
+    engine = create_engine(central)
+    with engine.connect() as conn:
+        value, rev, by = conn.execute(text(
+            "SELECT value, rev, updated_by FROM answers WHERE question_key = 'officers'")).one()
+        written_by_two = conn.execute(text(
+            "SELECT count(*) FROM central_changes WHERE entity = 'answers' "
+            "AND changed_by = 'inspector.two'")).scalar()
+        raised = conn.execute(text("SELECT count(*) FROM central_conflicts")).scalar()
+    engine.dispose()
+    assert (value, rev, by) == (14, 2, "inspector.one")
+    assert written_by_two == 0 and raised == 1
+    [conflict] = two.services.conflicts.open()
+    assert (conflict.theirs, conflict.yours) == (14, 15)
+    assert two.services.forms.open(case.id).answers["officers"].value == 14
+    assert two.services.sync.status().pending_changes == 0
+    one.sync()
+    assert one.services.forms.open(case.id).answers["officers"].value == 14
+    assert two.sync().applied == 0  # nothing sent twice, nothing left
 
 
 def test_a_laptop_restored_from_an_older_backup_gets_its_own_sent_changes_back(central,

@@ -25,6 +25,12 @@ def local_checks(machine) -> None:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
+def outbox_size(machine) -> int:
+    """Every change waiting, the audit trail's included."""
+    with contextlib.closing(raw_connection(machine.services.database.path)) as conn:
+        return conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+
 def central_rows(url: str) -> dict[str, int]:
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -103,3 +109,28 @@ def test_a_sync_with_nothing_to_do_changes_nothing(pair):
     quiet = one.sync()
     assert (quiet.pushed, quiet.pulled, quiet.conflicts) == (0, 0, 0)
     assert central_rows(central_url) == before
+
+
+def test_changes_acknowledged_before_a_push_fails_leave_the_outbox(pair, monkeypatch):
+    """Acknowledged changes leave the outbox some batches at a time: when the push fails
+    part-way, those the store has acknowledged still leave it, and only the rest are sent
+    next time."""
+    central_url, one, _two, case = pair
+    one.sync()
+    for key, value in (("victim", "yes"), ("officers", 3), ("comment", "Seen at home")):
+        one.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
+    waiting = outbox_size(one)
+    before = central_rows(central_url)["central_changes"]
+    monkeypatch.setattr(sync_engine, "PUSH_BATCH", 2)
+    calls = break_once(monkeypatch, sync_engine.SyncEngine, "_apply_centrally", after=2)
+    with pytest.raises(Dropped):
+        one.sync()
+    assert calls["n"] == 3
+    applied = central_rows(central_url)["central_changes"] - before
+    assert 0 < applied < waiting
+    assert outbox_size(one) == waiting - applied
+    local_checks(one)
+    monkeypatch.undo()
+    finished = one.sync()
+    assert finished.pushed == finished.applied == waiting - applied
+    assert outbox_size(one) == 0

@@ -1,5 +1,8 @@
 """Three laptops editing the same case offline and syncing in any order: in the end every
-copy holds the same answers, no answer given is lost, and nothing is duplicated."""
+copy holds the same answers, no answer given is lost, and nothing is duplicated.
+
+An answer a laptop held when it synced is kept as a revision or in a conflict; one its
+inspector replaced before syncing is kept in the audit trail, as every answer given is."""
 
 from __future__ import annotations
 
@@ -57,6 +60,17 @@ def everything_ever_kept(url: str, laptops) -> set[tuple[str, str]]:
     return kept
 
 
+def audited_answers(url: str) -> set[tuple[str, str]]:
+    """Every answer value the central audit trail records as given."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        audited = {(key, repr(changes["value"][1])) for key, changes in conn.execute(text(
+            "SELECT question_key, changes FROM audit_entries WHERE entity = 'answers'"))
+            if "value" in changes}
+    engine.dispose()
+    return audited
+
+
 def assert_no_silent_overwrite(url: str) -> None:
     """Each revision is applied on top of the one before it, once: two edits made from the
     same starting point never both become the next revision (one is a conflict)."""
@@ -103,14 +117,20 @@ def run(url: str, folder: Path, steps) -> None:
     for machine in machines[1:]:
         machine.sync()
     given_values: set[tuple[str, str]] = set()
+    held_at_sync: set[tuple[str, str]] = set()  # the answers a laptop held when it synced
+    unsent: list[dict[str, object]] = [{} for _ in machines]  # each laptop's latest edits
     for kind, who, key, data in steps:
         machine = machines[who]
         if kind == "sync":
+            held_at_sync.update((k, repr(v)) for k, v in unsent[who].items())
+            unsent[who].clear()
             machine.sync()
             continue
         value = data.draw(QUESTIONS[key])
         machine.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
         given_values.add((key, repr(value)))
+        unsent[who][key] = value
+    held_at_sync.update((k, repr(v)) for edits in unsent for k, v in edits.items())
     for _ in range(2):  # everyone syncs, twice: the last changes reach everyone
         for machine in machines:
             machine.sync()
@@ -120,8 +140,10 @@ def run(url: str, folder: Path, steps) -> None:
                  if r.value is not None}
         assert local == central, machine.login
         assert machine.services.sync.status().pending_changes == 0
-    lost = given_values - everything_ever_kept(url, machines)
+    lost = held_at_sync - everything_ever_kept(url, machines)
     assert not lost, f"answers lost: {lost}"
+    unaudited = given_values - audited_answers(url)
+    assert not unaudited, f"answers missing from the audit trail: {unaudited}"
     assert_no_silent_overwrite(url)
     for machine in machines:
         machine.services.close()
