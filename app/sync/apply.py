@@ -206,6 +206,8 @@ def recorded_outcomes(conn: Connection, changes: list[Change]) -> dict[uuid.UUID
     other = {row[0]: row[1:] for row in conn.execute(text(
         "SELECT change_id, outcome, rev, conflict_id, detail FROM applied_changes "
         f"WHERE change_id = {_ANY_ID}"), ids)}
+    if not applied and not other:
+        return {}  # nothing sent before (the usual case)
     conflicts = {}
     if any(row[0] == CONFLICT for row in other.values()):
         conflicts = {row[0]: row[1:] for row in conn.execute(text(

@@ -57,30 +57,29 @@ def apply_batch(conn: Connection, changes: list[Change],
     (a transfer file); it is updated."""
     held = {} if held is None else held
     outcomes = recorded_outcomes(conn, changes)  # sent before: the same outcomes again
-    pending = []
-    for change in changes:
-        known = outcomes.get(change.change_id)
-        if known is None:
-            pending.append(change)
-        elif known.status != APPLIED:
-            held.setdefault(change.entity_id, known)
+    pending = changes if not outcomes else []
+    for known in outcomes.values():
+        if known.status != APPLIED:
+            held.setdefault(known.entity_id, known)
+    if outcomes:
+        pending = [c for c in changes if c.change_id not in outcomes]
     user = conn.scalar(text("SELECT current_user"))
     while pending:
         wave, later, seen = [], [], set()
         for change in pending:
-            (later if change.entity_id in seen else wave).append(change)
+            size = len(seen)
             seen.add(change.entity_id)
-        held_back = [c for c in wave if c.entity_id in held]
-        wave = [c for c in wave if c.entity_id not in held]
+            (wave if len(seen) > size else later).append(change)
+        held_back = [c for c in wave if c.entity_id in held] if held else []
+        if held_back:
+            wave = [c for c in wave if c.entity_id not in held]
         done = _apply_in_bulk(conn, wave, user) if wave else {}
-        if done is None:
-            for change in wave:  # one by one: each refusal is recorded against its change
-                outcomes[change.change_id] = apply_change(conn, change)
-        else:
-            outcomes.update(done)
-        for change in wave:
-            if outcomes[change.change_id].status != APPLIED:
-                held[change.entity_id] = outcomes[change.change_id]
+        if done is None:  # one by one: each refusal is recorded against its change
+            done = {change.change_id: apply_change(conn, change) for change in wave}
+        outcomes.update(done)
+        for outcome in done.values():
+            if outcome.status != APPLIED:
+                held[outcome.entity_id] = outcome
         for change in held_back:
             first = held[change.entity_id]
             outcomes[change.change_id] = Outcome(
@@ -125,7 +124,7 @@ def _apply_wave(conn: Connection, wave: list[Change], user: str,
         current = {} if new_only else _lock_current(conn, entity, changes)
         inserts, updates = [], []
         for change in changes:
-            row = current.get(change.entity_id)
+            row = current.get(change.entity_id) if current else None
             if (entity == "frameworks" and row is not None
                     and row["content_sha256"] == change.payload.get("content_sha256")):
                 outcomes[change.change_id] = Outcome(change.change_id, entity,

@@ -368,12 +368,11 @@ def connection_problem(exc: sa_exc.OperationalError) -> CentralError:
 
 
 #: the next outbox rows, as stored (ids as hex text, the payload as JSON text), and how
-#: many fields the payload has if it is a strict JSON object (a payload SQLite reads only
-#: as JSON5, with NaN say, has none: the store refuses it alone)
+#: many fields the payload has if it is strict JSON (a payload SQLite reads only as JSON5,
+#: with NaN say, has none: the store refuses it alone)
 _OUTBOX_PAGE = (
     "SELECT seq, change_id, entity, entity_id, op, base_rev, rev, payload, device_id, "
-    "CASE WHEN json_valid(payload) AND json_type(payload) = 'object' "
-    "THEN (SELECT count(*) FROM json_each(payload)) END "
+    "CASE WHEN json_valid(payload) THEN (SELECT count(*) FROM json_each(payload)) END "
     "FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
 
 
