@@ -220,7 +220,8 @@ def recorded_outcomes(conn: Connection, changes: list[Change]) -> dict[uuid.UUID
         if change.change_id in other:
             outcome, rev, conflict_id, detail = other[change.change_id]
             if outcome == CONFLICT:
-                base, theirs, raised_at = conflicts[conflict_id]
+                # a conflict over a record of no inspection is not theirs to read
+                base, theirs, raised_at = conflicts.get(conflict_id, (None, None, None))
                 outcomes[change.change_id] = Outcome(
                     *key, CONFLICT, rev=rev, detail=str(conflict_id), base=base,
                     theirs=theirs, theirs_by=(theirs or {}).get("updated_by", ""),

@@ -38,6 +38,7 @@ from app.sync.apply import (
     _conflict,
     _now,
     apply_change,
+    inspection_of,
     locked,
     recorded_outcomes,
 )
@@ -81,14 +82,31 @@ def apply_batch(conn: Connection, changes: list[Change],
             if outcome.status != APPLIED:
                 held[outcome.entity_id] = outcome
         for change in held_back:
-            first = held[change.entity_id]
-            outcomes[change.change_id] = Outcome(
-                change.change_id, change.entity, change.entity_id, first.status, rev=first.rev,
-                detail=first.detail, base=first.base, theirs=first.theirs,
-                theirs_by=first.theirs_by, theirs_at=first.theirs_at)
+            outcomes[change.change_id] = _held_back(conn, change, held[change.entity_id])
         _record(conn, [outcomes[c.change_id] for c in held_back])
         pending = later
     return [outcomes[c.change_id] for c in changes]
+
+
+def _held_back(conn: Connection, change: Change, first: Outcome) -> Outcome:
+    """The outcome of a change held back behind ``first``, an earlier change to its record
+    that was not applied. A conflict keeps this version too, in a conflict of its own with
+    the same base and theirs (a transfer file may hold a laptop's only copy of it)."""
+    if first.status != CONFLICT:
+        return Outcome(change.change_id, change.entity, change.entity_id, first.status,
+                       rev=first.rev, detail=first.detail)
+    conflict_id = uuid.uuid4()
+    conn.execute(text(
+        "INSERT INTO central_conflicts (id, change_id, entity, entity_id, inspection_id, base, "
+        "yours, theirs) VALUES (:k, :c, :e, :i, :n, CAST(:b AS json), CAST(:y AS json), "
+        "CAST(:t AS json))"),
+        {"k": conflict_id, "c": change.change_id, "e": change.entity, "i": change.entity_id,
+         "n": inspection_of(conn, change.entity, change.payload),
+         "b": None if first.base is None else json.dumps(first.base), "y": change.text,
+         "t": None if first.theirs is None else json.dumps(first.theirs)})
+    return Outcome(change.change_id, change.entity, change.entity_id, CONFLICT, rev=first.rev,
+                   detail=str(conflict_id), base=first.base, theirs=first.theirs,
+                   theirs_by=first.theirs_by, theirs_at=first.theirs_at)
 
 
 def _apply_in_bulk(conn: Connection, wave: list[Change], user: str) -> dict | None:
@@ -151,6 +169,8 @@ _INSPECTION_OF = {
     **{child: f"(SELECT p.inspection_id FROM {parent} p WHERE p.id = r.{column})"
        for child, (parent, column) in _PARENT.items()},
 }
+#: what a change may do to its record
+_OPS = frozenset({"insert", "update", "delete"})
 #: set by the central store on every row it writes
 _STAMPED = ("id", "rev", "updated_at", "updated_by")
 _INSERT = "INSERT INTO {table} ({columns}) SELECT {values} FROM r"
@@ -163,13 +183,16 @@ def _write(conn: Connection, table, changes: list[Change], how: str, now: str,
     log entries (numbered from one block of the counter), which also record them as
     applied. The payloads travel as the outbox's own JSON text, one after another, with the
     record ids, revisions, change ids, ops and devices beside them as lists in the same
-    order; the server reads each payload once, taking only the fields written. Each
+    order; the server takes from each payload only the fields written. Each
     payload is logged as it came; the id, revision and who and when are stamped here, never
     taken from the payload, and logged in the entry's own columns (``rev``, ``changed_by``,
     ``at``), which a pull lays over the payload."""
-    count = changes[0].fields
-    if count is None or any(c.fields != count for c in changes):
+    keys = changes[0].keys
+    if keys is None or any(c.keys != keys for c in changes):
         raise sa_exc.DataError("changes to one kind of record carry different fields", None,
+                               None)
+    if any(c.op not in _OPS for c in changes):
+        raise sa_exc.DataError("a change is neither an insert, an update nor a delete", None,
                                None)
     fields = [key for key in (c.key for c in table.columns)
               if key in changes[0].payload and key not in _STAMPED]

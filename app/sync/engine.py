@@ -1,9 +1,10 @@
 """A laptop's sync: push the outbox, then pull what others changed.
 
 Push: the oldest changes go to the central store in one transaction per batch; their
-outcomes are then recorded here in one local transaction (applied changes leave the outbox;
-a conflict or refusal is kept for the inspector). If the answer is lost on the way back, the
-next sync re-sends the same change ids and gets the same outcomes.
+outcomes are then recorded here (a conflict or refusal is kept for the inspector, in one
+local transaction per batch; applied changes leave the outbox some batches at a time). If
+the answer is lost on the way back, or the laptop stops before an applied change has left
+the outbox, the next sync re-sends the same change ids and gets the same outcomes.
 
 Pull: changes numbered after this laptop's cursor arrive in pages; each page is applied and
 the cursor advanced in one local transaction. A pulled change to a record with edits not yet
@@ -170,7 +171,7 @@ class SyncEngine:
             rows = session.connection().exec_driver_sql(_OUTBOX_PAGE, (after, PUSH_BATCH)).all()
         changes = []
         devices: dict[str | None, uuid.UUID | None] = {None: None}
-        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device, fields \
+        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device, keys \
                 in rows:
             entity_id = uuid.UUID(entity_id)
             if entity_id in busy:
@@ -178,7 +179,7 @@ class SyncEngine:
             if device not in devices:
                 devices[device] = uuid.UUID(device)
             changes.append(Change(uuid.UUID(change_id), entity, entity_id, op, base_rev, rev,
-                                  None, devices[device], text=payload, fields=fields))
+                                  None, devices[device], text=payload, keys=keys))
             after = seq
         return changes, after
 
@@ -367,12 +368,13 @@ def connection_problem(exc: sa_exc.OperationalError) -> CentralError:
         f"Details: {message.strip().splitlines()[0]}")
 
 
-#: the next outbox rows, as stored (ids as hex text, the payload as JSON text), and how
-#: many fields the payload has if it is strict JSON (a payload SQLite reads only as JSON5,
-#: with NaN say, has none: the store refuses it alone)
+#: the next outbox rows, as stored (ids as hex text, the payload as JSON text), and the
+#: payload's keys if it is strict JSON (a payload SQLite reads only as JSON5, with NaN say,
+#: has none: the store refuses it alone)
 _OUTBOX_PAGE = (
     "SELECT seq, change_id, entity, entity_id, op, base_rev, rev, payload, device_id, "
-    "CASE WHEN json_valid(payload) THEN (SELECT count(*) FROM json_each(payload)) END "
+    "CASE WHEN json_valid(payload) "
+    "THEN (SELECT group_concat(key, ',' ORDER BY id) FROM json_each(payload)) END "
     "FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
 
 

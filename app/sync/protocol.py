@@ -13,24 +13,24 @@ APPLIED, CONFLICT, REFUSED = "applied", "conflict", "refused"
 class Change:
     """One local change from the outbox.
 
-    Its payload may come as the JSON text the outbox holds (``text``), with the number of
-    fields in it (``fields``): it is then read only if something asks for it, since most
-    changes travel to the central store without being read on the way."""
+    Its payload may come as the JSON text the outbox holds (``text``), with its keys
+    (``keys``): it is then read only if something asks for it, since most changes travel
+    to the central store without being read on the way."""
 
     __slots__ = ("_payload", "_text", "base_rev", "change_id", "device_id", "entity",
-                 "entity_id", "fields", "op", "rev")
+                 "entity_id", "keys", "op", "rev")
 
     def __init__(self, change_id: uuid.UUID, entity: str, entity_id: uuid.UUID, op: str,
                  base_rev: int, rev: int, payload: dict | None = None,
                  device_id: uuid.UUID | None = None, *, text: str | None = None,
-                 fields: int | None = None):
+                 keys: str | None = None):
         if payload is None and text is None:
             raise ValueError("a change needs its payload, as a dict or as JSON text")
         self.change_id, self.entity, self.entity_id, self.op = change_id, entity, entity_id, op
         self.base_rev, self.rev, self.device_id = base_rev, rev, device_id
         self._payload, self._text = payload, text
-        #: how many fields the payload has (None: not known to be a JSON object)
-        self.fields = len(payload) if payload is not None else fields
+        #: the payload's keys, in order, comma-separated (None: not strict JSON)
+        self.keys = ",".join(payload) if payload is not None else keys
 
     @property
     def payload(self) -> dict:

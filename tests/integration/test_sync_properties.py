@@ -42,21 +42,22 @@ def central_answers(url: str) -> dict[str, object]:
     return found
 
 
-def everything_ever_kept(url: str, laptops) -> set[tuple[str, str]]:
-    """Every answer value the central store has held, or keeps in a conflict."""
+def everything_ever_kept(url: str, laptops) -> set[tuple[str, str, str]]:
+    """Every answer value the central store has held, or keeps in a conflict, and every
+    value a laptop keeps in a conflict of its own: by whose it is."""
     engine = create_engine(url)
     with engine.connect() as conn:
-        kept = {(p["question_key"], repr(p["value"])) for (p,) in conn.execute(text(
-            "SELECT payload FROM central_changes WHERE entity = 'answers'"))}
-        kept |= {(p["question_key"], repr(p["value"])) for (p,) in conn.execute(text(
-            "SELECT yours FROM central_conflicts WHERE entity = 'answers'")) if p}
+        kept = {(by, p["question_key"], repr(p["value"])) for by, p in conn.execute(text(
+            "SELECT changed_by, payload FROM central_changes WHERE entity = 'answers'"))}
+        kept |= {(by, p["question_key"], repr(p["value"])) for by, p in conn.execute(text(
+            "SELECT raised_by, yours FROM central_conflicts WHERE entity = 'answers'")) if p}
     engine.dispose()
     for machine in laptops:
         with contextlib.closing(raw_connection(machine.services.database.path)) as local:
             import json
             for (yours,) in local.execute("SELECT yours FROM conflicts WHERE entity='answers'"):
                 payload = json.loads(yours)
-                kept.add((payload["question_key"], repr(payload["value"])))
+                kept.add((machine.login, payload["question_key"], repr(payload["value"])))
     return kept
 
 
@@ -117,20 +118,25 @@ def run(url: str, folder: Path, steps) -> None:
     for machine in machines[1:]:
         machine.sync()
     given_values: set[tuple[str, str]] = set()
-    held_at_sync: set[tuple[str, str]] = set()  # the answers a laptop held when it synced
+    held_at_sync: set[tuple[str, str, str]] = set()  # what each laptop held when it synced
     unsent: list[dict[str, object]] = [{} for _ in machines]  # each laptop's latest edits
     for kind, who, key, data in steps:
         machine = machines[who]
         if kind == "sync":
-            held_at_sync.update((k, repr(v)) for k, v in unsent[who].items())
+            held_at_sync.update((machine.login, k, repr(v)) for k, v in unsent[who].items())
             unsent[who].clear()
             machine.sync()
             continue
         value = data.draw(QUESTIONS[key])
+        held = machine.services.forms.open(case.id).answers.get(key)
         machine.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
+        if held is not None and held.value == value:
+            continue  # given already: nothing changes, nothing to keep
         given_values.add((key, repr(value)))
         unsent[who][key] = value
-    held_at_sync.update((k, repr(v)) for edits in unsent for k, v in edits.items())
+    held_at_sync.update((machine.login, k, repr(v))
+                        for machine, edits in zip(machines, unsent, strict=True)
+                        for k, v in edits.items())
     for _ in range(2):  # everyone syncs, twice: the last changes reach everyone
         for machine in machines:
             machine.sync()

@@ -14,16 +14,16 @@ IDS = (uuid.uuid4(), "answers", uuid.uuid4(), "update", 3, 4)
 
 def test_a_change_from_the_outbox_reads_its_payload_only_when_asked():
     text = json.dumps({"question_key": "1.1", "value": "yes", "evidence": "Seen\nat home"})
-    change = Change(*IDS, text=text, fields=3)
-    assert change.text is text and change.fields == 3
+    change = Change(*IDS, text=text, keys="question_key,value,evidence")
+    assert change.text is text and change.keys == "question_key,value,evidence"
     assert change.payload == {"question_key": "1.1", "value": "yes",
                               "evidence": "Seen\nat home"}
     assert change.payload is change.payload  # read once
 
 
-def test_a_change_made_from_a_payload_writes_its_text_and_counts_its_fields():
+def test_a_change_made_from_a_payload_writes_its_text_and_lists_its_keys():
     change = Change(*IDS, {"question_key": "1.1", "value": None})
-    assert change.fields == 2
+    assert change.keys == "question_key,value"
     assert json.loads(change.text) == {"question_key": "1.1", "value": None}
 
 
