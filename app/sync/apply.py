@@ -120,6 +120,17 @@ def _conflict(conn: Connection, table: Table, change: Change, current) -> Outcom
     base = conn.scalar(text("SELECT payload FROM central_changes WHERE entity = :e AND "
                             "entity_id = :i AND rev = :r ORDER BY seq DESC LIMIT 1"),
                        {"e": change.entity, "i": change.entity_id, "r": change.base_rev})
+    conflict_id = raise_conflict(conn, change, base, theirs)
+    return Outcome(change.change_id, change.entity, change.entity_id, CONFLICT,
+                   rev=current["rev"] if current is not None else None,
+                   detail=str(conflict_id), base=base, theirs=theirs,
+                   theirs_by=current["updated_by"] if current is not None else "",
+                   theirs_at=current["updated_at"] if current is not None else None)
+
+
+def raise_conflict(conn: Connection, change: Change, base: dict | None,
+                   theirs: dict | None) -> uuid.UUID:
+    """Keep ``change`` in a new central conflict with ``base`` and ``theirs``; its id."""
     conflict_id = uuid.uuid4()
     conn.execute(text(
         "INSERT INTO central_conflicts (id, change_id, entity, entity_id, inspection_id, base, "
@@ -127,12 +138,8 @@ def _conflict(conn: Connection, table: Table, change: Change, current) -> Outcom
         "CAST(:t AS json))"),
         {"k": conflict_id, "c": change.change_id, "e": change.entity, "i": change.entity_id,
          "n": inspection_of(conn, change.entity, change.payload), "b": _json(base),
-         "y": _json(change.payload), "t": _json(theirs)})
-    return Outcome(change.change_id, change.entity, change.entity_id, CONFLICT,
-                   rev=current["rev"] if current is not None else None,
-                   detail=str(conflict_id), base=base, theirs=theirs,
-                   theirs_by=current["updated_by"] if current is not None else "",
-                   theirs_at=current["updated_at"] if current is not None else None)
+         "y": change.text, "t": _json(theirs)})
+    return conflict_id
 
 
 def next_sequence(conn: Connection) -> int:

@@ -38,8 +38,8 @@ from app.sync.apply import (
     _conflict,
     _now,
     apply_change,
-    inspection_of,
     locked,
+    raise_conflict,
     recorded_outcomes,
 )
 from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome
@@ -95,15 +95,7 @@ def _held_back(conn: Connection, change: Change, first: Outcome) -> Outcome:
     if first.status != CONFLICT:
         return Outcome(change.change_id, change.entity, change.entity_id, first.status,
                        rev=first.rev, detail=first.detail)
-    conflict_id = uuid.uuid4()
-    conn.execute(text(
-        "INSERT INTO central_conflicts (id, change_id, entity, entity_id, inspection_id, base, "
-        "yours, theirs) VALUES (:k, :c, :e, :i, :n, CAST(:b AS json), CAST(:y AS json), "
-        "CAST(:t AS json))"),
-        {"k": conflict_id, "c": change.change_id, "e": change.entity, "i": change.entity_id,
-         "n": inspection_of(conn, change.entity, change.payload),
-         "b": None if first.base is None else json.dumps(first.base), "y": change.text,
-         "t": None if first.theirs is None else json.dumps(first.theirs)})
+    conflict_id = raise_conflict(conn, change, first.base, first.theirs)
     return Outcome(change.change_id, change.entity, change.entity_id, CONFLICT, rev=first.rev,
                    detail=str(conflict_id), base=first.base, theirs=first.theirs,
                    theirs_by=first.theirs_by, theirs_at=first.theirs_at)
