@@ -13,8 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import Connection, Integer, Table, Text, bindparam, cast, func, select, text
+from sqlalchemy import column as column_clause
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import table as table_clause
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Date, DateTime, Uuid
 
 from app.core.ids import time_ordered_id
@@ -207,12 +210,12 @@ def recorded_outcomes(conn: Connection, changes: list[Change]) -> dict[uuid.UUID
     """The outcomes already given to any of ``changes`` (sent before), by change id: a few
     queries however many. A change applied in bulk is known by its change log entry alone;
     any other outcome (and an applied one given change by change) by ``applied_changes``."""
-    ids = {"ids": ",".join(c.change_id.hex for c in changes)}
-    applied = dict(conn.execute(text(
-        f"SELECT change_id, rev FROM central_changes WHERE change_id = {_ANY_ID}"), ids).all())
-    other = {row[0]: row[1:] for row in conn.execute(text(
-        "SELECT change_id, outcome, rev, conflict_id, detail FROM applied_changes "
-        f"WHERE change_id = {_ANY_ID}"), ids)}
+    ids = [c.change_id.hex for c in changes]
+    applied = dict(conn.execute(select(_LOGGED.c.change_id, _LOGGED.c.rev).where(
+        _LOGGED.c.change_id == any_uuid("ids", ids))).all())
+    other = {row[0]: row[1:] for row in conn.execute(select(
+        _OUTCOMES.c.change_id, _OUTCOMES.c.outcome, _OUTCOMES.c.rev, _OUTCOMES.c.conflict_id,
+        _OUTCOMES.c.detail).where(_OUTCOMES.c.change_id == any_uuid("ids", ids)))}
     if not applied and not other:
         return {}  # nothing sent before (the usual case)
     conflicts = {}
@@ -240,8 +243,19 @@ def recorded_outcomes(conn: Connection, changes: list[Change]) -> dict[uuid.UUID
     return outcomes
 
 
-#: ``= ANY(...)`` of the ids in one text parameter, ``:ids``, comma-separated
-_ANY_ID = "ANY(CAST(string_to_array(:ids, ',') AS uuid[]))"
+#: the change log, and the outcomes other than applied in bulk
+_LOGGED = table_clause("central_changes", column_clause("change_id", Uuid),
+                       column_clause("rev", Integer))
+_OUTCOMES = table_clause(
+    "applied_changes", column_clause("change_id", Uuid), column_clause("outcome", Text),
+    column_clause("rev", Integer), column_clause("conflict_id", Uuid),
+    column_clause("detail", Text))
+
+
+def any_uuid(name: str, ids: list[str]):
+    """``= ANY(array)``: one text parameter however many ids."""
+    return func.any(cast(func.string_to_array(bindparam(name, ",".join(ids), type_=Text),
+                                              ","), ARRAY(Uuid)))
 
 
 def _conflict_id(outcome: Outcome) -> uuid.UUID | None:

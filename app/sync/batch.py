@@ -3,14 +3,14 @@
 Re-sent changes are recognised in a few queries; current rows are locked one query per table
 (new records are written without looking for them first, see ``_apply_in_bulk``); new and
 changed rows are written in bulk, parents before children, each table's changes in one
-statement that reads each payload once (see ``_write``), so a batch costs a few statements
-whatever its size and row-level security works out the person's inspections once per
-statement; change numbers are taken as one block from the counter. Changes to the same
-record are applied in successive waves so their order is kept, and once one of them is not
-applied the rest are held back with it (see ``apply_batch``). If a bulk write is refused
-(row-level security, a missing parent, a malformed value), the wave is rolled back to its
-savepoint and applied change by change, so each refusal is recorded against its own change
-and the rest go through."""
+statement that takes each payload's fields as it reads it (see ``_write``), so a batch
+costs a few statements whatever its size and row-level security works out the person's
+inspections once per statement; change numbers are taken as one block from the counter.
+Changes to the same record are applied in successive waves so their order is kept, and
+once one of them is not applied the rest are held back with it (see ``apply_batch``). If a
+bulk write is refused (row-level security, a missing parent, a malformed value), the wave
+is rolled back to its savepoint and applied change by change, so each refusal is recorded
+against its own change and the rest go through."""
 
 from __future__ import annotations
 
@@ -20,16 +20,10 @@ from collections import defaultdict
 
 from sqlalchemy import (
     Connection,
-    Text,
-    Uuid,
-    bindparam,
-    cast,
-    func,
     select,
     text,
 )
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.sync.apply import (
     _PARENT,
@@ -37,6 +31,7 @@ from app.sync.apply import (
     TABLES,
     _conflict,
     _now,
+    any_uuid,
     apply_change,
     locked,
     raise_conflict,
@@ -233,7 +228,7 @@ def _write(conn: Connection, table, changes: list[Change], how: str, now: str,
 def _lock_current(conn: Connection, entity: str, changes: list[Change]) -> dict:
     table = TABLES[entity]
     found = {row["id"]: row for row in conn.execute(locked(
-        select(table).where(table.c.id == _any_uuid("ids", [c.entity_id.hex for c in changes])),
+        select(table).where(table.c.id == any_uuid("ids", [c.entity_id.hex for c in changes])),
         table)).mappings()}
     if entity == "answers":
         # an answer created on two laptops has two ids but is one answer: the natural key
@@ -241,7 +236,7 @@ def _lock_current(conn: Connection, entity: str, changes: list[Change]) -> dict:
         if missing:
             cases = list({str(c.payload["case_id"]) for c in missing})
             by_key = {(str(row["case_id"]), row["question_key"]): row for row in conn.execute(
-                select(table).where(table.c.case_id == _any_uuid("cases", cases))
+                select(table).where(table.c.case_id == any_uuid("cases", cases))
                 .with_for_update()).mappings()}
             for change in missing:
                 row = by_key.get((str(change.payload["case_id"]), change.payload["question_key"]))
@@ -264,9 +259,3 @@ def _record(conn: Connection, outcomes: list[Outcome]) -> None:
              "outcome": o.status, "rev": o.rev,
              "conflict_id": o.detail if o.status == CONFLICT else None,
              "detail": "" if o.status == CONFLICT else o.detail} for o in outcomes])})
-
-
-def _any_uuid(name: str, ids: list[str]):
-    """``= ANY(array)``: one text parameter however many ids."""
-    return func.any(cast(func.string_to_array(bindparam(name, ",".join(ids), type_=Text),
-                                              ","), ARRAY(Uuid)))
