@@ -46,7 +46,7 @@ _PARENT = {"answers": ("cases", "case_id"), "practice_examples": ("cases", "case
 
 def apply_change(conn: Connection, change: Change) -> Outcome:
     """Apply one change (inside the caller's transaction) and return its outcome."""
-    known = _recorded_outcome(conn, change)
+    known = recorded_outcomes(conn, [change]).get(change.change_id)
     if known is not None:
         return known
     try:
@@ -200,10 +200,6 @@ def row_from_payload(table: Table, payload: dict) -> dict:
             value = dt.date.fromisoformat(value)
         values[column.key] = value
     return values
-
-
-def _recorded_outcome(conn: Connection, change: Change) -> Outcome | None:
-    return recorded_outcomes(conn, [change]).get(change.change_id)
 
 
 def recorded_outcomes(conn: Connection, changes: list[Change]) -> dict[uuid.UUID, Outcome]:

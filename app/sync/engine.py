@@ -124,6 +124,11 @@ class SyncEngine:
                     clearing.append(outbox.submit(self._clear, acknowledged.copy()))
                     acknowledged.clear()
 
+            def finish() -> None:
+                clear()
+                for done in clearing:
+                    done.result()  # a failure to clear is told, not passed over
+
             try:
                 while True:
                     changes: list[Change] = []
@@ -143,14 +148,10 @@ class SyncEngine:
                     if in_flight and report:
                         report("push", result.pushed, total)
                     in_flight = (changes, sent) if sent else None
-                clear()
-                for done in clearing:
-                    done.result()  # a failure to clear is told, not passed over
+                finish()
             except BaseException:
                 with contextlib.suppress(Exception):  # the push's own failure is the news
-                    clear()
-                    for done in clearing:
-                        done.result()
+                    finish()
                 raise
         if report and result.pushed:
             report("push", result.pushed, total)  # and the outbox cleared
