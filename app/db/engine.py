@@ -52,6 +52,7 @@ def create_sqlite_engine(path: Path, key: DatabaseKey | None) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}", module=sqlcipher,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,  # errors quote the statement, never the values bound to it
     )
 
     def on_connect(dbapi_connection, _record) -> None:
@@ -127,7 +128,9 @@ class Database:
         try:
             yield
         except sa_exc.OperationalError as exc:
-            log.warning("database %s failed: %s", doing, exc.orig)
+            # SQLite's code, not its message, which could quote what was being written
+            log.warning("database %s failed: %s", doing,
+                        getattr(exc.orig, "sqlite_errorname", type(exc.orig).__name__))
             raise DatabaseError(
                 f"The change could not be {doing}: the database reports “{exc.orig}”. "
                 "Nothing was half-saved." if doing == "saved" else

@@ -51,7 +51,9 @@ class ExportLog:
             deleted = _delete(path)
             if not isinstance(exc, Exception):
                 raise
-            log.exception("the export to %s could not be logged", path)
+            # the file's name is left out: a case form's is made from its case reference
+            log.exception("a %s export could not be recorded in the export log; its file "
+                          "was %s", kind.value, "deleted" if deleted else "not deleted")
             raise _not_logged(path, exc, deleted) from exc
 
     def entries(self, inspection_id: uuid.UUID | None = None) -> list[ExportLogRecord]:
@@ -65,7 +67,7 @@ def _delete(path: Path) -> bool:
     try:
         path.unlink(missing_ok=True)
     except OSError:
-        log.exception("could not delete the unlogged export %s", path)
+        log.exception("could not delete an unlogged export in the folder %s", path.parent)
         return False
     return True
 

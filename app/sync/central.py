@@ -27,6 +27,10 @@ class CentralError(UserFacingError):
     """The central store cannot be reached or refused the request."""
 
 
+#: Seconds to wait for the central store to answer a new connection.
+CONNECT_TIMEOUT_S = 15
+
+
 def central_engine(url: str) -> Engine:
     """An engine for the central store; TLS settings (sslmode, sslrootcert...) pass through
     the URL's query string to psycopg."""
@@ -38,7 +42,13 @@ def central_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "postgresql":
         raise ValidationError("The central store must be a PostgreSQL database.",
                               "Give its address as postgresql://login@host/database.")
-    return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+    # A laptop on a poor network gives up on a connection that does not answer, rather than
+    # waiting minutes (and holding the window open at close); the address may set its own.
+    timeout = {} if "connect_timeout" in parsed.query else {
+        "connect_timeout": CONNECT_TIMEOUT_S}
+    return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True,
+                         hide_parameters=True,  # errors quote the statement, not its values
+                         connect_args=timeout)
 
 
 def needs_password(url: str) -> bool:

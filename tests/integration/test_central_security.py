@@ -178,3 +178,36 @@ def test_a_forged_change_is_refused_alone_and_the_rest_of_the_batch_goes_through
     assert refusal.kind == "refused" and "not allowed" in refusal.detail
     assert outsider.services.sync.status().pending_changes == 0
     assert own.reference == "Y1"
+
+
+def test_a_central_store_that_never_answers_is_given_up_on(monkeypatch):
+    """A server that takes the connection and then says nothing (a captive portal, a
+    half-open link) is given up on after the timeout, not waited on for minutes."""
+    import socket
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    import app.sync.central as central
+
+    monkeypatch.setattr(central, "CONNECT_TIMEOUT_S", 1)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # the connection is taken by the system; nothing ever answers on it
+    port = silent.getsockname()[1]
+    outcome: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            central_engine(f"postgresql://inspector:pw@127.0.0.1:{port}/casework").connect()
+        except BaseException as exc:  # what ended the attempt is the result
+            outcome.append(exc)
+
+    attempt = threading.Thread(target=connect, daemon=True)
+    try:
+        attempt.start()
+        attempt.join(30)
+        assert not attempt.is_alive(), "still waiting for a server that never answers"
+        assert type(outcome[0]) is OperationalError
+    finally:
+        silent.close()
