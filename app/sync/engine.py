@@ -238,8 +238,7 @@ class SyncEngine:
                 page = self._read_page(conn, cursor)
             if not page:
                 return
-            with collector_paused():
-                self._apply_page(page, result)
+            self._apply_page(page, result)
             if report:
                 report("pull", result.pulled, 0)
 
