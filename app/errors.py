@@ -11,6 +11,10 @@ class AppError(Exception):
     """Base class for every error the application raises on purpose."""
 
 
+class Cancelled(AppError):
+    """Work stopped because the person asked it to: nothing went wrong, nothing to report."""
+
+
 class UserFacingError(AppError):
     """An error whose message is written for the person using the app.
 

@@ -43,7 +43,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
-from app.errors import AppError, UserFacingError
+from app.errors import Cancelled, UserFacingError
 from app.io.files import fingerprint
 
 KINDS = ("text", "number", "percent", "date", "datetime")
@@ -144,7 +144,7 @@ class ExportError(UserFacingError):
     """The workbook could not be saved; the message names the file and says what to do."""
 
 
-class ExportCancelled(AppError):
+class ExportCancelled(Cancelled):
     """The export was stopped on request; the target file was not touched."""
 
 

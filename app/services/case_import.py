@@ -15,7 +15,7 @@ from app.db import models as m
 from app.db import repositories as repo
 from app.db.bookkeeping import insert_many
 from app.db.engine import Database
-from app.errors import AppError, ValidationError
+from app.errors import Cancelled, ValidationError
 from app.io.case_lists import check_case_list
 from app.io.case_template import write_case_template
 from app.services.cases import refuse_if_closed
@@ -25,7 +25,7 @@ from app.services.inspections import inspection_not_found
 PROGRESS_EVERY = 500
 
 
-class ImportCancelled(AppError):
+class ImportCancelled(Cancelled):
     """The inspector cancelled reading the file; nothing was stored."""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -10,16 +9,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QThreadPool
-from PySide6.QtWidgets import QApplication
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
-from app.config import APP_AUTHOR, APP_NAME, Settings
+from app.config import APP_AUTHOR, APP_NAME, Settings, user_log_dir
 from app.errors import DatabaseError, UserFacingError
 from app.ui.dialogs.passphrase_dialog import PassphraseDialog
 from app.ui.errors import install_excepthook, show_error
 from app.ui.main_window import MainWindow
-from app.ui.workers import run_job
+from app.ui.modal import run_modal
+from app.ui.qt_runtime import binding_problem
+from app.ui.run_marker import RunMarker, unexpected_close_notice
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.registry import Services
@@ -60,58 +62,122 @@ class PassphraseChecks:
 
 def run_window(settings: Settings,
                open_services: Callable[[Settings, str | None], Services],
-               checks: PassphraseChecks | None = None) -> int:
+               checks: PassphraseChecks | None = None, *,
+               binding_check: Callable[[], str | None] = binding_problem) -> int:
     """Show the main window at once and open the database behind it; returns the exit code.
 
     Where no keyring holds the database's key, its passphrase is asked for first (and checked)
     over the window. Opening (loading the storage layer, checking the file, migrating) then
-    runs on a worker thread, so the window appears without waiting for it.
+    runs in the window's database lane, so the window appears without waiting for it. When
+    the window closes, running work is let finish, the database is closed and the window
+    and everything in it are deleted here, in order, rather than left to the interpreter's
+    exit.
+
+    A Qt binding known to mishandle reference counts is refused first, with what to install
+    (``binding_check``). If the last run did not end cleanly, the person is told so, and
+    where its record is, before anything else.
     """
     app = make_application()
+    problem = binding_check()  # before any worker thread starts, which would blur the count
+    if problem is not None:
+        return _refuse_binding(problem)
+    marker = RunMarker.start(user_log_dir())
     window = MainWindow()
-    install_excepthook(lambda: window)
+    # Logging off or shutting down with the window open: answers are saved, typing is saved
+    # now, and the system ends the process without a clean close, which is no crash.
+    def on_session_end(_manager) -> None:
+        session_ending(window, marker)
+
+    app.commitDataRequest.connect(on_session_end)
+    previous_hook = sys.excepthook
+    install_excepthook(window.tasks.run_on_main,
+                       lambda: window if shiboken6.isValid(window) else None)
     window.show()
-    outcome = {"code": 0}
+    if marker.closed_unexpectedly_before:
+        _tell_of_unexpected_close(window)
+    outcome: dict = {}
+    lock = None
+    escaped = False
     try:
         lock = lock_database(settings)
         passphrase = _passphrase(window, settings, checks) if checks else None
+        if passphrase is _CANCELLED:
+            window.close()
+            return 1
+
+        def failed(exc: BaseException) -> None:
+            outcome["code"] = _cannot_start(window, exc)  # closing the window ends the loop
+
+        # The passphrase goes with the opening alone, which the task manager lets go of
+        # once it has run: nothing here keeps it for the rest of the session.
+        window.tasks.run(_opening(open_services, settings, passphrase, outcome),
+                         window.attach, on_error=failed)
+        passphrase = None
+        code = app.exec()
+        return outcome.get("code") or code
     except (UserFacingError, OSError) as exc:
         return _cannot_start(window, exc)
-    if passphrase is _CANCELLED:
-        window.close()
-        lock.unlock()
-        return 1
+    except BaseException:
+        escaped = True
+        raise
+    finally:
+        window.tasks.shutdown()  # closed while still opening: the opening ends first
+        if "services" in outcome:
+            outcome.pop("services").close()
+        if lock is not None:
+            lock.unlock()
+        sys.excepthook = previous_hook
+        app.commitDataRequest.disconnect(on_session_end)
+        _delete(window)
+        # Last, so that a crash while closing is noticed at the next start too.
+        if escaped:
+            marker.abandon()  # not a clean end: the next start says so
+        else:
+            marker.finish()
 
+
+def _opening(open_services: Callable[[Settings, str | None], Services], settings: Settings,
+             passphrase: str | None, outcome: dict) -> Callable[[], Services]:
     def open_in_background() -> Services:
         services = open_services(settings, passphrase)
         outcome["services"] = services  # kept even if the window has closed meanwhile
         return services
 
-    def opened(services: Services) -> None:
-        gc.enable()
-        window.attach(services)
+    return open_in_background
 
-    def failed(exc: BaseException) -> None:
-        gc.enable()
-        outcome["code"] = _cannot_start(window, exc)  # closing the window ends the loop
 
-    # The cyclic collector stays off while the database opens: a sweep on this thread while
-    # the worker is running has crashed the process (Python objects of Qt's, the running
-    # job among them, traversed meanwhile). What the dialogs left is collected first.
-    gc.collect()
-    gc.disable()
-    job = run_job(open_in_background, opened, failed)
-    try:
-        code = app.exec()
-    finally:
-        # closed while still opening: let the opening finish before letting go of the file
-        QThreadPool.globalInstance().waitForDone()
-        gc.enable()
-        del job
-        if "services" in outcome:
-            outcome["services"].close()
-        lock.unlock()
-    return outcome["code"] or code
+def _refuse_binding(problem: str) -> int:
+    log.error("refused to start: the Qt binding loses references")
+    box = QMessageBox(QMessageBox.Icon.Critical, "ASPIRE Casework cannot start", problem,
+                      QMessageBox.StandardButton.Ok)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.exec()
+    shiboken6.delete(box)
+    return 1
+
+
+def _tell_of_unexpected_close(window: MainWindow) -> None:
+    box = QMessageBox(QMessageBox.Icon.Information, window.tr("ASPIRE Casework"),
+                      unexpected_close_notice(user_log_dir()), QMessageBox.StandardButton.Ok,
+                      window)
+    box.setObjectName("unexpected-close")
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    run_modal(box)
+
+
+def session_ending(window: MainWindow, marker: RunMarker) -> None:
+    """The person is logging off or the computer is shutting down: save what is being typed
+    and mark this run as ended cleanly, since the system may end the process at once."""
+    if shiboken6.isValid(window):
+        window.save_typing()
+    marker.finish()
+
+
+def _delete(window: MainWindow) -> None:
+    """Delete the window, its screens and every dialog still waiting to be deleted, now."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if shiboken6.isValid(window):
+        shiboken6.delete(window)
 
 
 _CANCELLED = object()
@@ -125,12 +191,16 @@ def _passphrase(window: MainWindow, settings: Settings, checks: PassphraseChecks
         return None
     new = needed == "new"
     dialog = PassphraseDialog(window, new=new)
-    while dialog.exec() == PassphraseDialog.DialogCode.Accepted:
-        problem = checks.problem(settings.db_path, dialog.value(), new)
-        if problem is None:
-            return dialog.value()
-        dialog.show_problem(problem)
-    return _CANCELLED
+    try:
+        while dialog.exec() == PassphraseDialog.DialogCode.Accepted:
+            problem = checks.problem(settings.db_path, dialog.value(), new)
+            if problem is None:
+                return dialog.value()
+            dialog.show_problem(problem)
+        return _CANCELLED
+    finally:
+        dialog.forget()
+        dialog.deleteLater()
 
 
 def _cannot_start(window: MainWindow, exc: BaseException) -> int:

@@ -32,10 +32,10 @@ from app.ui.dialogs.import_dialog import (
 from app.ui.dialogs.inspection_dialog import InspectionDialog
 from app.ui.dialogs.sample_dialog import SampleDialog
 from app.ui.dialogs.team_dialog import TeamDialog
-from app.ui.errors import show_error
-from app.ui.progress import run_with_progress
+from app.ui.errors import operation, show_error
+from app.ui.modal import run_modal
 from app.ui.screen_lock import ScreenLock
-from app.ui.workers import run_job
+from app.ui.tasks import TaskManager
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.registry import Services
@@ -47,13 +47,13 @@ class MainWindow(QMainWindow):
     def __init__(self, services: Services | None = None):
         super().__init__()
         self._services: Services | None = None
-        self._jobs: list = []
+        self.tasks = TaskManager(self)
         self.dashboard = None
         self.setWindowTitle("ASPIRE Casework")
         self.loading = QLabel(self.tr("Opening the database…"))
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.loading)
-        self.screen_lock = ScreenLock(self)
+        self.screen_lock = ScreenLock(self, self.tasks)
         self._build_menus()
         self.resize(1280, 820)
         if services is not None:
@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self._services = services
         self.setWindowTitle(f"ASPIRE Casework — {services.database.path.name}")
         self.cases_page = CaseListPage(services)
-        self.form_page = CaseFormPage(services)
+        self.form_page = CaseFormPage(services, self.tasks)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.cases_page)
         self.stack.addWidget(self.form_page)
@@ -139,7 +139,8 @@ class MainWindow(QMainWindow):
         backup = self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
         tools.addAction(self.screen_lock.settings_action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        self._add(help_menu, self.tr("&About ASPIRE Casework"), None, self.about)
+        self.about_action = self._add(help_menu, self.tr("&About ASPIRE Casework"), None,
+                                      self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action, check,
                                 backup, self.import_action, template, self.sample_action,
                                 self.team_action, self.queue_action, self.dashboard_action,
@@ -161,10 +162,9 @@ class MainWindow(QMainWindow):
 
     # -- screens ----------------------------------------------------------------------
     def open_case(self, case_id: uuid.UUID) -> None:
-        try:
+        with operation(self, self.tr("Open case form")) as done:
             self.form_page.load(case_id)
-        except UserFacingError as exc:
-            show_error(self, exc)
+        if done.failed:
             return
         self.stack.setCurrentWidget(self.form_page)
         self.form_page.nav.setFocus()
@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
     # -- dialogs ------------------------------------------------------------------------
     def new_inspection(self) -> None:
         dialog = InspectionDialog(self._services, self)
-        if dialog.exec() and dialog.created is not None:
+        if run_modal(dialog) and dialog.created is not None:
             self.show_cases()
             self.cases_page.reload(select=dialog.created.id)
 
@@ -188,22 +188,21 @@ class MainWindow(QMainWindow):
             return
         dialog = CaseDialog(self._services, inspection_id=inspection.id,
                             programme=inspection.programme, parent=self)
-        if dialog.exec() and dialog.saved is not None:
+        if run_modal(dialog) and dialog.saved is not None:
             self.cases_page.reload(select=inspection.id)
             self.cases_page.select_case(dialog.saved.id)
 
     def edit_case(self, case_id: uuid.UUID) -> None:
         self.form_page.flush()
         inspection = self.cases_page.current_inspection()
-        try:
+        with operation(self, self.tr("Case profile")) as done:
             case = self._services.cases.get(case_id)
-        except UserFacingError as exc:
-            show_error(self, exc)
+        if done.failed:
             return
         programme = inspection.programme if inspection else ""
         dialog = CaseDialog(self._services, inspection_id=case.inspection_id,
                             programme=programme, case=case, parent=self)
-        if dialog.exec():
+        if run_modal(dialog):
             if self.stack.currentWidget() is self.form_page:
                 self.form_page.load(case_id)  # applicability may have changed
             self.cases_page.refresh_cases()
@@ -218,12 +217,12 @@ class MainWindow(QMainWindow):
         path = choose_case_list(self) if inspection is not None else None
         if path is None:
             return
-        check_file_in_background(self, self._services, inspection.id, path,
+        check_file_in_background(self, self.tasks, self._services, inspection.id, path,
                                  self._show_import)
 
     def _show_import(self, preview) -> None:
         dialog = ImportDialog(self._services, preview, self)
-        if dialog.exec() and dialog.report is not None:
+        if run_modal(dialog) and dialog.report is not None:
             self.cases_page.reload(select=preview.inspection_id)
             self.statusBar().showMessage(self.tr("Imported {n} cases from {file}").format(
                 n=dialog.report.imported, file=Path(preview.file).name), 10000)
@@ -233,7 +232,7 @@ class MainWindow(QMainWindow):
         if inspection is None:
             return
         options = ExportOptionsDialog(self.tr("Export workbook for analysts"), self)
-        if not options.exec():
+        if not run_modal(options):
             return
         pseudonymise = options.pseudonymised
         name = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in inspection.name)
@@ -244,7 +243,7 @@ class MainWindow(QMainWindow):
             self.tr("Excel workbook (*.xlsx)"))
         if not path:
             return
-        run_with_progress(
+        self.tasks.run_with_progress(
             self, self.tr("Export workbook"), self.tr("Writing {name}…").format(
                 name=Path(path).name),
             lambda report, cancelled: self._services.exports.export(
@@ -265,10 +264,9 @@ class MainWindow(QMainWindow):
             self.tr("Excel workbook (*.xlsx)"))
         if not path:
             return
-        try:
+        with operation(self, self.tr("Save case list template")) as done:
             written = self._services.imports.write_template(Path(path))
-        except UserFacingError as exc:
-            show_error(self, exc)
+        if done.failed:
             return
         self.statusBar().showMessage(self.tr("Template saved to {path}").format(path=written),
                                      10000)
@@ -276,13 +274,13 @@ class MainWindow(QMainWindow):
     def open_sample(self) -> None:
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
-            SampleDialog(self._services, inspection.id, self).exec()
+            run_modal(SampleDialog(self._services, inspection.id, self))
             self.cases_page.refresh_cases()
 
     def open_team(self) -> None:
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
-            TeamDialog(self._services, inspection.id, self).exec()
+            run_modal(TeamDialog(self._services, inspection.id, self))
             self.cases_page.refresh_cases()
 
     def open_dashboard(self) -> None:
@@ -295,7 +293,8 @@ class MainWindow(QMainWindow):
             return
         if self.dashboard is not None:
             self.dashboard.close()
-        dashboard = DashboardDialog(self._services, inspection.id, inspection.name, self)
+        dashboard = DashboardDialog(self._services, self.tasks, inspection.id, inspection.name,
+                                    self)
         dashboard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dashboard.destroyed.connect(lambda: setattr(self, "dashboard", None))
         self.form_page.review.changed.connect(dashboard.refresh)
@@ -308,7 +307,7 @@ class MainWindow(QMainWindow):
 
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
-            ModerationDialog(self._services, inspection.id, self).exec()
+            run_modal(ModerationDialog(self._services, inspection.id, self))
 
     def open_review_queue(self) -> None:
         """Case forms waiting for a supervisor (in the inspection shown, or all)."""
@@ -317,7 +316,7 @@ class MainWindow(QMainWindow):
         inspection = self.cases_page.current_inspection()
         dialog = ReviewQueueDialog(self._services, inspection.id if inspection else None, self)
         dialog.open_case.connect(self.open_case)
-        dialog.exec()
+        run_modal(dialog)
 
     def close_inspection(self) -> None:
         """The supervisor or lead inspector closes the inspection shown, once confirmed."""
@@ -332,10 +331,9 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return
         self.form_page.flush()
-        try:
+        with operation(self, self.tr("Close inspection")) as done:
             self._services.inspections.close(inspection.id)
-        except UserFacingError as exc:
-            show_error(self, exc)
+        if done.failed:
             return
         self.statusBar().showMessage(self.tr(
             "'{name}' is closed; sync to send the closing to the central store.").format(
@@ -345,17 +343,20 @@ class MainWindow(QMainWindow):
             self.form_page.reload()  # read-only now
 
     def withdraw_case(self, case_id) -> None:
-        case = self._services.cases.get(case_id)
+        title = self.tr("Withdraw from sample")
+        with operation(self, title) as done:
+            case = self._services.cases.get(case_id)
+        if done.failed:
+            return
         reason, ok = QInputDialog.getText(
-            self, self.tr("Withdraw from sample"),
+            self, title,
             self.tr("Why is case {ref} withdrawn from the sample? The next reserve case of the "
                     "same group will take its place.").format(ref=case.reference))
         if not ok:
             return
-        try:
+        with operation(self, title) as done:
             summary = self._services.samples.withdraw(case_id=case_id, reason=reason)
-        except UserFacingError as exc:
-            show_error(self, exc)
+        if done.failed:
             return
         last = summary.history[-1]
         self.statusBar().showMessage(
@@ -389,7 +390,7 @@ class MainWindow(QMainWindow):
             return
         full = self._services.sync.with_password(url.strip(), password)
         self.form_page.flush()
-        run_with_progress(
+        self.tasks.run_with_progress(
             self, self.tr("Sync"), self.tr("Sending and receiving changes…"),
             lambda report, cancelled: self._services.sync.sync(
                 full, report=lambda _stage, done, total: report(done, total),
@@ -448,10 +449,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(done, 20000)
             show_exported(self, title, done)
 
-        run_with_progress(
+        self.tasks.run_with_progress(
             self, title, self.tr("Sealing {name}…").format(name=Path(path).name),
             lambda _report, _cancelled: self._services.sync.export_package(Path(path), first),
-            sealed)
+            sealed, cancellable=False)
 
     def apply_package(self) -> None:
         """At the office: apply a laptop's transfer file (an administrator's task)."""
@@ -470,7 +471,7 @@ class MainWindow(QMainWindow):
         if passphrase is None:
             return
         full = self._services.sync.with_password(url.strip(), password)
-        run_with_progress(
+        self.tasks.run_with_progress(
             self, title, self.tr("Applying {name}…").format(name=Path(path).name),
             lambda _report, _cancelled: self._services.sync.apply_package(
                 full, Path(path), passphrase),
@@ -479,10 +480,11 @@ class MainWindow(QMainWindow):
                 "{refused} refused.").format(applied=report.applied, n=report.changes,
                                              person=report.person,
                                              conflicts=report.conflicts,
-                                             refused=report.refused), 20000))
+                                             refused=report.refused), 20000),
+            cancellable=False)
 
     def open_conflicts(self) -> None:
-        ConflictsDialog(self._services, self).exec()
+        run_modal(ConflictsDialog(self._services, self))
         self.show_sync_status()
         self.cases_page.refresh_cases()
 
@@ -497,7 +499,7 @@ class MainWindow(QMainWindow):
                 if report.ok else
                 self.tr("The database has problems: {problem}. Make a backup and ask your "
                         "administrator for help.").format(problem=report.integrity))
-        self._background(self._services.database.check, done)
+        self._background(self._services.database.check, done, self.tr("Database check"))
 
     def backup_database(self) -> None:
         default = str(Path.home() / f"{self._services.database.path.stem}-backup.db")
@@ -505,36 +507,48 @@ class MainWindow(QMainWindow):
                                               self.tr("Database (*.db)"))
         if not path:
             return
-        self._background(lambda: self._services.database.backup(Path(path), overwrite=True),
+        database = self._services.database
+        self._background(lambda: database.backup(Path(path), overwrite=True),
                          lambda target: self.statusBar().showMessage(
-                             self.tr("Backed up to {path}").format(path=target), 10000))
+                             self.tr("Backed up to {path}").format(path=target), 10000),
+                         self.tr("Back up database"))
 
-    def _background(self, function, on_done) -> None:
+    def _background(self, function, on_done, title: str) -> None:
+        """Database work behind the status bar's "Working…"."""
         self.statusBar().showMessage(self.tr("Working…"))
 
-        job = None
-
         def finish(result) -> None:
-            self._jobs.remove(job)
             self.statusBar().clearMessage()
             on_done(result)
 
         def fail(exc) -> None:
-            self._jobs.remove(job)
             self.statusBar().clearMessage()
-            show_error(self, exc)
+            show_error(self, exc, title)
 
-        job = run_job(function, finish, fail)
-        self._jobs.append(job)  # held until it reports, then let go
+        self.tasks.run(function, finish, owner=self, title=title, on_error=fail)
 
     def about(self) -> None:
-        QMessageBox.about(self, self.tr("About ASPIRE Casework"), self.tr(
-            "<b>ASPIRE Casework</b> {version}<br>Case assessment for inspections of probation "
-            "and youth offending services.<br><br>Database: {path}<br>Signed in as: {user}")
-            .format(version=__version__, path=self._services.database.path,
-                    user=self._services.user))
+        """Works at any moment, also while the database is still opening."""
+        if self._services is None:
+            where = self.tr("Database: still opening")
+        else:
+            where = self.tr("Database: {path}<br>Signed in as: {user}").format(
+                path=self._services.database.path, user=self._services.user)
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About ASPIRE Casework"),
+                          self.tr("<b>ASPIRE Casework</b> {version}<br>Case assessment for "
+                                  "inspections of probation and youth offending services."
+                                  "<br><br>{where}").format(version=__version__, where=where),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("about")
+        run_modal(box)
 
-    def closeEvent(self, event) -> None:
+    def save_typing(self) -> None:
+        """Save the evidence or note being typed in the open case form, if any."""
         if self._services is not None:
             self.form_page.flush()
+
+    def closeEvent(self, event) -> None:
+        self.save_typing()
         super().closeEvent(event)
+        # the database must not be closed under running work; none starts after this
+        self.tasks.shutdown()

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 
 from app.errors import UserFacingError
 from app.ui.idle_watch import IdleWatch
+from app.ui.tasks import Lane, TaskManager
 from app.ui.views.lock_page import LockPage
-from app.ui.workers import run_job
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.registry import Services
@@ -93,15 +93,16 @@ class ScreenLock(QObject):
 
     locked = Signal()
 
-    def __init__(self, window: QMainWindow):
+    def __init__(self, window: QMainWindow, tasks: TaskManager):
         super().__init__(window)
         self._window = window
+        self._tasks = tasks
         self._services: Services | None = None
         self._save_typing: Callable[[], None] = lambda: None
         self._state: _Locked | None = None
         self.page: LockPage | None = None
         self._failures = 0
-        self._job = None
+        self._checking = False
         self.idle = IdleWatch(lock_minutes() * 60_000, self)
         self.idle.idle.connect(self.lock)
         self.lock_action = QAction(self.tr("&Lock now"), window)
@@ -129,7 +130,7 @@ class ScreenLock(QObject):
     @property
     def checking(self) -> bool:
         """Whether a passphrase or the keyring is being checked."""
-        return self._job is not None
+        return self._checking
 
     def choose_lock_time(self) -> None:
         minutes, ok = QInputDialog.getInt(
@@ -268,16 +269,17 @@ class ScreenLock(QObject):
 
     # -- unlocking ------------------------------------------------------------------------
     def _try_unlock(self, passphrase: str) -> None:
-        if self._job is not None or self._state is None:
+        if self._checking or self._state is None:
             return
         self.page.set_checking()
         database = self._services.database
         # a key derivation, or the keyring's own prompt: off the GUI thread either way
-        self._job = run_job(lambda: database.unlock(passphrase or None), self._checked,
-                            self._check_failed)
+        self._checking = True
+        self._tasks.run(lambda: database.unlock(passphrase or None), self._checked,
+                        lane=Lane.IO, on_error=self._check_failed)
 
     def _checked(self, right: object) -> None:
-        self._job = None
+        self._checking = False
         if self._state is None or not _alive(self.page):
             return
         if right:
@@ -293,7 +295,7 @@ class ScreenLock(QObject):
         self.page.refuse(reason, wait_after(self._failures))
 
     def _check_failed(self, exc: BaseException) -> None:
-        self._job = None
+        self._checking = False
         if self._state is None or not _alive(self.page):
             return
         problem = exc.problem if isinstance(exc, UserFacingError) else str(exc)

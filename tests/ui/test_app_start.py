@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import keyring
 import pytest
@@ -12,12 +16,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.bootstrap import open_services
-from app.config import Settings
+from app.config import Settings, user_log_dir
 from app.errors import DatabaseError
 from app.main import passphrase_checks
 from app.ui.app import lock_database, run_window
 from app.ui.dialogs.passphrase_dialog import PassphraseDialog
 from app.ui.main_window import MainWindow
+from app.ui.qt_runtime import binding_problem
 
 
 def test_window_opens_on_a_new_database_and_closes_cleanly(qtbot, tmp_path):
@@ -45,7 +50,7 @@ def test_window_opens_on_a_new_database_and_closes_cleanly(qtbot, tmp_path):
     assert run_window(settings, open_services, passphrase_checks()) == 0
     assert seen == {"windows": 1, "hint": True}
     assert settings.db_path.exists()
-    assert gc.isenabled()  # paused only while the database opened
+    assert gc.isenabled()  # the window never switches the collector off
 
 
 def answer_passphrase_dialogs(answers: list[str | None], seen: list[tuple]) -> None:
@@ -88,7 +93,7 @@ def test_without_a_keyring_a_passphrase_is_chosen_and_protects_the_database(qtbo
     keyring.set_keyring(fail.Keyring())
     settings = Settings(tmp_path / "new" / "casework.db", "inspector.one")
     seen: list[tuple] = []
-    answer_passphrase_dialogs(["short", "a long enough passphrase"], seen)
+    answer_passphrase_dialogs(["short", "".join(PASSPHRASE_PARTS)], seen)
 
     def quit_when_open():
         window = next((w for w in QApplication.topLevelWidgets()
@@ -97,6 +102,9 @@ def test_without_a_keyring_a_passphrase_is_chosen_and_protects_the_database(qtbo
             QTimer.singleShot(100, quit_when_open)
             return
         seen.append(("opened", window._services.database.unlock_kind))
+        QApplication.processEvents()
+        gc.collect()
+        seen.append(("kept by", holders_of_passphrase()))
         window.close()
 
     QTimer.singleShot(200, quit_when_open)
@@ -104,8 +112,24 @@ def test_without_a_keyring_a_passphrase_is_chosen_and_protects_the_database(qtbo
     assert seen[0] == ("Choose a passphrase", "")
     assert seen[1][0] == "Choose a passphrase" and "at least 10 characters" in seen[1][1]
     assert seen[2] == ("opened", "passphrase")
-    services = open_services(settings, "a long enough passphrase")
+    assert seen[3] == ("kept by", [])  # the open window holds no copy of the passphrase
+    services = open_services(settings, "".join(PASSPHRASE_PARTS))
     services.close()
+
+
+#: Joined only when used, so no constant of the test holds the whole passphrase.
+PASSPHRASE_PARTS = ("a long enough", " passphrase")
+
+
+def holders_of_passphrase() -> list[str]:
+    """The kinds of object that hold the passphrase the tests type."""
+    typed = "".join(PASSPHRASE_PARTS)  # plain loops: a closure would hold it in a cell
+    holders = []
+    for holder in gc.get_objects():
+        for held in gc.get_referents(holder):
+            if isinstance(held, str) and held == typed:
+                holders.append(type(holder).__name__)
+    return holders
 
 
 def test_only_one_window_per_database(tmp_path):
@@ -117,3 +141,78 @@ def test_only_one_window_per_database(tmp_path):
     finally:
         first.unlock()
     lock_database(settings).unlock()
+
+
+def test_a_qt_binding_that_loses_references_is_refused_with_what_to_install(qtbot, tmp_path):
+    settings = Settings(tmp_path / "casework.db", "inspector.one")
+    seen = []
+
+    def read_and_close():
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(20, read_and_close)
+            return
+        seen.append((box.windowTitle(), box.text()))
+        box.accept()
+
+    QTimer.singleShot(20, read_and_close)
+    problem = binding_problem(probe=lose_references_of_none)
+    assert run_window(settings, open_services, binding_check=lambda: problem) == 1
+    assert seen == [("ASPIRE Casework cannot start", problem)]
+    assert "6.11.3" in problem and "constraints.txt" in problem
+    assert not settings.db_path.exists()  # nothing was opened
+    assert not any(isinstance(w, MainWindow) for w in QApplication.topLevelWidgets())
+
+
+def lose_references_of_none() -> None:
+    """What a faulty binding does on every call returning nothing: one reference of None
+    taken and never given back (the check gives them back once it has seen them go)."""
+    for _ in range(8):
+        ctypes.pythonapi.Py_DecRef(ctypes.py_object(None))
+
+
+def test_after_an_unexpected_close_the_next_start_says_so_and_where_the_log_is(
+        qtbot, tmp_path):
+    log_dir = user_log_dir()
+    crashed = subprocess.run(
+        [sys.executable, "-c", "import os, sys; from pathlib import Path; "
+         "from app.ui.run_marker import RunMarker; "
+         "marker = RunMarker.start(Path(sys.argv[1])); assert marker.marked; os._exit(3)",
+         str(log_dir)], cwd=Path(__file__).resolve().parents[2])
+    assert crashed.returncode == 3
+    seen = []
+    waiting = {}
+
+    def read_notice_then_quit():
+        box = QApplication.activeModalWidget()
+        if box is None or box.objectName() != "unexpected-close":
+            if time.monotonic() < waiting["until"]:
+                QTimer.singleShot(20, read_notice_then_quit)
+            else:
+                close_once_open()  # no notice came: end the run, and the test says so
+            return
+        seen.append(box.text())
+        box.accept()
+        close_once_open()
+
+    waiting["until"] = time.monotonic() + 15
+    QTimer.singleShot(20, read_notice_then_quit)
+    settings = Settings(tmp_path / "casework.db", "inspector.one")
+    assert run_window(settings, open_services, passphrase_checks()) == 0
+    assert "closed unexpectedly" in seen[0] and str(log_dir) in seen[0]
+    assert list(log_dir.glob("running-*.lock")) == []  # this run ended cleanly
+    seen.clear()
+    waiting["until"] = time.monotonic() + 1
+    QTimer.singleShot(20, read_notice_then_quit)
+    assert run_window(settings, open_services, passphrase_checks()) == 0
+    assert seen == []  # told once
+
+
+def close_once_open() -> None:
+    """Close the window once its database is open and its screens are in."""
+    window = next((w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, MainWindow) and w.isVisible()), None)
+    if window is None or not hasattr(window, "cases_page"):
+        QTimer.singleShot(50, close_once_open)
+        return
+    window.close()

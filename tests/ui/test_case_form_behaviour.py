@@ -220,20 +220,51 @@ def test_an_undo_that_cannot_be_saved_leaves_the_history_where_it_was(qtbot, ope
     assert window._services.forms.open(case.id).answers["victim"].value == "yes"
 
 
-def test_later_changes_to_the_same_question_are_separate_undo_steps():
-    from app.core.answers import AnswerInput
-    from app.ui.views.answer_undo import MERGE_SECONDS, AnswerChange
+def test_later_changes_to_the_same_question_are_separate_undo_steps(qtbot):
+    """Changes moments apart to one question undo together; later ones, or another
+    question's, are steps of their own. A change folded in leaves nothing behind in memory,
+    nor does any change once the history is cleared (as when another case is opened)."""
+    import weakref
 
-    def change(before, after, at):
-        command = AnswerChange("victim", "1.1", AnswerInput(before), AnswerInput(after),
+    from PySide6.QtGui import QUndoStack
+
+    from app.core.answers import AnswerInput
+    from app.ui.views.answer_undo import MERGE_SECONDS, AnswerChange, record_change
+
+    stack, made = QUndoStack(), []
+
+    def change(key, before, after, at):
+        command = AnswerChange(key, "1.1", AnswerInput(before), AnswerInput(after),
                                lambda *_: True)
         command.changed_at = at
-        return command
+        made.append(weakref.ref(command))
+        record_change(stack, command)
 
-    first = change(None, "yes", 100.0)
-    assert first.mergeWith(change("yes", "no", 100.0 + MERGE_SECONDS / 2))
-    assert first.after.value == "no"
-    assert not first.mergeWith(change("no", "yes", 100.0 + MERGE_SECONDS * 3))
-    other_question = AnswerChange("needs", "1.2", AnswerInput(), AnswerInput(["x"]),
-                                  lambda *_: True)
-    assert not first.mergeWith(other_question)
+    change("victim", None, "yes", 100.0)
+    change("victim", "yes", "no", 100.0 + MERGE_SECONDS / 2)
+    assert stack.count() == 1 and stack.command(0).after.value == "no"
+    change("victim", "no", "yes", 100.0 + MERGE_SECONDS * 3)
+    change("needs", None, ["x"], 100.0 + MERGE_SECONDS * 3)
+    assert stack.count() == 3
+    assert made[1]() is None  # folded into the first, and let go
+    stack.clear()
+    assert [ref() for ref in made] == [None] * 4
+
+
+def test_logging_off_saves_pending_typing_and_is_not_taken_for_a_crash(qtbot, open_window,
+                                                                       tmp_path):
+    """Windows ends the process soon after asking the app to save its data: what is being
+    typed is saved then, and the run counts as ended cleanly."""
+    from app.ui.app import session_ending
+    from app.ui.run_marker import RunMarker
+
+    window = open_window()
+    case, page = open_case(window)
+    page.question_widget("comment").control._edit.setPlainText("Seen at the office.")
+    marker = RunMarker.start(tmp_path / "logs")
+    session_ending(window, marker)
+    assert window._services.forms.open(case.id).answers["comment"].value == "Seen at the office."
+    assert list((tmp_path / "logs").glob("running-*")) == []
+    next_start = RunMarker.start(tmp_path / "logs")
+    next_start.finish()
+    assert not next_start.closed_unexpectedly_before

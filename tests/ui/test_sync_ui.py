@@ -40,16 +40,20 @@ def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central_url, tmp_path
     window = MainWindow(two.services)
     qtbot.addWidget(window)
     window.show()
-    shown = []
-    monkeypatch.setattr(ConflictsDialog, "exec", lambda self: shown.append(self) or 0)
+    seen = []
+
+    def keep_mine(dialog):  # the person reads the open dialog and keeps their own answer
+        listed, offered = dialog.list.count(), dialog.mine_button.isEnabled()
+        dialog.mine_button.click()
+        seen.append((listed, offered, dialog.list.count()))
+        return 0
+
+    monkeypatch.setattr(ConflictsDialog, "exec", keep_mine)
     answers_from(monkeypatch, person_url(central_url, "inspector.two", None), PASSWORD)
     window.sync_now()
-    qtbot.waitUntil(lambda: bool(shown), timeout=15000)
+    qtbot.waitUntil(lambda: bool(seen), timeout=15000)
     assert "Synced" in window.statusBar().currentMessage()
-    dialog = shown[0]
-    assert dialog.list.count() == 1 and dialog.mine_button.isEnabled()
-    dialog.mine_button.click()
-    assert dialog.list.count() == 0
+    assert seen == [(1, True, 0)]
     assert two.services.forms.open(case.id).answers["victim"].value == "yes"
     window.show_sync_status()
     assert "1 change(s) waiting" in window.sync_status.text()

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.dto import ConflictRecord
-from app.errors import UserFacingError
-from app.ui.errors import show_error
+from app.ui.errors import operation
+from app.ui.modal import run_modal
 from app.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -126,19 +126,17 @@ class ConflictsDialog(QDialog):
         record = self.current()
         if record is None:
             return
-        try:
+        with operation(self, self.tr("Resolve conflicts")) as done:
             self._services.conflicts.resolve(conflict_id=record.id, choice=choice, **merged)
-        except UserFacingError as exc:
-            show_error(self, exc)
-            return
-        self.reload()
+        if not done.failed:
+            self.reload()
 
     def _merge(self) -> None:
         record = self.current()
         if record is None:
             return
         dialog = MergeDialog(record, self)
-        if dialog.exec():
+        if run_modal(dialog):
             self._resolve("merged", value=dialog.value.currentData(),
                           evidence=dialog.evidence.toPlainText())
 

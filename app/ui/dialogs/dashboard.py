@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 from app.core.ratings import BREAKDOWN_HEADINGS, InspectionRatings, QuestionRating
 from app.core.workflow import CASE_STATUS
 from app.ui.errors import show_error
+from app.ui.tasks import TaskManager
 from app.ui.widgets.tables import fill_table
-from app.ui.workers import run_job
 
 if TYPE_CHECKING:
     from app.services.registry import Services
@@ -86,11 +86,13 @@ class KeyQuestionChart(QWidget):
 
 
 class DashboardDialog(QDialog):
-    def __init__(self, services: Services, inspection_id: uuid.UUID, name: str, parent=None):
+    def __init__(self, services: Services, tasks: TaskManager, inspection_id: uuid.UUID,
+                 name: str, parent=None):
         super().__init__(parent)
         self._services = services
+        self._tasks = tasks
         self._inspection_id = inspection_id
-        self._job = None
+        self._working = False
         self._again = False
         self.rated: InspectionRatings | None = None
         self.setWindowTitle(self.tr("Dashboard — {name}").format(name=name))
@@ -152,7 +154,7 @@ class DashboardDialog(QDialog):
     # -- working out ------------------------------------------------------------------------
     def refresh(self) -> None:
         """Work the figures out again, off the GUI thread (once more if asked meanwhile)."""
-        if self._job is not None:
+        if self._working:
             self._again = True
             return
         statuses = ("approved",) if self.scope.currentData() == "approved" else None
@@ -163,15 +165,17 @@ class DashboardDialog(QDialog):
             cases = services.cases.list(inspection_id)
             return cases, services.ratings.rate(inspection_id, statuses=statuses)
 
-        self._job = run_job(work, self._show, self._failed)
+        self._working = True
+        self._tasks.run(work, self._show, owner=self, title=self.tr("Dashboard"),
+                        on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        self._job = None
+        self._working = False
         self.counted.setText("")
         show_error(self, exc, self.tr("Dashboard"))
 
     def _show(self, result) -> None:
-        self._job = None
+        self._working = False
         cases, rated = result
         self.rated = rated
         self.counted.setText(self.tr("{n} case form(s) counted").format(n=rated.cases))

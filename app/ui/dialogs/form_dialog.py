@@ -6,6 +6,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout
 
 from app.errors import UserFacingError
+from app.ui.errors import operation
 
 MAX_DETAILS = 8
 
@@ -44,12 +45,10 @@ class FormDialog(QDialog):
         raise NotImplementedError
 
     def accept(self) -> None:
-        try:
+        with operation(self, on_error=self.show_problem) as done:
             self.save()
-        except UserFacingError as exc:
-            self.show_problem(exc)
-            return
-        super().accept()
+        if not done.failed:
+            super().accept()
 
     def show_problem(self, exc: UserFacingError) -> None:
         lines = [exc.problem, *exc.details[:MAX_DETAILS], exc.advice]

@@ -19,9 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.dto import ImportPreview, ImportReport
-from app.errors import UserFacingError
-from app.ui.errors import show_error
-from app.ui.progress import run_with_progress
+from app.ui.errors import operation
+from app.ui.tasks import TaskManager
 from app.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -97,18 +96,16 @@ class ImportDialog(QDialog):
         QGuiApplication.clipboard().setText(self.problems_text())
 
     def _import(self) -> None:
-        try:
+        with operation(self, self.tr("Import case list")) as done:
             self.report = self._services.imports.commit(self.preview)
-        except UserFacingError as exc:
-            show_error(self, exc)
-            return
-        self.accept()
+        if not done.failed:
+            self.accept()
 
 
-def check_file_in_background(parent, services: Services, inspection_id: uuid.UUID,
-                             path: Path, on_checked) -> None:
+def check_file_in_background(parent, tasks: TaskManager, services: Services,
+                             inspection_id: uuid.UUID, path: Path, on_checked) -> None:
     """Read and check ``path`` on a worker thread with a progress dialog and Cancel."""
-    run_with_progress(
+    tasks.run_with_progress(
         parent, parent.tr("Import case list"), parent.tr("Reading {name}… rows read:").format(
             name=path.name),
         lambda report, cancelled: services.imports.check(

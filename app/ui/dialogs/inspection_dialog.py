@@ -11,8 +11,9 @@ from PySide6.QtWidgets import (
 
 from app.core.dto import InspectionSummary, NewInspection
 from app.core.profile import PROGRAMMES
-from app.errors import UserFacingError, ValidationError
+from app.errors import ValidationError
 from app.ui.dialogs.form_dialog import FormDialog
+from app.ui.errors import operation
 from app.ui.widgets.fields import CodeCombo, DateEdit
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -48,10 +49,9 @@ class InspectionDialog(FormDialog):
 
     def _fill_frameworks(self) -> None:
         self.framework.clear()
-        try:
+        with operation(self, on_error=self.show_problem) as done:
             available = self._services.frameworks.available()
-        except UserFacingError as exc:
-            self.show_problem(exc)
+        if done.failed:
             return
         for info in available:
             if info.programme == self.programme.code():

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.core.workflow import Actor
 from app.errors import UserFacingError
-from app.ui.errors import show_error
+from app.ui.errors import operation
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
@@ -127,11 +127,9 @@ class ModerationDialog(QDialog):
             self.form_area.setWidget(QLabel(self.tr("No case is waiting for you to second "
                                                     "mark.")))
             return
-        try:
+        with operation(self, on_error=self._cannot_show) as done:
             questions = self._services.moderation.blind_form(item.data(CASE_ROLE))
-        except UserFacingError as exc:
-            self.form_area.setWidget(QLabel(exc.problem))
-            self.save_button.setEnabled(False)
+        if done.failed:
             return
         form = QWidget()
         layout = QFormLayout(form)
@@ -152,21 +150,23 @@ class ModerationDialog(QDialog):
             self.judgements[question.key] = (choice, note)
         self.form_area.setWidget(form)
 
+    def _cannot_show(self, exc: UserFacingError) -> None:
+        self.form_area.setWidget(QLabel(exc.problem))
+        self.save_button.setEnabled(False)
+
     def save(self) -> None:
         item = self.cases.currentItem()
         if item is None:
             return
         mine = {q.key: (q.mine, q.note) for q in self._services.moderation.blind_form(
             item.data(CASE_ROLE))}
-        try:
+        with operation(self, self.tr("Second marking")):
             for key, (choice, note) in self.judgements.items():
                 if choice.currentData() and (choice.currentData(), note.text().strip()) \
                         != mine.get(key):
                     self._services.moderation.second_mark(
                         case_id=item.data(CASE_ROLE), question_key=key,
                         value=choice.currentData(), note=note.text())
-        except UserFacingError as exc:
-            show_error(self, exc, self.tr("Second marking"))
         self.reload()
 
     def choose_cases(self) -> None:
@@ -175,11 +175,9 @@ class ModerationDialog(QDialog):
             self.tr("Share of the answered cases to second mark (%):"), 10, 1, 100)
         if not ok:
             return
-        try:
+        with operation(self, self.tr("Second marking")):
             self._services.moderation.request_share(inspection_id=self._inspection_id,
                                                     share=percent / 100)
-        except UserFacingError as exc:
-            show_error(self, exc, self.tr("Second marking"))
         self.reload()
 
 

@@ -75,3 +75,8 @@ class PassphraseDialog(QDialog):
 
     def value(self) -> str:
         return self.passphrase.text()
+
+    def forget(self) -> None:
+        """Clear what was typed, so that the dialog keeps no copy once it has been read."""
+        self.passphrase.clear()
+        self.again.clear()

@@ -26,7 +26,7 @@ from app.core.frameworks import STAGE_LABELS
 from app.core.practice import EXAMPLE_KIND, SPEAKER_ROLE
 from app.core.vocab import vocabulary
 from app.errors import UserFacingError
-from app.ui.errors import confirm
+from app.ui.errors import confirm, operation
 from app.ui.widgets.fields import CodeCombo
 from app.ui.widgets.save_indicator import SaveIndicator
 
@@ -170,15 +170,14 @@ class PracticeExamplesDialog(QDialog):
         if not self.narrative.toPlainText().strip():
             self.saved.setText(self.tr("Write the narrative to save this example"))
             return
-        try:
+        with operation(self, on_error=self._not_saved) as done:
             record = self._services.practice.save(
                 case_id=self._case_id, example_id=self._editing, kind=self.kind.code(),
                 stage=self.stage.code() or "", theme=self.theme.text(),
                 title=self.title.text(), speaker_role=self.speaker.code() or "",
                 narrative=self.narrative.toPlainText(),
                 cleared_for_publication=self.cleared.isChecked())
-        except UserFacingError as exc:
-            self.saved.show_failed(exc.problem)
+        if done.failed:
             return
         self._editing = record.id
         self._show_in_list(record, select)
@@ -208,13 +207,15 @@ class PracticeExamplesDialog(QDialog):
         if not confirm(self, self.tr("Delete practice example"),
                        self.tr("Delete this practice example from the case?")):
             return
-        try:
+        with operation(self, on_error=self._not_saved) as done:
             self._services.practice.remove(case_id=self._case_id, example_id=self._editing)
-        except UserFacingError as exc:
-            self.saved.show_failed(exc.problem)
+        if done.failed:
             return
         self._pause.stop()
         self._reload()
+
+    def _not_saved(self, exc: UserFacingError) -> None:
+        self.saved.show_failed(exc.problem)
 
     def done(self, result: int) -> None:
         self._flush()

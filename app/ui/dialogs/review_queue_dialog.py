@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.core.dto import ReviewItem
 from app.core.workflow import CASE_STATUS, Actor
-from app.errors import UserFacingError
-from app.ui.errors import show_error
+from app.ui.errors import operation
 from app.ui.models.tables import SORT_ROLE, Column, RecordTableModel
 
 if TYPE_CHECKING:
@@ -107,11 +106,10 @@ class ReviewQueueDialog(QDialog):
             10, 1, 100)
         if not ok:
             return
-        try:
+        with operation(self, self.tr("Dip sampling")) as done:
             marked = self._services.review.mark_dip_sample(inspection_id=self._inspection_id,
                                                            share=percent / 100)
-        except UserFacingError as exc:
-            show_error(self, exc, self.tr("Dip sampling"))
+        if done.failed:
             return
         self.summary.setText(self.tr("Marked {n} case(s) for dip sampling.").format(
             n=len(marked)))

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 from app.core.dto import SampleSummary
 from app.core.profile import PROFILE_FIELD_BY_NAME
 from app.core.sampling import DEFAULT_CONFIDENCE, DEFAULT_MARGIN
-from app.errors import UserFacingError, ValidationError
-from app.ui.errors import confirm, show_error
+from app.errors import ValidationError
+from app.ui.errors import confirm, operation
 from app.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -86,11 +86,11 @@ class SampleDialog(QDialog):
     def show_plan(self) -> None:
         """The size and allocation these settings give, before anything is drawn."""
         confidence, margin = self.settings()
-        try:
+        with operation(self, on_error=lambda exc: self.plan_label.setText(exc.problem)) \
+                as done:
             plan = self._services.samples.plan(inspection_id=self._inspection_id,
                                                confidence=confidence, margin=margin)
-        except UserFacingError as exc:
-            self.plan_label.setText(exc.problem)
+        if done.failed:
             return
         raised = self.tr(" It is raised to {total} so that every group in the caseload is "
                          "represented.").format(total=plan.total) if plan.raised_for_minimum \
@@ -142,7 +142,7 @@ class SampleDialog(QDialog):
 
     def draw(self) -> None:
         confidence, margin = self.settings()
-        try:
+        with operation(self, self.tr("Draw the sample")) as done:
             text = self.seed.text().strip()
             if text and not text.isdigit():
                 raise ValidationError(self.tr("The seed must be a whole number."),
@@ -155,8 +155,7 @@ class SampleDialog(QDialog):
             self.summary = self._services.samples.draw(
                 inspection_id=self._inspection_id, confidence=confidence, margin=margin,
                 seed=int(text) if text else None)
-        except UserFacingError as exc:
-            show_error(self, exc)
+        if done.failed:
             return
         self.seed.setText(str(self.summary.seed))
         self.show_plan()

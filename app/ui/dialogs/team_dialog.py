@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.workflow import TEAM_ROLE
-from app.errors import UserFacingError
-from app.ui.errors import show_error
+from app.ui.errors import operation
 from app.ui.widgets.fields import CodeCombo
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -66,12 +65,11 @@ class TeamDialog(QDialog):
             self.list.addItem(item)
 
     def add(self) -> None:
-        try:
+        with operation(self, self.tr("Team")) as done:
             team = self._services.inspections.add_member(
                 inspection_id=self._inspection_id, person=self.person.text(),
                 role=self.role.code())
-        except UserFacingError as exc:
-            show_error(self, exc)
+        if done.failed:
             return
         self.person.clear()
         self._show(team)
@@ -80,10 +78,9 @@ class TeamDialog(QDialog):
         item = self.list.currentItem()
         if item is None:
             return
-        try:
+        with operation(self, self.tr("Team")) as done:
             team = self._services.inspections.remove_member(
                 inspection_id=self._inspection_id, person=item.data(Qt.ItemDataRole.UserRole))
-        except UserFacingError as exc:
-            show_error(self, exc)
+        if done.failed:
             return
         self._show(team)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.core.answers import AnswerInput, AnswerRecord
 
@@ -38,16 +38,10 @@ class AnswerChange(QUndoCommand):
         self.failed = False
         self.changed_at = time.monotonic()
 
-    def id(self) -> int:
-        return 1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if (not isinstance(other, AnswerChange) or other.key != self.key
-                or other.changed_at - self.changed_at > MERGE_SECONDS):
-            return False
-        self.after = other.after
-        self.changed_at = other.changed_at
-        return True
+    def continues(self, earlier: QUndoCommand | None) -> bool:
+        """Whether this change carries on ``earlier`` (same question, moments later)."""
+        return (isinstance(earlier, AnswerChange) and earlier.key == self.key
+                and self.changed_at - earlier.changed_at <= MERGE_SECONDS)
 
     def undo(self) -> None:
         self.failed = not self._restore(self.key, self.before)
@@ -58,3 +52,18 @@ class AnswerChange(QUndoCommand):
             self.failed = False
             return
         self.failed = not self._restore(self.key, self.after)
+
+
+def record_change(stack: QUndoStack, change: AnswerChange) -> None:
+    """Put ``change`` on the stack, or fold it into the change on top when it carries that on.
+
+    The folding is done here rather than by ``QUndoStack``'s own merging: a command merged
+    away is deleted by Qt, and PySide6 then never lets go of its Python side, so every
+    merged change (with the answers it held) would stay in memory for the rest of the day.
+    """
+    index = stack.index()
+    top = stack.command(index - 1) if index and index == stack.count() else None
+    if change.continues(top):
+        top.after, top.changed_at = change.after, change.changed_at
+        return
+    stack.push(change)

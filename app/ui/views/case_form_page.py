@@ -36,12 +36,13 @@ from app.core.form import FormState
 from app.core.frameworks import STAGE_LABELS, Section
 from app.core.profile import GENDER, PHASE, PROVIDER, RISK_LEVEL, SENTENCE_TYPE
 from app.core.workflow import CASE_STATUS
-from app.errors import UserFacingError
 from app.ui.dialogs.export_dialog import ExportOptionsDialog, show_exported
 from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
 from app.ui.dialogs.problems_dialog import ProblemsDialog
-from app.ui.progress import run_with_progress
-from app.ui.views.answer_undo import AnswerChange, as_input
+from app.ui.errors import operation
+from app.ui.modal import run_modal
+from app.ui.tasks import TaskManager
+from app.ui.views.answer_undo import AnswerChange, as_input, record_change
 from app.ui.views.review_panel import ReviewPanel
 from app.ui.widgets.question_widget import QuestionWidget
 from app.ui.widgets.save_indicator import SaveIndicator
@@ -56,9 +57,10 @@ class CaseFormPage(QWidget):
     back_requested = Signal()
     edit_profile_requested = Signal(uuid.UUID)
 
-    def __init__(self, services: Services, parent=None):
+    def __init__(self, services: Services, tasks: TaskManager, parent=None):
         super().__init__(parent)
         self._services = services
+        self._tasks = tasks
         self.form: CaseForm | None = None
         self._state: FormState | None = None
         self._widgets: dict[str, QuestionWidget] = {}
@@ -356,21 +358,24 @@ class CaseFormPage(QWidget):
         if self._record(key, given):
             after = as_input(self.form.answers[key])
             if after != before:
-                self.undo_stack.push(AnswerChange(key, self._numbers[key], before, after,
-                                                  self._restore))
+                record_change(self.undo_stack, AnswerChange(key, self._numbers[key], before,
+                                                             after, self._restore))
 
     def _record(self, key: str, given: AnswerInput) -> bool:
         """Save one answer and redraw what depends on it; False if it was not saved."""
         widget = self._widgets.get(key)
         self.saved.show_pending()
-        try:
-            saved = self._services.forms.record_answer(
-                case_id=self.form.case.id, question_key=key, value=given.value,
-                reasons=given.reasons, evidence=given.evidence)
-        except UserFacingError as exc:
+
+        def not_saved(exc) -> None:
             if widget is not None:
                 widget.show_error(exc.problem)
             self.saved.show_failed(exc.problem)
+
+        with operation(self, on_error=not_saved) as done:
+            saved = self._services.forms.record_answer(
+                case_id=self.form.case.id, question_key=key, value=given.value,
+                reasons=given.reasons, evidence=given.evidence)
+        if done.failed:
             return False
         self.form.answers[key] = saved.record
         self.saved.show_saved(saved.saved_at)
@@ -468,19 +473,19 @@ class CaseFormPage(QWidget):
         self._show_missing = True  # from now on, unanswered questions are flagged too
         self._apply_state(self._state)
         dialog = ProblemsDialog(problems, self.form.framework, self._numbers, self)
-        if dialog.exec() and dialog.chosen_key:
+        if run_modal(dialog) and dialog.chosen_key:
             self.go_to_question(dialog.chosen_key)
 
     def open_practice_examples(self) -> None:
         self.flush()
-        PracticeExamplesDialog(self._services, self.form, self).exec()
+        run_modal(PracticeExamplesDialog(self._services, self.form, self))
 
     def export_pdf(self) -> None:
         """The case form as a PDF for reading and filing."""
         self.flush()
         title = self.tr("Save as PDF")
         options = ExportOptionsDialog(title, self)
-        if not options.exec():
+        if not run_modal(options):
             return
         pseudonymise = options.pseudonymised
         name = (self.tr("Case form (pseudonymised).pdf") if pseudonymise
@@ -490,13 +495,14 @@ class CaseFormPage(QWidget):
         if not path:
             return
         case_id = self.form.case.id
-        run_with_progress(
+        self._tasks.run_with_progress(
             self, title, self.tr("Writing {name}…").format(name=Path(path).name),
             lambda _report, _cancelled: self._services.review.export_pdf(
                 case_id, Path(path), pseudonymise=pseudonymise),
             lambda pages: show_exported(self, title, self.tr(
                 "Saved the case form ({pages} pages) to {path}.").format(pages=pages,
-                                                                          path=path)))
+                                                                          path=path)),
+            cancellable=False)
 
     def _edit_profile(self) -> None:
         self.flush()

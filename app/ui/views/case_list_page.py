@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.core.dto import CaseSummary, InspectionSummary
 from app.core.workflow import ASSESSING_ROLES, CASE_STATUS, SAMPLE_STATUS
-from app.errors import UserFacingError
-from app.ui.errors import show_error
+from app.ui.errors import operation
 from app.ui.models.case_columns import (
     CASE_COLUMNS,
     INSPECTION_COLUMNS,
@@ -311,12 +310,10 @@ class CaseListPage(QWidget):
         cases = self.selected_cases() or ([self.current_case()] if self.current_case() else [])
         if not cases:
             return
-        try:
+        with operation(self, self.tr("Assign cases")) as done:
             self._services.cases.assign(case_ids=[c.id for c in cases], assignee=person)
-        except UserFacingError as exc:
-            show_error(self, exc)
-            return
-        self.refresh_cases()
+        if not done.failed:
+            self.refresh_cases()
 
     def _withdraw_current(self) -> None:
         case = self.current_case()

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from app.core.dto import CaseForm, QueryThread
 from app.core.workflow import ACTION, CASE_STATUS, Action, Actor
-from app.errors import UserFacingError
-from app.ui.errors import show_error
+from app.ui.errors import operation
+from app.ui.modal import run_modal
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
@@ -225,15 +225,13 @@ class ReviewPanel(QWidget):
                       self.tr("Close query"))
 
     def _run(self, run, title: str) -> None:
-        try:
+        with operation(self, title) as done:
             run()
-        except UserFacingError as exc:
-            show_error(self, exc, title)
-            return
-        self.changed.emit()
+        if not done.failed:
+            self.changed.emit()
 
     def show_history(self, question_key: str | None) -> None:
-        HistoryDialog(self._services, self.form, self._numbers, question_key, self).exec()
+        run_modal(HistoryDialog(self._services, self.form, self._numbers, question_key, self))
 
 
 class HistoryDialog(QDialog):

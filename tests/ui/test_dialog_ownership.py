@@ -1,0 +1,43 @@
+"""Dialogs are owned and deleted properly: once closed, none lingers under the window, and
+the window can be closed cleanly after any of them."""
+
+from __future__ import annotations
+
+from app.ui.main_window import MainWindow
+from tests.integration.helpers import make_case
+from tests.ui.dialog_tour import dialogs_left, visit, visit_every_dialog
+
+EVERY_DIALOG = ["InspectionDialog", "CaseDialog", "TeamDialog", "SampleDialog",
+                "ReviewQueueDialog", "ModerationDialog", "ConflictsDialog", "ExportOptionsDialog",
+                "QMessageBox", "DashboardDialog", "ImportDialog", "ProblemsDialog",
+                "PracticeExamplesDialog", "ExportOptionsDialog", "CaseDialog", "HistoryDialog"]
+
+
+def test_no_dialog_lingers_once_closed(qtbot, open_window, tmp_path):
+    window = open_window()
+    make_case(window._services, "X1")
+    window.cases_page.reload()
+    case_list = tmp_path / "cases.csv"
+    case_list.write_text("CRN,Sex\nX2,M\nX3,F\n")
+    met = visit_every_dialog(window, case_list)
+    assert met == EVERY_DIALOG
+    assert dialogs_left(window) == []
+
+
+def test_about_works_while_the_database_is_still_opening(qtbot):
+    window = MainWindow()  # shown before the database is open, as at start-up
+    qtbot.addWidget(window)
+    window.show()
+    texts = []
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def read() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            texts.append(box.text())
+
+    from PySide6.QtCore import QTimer
+    QTimer.singleShot(10, read)  # read before the tour's closer, which looks after 20 ms
+    assert visit(window.about_action.trigger) == "QMessageBox"
+    assert "still opening" in texts[0]
+    assert dialogs_left(window) == []
