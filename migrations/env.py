@@ -35,7 +35,8 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    # Migrations copy rows: an error quotes the statement, never the values in it.
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), hide_parameters=True)
     with engine.connect() as conn:
         _configure(conn)
         with context.begin_transaction():
