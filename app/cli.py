@@ -168,6 +168,20 @@ def build_parser() -> argparse.ArgumentParser:
                           help="what they may do")
     add_user.add_argument("--inspection", action="append", type=_uuid, default=[],
                           metavar="ID", help="an inspection they belong to (repeatable)")
+    serve = central_sub.add_parser(
+        "serve", parents=[common],
+        help="run the central service that laptops sync with (HTTPS; plain HTTP on loopback)")
+    serve.add_argument("--url", required=True, metavar="URL",
+                       help="the central database as the service's own login, e.g. "
+                            "postgresql://aspire_service@db.example/aspire (the password from "
+                            f"${ENV_PASSWORD} or asked)")
+    serve.add_argument("--listen", default="127.0.0.1:8443", metavar="HOST:PORT",
+                       help="where to listen (default 127.0.0.1:8443; any address other "
+                            "than a loopback one needs --tls-cert and --tls-key)")
+    serve.add_argument("--tls-cert", type=Path, metavar="FILE",
+                       help="the service's certificate chain (PEM)")
+    serve.add_argument("--tls-key", type=Path, metavar="FILE",
+                       help="the certificate's private key (PEM)")
     apply = central_sub.add_parser("import-package", parents=[common],
                                    help="apply a laptop's transfer file to the central store")
     apply.add_argument("file", type=Path, metavar="FILE", help="the transfer file")
@@ -497,6 +511,14 @@ def _central_add_user(_s: Services, args) -> tuple[object, str]:
             f"{args.login} can now sign in as {args.role}.")
 
 
+def _central_serve(_s: Services, args) -> tuple[object, str]:
+    from app.server.serve import listen_on, serve
+
+    listen = listen_on(args.listen, args.tls_cert, args.tls_key)  # refused before any prompt
+    serve(with_password(args.url), listen)
+    return {"stopped": True}, "The central service has stopped."
+
+
 def with_password(url: str) -> str:
     """The central store's address with its password, which is never stored: it comes from
     the environment (for automation) or is asked for."""
@@ -640,7 +662,7 @@ def _db_backup(s: Services, args) -> tuple[object, str]:
 
 #: Commands that need no database (none is opened or created for them).
 _NO_DATABASE = {("template", "cases"), ("central", "init"), ("central", "add-user"),
-                ("central", "import-package")}
+                ("central", "import-package"), ("central", "serve")}
 
 _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("demo", None): _demo,
@@ -661,6 +683,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("central", "import-package"): _import_package,
     ("central", "init"): _central_init,
     ("central", "add-user"): _central_add_user,
+    ("central", "serve"): _central_serve,
     ("sample", "plan"): _sample_plan,
     ("sample", "draw"): _sample_draw,
     ("sample", "show"): _sample_show,

@@ -6,6 +6,7 @@ central branch (``migrations/central``) with the change log, roles and row-level
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Sequence
@@ -17,6 +18,8 @@ from sqlalchemy.engine import make_url
 
 from app.config import migrations_dir
 from app.errors import UserFacingError, ValidationError
+
+log = logging.getLogger(__name__)
 
 ROLES = {"inspector": "aspire_inspector", "supervisor": "aspire_supervisor",
          "admin": "aspire_admin"}
@@ -49,6 +52,33 @@ def central_engine(url: str) -> Engine:
     return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True,
                          hide_parameters=True,  # errors quote the statement, not its values
                          connect_args=timeout)
+
+
+def database_answers(engine: Engine) -> bool:
+    """Whether the central database answers now (the reason it does not is logged as its
+    kind alone: a connection error's text names the server and the login)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except sa_exc.SQLAlchemyError as exc:
+        log.warning("the central database does not answer (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+def schema_revisions(engine: Engine) -> list[str] | None:
+    """The central schema's revisions: [] before ``init_central``, None if the database does
+    not answer."""
+    try:
+        with engine.connect() as conn:
+            if not conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")
+                                ).scalar():
+                return []
+            return sorted(row[0] for row in conn.execute(
+                text("SELECT version_num FROM alembic_version")))
+    except sa_exc.SQLAlchemyError as exc:
+        log.warning("the central database does not answer (%s)", type(exc).__name__)
+        return None
 
 
 def needs_password(url: str) -> bool:
