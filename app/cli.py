@@ -168,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="what they may do")
     add_user.add_argument("--inspection", action="append", type=_uuid, default=[],
                           metavar="ID", help="an inspection they belong to (repeatable)")
+    reset = central_sub.add_parser(
+        "reset-password", parents=[common],
+        help="give a person a new password for the central service, to change at sign-in")
+    reset.add_argument("--url", required=True, metavar="URL", help=ADMIN_URL_HELP)
+    reset.add_argument("--login", required=True, help="whose password")
     serve = central_sub.add_parser(
         "serve", parents=[common],
         help="run the central service that laptops sync with (HTTPS; plain HTTP on loopback)")
@@ -511,6 +516,16 @@ def _central_add_user(_s: Services, args) -> tuple[object, str]:
             f"{args.login} can now sign in as {args.role}.")
 
 
+def _central_reset_password(_s: Services, args) -> tuple[object, str]:
+    from app.sync.central import reset_password
+
+    password = os.environ.get(ENV_NEW_PASSWORD) or _ask(
+        f"New password for {args.login}: ", twice=True)
+    reset_password(with_password(args.url), login=args.login, password=password)
+    return ({"login": args.login, "must_change": True},
+            f"{args.login} can sign in with the new password, and must then change it.")
+
+
 def _central_serve(_s: Services, args) -> tuple[object, str]:
     from app.server.serve import listen_on, serve
 
@@ -662,7 +677,8 @@ def _db_backup(s: Services, args) -> tuple[object, str]:
 
 #: Commands that need no database (none is opened or created for them).
 _NO_DATABASE = {("template", "cases"), ("central", "init"), ("central", "add-user"),
-                ("central", "import-package"), ("central", "serve")}
+                ("central", "import-package"), ("central", "serve"),
+                ("central", "reset-password")}
 
 _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("demo", None): _demo,
@@ -684,6 +700,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("central", "init"): _central_init,
     ("central", "add-user"): _central_add_user,
     ("central", "serve"): _central_serve,
+    ("central", "reset-password"): _central_reset_password,
     ("sample", "plan"): _sample_plan,
     ("sample", "draw"): _sample_draw,
     ("sample", "show"): _sample_show,

@@ -19,6 +19,7 @@ from app.db.opening import open_database
 from app.services.registry import Services
 from tests.keyring_backend import MemoryKeyring
 from tests.postgres import PostgresUnavailable, ThrowawayServer, start_server
+from tests.service import start_service  # noqa: F401  (a fixture: the central service)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_FRAMEWORKS = FIXTURES / "frameworks"

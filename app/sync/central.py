@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from app.config import migrations_dir
 from app.errors import UserFacingError, ValidationError
+from app.sync.accounts import store_password
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +155,35 @@ def add_user(url: str, *, login: str, name: str, role: str, password: str,
                 "INSERT INTO people (login, name, role) VALUES (:l, :n, :r) "
                 "ON CONFLICT (login) DO UPDATE SET name = :n, role = :r"),
                 {"l": login, "n": name, "r": role})
+            store_password(conn, login, password)  # for signing in to the central service
             for inspection_id in inspections:
                 _add_membership(conn, inspection_id, login, role)
     except sa_exc.OperationalError as exc:
         raise _unreachable(url, exc) from exc
     except sa_exc.ProgrammingError as exc:
         raise CentralError(f"The central store refused to add {login}: {exc.orig}.",
+                           "Run this as an administrator of the central store, after "
+                           "'aspire central init'.") from exc
+    finally:
+        engine.dispose()
+
+
+def reset_password(url: str, *, login: str, password: str) -> None:
+    """An administrator's reset: a new password for ``login`` at the central service, which
+    they must change at their next sign-in; wrong tries and lock-out are cleared and every
+    session of theirs ends."""
+    engine = central_engine(url)
+    try:
+        with engine.begin() as conn:
+            if not conn.scalar(text("SELECT 1 FROM people WHERE login = :l"), {"l": login}):
+                raise ValidationError(f"There is no person '{login}' at the central store.",
+                                      "Check the login, or add them with 'aspire central "
+                                      "add-user'.")
+            store_password(conn, login, password, must_change=True)
+    except sa_exc.OperationalError as exc:
+        raise _unreachable(url, exc) from exc
+    except sa_exc.ProgrammingError as exc:
+        raise CentralError(f"The central store refused to reset {login}'s password.",
                            "Run this as an administrator of the central store, after "
                            "'aspire central init'.") from exc
     finally:

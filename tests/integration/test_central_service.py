@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
-import os
 import socket
 import ssl
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,77 +23,7 @@ from app.errors import ValidationError
 from app.server.serve import listen_on
 from app.server.web import PROTOCOL_VERSION
 from app.sync.central import init_central
-
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 30
-
-
-@dataclass
-class Service:
-    process: subprocess.Popen
-    base: str
-
-    def get(self, path: str, context: ssl.SSLContext | None = None) -> tuple[int, dict]:
-        try:
-            with urllib.request.urlopen(self.base + path, timeout=10, context=context) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as failed:
-            return failed.code, json.loads(failed.read())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def run_serve(tmp_path: Path, *args: str, password: bool = True) -> subprocess.Popen:
-    env = dict(os.environ, ASPIRE_DATA_DIR=str(tmp_path / "service-data"))
-    env.pop("ASPIRE_CENTRAL_PASSWORD", None)
-    if password:  # the superuser needs none on loopback; the service asks for one all the same
-        env["ASPIRE_CENTRAL_PASSWORD"] = "unused-on-trusted-loopback"
-    return subprocess.Popen([sys.executable, "-m", "app", "central", "serve", *args], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_until_serving(process: subprocess.Popen, base: str,
-                       context: ssl.SSLContext | None = None) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the service stopped: {process.communicate()[1]}")
-        try:
-            urllib.request.urlopen(base + "/version", timeout=2, context=context).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("the service did not start listening")
-
-
-@pytest.fixture
-def start_service(tmp_path) -> Iterator:
-    started: list[subprocess.Popen] = []
-
-    def start(database_url: str, *extra: str, scheme: str = "http",
-              context: ssl.SSLContext | None = None) -> Service:
-        port = free_port()
-        process = run_serve(tmp_path, "--url", database_url, "--listen", f"127.0.0.1:{port}",
-                            *extra)
-        started.append(process)
-        base = f"{scheme}://127.0.0.1:{port}"
-        wait_until_serving(process, base, context)
-        return Service(process, base)
-
-    yield start
-    for process in started:
-        process.terminate()
-        try:
-            process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+from tests.service import free_port, run_serve
 
 
 def test_a_new_store_is_healthy_and_says_its_versions_before_and_after_init(

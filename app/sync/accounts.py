@@ -1,0 +1,179 @@
+"""People's accounts at the central service: passwords kept as argon2id hashes, sign-in with
+back-off and lock-out (``app.core.accounts``), and sessions known only by their token's hash.
+
+Every function takes the service's engine (or an administrator's connection) and keeps its
+state in the central database, so any number of service instances share it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection, Engine, text
+
+from app.core import accounts as rules
+from app.errors import UserFacingError, ValidationError
+
+#: argon2id with the library's defaults (RFC 9106's second recommended settings: 3 passes
+#: over 64 MiB, 4 lanes), above OWASP's minimum.
+_hasher = PasswordHasher()
+#: Checked when the login is unknown, so that an unknown login takes as long as a known one.
+_NOBODY = _hasher.hash("nobody has this password " + secrets.token_hex(16))
+
+
+class SignInRefused(UserFacingError):
+    """The login or the password is not right (which of the two is not said)."""
+
+    def __init__(self) -> None:
+        super().__init__("The login or password is not right.",
+                         "Check both and try again; after several wrong passwords in a row "
+                         "each try must wait a little longer.")
+
+
+class TryLater(UserFacingError):
+    """Too many wrong passwords in a row: the next try must wait."""
+
+    def __init__(self, seconds: int):
+        super().__init__(f"Too many wrong passwords in a row. Try again in "
+                         f"{_duration(seconds)}.",
+                         "If you have forgotten your password, ask your administrator to "
+                         "reset it.")
+        self.retry_after = seconds
+
+
+class LockedOut(UserFacingError):
+    """Locked until an administrator resets the password."""
+
+    def __init__(self) -> None:
+        super().__init__("This account is locked after too many wrong passwords.",
+                         "Ask your administrator to reset your password.")
+
+
+@dataclass(frozen=True)
+class Account:
+    login: str
+    name: str
+    role: str
+    must_change: bool
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    expires_at: dt.datetime
+    account: Account
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def store_password(conn: Connection, login: str, password: str, *,
+                   must_change: bool = False) -> None:
+    """Set ``login``'s password (checked against the rules), clear its wrong tries, and end
+    its sessions. ``login`` must be one of ``people``."""
+    problem = rules.password_problem(password, login)
+    if problem is not None:
+        raise ValidationError(problem, "Choose another password.")
+    conn.execute(text(
+        "INSERT INTO service_credentials (login, password_hash, must_change) "
+        "VALUES (:l, :h, :m) ON CONFLICT (login) DO UPDATE SET password_hash = :h, "
+        "failures = 0, last_failure_at = NULL, changed_at = now(), must_change = :m"),
+        {"l": login, "h": _hasher.hash(password), "m": must_change})
+    conn.execute(text("DELETE FROM service_sessions WHERE login = :l"), {"l": login})
+
+
+def sign_in(engine: Engine, login: str, password: str, now: dt.datetime) -> Session:
+    """A new session for ``login``, or the reason there is none (``SignInRefused``,
+    ``TryLater``, ``LockedOut``). A wrong password is counted even as the error is raised."""
+    if len(password) > rules.MAX_PASSWORD_LENGTH:
+        raise SignInRefused()
+    refusal: UserFacingError | None = None
+    with engine.begin() as conn:
+        row = conn.execute(text(
+            "SELECT c.password_hash, c.failures, c.last_failure_at, c.must_change, p.name, "
+            "p.role FROM service_credentials c JOIN people p USING (login) "
+            "WHERE c.login = :l FOR UPDATE OF c"), {"l": login}).one_or_none()
+        if row is None:
+            _verify(_NOBODY, password)
+            raise SignInRefused()
+        if rules.locked_out(row.failures):
+            raise LockedOut()
+        wait = rules.wait_after(row.failures)
+        if row.last_failure_at is not None and row.last_failure_at + wait > now:
+            raise TryLater(max(1, int((row.last_failure_at + wait - now).total_seconds())))
+        if _verify(row.password_hash, password):
+            conn.execute(text("UPDATE service_credentials SET failures = 0, "
+                              "last_failure_at = NULL WHERE login = :l"), {"l": login})
+            if _hasher.check_needs_rehash(row.password_hash):
+                conn.execute(text("UPDATE service_credentials SET password_hash = :h "
+                                  "WHERE login = :l"), {"l": login, "h": _hasher.hash(password)})
+            conn.execute(text("DELETE FROM service_sessions WHERE expires_at < :now"),
+                         {"now": now})
+            token = secrets.token_urlsafe(32)
+            expires = now + rules.SESSION_LENGTH
+            conn.execute(text("INSERT INTO service_sessions (token_hash, login, created_at, "
+                              "expires_at) VALUES (:t, :l, :now, :e)"),
+                         {"t": token_hash(token), "l": login, "now": now, "e": expires})
+            return Session(token, expires, Account(login, row.name, row.role,
+                                                   row.must_change))
+        failures = row.failures + 1
+        conn.execute(text("UPDATE service_credentials SET failures = :f, last_failure_at = :now "
+                          "WHERE login = :l"), {"f": failures, "now": now, "l": login})
+        refusal = LockedOut() if rules.locked_out(failures) else SignInRefused()
+    raise refusal  # after the transaction, so the wrong try is counted
+
+
+def account_for(engine: Engine, token: str, now: dt.datetime) -> Account | None:
+    """The account signed in with ``token``, if the session is still current."""
+    if not token or len(token) > 200:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT p.login, p.name, p.role, c.must_change FROM service_sessions s "
+            "JOIN people p ON p.login = s.login JOIN service_credentials c ON c.login = s.login "
+            "WHERE s.token_hash = :t AND s.expires_at > :now"),
+            {"t": token_hash(token), "now": now}).one_or_none()
+    return None if row is None else Account(row.login, row.name, row.role, row.must_change)
+
+
+def sign_out(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM service_sessions WHERE token_hash = :t"),
+                     {"t": token_hash(token)})
+
+
+def change_password(engine: Engine, account: Account, current: str, new: str) -> None:
+    """The person's own change: the current password first. Every session of theirs ends,
+    this one included: they sign in again with the new password."""
+    with engine.begin() as conn:
+        stored = conn.scalar(text("SELECT password_hash FROM service_credentials "
+                                  "WHERE login = :l FOR UPDATE"), {"l": account.login})
+        if stored is None or not _verify(stored, current):
+            raise ValidationError("The current password is not right.",
+                                  "Give your current password, then the new one.")
+        if new == current:
+            raise ValidationError("The new password is the same as the current one.",
+                                  "Choose a different password.")
+        store_password(conn, account.login, new)
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except VerifyMismatchError:
+        return False
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

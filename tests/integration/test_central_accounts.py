@@ -1,0 +1,195 @@
+"""Signing in to the central service: passwords, sessions, back-off and lock-out, a person's
+own password change and an administrator's reset; over HTTP to the real service, and in the
+central database underneath."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+
+from app.core import accounts as rules
+from app.sync import accounts
+from app.sync.central import add_user, central_engine, init_central
+from tests.integration.sync_fixtures import person_url
+from tests.service import ROOT
+
+LOGIN, PASSWORD = "j.smith", "a long enough password"
+
+
+@pytest.fixture
+def central(central_url):
+    init_central(central_url)
+    add_user(central_url, login=LOGIN, name="Jo Smith", role="inspector", password=PASSWORD)
+    return central_url
+
+
+@pytest.fixture
+def service(central, start_service):
+    return start_service(central)
+
+
+def sign_in(service, login=LOGIN, password=PASSWORD):
+    return service.call("POST", "/session", {"login": login, "password": password})
+
+
+def query(url: str, sql: str, **params) -> list:
+    """The rows a statement returns ([] for one that returns none)."""
+    engine = central_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(sql), params)
+            return result.all() if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def test_signing_in_gives_a_short_session_that_signing_out_ends(service):
+    status, answer, _ = sign_in(service)
+    assert status == 200
+    assert (answer["login"], answer["name"], answer["role"], answer["must_change"]) == (
+        LOGIN, "Jo Smith", "inspector", False)
+    expires = dt.datetime.fromisoformat(answer["expires_at"])
+    left = expires - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(minutes=14) < left <= rules.SESSION_LENGTH
+    token = answer["token"]
+    assert service.get("/me", token=token) == (200, {"login": LOGIN, "name": "Jo Smith",
+                                                     "role": "inspector",
+                                                     "must_change": False})
+    assert service.call("DELETE", "/session", token=token)[0] == 204
+    status, answer = service.get("/me", token=token)
+    assert status == 401 and answer["error"] == "The sign-in has expired or is not known."
+
+
+def test_a_wrong_password_and_an_unknown_login_are_refused_alike(service):
+    wrong = sign_in(service, password="not the password at all")
+    unknown = sign_in(service, login="nobody.here")
+    assert wrong[0] == unknown[0] == 401
+    assert wrong[1] == unknown[1]
+    assert wrong[1]["error"] == "The login or password is not right."
+    assert service.get("/me")[0] == 401  # no token
+    assert service.get("/me", token="made-up")[0] == 401
+
+
+def test_passwords_are_kept_as_argon2id_hashes_and_tokens_only_as_their_hash(central,
+                                                                              service):
+    token = sign_in(service)[1]["token"]
+    (stored,) = query(central, "SELECT password_hash FROM service_credentials WHERE login = :l",
+                      l=LOGIN)
+    assert stored.password_hash.startswith("$argon2id$") and PASSWORD not in stored.password_hash
+    sessions = query(central, "SELECT token_hash FROM service_sessions WHERE login = :l", l=LOGIN)
+    assert [bytes(s.token_hash) for s in sessions] == [accounts.token_hash(token)]
+
+
+def test_a_persons_database_login_cannot_read_the_services_accounts(central):
+    as_inspector = person_url(central, LOGIN, PASSWORD)
+    for table in ("service_credentials", "service_sessions"):
+        with pytest.raises(Exception, match="permission denied"):
+            query(as_inspector, f"SELECT * FROM {table}")
+
+
+def test_wrong_passwords_in_a_row_make_the_next_try_wait(service):
+    for _ in range(rules.FREE_FAILURES):
+        assert sign_in(service, password="not the password at all")[0] == 401
+    assert sign_in(service)[0] == 200  # the free tries cost nothing, and the count starts over
+    for _ in range(rules.FREE_FAILURES + 1):
+        assert sign_in(service, password="not the password at all")[0] == 401
+    status, answer, headers = sign_in(service)  # even the right password must wait now
+    assert status == 429
+    assert 0 < int(headers["retry-after"]) <= 60
+    assert answer["error"].startswith("Too many wrong passwords in a row. Try again in")
+
+
+def test_each_wrong_password_past_the_free_ones_makes_the_next_wait_and_then_locks(central):
+    engine = central_engine(central)
+    now = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+    waits = []
+    try:
+        for failures in range(1, rules.LOCK_OUT_AFTER):
+            with pytest.raises(accounts.SignInRefused):
+                accounts.sign_in(engine, LOGIN, "not the password at all", now)
+            wait = rules.wait_after(failures)
+            if wait:  # even the right password must wait, and is told how long
+                with pytest.raises(accounts.TryLater) as told:
+                    accounts.sign_in(engine, LOGIN, PASSWORD, now + dt.timedelta(seconds=1))
+                waits.append(told.value.retry_after + 1)
+            now += wait
+        with pytest.raises(accounts.LockedOut):
+            accounts.sign_in(engine, LOGIN, "not the password at all", now)
+        with pytest.raises(accounts.LockedOut):  # however long they wait, right or wrong
+            accounts.sign_in(engine, LOGIN, PASSWORD, now + dt.timedelta(days=30))
+    finally:
+        engine.dispose()
+    assert waits == [int(rules.wait_after(n).total_seconds())
+                     for n in range(rules.FREE_FAILURES + 1, rules.LOCK_OUT_AFTER)]
+    assert waits[:3] == [60, 120, 240] and waits[-1] == 3600
+
+
+def reset(central: str, login: str, password: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ASPIRE_NEW_PASSWORD=password,
+               ASPIRE_CENTRAL_PASSWORD="unused-on-trusted-loopback")
+    return subprocess.run([sys.executable, "-m", "app", "central", "reset-password", "--url",
+                           central, "--login", login], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_after_an_administrators_reset_the_person_signs_in_and_changes_it(central, service):
+    old_token = sign_in(service)[1]["token"]
+    query(central, "UPDATE service_credentials SET failures = :f WHERE login = :l",
+          f=rules.LOCK_OUT_AFTER, l=LOGIN)
+    status, answer, _ = sign_in(service)
+    assert status == 423 and "locked" in answer["error"]
+
+    done = reset(central, LOGIN, "a temporary password 4821")
+    assert done.returncode == 0, done.stderr
+    assert "must then change it" in done.stdout
+    assert service.get("/me", token=old_token)[0] == 401  # the reset ended every session
+    status, answer, _ = sign_in(service, password="a temporary password 4821")
+    assert status == 200 and answer["must_change"] is True
+    token = answer["token"]
+
+    status, answer, _ = service.call("POST", "/password", {"current": "not it at all",
+                                                           "new": "my own new passphrase"},
+                                     token=token)
+    assert status == 400 and answer["error"] == "The current password is not right."
+    status, answer, _ = service.call("POST", "/password", {"current": "a temporary password 4821",
+                                                           "new": "short"}, token=token)
+    assert status == 400 and "too short" in answer["error"]
+    status, _, _ = service.call("POST", "/password", {"current": "a temporary password 4821",
+                                                      "new": "my own new passphrase"},
+                                token=token)
+    assert status == 204
+    assert service.get("/me", token=token)[0] == 401  # signed in again with the new one
+    status, answer, _ = sign_in(service, password="my own new passphrase")
+    assert status == 200 and answer["must_change"] is False
+    assert sign_in(service, password="a temporary password 4821")[0] == 401
+
+
+def test_a_reset_for_someone_unknown_says_so(central):
+    done = reset(central, "no.such.person", "a temporary password 4821")
+    assert done.returncode != 0
+    assert "There is no person 'no.such.person'" in done.stderr
+
+
+def test_a_password_the_rules_refuse_is_not_set(central):
+    with pytest.raises(Exception, match="must not contain the login name"):
+        add_user(central, login="k.jones", name="Kim Jones", role="inspector",
+                 password="k.jones-password-2026")
+    assert query(central, "SELECT 1 FROM people WHERE login = 'k.jones'") == []
+
+
+def test_bad_requests_are_refused_early_and_clearly(service):
+    status, answer, _ = service.call("POST", "/session", raw=b"x" * (64 * 1024))
+    assert status == 413 and "larger than" in answer["error"]
+    status, answer, _ = service.call("POST", "/session", raw=b"not json")
+    assert status == 400 and answer["error"] == "The request is not JSON."
+    status, answer, _ = service.call("POST", "/session", [LOGIN, PASSWORD])
+    assert status == 400 and answer["error"] == "The request is not a JSON object."
+    status, answer, _ = service.call("POST", "/session", {"login": LOGIN})
+    assert status == 400 and answer["error"] == "The request has no 'password'."
+    status, answer, _ = sign_in(service, password="p" * (rules.MAX_PASSWORD_LENGTH + 1))
+    assert status == 401
