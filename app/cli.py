@@ -28,6 +28,7 @@ from app.config import (
     ENV_PASSWORD,
     resolve_settings,
 )
+from app.core.devices import ENROLMENT_DAYS, MAX_ENROLMENT_DAYS
 from app.core.dto import CaseSummary, InspectionSummary, NewInspection
 from app.core.export_log import EXPORT_KIND, LEAVES_THE_STORE
 from app.core.profile import PROGRAMMES, Programme
@@ -173,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="give a person a new password for the central service, to change at sign-in")
     reset.add_argument("--url", required=True, metavar="URL", help=ADMIN_URL_HELP)
     reset.add_argument("--login", required=True, help="whose password")
+    enrol = central_sub.add_parser(
+        "enrol-device", parents=[common],
+        help="issue a one-time code that enrols a laptop for a person (for a laptop that "
+             "never reaches the network)")
+    enrol.add_argument("--url", required=True, metavar="URL", help=ADMIN_URL_HELP)
+    enrol.add_argument("--login", required=True, help="whose laptop")
+    enrol.add_argument("--days", type=int, default=ENROLMENT_DAYS, metavar="N",
+                       help=f"how long the code is valid (default {ENROLMENT_DAYS} days, "
+                            f"at most {MAX_ENROLMENT_DAYS})")
     serve = central_sub.add_parser(
         "serve", parents=[common],
         help="run the central service that laptops sync with (HTTPS; plain HTTP on loopback)")
@@ -462,7 +472,7 @@ def _sync(s: Services, args) -> tuple[object, str]:
                "refused": result.refused, "pulled": result.pulled,
                "pending": status.pending_changes, "open_conflicts": status.open_conflicts,
                "cases_removed": result.cases_removed, "cases_restored": result.cases_restored,
-               "finished_at": result.finished_at}
+               "cases_joined": result.cases_joined, "finished_at": result.finished_at}
     return outcome, (f"Sent {result.applied} change(s), received {result.pulled}. "
                      f"{outcome['conflicts']} new conflict(s), {result.refused} refused; "
                      f"{status.open_conflicts} conflict(s) to resolve."
@@ -476,6 +486,9 @@ def _cases_moved(result) -> str:
                      "or their inspection closed)")
     if result.cases_restored:
         moved.append(f"{result.cases_restored} case(s) brought back to it")
+    if result.cases_joined:
+        moved.append(f"{result.cases_joined} case(s) of inspections you have joined brought "
+                     "to it")
     return f"\n{'; '.join(moved)}." if moved else ""
 
 
@@ -524,6 +537,22 @@ def _central_reset_password(_s: Services, args) -> tuple[object, str]:
     reset_password(with_password(args.url), login=args.login, password=password)
     return ({"login": args.login, "must_change": True},
             f"{args.login} can sign in with the new password, and must then change it.")
+
+
+def _central_enrol_device(_s: Services, args) -> tuple[object, str]:
+    from app.core.devices import enrolment_days_problem
+    from app.sync.central import issue_enrolment_code
+
+    problem = enrolment_days_problem(args.days)  # before any password is asked
+    if problem is not None:
+        raise ValidationError(problem, f"Give --days from 1 to {MAX_ENROLMENT_DAYS}.")
+    issued = issue_enrolment_code(with_password(args.url), login=args.login, days=args.days)
+    expires = issued.expires_at.astimezone(dt.UTC)
+    return ({"login": issued.login, "code": issued.code, "expires_at": expires},
+            f"Enrolment code for {issued.login}'s laptop: {issued.code}\n"
+            f"It enrols one laptop once, until {expires:%d/%m/%Y %H:%M} UTC. Give it to "
+            f"{issued.login} by a different route from the laptop itself; it is not shown "
+            "again.")
 
 
 def _central_serve(_s: Services, args) -> tuple[object, str]:
@@ -678,7 +707,7 @@ def _db_backup(s: Services, args) -> tuple[object, str]:
 #: Commands that need no database (none is opened or created for them).
 _NO_DATABASE = {("template", "cases"), ("central", "init"), ("central", "add-user"),
                 ("central", "import-package"), ("central", "serve"),
-                ("central", "reset-password")}
+                ("central", "reset-password"), ("central", "enrol-device")}
 
 _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("demo", None): _demo,
@@ -701,6 +730,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("central", "add-user"): _central_add_user,
     ("central", "serve"): _central_serve,
     ("central", "reset-password"): _central_reset_password,
+    ("central", "enrol-device"): _central_enrol_device,
     ("sample", "plan"): _sample_plan,
     ("sample", "draw"): _sample_draw,
     ("sample", "show"): _sample_show,

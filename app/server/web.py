@@ -7,11 +7,17 @@ Endpoints:
   nothing about why, which is in the service's log).
 - ``GET /version``: the app's version, the protocol version laptops speak, and the central
   schema revisions the database is at (empty before ``aspire central init``).
-- ``POST /session`` ``{"login", "password"}``: signs in; 200 with a bearer token and when it
-  expires, 401 for a wrong login or password, 429 with ``Retry-After`` while tries must wait,
-  423 once the account is locked until an administrator resets it.
+- ``POST /session`` ``{"login", "password", "device"?}``: signs in; 200 with a bearer token and
+  when it expires, 401 for a wrong login or password, 429 with ``Retry-After`` while tries must
+  wait, 423 once the account is locked until an administrator resets it. A laptop also sends
+  ``"device": {"id", "public_key", "signed_at", "signature"}``: its device id, its Ed25519
+  public key (base64), the moment in UTC (ISO 8601) and its signature (base64) over
+  ``aspire-sign-in\n{login}\n{device id}\n{signed_at}`` (``app.core.devices``). With the
+  right password, a device not seen before is recorded as the person's; a device that is
+  someone else's, has another key or was withdrawn, a moment more than five minutes from the
+  service's clock, or a wrong signature refuses the sign-in whole (403, naming the reason).
 - ``DELETE /session``: signs out (the token ends at once).
-- ``GET /me``: who the token belongs to.
+- ``GET /me``: who the token belongs to, and the device it was signed in from (or null).
 - ``POST /password`` ``{"current", "new"}``: the person changes their own password; every
   session of theirs ends.
 
@@ -23,9 +29,12 @@ the same kind of session, and every other endpoint knows only the session.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import datetime as dt
 import json
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -35,8 +44,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app import __version__
+from app.core import devices as device_rules
 from app.errors import UserFacingError
-from app.sync import accounts
+from app.sync import accounts, devices
 from app.sync.central import central_engine, database_answers, schema_revisions
 
 #: The version of the protocol between laptops and the service; raised on any change a laptop
@@ -90,12 +100,16 @@ def create_app(database_url: str, *, clock: Clock = _utcnow) -> Starlette:
     async def sign_in(request: Request) -> JSONResponse:
         body = await _json_body(request, SMALL_BODY)
         login, password = _text(body, "login"), _text(body, "password")
-        session = await run_in_threadpool(accounts.sign_in, engine, login, password, clock())
+        device = _device(body)
+        session = await run_in_threadpool(accounts.sign_in, engine, login, password, clock(),
+                                          device)
         account = session.account
         return JSONResponse({"token": session.token,
                              "expires_at": session.expires_at.isoformat(),
                              "login": account.login, "name": account.name,
-                             "role": account.role, "must_change": account.must_change})
+                             "role": account.role, "must_change": account.must_change,
+                             "device": _device_id(account),
+                             "device_enrolled": session.device_enrolled})
 
     async def sign_out(request: Request) -> Response:
         token = _bearer(request)
@@ -106,7 +120,8 @@ def create_app(database_url: str, *, clock: Clock = _utcnow) -> Starlette:
     async def me(request: Request) -> JSONResponse:
         account = await _account(engine, request, clock, allow_must_change=True)
         return JSONResponse({"login": account.login, "name": account.name,
-                             "role": account.role, "must_change": account.must_change})
+                             "role": account.role, "must_change": account.must_change,
+                             "device": _device_id(account)})
 
     async def change_password(request: Request) -> Response:
         account = await _account(engine, request, clock, allow_must_change=True)
@@ -136,6 +151,8 @@ def _answering(endpoint: Callable[[Request], Awaitable[Response]]
             return _error(429, exc.problem, exc.advice, {"Retry-After": str(exc.retry_after)})
         except accounts.LockedOut as exc:
             return _error(423, exc.problem, exc.advice)
+        except devices.DeviceRefused as exc:
+            return _error(403, exc.problem, exc.advice)
         except accounts.SignInRefused as exc:
             return _error(401, exc.problem, exc.advice)
         except UserFacingError as exc:
@@ -169,11 +186,48 @@ async def _json_body(request: Request, limit: int) -> dict:
     return body
 
 
-def _text(body: dict, key: str) -> str:
+def _text(body: dict, key: str, within: str = "") -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value:
-        raise RequestRefused(400, f"The request has no '{key}'.")
+        raise RequestRefused(400, f"The request has no '{within}{key}'.")
     return value
+
+
+def _device(body: dict) -> device_rules.DeviceProof | None:
+    """The device a sign-in comes from, if it says; refused (400) if it is malformed."""
+    value = body.get("device")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RequestRefused(400, "The request's 'device' is not a JSON object.")
+    fields = {key: _text(value, key, "device.") for key in
+              ("id", "public_key", "signed_at", "signature")}
+    try:
+        device_id = uuid.UUID(fields["id"])
+    except ValueError:
+        raise RequestRefused(400, "The request's 'device.id' is not a device id.") from None
+    if device_rules.parse_signed_at(fields["signed_at"]) is None:
+        raise RequestRefused(400, "The request's 'device.signed_at' is not a time in UTC "
+                                  "(ISO 8601, for example 2026-12-08T09:30:00+00:00).")
+    return device_rules.DeviceProof(
+        device_id,
+        _base64(fields["public_key"], "device.public_key", device_rules.PUBLIC_KEY_BYTES),
+        fields["signed_at"],
+        _base64(fields["signature"], "device.signature", device_rules.SIGNATURE_BYTES))
+
+
+def _base64(value: str, name: str, size: int) -> bytes:
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if len(decoded) != size:
+        raise RequestRefused(400, f"The request's '{name}' is not {size} bytes in base64.")
+    return decoded
+
+
+def _device_id(account: accounts.Account) -> str | None:
+    return None if account.device_id is None else str(account.device_id)
 
 
 def _bearer(request: Request) -> str:

@@ -1,5 +1,6 @@
 """People's accounts at the central service: passwords kept as argon2id hashes, sign-in with
-back-off and lock-out (``app.core.accounts``), and sessions known only by their token's hash.
+back-off and lock-out (``app.core.accounts``), and sessions known only by their token's hash,
+each with the device it was made from when the laptop proved which it is (``devices``).
 
 Every function takes the service's engine (or an administrator's connection) and keeps its
 state in the central database, so any number of service instances share it.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -17,7 +19,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, text
 
 from app.core import accounts as rules
+from app.core.devices import DeviceProof
 from app.errors import UserFacingError, ValidationError
+from app.sync import devices
 
 #: argon2id with the library's defaults (RFC 9106's second recommended settings: 3 passes
 #: over 64 MiB, 4 lanes), above OWASP's minimum.
@@ -60,6 +64,8 @@ class Account:
     name: str
     role: str
     must_change: bool
+    #: The device the session was made from, if the laptop proved which it is.
+    device_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class Session:
     token: str
     expires_at: dt.datetime
     account: Account
+    #: The device was recorded for the person by this sign-in (its first).
+    device_enrolled: bool = False
 
 
 def token_hash(token: str) -> bytes:
@@ -88,9 +96,14 @@ def store_password(conn: Connection, login: str, password: str, *,
     conn.execute(text("DELETE FROM service_sessions WHERE login = :l"), {"l": login})
 
 
-def sign_in(engine: Engine, login: str, password: str, now: dt.datetime) -> Session:
+def sign_in(engine: Engine, login: str, password: str, now: dt.datetime,
+            device: DeviceProof | None = None) -> Session:
     """A new session for ``login``, or the reason there is none (``SignInRefused``,
-    ``TryLater``, ``LockedOut``). A wrong password is counted even as the error is raised."""
+    ``TryLater``, ``LockedOut``). A wrong password is counted even as the error is raised.
+
+    With ``device``, the right password is not enough: the device must be recorded as this
+    person's with this key, or be recorded now if it is new (``devices.sign_in_device``);
+    otherwise ``devices.DeviceRefused`` and nothing of the sign-in is kept."""
     if len(password) > rules.MAX_PASSWORD_LENGTH:
         raise SignInRefused()
     refusal: UserFacingError | None = None
@@ -113,15 +126,20 @@ def sign_in(engine: Engine, login: str, password: str, now: dt.datetime) -> Sess
             if _hasher.check_needs_rehash(row.password_hash):
                 conn.execute(text("UPDATE service_credentials SET password_hash = :h "
                                   "WHERE login = :l"), {"l": login, "h": _hasher.hash(password)})
+            device_id, enrolled = None, False
+            if device is not None:
+                known = devices.sign_in_device(conn, login, device, now)
+                device_id, enrolled = known.device_id, known.new
             conn.execute(text("DELETE FROM service_sessions WHERE expires_at < :now"),
                          {"now": now})
             token = secrets.token_urlsafe(32)
             expires = now + rules.SESSION_LENGTH
             conn.execute(text("INSERT INTO service_sessions (token_hash, login, created_at, "
-                              "expires_at) VALUES (:t, :l, :now, :e)"),
-                         {"t": token_hash(token), "l": login, "now": now, "e": expires})
+                              "expires_at, device_id) VALUES (:t, :l, :now, :e, :d)"),
+                         {"t": token_hash(token), "l": login, "now": now, "e": expires,
+                          "d": device_id})
             return Session(token, expires, Account(login, row.name, row.role,
-                                                   row.must_change))
+                                                   row.must_change, device_id), enrolled)
         failures = row.failures + 1
         conn.execute(text("UPDATE service_credentials SET failures = :f, last_failure_at = :now "
                           "WHERE login = :l"), {"f": failures, "now": now, "l": login})
@@ -135,11 +153,14 @@ def account_for(engine: Engine, token: str, now: dt.datetime) -> Account | None:
         return None
     with engine.connect() as conn:
         row = conn.execute(text(
-            "SELECT p.login, p.name, p.role, c.must_change FROM service_sessions s "
-            "JOIN people p ON p.login = s.login JOIN service_credentials c ON c.login = s.login "
-            "WHERE s.token_hash = :t AND s.expires_at > :now"),
+            "SELECT p.login, p.name, p.role, c.must_change, s.device_id "
+            "FROM service_sessions s JOIN people p ON p.login = s.login "
+            "JOIN service_credentials c ON c.login = s.login "
+            "LEFT JOIN devices d ON d.device_id = s.device_id "
+            "WHERE s.token_hash = :t AND s.expires_at > :now AND d.revoked_at IS NULL"),
             {"t": token_hash(token), "now": now}).one_or_none()
-    return None if row is None else Account(row.login, row.name, row.role, row.must_change)
+    return None if row is None else Account(row.login, row.name, row.role, row.must_change,
+                                            row.device_id)
 
 
 def sign_out(engine: Engine, token: str) -> None:

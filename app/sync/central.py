@@ -6,6 +6,7 @@ central branch (``migrations/central``) with the change log, roles and row-level
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import uuid
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from app.config import migrations_dir
 from app.errors import UserFacingError, ValidationError
+from app.sync import devices
 from app.sync.accounts import store_password
 
 log = logging.getLogger(__name__)
@@ -184,6 +186,25 @@ def reset_password(url: str, *, login: str, password: str) -> None:
         raise _unreachable(url, exc) from exc
     except sa_exc.ProgrammingError as exc:
         raise CentralError(f"The central store refused to reset {login}'s password.",
+                           "Run this as an administrator of the central store, after "
+                           "'aspire central init'.") from exc
+    finally:
+        engine.dispose()
+
+
+def issue_enrolment_code(url: str, *, login: str, days: int,
+                         now: dt.datetime | None = None) -> devices.EnrolmentCode:
+    """An administrator's one-time code enrolling a laptop for ``login`` that never reaches
+    the network, valid for ``days`` days. The code is shown once: the store keeps its hash."""
+    engine = central_engine(url)
+    try:
+        with engine.begin() as conn:
+            return devices.store_enrolment_code(conn, login, days,
+                                                now or dt.datetime.now(dt.UTC))
+    except sa_exc.OperationalError as exc:
+        raise _unreachable(url, exc) from exc
+    except sa_exc.ProgrammingError as exc:
+        raise CentralError(f"The central store refused to enrol a device for {login}.",
                            "Run this as an administrator of the central store, after "
                            "'aspire central init'.") from exc
     finally:

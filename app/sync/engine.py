@@ -41,7 +41,8 @@ from app.db.engine import Database
 from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
 from app.sync.batch import apply_batch
 from app.sync.central import CentralError
-from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome, PulledChange
+from app.sync.joining import catch_up, held
+from app.sync.protocol import APPLIED, CONFLICT, REFUSED, Change, Outcome, PulledChange
 from app.sync.purge import (
     cases_of,
     note_reassignments,
@@ -70,6 +71,10 @@ class SyncReport:
     touched_cases: set[uuid.UUID] = field(default_factory=set)
     cases_removed: int = 0  # released from this laptop and removed from it
     cases_restored: int = 0  # removed before, and brought back
+    cases_joined: int = 0  # of inspections this laptop's user has just joined
+    #: records whose change was refused in this sync (a refusal later made moot is taken
+    #: back from ``refused``)
+    refused_records: set[uuid.UUID] = field(default_factory=set, repr=False)
 
 
 class SyncEngine:
@@ -214,6 +219,7 @@ class SyncEngine:
                         _store(session, change.entity, outcome.theirs, self._db.user)
                 else:
                     result.refused += 1
+                    result.refused_records.add(change.entity_id)
                 session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
                 result.touched_cases.update(
                     cases_of(change.entity, change.entity_id, outcome.theirs or yours))
@@ -238,9 +244,45 @@ class SyncEngine:
                 page = self._read_page(conn, cursor)
             if not page:
                 return
-            self._apply_page(page, result)
+            page, joining = self._until_joined(page)
+            if page:
+                self._apply_page(page, result)
+            if joining is not None:  # an inspection this laptop's user has just joined
+                self._catch_up(result, joining)
             if report:
                 report("pull", result.pulled, 0)
+
+    def _until_joined(self, page: list[PulledChange]
+                      ) -> tuple[list[PulledChange], PulledChange | None]:
+        """The page up to the first membership of this laptop's user in an inspection it
+        does not hold, and that membership (None if there is none). An inspection made
+        earlier in the page (its first revision) needs no catching up: the page holds
+        everything of it from the start."""
+        coming: set[uuid.UUID] = set()
+        with self._db.read() as session:
+            for n, change in enumerate(page):
+                if change.entity == "inspections" and change.rev == 1:
+                    coming.add(change.entity_id)
+                elif (change.entity == "inspection_members" and change.payload is not None
+                        and change.payload.get("person") == self._db.user):
+                    inspection_id = uuid.UUID(str(change.payload["inspection_id"]))
+                    if inspection_id not in coming and not held(session, inspection_id):
+                        return page[:n], change
+        return page, None
+
+    def _catch_up(self, result: SyncReport, joining: PulledChange) -> None:
+        """The whole of the inspection joined, as the store holds it now; the cursor moves
+        past the membership in the same transaction."""
+        def advance(session: Session) -> None:
+            _state(session).cursor = joining.seq
+
+        brought = catch_up(
+            self._db, self._central, uuid.UUID(str(joining.payload["inspection_id"])),
+            drop_twins=lambda session, entity, rows: _drop_local_twins(
+                session, entity, rows, result), then=advance)
+        result.cases_joined += len(brought)
+        result.touched_cases |= brought
+        result.pulled += 1
 
     def _read_page(self, conn, cursor: int) -> list[PulledChange]:
         """The next changes after ``cursor``, each payload with the store's own stamps laid
@@ -307,8 +349,8 @@ class SyncEngine:
                 row_from_payload(table, change.payload))
             result.touched_cases.update(cases_of(entity, change.entity_id, change.payload))
             result.pulled += 1
-        if entity == "answers" and inserts:
-            _drop_local_twins(session, inserts, result)
+        if inserts:
+            _drop_local_twins(session, entity, inserts, result)
         if inserts:
             session.execute(table.insert(), inserts)
         if entity == "cases" and updates:
@@ -327,25 +369,60 @@ def _keep_ours(session: Session, change: PulledChange) -> None:
     session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
 
 
-def _drop_local_twins(session: Session, inserts: list[dict], result: SyncReport) -> None:
-    """An answer made here under another id for the same question gives way to the
-    central one; an unsent edit of it is kept in a conflict first."""
-    table = TABLES["answers"]
-    incoming = {(v["case_id"], v["question_key"]): v for v in inserts}
-    twins = [(twin_id, central) for twin_id, case_id, key in session.execute(
-        select(table.c.id, table.c.case_id, table.c.question_key).where(
-            table.c.case_id.in_(list({k[0] for k in incoming}))))
-        if (central := incoming.get((case_id, key))) is not None and central["id"] != twin_id]
+#: records the store keeps unique by more than their id: an answer per question of a case, a
+#: membership per person of an inspection. Made here and at the store (or on two laptops)
+#: under two ids, the central one is kept and ours gives way.
+NATURAL_KEYS = {"answers": ("case_id", "question_key"),
+                "inspection_members": ("inspection_id", "person")}
+#: how a refusal is resolved when the same record was made at the central store as well
+MADE_CENTRALLY = "made centrally too"
+#: what a row's own bookkeeping is, rather than what it says
+_STAMPS = {"id", "rev", "updated_at", "updated_by", "device_id"}
+
+
+def _drop_local_twins(session: Session, entity: str, inserts: list[dict],
+                      result: SyncReport) -> None:
+    """A record made here under another id, with the natural key of one arriving from the
+    central store, gives way to it. What ours said differently is not lost: an unsent edit
+    of it is kept in a conflict first. One the store refused stays refused, for the person
+    to see, unless the central record says the same: it then stands for ours, and the
+    refusal is resolved by it."""
+    if entity not in NATURAL_KEYS:
+        return
+    table = TABLES[entity]
+    parent, key = NATURAL_KEYS[entity]
+    incoming = {(v[parent], v[key]): v for v in inserts}
+    twins = [(twin, central) for twin in session.execute(
+        select(table).where(table.c[parent].in_(list({k[0] for k in incoming})))).mappings()
+        if (central := incoming.get((twin[parent], twin[key]))) is not None
+        and central["id"] != twin["id"]]
     if not twins:
         return
+    ids = [twin["id"] for twin, _ in twins]
     waiting = set(session.scalars(select(m.Outbox.entity_id).where(
-        m.Outbox.entity_id.in_([twin_id for twin_id, _ in twins]))))
-    for twin_id, central in twins:
+        m.Outbox.entity_id.in_(ids))))
+    refused = {c.entity_id: c for c in session.scalars(select(m.Conflict).where(
+        m.Conflict.entity_id.in_(ids), m.Conflict.kind == REFUSED,
+        m.Conflict.resolved_at.is_(None)))}
+    for twin, central in twins:
+        twin_id, theirs = twin["id"], row_values_to_payload(central)
         if twin_id in waiting:
-            _keep_ours(session, PulledChange(0, "answers", twin_id, central["rev"],
-                                             row_values_to_payload(central)))
+            _keep_ours(session, PulledChange(0, entity, twin_id, central["rev"], theirs))
             result.pulled_conflicts += 1
+        elif (refusal := refused.get(twin_id)) is not None and not _says_otherwise(
+                refusal.yours, theirs):
+            refusal.resolved_at = utcnow()
+            refusal.resolved_by = central.get("updated_by") or ""
+            refusal.resolution = {"choice": MADE_CENTRALLY, "record": str(central["id"])}
+            if twin_id in result.refused_records:
+                result.refused -= 1
+                result.refused_records.discard(twin_id)
         session.execute(table.delete().where(table.c.id == twin_id))
+
+
+def _says_otherwise(yours: dict | None, theirs: dict) -> bool:
+    return yours is not None and any(
+        yours.get(name) != value for name, value in theirs.items() if name not in _STAMPS)
 
 
 #: SQLSTATE codes for a login the central store does not accept

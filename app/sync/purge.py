@@ -242,7 +242,8 @@ def restore_returned(db: Database, central: Engine) -> set[uuid.UUID]:
         back = set(session.scalars(select(_R.case_id).where(
             _R.case_id.in_([row["id"] for row in fetched[_CASES]]), _R.state == PURGED)))
         for table, rows in fetched.items():
-            _store_rows(session, table, [row for row in rows if _belongs(table, row, back)])
+            store_missing_rows(session, table,
+                               [row for row in rows if _belongs(table, row, back)])
         session.execute(delete(_R).where(_R.case_id.in_(back)))
     if back:
         log.info("brought %d case(s) back to this laptop", len(back))
@@ -267,11 +268,12 @@ def _belongs(table: Table, row: dict, back: set[uuid.UUID]) -> bool:
     return bool(cases_of(table.name, row["id"], row) & back)
 
 
-def _store_rows(session: Session, table: Table, rows: list[dict]) -> None:
-    """Rows not here yet whose parents are here; one made later than this laptop's pull
-    reached, whose parent is not here yet, comes with the next pull instead."""
+def store_missing_rows(session: Session, table: Table, rows: list[dict]) -> list[uuid.UUID]:
+    """Stores the rows not here yet whose parents are here, and returns their ids; one made
+    later than this laptop's pull reached, whose parent is not here yet, comes with the next
+    pull instead."""
     if not rows:
-        return
+        return []
     here = set(session.scalars(select(table.c.id).where(
         table.c.id.in_([row["id"] for row in rows]))))
     rows = [row for row in rows if row["id"] not in here]
@@ -283,3 +285,4 @@ def _store_rows(session: Session, table: Table, rows: list[dict]) -> None:
                     if row[fk.parent.key] is None or row[fk.parent.key] in present]
     if rows:
         session.execute(table.insert(), rows)
+    return [row["id"] for row in rows]

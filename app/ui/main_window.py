@@ -405,6 +405,9 @@ class MainWindow(QMainWindow):
                                "laptop.").format(n=result.cases_removed)
         if result.cases_restored:
             message += self.tr(" {n} case(s) came back.").format(n=result.cases_restored)
+        if result.cases_joined:
+            message += self.tr(" {n} case(s) of inspections you have joined came to this "
+                               "laptop.").format(n=result.cases_joined)
         self.statusBar().showMessage(message, 15000)
         self.show_sync_status()
         if result.cases_removed and self.stack.currentWidget() is self.form_page:

@@ -59,7 +59,8 @@ def test_signing_in_gives_a_short_session_that_signing_out_ends(service):
     token = answer["token"]
     assert service.get("/me", token=token) == (200, {"login": LOGIN, "name": "Jo Smith",
                                                      "role": "inspector",
-                                                     "must_change": False})
+                                                     "must_change": False,
+                                                     "device": None})
     assert service.call("DELETE", "/session", token=token)[0] == 204
     status, answer = service.get("/me", token=token)
     assert status == 401 and answer["error"] == "The sign-in has expired or is not known."

@@ -1,0 +1,107 @@
+"""Teams set up the ways people really do it: on the lead's laptop, at the central store, in
+either order, and a person joining an inspection long after it began."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.dto import NewInspection
+from app.sync.central import add_user, init_central
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.sync_fixtures import PASSWORD, laptop
+
+
+@pytest.fixture
+def central(central_url):
+    init_central(central_url)
+    return central_url
+
+
+def team(services, inspection_id) -> list[tuple[str, str]]:
+    return sorted((m.person, m.role) for m in services.inspections.team(inspection_id))
+
+
+def test_the_lead_adds_a_colleague_locally_and_the_administrator_then_adds_them_centrally(
+        central, tmp_path):
+    lead = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(lead.services)
+    make_case(lead.services, "X1", inspection=inspection)
+    lead.services.inspections.add_member(inspection_id=inspection.id, person="inspector.two",
+                                         role="inspector")
+    # the store has no such person yet (and only administrators change teams there)
+    assert lead.sync().refused == 1
+    colleague = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    got = colleague.sync()
+    assert got.refused == 0 and got.pulled_conflicts == 0
+    assert [c.reference for c in colleague.services.cases.list(inspection.id)] == ["X1"]
+    lead.sync()  # the administrator's record stands for the lead's: the refusal is settled
+    assert team(lead.services, inspection.id) == team(colleague.services, inspection.id) == [
+        ("inspector.one", "lead_inspector"), ("inspector.two", "inspector")]
+    status = lead.services.sync.status()
+    assert (status.pending_changes, status.open_conflicts) == (0, 0)
+    assert lead.sync().refused == 0
+
+
+def test_a_colleague_added_differently_here_and_centrally_leaves_the_refusal_to_see(
+        central, tmp_path):
+    lead = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(lead.services)
+    lead.services.inspections.add_member(inspection_id=inspection.id, person="inspector.two",
+                                         role="supervisor")
+    lead.sync()
+    laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    lead.sync()
+    assert ("inspector.two", "inspector") in team(lead.services, inspection.id)
+    (refusal,) = lead.services.conflicts.open()
+    assert (refusal.kind, refusal.entity, refusal.yours["role"]) == (
+        "refused", "inspection_members", "supervisor")
+
+
+def test_the_administrator_adds_a_colleague_centrally_and_the_lead_then_adds_them_locally(
+        central, tmp_path):
+    lead = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(lead.services)
+    make_case(lead.services, "X1", inspection=inspection)
+    lead.sync()
+    colleague = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    lead.services.inspections.add_member(inspection_id=inspection.id, person="inspector.two",
+                                         role="inspector")
+    first = lead.sync()  # the store has them already: one team, nothing refused
+    assert first.refused == 0
+    again = lead.sync()
+    status = lead.services.sync.status()
+    assert again.refused == 0
+    assert (status.pending_changes, status.open_conflicts) == (0, 0)
+    colleague.sync()
+    lead_team, colleague_team = team(lead.services, inspection.id), team(
+        colleague.services, inspection.id)
+    assert lead_team == colleague_team
+    assert [p for p, _ in lead_team].count("inspector.two") == 1
+
+
+def test_a_person_added_to_a_second_inspection_receives_all_of_it_at_the_next_sync(
+        central, tmp_path):
+    one = laptop(tmp_path, central, "inspector.one")
+    first = make_inspection(one.services)
+    second = one.services.inspections.create(NewInspection(
+        name="Southshire", programme="adult_probation", organisation="Southshire CRC",
+        framework_key="mini"))
+    make_case(one.services, "N1", inspection=first)
+    s1 = make_case(one.services, "S1", inspection=second)
+    one.services.forms.record_answer(case_id=s1.id, question_key="victim", value="yes")
+    one.services.inspections.add_member(inspection_id=first.id, person="inspector.two",
+                                        role="inspector")
+    one.sync()
+    two = laptop(tmp_path, central, "inspector.two", inspections=[first.id])
+    two.sync()  # their cursor is now past everything of the second inspection
+    assert [i.name for i in two.services.inspections.list()] == ["Northshire"]
+
+    add_user(central, login="inspector.two", name="Inspector.Two", role="inspector",
+             password=PASSWORD, inspections=[second.id])
+    got = two.sync()
+    assert (got.refused, got.cases_joined) == (0, 1)
+    assert sorted(i.name for i in two.services.inspections.list()) == ["Northshire",
+                                                                       "Southshire"]
+    (case,) = two.services.cases.list(second.id)
+    assert two.services.forms.open(case.id).answers["victim"].value == "yes"
+
