@@ -85,6 +85,7 @@ class CaseForm:
     state: FormState
     editable: bool
     inspection_closed: bool = False
+    reviewing: bool = False  # opened by a supervisor, who reviews and does not answer
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,24 @@ def case_editable(case_status: str, inspection_status: str) -> bool:
     return can_edit(case_status) and inspection_status != InspectionStatus.CLOSED
 
 
+#: Team roles whose members review answers and never change them (the central store refuses
+#: their changes to answers too).
+REVIEWING_ROLES = frozenset({"supervisor"})
+
+
+def answers_by(team_role: str | None) -> bool:
+    """Whether someone in this team role may give or change answers."""
+    return team_role not in REVIEWING_ROLES
+
+
+def check_can_answer(team_role: str | None) -> None:
+    """A WorkflowError if someone in this team role may not change answers."""
+    if not answers_by(team_role):
+        raise WorkflowError("A supervisor reviews answers but does not change them.",
+                            "Raise a query on the answer, or return the case to the "
+                            "inspector.")
+
+
 #: Team roles that may close an inspection (or reopen it). An administrator of the central
 #: store joins an inspection as its lead inspector.
 CLOSING_ROLES = frozenset({"lead_inspector", "supervisor"})

@@ -9,7 +9,13 @@ from app.core.answers import AnswerInput, normalise_answer
 from app.core.dto import CaseForm, SavedAnswer
 from app.core.form import FormProblem, evaluate_form
 from app.core.frameworks import Framework
-from app.core.workflow import InspectionStatus, case_editable, status_after_answer
+from app.core.workflow import (
+    InspectionStatus,
+    answers_by,
+    case_editable,
+    check_can_answer,
+    status_after_answer,
+)
 from app.db import models as m
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
@@ -33,11 +39,14 @@ class CaseFormService:
                        for k, a in repo.answers_for_case(session, case_id).items()}
             state = evaluate_form(framework, repo.profile_of(case).as_dict(), answers)
             closed = inspection.status == InspectionStatus.CLOSED
+            answering = answers_by(repo.member_role(session, case.inspection_id,
+                                                    self._db.user))
             return CaseForm(
                 case=repo.case_summary(case, repo.get_progress(session, case_id)),
                 inspection_name=inspection.name, framework=framework, answers=answers,
-                state=state, editable=case_editable(case.status, inspection.status),
-                inspection_closed=closed,
+                state=state,
+                editable=answering and case_editable(case.status, inspection.status),
+                inspection_closed=closed, reviewing=not answering,
             )
 
     def record_answer(self, *, case_id: uuid.UUID, question_key: str, value: object,
@@ -60,6 +69,7 @@ class CaseFormService:
         with self._db.write() as session:
             case = case_or_error(session, case_id)
             refuse_if_locked(session, case)
+            check_can_answer(repo.member_role(session, case.inspection_id, self._db.user))
             framework = self._framework_for(session, case)
             rows = repo.answers_for_case(session, case_id)
             for question_key, given in answers.items():

@@ -67,7 +67,21 @@ def apply_change(conn: Connection, change: Change) -> Outcome:
                           "detail) VALUES (:c, :e, :i, :o, :d)"),
                      {"c": change.change_id, "e": change.entity, "i": change.entity_id,
                       "o": REFUSED, "d": detail})
-    return Outcome(change.change_id, change.entity, change.entity_id, REFUSED, detail=detail)
+    return refused(conn, change, detail)
+
+
+def refused(conn: Connection, change: Change, detail: str) -> Outcome:
+    """A refusal, with the record as the store holds it, as far as the sender may see it
+    (none for a record the store does not have), for the laptop to show instead."""
+    table = TABLES.get(change.entity)
+    current = None if table is None else conn.execute(
+        select(table).where(table.c.id == change.entity_id)).mappings().first()
+    if current is None:
+        return Outcome(change.change_id, change.entity, change.entity_id, REFUSED,
+                       detail=detail)
+    return Outcome(change.change_id, change.entity, change.entity_id, REFUSED, detail=detail,
+                   rev=current["rev"], theirs=row_values_to_payload(current),
+                   theirs_by=current["updated_by"], theirs_at=current["updated_at"])
 
 
 def _apply(conn: Connection, change: Change) -> Outcome:

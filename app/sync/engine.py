@@ -220,6 +220,8 @@ class SyncEngine:
                 else:
                     result.refused += 1
                     result.refused_records.add(change.entity_id)
+                    if outcome.theirs is not None:  # the laptop shows what the store holds
+                        _store(session, change.entity, outcome.theirs, self._db.user)
                 session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
                 result.touched_cases.update(
                     cases_of(change.entity, change.entity_id, outcome.theirs or yours))

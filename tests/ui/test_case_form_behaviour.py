@@ -88,6 +88,20 @@ def test_locked_case_is_read_only(qtbot, open_window, db):
     assert applicable and all(w.isEnabled() for w in applicable)
 
 
+def test_a_supervisor_reads_a_case_form_and_is_told_they_review_it(qtbot, open_window):
+    window = open_window()
+    case = make_case(window._services)
+    window._services.inspections.add_member(inspection_id=case.inspection_id,
+                                            person="inspector.one", role="supervisor")
+    window.cases_page.reload()
+    window.open_case(case.id)
+    page = window.form_page
+    assert page.locked_banner.isVisibleTo(page)
+    assert "review this case as its supervisor" in page.locked_banner.text()
+    widgets = list(page._widgets.values())
+    assert widgets and not any(w.control.isEnabled() for w in widgets)
+
+
 def test_practice_example_is_saved_as_it_is_written(qtbot, open_window):
     window = open_window()
     case, page = open_case(window)

@@ -213,6 +213,10 @@ class CaseFormPage(QWidget):
         if self.form.inspection_closed:
             self.locked_banner.setText(self.tr("The inspection is closed: this case form can "
                                                "be read but not changed."))
+        elif self.form.reviewing:
+            self.locked_banner.setText(self.tr("You review this case as its supervisor: its "
+                                               "answers can be read, queried and returned, "
+                                               "not changed."))
         else:
             self.locked_banner.setText(self.tr("This case is {status}: its answers can be read "
                                                "but not changed.").format(

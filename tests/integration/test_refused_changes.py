@@ -1,0 +1,62 @@
+"""A change the central store would refuse is refused on the laptop first; one it refuses
+all the same (the laptop did not know yet) gives way to what the store holds, and is kept
+for the person to see."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.db.models import Answer
+from app.errors import WorkflowError
+from app.sync.central import init_central
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.sync_fixtures import laptop
+
+
+@pytest.fixture
+def central(central_url):
+    init_central(central_url)
+    return central_url
+
+
+@pytest.fixture
+def team(central, tmp_path):
+    """inspector.one's inspection with case X1 answered (3 officers), synced; its supervisor
+    has synced it down."""
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.services.forms.record_answer(case_id=case.id, question_key="officers", value=3)
+    one.sync()
+    supervisor = laptop(tmp_path, central, "sup.visor", role="supervisor",
+                        inspections=[inspection.id])
+    supervisor.sync()
+    return one, supervisor, inspection, case
+
+
+def test_a_supervisor_reads_a_case_form_but_the_laptop_refuses_their_answers(team):
+    _one, supervisor, _inspection, case = team
+    form = supervisor.services.forms.open(case.id)
+    assert form.reviewing and not form.editable
+    with pytest.raises(WorkflowError, match="reviews answers but does not change them"):
+        supervisor.services.forms.record_answer(case_id=case.id, question_key="officers",
+                                                value=5)
+    assert supervisor.services.forms.open(case.id).answers["officers"].value == 3
+    assert supervisor.services.sync.status().pending_changes == 0
+
+
+def test_an_edit_the_store_refuses_gives_way_to_what_it_holds_and_is_kept_in_the_refusal(
+        team):
+    _one, supervisor, _inspection, case = team
+    # as a laptop of an earlier version did, which let a supervisor change an answer
+    with supervisor.services._db.write() as session:
+        answer = session.scalars(select(Answer).where(Answer.case_id == case.id)).one()
+        answer.value = 5
+    got = supervisor.sync()
+    assert got.refused == 1
+    assert supervisor.services.forms.open(case.id).answers["officers"].value == 3
+    (refusal,) = supervisor.services.conflicts.open()
+    assert (refusal.kind, refusal.yours, refusal.theirs) == ("refused", 5, 3)
+    assert supervisor.services.sync.status().pending_changes == 0
+    assert supervisor.sync().refused == 0  # settled: nothing is sent again
