@@ -472,8 +472,11 @@ def _sync(s: Services, args) -> tuple[object, str]:
                "refused": result.refused, "pulled": result.pulled,
                "pending": status.pending_changes, "open_conflicts": status.open_conflicts,
                "cases_removed": result.cases_removed, "cases_restored": result.cases_restored,
-               "cases_joined": result.cases_joined, "finished_at": result.finished_at}
-    return outcome, (f"Sent {result.applied} change(s), received {result.pulled}. "
+               "cases_joined": result.cases_joined, "set_aside": result.set_aside,
+               "finished_at": result.finished_at}
+    aside = (f" {result.set_aside} change(s) received could not be applied here and were "
+             "set aside (see the conflicts)." if result.set_aside else "")
+    return outcome, (f"Sent {result.applied} change(s), received {result.pulled}.{aside} "
                      f"{outcome['conflicts']} new conflict(s), {result.refused} refused; "
                      f"{status.open_conflicts} conflict(s) to resolve."
                      + _cases_moved(result))

@@ -78,7 +78,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow) -> Starlette:
     The database is connected to lazily: the service starts, and says it is unavailable,
     while the database is down, and recovers by itself when it is back.
     """
-    engine = central_engine(database_url)
+    engine = central_engine(database_url, service=True)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

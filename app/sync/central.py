@@ -37,9 +37,16 @@ class CentralError(UserFacingError):
 CONNECT_TIMEOUT_S = 15
 
 
-def central_engine(url: str) -> Engine:
+#: Limits on the central service's own database sessions: no statement, wait for a lock or
+#: transaction left open holds the store for longer than this (milliseconds).
+SERVICE_LIMITS_MS = {"statement_timeout": 30_000, "lock_timeout": 10_000,
+                     "idle_in_transaction_session_timeout": 60_000}
+
+
+def central_engine(url: str, *, service: bool = False) -> Engine:
     """An engine for the central store; TLS settings (sslmode, sslrootcert...) pass through
-    the URL's query string to psycopg."""
+    the URL's query string to psycopg. The central service's (``service``) runs its
+    sessions under ``SERVICE_LIMITS_MS``."""
     try:
         parsed = make_url(url)
     except sa_exc.ArgumentError as exc:
@@ -50,11 +57,14 @@ def central_engine(url: str) -> Engine:
                               "Give its address as postgresql://login@host/database.")
     # A laptop on a poor network gives up on a connection that does not answer, rather than
     # waiting minutes (and holding the window open at close); the address may set its own.
-    timeout = {} if "connect_timeout" in parsed.query else {
+    connect_args: dict[str, object] = {} if "connect_timeout" in parsed.query else {
         "connect_timeout": CONNECT_TIMEOUT_S}
+    if service:
+        connect_args["options"] = " ".join(
+            f"-c {name}={value}" for name, value in SERVICE_LIMITS_MS.items())
     return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True,
                          hide_parameters=True,  # errors quote the statement, not its values
-                         connect_args=timeout)
+                         connect_args=connect_args)
 
 
 def database_answers(engine: Engine) -> bool:

@@ -23,8 +23,10 @@ passes over changes to a removed case.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,7 +44,15 @@ from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
 from app.sync.batch import apply_batch
 from app.sync.central import CentralError
 from app.sync.joining import catch_up, held
-from app.sync.protocol import APPLIED, CONFLICT, REFUSED, Change, Outcome, PulledChange
+from app.sync.protocol import (
+    APPLIED,
+    CONFLICT,
+    REFUSED,
+    SET_ASIDE,
+    Change,
+    Outcome,
+    PulledChange,
+)
 from app.sync.purge import (
     cases_of,
     note_reassignments,
@@ -50,6 +60,8 @@ from app.sync.purge import (
     purge_released,
     restore_returned,
 )
+
+log = logging.getLogger(__name__)
 
 STREAM = "central"
 PUSH_BATCH = 2000
@@ -72,6 +84,8 @@ class SyncReport:
     cases_removed: int = 0  # released from this laptop and removed from it
     cases_restored: int = 0  # removed before, and brought back
     cases_joined: int = 0  # of inspections this laptop's user has just joined
+    set_aside: int = 0  # pulled changes this laptop could not apply, kept aside
+    set_aside_applied: int = 0  # changes set aside before, applied now
     #: records whose change was refused in this sync (a refusal later made moot is taken
     #: back from ``refused``)
     refused_records: set[uuid.UUID] = field(default_factory=set, repr=False)
@@ -88,6 +102,7 @@ class SyncEngine:
         try:
             self.push(result, report, cancelled)
             self.pull(result, report, cancelled)
+            self._retry_set_aside(result)
             if not (cancelled and cancelled()):
                 restored = restore_returned(self._db, self._central)
                 result.cases_restored = len(restored)
@@ -319,7 +334,22 @@ class SyncEngine:
 
     def _apply_page(self, page: list[PulledChange], result: SyncReport) -> None:
         """One local transaction: the page's rows (the newest version of each record in
-        it), any conflicts with edits waiting here, and the cursor."""
+        it), any conflicts with edits waiting here, and the cursor. Should the page not
+        apply as a whole, it is applied again change by change, and a change this laptop
+        cannot apply is set aside (``_set_aside``) rather than stopping every later sync."""
+        before = copy.deepcopy(result)
+        try:
+            self._apply_page_as(page, result, one_by_one=False)
+        except _UNAPPLIABLE as exc:
+            if isinstance(exc, sa_exc.OperationalError):
+                raise  # the database itself (locked, full): nothing to set aside
+            log.warning("a page of pulled changes did not apply at once (%s); applying it "
+                        "change by change", type(exc).__name__)
+            vars(result).update(vars(before))
+            self._apply_page_as(page, result, one_by_one=True)
+
+    def _apply_page_as(self, page: list[PulledChange], result: SyncReport, *,
+                       one_by_one: bool) -> None:
         newest: dict[uuid.UUID, PulledChange] = {}
         for change in page:  # the page is in change order: the last one is the newest
             newest[change.entity_id] = change
@@ -331,8 +361,52 @@ class SyncEngine:
             for change in pass_over_removed(session, list(newest.values())):
                 by_entity.setdefault(change.entity, []).append(change)
             for entity in sorted(by_entity, key=TABLE_ORDER.get):
-                self._apply_rows(session, entity, by_entity[entity], waiting, result)
+                if one_by_one:
+                    for change in by_entity[entity]:
+                        self._apply_or_set_aside(session, change, waiting, result)
+                else:
+                    self._apply_rows(session, entity, by_entity[entity], waiting, result)
             _state(session).cursor = page[-1].seq
+
+    def _apply_or_set_aside(self, session: Session, change: PulledChange,
+                            waiting: set[uuid.UUID], result: SyncReport, *,
+                            keep: bool = True) -> bool:
+        """Apply one pulled change in a savepoint; set it aside (if ``keep``) when it cannot
+        be applied here. Whether it was applied."""
+        before = copy.deepcopy(result)
+        try:
+            with session.begin_nested():
+                self._apply_rows(session, change.entity, [change], waiting, result)
+        except _UNAPPLIABLE as exc:
+            if isinstance(exc, sa_exc.OperationalError):
+                raise
+            vars(result).update(vars(before))
+            if keep:
+                _set_aside(session, change, exc)
+                result.set_aside += 1
+            return False
+        return True
+
+    def _retry_set_aside(self, result: SyncReport) -> None:
+        """Changes set aside at earlier syncs, tried again (what they needed, a case say,
+        may have come since); one that now applies is settled."""
+        with self._db.write() as session:
+            session.info[REMOTE_APPLY] = True
+            aside = list(session.scalars(select(m.Conflict).where(
+                m.Conflict.kind == SET_ASIDE, m.Conflict.resolved_at.is_(None))))
+            for record in aside:
+                change = PulledChange(0, record.entity, record.entity_id,
+                                      int((record.theirs or {}).get("rev") or 0),
+                                      record.theirs, record.theirs_by)
+                if change.entity not in TABLES or change.payload is None:
+                    continue
+                waiting = set(session.scalars(select(m.Outbox.entity_id).where(
+                    m.Outbox.entity_id == change.entity_id)))
+                if self._apply_or_set_aside(session, change, waiting, result, keep=False):
+                    record.resolved_at = utcnow()
+                    record.resolved_by = self._db.user
+                    record.resolution = {"choice": APPLIED_LATER}
+                    result.set_aside_applied += 1
 
     def _apply_rows(self, session: Session, entity: str, changes: list[PulledChange],
                     waiting: set[uuid.UUID], result: SyncReport) -> None:
@@ -359,6 +433,27 @@ class SyncEngine:
             note_reassignments(session, self._db.user, updates)
         for values in updates:
             session.execute(table.update().where(table.c.id == values["id"]).values(**values))
+
+
+#: what a pulled change may fail with that is the change's own fault, not the database's
+#: (a forged or malformed entry: a missing parent, a missing or malformed value)
+_UNAPPLIABLE = (sa_exc.IntegrityError, sa_exc.StatementError, ValueError, TypeError, KeyError)
+#: how a change set aside is settled when a later sync applies it
+APPLIED_LATER = "applied at a later sync"
+
+
+def _set_aside(session: Session, change: PulledChange, exc: Exception) -> None:
+    """Keep a pulled change this laptop cannot apply, with why (the kind of fault and the
+    constraint, never the values), for the person to see; later syncs try it again."""
+    if isinstance(exc, sa_exc.IntegrityError):
+        why = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "a rule"
+    else:
+        why = f"the change is malformed ({type(exc).__name__})"
+    log.warning("a pulled %s change could not be applied here and was set aside (%s)",
+                change.entity, type(exc).__name__)
+    session.add(m.Conflict(kind=SET_ASIDE, entity=change.entity, entity_id=change.entity_id,
+                           theirs=change.payload, theirs_by=change.changed_by,
+                           detected_at=utcnow(), detail=why))
 
 
 def _keep_ours(session: Session, change: PulledChange) -> None:

@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass, field
 
 APPLIED, CONFLICT, REFUSED = "applied", "conflict", "refused"
+#: a pulled change this laptop could not apply, kept aside (a local record only)
+SET_ASIDE = "set aside"
 
 
 class Change:

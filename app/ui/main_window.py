@@ -405,6 +405,9 @@ class MainWindow(QMainWindow):
                                "laptop.").format(n=result.cases_removed)
         if result.cases_restored:
             message += self.tr(" {n} case(s) came back.").format(n=result.cases_restored)
+        if result.set_aside:
+            message += self.tr(" {n} change(s) received could not be applied here and were "
+                               "set aside.").format(n=result.set_aside)
         if result.cases_joined:
             message += self.tr(" {n} case(s) of inspections you have joined came to this "
                                "laptop.").format(n=result.cases_joined)
@@ -413,7 +416,7 @@ class MainWindow(QMainWindow):
         if result.cases_removed and self.stack.currentWidget() is self.form_page:
             self.show_cases()  # the case shown may be one of them
         self.cases_page.refresh_cases()
-        if result.conflicts or result.pulled_conflicts or result.refused:
+        if result.conflicts or result.pulled_conflicts or result.refused or result.set_aside:
             self.open_conflicts()
 
     def _sync_failed(self, exc: BaseException) -> None:

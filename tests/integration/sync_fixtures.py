@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.bootstrap import build_services
 from app.db.opening import open_database
 from app.services.registry import Services
+from app.sync.apply import next_sequence
 from app.sync.central import add_user
 from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
 
@@ -53,3 +57,19 @@ def two_laptops_on_one_case(tmp_path: Path, central_url: str, *answers: tuple[st
     two = laptop(tmp_path, central_url, "inspector.two", inspections=[inspection.id])
     two.sync()
     return one, two, case
+
+
+def forge(central: str, inspection_id: uuid.UUID, entity: str, payload: dict) -> None:
+    """Write a change straight into the central change log, as a database login once could."""
+    engine = create_engine(central)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO central_changes (seq, change_id, entity, entity_id, inspection_id, "
+                "op, rev, payload, changed_by, at, device_id) VALUES (:seq, :c, :e, :i, :n, "
+                "'insert', 1, CAST(:p AS json), 'sup.visor', now(), :d)"),
+                {"seq": next_sequence(conn), "c": uuid.uuid4(), "e": entity,
+                 "i": uuid.UUID(payload["id"]), "n": inspection_id, "p": json.dumps(payload),
+                 "d": uuid.uuid4()})
+    finally:
+        engine.dispose()

@@ -116,3 +116,19 @@ def test_loopback_addresses_may_serve_plain_http_and_tls_needs_both_files(tmp_pa
         listen_on("0.0.0.0:443", cert, None)
     with pytest.raises(ValidationError, match="is not a file"):
         listen_on("0.0.0.0:443", cert, tmp_path / "missing.key")
+
+
+def test_the_services_database_sessions_run_under_time_limits(central_url):
+    from sqlalchemy import text
+
+    from app.sync.central import SERVICE_LIMITS_MS, central_engine
+
+    engine = central_engine(central_url, service=True)
+    try:
+        with engine.connect() as conn:
+            shown = {name: conn.execute(text(f"SHOW {name}")).scalar()
+                     for name in SERVICE_LIMITS_MS}
+    finally:
+        engine.dispose()
+    assert shown == {"statement_timeout": "30s", "lock_timeout": "10s",
+                     "idle_in_transaction_session_timeout": "1min"}

@@ -8,7 +8,12 @@ from app.sync.central import init_central
 from app.ui.dialogs.conflicts_dialog import ConflictsDialog
 from app.ui.main_window import MainWindow
 from tests.integration.helpers import make_case
-from tests.integration.sync_fixtures import PASSWORD, person_url, two_laptops_on_one_case
+from tests.integration.sync_fixtures import (
+    PASSWORD,
+    forge,
+    person_url,
+    two_laptops_on_one_case,
+)
 
 
 def answers_from(monkeypatch, *replies):
@@ -77,3 +82,39 @@ def test_export_a_transfer_file_from_the_window(qtbot, open_window, tmp_path, mo
     answers_from(monkeypatch, "orange kettle river", "something else")
     window.export_package()
     assert "differ" in window.statusBar().currentMessage()
+
+
+def test_a_change_that_cannot_be_applied_here_is_shown_and_can_be_acknowledged(
+        qtbot, central_url, tmp_path, monkeypatch):
+    import uuid
+
+    from PySide6.QtWidgets import QLabel
+
+    init_central(central_url)
+    _one, two, case = two_laptops_on_one_case(tmp_path, central_url, ("victim", "yes"))
+    forge(central_url, case.inspection_id, "answers", {
+        "id": str(uuid.uuid4()), "case_id": str(uuid.uuid4()), "question_key": "victim",
+        "value": "no", "reasons": [], "evidence": "", "respondent": "inspector"})
+    window = MainWindow(two.services)
+    qtbot.addWidget(window)
+    window.show()
+    seen = []
+
+    def read_and_acknowledge(dialog):
+        label = dialog.list.item(0).text()
+        notes = [w.text() for w in dialog.findChildren(QLabel) if "could not be" in w.text()]
+        offered = dialog.ok_button.isEnabled(), dialog.mine_button.isEnabled()
+        dialog.ok_button.click()
+        seen.append((label, notes, offered, dialog.list.count()))
+        return 0
+
+    monkeypatch.setattr(ConflictsDialog, "exec", read_and_acknowledge)
+    answers_from(monkeypatch, person_url(central_url, "inspector.two", None), PASSWORD)
+    window.sync_now()
+    qtbot.waitUntil(lambda: bool(seen), timeout=15000)
+    assert "1 change(s) received could not be applied here" in (
+        window.statusBar().currentMessage())
+    ((label, notes, offered, left),) = seen
+    assert label.endswith("(not applied here)") and offered == (True, False) and left == 0
+    assert len(notes) == 1 and "tried again at each sync" in notes[0]
+    window.close()

@@ -78,7 +78,8 @@ class ConflictsDialog(QDialog):
         self.list.clear()
         for record in self._services.conflicts.open():
             label = (f"{record.case_reference} · {record.question_key or record.entity}"
-                     + (" (refused)" if record.kind == "refused" else ""))
+                     + {"refused": self.tr(" (refused)"),
+                        "set aside": self.tr(" (not applied here)")}.get(record.kind, ""))
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, record)
             self.list.addItem(item)
@@ -99,7 +100,8 @@ class ConflictsDialog(QDialog):
         record: ConflictRecord | None = item.data(Qt.ItemDataRole.UserRole) if item else None
         for button in (self.theirs_button, self.mine_button, self.merge_button):
             button.setEnabled(record is not None and record.kind == "conflict")
-        self.ok_button.setEnabled(record is not None and record.kind == "refused")
+        self.ok_button.setEnabled(record is not None and record.kind in ("refused",
+                                                                         "set aside"))
         if record is None:
             self.detail.addWidget(QLabel(self.tr("No conflicts: everything is in step.")))
             return
@@ -107,9 +109,17 @@ class ConflictsDialog(QDialog):
         heading = QLabel(f"<b>{html.escape(record.case_reference)}</b> — {subject}")
         heading.setWordWrap(True)
         self.detail.addWidget(heading)
-        if record.kind == "refused":
-            note = QLabel(self.tr("The central store refused this change: {why}").format(
-                why=record.detail))
+        if record.kind in ("refused", "set aside"):
+            text = (self.tr("The central store refused this change: {why}").format(
+                        why=record.detail)
+                    if record.kind == "refused" else
+                    self.tr("This change from {by}, received from the central store, could "
+                            "not be applied on this laptop: {why}. Everything else was; it "
+                            "is tried again at each sync. If it stays, tell your "
+                            "administrator.").format(by=record.theirs_by or "?",
+                                                     why=record.detail))
+            note = QLabel(text)
+            note.setTextFormat(Qt.TextFormat.PlainText)
             note.setWordWrap(True)
             self.detail.addWidget(note)
             return

@@ -1,0 +1,72 @@
+"""A change from the central store that this laptop cannot apply (a forged entry, an answer
+for a case that does not exist) is set aside with a notice, and the rest of the sync goes
+on; it is tried again at later syncs."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.sync.central import init_central
+from tests.integration.helpers import make_case, make_inspection
+from tests.integration.sync_fixtures import forge, laptop
+
+
+@pytest.fixture
+def central(central_url):
+    init_central(central_url)
+    return central_url
+
+
+def test_an_answer_for_a_missing_case_is_set_aside_and_the_rest_arrives(central, tmp_path):
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.sync()
+    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    two.sync()
+    forge(central, inspection.id, "answers", {
+        "id": str(uuid.uuid4()), "case_id": str(uuid.uuid4()), "question_key": "officers",
+        "value": 4, "reasons": [], "evidence": "", "respondent": "inspector"})
+    one.services.forms.record_answer(case_id=case.id, question_key="officers", value=2)
+    one.sync()  # a genuine change, after the forged one
+
+    got = two.sync()
+    assert got.set_aside == 1
+    assert two.services.forms.open(case.id).answers["officers"].value == 2  # the rest came
+    (aside,) = two.services.conflicts.open()
+    assert aside.kind == "set aside" and "constraint failed" in aside.detail
+    assert "4" not in aside.detail  # the reason names no value
+    again = two.sync()  # not a wedge: later syncs go on, and try it again quietly
+    assert again.set_aside == 0
+    assert len(two.services.conflicts.open()) == 1
+
+
+def test_a_change_set_aside_applies_at_a_later_sync_once_what_it_needs_has_come(central,
+                                                                               tmp_path):
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    make_case(one.services, "X1", inspection=inspection)
+    one.sync()
+    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    two.sync()
+    engine = create_engine(central)
+    with engine.connect() as conn:  # a case as the store records one, to forge another
+        case_payload = conn.execute(text(
+            "SELECT payload FROM central_changes WHERE entity = 'cases' ORDER BY seq LIMIT 1"
+        )).scalar()
+    engine.dispose()
+    later_case = str(uuid.uuid4())
+    answer = {"id": str(uuid.uuid4()), "case_id": later_case, "question_key": "officers",
+              "value": 4, "reasons": [], "evidence": "", "respondent": "inspector",
+              "device_id": str(uuid.uuid4())}
+    forge(central, inspection.id, "answers", answer)  # before its case: set aside
+    assert two.sync().set_aside == 1
+    forge(central, inspection.id, "cases", {**case_payload, "id": later_case,
+                                            "reference": "X2"})
+    got = two.sync()
+    assert (got.set_aside, got.set_aside_applied) == (0, 1)
+    assert two.services.forms.open(uuid.UUID(later_case)).answers["officers"].value == 4
+    assert two.services.conflicts.open() == []
