@@ -473,9 +473,13 @@ def _sync(s: Services, args) -> tuple[object, str]:
                "pending": status.pending_changes, "open_conflicts": status.open_conflicts,
                "cases_removed": result.cases_removed, "cases_restored": result.cases_restored,
                "cases_joined": result.cases_joined, "set_aside": result.set_aside,
+               "joined_not_yet_fetched": result.catch_up_pending,
                "finished_at": result.finished_at}
     aside = (f" {result.set_aside} change(s) received could not be applied here and were "
              "set aside (see the conflicts)." if result.set_aside else "")
+    if result.catch_up_pending:
+        aside += (f" {result.catch_up_pending} inspection(s) you have joined could not be "
+                  "fetched whole yet; the next sync tries again.")
     return outcome, (f"Sent {result.applied} change(s), received {result.pulled}.{aside} "
                      f"{outcome['conflicts']} new conflict(s), {result.refused} refused; "
                      f"{status.open_conflicts} conflict(s) to resolve."

@@ -179,7 +179,7 @@ async def _json_body(request: Request, limit: int) -> dict:
             raise RequestRefused(413, f"The request is larger than {limit:,} bytes.")
     try:
         body = json.loads(received)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise RequestRefused(400, "The request is not JSON.") from None
     if not isinstance(body, dict):
         raise RequestRefused(400, "The request is not a JSON object.")

@@ -40,7 +40,10 @@ class ConflictService:
             if row is None or row.resolved_at is not None:
                 raise NotFoundError("That conflict is not open any more.",
                                     "Reopen the list of conflicts.")
-            entity, yours = row.entity, row.yours or {}
+            entity, yours, kind = row.entity, row.yours or {}, row.kind
+        if kind != "conflict" and choice != ACKNOWLEDGED:
+            raise ValidationError("This change can only be acknowledged.",
+                                  "Read why it was refused or set aside, then choose OK.")
         if choice == ACKNOWLEDGED:
             pass
         elif choice in (USE_MINE, MERGED):
@@ -62,9 +65,14 @@ class ConflictService:
 
     def _record(self, session, row) -> ConflictRecord:
         payload = row.yours or row.theirs or {}
+        if not isinstance(payload, dict):
+            payload = {}
         case_id = payload.get("case_id") or (payload.get("id") if row.entity == "cases"
                                             else None)
-        case = repo.get_case(session, uuid.UUID(str(case_id))) if case_id else None
+        try:
+            case = repo.get_case(session, uuid.UUID(str(case_id))) if case_id else None
+        except ValueError:  # a damaged or forged change set aside: no case to name
+            case = None
         key, text = payload.get("question_key", ""), ""
         if case is not None and key:
             framework = self._catalog.from_row(
@@ -73,7 +81,8 @@ class ConflictService:
                 text = framework.question(key).text
             except KeyError:
                 text = key
-        yours, theirs, base = row.yours or {}, row.theirs or {}, row.base or {}
+        yours, theirs, base = (v if isinstance(v, dict) else {}
+                               for v in (row.yours, row.theirs, row.base))
         pick = "value" if row.entity == "answers" else None
         return ConflictRecord(
             id=row.id, kind=row.kind, entity=row.entity, entity_id=row.entity_id,

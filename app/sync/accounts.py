@@ -106,26 +106,35 @@ def sign_in(engine: Engine, login: str, password: str, now: dt.datetime,
     otherwise ``devices.DeviceRefused`` and nothing of the sign-in is kept."""
     if len(password) > rules.MAX_PASSWORD_LENGTH:
         raise SignInRefused()
-    refusal: UserFacingError | None = None
-    with engine.begin() as conn:
+    # The password is checked (argon2id: tens of milliseconds, 64 MiB) outside any
+    # transaction, so sign-ins hold neither a pooled connection nor a row lock meanwhile.
+    with engine.connect() as conn:
         row = conn.execute(text(
             "SELECT c.password_hash, c.failures, c.last_failure_at, c.must_change, p.name, "
             "p.role FROM service_credentials c JOIN people p USING (login) "
-            "WHERE c.login = :l FOR UPDATE OF c"), {"l": login}).one_or_none()
-        if row is None:
-            _verify(_NOBODY, password)
-            raise SignInRefused()
-        if rules.locked_out(row.failures):
-            raise LockedOut()
-        wait = rules.wait_after(row.failures)
-        if row.last_failure_at is not None and row.last_failure_at + wait > now:
-            raise TryLater(max(1, int((row.last_failure_at + wait - now).total_seconds())))
-        if _verify(row.password_hash, password):
+            "WHERE c.login = :l"), {"l": login}).one_or_none()
+    if row is None:
+        _verify(_NOBODY, password)
+        raise SignInRefused()
+    _refuse_while_waiting(row.failures, row.last_failure_at, now)
+    right = _verify(row.password_hash, password)
+    with engine.begin() as conn:
+        if not right:
+            # counted in one statement, so tries made at once on several services all count
+            failures = conn.scalar(text(
+                "UPDATE service_credentials SET failures = failures + 1, last_failure_at = :now "
+                "WHERE login = :l RETURNING failures"), {"now": now, "l": login})
+            refusal: UserFacingError = (LockedOut() if rules.locked_out(failures or 0)
+                                        else SignInRefused())
+        else:
+            # tries that failed meanwhile, elsewhere, still count
+            current = conn.execute(text(
+                "SELECT failures, last_failure_at FROM service_credentials WHERE login = :l "
+                "FOR UPDATE"), {"l": login}).one()
+            if current.failures != row.failures:
+                _refuse_while_waiting(current.failures, current.last_failure_at, now)
             conn.execute(text("UPDATE service_credentials SET failures = 0, "
                               "last_failure_at = NULL WHERE login = :l"), {"l": login})
-            if _hasher.check_needs_rehash(row.password_hash):
-                conn.execute(text("UPDATE service_credentials SET password_hash = :h "
-                                  "WHERE login = :l"), {"l": login, "h": _hasher.hash(password)})
             device_id, enrolled = None, False
             if device is not None:
                 known = devices.sign_in_device(conn, login, device, now)
@@ -138,13 +147,26 @@ def sign_in(engine: Engine, login: str, password: str, now: dt.datetime,
                               "expires_at, device_id) VALUES (:t, :l, :now, :e, :d)"),
                          {"t": token_hash(token), "l": login, "now": now, "e": expires,
                           "d": device_id})
-            return Session(token, expires, Account(login, row.name, row.role,
-                                                   row.must_change, device_id), enrolled)
-        failures = row.failures + 1
-        conn.execute(text("UPDATE service_credentials SET failures = :f, last_failure_at = :now "
-                          "WHERE login = :l"), {"f": failures, "now": now, "l": login})
-        refusal = LockedOut() if rules.locked_out(failures) else SignInRefused()
-    raise refusal  # after the transaction, so the wrong try is counted
+            session = Session(token, expires, Account(login, row.name, row.role,
+                                                      row.must_change, device_id), enrolled)
+    if not right:
+        raise refusal  # after the transaction, so the wrong try is counted
+    if _hasher.check_needs_rehash(row.password_hash):  # stronger settings since: rehashed
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE service_credentials SET password_hash = :h "
+                              "WHERE login = :l AND password_hash = :old"),
+                         {"l": login, "h": _hasher.hash(password), "old": row.password_hash})
+    return session
+
+
+def _refuse_while_waiting(failures: int, last_failure_at: dt.datetime | None,
+                          now: dt.datetime) -> None:
+    """``LockedOut`` or ``TryLater`` while wrong tries in a row say so."""
+    if rules.locked_out(failures):
+        raise LockedOut()
+    wait = rules.wait_after(failures)
+    if last_failure_at is not None and last_failure_at + wait > now:
+        raise TryLater(max(1, int((last_failure_at + wait - now).total_seconds())))
 
 
 def account_for(engine: Engine, token: str, now: dt.datetime) -> Account | None:

@@ -246,6 +246,8 @@ def recorded_outcomes(conn: Connection, changes: list[Change]) -> dict[uuid.UUID
                     *key, CONFLICT, rev=rev, detail=str(conflict_id), base=base,
                     theirs=theirs, theirs_by=(theirs or {}).get("updated_by", ""),
                     theirs_at=raised_at)
+            elif outcome == REFUSED:  # with the record as the store holds it now
+                outcomes[change.change_id] = refused(conn, change, detail)
             else:
                 outcomes[change.change_id] = Outcome(*key, outcome, rev=rev, detail=detail)
         elif change.change_id in applied:

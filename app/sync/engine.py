@@ -86,6 +86,7 @@ class SyncReport:
     cases_joined: int = 0  # of inspections this laptop's user has just joined
     set_aside: int = 0  # pulled changes this laptop could not apply, kept aside
     set_aside_applied: int = 0  # changes set aside before, applied now
+    catch_up_pending: int = 0  # inspections joined not yet fetched whole (tried again)
     #: records whose change was refused in this sync (a refusal later made moot is taken
     #: back from ``refused``)
     refused_records: set[uuid.UUID] = field(default_factory=set, repr=False)
@@ -102,6 +103,7 @@ class SyncEngine:
         try:
             self.push(result, report, cancelled)
             self.pull(result, report, cancelled)
+            self._catch_up_later(result)
             self._retry_set_aside(result)
             if not (cancelled and cancelled()):
                 restored = restore_returned(self._db, self._central)
@@ -280,7 +282,8 @@ class SyncEngine:
             for n, change in enumerate(page):
                 if change.entity == "inspections" and change.rev == 1:
                     coming.add(change.entity_id)
-                elif (change.entity == "inspection_members" and change.payload is not None
+                elif (change.entity == "inspection_members" and _malformed(change) is None
+                        and change.payload is not None
                         and change.payload.get("person") == self._db.user):
                     inspection_id = uuid.UUID(str(change.payload["inspection_id"]))
                     if inspection_id not in coming and not held(session, inspection_id):
@@ -289,17 +292,56 @@ class SyncEngine:
 
     def _catch_up(self, result: SyncReport, joining: PulledChange) -> None:
         """The whole of the inspection joined, as the store holds it now; the cursor moves
-        past the membership in the same transaction."""
+        past the membership in the same transaction. Should the inspection not be fetched
+        or kept whole (a damaged record at the store), the cursor moves on all the same and
+        the inspection is caught up at the next syncs (``_catch_up_later``)."""
+        inspection_id = uuid.UUID(str(joining.payload["inspection_id"]))
+
         def advance(session: Session) -> None:
             _state(session).cursor = joining.seq
+            session.execute(delete(m.AppMeta).where(
+                m.AppMeta.key == f"{CATCH_UP}{inspection_id}"))
 
-        brought = catch_up(
-            self._db, self._central, uuid.UUID(str(joining.payload["inspection_id"])),
-            drop_twins=lambda session, entity, rows: _drop_local_twins(
-                session, entity, rows, result), then=advance)
+        try:
+            brought = catch_up(
+                self._db, self._central, inspection_id,
+                drop_twins=lambda session, entity, rows: _drop_local_twins(
+                    session, entity, rows, result), then=advance)
+        except Exception as exc:
+            if isinstance(exc, sa_exc.OperationalError):
+                raise
+            log.warning("an inspection joined could not be fetched whole (%s); it is tried "
+                        "again at the next sync", type(exc).__name__)
+            with self._db.write() as session:
+                session.merge(m.AppMeta(key=f"{CATCH_UP}{inspection_id}", value="pending"))
+                _state(session).cursor = joining.seq
+            return  # counted once tried again after the pull (``_catch_up_later``)
         result.cases_joined += len(brought)
         result.touched_cases |= brought
         result.pulled += 1
+
+    def _catch_up_later(self, result: SyncReport) -> None:
+        """Inspections joined that could not be fetched whole before, tried again."""
+        with self._db.read() as session:
+            pending = list(session.scalars(select(m.AppMeta.key).where(
+                m.AppMeta.key.startswith(CATCH_UP))))
+        for key in pending:
+            inspection_id = uuid.UUID(key.removeprefix(CATCH_UP))
+
+            def settle(session: Session, key: str = key) -> None:
+                session.execute(delete(m.AppMeta).where(m.AppMeta.key == key))
+
+            try:
+                brought = catch_up(self._db, self._central, inspection_id,
+                                   drop_twins=lambda session, entity, rows: _drop_local_twins(
+                                       session, entity, rows, result), then=settle)
+            except Exception as exc:
+                if isinstance(exc, sa_exc.OperationalError):
+                    raise
+                result.catch_up_pending += 1
+                continue
+            result.cases_joined += len(brought)
+            result.touched_cases |= brought
 
     def _read_page(self, conn, cursor: int) -> list[PulledChange]:
         """The next changes after ``cursor``, each payload with the store's own stamps laid
@@ -326,7 +368,7 @@ class SyncEngine:
         page = []
         for seq, entity, entity_id, rev, by, at, payload in rows:
             payload = payload if payload is not None else fetched.get(seq)
-            if payload is not None:
+            if isinstance(payload, dict):  # anything else is set aside as malformed
                 payload = {**payload, "id": str(entity_id), "rev": rev, "updated_by": by,
                            "updated_at": at.isoformat()}
             page.append(PulledChange(seq, entity, entity_id, rev, payload, by))
@@ -358,7 +400,15 @@ class SyncEngine:
             waiting = set(session.scalars(select(m.Outbox.entity_id).where(
                 m.Outbox.entity_id.in_(list(newest))).distinct()))
             by_entity: dict[str, list[PulledChange]] = {}
-            for change in pass_over_removed(session, list(newest.values())):
+            sound = []
+            for change in newest.values():
+                problem = _malformed(change)
+                if problem is None:
+                    sound.append(change)
+                else:  # not even readable: kept aside before anything looks into it
+                    _set_aside(session, change, ValueError(problem))
+                    result.set_aside += 1
+            for change in pass_over_removed(session, sound):
                 by_entity.setdefault(change.entity, []).append(change)
             for entity in sorted(by_entity, key=TABLE_ORDER.get):
                 if one_by_one:
@@ -435,25 +485,53 @@ class SyncEngine:
             session.execute(table.update().where(table.c.id == values["id"]).values(**values))
 
 
-#: what a pulled change may fail with that is the change's own fault, not the database's
-#: (a forged or malformed entry: a missing parent, a missing or malformed value)
-_UNAPPLIABLE = (sa_exc.IntegrityError, sa_exc.StatementError, ValueError, TypeError, KeyError)
+#: what a pulled change may fail with that is the change's own fault: a forged or malformed
+#: entry (a missing parent, a missing or malformed value) may fail in any way. Only the
+#: database's own trouble (``OperationalError``: locked, full) is not set aside.
+_UNAPPLIABLE = (Exception,)
+#: the local setting that marks an inspection joined but not yet fetched whole
+CATCH_UP = "catch-up:"
+#: columns naming another record, which must at least be ids
+_REFERENCES = ("case_id", "inspection_id", "sample_id", "other_case_id", "framework_id")
+
+
+def _malformed(change: PulledChange) -> str | None:
+    """Why a pulled change cannot even be read (an unknown kind of record, a payload that
+    is not a record, a reference that is not an id), or None."""
+    if change.entity not in TABLES:
+        return "an unknown kind of record"
+    if change.payload is None:
+        return None
+    if not isinstance(change.payload, dict):
+        return "the change is not a record"
+    for key in _REFERENCES:
+        value = change.payload.get(key)
+        if value is not None:
+            try:
+                uuid.UUID(str(value))
+            except ValueError:
+                return f"its {key} is not an id"
+    return None
 #: how a change set aside is settled when a later sync applies it
 APPLIED_LATER = "applied at a later sync"
 
 
 def _set_aside(session: Session, change: PulledChange, exc: Exception) -> None:
-    """Keep a pulled change this laptop cannot apply, with why (the kind of fault and the
-    constraint, never the values), for the person to see; later syncs try it again."""
+    """Keep a pulled change this laptop cannot apply, with why (the rule it broke, never
+    the values), for the person to see; later syncs try it again."""
     if isinstance(exc, sa_exc.IntegrityError):
         why = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "a rule"
+    elif isinstance(exc, ValueError) and not exc.__traceback__:  # from _malformed
+        why = str(exc)
     else:
         why = f"the change is malformed ({type(exc).__name__})"
+    entity = change.entity if change.entity in TABLES else "unknown"
     log.warning("a pulled %s change could not be applied here and was set aside (%s)",
-                change.entity, type(exc).__name__)
-    session.add(m.Conflict(kind=SET_ASIDE, entity=change.entity, entity_id=change.entity_id,
-                           theirs=change.payload, theirs_by=change.changed_by,
-                           detected_at=utcnow(), detail=why))
+                entity, type(exc).__name__)
+    session.add(m.Conflict(kind=SET_ASIDE, entity=entity, entity_id=change.entity_id,
+                           theirs=change.payload if isinstance(change.payload, dict) else None,
+                           theirs_by=str(change.changed_by or "")[:120], detected_at=utcnow(),
+                           detail=why[:500]))
 
 
 def _keep_ours(session: Session, change: PulledChange) -> None:

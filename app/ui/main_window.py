@@ -405,6 +405,10 @@ class MainWindow(QMainWindow):
                                "laptop.").format(n=result.cases_removed)
         if result.cases_restored:
             message += self.tr(" {n} case(s) came back.").format(n=result.cases_restored)
+        if result.catch_up_pending:
+            message += self.tr(" {n} inspection(s) you have joined could not be fetched whole "
+                               "yet; the next sync tries again.").format(
+                n=result.catch_up_pending)
         if result.set_aside:
             message += self.tr(" {n} change(s) received could not be applied here and were "
                                "set aside.").format(n=result.set_aside)

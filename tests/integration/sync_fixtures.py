@@ -59,8 +59,10 @@ def two_laptops_on_one_case(tmp_path: Path, central_url: str, *answers: tuple[st
     return one, two, case
 
 
-def forge(central: str, inspection_id: uuid.UUID, entity: str, payload: dict) -> None:
-    """Write a change straight into the central change log, as a database login once could."""
+def forge(central: str, inspection_id: uuid.UUID | None, entity: str, payload: object,
+          entity_id: uuid.UUID | None = None) -> None:
+    """Write a change straight into the central change log, as a database login once could
+    (``inspection_id`` None: seen by everyone)."""
     engine = create_engine(central)
     try:
         with engine.begin() as conn:
@@ -69,7 +71,8 @@ def forge(central: str, inspection_id: uuid.UUID, entity: str, payload: dict) ->
                 "op, rev, payload, changed_by, at, device_id) VALUES (:seq, :c, :e, :i, :n, "
                 "'insert', 1, CAST(:p AS json), 'sup.visor', now(), :d)"),
                 {"seq": next_sequence(conn), "c": uuid.uuid4(), "e": entity,
-                 "i": uuid.UUID(payload["id"]), "n": inspection_id, "p": json.dumps(payload),
+                 "i": entity_id or uuid.UUID(payload["id"]), "n": inspection_id,
+                 "p": json.dumps(payload),
                  "d": uuid.uuid4()})
     finally:
         engine.dispose()

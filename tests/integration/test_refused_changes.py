@@ -60,3 +60,27 @@ def test_an_edit_the_store_refuses_gives_way_to_what_it_holds_and_is_kept_in_the
     assert (refusal.kind, refusal.yours, refusal.theirs) == ("refused", 5, 3)
     assert supervisor.services.sync.status().pending_changes == 0
     assert supervisor.sync().refused == 0  # settled: nothing is sent again
+
+
+def test_a_refusal_whose_answer_was_lost_still_brings_back_what_the_store_holds(
+        team, monkeypatch):
+    from app.sync.engine import SyncEngine
+
+    _one, supervisor, _inspection, case = team
+    with supervisor.services._db.write() as session:
+        answer = session.scalars(select(Answer).where(Answer.case_id == case.id)).one()
+        answer.value = 5
+    recorded = SyncEngine._record
+
+    def lost(*_args, **_kwargs):  # the store decided; its answer never reached the laptop
+        raise ConnectionError("the network went away")
+
+    monkeypatch.setattr(SyncEngine, "_record", lost)
+    with pytest.raises(ConnectionError):
+        supervisor.sync()
+    monkeypatch.setattr(SyncEngine, "_record", recorded)
+    got = supervisor.sync()  # the same change again: the store gives the same refusal
+    assert got.refused == 1
+    assert supervisor.services.forms.open(case.id).answers["officers"].value == 3
+    (refusal,) = supervisor.services.conflicts.open()
+    assert (refusal.yours, refusal.theirs) == (5, 3)
