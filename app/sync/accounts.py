@@ -114,8 +114,7 @@ def sign_in(engine: Engine, login: str, password: str, now: dt.datetime,
             "p.role FROM service_credentials c JOIN people p USING (login) "
             "WHERE c.login = :l"), {"l": login}).one_or_none()
     if row is None:
-        _verify(_NOBODY, password)
-        raise SignInRefused()
+        _unknown_login(engine, login, password, now)
     _refuse_while_waiting(row.failures, row.last_failure_at, now)
     right = _verify(row.password_hash, password)
     with engine.begin() as conn:
@@ -157,6 +156,26 @@ def sign_in(engine: Engine, login: str, password: str, now: dt.datetime,
                               "WHERE login = :l AND password_hash = :old"),
                          {"l": login, "h": _hasher.hash(password), "old": row.password_hash})
     return session
+
+
+def _unknown_login(engine: Engine, login: str, password: str, now: dt.datetime):
+    """Refuse a login the service does not know exactly as a known one with a wrong
+    password: the same check of a password, the same count of tries, the same answers
+    (refused, then wait, then locked), so the answers tell no one which logins exist."""
+    key = hashlib.sha256(login.strip().lower().encode()).digest()
+    with engine.connect() as conn:
+        seen = conn.execute(text("SELECT failures, last_failure_at FROM service_unknown_tries "
+                                 "WHERE login_hash = :k"), {"k": key}).one_or_none()
+    if seen is not None:
+        _refuse_while_waiting(seen.failures, seen.last_failure_at, now)
+    _verify(_NOBODY, password)
+    with engine.begin() as conn:
+        failures = conn.scalar(text(
+            "INSERT INTO service_unknown_tries (login_hash, failures, last_failure_at) "
+            "VALUES (:k, 1, :now) ON CONFLICT (login_hash) DO UPDATE SET "
+            "failures = service_unknown_tries.failures + 1, last_failure_at = :now "
+            "RETURNING failures"), {"k": key, "now": now})
+    raise LockedOut() if rules.locked_out(failures or 0) else SignInRefused()
 
 
 def _refuse_while_waiting(failures: int, last_failure_at: dt.datetime | None,

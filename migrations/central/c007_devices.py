@@ -9,7 +9,7 @@ anything on these tables: only the service's login and administrators read them.
 
 Revision ID: c007
 Revises: c006
-Create Date: 2026-12-08
+Create Date: 2026-12-06
 """
 
 from collections.abc import Sequence

@@ -76,6 +76,24 @@ def test_a_wrong_password_and_an_unknown_login_are_refused_alike(service):
     assert service.get("/me", token="made-up")[0] == 401
 
 
+def test_tries_at_an_unknown_login_are_answered_as_at_a_known_one(central, service):
+    """Try after try, the answers (refused, then wait, then how long) are the same whether
+    the login exists or not, so they tell no one which logins exist."""
+    def answers(login: str) -> list[tuple[int, str]]:
+        seen = []
+        for _ in range(rules.FREE_FAILURES + 2):
+            status, answer, headers = sign_in(service, login=login,
+                                              password="not the password at all")
+            seen.append((status, answer["error"][:40], "retry-after" in headers))
+        return seen
+
+    known, unknown = answers(LOGIN), answers("nobody.here")
+    assert known == unknown
+    assert [status for status, _, _ in known] == [401] * (rules.FREE_FAILURES + 1) + [429]
+    kept = query(central, "SELECT login_hash FROM service_unknown_tries")
+    assert len(kept) == 1 and b"nobody" not in bytes(kept[0].login_hash)
+
+
 def test_passwords_are_kept_as_argon2id_hashes_and_tokens_only_as_their_hash(central,
                                                                               service):
     token = sign_in(service)[1]["token"]
