@@ -183,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     enrol.add_argument("--days", type=int, default=ENROLMENT_DAYS, metavar="N",
                        help=f"how long the code is valid (default {ENROLMENT_DAYS} days, "
                             f"at most {MAX_ENROLMENT_DAYS})")
+    withdraw = central_sub.add_parser(
+        "withdraw-device", parents=[common],
+        help="stop a laptop (lost, stolen, passed on) signing in; its sessions end at once")
+    withdraw.add_argument("--url", required=True, metavar="URL", help=ADMIN_URL_HELP)
+    withdraw.add_argument("--device", required=True, type=_uuid, metavar="ID",
+                          help="the laptop's device id")
     serve = central_sub.add_parser(
         "serve", parents=[common],
         help="run the central service that laptops sync with (HTTPS; plain HTTP on loopback)")
@@ -562,6 +568,15 @@ def _central_enrol_device(_s: Services, args) -> tuple[object, str]:
             "again.")
 
 
+def _central_withdraw_device(_s: Services, args) -> tuple[object, str]:
+    from app.sync.central import withdraw_device
+
+    device = withdraw_device(with_password(args.url), device_id=args.device)
+    return ({"device": device.device_id, "login": device.login,
+             "withdrawn_at": device.revoked_at},
+            f"The laptop {device.device_id} of {device.login} can no longer sign in.")
+
+
 def _central_serve(_s: Services, args) -> tuple[object, str]:
     from app.server.serve import listen_on, serve
 
@@ -714,7 +729,8 @@ def _db_backup(s: Services, args) -> tuple[object, str]:
 #: Commands that need no database (none is opened or created for them).
 _NO_DATABASE = {("template", "cases"), ("central", "init"), ("central", "add-user"),
                 ("central", "import-package"), ("central", "serve"),
-                ("central", "reset-password"), ("central", "enrol-device")}
+                ("central", "reset-password"), ("central", "enrol-device"),
+                ("central", "withdraw-device")}
 
 _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("demo", None): _demo,
@@ -738,6 +754,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("central", "serve"): _central_serve,
     ("central", "reset-password"): _central_reset_password,
     ("central", "enrol-device"): _central_enrol_device,
+    ("central", "withdraw-device"): _central_withdraw_device,
     ("sample", "plan"): _sample_plan,
     ("sample", "draw"): _sample_draw,
     ("sample", "show"): _sample_show,

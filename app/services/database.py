@@ -3,6 +3,7 @@ check of who is coming back."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from app.core.dto import DatabaseReport
@@ -20,6 +21,11 @@ class DatabaseService:
     @property
     def path(self) -> Path:
         return self._db.path
+
+    @property
+    def device_id(self) -> uuid.UUID:
+        """This laptop's id at the central store (an administrator withdraws it by this)."""
+        return self._db.device_id
 
     def check(self) -> DatabaseReport:
         with self._db.read() as session:

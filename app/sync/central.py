@@ -221,6 +221,33 @@ def issue_enrolment_code(url: str, *, login: str, days: int,
         engine.dispose()
 
 
+def withdraw_device(url: str, *, device_id: uuid.UUID,
+                    now: dt.datetime | None = None) -> devices.Device:
+    """An administrator withdraws a laptop (lost, stolen, or given to someone else): it can
+    no longer sign in, and its sessions end at once. Returns the device as it now stands."""
+    engine = central_engine(url)
+    try:
+        with engine.begin() as conn:
+            found = devices.known_device(conn, device_id)
+            if found is None:
+                raise ValidationError(f"There is no device {device_id} at the central store.",
+                                      "Check the id: a laptop shows it under Help > About.")
+            conn.execute(text("UPDATE devices SET revoked_at = COALESCE(revoked_at, :now) "
+                              "WHERE device_id = :d"),
+                         {"now": now or dt.datetime.now(dt.UTC), "d": device_id})
+            conn.execute(text("DELETE FROM service_sessions WHERE device_id = :d"),
+                         {"d": device_id})
+            return devices.known_device(conn, device_id)
+    except sa_exc.OperationalError as exc:
+        raise _unreachable(url, exc) from exc
+    except sa_exc.ProgrammingError as exc:
+        raise CentralError("The central store refused to withdraw the device.",
+                           "Run this as an administrator of the central store, after "
+                           "'aspire central init'.") from exc
+    finally:
+        engine.dispose()
+
+
 def _add_membership(conn, inspection_id: uuid.UUID, login: str, role: str) -> None:
     found = conn.scalar(text("SELECT 1 FROM inspections WHERE id = :i"), {"i": inspection_id})
     if not found:

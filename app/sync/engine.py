@@ -489,6 +489,10 @@ class SyncEngine:
 #: entry (a missing parent, a missing or malformed value) may fail in any way. Only the
 #: database's own trouble (``OperationalError``: locked, full) is not set aside.
 _UNAPPLIABLE = (Exception,)
+#: at most this many changes are kept set aside at once, each with at most this much of
+#: what it held (JSON characters); beyond, they are counted and logged, not kept
+MOST_SET_ASIDE = 500
+LARGEST_SET_ASIDE = 64 * 1024
 #: the local setting that marks an inspection joined but not yet fetched whole
 CATCH_UP = "catch-up:"
 #: columns naming another record, which must at least be ids
@@ -528,10 +532,16 @@ def _set_aside(session: Session, change: PulledChange, exc: Exception) -> None:
     entity = change.entity if change.entity in TABLES else "unknown"
     log.warning("a pulled %s change could not be applied here and was set aside (%s)",
                 entity, type(exc).__name__)
+    kept = session.scalar(select(func.count()).select_from(m.Conflict).where(
+        m.Conflict.kind == SET_ASIDE, m.Conflict.resolved_at.is_(None))) or 0
+    if kept >= MOST_SET_ASIDE:  # a flood of forged entries fills no laptop
+        return
+    payload = change.payload if isinstance(change.payload, dict) else None
+    if payload is not None and len(json.dumps(payload, default=str)) > LARGEST_SET_ASIDE:
+        payload, why = None, f"{why}; too large to keep here"
     session.add(m.Conflict(kind=SET_ASIDE, entity=entity, entity_id=change.entity_id,
-                           theirs=change.payload if isinstance(change.payload, dict) else None,
-                           theirs_by=str(change.changed_by or "")[:120], detected_at=utcnow(),
-                           detail=why[:500]))
+                           theirs=payload, theirs_by=str(change.changed_by or "")[:120],
+                           detected_at=utcnow(), detail=why[:500]))
 
 
 def _keep_ours(session: Session, change: PulledChange) -> None:

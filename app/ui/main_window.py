@@ -542,8 +542,10 @@ class MainWindow(QMainWindow):
         if self._services is None:
             where = self.tr("Database: still opening")
         else:
-            where = self.tr("Database: {path}<br>Signed in as: {user}").format(
-                path=self._services.database.path, user=self._services.user)
+            where = self.tr("Database: {path}<br>Signed in as: {user}<br>"
+                            "This laptop's device id: {device}").format(
+                path=self._services.database.path, user=self._services.user,
+                device=self._services.database.device_id)
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("About ASPIRE Casework"),
                           self.tr("<b>ASPIRE Casework</b> {version}<br>Case assessment for "
                                   "inspections of probation and youth offending services."

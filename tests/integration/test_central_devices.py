@@ -16,6 +16,7 @@ import uuid
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import text
 
 from app.core import devices as rules
 from app.db.device_key import DeviceKey, device_key
@@ -309,3 +310,39 @@ def test_a_code_cannot_take_over_another_persons_laptop(central, service):
     assert [(d.login, bytes(d.public_key)) for d in recorded(central)] == [
         (LOGIN, key.public_key)]
     assert all(e.used_at is None for e in enrolments(central))
+
+
+def test_an_administrator_withdraws_a_lost_laptop_and_its_sessions_end(tmp_path,
+                                                                         central_url):
+    """From the command line, as an administrator would: the laptop's sign-in stops
+    working at once, and an unknown device id is named in the error."""
+    init_central(central_url)
+    add_user(central_url, login="j.smith", name="Jo Smith", role="inspector",
+             password="a long enough password")
+    device = uuid.uuid4()
+    engine = central_engine(central_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO devices (device_id, login, public_key, enrolled_at, "
+                          "enrolled_how) VALUES (:d, 'j.smith', :k, now(), 'first sign-in')"),
+                     {"d": device, "k": b"k" * 32})
+        conn.execute(text("INSERT INTO service_sessions (token_hash, login, expires_at, "
+                          "device_id) VALUES (:t, 'j.smith', now() + interval '10 minutes', "
+                          ":d)"), {"t": b"t" * 32, "d": device})
+    env = dict(os.environ, ASPIRE_CENTRAL_PASSWORD="unused-on-trusted-loopback",
+               ASPIRE_DATA_DIR=str(tmp_path / "admin"))
+
+    def withdraw(device_id) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "app", "central", "withdraw-device",
+                               "--url", central_url, "--device", str(device_id)], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=120)
+
+    done = withdraw(device)
+    assert done.returncode == 0, done.stderr
+    assert f"The laptop {device} of j.smith can no longer sign in." in done.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT revoked_at IS NOT NULL FROM devices")).scalar()
+        assert conn.execute(text("SELECT count(*) FROM service_sessions")).scalar() == 0
+    engine.dispose()
+    unknown = uuid.uuid4()
+    refused = withdraw(unknown)
+    assert refused.returncode != 0 and f"There is no device {unknown}" in refused.stderr

@@ -128,3 +128,24 @@ def test_an_inspection_that_cannot_be_fetched_whole_is_joined_at_a_later_sync(ce
     assert (got.catch_up_pending, got.cases_joined) == (0, 1)
     assert [c.reference for c in two.services.cases.list(inspection.id)] == ["X1"]
     assert two.sync().catch_up_pending == 0
+
+
+def test_changes_set_aside_are_kept_within_bounds(central, tmp_path, monkeypatch):
+    import app.sync.engine as engine
+
+    monkeypatch.setattr(engine, "MOST_SET_ASIDE", 2)
+    monkeypatch.setattr(engine, "LARGEST_SET_ASIDE", 1000)
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    make_case(one.services, "X1", inspection=inspection)
+    one.sync()
+    for n in range(3):
+        forge(central, inspection.id, "answers", {
+            "id": str(uuid.uuid4()), "case_id": str(uuid.uuid4()), "question_key": "officers",
+            "value": 1, "evidence": "x" * (2000 if n == 0 else 10)})
+    got = one.sync()
+    assert got.set_aside == 3  # all counted; two kept
+    kept = one.services.conflicts.open()
+    assert len(kept) == 2
+    large = [k for k in kept if k.detail.endswith("too large to keep here")]
+    assert len(large) == 1 and large[0].theirs is None

@@ -41,3 +41,23 @@ def test_about_works_while_the_database_is_still_opening(qtbot):
     assert visit(window.about_action.trigger) == "QMessageBox"
     assert "still opening" in texts[0]
     assert dialogs_left(window) == []
+
+
+def test_about_names_this_laptops_device_id_for_the_administrator(qtbot, open_window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    window = open_window()
+    shown = []
+
+    def read():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, read)
+            return
+        shown.append(box.text())
+        box.accept()
+
+    QTimer.singleShot(0, read)
+    window.about_action.trigger()
+    assert str(window._services.database.device_id) in shown[0]
