@@ -6,14 +6,15 @@ central branch (``migrations/central``) with the change log, roles and row-level
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from psycopg import sql
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
@@ -149,99 +150,77 @@ def add_user(url: str, *, login: str, name: str, role: str, password: str,
         raise ValidationError(f"'{role}' is not a role.", f"Choose one of {', '.join(ROLES)}.")
     if len(password) < 12:
         raise ValidationError("The password is too short.", "Use at least 12 characters.")
-    engine = central_engine(url)
-    try:
-        with engine.begin() as conn:
-            quoted = conn.dialect.identifier_preparer.quote(login)
-            exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login})
-            # role statements take no parameters: psycopg quotes the name and the password
-            statement = sql.SQL("{verb} ROLE {name} LOGIN PASSWORD {password}").format(
-                verb=sql.SQL("ALTER" if exists else "CREATE"), name=sql.Identifier(login),
-                password=sql.Literal(password))
-            with conn.connection.driver_connection.cursor() as cursor:
-                cursor.execute(statement)
-            for group in ROLES.values():
-                conn.execute(text(f"REVOKE {group} FROM {quoted}"))
-            conn.execute(text(f"GRANT {ROLES[role]} TO {quoted}"))
-            conn.execute(text(
-                "INSERT INTO people (login, name, role) VALUES (:l, :n, :r) "
-                "ON CONFLICT (login) DO UPDATE SET name = :n, role = :r"),
-                {"l": login, "n": name, "r": role})
-            store_password(conn, login, password)  # for signing in to the central service
-            for inspection_id in inspections:
-                _add_membership(conn, inspection_id, login, role)
-    except sa_exc.OperationalError as exc:
-        raise _unreachable(url, exc) from exc
-    except sa_exc.ProgrammingError as exc:
-        raise CentralError(f"The central store refused to add {login}: {exc.orig}.",
-                           "Run this as an administrator of the central store, after "
-                           "'aspire central init'.") from exc
-    finally:
-        engine.dispose()
+    with _as_administrator(url, f"add {login}", with_reason=True) as conn:
+        quoted = conn.dialect.identifier_preparer.quote(login)
+        exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login})
+        # role statements take no parameters: psycopg quotes the name and the password
+        statement = sql.SQL("{verb} ROLE {name} LOGIN PASSWORD {password}").format(
+            verb=sql.SQL("ALTER" if exists else "CREATE"), name=sql.Identifier(login),
+            password=sql.Literal(password))
+        with conn.connection.driver_connection.cursor() as cursor:
+            cursor.execute(statement)
+        for group in ROLES.values():
+            conn.execute(text(f"REVOKE {group} FROM {quoted}"))
+        conn.execute(text(f"GRANT {ROLES[role]} TO {quoted}"))
+        conn.execute(text(
+            "INSERT INTO people (login, name, role) VALUES (:l, :n, :r) "
+            "ON CONFLICT (login) DO UPDATE SET name = :n, role = :r"),
+            {"l": login, "n": name, "r": role})
+        store_password(conn, login, password)  # for signing in to the central service
+        for inspection_id in inspections:
+            _add_membership(conn, inspection_id, login, role)
 
 
 def reset_password(url: str, *, login: str, password: str) -> None:
     """An administrator's reset: a new password for ``login`` at the central service, which
     they must change at their next sign-in; wrong tries and lock-out are cleared and every
     session of theirs ends."""
-    engine = central_engine(url)
-    try:
-        with engine.begin() as conn:
-            if not conn.scalar(text("SELECT 1 FROM people WHERE login = :l"), {"l": login}):
-                raise ValidationError(f"There is no person '{login}' at the central store.",
-                                      "Check the login, or add them with 'aspire central "
-                                      "add-user'.")
-            store_password(conn, login, password, must_change=True)
-    except sa_exc.OperationalError as exc:
-        raise _unreachable(url, exc) from exc
-    except sa_exc.ProgrammingError as exc:
-        raise CentralError(f"The central store refused to reset {login}'s password.",
-                           "Run this as an administrator of the central store, after "
-                           "'aspire central init'.") from exc
-    finally:
-        engine.dispose()
+    with _as_administrator(url, f"reset {login}'s password") as conn:
+        if not conn.scalar(text("SELECT 1 FROM people WHERE login = :l"), {"l": login}):
+            raise ValidationError(f"There is no person '{login}' at the central store.",
+                                  "Check the login, or add them with 'aspire central "
+                                  "add-user'.")
+        store_password(conn, login, password, must_change=True)
 
 
 def issue_enrolment_code(url: str, *, login: str, days: int,
                          now: dt.datetime | None = None) -> devices.EnrolmentCode:
     """An administrator's one-time code enrolling a laptop for ``login`` that never reaches
     the network, valid for ``days`` days. The code is shown once: the store keeps its hash."""
-    engine = central_engine(url)
-    try:
-        with engine.begin() as conn:
-            return devices.store_enrolment_code(conn, login, days,
-                                                now or dt.datetime.now(dt.UTC))
-    except sa_exc.OperationalError as exc:
-        raise _unreachable(url, exc) from exc
-    except sa_exc.ProgrammingError as exc:
-        raise CentralError(f"The central store refused to enrol a device for {login}.",
-                           "Run this as an administrator of the central store, after "
-                           "'aspire central init'.") from exc
-    finally:
-        engine.dispose()
+    with _as_administrator(url, f"enrol a device for {login}") as conn:
+        return devices.store_enrolment_code(conn, login, days, now or dt.datetime.now(dt.UTC))
 
 
 def withdraw_device(url: str, *, device_id: uuid.UUID,
                     now: dt.datetime | None = None) -> devices.Device:
     """An administrator withdraws a laptop (lost, stolen, or given to someone else): it can
     no longer sign in, and its sessions end at once. Returns the device as it now stands."""
+    with _as_administrator(url, "withdraw the device") as conn:
+        if devices.known_device(conn, device_id) is None:
+            raise ValidationError(f"There is no device {device_id} at the central store.",
+                                  "Check the id: a laptop shows it under Help > About.")
+        conn.execute(text("UPDATE devices SET revoked_at = COALESCE(revoked_at, :now) "
+                          "WHERE device_id = :d"),
+                     {"now": now or dt.datetime.now(dt.UTC), "d": device_id})
+        conn.execute(text("DELETE FROM service_sessions WHERE device_id = :d"),
+                     {"d": device_id})
+        return devices.known_device(conn, device_id)
+
+
+@contextlib.contextmanager
+def _as_administrator(url: str, doing: str, *, with_reason: bool = False
+                      ) -> Iterator[Connection]:
+    """One transaction of an administrator's at the central store; a store that cannot be
+    reached, or refuses (not an administrator, no schema yet), is said so."""
     engine = central_engine(url)
     try:
         with engine.begin() as conn:
-            found = devices.known_device(conn, device_id)
-            if found is None:
-                raise ValidationError(f"There is no device {device_id} at the central store.",
-                                      "Check the id: a laptop shows it under Help > About.")
-            conn.execute(text("UPDATE devices SET revoked_at = COALESCE(revoked_at, :now) "
-                              "WHERE device_id = :d"),
-                         {"now": now or dt.datetime.now(dt.UTC), "d": device_id})
-            conn.execute(text("DELETE FROM service_sessions WHERE device_id = :d"),
-                         {"d": device_id})
-            return devices.known_device(conn, device_id)
+            yield conn
     except sa_exc.OperationalError as exc:
         raise _unreachable(url, exc) from exc
     except sa_exc.ProgrammingError as exc:
-        raise CentralError("The central store refused to withdraw the device.",
+        reason = f": {exc.orig}" if with_reason else ""
+        raise CentralError(f"The central store refused to {doing}{reason}.",
                            "Run this as an administrator of the central store, after "
                            "'aspire central init'.") from exc
     finally:
