@@ -150,19 +150,13 @@ def rating_rounds(rounds: int, cases: int, folder: Path) -> list[tuple]:
 
 
 def sync_rounds(rounds: int, cases: int, folder: Path) -> list[tuple]:
-    from bench_sync import push_and_pull
+    from bench_sync import filled_laptop, push_and_pull
 
     from tests.postgres import start_server
 
     server = start_server(folder / "server")
     try:
-        frameworks = folder / "frameworks-sync"
-        frameworks.mkdir()
-        eighty_question_framework(frameworks)
-        services = open_services(folder / "filled.db", frameworks, "inspector.one")
-        inspection_id = answered_inspection(services, cases)
-        with services._db.engine.connect() as conn:  # all of it in the file to be copied
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        frameworks, services, inspection_id = filled_laptop(folder, cases, "frameworks-sync")
         services.close()
 
         def run(_name: str, number: int) -> dict[str, float]:

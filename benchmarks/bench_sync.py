@@ -117,6 +117,20 @@ def floor(server, services, how) -> float:
     return took
 
 
+def filled_laptop(folder: Path, cases: int, name: str = "frameworks"):
+    """``folder/filled.db``: inspector.one's laptop with ``cases`` fully answered cases of
+    the 80-question framework (written to ``folder/name``), none synced, all of it in the
+    main file so that copies of it are whole. Returns (frameworks, services, inspection)."""
+    frameworks = folder / name
+    frameworks.mkdir()
+    eighty_question_framework(frameworks)
+    services = open_services(folder / "filled.db", frameworks, "inspector.one")
+    inspection_id = answered_inspection(services, cases)
+    with services._db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return frameworks, services, inspection_id
+
+
 def push_and_pull(server, folder: Path, filled: Path, frameworks: Path, run: int,
                   inspection_id: uuid.UUID) -> dict[str, object]:
     """Into a fresh central database: the filled laptop's first sync (push timed until its
@@ -160,16 +174,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="aspire-bench-sync-", dir=args.folder))
     server = start_server(folder / "server")
     try:
-        frameworks = folder / "frameworks"
-        frameworks.mkdir()
-        eighty_question_framework(frameworks)
-        services = open_services(folder / "filled.db", frameworks, "inspector.one")
-        inspection_id = answered_inspection(services, args.cases)
+        frameworks, services, inspection_id = filled_laptop(folder, args.cases)
         waiting = services.sync.status().pending_changes
-        # the laptop is copied for each sync while open here: everything it holds goes into
-        # the main file first (the floors only read)
-        with services._db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         # the floors and the syncs take turns, so a machine busier for a while weighs on
         # both alike
         floors: dict[str, list[float]] = {"many": [], "copy": []}
