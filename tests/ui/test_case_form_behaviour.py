@@ -282,3 +282,42 @@ def test_logging_off_saves_pending_typing_and_is_not_taken_for_a_crash(qtbot, op
     next_start = RunMarker.start(tmp_path / "logs")
     next_start.finish()
     assert not next_start.closed_unexpectedly_before
+
+
+def _luminance(colour) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (0.2126 * channel(colour.red()) + 0.7152 * channel(colour.green())
+            + 0.0722 * channel(colour.blue()))
+
+
+def test_the_read_only_banner_stays_readable_in_a_dark_theme(qtbot, open_window):
+    """Its pale background is its own, so its text colour must be too: measured on the
+    banner as drawn, under a dark palette."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    before = app.palette()
+    dark = QPalette(before)
+    for role, colour in ((QPalette.ColorRole.Window, "#202020"),
+                         (QPalette.ColorRole.WindowText, "#eeeeee"),
+                         (QPalette.ColorRole.Text, "#eeeeee")):
+        dark.setColor(role, QColor(colour))
+    app.setPalette(dark)
+    try:
+        window = open_window()
+        case = make_case(window._services)
+        window._services.inspections.add_member(inspection_id=case.inspection_id,
+                                                person="inspector.one", role="supervisor")
+        window.cases_page.reload()
+        window.open_case(case.id)
+        image = window.form_page.locked_banner.grab().toImage()
+    finally:
+        app.setPalette(before)
+    shades = [_luminance(image.pixelColor(x, y)) for x in range(0, image.width(), 2)
+              for y in range(image.height())]
+    lightest, darkest = max(shades), min(shades)
+    assert (lightest + 0.05) / (darkest + 0.05) >= 4.5

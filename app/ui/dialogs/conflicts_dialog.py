@@ -77,7 +77,8 @@ class ConflictsDialog(QDialog):
     def reload(self) -> None:
         self.list.clear()
         for record in self._services.conflicts.open():
-            label = (f"{record.case_reference} · {record.question_key or record.entity}"
+            label = (f"{record.case_reference or self.tr('No case here')} · "
+                     f"{record.question_key or record.entity}"
                      + {"refused": self.tr(" (refused)"),
                         "set aside": self.tr(" (not applied here)")}.get(record.kind, ""))
             item = QListWidgetItem(label)
@@ -106,7 +107,8 @@ class ConflictsDialog(QDialog):
             self.detail.addWidget(QLabel(self.tr("No conflicts: everything is in step.")))
             return
         subject = html.escape(record.question_text or record.entity)
-        heading = QLabel(f"<b>{html.escape(record.case_reference)}</b> — {subject}")
+        where = record.case_reference or self.tr("No case on this laptop")
+        heading = QLabel(f"<b>{html.escape(where)}</b> — {subject}")
         heading.setWordWrap(True)
         self.detail.addWidget(heading)
         if record.kind in ("refused", "set aside"):

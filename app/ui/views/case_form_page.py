@@ -111,7 +111,8 @@ class CaseFormPage(QWidget):
         self.progress_label = QLabel()
         self.saved = SaveIndicator()
         self.locked_banner = QLabel()
-        self.locked_banner.setStyleSheet("background: #fff4ce; padding: 6px;")
+        # its own text colour: on a pale background, a dark theme's light text would vanish
+        self.locked_banner.setStyleSheet("background: #fff4ce; color: #3d2e00; padding: 6px;")
         self.locked_banner.hide()
         header = QHBoxLayout()
         titles = QVBoxLayout()
