@@ -13,6 +13,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -158,7 +159,7 @@ def sign_in(engine: Engine, login: str, password: str, now: dt.datetime,
     return session
 
 
-def _unknown_login(engine: Engine, login: str, password: str, now: dt.datetime):
+def _unknown_login(engine: Engine, login: str, password: str, now: dt.datetime) -> NoReturn:
     """Refuse a login the service does not know exactly as a known one with a wrong
     password: the same check of a password, the same count of tries, the same answers
     (refused, then wait, then locked), so the answers tell no one which logins exist."""
