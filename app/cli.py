@@ -147,12 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", parents=[common],
                           help="send this laptop's changes and fetch everyone else's")
     sync.add_argument("--central", metavar="URL", default=argparse.SUPPRESS,
-                      help=f"the central store (default: ${ENV_CENTRAL})")
+                      help="the central service, https://HOST[:PORT] (default: "
+                           f"${ENV_CENTRAL}); the password is asked, or taken from "
+                           f"${ENV_PASSWORD}")
     sync_sub = sync.add_subparsers(dest="action", metavar="ACTION", required=False)
     package = sync_sub.add_parser("export-package", parents=[common],
                                   help="seal everything not yet sent into a transfer file")
     package.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
                          help="where to write it (the passphrase is asked)")
+
+    sync_sub.add_parser("change-password", parents=[common],
+                        help="change your password at the central service (asked, or "
+                             f"${ENV_PASSWORD} and ${ENV_NEW_PASSWORD})")
 
     central = sub.add_parser("central", parents=[common], help="administer the central store")
     central_sub = central.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -469,9 +475,18 @@ def _export_pdf(s: Services, args) -> tuple[object, str]:
             + (", pseudonymised." if args.pseudonymise else "."))
 
 
+def _service_address(s: Services, args) -> str:
+    address = getattr(args, "central", None) or os.environ.get(ENV_CENTRAL, "")
+    if not address:
+        raise ValidationError("No central service is set.",
+                              f"Give it with --central or the {ENV_CENTRAL} variable.")
+    return s.sync.check_address(address)
+
+
 def _sync(s: Services, args) -> tuple[object, str]:
-    url = with_password(getattr(args, "central", None) or os.environ.get(ENV_CENTRAL, ""))
-    result = s.sync.sync(url)
+    address = _service_address(s, args)
+    password = os.environ.get(ENV_PASSWORD) or _ask("Your password for the central store: ")
+    result = s.sync.sync(address, password)
     status = s.sync.status()
     outcome = {"pushed": result.pushed, "applied": result.applied,
                "conflicts": result.conflicts + result.pulled_conflicts,
@@ -583,6 +598,14 @@ def _central_serve(_s: Services, args) -> tuple[object, str]:
     listen = listen_on(args.listen, args.tls_cert, args.tls_key)  # refused before any prompt
     serve(with_password(args.url), listen)
     return {"stopped": True}, "The central service has stopped."
+
+
+def _sync_change_password(s: Services, args) -> tuple[object, str]:
+    address = _service_address(s, args)
+    current = os.environ.get(ENV_PASSWORD) or _ask("Your current password: ")
+    new = os.environ.get(ENV_NEW_PASSWORD) or _ask("Your new password: ", twice=True)
+    s.sync.change_password(address, current, new)
+    return {"changed": True}, "Your password is changed; sign in with it from now on."
 
 
 def with_password(url: str) -> str:
@@ -748,6 +771,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("ratings", None): _ratings,
     ("sync", None): _sync,
     ("sync", "export-package"): _export_package,
+    ("sync", "change-password"): _sync_change_password,
     ("central", "import-package"): _import_package,
     ("central", "init"): _central_init,
     ("central", "add-user"): _central_add_user,

@@ -27,6 +27,7 @@ Run from the repository root: ``python benchmarks/bench_sync.py [--cases N] [--r
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -43,23 +44,32 @@ from _frameworks import answered_inspection, eighty_question_framework  # noqa: 
 from psycopg import sql  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
 from sqlalchemy import JSON, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.db import models as m  # noqa: E402
 from app.sync.central import add_user, init_central  # noqa: E402
 from tests.postgres import start_server  # noqa: E402
+from tests.service import free_port, run_serve, wait_until_serving  # noqa: E402
 
 BUDGET_RATIO = 3.0
 PASSWORD = "a benchmark password of some length"
 
 
 def laptop(path: Path, central: str, login: str, frameworks: Path, inspections=()):
-    """Services over the laptop database at ``path``, and the person's address."""
+    """Services over the laptop database at ``path``, for ``login``."""
     add_user(central, login=login, name=login.title(), role="inspector", password=PASSWORD,
              inspections=inspections)
-    services = open_services(path, frameworks, login)
-    url = make_url(central).set(username=login, password=PASSWORD)
-    return services, url.render_as_string(hide_password=False)
+    return open_services(path, frameworks, login)
+
+
+def service(folder: Path, central: str, frameworks: Path):
+    """The central service over ``central``, in a process of its own as it is deployed,
+    publishing the benchmark's framework; (process, address)."""
+    os.environ["ASPIRE_FRAMEWORKS_DIR"] = str(frameworks)
+    port = free_port()
+    process = run_serve(folder, "--url", central, "--listen", f"127.0.0.1:{port}")
+    address = f"http://127.0.0.1:{port}"
+    wait_until_serving(process, address)
+    return process, address
 
 
 def rows_of(services, model) -> tuple[list[str], list[tuple]]:
@@ -139,22 +149,25 @@ def push_and_pull(server, folder: Path, filled: Path, frameworks: Path, run: int
     init_central(central)
     copy = folder / f"run-{run}.db"
     copy.write_bytes(filled.read_bytes())
-    one, one_url = laptop(copy, central, "inspector.one", frameworks)
+    one = laptop(copy, central, "inspector.one", frameworks)
+    process, address = service(folder, central, frameworks)
     marks: dict[str, float] = {}
 
     def mark(stage: str, _done: int, _total: int) -> None:
         marks[stage] = time.perf_counter()
 
     began = time.perf_counter()
-    pushed = one.sync.sync(one_url, report=mark)
+    pushed = one.sync.sync(address, PASSWORD, report=mark)
     figures = {"push": marks["push"] - began, "whole": time.perf_counter() - began,
                "pushed": pushed}
-    figures["idle"], _ = timed(lambda: one.sync.sync(one_url))
-    two, two_url = laptop(folder / f"colleague-{run}.db", central, "inspector.two",
-                          frameworks, inspections=[inspection_id])
-    figures["pull"], figures["pulled"] = timed(lambda: two.sync.sync(two_url))
+    figures["idle"], _ = timed(lambda: one.sync.sync(address, PASSWORD))
+    two = laptop(folder / f"colleague-{run}.db", central, "inspector.two",
+                 frameworks, inspections=[inspection_id])
+    figures["pull"], figures["pulled"] = timed(lambda: two.sync.sync(address, PASSWORD))
     for services in (one, two):
         services.close()
+    process.terminate()
+    process.communicate(timeout=30)
     server.drop_database(f"central_{run}")
     return figures
 

@@ -98,7 +98,20 @@ def central_url(postgres_server) -> Iterator[str]:
     name = f"central_{uuid.uuid4().hex[:12]}"
     url = postgres_server.create_database(name)
     yield url
+    from tests.service import stop_services_for
+
+    stop_services_for(url)
     postgres_server.drop_database(name)
+
+
+def framework_hashes(folder) -> frozenset[str]:
+    """The content hashes of the question frameworks in ``folder``."""
+    import hashlib
+
+    from app.core.framework_loader import load_frameworks
+
+    return frozenset(hashlib.sha256(fw.raw.encode("utf-8")).hexdigest()
+                     for fw in load_frameworks(folder))
 
 
 def raw_connection(path, **kwargs):

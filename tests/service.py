@@ -103,3 +103,52 @@ def start_service(tmp_path) -> Iterator:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+
+
+# -- the service in a thread of the test's own process --------------------------------------
+# Most sync tests need a service over a fresh central database each; starting it in a thread
+# (the same application and server as ``aspire central serve``, over real loopback HTTP)
+# takes milliseconds where a process of its own takes a second or two.
+
+_IN_THREAD: dict[str, tuple[object, object, str]] = {}
+
+
+def service_in_thread(database_url: str) -> str:
+    """The address of a service over ``database_url`` running in this process (started the
+    first time it is asked for, stopped by ``stop_services_for``)."""
+    if database_url in _IN_THREAD:
+        return _IN_THREAD[database_url][2]
+    import threading
+
+    import uvicorn
+
+    from app.server.web import create_app, shipped_framework_hashes
+    from tests.conftest import MINI_FRAMEWORKS, framework_hashes
+
+    app = create_app(database_url, published_frameworks=shipped_framework_hashes()
+                     | framework_hashes(MINI_FRAMEWORKS))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="central-service", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise AssertionError("the central service did not start")
+        time.sleep(0.01)
+    base = f"http://127.0.0.1:{port}"
+    _IN_THREAD[database_url] = (server, thread, base)
+    return base
+
+
+def stop_services_for(database_url: str) -> None:
+    found = _IN_THREAD.pop(database_url, None)
+    if found is None:
+        return
+    server, thread, _base = found
+    server.should_exit = True
+    thread.join(timeout=30)

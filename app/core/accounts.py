@@ -15,6 +15,9 @@ LOCK_OUT_AFTER = 20
 #: laptop keeps no password.
 SESSION_LENGTH = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
+#: The most requests one person makes of the central service in a minute (a sync of a
+#: thousand fully answered cases takes about 120).
+REQUESTS_PER_MINUTE = 600
 MAX_PASSWORD_LENGTH = 1024  # hashing a huge "password" costs the service, not the attacker
 
 

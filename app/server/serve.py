@@ -7,11 +7,11 @@ behind a proxy that terminates TLS and reaches it over loopback.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.addresses import is_loopback
 from app.errors import ValidationError
 
 log = logging.getLogger(__name__)
@@ -51,15 +51,6 @@ def listen_on(address: str, cert: Path | None = None, key: Path | None = None) -
             "Give --tls-cert and --tls-key to serve HTTPS, or listen on 127.0.0.1 behind a "
             "proxy that terminates TLS.")
     return Listen(host, int(port_text), cert, key)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name: it may resolve to anything
 
 
 def serve(database_url: str, listen: Listen) -> None:

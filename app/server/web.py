@@ -21,6 +21,23 @@ Endpoints:
 - ``POST /password`` ``{"current", "new"}``: the person changes their own password; every
   session of theirs ends.
 
+Syncing (``app.sync.store``: each change judged by the same rules as the laptop's, then
+applied as the person, stamped with their login and their session's device):
+
+- ``POST /sync/push`` ``{"changes": [{"change_id", "entity", "entity_id", "op", "base_rev",
+  "payload"}, ...]}`` (at most 2,000): ``{"outcomes": [...]}``, one per change in order,
+  each ``applied``, ``conflict`` (with ``base`` and ``theirs``) or ``refused`` (with why,
+  and the record as the store holds it, when the person may see it). Re-sent changes get
+  the outcome they had.
+- ``GET /sync/changes?after=N[&limit=M]``: ``{"changes": [...]}``, the next changes after
+  number N the person may see (at most M, and 1,000); those from their own device come
+  without their payload.
+- ``POST /sync/payloads`` ``{"seqs": [...]}``: those changes' payloads.
+- ``GET /sync/inspections/{id}``: ``{"tables": {...}}``, every row of an inspection the
+  person is on the team of, for a laptop that has just joined it.
+- ``POST /sync/cases`` ``{"ids": [...]}``: the rows of those cases, as far as the person
+  may see them (cases brought back to a laptop).
+
 Errors are JSON ``{"error": ..., "advice": ...}``, written for the person. Request bodies are
 limited before they are read (413). Signing in is the one seam for other ways of proving who
 someone is: a sign-in through the inspectorate's single sign-on (OpenID Connect) would end in
@@ -33,6 +50,7 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -44,16 +62,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app import __version__
+from app.config import frameworks_dir
 from app.core import devices as device_rules
+from app.core.framework_loader import load_frameworks
 from app.errors import UserFacingError
 from app.sync import accounts, devices
 from app.sync.central import central_engine, database_answers, schema_revisions
+from app.sync.protocol import WireError, change_from_wire, outcome_to_wire
+from app.sync.store import MOST_CHANGES, MOST_PULLED, Person, PersonAtStore
 
 #: The version of the protocol between laptops and the service; raised on any change a laptop
 #: of the previous version could not follow.
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 #: The largest body of a sign-in or password request.
 SMALL_BODY = 16 * 1024
+#: The largest push (2,000 changes, or a framework's content, with room to spare).
+PUSH_BODY = 16 * 1024 * 1024
+#: The largest list of change numbers or case ids asked for at once.
+LIST_BODY = 256 * 1024
 
 Clock = Callable[[], dt.datetime]
 
@@ -72,13 +98,16 @@ class RequestRefused(Exception):
         self.headers = headers or {}
 
 
-def create_app(database_url: str, *, clock: Clock = _utcnow) -> Starlette:
+def create_app(database_url: str, *, clock: Clock = _utcnow,
+               published_frameworks: frozenset[str] | None = None) -> Starlette:
     """The service over the central database at ``database_url`` (which holds its password).
 
     The database is connected to lazily: the service starts, and says it is unavailable,
     while the database is down, and recovers by itself when it is back.
     """
     engine = central_engine(database_url, service=True)
+    published = (published_frameworks if published_frameworks is not None
+                 else shipped_framework_hashes())
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -130,11 +159,76 @@ def create_app(database_url: str, *, clock: Clock = _utcnow) -> Starlette:
                                 _text(body, "current"), _text(body, "new"))
         return Response(status_code=204)
 
+    async def person(request: Request) -> PersonAtStore:
+        account = await _account(engine, request, clock)
+        wait = await run_in_threadpool(accounts.count_request, engine, account.login,
+                                       clock())
+        if wait is not None:
+            raise RequestRefused(429, "Too many requests in a minute from your account.",
+                                 f"Try again in {wait} seconds.", {"Retry-After": str(wait)})
+        return PersonAtStore(engine, Person(account.login, account.role, account.device_id),
+                             published)
+
+    async def push(request: Request) -> JSONResponse:
+        at_store = await person(request)
+        body = await _json_body(request, PUSH_BODY)
+        items = body.get("changes")
+        if not isinstance(items, list):
+            raise RequestRefused(400, "The request has no 'changes' list.")
+        if len(items) > MOST_CHANGES:
+            raise RequestRefused(413, f"A push holds at most {MOST_CHANGES:,} changes.",
+                                 "Send them in several pushes.")
+        try:
+            changes = [change_from_wire(item, n) for n, item in enumerate(items, 1)]
+        except WireError as exc:
+            raise RequestRefused(400, f"The push is malformed: {exc}.") from None
+        if len({c.change_id for c in changes}) != len(changes):
+            raise RequestRefused(400, "The push holds the same change twice.")
+        outcomes = await run_in_threadpool(at_store.push, changes)
+        return JSONResponse({"outcomes": [outcome_to_wire(o) for o in outcomes]})
+
+    async def changes_after(request: Request) -> JSONResponse:
+        at_store = await person(request)
+        after = request.query_params.get("after", "0")
+        limit = request.query_params.get("limit", str(MOST_PULLED))
+        if not after.isdigit() or len(after) > 18:
+            raise RequestRefused(400, "'after' is not a change number.")
+        if not limit.isdigit() or len(limit) > 6:
+            raise RequestRefused(400, "'limit' is not a number of changes.")
+        changes = await run_in_threadpool(at_store.changes_after, int(after), int(limit))
+        return JSONResponse({"changes": changes})
+
+    async def payloads(request: Request) -> JSONResponse:
+        at_store = await person(request)
+        seqs = _list(await _json_body(request, LIST_BODY), "seqs", int)
+        found = await run_in_threadpool(at_store.payloads, seqs)
+        return JSONResponse({"payloads": {str(seq): payload for seq, payload in found.items()}})
+
+    async def inspection(request: Request) -> JSONResponse:
+        at_store = await person(request)
+        try:
+            inspection_id = uuid.UUID(request.path_params["inspection_id"])
+        except ValueError:
+            raise RequestRefused(404, "There is no such inspection.") from None
+        tables = await run_in_threadpool(at_store.inspection, inspection_id)
+        return JSONResponse({"tables": tables})
+
+    async def cases(request: Request) -> JSONResponse:
+        at_store = await person(request)
+        ids = _list(await _json_body(request, LIST_BODY), "ids", uuid.UUID)
+        tables = await run_in_threadpool(at_store.cases, ids)
+        return JSONResponse({"tables": tables})
+
     routes = [Route("/health", health), Route("/version", version),
               Route("/session", _answering(sign_in), methods=["POST"]),
               Route("/session", _answering(sign_out), methods=["DELETE"]),
               Route("/me", _answering(me)),
-              Route("/password", _answering(change_password), methods=["POST"])]
+              Route("/password", _answering(change_password), methods=["POST"]),
+              Route("/sync/push", _answering(push), methods=["POST"]),
+              Route("/sync/changes", _answering(changes_after)),
+              Route("/sync/payloads", _answering(payloads), methods=["POST"]),
+              Route("/sync/inspections/{inspection_id}", _answering(inspection)),
+              Route("/sync/cases", _answering(cases), methods=["POST"])]
     return Starlette(routes=routes, lifespan=lifespan)
 
 
@@ -184,6 +278,29 @@ async def _json_body(request: Request, limit: int) -> dict:
     if not isinstance(body, dict):
         raise RequestRefused(400, "The request is not a JSON object.")
     return body
+
+
+def _list(body: dict, key: str, kind: type) -> list:
+    """A list of ids or numbers, each read as ``kind``; refused (400) otherwise."""
+    value = body.get(key)
+    if not isinstance(value, list) or len(value) > MOST_PULLED:
+        raise RequestRefused(400, f"The request has no '{key}' list of at most "
+                                  f"{MOST_PULLED:,}.")
+    try:
+        if kind is int:
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+                raise ValueError
+            return value
+        return [kind(str(v)) for v in value]
+    except ValueError:
+        raise RequestRefused(400, f"The request's '{key}' holds something else.") from None
+
+
+def shipped_framework_hashes() -> frozenset[str]:
+    """The content hashes of the question frameworks the service publishes (those in its
+    frameworks folder): a laptop may bring these to the store."""
+    return frozenset(hashlib.sha256(fw.raw.encode("utf-8")).hexdigest()
+                     for fw in load_frameworks(frameworks_dir()))
 
 
 def _text(body: dict, key: str, within: str = "") -> str:

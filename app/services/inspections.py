@@ -138,6 +138,13 @@ def _validate(new: NewInspection) -> None:
     if new.programme not in PROGRAMMES:
         problems.append(f"programme: '{new.programme}' is not one of "
                         f"{', '.join(PROGRAMMES.codes())}")
+    for name, text in (("name", new.name), ("organisation", new.organisation),
+                       ("area", new.area)):
+        # held to its column, as the central store holds it (``app.sync.store``)
+        most = m.Inspection.__table__.c[name].type.length
+        if len(text.strip()) > most:
+            problems.append(f"{name}: at most {most} characters (this has "
+                            f"{len(text.strip())})")
     if new.start_date and new.end_date and new.end_date < new.start_date:
         problems.append(f"dates: the end date {new.end_date:%d/%m/%Y} is before the start date "
                         f"{new.start_date:%d/%m/%Y}")

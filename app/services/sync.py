@@ -10,11 +10,14 @@ from pathlib import Path
 from app.core.export_log import ExportKind
 from app.core.form import evaluate_form
 from app.db import repositories as repo
+from app.db.device_key import device_key
 from app.db.engine import Database
+from app.errors import ValidationError
 from app.services.cases import store_progress
 from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
-from app.sync.central import central_engine, needs_password, set_password
+from app.sync.central import needs_password, set_password
+from app.sync.client import ServiceLink, check_address, is_service_address
 from app.sync.engine import SyncEngine, SyncReport
 from app.sync.package import PackageReport, apply_package, seal_package
 
@@ -41,19 +44,46 @@ class SyncService:
         with self._db.read() as session:
             return SyncStatus(*repo.sync_status(session))
 
-    def sync(self, url: str, report: Callable[[str, int, int], None] | None = None,
+    @staticmethod
+    def check_address(address: str) -> str:
+        """The central service's address, checked (https://HOST[:PORT]); a ValidationError
+        saying what is wrong otherwise."""
+        if not is_service_address(address):
+            raise ValidationError(
+                "Laptops sync with the central service, not with its database.",
+                "Give the service's address, for example https://aspire.example.org.")
+        check_address(address)
+        return address.strip()
+
+    def sync(self, address: str, password: str,
+             report: Callable[[str, int, int], None] | None = None,
              cancelled: Callable[[], bool] | None = None) -> SyncReport:
-        """Push this laptop's changes, then pull everyone else's; then remove the cases
-        released from this laptop whose last change is acknowledged, and bring back any
-        that returned (the report counts both). Offline is not an error worth alarm: the
-        message says so and nothing here is changed."""
-        engine = central_engine(url)
-        try:
-            result = SyncEngine(self._db, engine).sync(report, cancelled)
-        finally:
-            engine.dispose()
+        """Sign in to the central service at ``address`` as this laptop's person, push this
+        laptop's changes, then pull everyone else's; then remove the cases released from
+        this laptop whose last change is acknowledged, and bring back any that returned
+        (the report counts both). Offline is not an error worth alarm: the message says
+        so and nothing here is changed."""
+        link = ServiceLink(self.check_address(address), self._db.user, password,
+                           self._device_signature())
+        with link:
+            result = SyncEngine(self._db, link).sync(report, cancelled)
         self._refresh_progress(result.touched_cases)
         return result
+
+    def change_password(self, address: str, current: str, new: str) -> None:
+        """This laptop's person changes their password at the central service (after an
+        administrator's reset, for one)."""
+        link = ServiceLink(self.check_address(address), self._db.user, current,
+                           self._device_signature())
+        try:
+            link.change_password(new)
+        finally:
+            link.close()
+
+    def _device_signature(self):
+        """How this laptop proves which device it is (a database without encryption, which
+        the app never makes, has no device key to prove it with)."""
+        return device_key(self._db).sign_in if self._db.key is not None else None
 
     def export_package(self, path: Path, passphrase: str) -> dict:
         """Everything not yet acknowledged, sealed into a transfer file for the office and

@@ -205,6 +205,24 @@ def account_for(engine: Engine, token: str, now: dt.datetime) -> Account | None:
                                             row.device_id)
 
 
+def count_request(engine: Engine, login: str, now: dt.datetime) -> int | None:
+    """Count one request of ``login``'s; the seconds to wait if they have made more than
+    ``rules.REQUESTS_PER_MINUTE`` in the current minute, else None. Counted in the store,
+    so every instance of the service counts alike."""
+    with engine.begin() as conn:
+        requests, started = conn.execute(text(
+            "INSERT INTO service_rates (login, window_start, requests) VALUES (:l, :now, 1) "
+            "ON CONFLICT (login) DO UPDATE SET "
+            "requests = CASE WHEN service_rates.window_start <= :now - interval '1 minute' "
+            "THEN 1 ELSE service_rates.requests + 1 END, "
+            "window_start = CASE WHEN service_rates.window_start <= :now - interval '1 minute' "
+            "THEN :now ELSE service_rates.window_start END "
+            "RETURNING requests, window_start"), {"l": login, "now": now}).one()
+    if requests <= rules.REQUESTS_PER_MINUTE:
+        return None
+    return max(1, int((started + dt.timedelta(minutes=1) - now).total_seconds()) + 1)
+
+
 def sign_out(engine: Engine, token: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM service_sessions WHERE token_hash = :t"),

@@ -78,7 +78,7 @@ def apply_batch(conn: Connection, changes: list[Change],
                 held[outcome.entity_id] = outcome
         for change in held_back:
             outcomes[change.change_id] = _held_back(conn, change, held[change.entity_id])
-        _record(conn, [outcomes[c.change_id] for c in held_back])
+        record_outcomes(conn, [outcomes[c.change_id] for c in held_back])
         pending = later
     return [outcomes[c.change_id] for c in changes]
 
@@ -145,7 +145,7 @@ def _apply_wave(conn: Connection, wave: list[Change], user: str,
             written.update(_write(conn, table, inserts, _INSERT, now, user))
         if updates:
             written.update(_write(conn, table, updates, _UPDATE, now, user))
-    _record(conn, list(outcomes.values()))
+    record_outcomes(conn, list(outcomes.values()))
     return {**outcomes, **written}
 
 
@@ -245,7 +245,7 @@ def _lock_current(conn: Connection, entity: str, changes: list[Change]) -> dict:
     return found
 
 
-def _record(conn: Connection, outcomes: list[Outcome]) -> None:
+def record_outcomes(conn: Connection, outcomes: list[Outcome]) -> None:
     """Outcomes decided without writing the record (conflicts, refusals of a record held
     back, a framework already here)."""
     if not outcomes:

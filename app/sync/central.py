@@ -13,7 +13,6 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 
-from psycopg import sql
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -27,6 +26,8 @@ log = logging.getLogger(__name__)
 
 ROLES = {"inspector": "aspire_inspector", "supervisor": "aspire_supervisor",
          "admin": "aspire_admin"}
+#: The role the central service's own login is granted (``migrations/central/c009``).
+SERVICE_ROLE = "aspire_service"
 LOGIN = re.compile(r"^[a-z][a-z0-9_.]{1,62}$")
 
 
@@ -138,10 +139,11 @@ def init_central(url: str) -> list[str]:
 
 def add_user(url: str, *, login: str, name: str, role: str, password: str,
              inspections: Sequence[uuid.UUID] = ()) -> None:
-    """Create (or update) a person's login role, their group and inspection memberships.
+    """Create (or update) a person: their account at the central service (the password
+    kept as an argon2id hash), their role in the database (which cannot log in: the
+    service acts in it for them), its group, and their inspection memberships.
 
-    Run by an administrator; the password goes to PostgreSQL only (it is never stored here).
-    """
+    Run by an administrator where the database is reachable."""
     if not LOGIN.match(login):
         raise ValidationError(f"'{login}' cannot be a login name.",
                               "Use lower-case letters, digits, '.' and '_', starting with a "
@@ -153,12 +155,10 @@ def add_user(url: str, *, login: str, name: str, role: str, password: str,
     with _as_administrator(url, f"add {login}", with_reason=True) as conn:
         quoted = conn.dialect.identifier_preparer.quote(login)
         exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login})
-        # role statements take no parameters: psycopg quotes the name and the password
-        statement = sql.SQL("{verb} ROLE {name} LOGIN PASSWORD {password}").format(
-            verb=sql.SQL("ALTER" if exists else "CREATE"), name=sql.Identifier(login),
-            password=sql.Literal(password))
-        with conn.connection.driver_connection.cursor() as cursor:
-            cursor.execute(statement)
+        # the person's role can never log in: the service acts in it for them
+        conn.execute(text(f"{'ALTER' if exists else 'CREATE'} ROLE {quoted} NOLOGIN "
+                          "PASSWORD NULL"))
+        conn.execute(text(f"GRANT {quoted} TO {SERVICE_ROLE}"))
         for group in ROLES.values():
             conn.execute(text(f"REVOKE {group} FROM {quoted}"))
         conn.execute(text(f"GRANT {ROLES[role]} TO {quoted}"))

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, Text, bindparam, delete, func, literal_column, select, text
+from sqlalchemy import Text, bindparam, delete, func, literal_column, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
@@ -41,9 +41,9 @@ from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY, row_values_to_payload, utcnow
 from app.db.engine import Database
 from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
-from app.sync.batch import apply_batch
 from app.sync.central import CentralError
 from app.sync.joining import catch_up, held
+from app.sync.link import Link
 from app.sync.protocol import (
     APPLIED,
     CONFLICT,
@@ -93,7 +93,7 @@ class SyncReport:
 
 
 class SyncEngine:
-    def __init__(self, db: Database, central: Engine):
+    def __init__(self, db: Database, central: Link):
         self._db = db
         self._central = central
 
@@ -179,8 +179,8 @@ class SyncEngine:
             report("push", result.pushed, total)  # and the outbox cleared
 
     def _apply_centrally(self, changes: list[Change]) -> list[Outcome]:
-        with collector_paused(), self._central.begin() as conn:
-            return apply_batch(conn, changes)
+        with collector_paused():
+            return self._central.push(changes)
 
     def pending(self) -> int:
         with self._db.read() as session:
@@ -259,8 +259,7 @@ class SyncEngine:
                 return
             with self._db.read() as session:
                 cursor = _state(session).cursor
-            with self._central.connect() as conn:
-                page = self._read_page(conn, cursor)
+            page = self._read_page(cursor)
             if not page:
                 return
             page, joining = self._until_joined(page)
@@ -343,36 +342,46 @@ class SyncEngine:
             result.cases_joined += len(brought)
             result.touched_cases |= brought
 
-    def _read_page(self, conn, cursor: int) -> list[PulledChange]:
+    def _read_page(self, cursor: int) -> list[PulledChange]:
         """The next changes after ``cursor``, each payload with the store's own stamps laid
         over it. Changes sent from this laptop come without their payload when this laptop
         already holds that revision (they are passed over); should it not (a database
         restored from an older backup, say), the payload is fetched after all."""
-        rows = conn.execute(text(
-            "SELECT seq, entity, entity_id, rev, changed_by, at, "
-            "CASE WHEN device_id = :me THEN NULL ELSE payload END "
-            "FROM central_changes WHERE seq > :c ORDER BY seq LIMIT :n"),
-            {"c": cursor, "n": PULL_PAGE, "me": self._db.device_id}).all()
-        missing = [row for row in rows if row[6] is None]
+        rows = self._central.changes_after(cursor, PULL_PAGE)
+        page = []
+        for row in rows:
+            try:
+                page.append(PulledChange(int(row["seq"]), str(row["entity"]),
+                                         uuid.UUID(str(row["entity_id"])), int(row["rev"]),
+                                         row.get("payload"), str(row.get("changed_by") or ""),
+                                         ) if isinstance(row, dict) else None)
+            except (KeyError, TypeError, ValueError):
+                raise CentralError("The central store sent a change this version of the app "
+                                   "cannot read.", "Update ASPIRE Casework.") from None
+        if any(p is None for p in page):
+            raise CentralError("The central store sent a change this version of the app "
+                               "cannot read.", "Update ASPIRE Casework.")
+        missing = [c for c in page if c.payload is None and c.entity in TABLES]
+        fetched: dict[int, object] = {}
         if missing:
             with self._db.read() as session:
                 held = {}
-                for entity in {row[1] for row in missing}:
+                for entity in {c.entity for c in missing}:
                     table = TABLES[entity]
                     held.update(session.execute(select(table.c.id, table.c.rev).where(
-                        table.c.id.in_([row[2] for row in missing if row[1] == entity]))).all())
-            wanted = [row[0] for row in missing if held.get(row[2], 0) < row[3]]
-            fetched = dict(conn.execute(text(
-                "SELECT seq, payload FROM central_changes WHERE seq = ANY(:s)"),
-                {"s": wanted}).all()) if wanted else {}
-        page = []
-        for seq, entity, entity_id, rev, by, at, payload in rows:
-            payload = payload if payload is not None else fetched.get(seq)
+                        table.c.id.in_([c.entity_id for c in missing
+                                        if c.entity == entity]))).all())
+            wanted = [c.seq for c in missing if held.get(c.entity_id, 0) < c.rev]
+            fetched = self._central.payloads(wanted) if wanted else {}
+        stamped = []
+        for change, row in zip(page, rows, strict=True):
+            payload = change.payload if change.payload is not None else fetched.get(change.seq)
             if isinstance(payload, dict):  # anything else is set aside as malformed
-                payload = {**payload, "id": str(entity_id), "rev": rev, "updated_by": by,
-                           "updated_at": at.isoformat()}
-            page.append(PulledChange(seq, entity, entity_id, rev, payload, by))
-        return page
+                payload = {**payload, "id": str(change.entity_id), "rev": change.rev,
+                           "updated_by": change.changed_by, "updated_at": row.get("at")}
+            stamped.append(PulledChange(change.seq, change.entity, change.entity_id,
+                                        change.rev, payload, change.changed_by))
+        return stamped
 
     def _apply_page(self, page: list[PulledChange], result: SyncReport) -> None:
         """One local transaction: the page's rows (the newest version of each record in

@@ -16,13 +16,14 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
 from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY
 from app.db.engine import Database
 from app.sync.apply import TABLE_ORDER, TABLES
+from app.sync.link import Link, typed_rows
 from app.sync.purge import PURGED, store_missing_rows
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def held(session: Session, inspection_id: uuid.UUID) -> bool:
     return session.get(m.Inspection, inspection_id) is not None
 
 
-def catch_up(db: Database, central: Engine, inspection_id: uuid.UUID, *,
+def catch_up(db: Database, central: Link, inspection_id: uuid.UUID, *,
              drop_twins: DropTwins, then: Callable[[Session], None]) -> set[uuid.UUID]:
     """Fetch the inspection whole and keep what this laptop lacks of it; ``then(session)``
     runs in the same transaction (the pull moves its cursor there). Returns the ids of the
@@ -47,8 +48,7 @@ def catch_up(db: Database, central: Engine, inspection_id: uuid.UUID, *,
     with db.read() as session:
         removed = set(session.scalars(select(m.ReleasedCase.case_id).where(
             m.ReleasedCase.state == PURGED)))
-    with central.connect() as conn:
-        fetched = _fetch_inspection(conn, inspection_id)
+    fetched = typed_rows(central.inspection(inspection_id))
     brought: set[uuid.UUID] = set()
     with db.write() as session:
         session.info[REMOTE_APPLY] = True
@@ -66,7 +66,7 @@ def catch_up(db: Database, central: Engine, inspection_id: uuid.UUID, *,
     return brought
 
 
-def _fetch_inspection(conn: Connection, inspection_id: uuid.UUID) -> dict[Table, list[dict]]:
+def fetch_inspection(conn: Connection, inspection_id: uuid.UUID) -> dict[Table, list[dict]]:
     """Every row of the inspection (as far as this person may see it), by table."""
     def rows(table: Table, where) -> list[dict]:
         return [dict(r) for r in conn.execute(select(table).where(where)).mappings()]

@@ -40,6 +40,11 @@ class Change:
             self._payload = json.loads(self._text)
         return self._payload
 
+    def rewritten(self) -> None:
+        """The payload (read, then changed in place) is what travels from now on."""
+        self._text = None
+        self.keys = ",".join(self.payload)
+
     @property
     def text(self) -> str:
         """The payload as JSON text."""
@@ -76,3 +81,64 @@ class PulledChange:
     rev: int
     payload: dict = field(repr=False)
     changed_by: str = ""
+
+
+# -- on the wire between a laptop and the central service (JSON) ---------------------------
+
+class WireError(ValueError):
+    """Something sent that is not what the protocol says (named, for the answer)."""
+
+
+def change_text(change: Change) -> str:
+    """A change as JSON text; its payload goes as the JSON text the outbox holds. The
+    author is not sent: the service stamps it, with the device of the session."""
+    return (f'{{"change_id":"{change.change_id}","entity":{json.dumps(change.entity)},'
+            f'"entity_id":"{change.entity_id}","op":{json.dumps(change.op)},'
+            f'"base_rev":{int(change.base_rev)},"payload":{change.text}}}')
+
+
+def change_from_wire(item: object, n: int) -> Change:
+    """A change sent to the service (the ``n``-th of its push)."""
+    if not isinstance(item, dict):
+        raise WireError(f"change {n} is not a JSON object")
+    try:
+        change_id = uuid.UUID(str(item["change_id"]))
+        entity_id = uuid.UUID(str(item["entity_id"]))
+    except (KeyError, ValueError):
+        raise WireError(f"change {n} has no change_id or entity_id that is an id") from None
+    entity, op, base_rev = item.get("entity"), item.get("op"), item.get("base_rev")
+    if not isinstance(entity, str) or not isinstance(op, str):
+        raise WireError(f"change {n} does not say what it changes")
+    if not isinstance(base_rev, int) or isinstance(base_rev, bool) or not 0 <= base_rev < 2**31:
+        raise WireError(f"change {n} has no base_rev that is a revision")
+    payload = item.get("payload")
+    if not isinstance(payload, dict):
+        raise WireError(f"change {n} has no payload that is a record")
+    return Change(change_id, entity, entity_id, op, base_rev, base_rev + 1, payload)
+
+
+def outcome_to_wire(outcome: Outcome) -> dict:
+    return {"change_id": str(outcome.change_id), "status": outcome.status,
+            "rev": outcome.rev, "detail": outcome.detail, "base": outcome.base,
+            "theirs": outcome.theirs, "theirs_by": outcome.theirs_by,
+            "theirs_at": None if outcome.theirs_at is None else outcome.theirs_at.isoformat()}
+
+
+def outcome_from_wire(item: dict, change: Change) -> Outcome:
+    """The service's answer about ``change``."""
+    if str(item.get("change_id")) != str(change.change_id):
+        raise WireError("the central service answered about another change")
+    status = item.get("status")
+    if status not in (APPLIED, CONFLICT, REFUSED):
+        raise WireError(f"the central service gave an unknown outcome '{status}'")
+    at = item.get("theirs_at")
+    return Outcome(change.change_id, change.entity, change.entity_id, status,
+                   rev=item.get("rev"), detail=str(item.get("detail") or ""),
+                   base=_record_or_none(item.get("base")),
+                   theirs=_record_or_none(item.get("theirs")),
+                   theirs_by=str(item.get("theirs_by") or ""),
+                   theirs_at=dt.datetime.fromisoformat(at) if isinstance(at, str) else None)
+
+
+def _record_or_none(value: object) -> dict | None:
+    return value if isinstance(value, dict) else None

@@ -21,7 +21,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import Column, Connection, Engine, Table, delete, func, or_, select, update
+from sqlalchemy import Column, Connection, Table, delete, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY, utcnow
 from app.db.engine import Database
 from app.sync.apply import TABLES
+from app.sync.link import Link, typed_rows
 from app.sync.protocol import PulledChange
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ def _remove(session: Session, case_ids: list[uuid.UUID]) -> None:
 
 # -- bringing a case back -------------------------------------------------------------------
 
-def restore_returned(db: Database, central: Engine) -> set[uuid.UUID]:
+def restore_returned(db: Database, central: Link) -> set[uuid.UUID]:
     """Removed cases that belong on this laptop again (assigned back to its user, or their
     inspection reopened): their current rows are fetched from the central store and kept
     here as sync keeps them. Returns the ids of the cases brought back."""
@@ -235,8 +236,7 @@ def restore_returned(db: Database, central: Engine) -> set[uuid.UUID]:
                    or_(_R.reason == CLOSED, _R.assignee == db.user))))
     if not wanted:
         return set()
-    with central.connect() as conn:
-        fetched = _fetch(conn, wanted)
+    fetched = typed_rows(central.cases(wanted))
     with db.write() as session:
         session.info[REMOTE_APPLY] = True
         back = set(session.scalars(select(_R.case_id).where(
@@ -250,7 +250,7 @@ def restore_returned(db: Database, central: Engine) -> set[uuid.UUID]:
     return back
 
 
-def _fetch(conn: Connection, case_ids: list[uuid.UUID]) -> dict[Table, list[dict]]:
+def fetch_cases(conn: Connection, case_ids: list[uuid.UUID]) -> dict[Table, list[dict]]:
     """The cases' rows in the central store (as far as this person may see them)."""
     fetched = {_CASES: [dict(r) for r in conn.execute(
         select(_CASES).where(_CASES.c.id.in_(case_ids))).mappings()]}

@@ -129,6 +129,8 @@ class MainWindow(QMainWindow):
                                      "Ctrl+Shift+Y", self.sync_now)
         self.conflicts_action = self._add(tools, self.tr("Resolve &conflicts…"), None,
                                           self.open_conflicts)
+        self.password_action = self._add(tools, self.tr("Change central &password…"), None,
+                                         self.change_password)
         self.package_action = self._add(tools, self.tr("Export &transfer file…"), None,
                                         self.export_package)
         self.apply_package_action = self._add(
@@ -376,24 +378,36 @@ class MainWindow(QMainWindow):
             text += self.tr(" · {n} conflict(s) to resolve").format(n=status.open_conflicts)
         self.sync_status.setText(text)
 
-    def sync_now(self) -> None:
+    def _service_address(self, title: str) -> str | None:
+        """The central service's address, asked (the one used last offered), checked and
+        remembered; None if the person cancels or it is not an address."""
         settings = QSettings()
         url = settings.value("central/url", "") or os.environ.get("ASPIRE_CENTRAL", "")
-        url, ok = QInputDialog.getText(self, self.tr("Sync"), self.tr(
-            "Address of the central store (postgresql://login@host/database):"), text=url)
+        url, ok = QInputDialog.getText(self, title, self.tr(
+            "Address of the central service (https://host):"), text=url)
         if not ok or not url.strip():
+            return None
+        try:
+            address = self._services.sync.check_address(url)
+        except UserFacingError as exc:
+            show_error(self, exc)
+            return None
+        settings.setValue("central/url", address)  # the address only, never a password
+        return address
+
+    def sync_now(self) -> None:
+        address = self._service_address(self.tr("Sync"))
+        if address is None:
             return
-        settings.setValue("central/url", url.strip())  # the address only, never a password
         password, ok = QInputDialog.getText(self, self.tr("Sync"), self.tr(
             "Your central store password (it is not stored):"), QLineEdit.EchoMode.Password)
         if not ok:
             return
-        full = self._services.sync.with_password(url.strip(), password)
         self.form_page.flush()
         self.tasks.run_with_progress(
             self, self.tr("Sync"), self.tr("Sending and receiving changes…"),
             lambda report, cancelled: self._services.sync.sync(
-                full, report=lambda _stage, done, total: report(done, total),
+                address, password, report=lambda _stage, done, total: report(done, total),
                 cancelled=cancelled),
             self._synced, on_error=self._sync_failed)
 
@@ -430,6 +444,30 @@ class MainWindow(QMainWindow):
             self.show_sync_status()
         else:
             show_error(self, exc, self.tr("Sync"))
+
+    def change_password(self) -> None:
+        """The person's own password at the central service (after an administrator's
+        reset, say)."""
+        title = self.tr("Change central password")
+        address = self._service_address(title)
+        current = self._secret(title, self.tr("Your current password:")) if address else None
+        new = self._secret(title, self.tr("Your new password (at least 12 characters):")) \
+            if current is not None else None
+        again = self._secret(title, self.tr("The new password again:")) \
+            if new is not None else None
+        if again is None:
+            return
+        if again != new:
+            show_error(self, UserFacingError("The two new passwords differ.",
+                                             "Type the same new password twice."), title)
+            return
+        self.tasks.run_with_progress(
+            self, title, self.tr("Changing your password…"),
+            lambda _report, _cancelled: self._services.sync.change_password(
+                address, current, new),
+            lambda _done: self.statusBar().showMessage(self.tr(
+                "Your central password is changed; use it from now on."), 15000),
+            cancellable=False)
 
     def _secret(self, title: str, prompt: str) -> str | None:
         text, ok = QInputDialog.getText(self, title, prompt, QLineEdit.EchoMode.Password)
@@ -472,8 +510,11 @@ class MainWindow(QMainWindow):
         if not path:
             return
         url, ok = QInputDialog.getText(self, title, self.tr(
-            "Address of the central store, as an administrator:"),
-            text=QSettings().value("central/url", ""))
+            "Address of the central database, as its administrator "
+            "(postgresql://login@host/database):"),
+            text=QSettings().value("central/database_url", ""))
+        if ok and url.strip():
+            QSettings().setValue("central/database_url", url.strip())  # never a password
         password = self._secret(title, self.tr("Administrator password (not stored):")) \
             if ok else None
         passphrase = self._secret(title, self.tr("Passphrase of the transfer file:")) \

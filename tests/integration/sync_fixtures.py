@@ -16,6 +16,7 @@ from app.services.registry import Services
 from app.sync.apply import next_sequence
 from app.sync.central import add_user
 from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
+from tests.service import service_in_thread
 
 PASSWORD = "correct horse battery"
 
@@ -24,10 +25,13 @@ PASSWORD = "correct horse battery"
 class Laptop:
     login: str
     services: Services
+    #: the central service's address
     url: str
+    #: the central database, as its superuser (for looking underneath)
+    central: str = ""
 
-    def sync(self):
-        return self.services.sync.sync(self.url)
+    def sync(self, password: str = PASSWORD):
+        return self.services.sync.sync(self.url, password)
 
 
 def person_url(central_url: str, login: str, password: str | None = PASSWORD) -> str:
@@ -40,7 +44,8 @@ def laptop(tmp_path: Path, central_url: str, login: str, role: str = "inspector"
     add_user(central_url, login=login, name=login.title(), role=role, password=PASSWORD,
              inspections=inspections)
     db = open_database(tmp_path / f"{login}.db", user=login, key=TEST_KEY)
-    return Laptop(login, build_services(db, MINI_FRAMEWORKS), person_url(central_url, login))
+    return Laptop(login, build_services(db, MINI_FRAMEWORKS), service_in_thread(central_url),
+                  central_url)
 
 
 def two_laptops_on_one_case(tmp_path: Path, central_url: str, *answers: tuple[str, object]):

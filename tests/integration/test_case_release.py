@@ -20,7 +20,8 @@ from app.sync.engine import SyncEngine
 from app.sync.purge import purge_released
 from tests.conftest import MINI_FRAMEWORKS, TEST_KEY, raw_connection
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import PASSWORD, Laptop, laptop, person_url
+from tests.integration.sync_fixtures import PASSWORD, Laptop, laptop
+from tests.service import service_in_thread
 
 EVIDENCE = "Partner named in the risk management plan as a victim"
 #: every table holding rows of one case, and the columns naming it
@@ -85,12 +86,13 @@ def reopened(machine: Laptop) -> Laptop:
     path = machine.services.database.path
     machine.services.close()
     db = open_database(path, user=machine.login, key=TEST_KEY)
-    return Laptop(machine.login, build_services(db, MINI_FRAMEWORKS), machine.url)
+    return Laptop(machine.login, build_services(db, MINI_FRAMEWORKS), machine.url,
+                  machine.central)
 
 
 @dataclass
 class Team:
-    url: str
+    central: str  # the central database, as its superuser
     one: Laptop  # the lead inspector, whose cases X1 and X2 are
     two: Laptop  # an inspector
     sam: Laptop  # the supervisor
@@ -144,7 +146,7 @@ def test_a_case_reassigned_away_leaves_the_inspectors_laptop_and_comes_back_whol
 
     sam.services.cases.assign(case_ids=[x1], assignee="inspector.two")
     sam.sync()
-    central_before = central_rows(team.url, x1)
+    central_before = central_rows(team.central, x1)
     result = one.sync()
     assert result.cases_removed == 1
     assert nothing_of(x1, one)
@@ -153,7 +155,7 @@ def test_a_case_reassigned_away_leaves_the_inspectors_laptop_and_comes_back_whol
     assert one.services.forms.open(team.x2).answers["victim"].value == "no"
     assert one.services.sync.status().pending_changes == 0
     # the central store and the colleague keep everything
-    assert central_rows(team.url, x1) == central_before
+    assert central_rows(team.central, x1) == central_before
     assert central_before["answers"] == 2 and central_before["query_messages"] == 2
     two.sync()
     assert two.services.forms.open(x1).answers["victim"].evidence == EVIDENCE
@@ -188,7 +190,7 @@ def test_a_case_reassigned_away_leaves_the_inspectors_laptop_and_comes_back_whol
     one.services.forms.record_answer(case_id=x1, question_key="comment", value="Seen")
     carried = one.sync()
     assert carried.applied > 0 and carried.conflicts == carried.refused == 0
-    assert central_answer(team.url, x1, "comment") == "Seen"
+    assert central_answer(team.central, x1, "comment") == "Seen"
 
 
 def test_purge_happens_only_after_acknowledgement(team, monkeypatch):
@@ -231,7 +233,7 @@ def test_purge_happens_only_after_acknowledgement(team, monkeypatch):
     assert third.applied > 0 and third.conflicts == third.refused == 0
     assert third.cases_removed == 1
     assert nothing_of(x1, one)
-    assert central_answer(team.url, x1, "victim") == "no"  # not lost centrally
+    assert central_answer(team.central, x1, "victim") == "no"  # not lost centrally
     two.sync()
     assert two.services.forms.open(x1).answers["victim"].value == "no"
 
@@ -244,7 +246,7 @@ def test_closing_the_inspection_removes_its_cases_from_every_laptop(team):
     # nothing leaves before the central store has the closing
     assert purge_released(sam.services._db) == set()
     assert len(sam.services.cases.list(team.inspection_id)) == 2
-    central_before = {x: central_rows(team.url, x) for x in (team.x1, team.x2)}
+    central_before = {x: central_rows(team.central, x) for x in (team.x1, team.x2)}
 
     for machine in (sam, one, two):
         result = machine.sync()
@@ -254,7 +256,7 @@ def test_closing_the_inspection_removes_its_cases_from_every_laptop(team):
         assert summary.status == "closed" and summary.case_count == 0
         assert len(machine.services.inspections.team(team.inspection_id)) == 3
         assert nothing_of(team.x1, machine) and nothing_of(team.x2, machine)
-    assert {x: central_rows(team.url, x) for x in (team.x1, team.x2)} == central_before
+    assert {x: central_rows(team.central, x) for x in (team.x1, team.x2)} == central_before
 
     for machine in (sam, one, two):  # further syncs bring nothing back and do not fail
         quiet = machine.sync()
@@ -283,7 +285,7 @@ def test_the_central_store_lets_only_a_supervisor_or_lead_inspector_close(team):
     with sam.services._db.write() as session:
         session.get(m.Inspection, team.inspection_id).name = "Renamed"
     assert sam.sync().refused == 1
-    engine = create_engine(team.url)
+    engine = create_engine(team.central)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name, status FROM inspections")).one() == (
             "Northshire", "open")
@@ -300,7 +302,7 @@ def test_secure_delete_leaves_no_trace_of_a_removed_case(central_url, tmp_path):
     path = tmp_path / "plain.db"
     db = open_database(path, user="inspector.one", key=None)
     one = Laptop("inspector.one", build_services(db, MINI_FRAMEWORKS),
-                 person_url(central_url, "inspector.one"))
+                 service_in_thread(central_url), central_url)
     assert db.pragma("secure_delete") == 1
     inspection = make_inspection(one.services)
     case = make_case(one.services, "X1", inspection=inspection, assignee="inspector.one")

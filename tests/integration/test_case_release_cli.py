@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.sync_fixtures import person_url
 from tests.integration.test_cli import as_json, aspire
+from tests.service import service_in_thread
 
 
 def test_close_an_inspection_and_sync_its_cases_away(tmp_path, central_url):
@@ -13,7 +13,7 @@ def test_close_an_inspection_and_sync_its_cases_away(tmp_path, central_url):
                    "A. Khan", "--role", "inspector", "--json",
                    env={**admin, "ASPIRE_NEW_PASSWORD": "a long enough password"}))
     db = tmp_path / "khan.db"
-    signed = {"ASPIRE_USER": "a.khan", "ASPIRE_CENTRAL": person_url(central_url, "a.khan", None),
+    signed = {"ASPIRE_USER": "a.khan", "ASPIRE_CENTRAL": service_in_thread(central_url),
               "ASPIRE_CENTRAL_PASSWORD": "a long enough password"}
     demo = as_json(aspire("demo", "--cases", "3", "--json", db=db, env=signed))
     as_json(aspire("sync", "--json", db=db, env=signed))

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 from app.core import accounts as rules
@@ -44,6 +45,30 @@ def query(url: str, sql: str, **params) -> list:
         with engine.begin() as conn:
             result = conn.execute(text(sql), params)
             return result.all() if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def opens_no_database_session(central: str, login: str, password: str) -> None:
+    """``login`` and ``password`` open no session in the central database: the person's role
+    is there (the service acts in it) but can never log in and has no password."""
+    with pytest.raises(sa_exc.OperationalError,
+                       match=r"password authentication failed|not permitted to log in"):
+        query(person_url(central, login, password), "SELECT 1")
+    (role,) = query(central, "SELECT rolcanlogin, rolpassword FROM pg_authid "
+                             "WHERE rolname = :login", login=login)
+    assert (role.rolcanlogin, role.rolpassword) == (False, None)
+
+
+def refused_in_role(central: str, role: str, sql: str) -> None:
+    """``sql`` is refused in ``role`` (the database role the service runs a person's
+    requests in), stepped into from the superuser's session."""
+    engine = central_engine(central)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"SET LOCAL ROLE {conn.dialect.identifier_preparer.quote(role)}"))
+            with pytest.raises(sa_exc.ProgrammingError, match="permission denied"):
+                conn.execute(text(sql))
     finally:
         engine.dispose()
 
@@ -104,11 +129,13 @@ def test_passwords_are_kept_as_argon2id_hashes_and_tokens_only_as_their_hash(cen
     assert [bytes(s.token_hash) for s in sessions] == [accounts.token_hash(token)]
 
 
-def test_a_persons_database_login_cannot_read_the_services_accounts(central):
-    as_inspector = person_url(central, LOGIN, PASSWORD)
-    for table in ("service_credentials", "service_sessions"):
-        with pytest.raises(Exception, match="permission denied"):
-            query(as_inspector, f"SELECT * FROM {table}")
+def test_a_persons_password_opens_no_database_session(central, service):
+    """The password that signs a person in to the service is no way into the database; and
+    their role, in which the service acts for them, reads none of the service's accounts."""
+    assert sign_in(service)[0] == 200
+    opens_no_database_session(central, LOGIN, PASSWORD)
+    for table in ("service_credentials", "service_sessions", "service_unknown_tries"):
+        refused_in_role(central, LOGIN, f"SELECT * FROM {table}")
 
 
 def test_wrong_passwords_in_a_row_make_the_next_try_wait(service):

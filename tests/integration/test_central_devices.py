@@ -23,8 +23,11 @@ from app.db.device_key import DeviceKey, device_key
 from app.sync import devices
 from app.sync.central import add_user, central_engine, init_central
 from tests.integration.sync_fixtures import PASSWORD as DATABASE_PASSWORD
-from tests.integration.sync_fixtures import person_url
-from tests.integration.test_central_accounts import query
+from tests.integration.test_central_accounts import (
+    opens_no_database_session,
+    query,
+    refused_in_role,
+)
 from tests.service import ROOT
 
 LOGIN, PASSWORD = "j.smith", "a long enough password"
@@ -180,13 +183,14 @@ def test_a_withdrawn_device_is_refused_and_its_sessions_end(central, service):
     assert status == 403 and answer["error"] == "This laptop's device key has been withdrawn."
 
 
-def test_a_persons_database_login_cannot_read_devices_or_enrolments(central):
+def test_a_persons_password_opens_no_database_session_to_devices_or_enrolments(central,
+                                                                              service):
     add_user(central, login="a.person", name="A Person", role="supervisor",
              password=DATABASE_PASSWORD)
-    as_person = person_url(central, "a.person", DATABASE_PASSWORD)
+    assert sign_in(service, "a.person", DATABASE_PASSWORD)[0] == 200
+    opens_no_database_session(central, "a.person", DATABASE_PASSWORD)
     for table in ("devices", "device_enrolments"):
-        with pytest.raises(Exception, match="permission denied"):
-            query(as_person, f"SELECT * FROM {table}")
+        refused_in_role(central, "a.person", f"SELECT * FROM {table}")
 
 
 # Enrolment codes, for a laptop that never reaches the network

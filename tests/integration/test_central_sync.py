@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from app.sync.central import init_central
 from tests.conftest import open_as
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import laptop, two_laptops_on_one_case
+from tests.integration.sync_fixtures import PASSWORD, laptop, two_laptops_on_one_case
 
 
 @pytest.fixture
 def central(central_url):
     init_central(central_url)
     return central_url
+
+
+@contextlib.contextmanager
+def as_person(engine: Engine, login: str) -> Iterator[Connection]:
+    """A transaction in ``login``'s database role, as the central service runs each of their
+    requests (the role cannot log in; the superuser's engine steps into it)."""
+    with engine.begin() as conn:
+        conn.execute(text(f"SET LOCAL ROLE {conn.dialect.identifier_preparer.quote(login)}"))
+        yield conn
 
 
 def test_central_schema_has_both_branches(central):
@@ -26,9 +37,9 @@ def test_central_schema_has_both_branches(central):
         forced = conn.execute(text("SELECT relname FROM pg_class WHERE relforcerowsecurity "
                                    "ORDER BY relname")).scalars().all()
     engine.dispose()
-    assert heads == ["c008"]  # the central branch, which depends on the shared schema
+    assert heads == ["c009"]  # the central branch, which depends on the shared schema
     assert {"answers", "cases", "inspections", "central_changes"} <= set(forced)
-    assert init_central(central) == ["c008"]  # running it again changes nothing
+    assert init_central(central) == ["c009"]  # running it again changes nothing
 
 
 def test_edits_on_different_questions_merge_and_the_same_question_conflicts(central,
@@ -85,10 +96,10 @@ def test_a_resent_change_is_not_applied_twice(central, tmp_path):
         rows = session.query(m.Outbox).order_by(m.Outbox.seq).all()
         changes = [Change(r.change_id, r.entity, r.entity_id, r.op, r.base_rev, r.rev,
                           r.payload, r.device_id) for r in rows]
-    engine = central_engine(one.url)
-    with engine.begin() as conn:
+    engine = central_engine(one.central)
+    with as_person(engine, one.login) as conn:
         first = [apply_change(conn, c) for c in changes]
-    with engine.begin() as conn:  # the reply was lost: the laptop sends the same changes
+    with as_person(engine, one.login) as conn:  # the reply was lost: the same changes again
         again = [apply_change(conn, c) for c in changes]
     with engine.connect() as conn:
         logged = conn.execute(text("SELECT count(*) FROM central_changes")).scalar()
@@ -115,15 +126,15 @@ def test_a_resent_batch_is_recognised_and_a_batch_is_written_in_bulk(central, tm
     changes, _ = SyncEngine(one.services._db, None)._next_batch(0, set())
     with one.services._db.read() as session:
         assert len(changes) == session.query(m.Outbox).count() > 24
-    engine = central_engine(one.url)
+    engine = central_engine(one.central)
     writes = []
     event.listen(engine, "before_cursor_execute",
                  lambda _c, _cur, statement, *_: writes.append(statement)
                  if "INSERT INTO central_changes" in statement else None)
-    with engine.begin() as conn:
+    with as_person(engine, one.login) as conn:
         first = apply_batch(conn, changes)
     bulk = len(writes)
-    with engine.begin() as conn:  # the reply was lost: the laptop sends the same batch
+    with as_person(engine, one.login) as conn:  # the reply was lost: the same batch again
         again = apply_batch(conn, changes)
     with engine.connect() as conn:
         logged = conn.execute(text("SELECT count(*) FROM central_changes")).scalar()
@@ -190,19 +201,18 @@ def test_a_question_first_answered_on_both_laptops_keeps_the_unsent_answer(centr
                                                                              tmp_path):
     """Both answer the same question for the first time (two records for one question):
     the central one is stored, the one still waiting here goes into a conflict."""
-    from app.sync.central import central_engine
+    from app.db.device_key import device_key
+    from app.sync.client import ServiceLink
     from app.sync.engine import SyncEngine, SyncReport
     one, two, case = two_laptops_on_one_case(tmp_path, central)
     one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
     one.sync()
     two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
                                      evidence="Partner named")
-    engine = central_engine(two.url)
-    try:
-        result = SyncReport()
-        SyncEngine(two.services._db, engine).pull(result)  # a pull before its push
-    finally:
-        engine.dispose()
+    result = SyncReport()
+    with ServiceLink(two.url, two.login, PASSWORD,
+                     device_key(two.services._db).sign_in) as link:
+        SyncEngine(two.services._db, link).pull(result)  # a pull before its push
     assert result.pulled_conflicts == 1
     assert two.services.forms.open(case.id).answers["victim"].value == "no"
     [conflict] = two.services.conflicts.open()
@@ -318,7 +328,7 @@ def test_a_laptop_restored_from_an_older_backup_gets_its_own_sent_changes_back(c
     restored = open_as(path, "inspector.one", MINI_FRAMEWORKS)
     assert "victim" not in {k for k, a in restored.forms.open(case.id).answers.items()
                             if a.value is not None}
-    restored.sync.sync(one.url)
+    restored.sync.sync(one.url, PASSWORD)
     answer = restored.forms.open(case.id).answers["victim"]
     assert (answer.value, answer.evidence) == ("yes", "Partner named")
     restored.close()
@@ -326,12 +336,14 @@ def test_a_laptop_restored_from_an_older_backup_gets_its_own_sent_changes_back(c
 
 def test_the_central_schema_steps_back_and_forward_keeping_every_outcome(central, tmp_path):
     """Going back a version, applied changes move into ``applied_changes`` (where the earlier
-    schema looks for them), so a change re-sent then is still recognised."""
+    schema looks for them), so a change re-sent then is still recognised; and again once the
+    schema is brought forward (through c009, after which a person's role still cannot log
+    in: the service acts in it for them)."""
     from alembic import command
 
     from app.db import models as m
     from app.sync.apply import apply_change
-    from app.sync.central import central_engine, central_migrations
+    from app.sync.central import SERVICE_ROLE, central_migrations
     from app.sync.protocol import APPLIED, Change
     one = laptop(tmp_path, central, "inspector.one")
     case = make_case(one.services, "X1")
@@ -348,12 +360,22 @@ def test_the_central_schema_steps_back_and_forward_keeping_every_outcome(central
         recorded = conn.execute(text("SELECT count(*) FROM applied_changes")).scalar()
         logged = conn.execute(text("SELECT count(*) FROM central_changes")).scalar()
     assert recorded == logged > len(sent)
-    person = central_engine(one.url)
-    with person.begin() as conn:
-        again = [apply_change(conn, c) for c in sent]
+
+    def resent() -> set[str]:
+        """The outcomes of the changes sent again, in the person's own role."""
+        with as_person(engine, one.login) as conn:
+            outcomes = {apply_change(conn, c).status for c in sent}
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM central_changes")).scalar() == logged
+        return outcomes
+
+    assert resent() == {APPLIED}
+    assert init_central(central) == ["c009"]
+    assert resent() == {APPLIED}
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM central_changes")).scalar() == logged
-    assert {o.status for o in again} == {APPLIED}
-    person.dispose()
+        can_log_in, password, acted_as = conn.execute(text(
+            "SELECT rolcanlogin, rolpassword, pg_has_role(:service, oid, 'MEMBER') "
+            "FROM pg_authid WHERE rolname = :login"),
+            {"service": SERVICE_ROLE, "login": one.login}).one()
     engine.dispose()
-    assert init_central(central) == ["c008"]
+    assert (can_log_in, password, acted_as) == (False, None, True)

@@ -245,17 +245,20 @@ def test_export_from_the_command_line(tmp_path):
 
 
 def test_central_store_and_sync_from_the_command_line(tmp_path, central_url):
-    from tests.integration.sync_fixtures import person_url
+    from sqlalchemy import create_engine, text
+
+    from tests.integration.case_list_builders import csv_file
+    from tests.service import free_port, service_in_thread
     admin = {"ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback"}
     assert as_json(aspire("central", "init", "--url", central_url, "--json", env=admin)) == {
-        "schema": ["c008"]}
+        "schema": ["c009"]}
     new = {**admin, "ASPIRE_NEW_PASSWORD": "a long enough password"}
     as_json(aspire("central", "add-user", "--url", central_url, "--login", "a.khan", "--name",
                    "A. Khan", "--role", "inspector", "--json", env=new))
     one, two = tmp_path / "one.db", tmp_path / "two.db"
     demo = as_json(aspire("demo", "--cases", "3", "--json", db=one, env={"ASPIRE_USER": "a.khan"}))
-    url = person_url(central_url, "a.khan", password=None)  # no password in the address
-    signed = {"ASPIRE_USER": "a.khan", "ASPIRE_CENTRAL": url,
+    service = service_in_thread(central_url)  # the central service, over loopback
+    signed = {"ASPIRE_USER": "a.khan", "ASPIRE_CENTRAL": service,
               "ASPIRE_CENTRAL_PASSWORD": "a long enough password"}
     sent = as_json(aspire("sync", "--json", db=one, env=signed))
     assert sent["applied"] == sent["pushed"] > 0 and sent["pending"] == 0
@@ -263,19 +266,40 @@ def test_central_store_and_sync_from_the_command_line(tmp_path, central_url):
                    "B. Lee", "--role", "inspector", "--inspection", demo["id"], "--json",
                    env=new))
     received = as_json(aspire("sync", "--json", db=two, env={
-        "ASPIRE_USER": "b.lee", "ASPIRE_CENTRAL": person_url(central_url, "b.lee", None),
+        "ASPIRE_USER": "b.lee", "ASPIRE_CENTRAL": service,
         "ASPIRE_CENTRAL_PASSWORD": "a long enough password"}))
     assert received["pulled"] > 0
     cases = as_json(aspire("cases", "list", "--inspection", demo["id"], "--json", db=two))
     assert len(cases) == 3
-    wrong = aspire("sync", db=two, env={"ASPIRE_CENTRAL": person_url(central_url, "b.lee", None),
-                                        "ASPIRE_CENTRAL_PASSWORD": "not the password"})
+
+    def logged() -> int:  # the central change log, looked at underneath as the superuser
+        engine = create_engine(central_url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(text("SELECT count(*) FROM central_changes")).scalar()
+        finally:
+            engine.dispose()
+
+    before = logged()
+    more = csv_file(tmp_path / "more.csv", [["Case reference"], ["K-101"], ["K-102"]])
+    assert as_json(aspire("import-cases", str(more), "--inspection", demo["id"], "--json",
+                          db=one, env={"ASPIRE_USER": "a.khan"}))["imported"] == 2
+    wrong = aspire("sync", db=one, env={**signed, "ASPIRE_CENTRAL_PASSWORD": "not the password"})
     assert wrong.returncode == 1 and "did not accept your login" in wrong.stderr
-    offline = aspire("sync", db=two, env={
-        "ASPIRE_CENTRAL": "postgresql://b.lee@127.0.0.1:9/central",
-        "ASPIRE_CENTRAL_PASSWORD": "x"})
+    assert "not the password" not in wrong.stdout + wrong.stderr
+    assert logged() == before  # nothing was sent
+    database = aspire("sync", db=one, env={**signed, "ASPIRE_CENTRAL": central_url})
+    assert database.returncode == 1
+    assert "Laptops sync with the central service, not with its database." in database.stderr
+    assert logged() == before
+    nowhere = f"http://127.0.0.1:{free_port()}"  # a port nothing listens on
+    offline = aspire("sync", db=one, env={**signed, "ASPIRE_CENTRAL": nowhere})
     assert offline.returncode == 1 and "cannot be reached just now" in offline.stderr
     assert "your work is safe" in offline.stderr
+    assert logged() == before
+    kept = as_json(aspire("sync", "--json", db=one, env=signed))  # the new cases still waited
+    assert kept["applied"] == kept["pushed"] > 0 and kept["pending"] == 0
+    assert logged() > before
 
 
 def test_transfer_file_from_the_command_line(tmp_path, central_url):

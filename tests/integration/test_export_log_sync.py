@@ -1,15 +1,21 @@
 """The export log at the central store: entries travel with a sync; an inspection's members
 see its entries, only the author (and administrators) an entry that belongs to no single
-inspection; nobody changes or removes an entry."""
+inspection; nobody changes or removes an entry. People reach the store only through the
+central service; what it holds is looked at underneath as the database's superuser."""
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
-from app.sync.central import init_central
+import pytest
+from sqlalchemy import text
+
+from app.db.bookkeeping import row_values_to_payload
+from app.sync.central import central_engine, init_central
+from app.sync.client import ServiceLink
+from app.sync.protocol import APPLIED, REFUSED, Change
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import laptop, person_url
-from tests.integration.test_central_security import rows, try_write
+from tests.integration.sync_fixtures import PASSWORD, laptop
 
 PASSPHRASE = "orange kettle river"
 
@@ -31,6 +37,39 @@ def exported(central_url, tmp_path):
     laptop(tmp_path, central_url, "other.inspector")
     laptop(tmp_path, central_url, "central.admin", role="admin")
     return central_url, one, two, inspection, case
+
+
+def rows(url: str, sql: str, **params) -> list:
+    """What the store holds, read underneath (``url``: the superuser's)."""
+    engine = central_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).all()
+    finally:
+        engine.dispose()
+
+
+def held(central_url: str) -> tuple[list, list]:
+    """The export log's entries and their changes in the change log, as stored."""
+    return (rows(central_url, "SELECT * FROM export_log ORDER BY id"),
+            rows(central_url, "SELECT * FROM central_changes WHERE entity = 'export_log' "
+                              "ORDER BY seq"))
+
+
+def link(address: str, login: str) -> ServiceLink:
+    """``login`` signed in to the service with their password (and no device, so every
+    change comes with its payload)."""
+    return ServiceLink(address, login, PASSWORD)
+
+
+def entry(central_url: str, kind: str) -> dict:
+    [found] = rows(central_url, "SELECT * FROM export_log WHERE kind = :k", k=kind)
+    return row_values_to_payload(found._mapping)
+
+
+def push(address: str, login: str, *changes: Change) -> list:
+    with link(address, login) as signed_in:
+        return signed_in.push(list(changes))
 
 
 def test_entries_sync_and_members_pull_them(exported, tmp_path):
@@ -62,42 +101,79 @@ def test_entries_sync_and_members_pull_them(exported, tmp_path):
 
 
 def test_who_sees_which_entries_at_the_central_store(exported):
-    central_url, _one, _two, _inspection, _case = exported
+    _central_url, one, _two, inspection, _case = exported
 
-    def seen(login: str) -> set[str]:
-        return {r.kind for r in rows(person_url(central_url, login),
-                                     "SELECT kind FROM export_log")}
+    def seen(login: str) -> tuple[list[str], set[str]]:
+        """The kinds of the export log's changes ``login`` pulls through the service, and of
+        the inspection's entries they fetch with it."""
+        with link(one.url, login) as signed_in:
+            changes, cursor = [], 0
+            while page := signed_in.changes_after(cursor):
+                changes += [c for c in page if c["entity"] == "export_log"]
+                cursor = page[-1]["seq"]
+            missing = [c["seq"] for c in changes if c["payload"] is None]
+            payloads = signed_in.payloads(missing) if missing else {}
+            fetched = signed_in.inspection(inspection.id).get("export_log", [])
+        kinds = sorted((c["payload"] or payloads[c["seq"]])["kind"] for c in changes)
+        return kinds, {r["kind"] for r in fetched}
 
-    def logged(login: str) -> int:
-        return len(rows(person_url(central_url, login),
-                        "SELECT 1 FROM central_changes WHERE entity = 'export_log'"))
-
-    assert seen("inspector.one") == {"workbook", "transfer"} and logged("inspector.one") == 2
-    assert seen("inspector.two") == {"workbook"} and logged("inspector.two") == 1
-    assert seen("other.inspector") == set() and logged("other.inspector") == 0
-    assert seen("central.admin") == {"workbook", "transfer"} and logged("central.admin") == 2
+    assert seen("inspector.one") == (["transfer", "workbook"], {"workbook"})
+    assert seen("inspector.two") == (["workbook"], {"workbook"})
+    assert seen("other.inspector") == ([], set())
+    assert seen("central.admin") == (["transfer", "workbook"], {"workbook"})
 
 
 @pytest.mark.parametrize("login", ["inspector.one", "central.admin"])
 def test_nobody_changes_or_removes_an_entry(exported, login):
-    central_url, _one, _two, _inspection, _case = exported
-    person = person_url(central_url, login)
-    for sql in ("UPDATE export_log SET file_name = 'nothing.xlsx'", "DELETE FROM export_log"):
-        assert try_write(person, sql) == "ProgrammingError", sql
-    assert len(rows(central_url, "SELECT 1 FROM export_log")) == 2
+    """The author and an administrator alike send an edit of each entry and its removal,
+    as a laptop's sync would send them: all are refused, and the store is as it was."""
+    central_url, one, _two, _inspection, _case = exported
+    before = held(central_url)
+    forged = []
+    for kind in ("workbook", "transfer"):
+        stored = entry(central_url, kind)
+        for op, values in (("update", {"file_name": "nothing.xlsx"}), ("delete", {})):
+            forged.append(Change(uuid.uuid4(), "export_log", uuid.UUID(stored["id"]), op,
+                                 stored["rev"], stored["rev"] + 1, {**stored, **values}))
+    outcomes = push(one.url, login, *forged)
+    assert [o.status for o in outcomes] == [REFUSED] * len(forged), outcomes
+    assert all("never changed once written" in o.detail for o in outcomes)
+    assert held(central_url) == before
+    assert len(before[0]) == 2
 
 
 def test_nobody_adds_an_entry_in_someone_elses_name(exported):
-    central_url, _one, _two, inspection, case = exported
-    insert = ("INSERT INTO export_log (id, kind, file_name, sha256, case_count, case_ids, "
-              "inspection_id, pseudonymised, exported_at, rev, updated_at, updated_by, "
-              "device_id) VALUES (gen_random_uuid(), 'workbook', 'x.xlsx', '0', 1, "
-              "CAST(:ids AS json), :i, false, now(), 1, now(), :by, gen_random_uuid())")
-    ids = f'["{case.id}"]'
-    two = person_url(central_url, "inspector.two")
-    assert try_write(two, insert, ids=ids, i=inspection.id, by="inspector.one") == \
-        "ProgrammingError"
-    outsider = person_url(central_url, "other.inspector")
-    assert try_write(outsider, insert, ids=ids, i=inspection.id, by="other.inspector") == \
-        "ProgrammingError"
-    assert try_write(two, insert, ids=ids, i=inspection.id, by="inspector.two") == 1
+    central_url, one, _two, inspection, case = exported
+
+    def new_entry(by: str) -> Change:
+        payload = {"id": str(uuid.uuid4()), "kind": "workbook", "file_name": "x.xlsx",
+                   "sha256": "0", "case_count": 1, "case_ids": [str(case.id)],
+                   "inspection_id": str(inspection.id), "pseudonymised": False,
+                   "exported_at": "2026-12-08T09:30:00+00:00", "rev": 1,
+                   "updated_at": "2026-12-08T09:30:00+00:00", "updated_by": by,
+                   "device_id": str(uuid.uuid4())}
+        return Change(uuid.uuid4(), "export_log", uuid.UUID(payload["id"]), "insert", 0, 1,
+                      payload)
+
+    def authors() -> list[tuple[str, str]]:
+        return sorted(rows(central_url, "SELECT file_name, updated_by FROM export_log"))
+
+    before = held(central_url)
+    original = authors()
+    # someone not on the inspection's team: refused, nothing stored
+    [outcome] = push(one.url, "other.inspector", new_entry("other.inspector"))
+    assert outcome.status == REFUSED and "not on this inspection's team" in outcome.detail
+    assert held(central_url) == before
+    # a member who names a colleague as its author: what is stored is theirs, not the
+    # colleague's (the service stamps every change with the person who sent it)
+    [outcome] = push(one.url, "inspector.two", new_entry("inspector.one"))
+    assert outcome.status == APPLIED
+    assert authors() == sorted([*original, ("x.xlsx", "inspector.two")])
+    assert rows(central_url, "SELECT changed_by FROM central_changes WHERE entity = "
+                             "'export_log' AND entity_id = :i", i=outcome.entity_id) == [
+        ("inspector.two",)]
+    # and in their own name
+    [outcome] = push(one.url, "inspector.two", new_entry("inspector.two"))
+    assert outcome.status == APPLIED
+    assert authors() == sorted([*original, ("x.xlsx", "inspector.two"),
+                                ("x.xlsx", "inspector.two")])

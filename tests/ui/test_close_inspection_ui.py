@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from app.sync.central import init_central
 from app.ui.main_window import MainWindow
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import PASSWORD, laptop, person_url
+from tests.integration.sync_fixtures import PASSWORD, laptop
 
 
 def test_close_the_inspection_after_confirming_then_sync(qtbot, central_url, tmp_path,
@@ -45,7 +45,7 @@ def test_close_the_inspection_after_confirming_then_sync(qtbot, central_url, tmp
     assert "inspection is closed" in window.form_page.locked_banner.text()
     window.show_cases()
 
-    answers = [person_url(central_url, "inspector.one", None), PASSWORD]
+    answers = [one.url, PASSWORD]
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (answers.pop(0), True))
     window.sync_now()
     qtbot.waitUntil(lambda: "removed from this laptop" in window.statusBar().currentMessage(),

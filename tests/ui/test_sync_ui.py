@@ -8,12 +8,8 @@ from app.sync.central import init_central
 from app.ui.dialogs.conflicts_dialog import ConflictsDialog
 from app.ui.main_window import MainWindow
 from tests.integration.helpers import make_case
-from tests.integration.sync_fixtures import (
-    PASSWORD,
-    forge,
-    person_url,
-    two_laptops_on_one_case,
-)
+from tests.integration.sync_fixtures import PASSWORD, forge, two_laptops_on_one_case
+from tests.service import free_port
 
 
 def answers_from(monkeypatch, *replies):
@@ -22,14 +18,41 @@ def answers_from(monkeypatch, *replies):
 
 
 def test_offline_is_said_quietly_and_work_goes_on(qtbot, open_window, monkeypatch):
+    import app.sync.client
+
+    monkeypatch.setattr(app.sync.client, "FIRST_PAUSE_S", 0.01)  # its retries, quickly
     window = open_window()
     make_case(window._services)
     window.cases_page.reload()
-    answers_from(monkeypatch, "postgresql://someone@127.0.0.1:9/central", "a password")
+    answers_from(monkeypatch, f"http://127.0.0.1:{free_port()}", "a password")  # nothing there
     window.sync_now()
     qtbot.waitUntil(lambda: "cannot be reached just now" in
                     window.statusBar().currentMessage(), timeout=15000)
     assert QApplication.activeModalWidget() is None  # no alarm: a message in the status bar
+    assert "change(s) waiting" in window.sync_status.text()
+    assert "never" in window.sync_status.text()
+
+
+def test_the_central_database_address_is_refused_before_any_password_is_asked(
+        qtbot, open_window, monkeypatch):
+    from PySide6.QtCore import QSettings
+
+    from app.ui import main_window
+
+    window = open_window()
+    make_case(window._services)
+    kept = QSettings().value("central/url", "")
+    asked, shown = [], []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a) or (
+        "postgresql://someone@127.0.0.1:9/central", True))
+    monkeypatch.setattr(main_window, "show_error", lambda _parent, exc, *a: shown.append(exc))
+    window.sync_now()
+    assert len(asked) == 1  # the address only: no password is asked for
+    [refused] = shown
+    assert refused.problem == "Laptops sync with the central service, not with its database."
+    assert "https://" in refused.advice
+    assert QSettings().value("central/url", "") == kept  # not kept as the address to offer
+    window.show_sync_status()
     assert "change(s) waiting" in window.sync_status.text()
     assert "never" in window.sync_status.text()
 
@@ -54,7 +77,7 @@ def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central_url, tmp_path
         return 0
 
     monkeypatch.setattr(ConflictsDialog, "exec", keep_mine)
-    answers_from(monkeypatch, person_url(central_url, "inspector.two", None), PASSWORD)
+    answers_from(monkeypatch, two.url, PASSWORD)
     window.sync_now()
     qtbot.waitUntil(lambda: bool(seen), timeout=15000)
     assert "Synced" in window.statusBar().currentMessage()
@@ -109,7 +132,7 @@ def test_a_change_that_cannot_be_applied_here_is_shown_and_can_be_acknowledged(
         return 0
 
     monkeypatch.setattr(ConflictsDialog, "exec", read_and_acknowledge)
-    answers_from(monkeypatch, person_url(central_url, "inspector.two", None), PASSWORD)
+    answers_from(monkeypatch, two.url, PASSWORD)
     window.sync_now()
     qtbot.waitUntil(lambda: bool(seen), timeout=15000)
     assert "1 change(s) received could not be applied here" in (
@@ -119,3 +142,32 @@ def test_a_change_that_cannot_be_applied_here_is_shown_and_can_be_acknowledged(
     assert offered == (True, False) and left == 0
     assert len(notes) == 1 and "tried again at each sync" in notes[0]
     window.close()
+
+
+def test_after_a_reset_the_person_changes_their_password_from_the_window(
+        qtbot, central_url, tmp_path, monkeypatch):
+    from app.sync.central import reset_password
+    from app.sync.client import ServiceLink
+    from tests.integration.sync_fixtures import laptop
+
+    init_central(central_url)
+    one = laptop(tmp_path, central_url, "inspector.one")
+    reset_password(central_url, login="inspector.one", password="given by the admin")
+    import pytest
+
+    from app.sync.central import CentralError
+
+    with pytest.raises(CentralError, match="must be changed") as refused:
+        one.services.sync.sync(one.url, "given by the admin")
+    assert "Change central password" in refused.value.advice
+    window = MainWindow(one.services)
+    qtbot.addWidget(window)
+    window.show()
+    answers_from(monkeypatch, one.url, "given by the admin", "my own new password",
+                 "my own new password")
+    window.change_password()
+    qtbot.waitUntil(lambda: "password is changed" in window.statusBar().currentMessage(),
+                    timeout=15000)
+    with ServiceLink(one.url, "inspector.one", "my own new password") as link:
+        assert link.changes_after(0, 1) is not None
+    assert one.services.sync.sync(one.url, "my own new password").refused == 0

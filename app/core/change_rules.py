@@ -1,0 +1,226 @@
+"""Who may make which change to the shared records: the rules the central service applies to
+every change a laptop sends, in the words the laptop uses for the same rules.
+
+A laptop checks these before it lets a person act (``workflow``); the central service checks
+them again for every change it is sent, since whatever a laptop sends may have been made by
+something other than this app. Each rule answers with the reason a change is refused, or
+None. Pure: the service gives what the store holds (``Standing``) and the change's values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.core.workflow import (
+    ACTION,
+    ASSESSING_ROLES,
+    CASE_STATUS,
+    CLOSING_ROLES,
+    MOVES,
+    Actor,
+    CaseStatus,
+    InspectionStatus,
+    actor_for,
+    answers_by,
+    case_editable,
+    status_after_answer,
+)
+
+#: Case events that mark a case for a supervisor's attention without moving it.
+MARKING_EVENTS = frozenset({"dip_sample", "second_marking"})
+#: Records written once and never changed (the review history, the audit trail...).
+APPEND_ONLY = frozenset({"case_events", "query_messages", "audit_entries", "second_marks",
+                         "export_log"})
+#: The record's own bookkeeping, stamped by whoever stores it.
+STAMPS = frozenset({"id", "rev", "updated_at", "updated_by", "device_id"})
+#: What of a case a supervisor changes: where it stands in review, and who inspects it.
+ALLOCATION = frozenset({"status", "assignee"})
+#: Where a case made on a laptop may stand when it first reaches the store: an inspector
+#: may have answered and submitted it offline, but no one else has touched it yet.
+FIRST_STATUSES = frozenset({CaseStatus.NOT_STARTED, CaseStatus.IN_PROGRESS,
+                            CaseStatus.SUBMITTED})
+#: Account roles (at the central service).
+ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the store holds that decides a change: the person, their roles, and the
+    inspection and case the record belongs to, as they stand before this change."""
+
+    person: str
+    account_role: str
+    #: the person's role on the record's inspection team (None: not on it)
+    team_role: str | None = None
+    inspection_status: str | None = None
+    #: the case the record is (or belongs to), if any
+    case_status: str | None = None
+    case_assignee: str | None = None
+    #: the inspection was made by this person and has no team yet (they may join it as lead)
+    founding: bool = False
+    #: the framework's content is one the service publishes
+    published_framework: bool = False
+
+    @property
+    def admin(self) -> bool:
+        return self.account_role == ADMIN
+
+
+def refusal(entity: str, before: Mapping | None, after: Mapping,
+            standing: Standing) -> str | None:
+    """Why ``standing.person`` may not make this change (``before``: the record as stored,
+    None for a new one; ``after``: its values as sent), or None if they may."""
+    if before is not None and entity in APPEND_ONLY:
+        return "this record is never changed once written"
+    if entity == "frameworks":
+        return _framework(before, after, standing)
+    if standing.admin:
+        return None
+    if entity == "export_log" and after.get("inspection_id") is None:
+        return None  # a person's own export of no inspection
+    if standing.team_role is None and not (entity == "inspections" and before is None) \
+            and not (entity == "inspection_members" and standing.founding):
+        return "you are not on this inspection's team"
+    rule = _RULES.get(entity)
+    return None if rule is None else rule(before, after, standing)
+
+
+def _framework(before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    if before is not None:
+        if before.get("content_sha256") == after.get("content_sha256"):
+            return None  # the same version brought again
+        return "a question framework version never changes once published"
+    if standing.admin or standing.published_framework:
+        return None
+    return "only an administrator can publish a question framework"
+
+
+def _changed(before: Mapping | None, after: Mapping) -> set[str]:
+    """The fields a change sets to something other than what is stored (all, if new)."""
+    if before is None:
+        return {key for key in after if key not in STAMPS}
+    return {key for key, value in after.items()
+            if key not in STAMPS and key in before and before[key] != value}
+
+
+def _inspection(before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    if before is None:
+        if standing.account_role not in ("inspector", ADMIN):
+            return "only an inspector can set up an inspection"
+        return None
+    changed = _changed(before, after)
+    role = standing.team_role
+    if "status" in changed:
+        if role not in CLOSING_ROLES:
+            return "only the inspection's supervisor or lead inspector can close or reopen it"
+        if after.get("status") not in tuple(InspectionStatus):
+            return f"'{after.get('status')}' is not a state of an inspection"
+    if changed - {"status"} and role != "lead_inspector":
+        return "only the lead inspector can change the inspection's details"
+    return None
+
+
+def _member(before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    if standing.team_role == "lead_inspector":
+        return None
+    if (standing.founding and before is None and after.get("person") == standing.person
+            and after.get("role") == "lead_inspector"):
+        return None  # the person who set the inspection up, as its lead
+    return "only the inspection's lead inspector or an administrator can change its team"
+
+
+def _case(before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    role = standing.team_role
+    if before is None:
+        if role not in ASSESSING_ROLES:
+            return "only an inspector on the team can add cases"
+        if after.get("status", CaseStatus.NOT_STARTED) not in FIRST_STATUSES:
+            return (f"a case new to the store cannot already be "
+                    f"{_label(str(after.get('status')))}")
+        return None
+    if standing.inspection_status == InspectionStatus.CLOSED:
+        return "the inspection is closed"
+    changed = _changed(before, after)
+    if "status" in changed:
+        problem = _status_move(str(before.get("status")), str(after.get("status")), standing)
+        if problem:
+            return problem
+    if changed - ALLOCATION and role not in ASSESSING_ROLES:
+        return "a supervisor reviews and allocates cases but does not change their details"
+    return None
+
+
+def _status_move(was: str, now: str, standing: Standing) -> str | None:
+    """Why the case cannot go from ``was`` to ``now`` by this person's hand."""
+    actor = actor_for(standing.team_role)
+    if now == status_after_answer(was) and actor == Actor.INSPECTOR:
+        return None  # the first answer starts the form
+    moves = [(action, move) for (status, action), move in MOVES.items()
+             if status == was and move.to == now]
+    if not moves:
+        return (f"a case that is {_label(was)} cannot become {_label(now)}")
+    if not any(move.by == actor for _action, move in moves):
+        who = "a supervisor" if moves[0][1].by == Actor.SUPERVISOR else "the inspector"
+        return f"only {who} can make a case {_label(now)}"
+    if now == CaseStatus.APPROVED and standing.case_assignee == standing.person:
+        return "nobody approves a case of their own"
+    return None
+
+
+def _label(status: str) -> str:
+    return CASE_STATUS.label(status).lower() if status in CASE_STATUS else f"'{status}'"
+
+
+def _answer(before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    if not answers_by(standing.team_role):
+        return "a supervisor reviews answers but does not change them"
+    if not case_editable(str(standing.case_status),
+                         str(standing.inspection_status or InspectionStatus.OPEN)):
+        if standing.inspection_status == InspectionStatus.CLOSED:
+            return "the inspection is closed"
+        return (f"the case form is {_label(str(standing.case_status))}: its answers cannot "
+                "change")
+    return None
+
+
+def _case_event(_before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    action = after.get("action")
+    was, now = str(after.get("from_status")), str(after.get("to_status"))
+    if action in MARKING_EVENTS:
+        if actor_for(standing.team_role) != Actor.SUPERVISOR:
+            return "only a supervisor can mark a case for review"
+        return None if was == now else "marking a case does not move it"
+    move = MOVES.get((was, str(action)))
+    if move is None or move.to != now:
+        label = ACTION.label(action) if action in ACTION else f"'{action}'"
+        return f"'{label}' does not take a case from {_label(was)} to {_label(now)}"
+    if move.by != actor_for(standing.team_role):
+        return "the review history records only moves its author may make"
+    if now == CaseStatus.APPROVED and standing.case_assignee == standing.person:
+        return "nobody approves a case of their own"
+    return None
+
+
+def _assessing(_before: Mapping | None, _after: Mapping, standing: Standing) -> str | None:
+    if standing.team_role not in ASSESSING_ROLES:
+        return "only an inspector on the team can change the sample"
+    return None
+
+
+def _answering(_before: Mapping | None, _after: Mapping, standing: Standing) -> str | None:
+    if not answers_by(standing.team_role):
+        return "a supervisor reviews case forms but does not change them"
+    return None
+
+
+_RULES = {
+    "inspections": _inspection,
+    "inspection_members": _member,
+    "cases": _case,
+    "answers": _answer,
+    "practice_examples": _answering,
+    "samples": _assessing,
+    "sample_members": _assessing,
+    "case_events": _case_event,
+}

@@ -1,0 +1,402 @@
+"""The central store as one signed-in person uses it through the central service.
+
+Each request of theirs is one transaction that runs in their own database role
+(``SET LOCAL ROLE``), a role no one can log in with: the store's grants and row-level security
+stay a second wall behind the service's own checks. Before anything is written, every change
+is judged by ``app.core.change_rules`` against what the store holds, read as the service
+(which sees every inspection): who the person is on the record's team, and where the case and
+the inspection stand. The author and device of every change are the person and the device of
+their session, whatever the change says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, String, Table, Text, select, text
+
+from app.core import change_rules as rules
+from app.core.answers import MAX_TEXT as MAX_ANSWER_TEXT
+from app.db.bookkeeping import row_values_to_payload
+from app.sync.apply import _PARENT, TABLES, refused
+from app.sync.batch import apply_batch, record_outcomes
+from app.sync.protocol import REFUSED, Change, Outcome
+
+#: At most this many changes in one push, and this many pulled in one page.
+MOST_CHANGES = 2000
+MOST_PULLED = 1000
+#: Free text without a length of its own is held to this many characters (a framework's
+#: content excepted, which may be long), and a structured value to this much JSON.
+MOST_TEXT = 100_000
+MOST_FRAMEWORK = 2_000_000
+MOST_JSON = 64 * 1024
+#: What a change may do to its record.
+OPS = frozenset({"insert", "update", "delete"})
+#: Columns naming another record.
+REFERENCES = ("case_id", "inspection_id", "sample_id", "other_case_id", "framework_id",
+              "query_id")
+#: The device stamped on changes from a session that did not prove its device.
+NO_DEVICE = uuid.UUID(int=0)
+_LONGER = {("frameworks", "content"): MOST_FRAMEWORK, ("answers", "evidence"): MAX_ANSWER_TEXT}
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a request comes from: their login, their role at the central service, and the
+    device their session was signed in from (None if it did not say)."""
+
+    login: str
+    role: str
+    device_id: uuid.UUID | None = None
+
+
+def field_problem(entity: str, payload: object) -> str | None:
+    """Why a change's values cannot be stored (the same limits as the laptop's columns), or
+    None."""
+    table = TABLES.get(entity)
+    if table is None:
+        return f"'{entity}' is not a kind of record"
+    if not isinstance(payload, dict):
+        return "the change is not a record"
+    for key, value in payload.items():
+        column = table.c.get(key) if isinstance(key, str) else None
+        if column is None:
+            return f"a {entity} record has no field '{key}'"
+        if value is None:
+            continue
+        if key in REFERENCES or key == "id":
+            try:
+                uuid.UUID(str(value))
+            except ValueError:
+                return f"its {key} is not an id"
+        elif isinstance(column.type, String | Text) and not isinstance(column.type, Text) \
+                and column.type.length:
+            if not isinstance(value, str):
+                return f"its {key} is not text"
+            if len(value) > column.type.length:
+                return f"its {key} is longer than {column.type.length:,} characters"
+        elif isinstance(column.type, Text):
+            if not isinstance(value, str):
+                return f"its {key} is not text"
+            most = _LONGER.get((entity, key), MOST_TEXT)
+            if len(value) > most:
+                return f"its {key} is longer than {most:,} characters"
+        elif isinstance(value, dict | list) and len(repr(value)) > MOST_JSON:
+            return f"its {key} is larger than {MOST_JSON:,} characters"
+    return None
+
+
+class PersonAtStore:
+    """What one signed-in person may do at the central store: push changes, read changes
+    after a point, and fetch whole inspections and cases, all as far as they may."""
+
+    def __init__(self, engine: Engine, person: Person,
+                 published_frameworks: frozenset[str] = frozenset()):
+        self._engine = engine
+        self.person = person
+        #: the content hashes of the frameworks the service publishes
+        self._published = published_frameworks
+
+    @contextlib.contextmanager
+    def _as_person(self) -> Iterator[Connection]:
+        with self._engine.begin() as conn:
+            role = conn.dialect.identifier_preparer.quote(self.person.login)
+            conn.execute(text(f"SET LOCAL ROLE {role}"))
+            yield conn
+
+    # -- push ---------------------------------------------------------------------------
+    def push(self, changes: list[Change]) -> list[Outcome]:
+        """The outcome of each change, in order: the rules first, then the store's own
+        apply step for those allowed, in one transaction."""
+        device = self.person.device_id or NO_DEVICE
+        for change in changes:
+            _stamp_device(change, device)
+        with self._engine.begin() as conn:  # read as the service: it sees every inspection
+            known, taken = _sent_before(conn, changes, self.person.login)
+            judged = _Judge(conn, self.person, self._published).judge(
+                [c for c in changes if c.change_id not in known and c.change_id not in taken])
+        # a change id someone else's change already has is refused, and recorded nowhere
+        judged.update({cid: _refusal("the change's id is another person's change")
+                       for cid in taken})
+        with self._as_person() as conn:
+            refusals = {cid: detail for cid, detail in judged.items() if detail is not None}
+            allowed = [c for c in changes if c.change_id not in refusals]
+            outcomes = {c.change_id: o for c, o in zip(
+                allowed, apply_batch(conn, allowed) if allowed else [], strict=True)}
+            refused_now = [c for c in changes
+                           if c.change_id in refusals and c.change_id not in taken]
+            if refused_now:
+                record_outcomes(conn, [Outcome(c.change_id, c.entity, c.entity_id, REFUSED,
+                                               detail=refusals[c.change_id])
+                                       for c in refused_now])
+            for change in changes:
+                if change.change_id in refusals:
+                    outcomes[change.change_id] = refused(conn, change,
+                                                         refusals[change.change_id])
+        return [outcomes[c.change_id] for c in changes]
+
+    # -- pull ---------------------------------------------------------------------------
+    def changes_after(self, cursor: int, limit: int = MOST_PULLED) -> list[dict]:
+        """The changes numbered after ``cursor`` that this person may see, oldest first;
+        those sent from their own device come without their payload (``payloads`` fetches
+        it when wanted)."""
+        with self._as_person() as conn:
+            rows = conn.execute(text(
+                "SELECT seq, entity, entity_id, rev, changed_by, at, "
+                "CASE WHEN device_id = :me THEN NULL ELSE payload END "
+                "FROM central_changes WHERE seq > :c ORDER BY seq LIMIT :n"),
+                {"c": cursor, "n": max(1, min(limit, MOST_PULLED)),
+                 "me": self.person.device_id}).all()
+        return [{"seq": seq, "entity": entity, "entity_id": str(entity_id), "rev": rev,
+                 "changed_by": by, "at": at.isoformat(), "payload": payload}
+                for seq, entity, entity_id, rev, by, at, payload in rows]
+
+    def payloads(self, seqs: Iterable[int]) -> dict[int, object]:
+        wanted = sorted({int(s) for s in seqs})[:MOST_PULLED]
+        if not wanted:
+            return {}
+        with self._as_person() as conn:
+            return dict(conn.execute(text(
+                "SELECT seq, payload FROM central_changes WHERE seq = ANY(:s)"),
+                {"s": wanted}).all())
+
+    def inspection(self, inspection_id: uuid.UUID) -> dict[str, list[dict]]:
+        """Every row of an inspection this person is on the team of, by table (nothing if
+        they are not)."""
+        from app.sync.joining import fetch_inspection
+
+        with self._as_person() as conn:
+            return _as_payloads(fetch_inspection(conn, inspection_id))
+
+    def cases(self, case_ids: list[uuid.UUID]) -> dict[str, list[dict]]:
+        """The rows of these cases, as far as this person may see them."""
+        from app.sync.purge import fetch_cases
+
+        with self._as_person() as conn:
+            return _as_payloads(fetch_cases(conn, case_ids[:MOST_PULLED]))
+
+
+def _as_payloads(fetched: dict[Table, list[dict]]) -> dict[str, list[dict]]:
+    return {table.name: [row_values_to_payload(row) for row in rows]
+            for table, rows in fetched.items()}
+
+
+def _stamp_device(change: Change, device: uuid.UUID) -> None:
+    """Lay the session's device over what the change says (its author is stamped when it
+    is written)."""
+    change.device_id = device
+    payload = change.payload
+    if payload.get("device_id") != str(device):
+        payload["device_id"] = str(device)
+        change.rewritten()
+
+
+def _sent_before(conn: Connection, changes: list[Change], login: str
+                 ) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """The changes this person sent before (recognised, not judged again), and those whose
+    id another person's change already has."""
+    ids = [c.change_id for c in changes]
+    if not ids:
+        return set(), set()
+    found = conn.execute(text(
+        "SELECT change_id, changed_by FROM central_changes WHERE change_id = ANY(:i) "
+        "UNION ALL SELECT change_id, applied_by FROM applied_changes "
+        "WHERE change_id = ANY(:i)"), {"i": ids}).all()
+    mine = {cid for cid, by in found if by == login}
+    return mine, {cid for cid, _by in found} - mine
+
+
+@dataclass
+class _Case:
+    inspection_id: uuid.UUID | None
+    status: str
+    assignee: str | None
+    rev: int
+
+
+@dataclass
+class _Inspection:
+    status: str
+    rev: int
+    made_by: str
+    members: int
+
+
+@dataclass
+class _Judge:
+    """Judges a push's changes in the order they were made, keeping track of what the
+    allowed ones change (a case submitted earlier in the push takes no more answers)."""
+
+    conn: Connection
+    person: Person
+    published: frozenset[str]
+    cases: dict[uuid.UUID, _Case] = field(default_factory=dict)
+    inspections: dict[uuid.UUID, _Inspection] = field(default_factory=dict)
+    samples: dict[uuid.UUID, uuid.UUID | None] = field(default_factory=dict)
+    roles: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    def judge(self, changes: list[Change]) -> dict[uuid.UUID, str | None]:
+        verdicts: dict[uuid.UUID, str | None] = {}
+        held: dict[uuid.UUID, str] = {}
+        malformed = {c.change_id: p for c in changes if (p := _malformed(c)) is not None}
+        sound = [c for c in changes if c.change_id not in malformed]
+        current = self._load(sound)
+        for change in changes:
+            if change.entity_id in held:
+                verdicts[change.change_id] = held[change.entity_id]
+                continue
+            problem = malformed.get(change.change_id)
+            if problem is None:
+                before = current.get(change.entity_id)
+                if before is not None and change.entity == "answers" \
+                        and before.get("id") != str(change.entity_id):
+                    before = None  # the same question answered on another laptop: a conflict
+                problem = rules.refusal(change.entity, before, change.payload,
+                                        self._standing(change, before))
+            if problem is not None:
+                held[change.entity_id] = verdicts[change.change_id] = _refusal(problem)
+                continue
+            verdicts[change.change_id] = None
+            self._note(change, current)
+        return verdicts
+
+    def _load(self, changes: list[Change]) -> dict[uuid.UUID, dict]:
+        """The stored rows the changes are to, and the cases, samples, inspections and
+        team roles they belong to."""
+        current: dict[uuid.UUID, dict] = {}
+        by_entity: dict[str, list[uuid.UUID]] = {}
+        for change in changes:
+            by_entity.setdefault(change.entity, []).append(change.entity_id)
+        for entity, ids in by_entity.items():
+            table = TABLES[entity]
+            for row in self.conn.execute(select(table).where(table.c.id.in_(ids))).mappings():
+                current[row["id"]] = row_values_to_payload(row)  # as a change says it
+        case_ids, sample_ids, inspection_ids = set(), set(), set()
+        for change in changes:
+            row = current.get(change.entity_id) or change.payload
+            if change.entity == "cases":
+                case_ids.add(change.entity_id)
+            for key, into in (("case_id", case_ids), ("sample_id", sample_ids),
+                              ("inspection_id", inspection_ids)):
+                if row.get(key) is not None:
+                    into.add(uuid.UUID(str(row[key])))
+            if change.entity == "inspections":
+                inspection_ids.add(change.entity_id)
+        for row in self.conn.execute(text(
+                "SELECT id, inspection_id, status, assignee, rev FROM cases "
+                "WHERE id = ANY(:i)"), {"i": list(case_ids)}):
+            self.cases[row.id] = _Case(row.inspection_id, row.status, row.assignee, row.rev)
+            inspection_ids.add(row.inspection_id)
+        for row in self.conn.execute(text(
+                "SELECT id, inspection_id FROM samples WHERE id = ANY(:i)"),
+                {"i": list(sample_ids)}):
+            self.samples[row.id] = row.inspection_id
+            inspection_ids.add(row.inspection_id)
+        for row in self.conn.execute(text(
+                "SELECT i.id, i.status, i.rev, i.updated_by, "
+                "(SELECT count(*) FROM inspection_members m WHERE m.inspection_id = i.id) "
+                "FROM inspections i WHERE i.id = ANY(:i)"), {"i": list(inspection_ids)}):
+            made_by = self.conn.scalar(text(
+                "SELECT changed_by FROM central_changes WHERE entity = 'inspections' "
+                "AND entity_id = :i AND rev = 1"), {"i": row[0]}) or row[3]
+            self.inspections[row[0]] = _Inspection(row[1], row[2], made_by, row[4])
+        self.roles.update(self.conn.execute(text(
+            "SELECT inspection_id, role FROM inspection_members WHERE person = :p "
+            "AND inspection_id = ANY(:i)"),
+            {"p": self.person.login, "i": list(inspection_ids)}).all())
+        return current
+
+    def _inspection_of(self, change: Change, before: dict | None) -> uuid.UUID | None:
+        row = before or change.payload
+        if change.entity == "inspections":
+            return change.entity_id
+        if change.entity == "frameworks":
+            return None
+        if change.entity in _PARENT:
+            parent, column = _PARENT[change.entity]
+            if row.get(column) is None:
+                return None
+            key = uuid.UUID(str(row[column]))
+            if parent == "cases":
+                case = self.cases.get(key)
+                return None if case is None else case.inspection_id
+            return self.samples.get(key)
+        value = row.get("inspection_id")
+        return None if value is None else uuid.UUID(str(value))
+
+    def _standing(self, change: Change, before: dict | None) -> rules.Standing:
+        inspection_id = self._inspection_of(change, before)
+        inspection = self.inspections.get(inspection_id) if inspection_id else None
+        case_key = change.entity_id if change.entity == "cases" else (
+            (before or change.payload).get("case_id"))
+        case = self.cases.get(uuid.UUID(str(case_key))) if case_key is not None else None
+        content = change.payload.get("content")
+        declared = change.payload.get("content_sha256")
+        published = (change.entity == "frameworks" and isinstance(content, str)
+                     and declared in self.published
+                     and hashlib.sha256(content.encode()).hexdigest() == declared)
+        return rules.Standing(
+            person=self.person.login, account_role=self.person.role,
+            team_role=self.roles.get(inspection_id) if inspection_id else None,
+            inspection_status=inspection.status if inspection else None,
+            case_status=case.status if case else None,
+            case_assignee=case.assignee if case else None,
+            founding=bool(inspection and inspection.members == 0
+                          and inspection.made_by == self.person.login),
+            published_framework=published)
+
+    def _note(self, change: Change, current: dict[uuid.UUID, dict]) -> None:
+        """What an allowed change does to the standing of the changes after it (if the
+        store will apply it: made on the revision it holds)."""
+        payload = change.payload
+        if change.entity == "inspections":
+            known = self.inspections.get(change.entity_id)
+            if known is None and change.base_rev == 0:
+                self.inspections[change.entity_id] = _Inspection(
+                    payload.get("status") or "open", 1, self.person.login, 0)
+            elif known is not None and known.rev == change.base_rev:
+                known.status, known.rev = payload.get("status", known.status), known.rev + 1
+        elif change.entity == "inspection_members":
+            inspection_id = uuid.UUID(str(payload["inspection_id"]))
+            if inspection_id in self.inspections:
+                self.inspections[inspection_id].members += 1
+            if payload.get("person") == self.person.login:
+                self.roles[inspection_id] = str(payload.get("role"))
+        elif change.entity == "cases":
+            known = self.cases.get(change.entity_id)
+            if known is None and change.base_rev == 0:
+                inspection = payload.get("inspection_id")
+                self.cases[change.entity_id] = _Case(
+                    uuid.UUID(str(inspection)) if inspection else None,
+                    payload.get("status") or "not_started", payload.get("assignee"), 1)
+            elif known is not None and known.rev == change.base_rev:
+                known.status = payload.get("status", known.status)
+                known.assignee = payload.get("assignee", known.assignee)
+                known.rev += 1
+        elif change.entity == "samples" and change.base_rev == 0:
+            inspection = payload.get("inspection_id")
+            self.samples[change.entity_id] = uuid.UUID(str(inspection)) if inspection else None
+        # the record as it stands once applied, for the changes to it after this one
+        current[change.entity_id] = {**(current.get(change.entity_id) or {}), **payload}
+
+
+def _malformed(change: Change) -> str | None:
+    if change.op not in OPS:
+        return f"'{change.op}' is not something a change does"
+    try:
+        payload = change.payload
+    except ValueError:
+        return "the change is not JSON"
+    problem = field_problem(change.entity, payload)
+    if problem is None and payload.get("id") not in (None, str(change.entity_id)):
+        problem = "the change names another record than its own"
+    return problem
+
+
+def _refusal(problem: str) -> str:
+    return f"permission denied: {problem}"
+

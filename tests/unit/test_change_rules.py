@@ -1,0 +1,148 @@
+"""The rules the central service applies to every change a laptop sends."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from app.core.change_rules import APPEND_ONLY, Standing, refusal
+from app.core.workflow import MOVES, Actor, CaseStatus
+
+ME = "inspector.one"
+CASE = {"id": "c1", "inspection_id": "i1", "reference": "X1", "status": "in_progress",
+        "assignee": ME, "rev": 3}
+ANSWER = {"id": "a1", "case_id": "c1", "question_key": "victim", "value": "yes"}
+
+
+def standing(team_role: str | None = "inspector", account_role: str = "inspector",
+             **more) -> Standing:
+    values = {"person": ME, "account_role": account_role, "team_role": team_role,
+              "inspection_status": "open", "case_status": "in_progress",
+              "case_assignee": ME}
+    values.update(more)
+    return Standing(**values)
+
+
+@pytest.mark.parametrize("entity", ["cases", "answers", "practice_examples", "samples",
+                                    "sample_events", "query_messages", "audit_entries",
+                                    "inspection_members", "case_events", "second_marks"])
+def test_nobody_off_the_team_changes_anything_of_an_inspection(entity):
+    why = refusal(entity, None, {"id": "x", "case_id": "c1"}, standing(team_role=None))
+    assert why == "you are not on this inspection's team"
+
+
+def test_an_administrator_may_do_what_the_workflow_allows_anyone():
+    admin = standing(team_role=None, account_role="admin")
+    assert refusal("answers", ANSWER, {**ANSWER, "value": "no"}, admin) is None
+    assert refusal("inspection_members", None, {"person": "x", "role": "inspector"},
+                   admin) is None
+
+
+@pytest.mark.parametrize("entity", sorted(APPEND_ONLY))
+def test_history_is_written_once_and_never_changed_even_by_an_administrator(entity):
+    for who in (standing(), standing(account_role="admin")):
+        assert refusal(entity, {"id": "x", "note": "a"}, {"id": "x", "note": "b"},
+                       who) == "this record is never changed once written"
+
+
+def test_answers_change_only_while_the_form_can_and_never_by_a_supervisor():
+    edit = {**ANSWER, "value": "no"}
+    assert refusal("answers", ANSWER, edit, standing()) is None
+    assert refusal("answers", None, ANSWER, standing(case_status="returned")) is None
+    for status in ("submitted", "resubmitted", "approved"):
+        why = refusal("answers", ANSWER, edit, standing(case_status=status))
+        assert why is not None and "cannot change" in why
+    assert refusal("answers", ANSWER, edit, standing(inspection_status="closed")) == \
+        "the inspection is closed"
+    assert "supervisor" in refusal("answers", ANSWER, edit, standing(team_role="supervisor"))
+
+
+@pytest.mark.parametrize(("was", "now"), list(itertools.permutations(
+    [s.value for s in CaseStatus], 2)))
+def test_a_case_moves_only_as_the_workflow_says_and_only_by_whom_it_belongs(was, now):
+    before, after = {**CASE, "status": was}, {**CASE, "status": now}
+    moves = [m for (s, _a), m in MOVES.items() if s == was and m.to == now]
+    first_answer = (was, now) == ("not_started", "in_progress")
+    for role, actor in (("inspector", Actor.INSPECTOR), ("supervisor", Actor.SUPERVISOR)):
+        # the supervisor is not the case's inspector here
+        who = standing(team_role=role, case_assignee="someone.else" if role == "supervisor"
+                       else ME)
+        allowed = any(m.by == actor for m in moves) or (first_answer
+                                                        and actor == Actor.INSPECTOR)
+        assert (refusal("cases", before, after, who) is None) == allowed, (role, was, now)
+
+
+def test_nobody_approves_a_case_of_their_own():
+    before, after = {**CASE, "status": "submitted"}, {**CASE, "status": "approved"}
+    assert refusal("cases", before, after, standing(team_role="supervisor",
+                                                    case_assignee="someone.else")) is None
+    assert refusal("cases", before, after, standing(team_role="supervisor")) == \
+        "nobody approves a case of their own"
+    event = {"id": "e", "case_id": "c1", "action": "approve", "from_status": "submitted",
+             "to_status": "approved"}
+    assert refusal("case_events", None, event, standing(team_role="supervisor")) == \
+        "nobody approves a case of their own"
+
+
+def test_a_supervisor_allocates_and_reviews_cases_but_does_not_edit_them():
+    supervisor = standing(team_role="supervisor", case_assignee="someone.else")
+    assert refusal("cases", CASE, {**CASE, "assignee": "inspector.two"}, supervisor) is None
+    assert "does not change their details" in refusal(
+        "cases", CASE, {**CASE, "reference": "X9"}, supervisor)
+    assert "only an inspector" in refusal("cases", None, CASE, supervisor)
+
+
+def test_the_review_history_records_only_real_moves_by_their_author():
+    submit = {"id": "e", "case_id": "c1", "action": "submit", "from_status": "in_progress",
+              "to_status": "submitted"}
+    assert refusal("case_events", None, submit, standing()) is None
+    assert refusal("case_events", None, {**submit, "to_status": "approved"},
+                   standing()) is not None
+    assert refusal("case_events", None, submit, standing(team_role="supervisor")) is not None
+    marking = {"id": "e", "case_id": "c1", "action": "second_marking",
+               "from_status": "submitted", "to_status": "submitted"}
+    assert refusal("case_events", None, marking, standing(team_role="supervisor")) is None
+    assert refusal("case_events", None, marking, standing()) is not None
+
+
+def test_the_team_is_changed_by_its_lead_or_by_whoever_founded_the_inspection():
+    member = {"id": "m", "inspection_id": "i1", "person": "inspector.two", "role": "inspector"}
+    assert refusal("inspection_members", None, member, standing("lead_inspector")) is None
+    assert refusal("inspection_members", None, member, standing()) is not None
+    founder = standing(team_role=None, founding=True)
+    assert refusal("inspection_members", None, {**member, "person": ME,
+                                                "role": "lead_inspector"}, founder) is None
+    assert refusal("inspection_members", None, member, founder) is not None
+
+
+def test_an_inspection_is_closed_by_its_lead_or_supervisor_and_edited_by_its_lead():
+    inspection = {"id": "i1", "name": "Northshire", "status": "open"}
+    closed = {**inspection, "status": "closed"}
+    renamed = {**inspection, "name": "Southshire"}
+    for role in ("lead_inspector", "supervisor"):
+        assert refusal("inspections", inspection, closed, standing(role)) is None
+    assert refusal("inspections", inspection, closed, standing()) is not None
+    assert refusal("inspections", inspection, renamed, standing("lead_inspector")) is None
+    for role in ("inspector", "supervisor"):
+        assert refusal("inspections", inspection, renamed, standing(role)) is not None
+    assert refusal("inspections", inspection, {**inspection, "status": "gone"},
+                   standing("lead_inspector")) is not None
+
+
+def test_frameworks_are_published_not_rewritten():
+    framework = {"id": "f", "content": "{}", "content_sha256": "a" * 64}
+    assert refusal("frameworks", None, framework, standing(published_framework=True)) is None
+    assert refusal("frameworks", None, framework, standing()) == \
+        "only an administrator can publish a question framework"
+    assert refusal("frameworks", None, framework, standing(account_role="admin")) is None
+    assert refusal("frameworks", framework, framework, standing()) is None  # the same again
+    assert refusal("frameworks", framework, {**framework, "content_sha256": "b" * 64},
+                   standing(account_role="admin")) is not None
+
+
+def test_a_case_made_offline_reaches_the_store_as_far_as_its_inspector_took_it():
+    for status in ("not_started", "in_progress", "submitted"):
+        assert refusal("cases", None, {**CASE, "status": status}, standing()) is None
+    for status in ("returned", "resubmitted", "approved"):
+        assert refusal("cases", None, {**CASE, "status": status}, standing()) is not None
