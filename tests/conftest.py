@@ -104,15 +104,6 @@ def central_url(postgres_server) -> Iterator[str]:
     postgres_server.drop_database(name)
 
 
-def framework_hashes(folder) -> frozenset[str]:
-    """The content hashes of the question frameworks in ``folder``."""
-    import hashlib
-
-    from app.core.framework_loader import load_frameworks
-
-    return frozenset(hashlib.sha256(fw.raw.encode("utf-8")).hexdigest()
-                     for fw in load_frameworks(folder))
-
 
 def raw_connection(path, **kwargs):
     """A bare DB-API connection to a test database, with its key (for looking underneath)."""

@@ -122,11 +122,13 @@ def service_in_thread(database_url: str) -> str:
 
     import uvicorn
 
-    from app.server.web import create_app, shipped_framework_hashes
-    from tests.conftest import MINI_FRAMEWORKS, framework_hashes
+    from app.core.framework_loader import load_frameworks
+    from app.server.web import create_app, shipped_frameworks
+    from app.sync.store import published_frameworks
+    from tests.conftest import MINI_FRAMEWORKS
 
-    app = create_app(database_url, published_frameworks=shipped_framework_hashes()
-                     | framework_hashes(MINI_FRAMEWORKS))
+    app = create_app(database_url, published=shipped_frameworks()
+                     | published_frameworks(load_frameworks(MINI_FRAMEWORKS)))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

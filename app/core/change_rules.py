@@ -18,6 +18,7 @@ from app.core.workflow import (
     CASE_STATUS,
     CLOSING_ROLES,
     MOVES,
+    TEAM_ROLE,
     Actor,
     CaseStatus,
     InspectionStatus,
@@ -40,6 +41,13 @@ ALLOCATION = frozenset({"status", "assignee"})
 #: may have answered and submitted it offline, but no one else has touched it yet.
 FIRST_STATUSES = frozenset({CaseStatus.NOT_STARTED, CaseStatus.IN_PROGRESS,
                             CaseStatus.SUBMITTED})
+#: What places a record where it is (its inspection, case, sample, person, question...):
+#: fixed once it is made. Moving a record would move it out of the rules that judged it.
+PLACING = frozenset({"inspection_id", "case_id", "sample_id", "person", "question_key",
+                     "query_id", "framework_id", "other_case_id"})
+#: Query messages: who writes which kind.
+QUERY_KINDS = {"raise": Actor.SUPERVISOR, "close": Actor.SUPERVISOR,
+               "respond": Actor.INSPECTOR}
 #: Account roles (at the central service).
 ADMIN = "admin"
 
@@ -59,8 +67,10 @@ class Standing:
     case_assignee: str | None = None
     #: the inspection was made by this person and has no team yet (they may join it as lead)
     founding: bool = False
-    #: the framework's content is one the service publishes
+    #: the framework is one the service publishes, exactly as it publishes it
     published_framework: bool = False
+    #: the team members who may be given cases (lead inspectors and inspectors)
+    assessors: frozenset[str] = frozenset()
 
     @property
     def admin(self) -> bool:
@@ -75,6 +85,9 @@ def refusal(entity: str, before: Mapping | None, after: Mapping,
         return "this record is never changed once written"
     if entity == "frameworks":
         return _framework(before, after, standing)
+    if before is not None and (moved := sorted(
+            key for key in PLACING if key in before and str(after.get(key)) != str(before[key]))):
+        return f"a record stays where it was made (its {', '.join(moved)} cannot change)"
     if standing.admin:
         return None
     if entity == "export_log" and after.get("inspection_id") is None:
@@ -122,7 +135,11 @@ def _inspection(before: Mapping | None, after: Mapping, standing: Standing) -> s
 
 
 def _member(before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    if after.get("role") not in TEAM_ROLE:
+        return f"'{after.get('role')}' is not a role on an inspection team"
     if standing.team_role == "lead_inspector":
+        if before is not None and before.get("person") == standing.person:
+            return "nobody changes their own place on the team"
         return None
     if (standing.founding and before is None and after.get("person") == standing.person
             and after.get("role") == "lead_inspector"):
@@ -132,6 +149,14 @@ def _member(before: Mapping | None, after: Mapping, standing: Standing) -> str |
 
 def _case(before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
     role = standing.team_role
+    if standing.inspection_status == InspectionStatus.CLOSED:
+        return "the inspection is closed"
+    assignee = after.get("assignee")
+    # allocating a case is giving it to an inspector on the team (a case list imported may
+    # name its inspector before they are on the team)
+    if before is not None and assignee and assignee != before.get("assignee") \
+            and assignee not in standing.assessors:
+        return f"{assignee} is not an inspector on the team, to be given the case"
     if before is None:
         if role not in ASSESSING_ROLES:
             return "only an inspector on the team can add cases"
@@ -139,9 +164,9 @@ def _case(before: Mapping | None, after: Mapping, standing: Standing) -> str | N
             return (f"a case new to the store cannot already be "
                     f"{_label(str(after.get('status')))}")
         return None
-    if standing.inspection_status == InspectionStatus.CLOSED:
-        return "the inspection is closed"
     changed = _changed(before, after)
+    if changed - ALLOCATION and before.get("status") == CaseStatus.APPROVED:
+        return "an approved case is locked"
     if "status" in changed:
         problem = _status_move(str(before.get("status")), str(after.get("status")), standing)
         if problem:
@@ -195,10 +220,40 @@ def _case_event(_before: Mapping | None, after: Mapping, standing: Standing) -> 
     if move is None or move.to != now:
         label = ACTION.label(action) if action in ACTION else f"'{action}'"
         return f"'{label}' does not take a case from {_label(was)} to {_label(now)}"
+    if standing.case_status != now:
+        return (f"the case is {_label(str(standing.case_status))}, not {_label(now)}: the "
+                "review history records only moves made")
     if move.by != actor_for(standing.team_role):
         return "the review history records only moves its author may make"
     if now == CaseStatus.APPROVED and standing.case_assignee == standing.person:
         return "nobody approves a case of their own"
+    return None
+
+
+def _query_message(_before: Mapping | None, after: Mapping,
+                   standing: Standing) -> str | None:
+    who = QUERY_KINDS.get(str(after.get("kind")))
+    if who is None:
+        return f"'{after.get('kind')}' is not part of a query"
+    if actor_for(standing.team_role) != who:
+        return ("only a supervisor raises or closes a query" if who == Actor.SUPERVISOR
+                else "only an inspector on the team responds to a query")
+    return None
+
+
+def _second_mark(_before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    if after.get("kind") == "mark":
+        if standing.case_assignee == standing.person:
+            return "the inspector of a case does not second mark it"
+        return None
+    if actor_for(standing.team_role) != Actor.SUPERVISOR:
+        return "only a supervisor records the agreed judgement"
+    return None
+
+
+def _audit_entry(_before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    if after.get("entity") == "answers" and not answers_by(standing.team_role):
+        return "a supervisor does not change answers, so writes no audit of one"
     return None
 
 
@@ -223,4 +278,7 @@ _RULES = {
     "samples": _assessing,
     "sample_members": _assessing,
     "case_events": _case_event,
+    "query_messages": _query_message,
+    "second_marks": _second_mark,
+    "audit_entries": _audit_entry,
 }

@@ -22,7 +22,9 @@ Endpoints:
   session of theirs ends.
 
 Syncing (``app.sync.store``: each change judged by the same rules as the laptop's, then
-applied as the person, stamped with their login and their session's device):
+applied as the person, stamped with their login and their session's device; a session
+that did not prove its device syncs nothing, 403; each person's requests are limited to
+600 a minute, 429 with ``Retry-After``):
 
 - ``POST /sync/push`` ``{"changes": [{"change_id", "entity", "entity_id", "op", "base_rev",
   "payload"}, ...]}`` (at most 2,000): ``{"outcomes": [...]}``, one per change in order,
@@ -50,10 +52,9 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -69,7 +70,14 @@ from app.errors import UserFacingError
 from app.sync import accounts, devices
 from app.sync.central import central_engine, database_answers, schema_revisions
 from app.sync.protocol import WireError, change_from_wire, outcome_to_wire
-from app.sync.store import MOST_CHANGES, MOST_PULLED, Person, PersonAtStore
+from app.sync.store import (
+    MOST_CHANGES,
+    MOST_PULLED,
+    Person,
+    PersonAtStore,
+    PublishedFramework,
+    published_frameworks,
+)
 
 #: The version of the protocol between laptops and the service; raised on any change a laptop
 #: of the previous version could not follow.
@@ -99,15 +107,14 @@ class RequestRefused(Exception):
 
 
 def create_app(database_url: str, *, clock: Clock = _utcnow,
-               published_frameworks: frozenset[str] | None = None) -> Starlette:
+               published: Mapping[str, PublishedFramework] | None = None) -> Starlette:
     """The service over the central database at ``database_url`` (which holds its password).
 
     The database is connected to lazily: the service starts, and says it is unavailable,
     while the database is down, and recovers by itself when it is back.
     """
     engine = central_engine(database_url, service=True)
-    published = (published_frameworks if published_frameworks is not None
-                 else shipped_framework_hashes())
+    published = published if published is not None else shipped_frameworks()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -161,6 +168,10 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
 
     async def person(request: Request) -> PersonAtStore:
         account = await _account(engine, request, clock)
+        if account.device_id is None:
+            raise RequestRefused(403, "Syncing needs a sign-in from an enrolled laptop.",
+                                 "Sync from ASPIRE Casework, which signs in with this "
+                                 "laptop's device key.")
         wait = await run_in_threadpool(accounts.count_request, engine, account.login,
                                        clock())
         if wait is not None:
@@ -196,7 +207,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         if not limit.isdigit() or len(limit) > 6:
             raise RequestRefused(400, "'limit' is not a number of changes.")
         changes = await run_in_threadpool(at_store.changes_after, int(after), int(limit))
-        return JSONResponse({"changes": changes})
+        return Response(changes, media_type="application/json")
 
     async def payloads(request: Request) -> JSONResponse:
         at_store = await person(request)
@@ -296,11 +307,10 @@ def _list(body: dict, key: str, kind: type) -> list:
         raise RequestRefused(400, f"The request's '{key}' holds something else.") from None
 
 
-def shipped_framework_hashes() -> frozenset[str]:
-    """The content hashes of the question frameworks the service publishes (those in its
-    frameworks folder): a laptop may bring these to the store."""
-    return frozenset(hashlib.sha256(fw.raw.encode("utf-8")).hexdigest()
-                     for fw in load_frameworks(frameworks_dir()))
+def shipped_frameworks() -> dict[str, PublishedFramework]:
+    """The question frameworks the service publishes (those in its frameworks folder), by
+    the hash of their content: a laptop may bring these to the store."""
+    return published_frameworks(load_frameworks(frameworks_dir()))
 
 
 def _text(body: dict, key: str, within: str = "") -> str:

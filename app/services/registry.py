@@ -43,4 +43,5 @@ class Services:
     _db: Database
 
     def close(self) -> None:
+        self.sync.close()
         self._db.close()

@@ -34,6 +34,8 @@ class SyncService:
         self._db = db
         self._catalog = catalog
         self._log = ExportLog(db)
+        #: the central service's sessions, by address, reused by syncs soon after each other
+        self._links: dict[str, ServiceLink] = {}
 
     @staticmethod
     def with_password(url: str, password: str) -> str:
@@ -63,12 +65,28 @@ class SyncService:
         this laptop whose last change is acknowledged, and bring back any that returned
         (the report counts both). Offline is not an error worth alarm: the message says
         so and nothing here is changed."""
-        link = ServiceLink(self.check_address(address), self._db.user, password,
-                           self._device_signature())
-        with link:
-            result = SyncEngine(self._db, link).sync(report, cancelled)
+        address = self.check_address(address)
+        link = self._links.get(address)
+        if link is None:
+            link = self._links[address] = ServiceLink(address, self._db.user, password,
+                                                      self._device_signature())
+        link.resume(password)
+        try:
+            result = SyncEngine(self._db, link.open()).sync(report, cancelled)
+        except BaseException:
+            self._links.pop(address, None)
+            link.close()  # after a failure the next sync starts afresh
+            raise
+        finally:
+            link.rest()
         self._refresh_progress(result.touched_cases)
         return result
+
+    def close(self) -> None:
+        """Sign out of the central service (the app is closing)."""
+        for link in self._links.values():
+            link.close()
+        self._links.clear()
 
     def change_password(self, address: str, current: str, new: str) -> None:
         """This laptop's person changes their password at the central service (after an

@@ -60,8 +60,12 @@ def apply_change(conn: Connection, change: Change) -> Outcome:
                          {"o": outcome.status, "r": outcome.rev, "d": outcome.detail,
                           "k": _conflict_id(outcome), "c": change.change_id})
             return outcome
-    except (sa_exc.ProgrammingError, sa_exc.IntegrityError, sa_exc.DataError) as exc:
-        detail = _reason(exc)
+    except sa_exc.OperationalError:
+        raise  # the database itself (a lost connection, a timeout): nothing to refuse
+    except (sa_exc.StatementError, ValueError, KeyError, TypeError) as exc:
+        # the change's own fault: a rule the store enforces, or a value it cannot hold
+        detail = _reason(exc) if isinstance(exc, sa_exc.DBAPIError) else (
+            f"the change is malformed ({type(exc).__name__})")
     with conn.begin_nested():
         conn.execute(text("INSERT INTO applied_changes (change_id, entity, entity_id, outcome, "
                           "detail) VALUES (:c, :e, :i, :o, :d)"),

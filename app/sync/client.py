@@ -11,9 +11,12 @@ expired during a long sync is signed in again once.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import http.client
 import json
 import logging
+import secrets
 import ssl
 import threading
 import time
@@ -85,6 +88,8 @@ class ServiceLink:
         self._pause = pause
         self._connection: http.client.HTTPConnection | None = None
         self._token: str | None = None
+        self._salt = secrets.token_bytes(16)
+        self._signed_in_with = b""
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:  # never the password or the token
@@ -92,6 +97,10 @@ class ServiceLink:
 
     # -- signing in and out -----------------------------------------------------------------
     def open(self) -> ServiceLink:
+        """Sign in, unless a session of this link's is still open (a sync soon after the
+        last reuses it: signing in costs the service a password check)."""
+        if self._token is not None:
+            return self
         version = self._request("GET", "/version", signed_in=False)
         if version.get("protocol") != PROTOCOL_VERSION:
             raise CentralError("The central service speaks another version of the sync "
@@ -112,6 +121,7 @@ class ServiceLink:
                                "Change it with Tools → Change central password (or 'aspire "
                                "sync change-password'), then sync again.")
         self._token = str(answer["token"])
+        self._signed_in_with = self._fingerprint(self._password)
 
     def close(self) -> None:
         try:
@@ -131,6 +141,22 @@ class ServiceLink:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+    def resume(self, password: str) -> None:
+        """The password for this sync (a session that has ended is signed in again with it).
+        A session is reused only with the password it was opened with."""
+        if self._token is not None and not hmac.compare_digest(
+                self._fingerprint(password), self._signed_in_with):
+            self._token = None
+        self._password = password
+
+    def _fingerprint(self, password: str) -> bytes:
+        return hashlib.sha256(self._salt + password.encode()).digest()
+
+    def rest(self) -> None:
+        """Between syncs: the password is forgotten; the session, which ends by itself
+        within minutes, is kept for the next sync to reuse."""
+        self._password = ""
 
     def change_password(self, new: str) -> None:
         """The person's own change of password (after an administrator's reset, say); every

@@ -12,16 +12,34 @@ their session, whatever the change says.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
+import json
+import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, String, Table, Text, select, text
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    select,
+    text,
+)
 
 from app.core import change_rules as rules
 from app.core.answers import MAX_TEXT as MAX_ANSWER_TEXT
+from app.core.workflow import ASSESSING_ROLES
 from app.db.bookkeeping import row_values_to_payload
+from app.db.types import UtcDateTime
 from app.sync.apply import _PARENT, TABLES, refused
 from app.sync.batch import apply_batch, record_outcomes
 from app.sync.protocol import REFUSED, Change, Outcome
@@ -39,6 +57,7 @@ OPS = frozenset({"insert", "update", "delete"})
 #: Columns naming another record.
 REFERENCES = ("case_id", "inspection_id", "sample_id", "other_case_id", "framework_id",
               "query_id")
+_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: The device stamped on changes from a session that did not prove its device.
 NO_DEVICE = uuid.UUID(int=0)
 _LONGER = {("frameworks", "content"): MOST_FRAMEWORK, ("answers", "evidence"): MAX_ANSWER_TEXT}
@@ -54,39 +73,88 @@ class Person:
     device_id: uuid.UUID | None = None
 
 
+def _field_kinds(entity: str, table: Table) -> dict[str, tuple[str, int]]:
+    """Each field of a kind of record: how it is checked, and its greatest length."""
+    kinds = {}
+    for column in table.columns:
+        key, kind = column.key, column.type
+        if key in REFERENCES or isinstance(kind, Uuid):
+            kinds[key] = ("id", 0)
+        elif isinstance(kind, Text):
+            kinds[key] = ("text", _LONGER.get((entity, key), MOST_TEXT))
+        elif isinstance(kind, String):
+            kinds[key] = ("text", kind.length or MOST_TEXT)
+        elif isinstance(kind, Boolean):
+            kinds[key] = ("bool", 0)
+        elif isinstance(kind, Integer):
+            kinds[key] = ("int", 0)
+        elif isinstance(kind, Date | DateTime | UtcDateTime):
+            kinds[key] = ("time", 0)
+        else:
+            kinds[key] = ("json", MOST_JSON)
+    return kinds
+
+
+_FIELDS = {entity: _field_kinds(entity, table) for entity, table in TABLES.items()}
+
+
 def field_problem(entity: str, payload: object) -> str | None:
     """Why a change's values cannot be stored (the same limits as the laptop's columns), or
-    None."""
-    table = TABLES.get(entity)
-    if table is None:
+    None. A change carries its whole record, as the laptop sends it."""
+    kinds = _FIELDS.get(entity)
+    if kinds is None:
         return f"'{entity}' is not a kind of record"
     if not isinstance(payload, dict):
         return "the change is not a record"
+    missing = sorted(set(kinds) - set(payload) - rules.STAMPS)
+    if missing:
+        return f"the record is not whole (it has no {', '.join(missing)})"
     for key, value in payload.items():
-        column = table.c.get(key) if isinstance(key, str) else None
-        if column is None:
+        kind = kinds.get(key)
+        if kind is None:
             return f"a {entity} record has no field '{key}'"
-        if value is None:
-            continue
-        if key in REFERENCES or key == "id":
+        if value is not None:
+            problem = _value_problem(key, value, *kind)
+            if problem:
+                return problem
+    return None
+
+
+def _value_problem(key: str, value: object, how: str, most: int) -> str | None:
+    if how == "text":
+        if not isinstance(value, str):
+            return f"its {key} is not text"
+        if len(value) > most:
+            return f"its {key} is longer than {most:,} characters"
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"its {key} is not text"
+    elif how == "id":
+        if not (isinstance(value, str) and _ID.fullmatch(value)):
             try:
                 uuid.UUID(str(value))
             except ValueError:
                 return f"its {key} is not an id"
-        elif isinstance(column.type, String | Text) and not isinstance(column.type, Text) \
-                and column.type.length:
-            if not isinstance(value, str):
-                return f"its {key} is not text"
-            if len(value) > column.type.length:
-                return f"its {key} is longer than {column.type.length:,} characters"
-        elif isinstance(column.type, Text):
-            if not isinstance(value, str):
-                return f"its {key} is not text"
-            most = _LONGER.get((entity, key), MOST_TEXT)
-            if len(value) > most:
-                return f"its {key} is longer than {most:,} characters"
-        elif isinstance(value, dict | list) and len(repr(value)) > MOST_JSON:
-            return f"its {key} is larger than {MOST_JSON:,} characters"
+    elif how == "bool":
+        if not isinstance(value, bool):
+            return f"its {key} is not true or false"
+    elif how == "int":
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) >= 2**31:
+            return f"its {key} is not a whole number"
+    elif how == "time":
+        try:
+            dt.datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            return f"its {key} is not a date or time"
+    elif isinstance(value, str | dict | list):
+        try:
+            size = len(value) if isinstance(value, str) else len(json.dumps(value))
+        except (TypeError, ValueError):
+            return f"its {key} is not JSON"
+        if size > most:
+            return f"its {key} is larger than {most:,} characters"
     return None
 
 
@@ -95,11 +163,11 @@ class PersonAtStore:
     after a point, and fetch whole inspections and cases, all as far as they may."""
 
     def __init__(self, engine: Engine, person: Person,
-                 published_frameworks: frozenset[str] = frozenset()):
+                 published_frameworks: Mapping[str, PublishedFramework] | None = None):
         self._engine = engine
         self.person = person
-        #: the content hashes of the frameworks the service publishes
-        self._published = published_frameworks
+        #: the frameworks the service publishes, by the hash of their content
+        self._published = published_frameworks or {}
 
     @contextlib.contextmanager
     def _as_person(self) -> Iterator[Connection]:
@@ -140,20 +208,20 @@ class PersonAtStore:
         return [outcomes[c.change_id] for c in changes]
 
     # -- pull ---------------------------------------------------------------------------
-    def changes_after(self, cursor: int, limit: int = MOST_PULLED) -> list[dict]:
-        """The changes numbered after ``cursor`` that this person may see, oldest first;
-        those sent from their own device come without their payload (``payloads`` fetches
-        it when wanted)."""
+    def changes_after(self, cursor: int, limit: int = MOST_PULLED) -> str:
+        """The changes numbered after ``cursor`` that this person may see, oldest first, as
+        the JSON text of ``{"changes": [...]}`` (written by the database, which holds each
+        payload as JSON text already); those sent from their own device come without
+        their payload (``payloads`` fetches it when wanted)."""
         with self._as_person() as conn:
             rows = conn.execute(text(
-                "SELECT seq, entity, entity_id, rev, changed_by, at, "
-                "CASE WHEN device_id = :me THEN NULL ELSE payload END "
+                "SELECT json_build_object('seq', seq, 'entity', entity, 'entity_id', "
+                "entity_id, 'rev', rev, 'changed_by', changed_by, 'at', at, 'payload', "
+                "CASE WHEN device_id = :me THEN NULL ELSE payload END)::text "
                 "FROM central_changes WHERE seq > :c ORDER BY seq LIMIT :n"),
                 {"c": cursor, "n": max(1, min(limit, MOST_PULLED)),
-                 "me": self.person.device_id}).all()
-        return [{"seq": seq, "entity": entity, "entity_id": str(entity_id), "rev": rev,
-                 "changed_by": by, "at": at.isoformat(), "payload": payload}
-                for seq, entity, entity_id, rev, by, at, payload in rows]
+                 "me": self.person.device_id}).scalars().all()
+        return '{"changes":[' + ",".join(rows) + "]}"
 
     def payloads(self, seqs: Iterable[int]) -> dict[int, object]:
         wanted = sorted({int(s) for s in seqs})[:MOST_PULLED]
@@ -229,15 +297,18 @@ class _Inspection:
 @dataclass
 class _Judge:
     """Judges a push's changes in the order they were made, keeping track of what the
-    allowed ones change (a case submitted earlier in the push takes no more answers)."""
+    allowed ones will change (a case submitted earlier in the push takes no more answers).
+    Only a change the store will apply (a new record, or one made on the revision the store
+    holds) is taken to have happened."""
 
     conn: Connection
     person: Person
-    published: frozenset[str]
+    published: Mapping[str, PublishedFramework]
     cases: dict[uuid.UUID, _Case] = field(default_factory=dict)
     inspections: dict[uuid.UUID, _Inspection] = field(default_factory=dict)
     samples: dict[uuid.UUID, uuid.UUID | None] = field(default_factory=dict)
-    roles: dict[uuid.UUID, str] = field(default_factory=dict)
+    #: each inspection's team, as person -> role
+    teams: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
 
     def judge(self, changes: list[Change]) -> dict[uuid.UUID, str | None]:
         verdicts: dict[uuid.UUID, str | None] = {}
@@ -250,23 +321,25 @@ class _Judge:
                 verdicts[change.change_id] = held[change.entity_id]
                 continue
             problem = malformed.get(change.change_id)
+            before = current.get(change.entity_id)
             if problem is None:
-                before = current.get(change.entity_id)
                 if before is not None and change.entity == "answers" \
                         and before.get("id") != str(change.entity_id):
                     before = None  # the same question answered on another laptop: a conflict
-                problem = rules.refusal(change.entity, before, change.payload,
-                                        self._standing(change, before))
+                problem = self._elsewhere(change, before) or rules.refusal(
+                    change.entity, before, change.payload, self._standing(change, before))
             if problem is not None:
                 held[change.entity_id] = verdicts[change.change_id] = _refusal(problem)
                 continue
             verdicts[change.change_id] = None
-            self._note(change, current)
+            if (before is None and change.base_rev == 0) or (
+                    before is not None and before.get("rev") == change.base_rev):
+                self._note(change, current)
         return verdicts
 
     def _load(self, changes: list[Change]) -> dict[uuid.UUID, dict]:
         """The stored rows the changes are to, and the cases, samples, inspections and
-        team roles they belong to."""
+        teams they belong to."""
         current: dict[uuid.UUID, dict] = {}
         by_entity: dict[str, list[uuid.UUID]] = {}
         for change in changes:
@@ -277,15 +350,16 @@ class _Judge:
                 current[row["id"]] = row_values_to_payload(row)  # as a change says it
         case_ids, sample_ids, inspection_ids = set(), set(), set()
         for change in changes:
-            row = current.get(change.entity_id) or change.payload
             if change.entity == "cases":
                 case_ids.add(change.entity_id)
-            for key, into in (("case_id", case_ids), ("sample_id", sample_ids),
-                              ("inspection_id", inspection_ids)):
-                if row.get(key) is not None:
-                    into.add(uuid.UUID(str(row[key])))
             if change.entity == "inspections":
                 inspection_ids.add(change.entity_id)
+            for row in (current.get(change.entity_id), change.payload):
+                for key, into in (("case_id", case_ids), ("other_case_id", case_ids),
+                                  ("sample_id", sample_ids),
+                                  ("inspection_id", inspection_ids)):
+                    if row and row.get(key) is not None:
+                        into.add(uuid.UUID(str(row[key])))
         for row in self.conn.execute(text(
                 "SELECT id, inspection_id, status, assignee, rev FROM cases "
                 "WHERE id = ANY(:i)"), {"i": list(case_ids)}):
@@ -297,17 +371,17 @@ class _Judge:
             self.samples[row.id] = row.inspection_id
             inspection_ids.add(row.inspection_id)
         for row in self.conn.execute(text(
-                "SELECT i.id, i.status, i.rev, i.updated_by, "
-                "(SELECT count(*) FROM inspection_members m WHERE m.inspection_id = i.id) "
-                "FROM inspections i WHERE i.id = ANY(:i)"), {"i": list(inspection_ids)}):
-            made_by = self.conn.scalar(text(
-                "SELECT changed_by FROM central_changes WHERE entity = 'inspections' "
-                "AND entity_id = :i AND rev = 1"), {"i": row[0]}) or row[3]
-            self.inspections[row[0]] = _Inspection(row[1], row[2], made_by, row[4])
-        self.roles.update(self.conn.execute(text(
-            "SELECT inspection_id, role FROM inspection_members WHERE person = :p "
-            "AND inspection_id = ANY(:i)"),
-            {"p": self.person.login, "i": list(inspection_ids)}).all())
+                "SELECT i.id, i.status, i.rev, COALESCE((SELECT c.changed_by FROM "
+                "central_changes c WHERE c.entity = 'inspections' AND c.entity_id = i.id "
+                "AND c.rev = 1 LIMIT 1), i.updated_by) FROM inspections i "
+                "WHERE i.id = ANY(:i)"), {"i": list(inspection_ids)}):
+            self.inspections[row[0]] = _Inspection(row[1], row[2], row[3], 0)
+        for inspection_id, person, role in self.conn.execute(text(
+                "SELECT inspection_id, person, role FROM inspection_members "
+                "WHERE inspection_id = ANY(:i)"), {"i": list(inspection_ids)}):
+            self.teams.setdefault(inspection_id, {})[person] = role
+        for inspection_id, inspection in self.inspections.items():
+            inspection.members = len(self.teams.get(inspection_id, {}))
         return current
 
     def _inspection_of(self, change: Change, before: dict | None) -> uuid.UUID | None:
@@ -328,52 +402,63 @@ class _Judge:
         value = row.get("inspection_id")
         return None if value is None else uuid.UUID(str(value))
 
+    def _elsewhere(self, change: Change, before: dict | None) -> str | None:
+        """A record that names a case of another inspection than its own (a sample's
+        member, say), or None."""
+        inspection_id = self._inspection_of(change, before)
+        for key in ("case_id", "other_case_id"):
+            value = change.payload.get(key)
+            if value is None or key not in TABLES[change.entity].c:
+                continue
+            case = self.cases.get(uuid.UUID(str(value)))
+            if case is not None and case.inspection_id != inspection_id:
+                return "it names a case of another inspection"
+        return None
+
     def _standing(self, change: Change, before: dict | None) -> rules.Standing:
         inspection_id = self._inspection_of(change, before)
         inspection = self.inspections.get(inspection_id) if inspection_id else None
+        team = self.teams.get(inspection_id, {}) if inspection_id else {}
         case_key = change.entity_id if change.entity == "cases" else (
             (before or change.payload).get("case_id"))
         case = self.cases.get(uuid.UUID(str(case_key))) if case_key is not None else None
-        content = change.payload.get("content")
-        declared = change.payload.get("content_sha256")
-        published = (change.entity == "frameworks" and isinstance(content, str)
-                     and declared in self.published
-                     and hashlib.sha256(content.encode()).hexdigest() == declared)
         return rules.Standing(
             person=self.person.login, account_role=self.person.role,
-            team_role=self.roles.get(inspection_id) if inspection_id else None,
+            team_role=team.get(self.person.login),
             inspection_status=inspection.status if inspection else None,
             case_status=case.status if case else None,
             case_assignee=case.assignee if case else None,
             founding=bool(inspection and inspection.members == 0
                           and inspection.made_by == self.person.login),
-            published_framework=published)
+            published_framework=change.entity == "frameworks" and _published(
+                change.payload, self.published),
+            assessors=frozenset(p for p, role in team.items() if role in ASSESSING_ROLES))
 
     def _note(self, change: Change, current: dict[uuid.UUID, dict]) -> None:
-        """What an allowed change does to the standing of the changes after it (if the
-        store will apply it: made on the revision it holds)."""
+        """What an allowed change the store will apply does to the standing of the changes
+        after it."""
         payload = change.payload
         if change.entity == "inspections":
             known = self.inspections.get(change.entity_id)
-            if known is None and change.base_rev == 0:
+            if known is None:
                 self.inspections[change.entity_id] = _Inspection(
                     payload.get("status") or "open", 1, self.person.login, 0)
-            elif known is not None and known.rev == change.base_rev:
+            else:
                 known.status, known.rev = payload.get("status", known.status), known.rev + 1
-        elif change.entity == "inspection_members":
+        elif change.entity == "inspection_members" and change.op != "delete":
             inspection_id = uuid.UUID(str(payload["inspection_id"]))
+            team = self.teams.setdefault(inspection_id, {})
+            team[str(payload["person"])] = str(payload["role"])
             if inspection_id in self.inspections:
-                self.inspections[inspection_id].members += 1
-            if payload.get("person") == self.person.login:
-                self.roles[inspection_id] = str(payload.get("role"))
+                self.inspections[inspection_id].members = len(team)
         elif change.entity == "cases":
             known = self.cases.get(change.entity_id)
-            if known is None and change.base_rev == 0:
+            if known is None:
                 inspection = payload.get("inspection_id")
                 self.cases[change.entity_id] = _Case(
                     uuid.UUID(str(inspection)) if inspection else None,
                     payload.get("status") or "not_started", payload.get("assignee"), 1)
-            elif known is not None and known.rev == change.base_rev:
+            else:
                 known.status = payload.get("status", known.status)
                 known.assignee = payload.get("assignee", known.assignee)
                 known.rev += 1
@@ -381,7 +466,36 @@ class _Judge:
             inspection = payload.get("inspection_id")
             self.samples[change.entity_id] = uuid.UUID(str(inspection)) if inspection else None
         # the record as it stands once applied, for the changes to it after this one
-        current[change.entity_id] = {**(current.get(change.entity_id) or {}), **payload}
+        current[change.entity_id] = {**(current.get(change.entity_id) or {}), **payload,
+                                     "rev": change.base_rev + 1}
+
+
+@dataclass(frozen=True)
+class PublishedFramework:
+    """A question framework the service publishes: a laptop may bring exactly this."""
+
+    framework_key: str
+    version: str
+    title: str
+    programme: str
+
+
+def published_frameworks(frameworks: Iterable) -> dict[str, PublishedFramework]:
+    """The frameworks (``app.core.frameworks.Framework``) by the hash of their content."""
+    return {hashlib.sha256(fw.raw.encode("utf-8")).hexdigest():
+            PublishedFramework(fw.id, fw.version, fw.title, fw.programme)
+            for fw in frameworks}
+
+
+def _published(payload: dict, published: Mapping[str, PublishedFramework]) -> bool:
+    """Whether the framework sent is one the service publishes, exactly as published."""
+    content, declared = payload.get("content"), payload.get("content_sha256")
+    known = published.get(declared) if isinstance(declared, str) else None
+    return (known is not None and isinstance(content, str)
+            and hashlib.sha256(content.encode("utf-8")).hexdigest() == declared
+            and (payload.get("framework_key"), payload.get("version"), payload.get("title"),
+                 payload.get("programme")) == (known.framework_key, known.version,
+                                               known.title, known.programme))
 
 
 def _malformed(change: Change) -> str | None:

@@ -7,8 +7,9 @@
 - ``aspire_service``, a role without a login, is what the service's own login is granted:
   it may act as every person (each person's role is granted to it), read every inspection
   to judge a change (``aspire_admin``), and keep the accounts, sessions and devices.
-- A team's lead inspector may add people to it (the service checks that it is the lead);
-  before, the store let a person add no one but themselves.
+- A team's lead inspector may add people to it; anyone else may add only themselves, as
+  lead, to an inspection with no team yet (the one they have just set up). Before, the
+  store let a person add no one but themselves, to any inspection.
 - ``service_rates`` counts each person's requests to the service per minute, so that
   however many service instances answer them, one person's requests are limited alike.
 - The inspection-membership check names its schema search path in full, so nothing a
@@ -32,7 +33,10 @@ SERVICE = "aspire_service"
 SERVICE_TABLES = ("service_credentials", "service_sessions", "service_unknown_tries",
                   "devices", "device_enrolments", "people", "service_rates")
 MEMBER_FUNCTION = "aspire_member_inspections(text)"
-MEMBER = "aspire_member_inspections(current_user)"
+LEADS_FUNCTION = "aspire_led_inspections(text)"
+LEADS = "aspire_led_inspections(current_user)"
+TEAMED_FUNCTION = "aspire_inspections_with_a_team()"
+TEAMED = "aspire_inspections_with_a_team()"
 ADMIN = "pg_has_role(current_user, 'aspire_admin', 'member')"
 
 
@@ -58,16 +62,36 @@ def upgrade() -> None:
             END LOOP;
         END $$""")
     op.execute(f"ALTER FUNCTION {MEMBER_FUNCTION} SET search_path = public, pg_temp")
+    # the inspections a person leads, and those that have a team at all
+    op.execute(f"""
+        CREATE FUNCTION {LEADS_FUNCTION} RETURNS SETOF uuid
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+            SELECT inspection_id FROM inspection_members
+            WHERE person = $1 AND role = 'lead_inspector'
+              AND pg_has_role(session_user, $1, 'MEMBER')
+        $$""")
+    op.execute(f"""
+        CREATE FUNCTION {TEAMED_FUNCTION} RETURNS SETOF uuid
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+            SELECT DISTINCT inspection_id FROM inspection_members
+        $$""")
+    for function in (LEADS_FUNCTION, TEAMED_FUNCTION):
+        op.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+        for group in ("aspire_inspector", "aspire_supervisor", "aspire_admin"):
+            op.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {group}")
     op.execute("DROP POLICY inspection_members_add ON inspection_members")
-    op.execute(f"CREATE POLICY inspection_members_add ON inspection_members FOR INSERT "
-               f"WITH CHECK (person = current_user OR inspection_id IN (SELECT {MEMBER}) "
-               f"OR {ADMIN})")
+    op.execute(
+        "CREATE POLICY inspection_members_add ON inspection_members FOR INSERT WITH CHECK ("
+        "(person = current_user AND role = 'lead_inspector' AND inspection_id NOT IN "
+        f"(SELECT {TEAMED})) OR inspection_id IN (SELECT {LEADS}) OR {ADMIN})")
 
 
 def downgrade() -> None:
     op.execute("DROP POLICY inspection_members_add ON inspection_members")
     op.execute(f"CREATE POLICY inspection_members_add ON inspection_members FOR INSERT "
                f"WITH CHECK ((person = current_user) OR {ADMIN})")
+    for function in (LEADS_FUNCTION, TEAMED_FUNCTION):
+        op.execute(f"DROP FUNCTION {function}")
     op.execute(f"ALTER FUNCTION {MEMBER_FUNCTION} SET search_path = public")
     op.execute(f"REVOKE ALL ON {', '.join(SERVICE_TABLES)} FROM {SERVICE}")
     op.execute(f"REVOKE aspire_admin FROM {SERVICE}")

@@ -303,6 +303,16 @@ def test_secure_delete_leaves_no_trace_of_a_removed_case(central_url, tmp_path):
     db = open_database(path, user="inspector.one", key=None)
     one = Laptop("inspector.one", build_services(db, MINI_FRAMEWORKS),
                  service_in_thread(central_url), central_url)
+    # a plain file keeps no device key: this one is held in memory for the test
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from app.db.device_key import DeviceKey
+
+    private = Ed25519PrivateKey.generate()
+    key = DeviceKey(db.device_id, private.public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw), private)
+    one.services.sync._device_signature = lambda: key.sign_in
     assert db.pragma("secure_delete") == 1
     inspection = make_inspection(one.services)
     case = make_case(one.services, "X1", inspection=inspection, assignee="inspector.one")

@@ -303,8 +303,11 @@ def _post(address: str, path: str, body: bytes, token: str | None) -> int:
         return 413  # the service may close the connection once it has refused the body
 
 
-def _token(store: Store, login: str) -> str:
-    body = json.dumps({"login": login, "password": PASSWORD}).encode()
+def _token(store: Store, login: str, *, device: bool = True) -> str:
+    sign_in = {"login": login, "password": PASSWORD}
+    if device:
+        sign_in["device"] = device_key(store.people[login].services._db).sign_in(login)
+    body = json.dumps(sign_in).encode()
     with urllib.request.urlopen(urllib.request.Request(
             store.address + "/session", data=body, method="POST",
             headers={"Content-Type": "application/json"}), timeout=30) as answer:
@@ -315,6 +318,9 @@ def test_oversized_malformed_and_unsigned_pushes_are_refused_and_change_nothing(
     before = contents(store.central)
     token = _token(store, "inspector.one")
     assert _post(store.address, "/sync/push", b'{"changes": []}', None) == 401
+    # a session that did not prove its laptop (a script with the password alone) syncs nothing
+    assert _post(store.address, "/sync/push", b'{"changes": []}',
+                 _token(store, "inspector.one", device=False)) == 403
     assert _post(store.address, "/sync/push", b"{not json", token) == 400
     assert _post(store.address, "/sync/push", b'{"changes": [1]}', token) == 400
     assert _post(store.address, "/sync/push", b"[" * 100_000 + b"]" * 100_000, token) == 400
@@ -437,3 +443,169 @@ def test_an_inspection_name_the_laptop_accepts_the_store_accepts(store):
         one.services.inspections.create(NewInspection(
             name="N" * 201, programme="adult_probation", organisation="O",
             framework_key="mini"))
+
+
+# -- moving records, and changes that only make sense together ------------------------------
+
+def own_inspection(store: Store, login: str) -> uuid.UUID:
+    """An inspection of ``login``'s own (they lead it), at the store."""
+    machine = store.people[login]
+    inspection = make_inspection(machine.services)
+    make_case(machine.services, "Y1", inspection=inspection, assignee=login)
+    assert machine.sync().refused == 0
+    return inspection.id
+
+
+def pushed(store: Store, login: str, *changes: Change) -> list[str]:
+    with store.link(login) as link:
+        return [o.status for o in link.push(list(changes))]
+
+
+def test_a_membership_is_never_moved_into_another_inspection(store):
+    theirs = own_inspection(store, "other.inspector")
+    own = row(store.central, "inspection_members", inspection_id=theirs,
+              person="other.inspector")
+    before = contents(store.central)
+    moved = edited(store, "inspection_members", own["id"], inspection_id=str(store.inspection))
+    joined = change("inspection_members", {
+        "id": str(uuid.uuid4()), "inspection_id": str(store.inspection),
+        "person": "other.inspector", "role": "lead_inspector"})
+    answer = row(store.central, "answers", case_id=store.case, question_key="victim")
+    assert pushed(store, "other.inspector", moved, joined,
+                  edited(store, "answers", answer["id"], value="no")) == [REFUSED] * 3
+    assert contents(store.central) == before
+
+
+def test_nobody_raises_their_own_place_on_the_team(store):
+    two = row(store.central, "inspection_members", person="inspector.two")
+    lead = row(store.central, "inspection_members", person="inspector.one")
+    [why] = refused_whole(store, "inspector.two",
+                          edited(store, "inspection_members", two["id"], role="lead_inspector"))
+    [why] = refused_whole(store, "inspector.one",
+                          edited(store, "inspection_members", lead["id"], role="supervisor"))
+    assert "own place on the team" in why
+    [why] = refused_whole(store, "inspector.one", change("inspection_members", {
+        "id": str(uuid.uuid4()), "inspection_id": str(store.inspection),
+        "person": "someone.new", "role": "god"}))
+    assert "not a role" in why
+
+
+def test_an_approved_case_keeps_its_answers_its_inspection_and_its_lock(store):
+    submitted_and_approved(store)
+    theirs = own_inspection(store, "inspector.two")
+    [why] = refused_whole(store, "inspector.two",
+                          edited(store, "cases", store.case, inspection_id=str(theirs)))
+    assert "cannot change" in why
+    y1 = row(store.central, "cases", inspection_id=theirs)
+    planted = {"id": str(uuid.uuid4()), "case_id": y1["id"], "question_key": "comment",
+               "value": "planted", "reasons": [], "evidence": "", "respondent": "inspector"}
+    with store.link("inspector.two") as link:
+        [first] = link.push([change("answers", planted)])
+    assert first.status == APPLIED
+    [why] = refused_whole(store, "inspector.two", change(
+        "answers", {**row(store.central, "answers", id=planted["id"]),
+                    "case_id": str(store.case)}, base_rev=1))
+    assert "case_id" in why or "another inspection" in why
+    [why] = refused_whole(store, "inspector.one",
+                          edited(store, "cases", store.case, reference="X9"))
+    assert "locked" in why
+
+
+def test_the_review_history_is_not_written_for_moves_never_made(store):
+    event = {"id": str(uuid.uuid4()), "case_id": str(store.case), "action": "submit",
+             "from_status": "in_progress", "to_status": "submitted", "note": ""}
+    [why] = refused_whole(store, "inspector.two", change("case_events", event))
+    assert "moves made" in why
+
+
+def test_second_marks_queries_and_audit_entries_come_from_whom_they_belong(store):
+    mark = {"id": str(uuid.uuid4()), "case_id": str(store.case), "question_key": "victim",
+            "kind": "mark", "value": "yes", "note": ""}
+    [why] = refused_whole(store, "inspector.one", change("second_marks", mark))
+    assert "does not second mark" in why
+    query = {"id": str(uuid.uuid4()), "case_id": str(store.case), "query_id": str(uuid.uuid4()),
+             "question_key": "victim", "kind": "raise", "text": "Why?"}
+    [why] = refused_whole(store, "inspector.two", change("query_messages", query))
+    assert "supervisor" in why
+    victim = row(store.central, "answers", case_id=store.case, question_key="victim")
+    audit = {"id": str(uuid.uuid4()), "case_id": str(store.case), "entity": "answers",
+             "entity_id": victim["id"], "question_key": "victim",
+             "changes": {"value": ["no", "yes"]}}
+    [why] = refused_whole(store, "lead.supervisor", change("audit_entries", audit))
+    assert "supervisor" in why
+
+
+def test_a_closed_inspection_takes_no_new_cases(store):
+    one = store.people["inspector.one"]
+    one.services.inspections.close(store.inspection)
+    one.sync()
+    case = {**row(store.central, "cases", id=store.case), "id": str(uuid.uuid4()),
+            "reference": "X2", "status": "not_started", "assignee": None}
+    [why] = refused_whole(store, "inspector.two", change("cases", case))
+    assert "closed" in why
+
+
+def test_a_framework_is_brought_only_exactly_as_published_and_a_pinned_one_stays(store):
+    framework = row(store.central, "frameworks", framework_key="mini")
+    forged = {**framework, "id": str(uuid.uuid4()), "framework_key": "forged",
+              "version": "6.6", "title": "Forged official"}
+    [why] = refused_whole(store, "inspector.two", change("frameworks", forged))
+    assert "only an administrator" in why
+    [why] = refused_whole(store, "inspector.one", edited(
+        store, "inspections", store.inspection, framework_id=str(uuid.uuid4())))
+    assert "framework_id" in why
+
+
+def test_a_sample_names_only_cases_of_its_own_inspection(store):
+    theirs = own_inspection(store, "other.inspector")
+    outsider = store.people["other.inspector"]
+    outsider.services.samples.draw(inspection_id=theirs, seed=1)
+    outsider.sync()
+    member = row(store.central, "sample_members", case_id=row(
+        store.central, "cases", inspection_id=theirs)["id"])
+    [why] = refused_whole(store, "other.inspector", change("sample_members", {
+        **member, "id": str(uuid.uuid4()), "case_id": str(store.case)}))
+    assert "another inspection" in why
+
+
+@pytest.mark.parametrize("spoilt", [
+    {"start_date": "not-a-date"}, {"name": "\ud800"}, {"area": 7}, {"status": None},
+    {"name": None}, "partial"])
+def test_a_malformed_change_is_refused_alone_and_never_fails_the_push(store, spoilt):
+    record = row(store.central, "inspections", id=store.inspection)
+    if spoilt == "partial":
+        record = {key: record[key] for key in ("id", "name")}
+    else:
+        record.update(spoilt)
+    answer = row(store.central, "answers", case_id=store.case, question_key="victim")
+    with store.link("inspector.one") as link:
+        outcomes = link.push([change("inspections", record, base_rev=record.get("rev", 1)),
+                              edited(store, "answers", answer["id"], value="no")])
+    assert [o.status for o in outcomes] == [REFUSED, APPLIED], outcomes[0].detail
+
+
+def test_a_value_too_large_for_the_laptop_is_refused(store):
+    answer = row(store.central, "answers", case_id=store.case, question_key="victim")
+    [why] = refused_whole(store, "inspector.one", edited(store, "answers", answer["id"],
+                                                         value="x" * (1024 * 1024)))
+    assert "larger than" in why
+
+
+def test_the_store_itself_refuses_a_membership_the_service_would(store):
+    """The second wall: were the service's own check passed over, the store's row-level
+    security still refuses someone joining a team in their own role."""
+    engine = create_engine(store.central)
+    try:
+        for login in ("other.inspector", "inspector.two"):
+            with pytest.raises(sa_exc.ProgrammingError, match="row-level security"), \
+                    engine.begin() as conn:
+                conn.execute(text(f'SET LOCAL ROLE "{login}"'))
+                conn.execute(text(
+                    "INSERT INTO inspection_members (id, rev, updated_at, updated_by, "
+                    "device_id, inspection_id, person, role) VALUES (:id, 1, now(), :p, :d, "
+                    ":i, :p, 'lead_inspector')"),
+                    {"id": uuid.uuid4(), "p": login, "d": uuid.uuid4(),
+                     "i": store.inspection})
+    finally:
+        engine.dispose()
+    assert len([m for m in contents(store.central)["inspection_members"]]) == 3

@@ -379,3 +379,20 @@ def test_the_central_schema_steps_back_and_forward_keeping_every_outcome(central
             {"service": SERVICE_ROLE, "login": one.login}).one()
     engine.dispose()
     assert (can_log_in, password, acted_as) == (False, None, True)
+
+
+def test_a_sync_soon_after_reuses_its_session_but_only_with_the_same_password(central,
+                                                                              tmp_path):
+    from app.sync.central import CentralError
+    from tests.integration.sync_fixtures import PASSWORD, laptop
+
+    one = laptop(tmp_path, central, "inspector.one")
+    one.sync()
+    [link] = one.services.sync._links.values()
+    token = link._token
+    assert link._password == ""  # forgotten between syncs
+    one.sync()
+    assert link._token == token  # no second sign-in
+    with pytest.raises(CentralError, match="did not accept your login and password"):
+        one.services.sync.sync(one.url, "not the password")
+    assert one.sync(PASSWORD).refused == 0

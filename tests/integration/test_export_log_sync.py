@@ -57,9 +57,17 @@ def held(central_url: str) -> tuple[list, list]:
 
 
 def link(address: str, login: str) -> ServiceLink:
-    """``login`` signed in to the service with their password (and no device, so every
-    change comes with its payload)."""
-    return ServiceLink(address, login, PASSWORD)
+    """``login`` signed in to the service with their password, from a laptop of their own
+    made for the purpose (so every change comes with its payload)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from app.db.device_key import DeviceKey
+
+    private = Ed25519PrivateKey.generate()
+    key = DeviceKey(uuid.uuid4(), private.public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw), private)
+    return ServiceLink(address, login, PASSWORD, key.sign_in)
 
 
 def entry(central_url: str, kind: str) -> dict:

@@ -54,9 +54,9 @@ def test_an_edit_the_store_refuses_gives_way_to_what_it_holds_and_is_kept_in_the
         answer = session.scalars(select(Answer).where(Answer.case_id == case.id)).one()
         answer.value = 5
     got = supervisor.sync()
-    assert got.refused == 1
+    assert got.refused == 2  # the answer, and the audit entry of the change to it
     assert supervisor.services.forms.open(case.id).answers["officers"].value == 3
-    (refusal,) = supervisor.services.conflicts.open()
+    (refusal,) = [c for c in supervisor.services.conflicts.open() if c.entity == "answers"]
     assert (refusal.kind, refusal.yours, refusal.theirs) == ("refused", 5, 3)
     assert supervisor.services.sync.status().pending_changes == 0
     assert supervisor.sync().refused == 0  # settled: nothing is sent again
@@ -80,7 +80,7 @@ def test_a_refusal_whose_answer_was_lost_still_brings_back_what_the_store_holds(
         supervisor.sync()
     monkeypatch.setattr(SyncEngine, "_record", recorded)
     got = supervisor.sync()  # the same change again: the store gives the same refusal
-    assert got.refused == 1
+    assert got.refused == 2  # the answer, and the audit entry of the change to it
     assert supervisor.services.forms.open(case.id).answers["officers"].value == 3
-    (refusal,) = supervisor.services.conflicts.open()
+    (refusal,) = [c for c in supervisor.services.conflicts.open() if c.entity == "answers"]
     assert (refusal.yours, refusal.theirs) == (5, 3)

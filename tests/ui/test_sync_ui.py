@@ -168,6 +168,9 @@ def test_after_a_reset_the_person_changes_their_password_from_the_window(
     window.change_password()
     qtbot.waitUntil(lambda: "password is changed" in window.statusBar().currentMessage(),
                     timeout=15000)
-    with ServiceLink(one.url, "inspector.one", "my own new password") as link:
+    from app.db.device_key import device_key
+
+    with ServiceLink(one.url, "inspector.one", "my own new password",
+                     device_key(one.services._db).sign_in) as link:
         assert link.changes_after(0, 1) is not None
     assert one.services.sync.sync(one.url, "my own new password").refused == 0

@@ -19,7 +19,7 @@ def standing(team_role: str | None = "inspector", account_role: str = "inspector
              **more) -> Standing:
     values = {"person": ME, "account_role": account_role, "team_role": team_role,
               "inspection_status": "open", "case_status": "in_progress",
-              "case_assignee": ME}
+              "case_assignee": ME, "assessors": frozenset({ME, "inspector.two"})}
     values.update(more)
     return Standing(**values)
 
@@ -81,8 +81,8 @@ def test_nobody_approves_a_case_of_their_own():
         "nobody approves a case of their own"
     event = {"id": "e", "case_id": "c1", "action": "approve", "from_status": "submitted",
              "to_status": "approved"}
-    assert refusal("case_events", None, event, standing(team_role="supervisor")) == \
-        "nobody approves a case of their own"
+    assert refusal("case_events", None, event, standing(
+        team_role="supervisor", case_status="approved")) == "nobody approves a case of their own"
 
 
 def test_a_supervisor_allocates_and_reviews_cases_but_does_not_edit_them():
@@ -96,10 +96,11 @@ def test_a_supervisor_allocates_and_reviews_cases_but_does_not_edit_them():
 def test_the_review_history_records_only_real_moves_by_their_author():
     submit = {"id": "e", "case_id": "c1", "action": "submit", "from_status": "in_progress",
               "to_status": "submitted"}
-    assert refusal("case_events", None, submit, standing()) is None
+    assert refusal("case_events", None, submit, standing(case_status="submitted")) is None
     assert refusal("case_events", None, {**submit, "to_status": "approved"},
-                   standing()) is not None
-    assert refusal("case_events", None, submit, standing(team_role="supervisor")) is not None
+                   standing(case_status="approved")) is not None
+    assert refusal("case_events", None, submit, standing(
+        team_role="supervisor", case_status="submitted")) is not None
     marking = {"id": "e", "case_id": "c1", "action": "second_marking",
                "from_status": "submitted", "to_status": "submitted"}
     assert refusal("case_events", None, marking, standing(team_role="supervisor")) is None
@@ -146,3 +147,56 @@ def test_a_case_made_offline_reaches_the_store_as_far_as_its_inspector_took_it()
         assert refusal("cases", None, {**CASE, "status": status}, standing()) is None
     for status in ("returned", "resubmitted", "approved"):
         assert refusal("cases", None, {**CASE, "status": status}, standing()) is not None
+
+
+def test_a_record_stays_where_it_was_made():
+    for key, other in (("inspection_id", "i2"), ("case_id", "c2"), ("question_key", "other")):
+        record = {**ANSWER, "inspection_id": "i1"}
+        why = refusal("answers", record, {**record, key: other}, standing(account_role="admin"))
+        assert why is not None and key in why
+    member = {"id": "m", "inspection_id": "i1", "person": "inspector.two", "role": "inspector"}
+    assert "person" in refusal("inspection_members", member,
+                               {**member, "person": "central.admin"}, standing("lead_inspector"))
+
+
+def test_nobody_changes_their_own_place_on_the_team_or_gives_a_role_there_is_not():
+    own = {"id": "m", "inspection_id": "i1", "person": ME, "role": "lead_inspector"}
+    assert refusal("inspection_members", own, {**own, "role": "supervisor"},
+                   standing("lead_inspector")) == "nobody changes their own place on the team"
+    assert "not a role" in refusal("inspection_members", None, {
+        "id": "n", "inspection_id": "i1", "person": "x", "role": "god"}, standing("lead_inspector"))
+
+
+def test_cases_go_only_to_the_teams_inspectors_and_a_closed_inspection_takes_no_cases():
+    supervisor = standing(team_role="supervisor", case_assignee="someone.else")
+    assert "not an inspector on the team" in refusal(
+        "cases", CASE, {**CASE, "assignee": ME + ".supervisor"}, supervisor)
+    assert refusal("cases", None, CASE, standing(inspection_status="closed")) == \
+        "the inspection is closed"
+    approved = {**CASE, "status": "approved"}
+    assert refusal("cases", approved, {**approved, "reference": "X9"}, standing()) == \
+        "an approved case is locked"
+
+
+def test_the_review_history_records_only_moves_the_case_made():
+    submit = {"id": "e", "case_id": "c1", "action": "submit", "from_status": "in_progress",
+              "to_status": "submitted"}
+    assert refusal("case_events", None, submit, standing(case_status="submitted")) is None
+    for status in ("in_progress", "approved"):  # not moved, or moved elsewhere
+        assert refusal("case_events", None, submit, standing(case_status=status)) is not None
+
+
+def test_queries_second_marks_and_audit_entries_come_from_whom_they_belong():
+    raise_ = {"id": "q", "case_id": "c1", "kind": "raise"}
+    assert refusal("query_messages", None, raise_, standing("supervisor")) is None
+    assert refusal("query_messages", None, raise_, standing()) is not None
+    assert refusal("query_messages", None, {**raise_, "kind": "respond"}, standing()) is None
+    assert refusal("query_messages", None, {**raise_, "kind": "resolve"},
+                   standing("supervisor")) is not None
+    mark = {"id": "s", "case_id": "c1", "kind": "mark"}
+    assert refusal("second_marks", None, mark, standing()) is not None  # their own case
+    assert refusal("second_marks", None, mark, standing(case_assignee="x")) is None
+    assert refusal("second_marks", None, {**mark, "kind": "agree"}, standing()) is not None
+    audit = {"id": "a", "case_id": "c1", "entity": "answers"}
+    assert refusal("audit_entries", None, audit, standing("supervisor")) is not None
+    assert refusal("audit_entries", None, audit, standing()) is None
