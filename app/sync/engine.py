@@ -239,7 +239,7 @@ class SyncEngine:
                     result.refused_records.add(change.entity_id)
                     if outcome.theirs is not None:  # the laptop shows what the store holds
                         _store(session, change.entity, outcome.theirs, self._db.user)
-                session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
+                session.execute(delete(m.Outbox).where(_outbox_of(change)))
                 result.touched_cases.update(
                     cases_of(change.entity, change.entity_id, outcome.theirs or yours))
 
@@ -460,7 +460,7 @@ class SyncEngine:
                 if change.entity not in TABLES or change.payload is None:
                     continue
                 waiting = set(session.scalars(select(m.Outbox.entity_id).where(
-                    m.Outbox.entity_id == change.entity_id)))
+                    _outbox_of(change))))
                 if self._apply_or_set_aside(session, change, waiting, result, keep=False):
                     record.resolved_at = utcnow()
                     record.resolved_by = self._db.user
@@ -556,11 +556,11 @@ def _set_aside(session: Session, change: PulledChange, exc: Exception) -> None:
 def _keep_ours(session: Session, change: PulledChange) -> None:
     """A record changed centrally while edited here: ours goes into a conflict."""
     yours = session.scalar(select(m.Outbox.payload).where(
-        m.Outbox.entity_id == change.entity_id).order_by(m.Outbox.seq.desc()).limit(1))
+        _outbox_of(change)).order_by(m.Outbox.seq.desc()).limit(1))
     session.add(m.Conflict(kind=CONFLICT, entity=change.entity, entity_id=change.entity_id,
                            yours=yours, theirs=change.payload, theirs_by=change.changed_by,
                            detected_at=utcnow(), detail="changed centrally while edited here"))
-    session.execute(delete(m.Outbox).where(m.Outbox.entity_id == change.entity_id))
+    session.execute(delete(m.Outbox).where(_outbox_of(change)))
 
 
 #: records the store keeps unique by more than their id: an answer per question of a case, a
@@ -649,6 +649,12 @@ _OUTBOX_PAGE = (
     "FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
 
 
+def _outbox_of(change: Change | PulledChange):
+    """The outbox rows of the change's record (by kind and id, as the outbox is indexed:
+    by id alone, each look would read the whole outbox)."""
+    return (m.Outbox.entity == change.entity) & (m.Outbox.entity_id == change.entity_id)
+
+
 def _state(session: Session) -> m.SyncState:
     state = session.get(m.SyncState, STREAM)
     if state is None:
@@ -676,5 +682,5 @@ def _store(session: Session, entity: str, payload: dict, user: str) -> None:
 
 def _latest_payload(session: Session, change: Change) -> dict:
     latest = session.scalar(select(m.Outbox.payload).where(
-        m.Outbox.entity_id == change.entity_id).order_by(m.Outbox.seq.desc()).limit(1))
+        _outbox_of(change)).order_by(m.Outbox.seq.desc()).limit(1))
     return latest or change.payload
