@@ -100,17 +100,15 @@ class SyncEngine:
     def sync(self, report: Report | None = None,
              cancelled: Callable[[], bool] | None = None) -> SyncReport:
         result = SyncReport()
-        try:
-            self.push(result, report, cancelled)
-            self.pull(result, report, cancelled)
-            self._catch_up_later(result)
-            self._retry_set_aside(result)
-            if not (cancelled and cancelled()):
-                restored = restore_returned(self._db, self._central)
-                result.cases_restored = len(restored)
-                result.touched_cases |= restored
-        except sa_exc.OperationalError as exc:
-            raise connection_problem(exc) from exc
+        # the link says itself when the central store cannot be reached (a CentralError)
+        self.push(result, report, cancelled)
+        self.pull(result, report, cancelled)
+        self._catch_up_later(result)
+        self._retry_set_aside(result)
+        if not (cancelled and cancelled()):
+            restored = restore_returned(self._db, self._central)
+            result.cases_restored = len(restored)
+            result.touched_cases |= restored
         removed = purge_released(self._db)
         result.cases_removed = len(removed)
         result.touched_cases -= removed
@@ -617,26 +615,6 @@ def _drop_local_twins(session: Session, entity: str, inserts: list[dict],
 def _says_otherwise(yours: dict | None, theirs: dict) -> bool:
     return yours is not None and any(
         yours.get(name) != value for name, value in theirs.items() if name not in _STAMPS)
-
-
-#: SQLSTATE codes for a login the central store does not accept
-_LOGIN_REFUSED = {"28P01", "28000"}
-
-
-def connection_problem(exc: sa_exc.OperationalError) -> CentralError:
-    """What to tell the inspector when the central store could not be used."""
-    # while connecting, psycopg has no SQLSTATE to give, only the server's own words
-    message = str(exc.orig or exc)
-    if (getattr(exc.orig, "sqlstate", None) in _LOGIN_REFUSED
-            or "password authentication failed" in message):
-        return CentralError("The central store did not accept your login and password.",
-                            "Check the password (it is asked for each time and never "
-                            "stored); your work is safe on this laptop.")
-    # offline is the normal state of a laptop, not a failure of the work
-    return CentralError(
-        "The central store cannot be reached just now; your work is safe on this laptop "
-        "and will be sent next time.",
-        f"Details: {message.strip().splitlines()[0]}")
 
 
 #: the next outbox rows, as stored (ids as hex text, the payload as JSON text), and the

@@ -34,6 +34,19 @@ class Laptop:
         return self.services.sync.sync(self.url, password)
 
 
+def made_up_device(device_id: uuid.UUID | None = None):
+    """A device key held in memory only (for a laptop whose database keeps none, or a
+    person signing in from a device of the test's own)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from app.db.device_key import DeviceKey
+
+    private = Ed25519PrivateKey.generate()
+    return DeviceKey(device_id or uuid.uuid4(), private.public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw), private)
+
+
 def person_url(central_url: str, login: str, password: str | None = PASSWORD) -> str:
     return make_url(central_url).set(username=login, password=password).render_as_string(
         hide_password=False)

@@ -20,7 +20,7 @@ from app.sync.engine import SyncEngine
 from app.sync.purge import purge_released
 from tests.conftest import MINI_FRAMEWORKS, TEST_KEY, raw_connection
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import PASSWORD, Laptop, laptop
+from tests.integration.sync_fixtures import PASSWORD, Laptop, laptop, made_up_device
 from tests.service import service_in_thread
 
 EVIDENCE = "Partner named in the risk management plan as a victim"
@@ -304,14 +304,7 @@ def test_secure_delete_leaves_no_trace_of_a_removed_case(central_url, tmp_path):
     one = Laptop("inspector.one", build_services(db, MINI_FRAMEWORKS),
                  service_in_thread(central_url), central_url)
     # a plain file keeps no device key: this one is held in memory for the test
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    from app.db.device_key import DeviceKey
-
-    private = Ed25519PrivateKey.generate()
-    key = DeviceKey(db.device_id, private.public_key().public_bytes(
-        Encoding.Raw, PublicFormat.Raw), private)
+    key = made_up_device(db.device_id)
     one.services.sync._device_signature = lambda: key.sign_in
     assert db.pragma("secure_delete") == 1
     inspection = make_inspection(one.services)

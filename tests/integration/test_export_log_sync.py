@@ -15,7 +15,7 @@ from app.sync.central import central_engine, init_central
 from app.sync.client import ServiceLink
 from app.sync.protocol import APPLIED, REFUSED, Change
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import PASSWORD, laptop
+from tests.integration.sync_fixtures import PASSWORD, laptop, made_up_device
 
 PASSPHRASE = "orange kettle river"
 
@@ -59,15 +59,7 @@ def held(central_url: str) -> tuple[list, list]:
 def link(address: str, login: str) -> ServiceLink:
     """``login`` signed in to the service with their password, from a laptop of their own
     made for the purpose (so every change comes with its payload)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    from app.db.device_key import DeviceKey
-
-    private = Ed25519PrivateKey.generate()
-    key = DeviceKey(uuid.uuid4(), private.public_key().public_bytes(
-        Encoding.Raw, PublicFormat.Raw), private)
-    return ServiceLink(address, login, PASSWORD, key.sign_in)
+    return ServiceLink(address, login, PASSWORD, made_up_device().sign_in)
 
 
 def entry(central_url: str, kind: str) -> dict:
