@@ -283,13 +283,11 @@ class _Case:
     inspection_id: uuid.UUID | None
     status: str
     assignee: str | None
-    rev: int
 
 
 @dataclass
 class _Inspection:
     status: str
-    rev: int
     made_by: str
     members: int
 
@@ -361,9 +359,9 @@ class _Judge:
                     if row and row.get(key) is not None:
                         into.add(uuid.UUID(str(row[key])))
         for row in self.conn.execute(text(
-                "SELECT id, inspection_id, status, assignee, rev FROM cases "
+                "SELECT id, inspection_id, status, assignee FROM cases "
                 "WHERE id = ANY(:i)"), {"i": list(case_ids)}):
-            self.cases[row.id] = _Case(row.inspection_id, row.status, row.assignee, row.rev)
+            self.cases[row.id] = _Case(row.inspection_id, row.status, row.assignee)
             inspection_ids.add(row.inspection_id)
         for row in self.conn.execute(text(
                 "SELECT id, inspection_id FROM samples WHERE id = ANY(:i)"),
@@ -371,11 +369,11 @@ class _Judge:
             self.samples[row.id] = row.inspection_id
             inspection_ids.add(row.inspection_id)
         for row in self.conn.execute(text(
-                "SELECT i.id, i.status, i.rev, COALESCE((SELECT c.changed_by FROM "
+                "SELECT i.id, i.status, COALESCE((SELECT c.changed_by FROM "
                 "central_changes c WHERE c.entity = 'inspections' AND c.entity_id = i.id "
                 "AND c.rev = 1 LIMIT 1), i.updated_by) FROM inspections i "
                 "WHERE i.id = ANY(:i)"), {"i": list(inspection_ids)}):
-            self.inspections[row[0]] = _Inspection(row[1], row[2], row[3], 0)
+            self.inspections[row[0]] = _Inspection(row[1], row[2], 0)
         for inspection_id, person, role in self.conn.execute(text(
                 "SELECT inspection_id, person, role FROM inspection_members "
                 "WHERE inspection_id = ANY(:i)"), {"i": list(inspection_ids)}):
@@ -442,9 +440,9 @@ class _Judge:
             known = self.inspections.get(change.entity_id)
             if known is None:
                 self.inspections[change.entity_id] = _Inspection(
-                    payload.get("status") or "open", 1, self.person.login, 0)
+                    payload.get("status") or "open", self.person.login, 0)
             else:
-                known.status, known.rev = payload.get("status", known.status), known.rev + 1
+                known.status = payload.get("status", known.status)
         elif change.entity == "inspection_members" and change.op != "delete":
             inspection_id = uuid.UUID(str(payload["inspection_id"]))
             team = self.teams.setdefault(inspection_id, {})
@@ -457,11 +455,10 @@ class _Judge:
                 inspection = payload.get("inspection_id")
                 self.cases[change.entity_id] = _Case(
                     uuid.UUID(str(inspection)) if inspection else None,
-                    payload.get("status") or "not_started", payload.get("assignee"), 1)
+                    payload.get("status") or "not_started", payload.get("assignee"))
             else:
                 known.status = payload.get("status", known.status)
                 known.assignee = payload.get("assignee", known.assignee)
-                known.rev += 1
         elif change.entity == "samples" and change.base_rev == 0:
             inspection = payload.get("inspection_id")
             self.samples[change.entity_id] = uuid.UUID(str(inspection)) if inspection else None
