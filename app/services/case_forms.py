@@ -9,6 +9,7 @@ from app.core.answers import AnswerInput, normalise_answer
 from app.core.dto import CaseForm, SavedAnswer
 from app.core.form import FormProblem, evaluate_form
 from app.core.frameworks import Framework
+from app.core.second_marking import check_can_read_answers
 from app.core.workflow import (
     InspectionStatus,
     answers_by,
@@ -23,6 +24,7 @@ from app.db.engine import Database
 from app.errors import NotFoundError
 from app.services.cases import case_or_error, refuse_if_locked, store_progress
 from app.services.frameworks import FrameworkCatalog
+from app.services.moderation import second_marking
 
 
 class CaseFormService:
@@ -31,16 +33,20 @@ class CaseFormService:
         self._catalog = catalog
 
     def open(self, case_id: uuid.UUID) -> CaseForm:
+        """The case form with its answers; refused to someone second marking the case while
+        its second marking is open (the second judgements are made blind)."""
         with self._db.read() as session:
             case = case_or_error(session, case_id)
             inspection = repo.get_inspection(session, case.inspection_id)
             framework = self._catalog.from_row(inspection.framework)
             answers = {k: repo.answer_record(a)
                        for k, a in repo.answers_for_case(session, case_id).items()}
+            role = repo.member_role(session, case.inspection_id, self._db.user)
+            check_can_read_answers(self._db.user, role, second_marking(
+                session, case, [a.answered_by for a in answers.values()]))
             state = evaluate_form(framework, repo.profile_of(case).as_dict(), answers)
             closed = inspection.status == InspectionStatus.CLOSED
-            answering = answers_by(repo.member_role(session, case.inspection_id,
-                                                    self._db.user))
+            answering = answers_by(role)
             return CaseForm(
                 case=repo.case_summary(case, repo.get_progress(session, case_id)),
                 inspection_name=inspection.name, framework=framework, answers=answers,

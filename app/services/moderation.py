@@ -8,11 +8,19 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from app.core.agreement import Agreement, agreement
 from app.core.dto import CaseSummary
 from app.core.ids import time_ordered_id
+from app.core.second_marking import (
+    SECOND_MARKING,
+    SecondMarking,
+    check_can_second_mark,
+    first_markers,
+    may_second_mark,
+)
 from app.core.workflow import Actor, actor_for
 from app.db import models as m
 from app.db import repositories as repo
@@ -21,7 +29,6 @@ from app.errors import NotFoundError, ValidationError, WorkflowError
 from app.services.cases import case_or_error
 from app.services.frameworks import FrameworkCatalog
 
-SECOND_MARKING = "second_marking"  # the case event that asks for a second marker
 JUDGEMENTS = ("yes", "no", "not_applicable")
 
 
@@ -76,18 +83,21 @@ class ModerationService:
         return self.request([c.id for c in chosen])
 
     def queue(self, inspection_id: uuid.UUID) -> list[tuple[CaseSummary, int]]:
-        """Cases waiting for a second marker that this person may second mark, with how
+        """Cases whose second marking is open that this person may second mark, with how
         many key questions they have judged already."""
         with self._db.read() as session:
             asked = repo.cases_with_event(session, inspection_id, SECOND_MARKING)
             cases = [c for c in repo.list_cases(session, inspection_id) if c.id in asked]
-            mine = Counter(s.case_id for s in repo.second_marks(
-                session, [c.id for c in cases], "mark") if s.updated_by == self._db.user)
+            marks = repo.second_marks(session, [c.id for c in cases])
             answers = repo.answer_records_for_cases(session, [c.id for c in cases])
-            firsts = {c.id: {a.answered_by for a in answers.get(c.id, {}).values()}
-                      | {c.profile.assignee} for c in cases}
+            markings = _markings(
+                {c.id: c.profile.assignee for c in cases}, asked, marks,
+                {c.id: [a.answered_by for a in answers.get(c.id, {}).values()]
+                 for c in cases})
+            mine = Counter(s.case_id for s in marks
+                           if s.kind == "mark" and s.updated_by == self._db.user)
         return [(c, mine[c.id]) for c in sorted(cases, key=lambda c: c.reference)
-                if self._db.user not in firsts[c.id]]
+                if markings[c.id].open and may_second_mark(self._db.user, markings[c.id])]
 
     def blind_form(self, case_id: uuid.UUID) -> list[BlindQuestion]:
         """The case's key questions, without the first judgements. Refused to whoever made
@@ -177,14 +187,35 @@ class ModerationService:
 
     def _case_for_second_marker(self, session, case_id: uuid.UUID) -> m.Case:
         case = case_or_error(session, case_id)
-        if not any(e.action == SECOND_MARKING for e in repo.case_events(session, case_id)):
-            raise WorkflowError(f"Case {case.reference} has not been chosen for second "
-                                "marking.", "A supervisor chooses the cases to second mark.")
-        first_markers = {a.updated_by for a in repo.answers_for_case(session, case_id).values()}
-        if self._db.user in first_markers or self._db.user == case.assignee:
-            raise WorkflowError("You marked this case first, so you cannot second mark it.",
-                                "Another member of the team second marks it, blind.")
+        check_can_second_mark(self._db.user, second_marking(session, case), case.reference)
         return case
 
     def _framework(self, session, case: m.Case):
         return self._catalog.from_row(repo.get_inspection(session, case.inspection_id).framework)
+
+
+def second_marking(session, case: m.Case,
+                   answered_by: Iterable[str] | None = None) -> SecondMarking:
+    """Where the case's second marking stands. ``answered_by``: who gave its answers, when
+    the caller has them in hand already."""
+    if answered_by is None:
+        answered_by = [a.updated_by for a in repo.answers_for_case(session, case.id).values()]
+    asked = {case.id} if any(e.action == SECOND_MARKING
+                             for e in repo.case_events(session, case.id)) else set()
+    return _markings({case.id: case.assignee}, asked, repo.second_marks(session, [case.id]),
+                     {case.id: answered_by})[case.id]
+
+
+def _markings(assignees: Mapping[uuid.UUID, str | None], asked: set[uuid.UUID],
+              marks: Iterable[m.SecondMark], answered_by: Mapping[uuid.UUID, Iterable[str]]
+              ) -> dict[uuid.UUID, SecondMarking]:
+    """Where second marking stands for each case, from what the store holds."""
+    judged: dict[tuple[uuid.UUID, str], set[str]] = {}
+    for mark in marks:
+        judged.setdefault((mark.case_id, mark.kind), set()).add(mark.question_key)
+    return {case_id: SecondMarking(
+        asked=case_id in asked,
+        first_markers=first_markers(assignee, answered_by.get(case_id, ())),
+        marked=frozenset(judged.get((case_id, "mark"), ())),
+        agreed=frozenset(judged.get((case_id, "agreed"), ())))
+        for case_id, assignee in assignees.items()}

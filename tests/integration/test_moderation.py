@@ -61,3 +61,34 @@ def test_second_marking_is_blind_agreement_is_measured_and_all_judgements_kept(t
     assert first.moderation.judgements(cases[1].id)[KEY] == {
         "first": "yes", "second": "no", "agreed": "yes"}
     assert first.forms.open(cases[1].id).answers[KEY].value == "yes"  # the case's answer
+
+
+def test_a_second_marker_cannot_read_the_first_answers_while_second_marking_is_open(
+        team, tmp_path):
+    first, supervisor, second, inspection, cases = team
+    case = cases[2]  # first judged "no", with its reason and evidence
+    assert second.forms.open(case.id).answers[KEY].value == "no"  # nobody has asked yet
+    supervisor.moderation.request([case.id])
+
+    for read in (lambda: second.forms.open(case.id),
+                 lambda: second.forms.check_for_errors(case.id),
+                 lambda: second.review.export_pdf(case.id, tmp_path / "X2.pdf")):
+        with pytest.raises(WorkflowError, match="You are second marking this case") as caught:
+            read()
+        assert "Moderation" in caught.value.advice
+    assert not list(tmp_path.glob("*.pdf")) and not second.exports.log(inspection.id)
+    # the first marker and the supervisor read the case form as before
+    assert first.forms.open(case.id).answers[KEY].value == "no"
+    assert supervisor.forms.open(case.id).answers[KEY].evidence == "Late"
+
+    second.moderation.second_mark(case_id=case.id, question_key=KEY, value="yes")
+    with pytest.raises(WorkflowError, match="You are second marking this case"):
+        second.forms.open(case.id)  # judged, but not yet agreed
+    supervisor.moderation.agree(case_id=case.id, question_key=KEY, value="no",
+                                note="Discussed with both markers: the plan was late")
+
+    assert second.forms.open(case.id).answers[KEY].value == "no"  # finished: readable
+    assert case.id not in [c.id for c, _ in second.moderation.queue(inspection.id)]
+    with pytest.raises(WorkflowError, match="is finished"):
+        second.moderation.second_mark(case_id=case.id, question_key=KEY, value="no")
+    assert second.forms.open(cases[3].id).answers  # never asked for: readable throughout

@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 
 import pytest
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from app.config import frameworks_dir
-from app.ui.dialogs.moderation_dialog import ModerationDialog
+from app.ui.dialogs.moderation_dialog import CASE_ROLE, ModerationDialog
+from app.ui.main_window import MainWindow
 from tests.conftest import open_as
 from tests.integration.helpers import make_case, make_inspection
 
@@ -71,3 +72,46 @@ def test_second_marking_blind_in_the_window(people, qtbot, monkeypatch):
     own = ModerationDialog(first, inspection.id)
     qtbot.addWidget(own)
     assert own.cases.count() == 0 and not own.save_button.isEnabled()
+
+
+def test_a_second_marker_cannot_open_the_case_form_until_second_marking_is_finished(
+        people, qtbot, monkeypatch):
+    _first, supervisor, second, inspection = people
+    chooser = ModerationDialog(supervisor, inspection.id)
+    qtbot.addWidget(chooser)
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (100, True))
+    chooser.choose_button.click()  # the supervisor asks for every case to be second marked
+
+    window = MainWindow(second)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec",
+                        lambda box: shown.append((box.text(), box.informativeText())) or 0)
+    case = next(c for c in second.cases.list(inspection.id) if c.reference == "X2")
+    cases = window.cases_page
+    cases.reload(select=inspection.id)
+    cases.select_case(case.id)
+    cases.open_button.click()
+    assert shown == [("You are second marking this case: its first marker's answers stay "
+                      "hidden until second marking is finished.",
+                      "Use Moderation to record your own judgements.")]
+    assert window.stack.currentWidget() is cases and window.form_page.form is None
+
+    marker = ModerationDialog(second, inspection.id)  # judges it blind instead
+    qtbot.addWidget(marker)
+    marker.cases.setCurrentRow(2)
+    assert marker.cases.currentItem().data(CASE_ROLE) == case.id
+    choice, _note = marker.judgements[KEY]
+    choice.setCurrentIndex(choice.findData("yes"))
+    marker.save_button.click()
+    cases.open_button.click()
+    assert len(shown) == 2 and window.form_page.form is None  # judged, not yet agreed
+
+    supervisor.moderation.agree(case_id=case.id, question_key=KEY, value="no",
+                                note="Discussed with both markers")
+    cases.open_button.click()
+    assert len(shown) == 2 and window.stack.currentWidget() is window.form_page
+    assert window.form_page.form.answers[KEY].value == "no"  # the first judgement, now shown
+    window.close()
