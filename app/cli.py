@@ -155,6 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="seal everything not yet sent into a transfer file")
     package.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
                          help="where to write it (the passphrase is asked)")
+    package.add_argument("--enrolment-code", metavar="CODE",
+                         help="the code your administrator gave for this laptop, if it has "
+                              "never synced (the central service enrols it from the file)")
+    bring = sync_sub.add_parser(
+        "import-package", parents=[common],
+        help="at the office: bring a laptop's transfer file to the central service, which "
+             "applies it as the person who made it (yours, or any as an administrator)")
+    bring.add_argument("file", type=Path, metavar="FILE", help="the transfer file")
 
     sync_sub.add_parser("change-password", parents=[common],
                         help="change your password at the central service (asked, or "
@@ -523,20 +531,35 @@ def _cases_moved(result) -> str:
 def _export_package(s: Services, args) -> tuple[object, str]:
     passphrase = os.environ.get(ENV_PASSPHRASE) or _ask(
         "Passphrase for the transfer file (give it to the office separately): ", twice=True)
-    manifest = s.sync.export_package(args.output, passphrase)
+    manifest = s.sync.export_package(args.output, passphrase,
+                                     enrolment_code=args.enrolment_code)
     _left_the_store()
     return ({"path": str(args.output), **manifest},
             f"Sealed {manifest['changes']} change(s) into {args.output}.")
 
 
 def _import_package(_s: Services, args) -> tuple[object, str]:
-    from app.sync.package import apply_package
+    from app.services.sync import SyncService
 
     passphrase = os.environ.get(ENV_PASSPHRASE) or _ask("Passphrase of the transfer file: ")
-    report = apply_package(with_password(args.url), args.file, passphrase)
+    report = SyncService.apply_package_at(with_password(args.url), args.file, passphrase)
+    return _package_applied(report)
+
+
+def _bring_package(s: Services, args) -> tuple[object, str]:
+    address = _service_address(s, args)
+    passphrase = os.environ.get(ENV_PASSPHRASE) or _ask("Passphrase of the transfer file: ")
+    password = os.environ.get(ENV_PASSWORD) or _ask("Your password for the central store: ")
+    return _package_applied(s.sync.apply_package(address, password, args.file, passphrase))
+
+
+def _package_applied(report) -> tuple[object, str]:
+    refusals = "".join(f"\n  refused: {why}" for why in report.refusals)
     return (dataclasses.asdict(report),
             f"Applied {report.applied} of {report.changes} change(s) from {report.person}; "
-            f"{report.conflicts} conflict(s), {report.refused} refused.")
+            f"{report.conflicts} conflict(s), {report.refused} refused."
+            + (" The laptop was enrolled by the code in the file." if report.enrolled
+               else "") + refusals)
 
 
 def _central_init(_s: Services, args) -> tuple[object, str]:
@@ -771,6 +794,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("ratings", None): _ratings,
     ("sync", None): _sync,
     ("sync", "export-package"): _export_package,
+    ("sync", "import-package"): _bring_package,
     ("sync", "change-password"): _sync_change_password,
     ("central", "import-package"): _import_package,
     ("central", "init"): _central_init,

@@ -18,6 +18,8 @@ SIGNATURE_BYTES = 64
 CLOCK_SKEW = dt.timedelta(minutes=5)
 #: What a sign-in statement starts with, so that nothing else a device signs can pass for one.
 SIGN_IN_PURPOSE = "aspire-sign-in"
+#: What the statement a laptop signs for a transfer file starts with.
+TRANSFER_PURPOSE = "aspire-transfer-2"
 
 #: Enrolment codes: Crockford's base32 (no I, L, O or U), read back forgiving the letters it
 #: leaves out. 16 characters of 32 are 80 bits, shown as four groups of four.
@@ -52,6 +54,12 @@ def sign_in_statement(login: str, device_id: uuid.UUID | str, signed_at: str) ->
     """The bytes a device signs to sign in as ``login``: the purpose, the person, the device
     and the moment, one to a line."""
     return f"{SIGN_IN_PURPOSE}\n{login}\n{device_id}\n{signed_at}".encode()
+
+
+def transfer_statement(login: str, device_id: uuid.UUID | str, sha256: str) -> bytes:
+    """The bytes a device signs for a transfer file made as ``login``: the purpose, the
+    person, the device and the SHA-256 (hex) of everything in the file before its end."""
+    return f"{TRANSFER_PURPOSE}\n{login}\n{device_id}\n{sha256}".encode()
 
 
 def signed_at_text(moment: dt.datetime) -> str:

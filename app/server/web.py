@@ -39,6 +39,12 @@ that did not prove its device syncs nothing, 403; each person's requests are lim
   person is on the team of, for a laptop that has just joined it.
 - ``POST /sync/cases`` ``{"ids": [...]}``: the rows of those cases, as far as the person
   may see them (cases brought back to a laptop).
+- ``POST /sync/transfer`` (the content of a transfer file, as ``app.sync.package`` writes
+  it, opened with its passphrase at the office; at most 64 MiB): checked whole against the
+  person and laptop it names, then applied as that person; ``{"person", "changes",
+  "applied", "conflicts", "refused", "enrolled", "refusals"}``. Only its author or an
+  administrator may bring it (403); a file not signed by its laptop, or naming anyone else,
+  is refused whole (400 or 403, naming why).
 
 Errors are JSON ``{"error": ..., "advice": ...}``, written for the person. Request bodies are
 limited before they are read (413). Signing in is the one seam for other ways of proving who
@@ -63,12 +69,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app import __version__
-from app.config import frameworks_dir
 from app.core import devices as device_rules
-from app.core.framework_loader import load_frameworks
 from app.errors import UserFacingError
 from app.sync import accounts, devices
 from app.sync.central import central_engine, database_answers, schema_revisions
+from app.sync.package import MOST_CONTENT
 from app.sync.protocol import WireError, change_from_wire, outcome_to_wire
 from app.sync.store import (
     MOST_CHANGES,
@@ -76,8 +81,9 @@ from app.sync.store import (
     Person,
     PersonAtStore,
     PublishedFramework,
-    published_frameworks,
+    shipped_frameworks,
 )
+from app.sync.transfers import TransferRefused, apply_transfer
 
 #: The version of the protocol between laptops and the service; raised on any change a laptop
 #: of the previous version could not follow.
@@ -86,6 +92,8 @@ PROTOCOL_VERSION = 2
 SMALL_BODY = 16 * 1024
 #: The largest push (2,000 changes, or a framework's content, with room to spare).
 PUSH_BODY = 16 * 1024 * 1024
+#: The largest transfer file's content (compressed, as the file holds it).
+TRANSFER_BODY = MOST_CONTENT
 #: The largest list of change numbers or case ids asked for at once.
 LIST_BODY = 256 * 1024
 
@@ -230,6 +238,17 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         tables = await run_in_threadpool(at_store.cases, ids)
         return JSONResponse({"tables": tables})
 
+    async def transfer(request: Request) -> JSONResponse:
+        at_store = await person(request)
+        content = await _body(request, TRANSFER_BODY)
+        report = await run_in_threadpool(
+            apply_transfer, engine, lambda: iter((content,)), published,
+            brought_by=at_store.person, now=clock())
+        return JSONResponse({"person": report.person, "changes": report.changes,
+                             "applied": report.applied, "conflicts": report.conflicts,
+                             "refused": report.refused, "enrolled": report.enrolled,
+                             "refusals": list(report.refusals)})
+
     routes = [Route("/health", health), Route("/version", version),
               Route("/session", _answering(sign_in), methods=["POST"]),
               Route("/session", _answering(sign_out), methods=["DELETE"]),
@@ -239,7 +258,8 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
               Route("/sync/changes", _answering(changes_after)),
               Route("/sync/payloads", _answering(payloads), methods=["POST"]),
               Route("/sync/inspections/{inspection_id}", _answering(inspection)),
-              Route("/sync/cases", _answering(cases), methods=["POST"])]
+              Route("/sync/cases", _answering(cases), methods=["POST"]),
+              Route("/sync/transfer", _answering(transfer), methods=["POST"])]
     return Starlette(routes=routes, lifespan=lifespan)
 
 
@@ -256,7 +276,7 @@ def _answering(endpoint: Callable[[Request], Awaitable[Response]]
             return _error(429, exc.problem, exc.advice, {"Retry-After": str(exc.retry_after)})
         except accounts.LockedOut as exc:
             return _error(423, exc.problem, exc.advice)
-        except devices.DeviceRefused as exc:
+        except (devices.DeviceRefused, TransferRefused) as exc:
             return _error(403, exc.problem, exc.advice)
         except accounts.SignInRefused as exc:
             return _error(401, exc.problem, exc.advice)
@@ -272,8 +292,8 @@ def _error(status: int, problem: str, advice: str = "",
                         headers=headers)
 
 
-async def _json_body(request: Request, limit: int) -> dict:
-    """The request's JSON object, refused (413) before more than ``limit`` bytes are read."""
+async def _body(request: Request, limit: int) -> bytes:
+    """The request's body, refused (413) before more than ``limit`` bytes are read."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise RequestRefused(413, f"The request is larger than {limit:,} bytes.")
@@ -282,6 +302,12 @@ async def _json_body(request: Request, limit: int) -> dict:
         received += chunk
         if len(received) > limit:
             raise RequestRefused(413, f"The request is larger than {limit:,} bytes.")
+    return bytes(received)
+
+
+async def _json_body(request: Request, limit: int) -> dict:
+    """The request's JSON object, refused (413) before more than ``limit`` bytes are read."""
+    received = await _body(request, limit)
     try:
         body = json.loads(received)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -305,12 +331,6 @@ def _list(body: dict, key: str, kind: type) -> list:
         return [kind(str(v)) for v in value]
     except ValueError:
         raise RequestRefused(400, f"The request's '{key}' holds something else.") from None
-
-
-def shipped_frameworks() -> dict[str, PublishedFramework]:
-    """The question frameworks the service publishes (those in its frameworks folder), by
-    the hash of their content: a laptop may bring these to the store."""
-    return published_frameworks(load_frameworks(frameworks_dir()))
 
 
 def _text(body: dict, key: str, within: str = "") -> str:

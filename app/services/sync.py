@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,14 @@ from app.services.frameworks import FrameworkCatalog
 from app.sync.central import needs_password, set_password
 from app.sync.client import ServiceLink, check_address, is_service_address
 from app.sync.engine import SyncEngine, SyncReport
-from app.sync.package import PackageReport, apply_package, seal_package
+from app.sync.package import (
+    PackageReport,
+    open_package,
+    package_report,
+    passphrase_problem,
+    seal_package,
+)
+from app.sync.transfers import apply_package_at
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,15 @@ class SyncService:
         this laptop whose last change is acknowledged, and bring back any that returned
         (the report counts both). Offline is not an error worth alarm: the message says
         so and nothing here is changed."""
+        with self._signed_in(address, password) as link:
+            result = SyncEngine(self._db, link).sync(report, cancelled)
+        self._refresh_progress(result.touched_cases)
+        return result
+
+    @contextlib.contextmanager
+    def _signed_in(self, address: str, password: str) -> Iterator[ServiceLink]:
+        """A session with the central service at ``address`` as this laptop's person: the
+        one a sync just before opened, if the password is the same."""
         address = self.check_address(address)
         link = self._links.get(address)
         if link is None:
@@ -72,15 +89,13 @@ class SyncService:
                                                       self._device_signature())
         link.resume(password)
         try:
-            result = SyncEngine(self._db, link.open()).sync(report, cancelled)
+            yield link.open()
         except BaseException:
             self._links.pop(address, None)
-            link.close()  # after a failure the next sync starts afresh
+            link.close()  # after a failure the next request starts afresh
             raise
         finally:
             link.rest()
-        self._refresh_progress(result.touched_cases)
-        return result
 
     def close(self) -> None:
         """Sign out of the central service (the app is closing)."""
@@ -103,18 +118,37 @@ class SyncService:
         the app never makes, has no device key to prove it with)."""
         return device_key(self._db).sign_in if self._db.key is not None else None
 
-    def export_package(self, path: Path, passphrase: str) -> dict:
-        """Everything not yet acknowledged, sealed into a transfer file for the office and
-        recorded in the export log; returns the file's manifest."""
-        sealed = seal_package(self._db, path, passphrase)
+    def export_package(self, path: Path, passphrase: str, *,
+                       enrolment_code: str | None = None) -> dict:
+        """Everything not yet acknowledged, sealed into a transfer file for the office,
+        signed with this laptop's device key and recorded in the export log; returns the
+        file's manifest. ``enrolment_code``: the one an administrator gave, for a laptop
+        that has never synced."""
+        sealed = seal_package(self._db, path, passphrase, enrolment_code=enrolment_code)
         self._log.record(kind=ExportKind.TRANSFER, path=path, sha256=sealed.sha256,
                          case_ids=sealed.case_ids, inspection_id=sealed.inspection_id)
         return sealed.manifest
 
     @staticmethod
-    def apply_package(url: str, path: Path, passphrase: str) -> PackageReport:
-        """At the office: apply a laptop's transfer file to the central store."""
-        return apply_package(url, path, passphrase)
+    def passphrase_problem(passphrase: str, user: str) -> ValidationError | None:
+        """Why a transfer file's passphrase is too weak, or None (checked before sealing)."""
+        return passphrase_problem(passphrase, [user])
+
+    def apply_package(self, address: str, password: str, path: Path,
+                      passphrase: str) -> PackageReport:
+        """At the office: open a laptop's transfer file here with its passphrase and bring
+        it to the central service at ``address``, which applies it as the person who made
+        it (this laptop's person must be that person or an administrator)."""
+        opened = open_package(path, passphrase)
+        with self._signed_in(address, password) as link:
+            answer = link.apply_transfer(opened.content_bytes())
+        return package_report(str(path), answer)
+
+    @staticmethod
+    def apply_package_at(url: str, path: Path, passphrase: str) -> PackageReport:
+        """An administrator where the central database is reachable: apply a transfer file
+        with the same checks as the service."""
+        return apply_package_at(url, path, passphrase)
 
     def _refresh_progress(self, case_ids) -> None:
         """Cases changed by others: work out how far each form has got, here."""

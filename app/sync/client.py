@@ -204,16 +204,23 @@ class ServiceLink:
                 merged.setdefault(name, []).extend(rows)
         return merged
 
+    def apply_transfer(self, content: bytes) -> dict:
+        """Bring a transfer file's content (opened at the office) to the service, which
+        applies it as the person who made it; its report."""
+        return self._request("POST", "/sync/transfer", raw=content,
+                             content_type="application/octet-stream")
+
     # -- HTTP -----------------------------------------------------------------------------
     def _request(self, method: str, path: str, body: object = None, *,
                  raw: bytes | None = None, signed_in: bool = True,
-                 attempts: int = ATTEMPTS) -> dict:
+                 attempts: int = ATTEMPTS, content_type: str = "application/json") -> dict:
         data = raw if raw is not None else (None if body is None
                                             else json.dumps(body).encode())
         renewed = False
         pause = FIRST_PAUSE_S
         for attempt in range(1, attempts + 1):
-            status, answer, retry_after = self._send(method, path, data, signed_in)
+            status, answer, retry_after = self._send(method, path, data, signed_in,
+                                                     content_type)
             if status is None or status in _TRY_AGAIN:
                 if attempt == attempts:
                     raise CentralError(UNREACHABLE, _detail(status, answer))
@@ -230,19 +237,20 @@ class ServiceLink:
             if status == 401 and signed_in and not renewed:
                 renewed = True  # the session ran out during a long sync
                 self._sign_in()
-                status, answer, retry_after = self._send(method, path, data, signed_in)
+                status, answer, retry_after = self._send(method, path, data, signed_in,
+                                                         content_type)
             if 200 <= status < 300:
                 return answer
             raise _refusal(status, answer, retry_after, signing_in=not signed_in)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(self, method: str, path: str, data: bytes | None,
-              signed_in: bool) -> tuple[int | None, dict, str | None]:
+    def _send(self, method: str, path: str, data: bytes | None, signed_in: bool,
+              content_type: str = "application/json") -> tuple[int | None, dict, str | None]:
         """(status, JSON answer, Retry-After) of one try; status None if the service could
         not be reached or did not answer in time."""
         headers = {"Accept": "application/json"}
         if data is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         if signed_in and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         with self._lock:

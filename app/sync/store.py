@@ -258,6 +258,8 @@ def _stamp_device(change: Change, device: uuid.UUID) -> None:
     is written)."""
     change.device_id = device
     payload = change.payload
+    if not isinstance(payload, dict):
+        return  # not a record: refused alone when judged
     if payload.get("device_id") != str(device):
         payload["device_id"] = str(device)
         change.rewritten()
@@ -482,6 +484,15 @@ def published_frameworks(frameworks: Iterable) -> dict[str, PublishedFramework]:
     return {hashlib.sha256(fw.raw.encode("utf-8")).hexdigest():
             PublishedFramework(fw.id, fw.version, fw.title, fw.programme)
             for fw in frameworks}
+
+
+def shipped_frameworks() -> dict[str, PublishedFramework]:
+    """The question frameworks the service publishes (those in its frameworks folder), by
+    the hash of their content: a laptop may bring these to the store."""
+    from app.config import frameworks_dir
+    from app.core.framework_loader import load_frameworks
+
+    return published_frameworks(load_frameworks(frameworks_dir()))
 
 
 def _published(payload: dict, published: Mapping[str, PublishedFramework]) -> bool:

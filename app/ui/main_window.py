@@ -484,10 +484,22 @@ class MainWindow(QMainWindow):
         first = self._secret(title, self.tr("Passphrase (give it to the office separately):"))
         if first is None:
             return
+        weak = self._services.sync.passphrase_problem(first, self._services.user)
+        if weak is not None:
+            show_error(self, weak, title)
+            return
         if self._secret(title, self.tr("The passphrase again:")) != first:
             self.statusBar().showMessage(self.tr("The two passphrases differ; nothing was "
                                                  "written."), 15000)
             return
+        code = None
+        if self._services.sync.status().last_sync_at is None:
+            code, ok = QInputDialog.getText(self, title, self.tr(
+                "This laptop has never synced. Enrolment code from your administrator "
+                "(leave empty if you have none):"))
+            if not ok:
+                return
+            code = code.strip() or None
         self.form_page.flush()
 
         def sealed(manifest: dict) -> None:
@@ -499,40 +511,42 @@ class MainWindow(QMainWindow):
 
         self.tasks.run_with_progress(
             self, title, self.tr("Sealing {name}…").format(name=Path(path).name),
-            lambda _report, _cancelled: self._services.sync.export_package(Path(path), first),
+            lambda _report, _cancelled: self._services.sync.export_package(
+                Path(path), first, enrolment_code=code),
             sealed, cancellable=False)
 
     def apply_package(self) -> None:
-        """At the office: apply a laptop's transfer file (an administrator's task)."""
+        """At the office: bring a laptop's transfer file to the central service, which
+        applies it as the person who made it (their own, or any as an administrator)."""
         title = self.tr("Apply a transfer file")
         path, _ = QFileDialog.getOpenFileName(self, title, str(Path.home()),
                                               self.tr("Transfer file (*.aspire)"))
         if not path:
             return
-        url, ok = QInputDialog.getText(self, title, self.tr(
-            "Address of the central database, as its administrator "
-            "(postgresql://login@host/database):"),
-            text=QSettings().value("central/database_url", ""))
-        if ok and url.strip():
-            QSettings().setValue("central/database_url", url.strip())  # never a password
-        password = self._secret(title, self.tr("Administrator password (not stored):")) \
-            if ok else None
-        passphrase = self._secret(title, self.tr("Passphrase of the transfer file:")) \
-            if password is not None else None
-        if passphrase is None:
+        passphrase = self._secret(title, self.tr("Passphrase of the transfer file:"))
+        address = self._service_address(title) if passphrase is not None else None
+        password = self._secret(title, self.tr(
+            "Your central store password (it is not stored):")) if address else None
+        if password is None:
             return
-        full = self._services.sync.with_password(url.strip(), password)
-        self.tasks.run_with_progress(
-            self, title, self.tr("Applying {name}…").format(name=Path(path).name),
-            lambda _report, _cancelled: self._services.sync.apply_package(
-                full, Path(path), passphrase),
-            lambda report: self.statusBar().showMessage(self.tr(
+
+        def applied(report) -> None:
+            done = self.tr(
                 "Applied {applied} of {n} change(s) from {person}; {conflicts} conflict(s), "
                 "{refused} refused.").format(applied=report.applied, n=report.changes,
                                              person=report.person,
                                              conflicts=report.conflicts,
-                                             refused=report.refused), 20000),
-            cancellable=False)
+                                             refused=report.refused)
+            self.statusBar().showMessage(done, 20000)
+            if report.refusals:
+                QMessageBox.information(self, title, done + "\n\n" + "\n".join(
+                    report.refusals))
+
+        self.tasks.run_with_progress(
+            self, title, self.tr("Applying {name}…").format(name=Path(path).name),
+            lambda _report, _cancelled: self._services.sync.apply_package(
+                address, password, Path(path), passphrase),
+            applied, cancellable=False)
 
     def open_conflicts(self) -> None:
         run_modal(ConflictsDialog(self._services, self))

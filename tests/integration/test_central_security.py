@@ -570,17 +570,20 @@ def test_a_sample_names_only_cases_of_its_own_inspection(store):
 
 @pytest.mark.parametrize("spoilt", [
     {"start_date": "not-a-date"}, {"name": "\ud800"}, {"area": 7}, {"status": None},
-    {"name": None}, "partial"])
+    {"name": None}, "partial", "damaged on the laptop"])
 def test_a_malformed_change_is_refused_alone_and_never_fails_the_push(store, spoilt):
     record = row(store.central, "inspections", id=store.inspection)
     if spoilt == "partial":
         record = {key: record[key] for key in ("id", "name")}
-    else:
+    elif spoilt != "damaged on the laptop":
         record.update(spoilt)
+    first = change("inspections", record, base_rev=record.get("rev", 1))
+    if spoilt == "damaged on the laptop":  # its outbox holds something that is not JSON
+        first = Change(first.change_id, first.entity, first.entity_id, first.op,
+                       first.base_rev, first.rev, text="{NaN", keys=None)
     answer = row(store.central, "answers", case_id=store.case, question_key="victim")
     with store.link("inspector.one") as link:
-        outcomes = link.push([change("inspections", record, base_rev=record.get("rev", 1)),
-                              edited(store, "answers", answer["id"], value="no")])
+        outcomes = link.push([first, edited(store, "answers", answer["id"], value="no")])
     assert [o.status for o in outcomes] == [REFUSED, APPLIED], outcomes[0].detail
 
 

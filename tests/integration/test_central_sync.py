@@ -265,7 +265,7 @@ def test_edits_made_after_a_conflicting_edit_never_overwrite_a_colleague(central
     be applied either, even though its revision number matches the central one. Both of
     its versions are kept centrally when both are sent; the laptop keeps its latest."""
     from app.sync import engine as sync_engine
-    from app.sync.package import apply_package, write_package
+    from app.sync.transfers import apply_package_at
     if carried == "network, one change at a time":  # and the outbox cleared after each
         monkeypatch.setattr(sync_engine, "PUSH_BATCH", 1)
         monkeypatch.setattr(sync_engine, "ACKNOWLEDGED_AT_ONCE", 1)
@@ -276,8 +276,8 @@ def test_edits_made_after_a_conflicting_edit_never_overwrite_a_colleague(central
     two.services.forms.record_answer(case_id=case.id, question_key="officers", value=15)
     if carried == "transfer file":
         package = tmp_path / "inspector-two.aspire"
-        write_package(two.services._db, package, "orange kettle river")
-        applied = apply_package(central, package, "orange kettle river")
+        two.services.sync.export_package(package, "orange kettle river")
+        applied = apply_package_at(central, package, "orange kettle river")
         assert (applied.applied, applied.conflicts) == (applied.changes - 2, 2)
     clash = two.sync()
     assert clash.conflicts == 1 and clash.applied == clash.pushed - (

@@ -311,13 +311,16 @@ def test_transfer_file_from_the_command_line(tmp_path, central_url):
     laptop = tmp_path / "far-away.db"
     as_json(aspire("demo", "--cases", "2", "--json", db=laptop, env={"ASPIRE_USER": "c.day"}))
     sealed = {"ASPIRE_PACKAGE_PASSPHRASE": "seven blue herons"}
+    code = as_json(aspire("central", "enrol-device", "--url", central_url, "--login", "c.day",
+                          "--json", env=admin))["code"]
     out = tmp_path / "day.aspire"
-    made = as_json(aspire("sync", "export-package", "-o", str(out), "--json", db=laptop,
-                          env={"ASPIRE_USER": "c.day", **sealed}))
+    made = as_json(aspire("sync", "export-package", "-o", str(out), "--enrolment-code", code,
+                          "--json", db=laptop, env={"ASPIRE_USER": "c.day", **sealed}))
     assert made["changes"] > 0 and made["person"] == "c.day"
     applied = as_json(aspire("central", "import-package", str(out), "--url", central_url,
                              "--json", env={**admin, **sealed}))
     assert applied["applied"] == applied["changes"] == made["changes"]
+    assert applied["enrolled"] and "refused" not in str(applied["refusals"])
     wrong = aspire("central", "import-package", str(out), "--url", central_url,
                    env={**admin, "ASPIRE_PACKAGE_PASSPHRASE": "seven blue heron"})
     assert wrong.returncode == 1 and "passphrase is wrong" in wrong.stderr

@@ -92,19 +92,55 @@ def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central_url, tmp_path
 def test_export_a_transfer_file_from_the_window(qtbot, open_window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    from app.sync.package import read_package
+    from app.sync.package import content_changes, open_package
     window = open_window()
     make_case(window._services)
     target = tmp_path / "usb.aspire"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    answers_from(monkeypatch, "orange kettle river", "orange kettle river")
+    shown = []
+    monkeypatch.setattr("app.ui.main_window.show_error",
+                        lambda _parent, exc, *_a: shown.append(exc.problem))
+    answers_from(monkeypatch, "password1234")  # too easy to guess: said before anything else
+    window.export_package()
+    assert shown and "too easy to guess" in shown[0] and not target.exists()
+    # a laptop that never synced is asked for an enrolment code, which may be left out
+    answers_from(monkeypatch, "orange kettle river", "orange kettle river", "")
     window.export_package()  # sealed off the window's thread
     qtbot.waitUntil(lambda: "Sealed" in window.statusBar().currentMessage(), timeout=10000)
-    package = read_package(target, "orange kettle river")
-    assert package.manifest["changes"] == len(package.changes) > 0
+    package = open_package(target, "orange kettle river")
+    assert package.head.person == "inspector.one"
+    assert package.head.changes == len(list(content_changes(package.content,
+                                                            package.head))) > 0
     answers_from(monkeypatch, "orange kettle river", "something else")
     window.export_package()
     assert "differ" in window.statusBar().currentMessage()
+
+
+def test_an_administrator_applies_a_colleagues_transfer_file_from_the_window(
+        qtbot, central_url, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.integration.sync_fixtures import laptop
+
+    init_central(central_url)
+    one, two, case = two_laptops_on_one_case(tmp_path, central_url, ("victim", "yes"))
+    two.services.forms.record_answer(case_id=case.id, question_key="victim", value="no",
+                                     evidence="Risk to the partner not assessed")
+    usb = tmp_path / "two.aspire"
+    two.services.sync.export_package(usb, "orange kettle river")
+    admin = laptop(tmp_path, central_url, "central.admin", role="admin")
+    window = MainWindow(admin.services)
+    qtbot.addWidget(window)
+    window.show()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(usb), ""))
+    answers_from(monkeypatch, "orange kettle river", admin.url, PASSWORD)
+    window.apply_package()  # applied off the window's thread
+    qtbot.waitUntil(lambda: "Applied" in window.statusBar().currentMessage(), timeout=20000)
+    assert "from inspector.two" in window.statusBar().currentMessage()
+    assert "0 refused" in window.statusBar().currentMessage()
+    one.sync()
+    assert one.services.forms.open(case.id).answers["victim"].value == "no"
+    window.close()
 
 
 def test_a_change_that_cannot_be_applied_here_is_shown_and_can_be_acknowledged(
