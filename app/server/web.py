@@ -171,7 +171,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         account = await _account(engine, request, clock, allow_must_change=True)
         body = await _json_body(request, SMALL_BODY)
         await run_in_threadpool(accounts.change_password, engine, account,
-                                _text(body, "current"), _text(body, "new"))
+                                _text(body, "current"), _text(body, "new"), clock())
         return Response(status_code=204)
 
     async def person(request: Request) -> PersonAtStore:

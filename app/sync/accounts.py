@@ -229,18 +229,39 @@ def sign_out(engine: Engine, token: str) -> None:
                      {"t": token_hash(token)})
 
 
-def change_password(engine: Engine, account: Account, current: str, new: str) -> None:
-    """The person's own change: the current password first. Every session of theirs ends,
-    this one included: they sign in again with the new password."""
+def change_password(engine: Engine, account: Account, current: str, new: str,
+                    now: dt.datetime) -> None:
+    """The person's own change: the current password first. A wrong one counts as a wrong
+    sign-in (the same back-off and lock-out, which also ends the person's sessions), so a
+    session someone else has taken cannot be used to guess the password. Every session of
+    theirs ends, this one included: they sign in again with the new password."""
+    wrong = ValidationError("The current password is not right.",
+                            "Give your current password, then the new one.")
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT password_hash, failures, last_failure_at FROM service_credentials "
+            "WHERE login = :l"), {"l": account.login}).one_or_none()
+    if row is None:
+        raise wrong
+    _refuse_while_waiting(row.failures, row.last_failure_at, now)
+    if len(current) > rules.MAX_PASSWORD_LENGTH or not _verify(row.password_hash, current):
+        with engine.begin() as conn:
+            failures = conn.scalar(text(
+                "UPDATE service_credentials SET failures = failures + 1, last_failure_at = :now "
+                "WHERE login = :l RETURNING failures"), {"now": now, "l": account.login})
+            if rules.locked_out(failures or 0):
+                conn.execute(text("DELETE FROM service_sessions WHERE login = :l"),
+                             {"l": account.login})
+        raise LockedOut() if rules.locked_out(failures or 0) else wrong
+    if new == current:
+        raise ValidationError("The new password is the same as the current one.",
+                              "Choose a different password.")
     with engine.begin() as conn:
-        stored = conn.scalar(text("SELECT password_hash FROM service_credentials "
-                                  "WHERE login = :l FOR UPDATE"), {"l": account.login})
-        if stored is None or not _verify(stored, current):
-            raise ValidationError("The current password is not right.",
-                                  "Give your current password, then the new one.")
-        if new == current:
-            raise ValidationError("The new password is the same as the current one.",
-                                  "Choose a different password.")
+        current_row = conn.execute(text(
+            "SELECT failures, last_failure_at FROM service_credentials WHERE login = :l "
+            "FOR UPDATE"), {"l": account.login}).one()
+        if current_row.failures != row.failures:  # wrong tries meanwhile, elsewhere, count
+            _refuse_while_waiting(current_row.failures, current_row.last_failure_at, now)
         store_password(conn, account.login, new)
 
 

@@ -175,6 +175,36 @@ def test_each_wrong_password_past_the_free_ones_makes_the_next_wait_and_then_loc
     assert waits[:3] == [60, 120, 240] and waits[-1] == 3600
 
 
+def test_wrong_current_passwords_count_as_wrong_sign_ins_and_lock_alike(central):
+    """A session someone else has taken cannot be used to guess the password."""
+    from app.errors import ValidationError
+
+    engine = central_engine(central)
+    now = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+    later = now + dt.timedelta(seconds=1)
+    try:
+        session = accounts.sign_in(engine, LOGIN, PASSWORD, now)
+        for _ in range(rules.FREE_FAILURES + 1):
+            with pytest.raises(ValidationError, match="current password is not right"):
+                accounts.change_password(engine, session.account, "not it at all",
+                                         "my own new passphrase", now)
+        with pytest.raises(accounts.TryLater):  # even the right one waits now
+            accounts.change_password(engine, session.account, PASSWORD,
+                                     "my own new passphrase", later)
+        with pytest.raises(accounts.TryLater):  # and so does signing in: one count
+            accounts.sign_in(engine, LOGIN, PASSWORD, later)
+        query(central, "UPDATE service_credentials SET failures = :f, last_failure_at = NULL "
+                       "WHERE login = :l", f=rules.LOCK_OUT_AFTER - 1, l=LOGIN)
+        with pytest.raises(accounts.LockedOut):
+            accounts.change_password(engine, session.account, "not it at all",
+                                     "my own new passphrase", later)
+        assert accounts.account_for(engine, session.token, later) is None  # sessions ended
+        with pytest.raises(accounts.LockedOut):
+            accounts.sign_in(engine, LOGIN, PASSWORD, later + dt.timedelta(days=1))
+    finally:
+        engine.dispose()
+
+
 def reset(central: str, login: str, password: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, ASPIRE_NEW_PASSWORD=password,
                ASPIRE_CENTRAL_PASSWORD="unused-on-trusted-loopback")
