@@ -292,8 +292,9 @@ def _error(status: int, problem: str, advice: str = "",
                         headers=headers)
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    """The request's body, refused (413) before more than ``limit`` bytes are read."""
+async def _body(request: Request, limit: int) -> bytearray:
+    """The request's body, refused (413) before more than ``limit`` bytes are read (kept as
+    it was received, not copied)."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise RequestRefused(413, f"The request is larger than {limit:,} bytes.")
@@ -302,7 +303,7 @@ async def _body(request: Request, limit: int) -> bytes:
         received += chunk
         if len(received) > limit:
             raise RequestRefused(413, f"The request is larger than {limit:,} bytes.")
-    return bytes(received)
+    return received
 
 
 async def _json_body(request: Request, limit: int) -> dict:
