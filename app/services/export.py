@@ -24,10 +24,12 @@ from app.core.workflow import CASE_STATUS
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
 from app.db.engine import Database
+from app.errors import WorkflowError
 from app.io.excel_workbook import BarChart, Column, Sheet, write_workbook
 from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
+from app.services.moderation import hidden_from
 from app.services.ratings import RatingService, check_statuses, chosen_cases
 
 Progress = Callable[[int, int], None]
@@ -88,7 +90,17 @@ class ExportService:
             everyone = repo.list_cases(session, inspection_id)
             answers = repo.answer_records_for_inspection(session, inspection_id)
             examples = repo.practice_examples_for_inspection(session, inspection_id)
+            hidden = hidden_from(session, inspection_id, self._db.user)
         cases = chosen_cases(everyone, statuses, all_cases)
+        blind = [c.reference for c in hidden if c.id in {case.id for case in cases}]
+        if blind:
+            shown = ", ".join(blind[:10]) + (f" and {len(blind) - 10} more"
+                                            if len(blind) > 10 else "")
+            raise WorkflowError(
+                f"You are second marking {shown}: their first marker's answers stay hidden "
+                "from you until second marking is finished, so you cannot export them yet.",
+                "Finish your second judgements in Moderation, or ask a supervisor for the "
+                "workbook.")
         data = [x.CaseData(c, answers.get(c.id, {}),
                            evaluate_form(framework, c.profile.as_dict(), answers.get(c.id, {})))
                 for c in cases]

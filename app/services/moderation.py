@@ -18,6 +18,7 @@ from app.core.second_marking import (
     SECOND_MARKING,
     SecondMarking,
     check_can_second_mark,
+    first_answers_hidden,
     first_markers,
     may_second_mark,
 )
@@ -86,14 +87,7 @@ class ModerationService:
         """Cases whose second marking is open that this person may second mark, with how
         many key questions they have judged already."""
         with self._db.read() as session:
-            asked = repo.cases_with_event(session, inspection_id, SECOND_MARKING)
-            cases = [c for c in repo.list_cases(session, inspection_id) if c.id in asked]
-            marks = repo.second_marks(session, [c.id for c in cases])
-            answers = repo.answer_records_for_cases(session, [c.id for c in cases])
-            markings = _markings(
-                {c.id: c.profile.assignee for c in cases}, asked, marks,
-                {c.id: [a.answered_by for a in answers.get(c.id, {}).values()]
-                 for c in cases})
+            cases, marks, markings = _asked_for(session, inspection_id)
             mine = Counter(s.case_id for s in marks
                            if s.kind == "mark" and s.updated_by == self._db.user)
         return [(c, mine[c.id]) for c in sorted(cases, key=lambda c: c.reference)
@@ -204,6 +198,29 @@ def second_marking(session, case: m.Case,
                              for e in repo.case_events(session, case.id)) else set()
     return _markings({case.id: case.assignee}, asked, repo.second_marks(session, [case.id]),
                      {case.id: answered_by})[case.id]
+
+
+def hidden_from(session, inspection_id: uuid.UUID, person: str) -> list[CaseSummary]:
+    """The inspection's cases whose first answers are kept from ``person`` now, because
+    they may second mark them and second marking is open (by reference)."""
+    role = repo.member_role(session, inspection_id, person)
+    cases, _marks, markings = _asked_for(session, inspection_id)
+    return sorted((c for c in cases if first_answers_hidden(person, role, markings[c.id])),
+                  key=lambda c: c.reference)
+
+
+def _asked_for(session, inspection_id: uuid.UUID
+               ) -> tuple[list[CaseSummary], list[m.SecondMark], dict[uuid.UUID, SecondMarking]]:
+    """The inspection's cases a supervisor asked to be second marked, their second marks,
+    and where second marking stands for each."""
+    asked = repo.cases_with_event(session, inspection_id, SECOND_MARKING)
+    cases = [c for c in repo.list_cases(session, inspection_id) if c.id in asked]
+    marks = repo.second_marks(session, [c.id for c in cases])
+    answers = repo.answer_records_for_cases(session, [c.id for c in cases])
+    markings = _markings(
+        {c.id: c.profile.assignee for c in cases}, asked, marks,
+        {c.id: [a.answered_by for a in answers.get(c.id, {}).values()] for c in cases})
+    return cases, marks, markings
 
 
 def _markings(assignees: Mapping[uuid.UUID, str | None], asked: set[uuid.UUID],

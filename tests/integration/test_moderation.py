@@ -92,3 +92,25 @@ def test_a_second_marker_cannot_read_the_first_answers_while_second_marking_is_o
     with pytest.raises(WorkflowError, match="is finished"):
         second.moderation.second_mark(case_id=case.id, question_key=KEY, value="no")
     assert second.forms.open(cases[3].id).answers  # never asked for: readable throughout
+
+
+def test_a_second_marker_cannot_take_the_first_answers_out_in_a_workbook(team, tmp_path):
+    first, supervisor, second, inspection, cases = team
+    target = tmp_path / "analysis.xlsx"
+    supervisor.moderation.request([cases[2].id, cases[4].id])
+    with pytest.raises(WorkflowError, match="You are second marking X2, X4") as caught:
+        second.exports.export(inspection_id=inspection.id, path=target)
+    assert "Moderation" in caught.value.advice
+    assert not target.exists() and not second.exports.log(inspection.id)
+    # a workbook without those cases (only the submitted ones, say) is written
+    assert second.exports.export(inspection_id=inspection.id, path=target,
+                                 statuses=["submitted"]).cases == 0
+    # the first marker and the supervisor export the whole inspection as before
+    for person in (first, supervisor):
+        assert person.exports.export(inspection_id=inspection.id,
+                                     path=tmp_path / f"{person.user}.xlsx").cases == 5
+    for case in (cases[2], cases[4]):
+        second.moderation.second_mark(case_id=case.id, question_key=KEY, value="yes")
+        supervisor.moderation.agree(case_id=case.id, question_key=KEY, value="yes",
+                                    note="Agreed with both markers")
+    assert second.exports.export(inspection_id=inspection.id, path=target).cases == 5
