@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.core.second_marking import SecondMarking, may_second_mark
 from app.core.workflow import (
     ACTION,
     ASSESSING_ROLES,
@@ -71,6 +72,8 @@ class Standing:
     published_framework: bool = False
     #: the team members who may be given cases (lead inspectors and inspectors)
     assessors: frozenset[str] = frozenset()
+    #: where second marking of the record's case stands (for second marks)
+    second_marking: SecondMarking | None = None
 
     @property
     def admin(self) -> bool:
@@ -242,9 +245,16 @@ def _query_message(_before: Mapping | None, after: Mapping,
 
 
 def _second_mark(_before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
+    marking = standing.second_marking or SecondMarking()
+    if standing.case_assignee == standing.person and after.get("kind") == "mark":
+        return "the inspector of a case does not second mark it"
+    if not marking.asked:
+        return "the case was not chosen for second marking"
     if after.get("kind") == "mark":
-        if standing.case_assignee == standing.person:
-            return "the inspector of a case does not second mark it"
+        if not may_second_mark(standing.person, marking):
+            return "the case's first marker does not second mark it"
+        if marking.finished:
+            return "second marking of the case is finished"
         return None
     if actor_for(standing.team_role) != Actor.SUPERVISOR:
         return "only a supervisor records the agreed judgement"

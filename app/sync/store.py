@@ -12,6 +12,7 @@ their session, whatever the change says.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,6 +38,7 @@ from sqlalchemy import (
 
 from app.core import change_rules as rules
 from app.core.answers import MAX_TEXT as MAX_ANSWER_TEXT
+from app.core.second_marking import SECOND_MARKING, SecondMarking, first_markers
 from app.core.workflow import ASSESSING_ROLES
 from app.db.bookkeeping import row_values_to_payload
 from app.db.types import UtcDateTime
@@ -309,6 +311,8 @@ class _Judge:
     samples: dict[uuid.UUID, uuid.UUID | None] = field(default_factory=dict)
     #: each inspection's team, as person -> role
     teams: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
+    #: where second marking stands, for the cases second marked in the push
+    markings: dict[uuid.UUID, SecondMarking] = field(default_factory=dict)
 
     def judge(self, changes: list[Change]) -> dict[uuid.UUID, str | None]:
         verdicts: dict[uuid.UUID, str | None] = {}
@@ -382,7 +386,37 @@ class _Judge:
             self.teams.setdefault(inspection_id, {})[person] = role
         for inspection_id, inspection in self.inspections.items():
             inspection.members = len(self.teams.get(inspection_id, {}))
+        self._load_markings({uuid.UUID(str(c.payload["case_id"])) for c in changes
+                             if c.entity == "second_marks" and c.payload.get("case_id")})
         return current
+
+    def _load_markings(self, case_ids: set[uuid.UUID]) -> None:
+        """Where second marking stands for these cases: asked for, who marked them first,
+        and which key questions are second marked and agreed."""
+        if not case_ids:
+            return
+        ids = {"c": list(case_ids)}
+        asked = set(self.conn.execute(text(
+            "SELECT DISTINCT case_id FROM case_events WHERE case_id = ANY(:c) "
+            "AND action = :a"), {**ids, "a": SECOND_MARKING}).scalars())
+        answered: dict[uuid.UUID, set[str]] = {}
+        for case_id, person in self.conn.execute(text(
+                "SELECT DISTINCT case_id, updated_by FROM answers WHERE case_id = ANY(:c)"),
+                ids):
+            answered.setdefault(case_id, set()).add(person)
+        judged: dict[tuple[uuid.UUID, str], set[str]] = {}
+        for case_id, kind, key in self.conn.execute(text(
+                "SELECT case_id, kind, question_key FROM second_marks WHERE case_id = ANY(:c)"),
+                ids):
+            judged.setdefault((case_id, kind), set()).add(key)
+        for case_id in case_ids:
+            case = self.cases.get(case_id)
+            self.markings[case_id] = SecondMarking(
+                asked=case_id in asked,
+                first_markers=first_markers(case.assignee if case else None,
+                                            answered.get(case_id, ())),
+                marked=frozenset(judged.get((case_id, "mark"), ())),
+                agreed=frozenset(judged.get((case_id, "agreed"), ())))
 
     def _inspection_of(self, change: Change, before: dict | None) -> uuid.UUID | None:
         row = before or change.payload
@@ -432,7 +466,9 @@ class _Judge:
                           and inspection.made_by == self.person.login),
             published_framework=change.entity == "frameworks" and _published(
                 change.payload, self.published),
-            assessors=frozenset(p for p, role in team.items() if role in ASSESSING_ROLES))
+            assessors=frozenset(p for p, role in team.items() if role in ASSESSING_ROLES),
+            second_marking=self.markings.get(uuid.UUID(str(case_key)))
+            if change.entity == "second_marks" and case_key is not None else None)
 
     def _note(self, change: Change, current: dict[uuid.UUID, dict]) -> None:
         """What an allowed change the store will apply does to the standing of the changes
@@ -461,12 +497,35 @@ class _Judge:
             else:
                 known.status = payload.get("status", known.status)
                 known.assignee = payload.get("assignee", known.assignee)
+        elif change.entity in ("case_events", "second_marks", "answers") \
+                and payload.get("case_id") is not None:
+            self._note_marking(change.entity, uuid.UUID(str(payload["case_id"])), payload)
         elif change.entity == "samples" and change.base_rev == 0:
             inspection = payload.get("inspection_id")
             self.samples[change.entity_id] = uuid.UUID(str(inspection)) if inspection else None
         # the record as it stands once applied, for the changes to it after this one
         current[change.entity_id] = {**(current.get(change.entity_id) or {}), **payload,
                                      "rev": change.base_rev + 1}
+
+
+    def _note_marking(self, entity: str, case_id: uuid.UUID, payload: dict) -> None:
+        """What an allowed case event, second mark or answer does to the case's second
+        marking, for the second marks after it in the push."""
+        marking = self.markings.get(case_id)
+        if marking is None:
+            return  # no second mark of this case follows
+        if entity == "case_events" and payload.get("action") == SECOND_MARKING:
+            marking = dataclasses.replace(marking, asked=True)
+        elif entity == "answers":
+            marking = dataclasses.replace(
+                marking, first_markers=marking.first_markers | {self.person.login})
+        elif entity == "second_marks":
+            key, kind = str(payload.get("question_key")), payload.get("kind")
+            if kind == "mark":
+                marking = dataclasses.replace(marking, marked=marking.marked | {key})
+            elif kind == "agreed":
+                marking = dataclasses.replace(marking, agreed=marking.agreed | {key})
+        self.markings[case_id] = marking
 
 
 @dataclass(frozen=True)

@@ -535,6 +535,28 @@ def test_second_marks_queries_and_audit_entries_come_from_whom_they_belong(store
     assert "supervisor" in why
 
 
+def test_second_marks_only_when_asked_by_someone_other_than_the_first_marker(store):
+    def mark(kind: str = "mark") -> Change:
+        return change("second_marks", {
+            "id": str(uuid.uuid4()), "case_id": str(store.case), "question_key": "victim",
+            "kind": kind, "value": "no", "note": "Agreed" if kind == "agreed" else ""})
+
+    [why] = refused_whole(store, "inspector.two", mark())
+    assert why.endswith("the case was not chosen for second marking")
+    sam = store.people["lead.supervisor"]
+    sam.sync()
+    sam.services.moderation.request([store.case])
+    assert sam.sync().applied >= 1
+    assert pushed(store, "inspector.two", mark()) == [APPLIED]
+    [why] = refused_whole(store, "inspector.one", mark())
+    assert "does not second mark" in why
+    [why] = refused_whole(store, "inspector.two", mark("agreed"))
+    assert why.endswith("only a supervisor records the agreed judgement")
+    assert pushed(store, "lead.supervisor", mark("agreed")) == [APPLIED]
+    [why] = refused_whole(store, "inspector.two", mark())
+    assert why.endswith("second marking of the case is finished")
+
+
 def test_a_closed_inspection_takes_no_new_cases(store):
     one = store.people["inspector.one"]
     one.services.inspections.close(store.inspection)

@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from app.core.change_rules import APPEND_ONLY, Standing, refusal
+from app.core.second_marking import SecondMarking
 from app.core.workflow import MOVES, Actor, CaseStatus
 
 ME = "inspector.one"
@@ -194,9 +195,36 @@ def test_queries_second_marks_and_audit_entries_come_from_whom_they_belong():
     assert refusal("query_messages", None, {**raise_, "kind": "resolve"},
                    standing("supervisor")) is not None
     mark = {"id": "s", "case_id": "c1", "kind": "mark"}
-    assert refusal("second_marks", None, mark, standing()) is not None  # their own case
-    assert refusal("second_marks", None, mark, standing(case_assignee="x")) is None
-    assert refusal("second_marks", None, {**mark, "kind": "agree"}, standing()) is not None
+    asked = SecondMarking(asked=True, first_markers=frozenset({"x"}))
+    assert refusal("second_marks", None, mark, standing(second_marking=asked)) is not None
+    assert refusal("second_marks", None, mark,
+                   standing(case_assignee="x", second_marking=asked)) is None
+    assert refusal("second_marks", None, {**mark, "kind": "agree"},
+                   standing(second_marking=asked)) is not None
     audit = {"id": "a", "case_id": "c1", "entity": "answers"}
     assert refusal("audit_entries", None, audit, standing("supervisor")) is not None
     assert refusal("audit_entries", None, audit, standing()) is None
+
+
+def test_second_marks_only_of_a_case_chosen_by_someone_else_than_its_first_marker():
+    mark = {"id": "s", "case_id": "c1", "kind": "mark", "question_key": "k"}
+    theirs = {"case_assignee": "inspector.two", "case_status": "submitted"}
+    first = frozenset({"inspector.two"})
+    assert refusal("second_marks", None, mark, standing(**theirs)) == \
+        "the case was not chosen for second marking"
+    asked = SecondMarking(asked=True, first_markers=first)
+    assert refusal("second_marks", None, mark, standing(**theirs, second_marking=asked)) is None
+    answered = SecondMarking(asked=True, first_markers=first | {ME})  # they answered it too
+    assert refusal("second_marks", None, mark, standing(**theirs, second_marking=answered)) \
+        == "the case's first marker does not second mark it"
+    done = SecondMarking(asked=True, first_markers=first, marked=frozenset({"k"}),
+                         agreed=frozenset({"k"}))
+    assert refusal("second_marks", None, mark, standing(**theirs, second_marking=done)) == \
+        "second marking of the case is finished"
+    agreed = {**mark, "kind": "agreed"}
+    assert refusal("second_marks", None, agreed, standing("supervisor", **theirs)) == \
+        "the case was not chosen for second marking"
+    assert refusal("second_marks", None, agreed,
+                   standing("supervisor", **theirs, second_marking=asked)) is None
+    assert refusal("second_marks", None, agreed, standing(**theirs, second_marking=asked)) \
+        == "only a supervisor records the agreed judgement"
