@@ -52,4 +52,9 @@ def open_services(settings: Settings, passphrase: str | None = None) -> Services
     ``WrongKeyError`` when the one given does not open the file.
     """
     key = resolve_key(settings.db_path.expanduser().absolute(), passphrase)
-    return build_services(open_database(settings.db_path, user=settings.user, key=key))
+    services = build_services(open_database(settings.db_path, user=settings.user, key=key))
+    # What exports killed part-way left (case data in the clear): gone at the next start.
+    # A few milliseconds (a folder listing per export folder); the window opens the
+    # database off its own thread.
+    services.exports.remove_leftovers()
+    return services

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlite3
 
+from app.core.atomic_files import atomic_write
 from app.db.engine import connect
 from app.db.keys import DatabaseKey
 from app.errors import DatabaseError
@@ -23,8 +23,9 @@ KEEP_UPGRADE_BACKUPS = 5
 def backup_database(source: Path, target: Path, key: DatabaseKey | None) -> Path:
     """Copy ``source`` to ``target`` whole or not at all, and check the copy.
 
-    The copy is written beside the target and renamed into place only once it passes
-    ``PRAGMA integrity_check``, so a failed backup never leaves a half-written file.
+    The copy is written beside the target (``app.core.atomic_files``) and moved into place
+    only once it passes ``PRAGMA integrity_check``, so a failed backup never leaves a
+    half-written file.
     """
     target = target.resolve()
     if target == source.resolve():
@@ -37,19 +38,17 @@ def backup_database(source: Path, target: Path, key: DatabaseKey | None) -> Path
             f"The folder {target.parent} does not exist.",
             "Create the folder first or choose another place for the backup.",
         )
-    partial = target.with_name(target.name + ".partial")
     try:
-        _copy(source, partial, key)
-        _check_copy(partial, key)
-        os.replace(partial, target)
+        # SQLite takes its own locks on the copy, so the partial file is held open, unlocked
+        with atomic_write(target, lock=False) as partial:
+            _copy(source, partial.path, key)
+            _check_copy(partial.path, key)
     except sqlite3.Error as exc:
-        partial.unlink(missing_ok=True)
         raise DatabaseError(
             f"The backup to {target} failed: {exc}.",
             "Check there is space on the disk and that you may write to that folder.",
         ) from exc
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise DatabaseError(
             f"The backup cannot be written to {target}: {exc.strerror}.",
             "Choose a folder you may write to, with enough free space.",

@@ -4,6 +4,7 @@ plain data from ``app.core``."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 
 from sqlalchemy import func, select
@@ -422,3 +423,19 @@ def export_log(session: Session, inspection_id: uuid.UUID | None = None
     if inspection_id is not None:
         query = query.where(m.ExportLogEntry.inspection_id == inspection_id)
     return [export_log_record(row) for row in session.scalars(query)]
+
+
+#: AppMeta keys of the folders exports are written to: kept on this laptop, never synced.
+EXPORT_FOLDER = "export_folder:"
+
+
+def note_export_folder(session: Session, folder: str) -> None:
+    """Remember a folder an export is about to be written to (once)."""
+    key = EXPORT_FOLDER + hashlib.sha256(folder.encode("utf-8")).hexdigest()[:40]
+    if session.get(m.AppMeta, key) is None:
+        session.add(m.AppMeta(key=key, value=folder))
+
+
+def export_folders(session: Session) -> list[str]:
+    return list(session.scalars(
+        select(m.AppMeta.value).where(m.AppMeta.key.startswith(EXPORT_FOLDER))))

@@ -1,4 +1,5 @@
-"""A case form as a PDF for reading and filing (reportlab), written whole or not at all.
+"""A case form as a PDF for reading and filing (reportlab), written whole or not at all
+(``app.core.atomic_files``).
 
 Every page carries the protective marking, the case and its page number out of the total,
 so a printed page that goes astray says what it is.
@@ -6,7 +7,6 @@ so a printed page that goes astray says what it is.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -25,7 +25,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from app.core.atomic_files import atomic_write
 from app.core.case_document import CaseDocument, DocumentQuestion
+from app.errors import UserFacingError
+from app.io.files import TargetProblem, target_problem
 
 MARKING = "OFFICIAL-SENSITIVE"
 MARGIN = 18 * mm
@@ -47,23 +50,67 @@ STYLES = {
 }
 
 
+class CasePdfError(UserFacingError):
+    """The PDF could not be saved; the message names the file and says what to do."""
+
+
 def write_case_pdf(document: CaseDocument, path: Path) -> int:
-    """Write the document to ``path`` (replacing it only once complete); returns the number
-    of pages."""
+    """Write the document to ``path``, replacing it only once complete; returns the number
+    of pages. Raises ``CasePdfError`` when the file cannot be saved (missing or read-only
+    folder, read-only target, target open in another program, disk full); the target is
+    then exactly what it was before, and no partial file is left."""
     path = Path(path)
-    partial = path.with_name(f".{path.name}.partial")
+    _check_target(path)
     pages = _Counter()
-    template = SimpleDocTemplate(
-        str(partial), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN + 6 * mm, bottomMargin=MARGIN + 4 * mm, title=document.title,
-        subject=document.subtitle, author=document.produced, creator="ASPIRE Casework")
     try:
-        template.build(_story(document),
-                       canvasmaker=lambda *a, **k: _NumberedCanvas(document, pages, *a, **k))
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+        with atomic_write(path) as partial:
+            template = SimpleDocTemplate(
+                str(partial.path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                topMargin=MARGIN + 6 * mm, bottomMargin=MARGIN + 4 * mm,
+                title=document.title, subject=document.subtitle, author=document.produced,
+                creator="ASPIRE Casework")
+            template.build(
+                _story(document),
+                canvasmaker=lambda *a, **k: _NumberedCanvas(document, pages, *a, **k))
+            try:
+                partial.commit()
+            except PermissionError as exc:
+                raise CasePdfError(
+                    f"{path} is open in another program, so it cannot be replaced.",
+                    f"Close {path.name} (in your PDF reader or wherever it is open) and "
+                    "save it again, or save the PDF under another name.") from exc
+    except OSError as exc:
+        raise CasePdfError(
+            f"The PDF cannot be saved as {path} ({exc.strerror or exc}).",
+            "Check there is space on the drive and that you can save to that folder "
+            "(or choose another folder), and save it again.") from exc
     return pages.total
+
+
+def _check_target(path: Path) -> None:
+    """Refuse, before writing anything, a target that cannot be saved or replaced."""
+    folder = path.parent
+    problem = target_problem(path)
+    if problem is None:
+        return
+    retry = "and save it again."
+    raise CasePdfError(*{
+        TargetProblem.NO_FOLDER: (
+            f"The PDF cannot be saved as {path}: the folder {folder} does not exist.",
+            f"Choose a folder that exists (or create this one) {retry}"),
+        TargetProblem.NOT_A_FOLDER: (
+            f"The PDF cannot be saved as {path}: {folder} is a file, not a folder.",
+            f"Choose a folder to save the PDF in {retry}"),
+        TargetProblem.IS_A_FOLDER: (
+            f"The PDF cannot be saved as {path}: that is the name of a folder.",
+            f"Choose another file name {retry}"),
+        TargetProblem.READ_ONLY_FILE: (
+            f"{path} is read-only, so it cannot be replaced.",
+            f"Choose another file name or folder, or make the file writable, {retry}"),
+        TargetProblem.READ_ONLY_FOLDER: (
+            f"The PDF cannot be saved as {path}: you cannot save files in {folder}.",
+            f"Choose another folder (for example your Documents folder) {retry}"),
+    }[problem])
 
 
 def _story(document: CaseDocument) -> list:

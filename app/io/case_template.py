@@ -8,8 +8,6 @@ is limited to 255 characters, too few for the ethnicity categories).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -18,6 +16,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.core.atomic_files import atomic_write
 from app.core.case_import import (
     COLUMNS,
     OLDEST_AGE_YEARS,
@@ -28,6 +27,7 @@ from app.core.profile import PROFILE_FIELD_BY_NAME, PROGRAMMES, Programme
 from app.core.vocab import Choice
 from app.errors import UserFacingError, ValidationError
 from app.io.case_lists import MAX_ROWS
+from app.io.openpyxl_buffers import buffers_beside
 
 CASES_SHEET = "Cases"
 GUIDANCE_SHEET = "Guidance"
@@ -203,21 +203,11 @@ def _fill_guidance(guidance: Worksheet, programme: str | None) -> None:
 
 
 def _save(workbook: Workbook, path: Path) -> None:
-    temporary = None
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
-        os.close(handle)
-        temporary = Path(name)
-        workbook.save(temporary)
-        with temporary.open("rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-        temporary = None
+        with atomic_write(path) as partial, buffers_beside(path):
+            workbook.save(partial.path)
     except OSError as exc:
         raise TemplateError(
             f"The case list template cannot be saved as {path} ({exc.strerror or exc}).",
             "If a file of that name is open in Excel, close it; otherwise choose a folder "
             "you can save to, and try again.") from exc
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)

@@ -13,9 +13,10 @@ What ends up in a cell is always safe to open:
   can hold is cut, with a note of how much was cut;
 - yes/no values read "Yes" and "No"; dates are real dates, shown as dd/mm/yyyy.
 
-The workbook is written whole or not at all: it is saved beside the target under a
-temporary name and moved into place only when complete, so a failure or a cancellation
-leaves any existing file exactly as it was.
+The workbook is written whole or not at all (``app.core.atomic_files``): it is saved beside
+the target as a partial file and moved into place only when complete, so a failure or a
+cancellation leaves any existing file exactly as it was. openpyxl's buffers of each sheet's
+rows are partial files beside the target too, never in the system's temporary folder.
 """
 
 from __future__ import annotations
@@ -23,9 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-import os
 import re
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,8 +42,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
+from app.core.atomic_files import Partial, remove_leftovers, reserve_partial
 from app.errors import Cancelled, UserFacingError
-from app.io.files import fingerprint
+from app.io.files import TargetProblem, fingerprint, target_problem
+from app.io.openpyxl_buffers import buffers_beside
 
 KINDS = ("text", "number", "percent", "date", "datetime")
 DATE_FORMAT = "dd/mm/yyyy"
@@ -169,39 +170,50 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], charts: Sequence[BarChar
     _check_description(sheets, charts)
     _check_target(path)
     asked = cancelled or (lambda: False)
-    partial: Path | None = _reserve_partial(path)
-    workbook = Workbook(write_only=True)
-    saved = False
-    try:
-        counter = _Counter(progress, asked)
-        worksheets = {sheet.title: workbook.create_sheet(sheet.title) for sheet in sheets}
-        for chart in charts:
-            _add_chart(worksheets[chart.sheet], chart)
-        rows: dict[str, int] = {}
-        for sheet in sheets:
-            counter.check_cancelled()
-            rows[sheet.title] = _write_sheet(worksheets[sheet.title], sheet, counter, path)
-        counter.finish()
-        counter.check_cancelled()
-        workbook.save(partial)
-        saved = True
-        with partial.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        size, digest = fingerprint(partial)
-        counter.check_cancelled()
-        _move_into_place(partial, path)
-        partial = None
-    except OSError as exc:
-        raise ExportError(
-            f"The workbook cannot be saved as {path} ({exc.strerror or exc}).",
-            "Check there is space on the drive and that you can save to that folder "
-            "(or choose another folder), and export again.") from exc
-    finally:
-        if partial is not None:
-            if not saved:
-                _discard_sheet_buffers(workbook)
-            partial.unlink(missing_ok=True)
+    remove_leftovers(path.parent)
+    with _reserve_partial(path) as partial:
+        try:
+            rows, size, digest = _write(partial, sheets, charts, _Counter(progress, asked))
+            try:
+                partial.commit()
+            except PermissionError as exc:
+                raise ExportError(
+                    f"{path} is open in another program, so it cannot be replaced.",
+                    f"Close {path.name} (in Excel or wherever it is open) and export again, "
+                    "or save the workbook under another name.") from exc
+        except OSError as exc:
+            raise ExportError(
+                f"The workbook cannot be saved as {path} ({exc.strerror or exc}).",
+                "Check there is space on the drive and that you can save to that folder "
+                "(or choose another folder), and export again.") from exc
     return WrittenWorkbook(path=path, rows=rows, bytes=size, sha256=digest)
+
+
+def _write(partial: Partial, sheets: Sequence[Sheet], charts: Sequence[BarChart],
+           counter: _Counter) -> tuple[dict[str, int], int, str]:
+    """Save the workbook into ``partial``; its data rows per sheet, size and SHA-256."""
+    path = partial.target
+    with buffers_beside(path):
+        workbook = Workbook(write_only=True)
+        saved = False
+        try:
+            worksheets = {sheet.title: workbook.create_sheet(sheet.title) for sheet in sheets}
+            for chart in charts:
+                _add_chart(worksheets[chart.sheet], chart)
+            rows: dict[str, int] = {}
+            for sheet in sheets:
+                counter.check_cancelled()
+                rows[sheet.title] = _write_sheet(worksheets[sheet.title], sheet, counter, path)
+            counter.finish()
+            counter.check_cancelled()
+            workbook.save(partial.path)
+            saved = True
+        finally:
+            if not saved:
+                _close_sheet_buffers(workbook)
+    size, digest = fingerprint(partial.path)
+    counter.check_cancelled()
+    return rows, size, digest
 
 
 # --- checks before anything is written ---------------------------------------------------
@@ -263,15 +275,16 @@ def _check_title(title: str) -> None:
 def _check_target(path: Path) -> None:
     """Refuse, before writing anything, a target that cannot be saved or replaced."""
     folder = path.parent
-    if not folder.exists():
+    problem = target_problem(path)
+    if problem is TargetProblem.NO_FOLDER:
         raise ExportError(
             f"The workbook cannot be saved as {path}: the folder {folder} does not exist.",
             "Choose a folder that exists (or create this one) and export again.")
-    if not folder.is_dir():
+    if problem is TargetProblem.NOT_A_FOLDER:
         raise ExportError(
             f"The workbook cannot be saved as {path}: {folder} is a file, not a folder.",
             "Choose a folder to save the workbook in and export again.")
-    if path.is_dir():
+    if problem is TargetProblem.IS_A_FOLDER:
         raise ExportError(
             f"The workbook cannot be saved as {path}: that is the name of a folder.",
             "Choose another file name and export again.")
@@ -281,18 +294,12 @@ def _check_target(path: Path) -> None:
             f"{path} is open in Excel, so it cannot be replaced.",
             f"Close {path.name} in Excel and export again. If it is not open anywhere, "
             f"Excel left its lock file behind: delete {owner} and try again.")
-    if path.exists() and not _writable(path):
+    if problem is TargetProblem.READ_ONLY_FILE:
         raise ExportError(
             f"{path} is read-only, so it cannot be replaced.",
             "Choose another file name or folder, or make the file writable, and export again.")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if problem is TargetProblem.READ_ONLY_FOLDER:
         raise _read_only_folder(path)
-
-
-def _writable(path: Path) -> bool:
-    # A file with no write permission bits is read-only even to an administrator
-    # (on Windows this is the read-only attribute).
-    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
 
 
 def _read_only_folder(path: Path) -> ExportError:
@@ -301,36 +308,21 @@ def _read_only_folder(path: Path) -> ExportError:
         "Choose another folder (for example your Documents folder) and export again.")
 
 
-def _reserve_partial(path: Path) -> Path:
-    """Create the empty temporary file the workbook is written to, beside the target."""
-    partial = path.with_name(f".~{path.name}.{secrets.token_hex(4)}.partial")
+def _reserve_partial(path: Path) -> Partial:
+    """The partial file the workbook is written to, beside the target."""
     try:
-        handle = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+        return reserve_partial(path)
     except PermissionError as exc:
         raise _read_only_folder(path) from exc
     except OSError as exc:
         raise ExportError(
             f"The workbook cannot be saved as {path} ({exc.strerror or exc}).",
             "Choose another folder and export again.") from exc
-    os.close(handle)
-    return partial
 
 
-def _move_into_place(partial: Path, path: Path) -> None:
-    try:
-        os.replace(partial, path)
-    except PermissionError as exc:
-        raise ExportError(
-            f"{path} is open in another program, so it cannot be replaced.",
-            f"Close {path.name} (in Excel or wherever it is open) and export again, "
-            "or save the workbook under another name.") from exc
-
-
-def _discard_sheet_buffers(workbook: Workbook) -> None:
-    """Remove the files openpyxl streams each sheet's rows into before the workbook is saved.
-
-    They would otherwise stay in the temporary folder until the app exits.
-    """
+def _close_sheet_buffers(workbook: Workbook) -> None:
+    """Close (and remove) the files openpyxl streams each sheet's rows into, when the
+    workbook is not saved; Windows cannot remove them while openpyxl holds them open."""
     for worksheet in workbook.worksheets:
         writer = getattr(worksheet, "_writer", None)
         if writer is None:

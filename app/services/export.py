@@ -63,6 +63,7 @@ class ExportService:
         plan = self.prepare(inspection_id=inspection_id, statuses=statuses, all_cases=all_cases,
                             pseudonymise=pseudonymise)
         total = plan.total_rows
+        self._log.note_folder(path)
         written = write_workbook(
             path, plan.sheets, plan.charts, cancelled=cancelled,
             progress=(lambda n: progress(min(n, total), total)) if progress else None)
@@ -72,6 +73,11 @@ class ExportService:
         return ExportResult(path=str(written.path), cases=plan.cases, answers=plan.answers,
                             bytes=written.bytes, sha256=written.sha256,
                             pseudonymised=pseudonymise, log_entry=entry.id)
+
+    def remove_leftovers(self) -> int:
+        """At start-up: remove the partial files that exports killed part-way left behind
+        (see ``ExportLog.remove_leftovers``); returns how many were removed."""
+        return self._log.remove_leftovers()
 
     def log(self, inspection_id: uuid.UUID | None = None) -> list[ExportLogRecord]:
         """The export log (workbooks, PDFs and transfer files), newest first."""

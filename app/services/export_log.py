@@ -3,6 +3,10 @@
 A file is recorded once it is complete and its SHA-256 known, in a transaction of its own.
 If the entry cannot be written the file is deleted and the person told: no file with case
 data leaves the protected store unrecorded.
+
+Before a file is written, its folder is noted on this laptop (never synced, since the log
+itself names files, never folders): an export that is killed leaves partial files there
+(``app.core.atomic_files``), and they are removed at the next start.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.core.atomic_files import remove_leftovers
 from app.core.dto import ExportLogRecord
 from app.core.export_log import ExportKind
 from app.db import repositories as repo
@@ -55,6 +60,29 @@ class ExportLog:
             log.exception("a %s export could not be recorded in the export log; its file "
                           "was %s", kind.value, "deleted" if deleted else "not deleted")
             raise _not_logged(path, exc, deleted) from exc
+
+    def note_folder(self, path: Path) -> None:
+        """Note the folder a file is about to be written to, before anything is written."""
+        folder = str(Path(path).absolute().parent)
+        try:
+            folder.encode("utf-8")
+        except UnicodeEncodeError:
+            return  # a name the database cannot hold: the next export there tidies it
+        with self._db.write() as session:
+            repo.note_export_folder(session, folder)
+
+    def remove_leftovers(self) -> int:
+        """Remove what killed exports and backups left (partial files no live writer
+        holds) from every folder exports were written to, and from the database's own
+        folder and its backups; returns how many files were removed."""
+        with self._db.read() as session:
+            folders = set(repo.export_folders(session))
+        home = self._db.path.absolute().parent
+        folders |= {str(home), str(home / "backups")}
+        removed = sum(remove_leftovers(Path(folder)) for folder in sorted(folders))
+        if removed:
+            log.info("removed %d partial files left by exports that did not finish", removed)
+        return removed
 
     def entries(self, inspection_id: uuid.UUID | None = None) -> list[ExportLogRecord]:
         """Newest first: every entry this database holds (this laptop's, and those of the

@@ -261,12 +261,8 @@ class ReviewService:
             framework=form.framework, case=case, inspection_name=form.inspection_name,
             answers=answers, state=form.state, queries=queries, events=events,
             produced_by=self._db.user, produced_at=utcnow(), age_band=age_band)
-        try:
-            pages = write_case_pdf(document, path)
-        except OSError as exc:
-            raise ValidationError(f"The PDF could not be written to {path}: {exc.strerror}.",
-                                  "Choose a folder you can write to, and close the file if "
-                                  "it is open in another program.") from exc
+        self._log.note_folder(path)
+        pages = write_case_pdf(document, path)
         self._log.record(kind=ExportKind.PDF, path=path, case_ids=[case_id],
                          inspection_id=form.case.inspection_id, pseudonymised=pseudonymise)
         return pages

@@ -124,6 +124,7 @@ class SyncService:
         signed with this laptop's device key and recorded in the export log; returns the
         file's manifest. ``enrolment_code``: the one an administrator gave, for a laptop
         that has never synced."""
+        self._log.note_folder(path)
         sealed = seal_package(self._db, path, passphrase, enrolment_code=enrolment_code)
         self._log.record(kind=ExportKind.TRANSFER, path=path, sha256=sealed.sha256,
                          case_ids=sealed.case_ids, inspection_id=sealed.inspection_id)

@@ -32,7 +32,6 @@ import binascii
 import datetime as dt
 import hashlib
 import json
-import os
 import secrets
 import struct
 import uuid
@@ -50,6 +49,7 @@ from sqlalchemy import select
 
 from app import __version__
 from app.core import devices as device_rules
+from app.core.atomic_files import atomic_write
 from app.db import models as m
 from app.db.device_key import DeviceKey, device_key
 from app.db.engine import Database
@@ -207,23 +207,15 @@ def seal_package(db: Database, path: Path, passphrase: str, *,
                               "It has 16 letters and digits, like ABCD-EFGH-JKMN-PQRS.")
     key = device_key(db)
     path = Path(path)
-    partial = path.with_name(f".~{path.name}.partial")
     try:
-        with partial.open("wb") as handle:
-            sealer = _Sealer(handle, passphrase)
+        with atomic_write(path) as partial:
+            sealer = _Sealer(partial.file, passphrase)
             scope = _Scope()
             head = _write_content(sealer, db, key, scope, enrolment_code)
             sealer.close()
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise PackageError(f"The transfer file cannot be written to {path}: {exc.strerror}.",
                            "Choose a folder you may write to (a USB stick, say).") from exc
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     with path.open("rb") as handle:
         sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
     case_ids, inspection_id = scope.resolve(db)

@@ -5,11 +5,13 @@ queries and the workflow history."""
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
 from pypdf import PdfReader
 
+from app.io.case_pdf import CasePdfError
 from tests.conftest import MINI_FRAMEWORKS, open_as
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.test_cli import aspire
@@ -39,6 +41,10 @@ def text_of(path) -> tuple[int, str]:
     return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
 
 
+def partials(folder) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
 def test_the_pdf_holds_the_whole_case_form(reviewed, tmp_path):
     services, case = reviewed
     target = tmp_path / "X1.pdf"
@@ -57,15 +63,57 @@ def test_the_pdf_holds_the_whole_case_form(reviewed, tmp_path):
         assert expected in flat, expected
     framework = services.forms.open(case.id).framework
     assert all(" ".join(q.text.split()) in flat for q in framework.questions())
-    assert not list(tmp_path.glob(".*partial"))
+    assert partials(tmp_path) == []
 
 
 def test_an_unwritable_place_is_refused_and_nothing_is_left(reviewed, tmp_path):
     services, case = reviewed
-    from app.errors import ValidationError
-    with pytest.raises(ValidationError, match="could not be written"):
+    with pytest.raises(CasePdfError) as raised:
         services.review.export_pdf(case.id, tmp_path / "missing" / "X1.pdf")
+    assert "does not exist" in raised.value.problem and "folder" in raised.value.advice
     assert not (tmp_path / "missing").exists()
+
+
+def test_a_read_only_pdf_is_not_replaced(reviewed, tmp_path):
+    services, case = reviewed
+    target = tmp_path / "X1.pdf"
+    target.write_bytes(b"an earlier copy")
+    target.chmod(0o444)
+    try:
+        with pytest.raises(CasePdfError) as raised:
+            services.review.export_pdf(case.id, target)
+    finally:
+        target.chmod(0o644)
+    assert str(target) in raised.value.problem and "read-only" in raised.value.problem
+    assert target.read_bytes() == b"an earlier copy"
+    assert partials(tmp_path) == []
+
+
+def test_a_pdf_open_elsewhere_is_left_as_it_was(reviewed, tmp_path, monkeypatch):
+    services, case = reviewed
+    target = tmp_path / "X1.pdf"
+    target.write_bytes(b"an earlier copy")
+
+    def locked(source, destination):
+        raise PermissionError(13, "The process cannot access the file", str(destination))
+
+    monkeypatch.setattr(os, "replace", locked)
+    with pytest.raises(CasePdfError) as raised:
+        services.review.export_pdf(case.id, target)
+    monkeypatch.undo()
+    assert "open in another program" in raised.value.problem
+    assert "Close X1.pdf" in raised.value.advice
+    assert target.read_bytes() == b"an earlier copy"
+    assert partials(tmp_path) == []
+
+
+def test_a_pdf_replaces_an_earlier_one_whole(reviewed, tmp_path):
+    services, case = reviewed
+    target = tmp_path / "X1.pdf"
+    target.write_bytes(b"an earlier copy")
+    pages = services.review.export_pdf(case.id, target)
+    assert len(PdfReader(target).pages) == pages
+    assert partials(tmp_path) == []
 
 
 def test_export_pdf_command(reviewed, db_path, tmp_path):
