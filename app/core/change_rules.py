@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.core.answers import AnswerInput, normalise_answer
+from app.core.frameworks import Question
 from app.core.second_marking import SecondMarking, may_second_mark
 from app.core.workflow import (
     ACTION,
@@ -28,6 +30,7 @@ from app.core.workflow import (
     case_editable,
     status_after_answer,
 )
+from app.errors import ValidationError
 
 #: Case events that mark a case for a supervisor's attention without moving it.
 MARKING_EVENTS = frozenset({"dip_sample", "second_marking"})
@@ -74,6 +77,9 @@ class Standing:
     assessors: frozenset[str] = frozenset()
     #: where second marking of the record's case stands (for second marks)
     second_marking: SecondMarking | None = None
+    #: the questions of the inspection's question set, by key (for answers; None: not
+    #: checked here)
+    questions: Mapping[str, Question] | None = None
 
     @property
     def admin(self) -> bool:
@@ -209,6 +215,25 @@ def _answer(before: Mapping | None, after: Mapping, standing: Standing) -> str |
             return "the inspection is closed"
         return (f"the case form is {_label(str(standing.case_status))}: its answers cannot "
                 "change")
+    if standing.questions is not None:
+        return _answer_value(after, standing.questions)
+    return None
+
+
+def _answer_value(after: Mapping, questions: Mapping[str, Question]) -> str | None:
+    """Why the answer is not one its question takes (by the laptop's own check), or None."""
+    key = str(after.get("question_key"))
+    question = questions.get(key)
+    if question is None:
+        return f"the inspection's question set has no question '{key[:120]}'"
+    reasons, evidence = after.get("reasons") or [], after.get("evidence") or ""
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons) \
+            or not isinstance(evidence, str):
+        return f"the answer to {key} is not one its question takes"
+    try:
+        normalise_answer(question, AnswerInput(after.get("value"), tuple(reasons), evidence))
+    except ValidationError as exc:
+        return f"the answer is not one its question takes ({exc.problem})"
     return None
 
 

@@ -43,8 +43,11 @@ that did not prove its device syncs nothing, 403; each person's requests are lim
   it, opened with its passphrase at the office; at most 64 MiB): checked whole against the
   person and laptop it names, then applied as that person; ``{"person", "changes",
   "applied", "conflicts", "refused", "enrolled", "refusals"}``. Only its author or an
-  administrator may bring it (403); a file not signed by its laptop, or naming anyone else,
-  is refused whole (400 or 403, naming why).
+  administrator may bring it (403, before the rest is read); a file not signed by its
+  laptop, or naming anyone else, is refused whole (400 or 403, naming why). It is applied
+  in one transaction; one push or transfer file of a person's is applied at a time
+  (another meanwhile: 429 with ``Retry-After``), and each instance applies at most two
+  transfer files at once.
 
 Errors are JSON ``{"error": ..., "advice": ...}``, written for the person. Request bodies are
 limited before they are read (413). Signing in is the one seam for other ways of proving who
@@ -54,6 +57,7 @@ the same kind of session, and every other endpoint knows only the session.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -78,6 +82,7 @@ from app.sync.protocol import WireError, change_from_wire, outcome_to_wire
 from app.sync.store import (
     MOST_CHANGES,
     MOST_PULLED,
+    Busy,
     Person,
     PersonAtStore,
     PublishedFramework,
@@ -94,6 +99,8 @@ SMALL_BODY = 16 * 1024
 PUSH_BODY = 16 * 1024 * 1024
 #: The largest transfer file's content (compressed, as the file holds it).
 TRANSFER_BODY = MOST_CONTENT
+#: Transfer files one instance of the service applies at once.
+TRANSFERS_AT_ONCE = 2
 #: The largest list of change numbers or case ids asked for at once.
 LIST_BODY = 256 * 1024
 
@@ -123,6 +130,8 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
     """
     engine = central_engine(database_url, service=True)
     published = published if published is not None else shipped_frameworks()
+    #: transfer files applied at once by this instance (each may hold 64 MiB and a minute)
+    transfers_running = asyncio.Semaphore(TRANSFERS_AT_ONCE)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -240,10 +249,15 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
 
     async def transfer(request: Request) -> JSONResponse:
         at_store = await person(request)
-        content = await _body(request, TRANSFER_BODY)
-        report = await run_in_threadpool(
-            apply_transfer, engine, lambda: iter((content,)), published,
-            brought_by=at_store.person, now=clock())
+        if transfers_running.locked():
+            raise RequestRefused(429, "The central service is applying other transfer files "
+                                      "just now.", "Try again in a minute.",
+                                 {"Retry-After": "30"})
+        async with transfers_running:
+            content = await _body(request, TRANSFER_BODY)
+            report = await run_in_threadpool(
+                apply_transfer, engine, lambda: iter((content,)), published,
+                brought_by=at_store.person, now=clock())
         return JSONResponse({"person": report.person, "changes": report.changes,
                              "applied": report.applied, "conflicts": report.conflicts,
                              "refused": report.refused, "enrolled": report.enrolled,
@@ -272,7 +286,7 @@ def _answering(endpoint: Callable[[Request], Awaitable[Response]]
             return await endpoint(request)
         except RequestRefused as refused:
             return _error(refused.status, refused.problem, refused.advice, refused.headers)
-        except accounts.TryLater as exc:
+        except (accounts.TryLater, Busy) as exc:
             return _error(429, exc.problem, exc.advice, {"Retry-After": str(exc.retry_after)})
         except accounts.LockedOut as exc:
             return _error(423, exc.problem, exc.advice)

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 #: Seconds to wait for a connection, and for an answer once a request is sent.
 CONNECT_TIMEOUT_S = 15
 READ_TIMEOUT_S = 120
+#: How long a transfer file may take to be applied before the laptop stops waiting.
+TRANSFER_TIMEOUT_S = 30 * 60
 #: How many times a request is tried, and the first pause between tries (seconds).
 ATTEMPTS = 4
 FIRST_PAUSE_S = 0.5
@@ -207,20 +209,27 @@ class ServiceLink:
     def apply_transfer(self, content: bytes) -> dict:
         """Bring a transfer file's content (opened at the office) to the service, which
         applies it as the person who made it; its report."""
-        return self._request("POST", "/sync/transfer", raw=content,
-                             content_type="application/octet-stream")
+        # sent once (a file of many changes takes minutes to apply; a second sending would
+        # only wait for the first), with as long to answer, on a fresh connection (one kept
+        # from earlier may have been closed by the service meanwhile)
+        with self._lock:
+            self._drop()
+        return self._request("POST", "/sync/transfer", raw=content, attempts=1,
+                             content_type="application/octet-stream",
+                             read_timeout=TRANSFER_TIMEOUT_S)
 
     # -- HTTP -----------------------------------------------------------------------------
     def _request(self, method: str, path: str, body: object = None, *,
                  raw: bytes | None = None, signed_in: bool = True,
-                 attempts: int = ATTEMPTS, content_type: str = "application/json") -> dict:
+                 attempts: int = ATTEMPTS, content_type: str = "application/json",
+                 read_timeout: float | None = None) -> dict:
         data = raw if raw is not None else (None if body is None
                                             else json.dumps(body).encode())
         renewed = False
         pause = FIRST_PAUSE_S
         for attempt in range(1, attempts + 1):
             status, answer, retry_after = self._send(method, path, data, signed_in,
-                                                     content_type)
+                                                     content_type, read_timeout)
             if status is None or status in _TRY_AGAIN:
                 if attempt == attempts:
                     raise CentralError(UNREACHABLE, _detail(status, answer))
@@ -238,14 +247,15 @@ class ServiceLink:
                 renewed = True  # the session ran out during a long sync
                 self._sign_in()
                 status, answer, retry_after = self._send(method, path, data, signed_in,
-                                                         content_type)
+                                                         content_type, read_timeout)
             if 200 <= status < 300:
                 return answer
             raise _refusal(status, answer, retry_after, signing_in=not signed_in)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, method: str, path: str, data: bytes | None, signed_in: bool,
-              content_type: str = "application/json") -> tuple[int | None, dict, str | None]:
+              content_type: str = "application/json", read_timeout: float | None = None
+              ) -> tuple[int | None, dict, str | None]:
         """(status, JSON answer, Retry-After) of one try; status None if the service could
         not be reached or did not answer in time."""
         headers = {"Accept": "application/json"}
@@ -256,7 +266,8 @@ class ServiceLink:
         with self._lock:
             try:
                 connection = self._connect()
-                connection.sock.settimeout(READ_TIMEOUT_S)  # once connected: the answer's
+                # once connected: the answer's
+                connection.sock.settimeout(read_timeout or READ_TIMEOUT_S)
                 connection.request(method, self._path + path, body=data, headers=headers)
                 response = connection.getresponse()
                 text = response.read()

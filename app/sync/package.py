@@ -37,7 +37,7 @@ import struct
 import uuid
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +77,10 @@ ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES = 64 * 1024, 3, 4
 #: What a file's header may ask for: no weaker than OWASP's minimum (memory × passes), and
 #: no more than a laptop can give.
 LEAST_ARGON2_WORK = 19 * 1024 * 2
-MOST_ARGON2_MEMORY_KIB, MOST_ARGON2_ITERATIONS, MOST_ARGON2_LANES = 1024 * 1024, 10, 16
+MOST_ARGON2_MEMORY_KIB, MOST_ARGON2_ITERATIONS, MOST_ARGON2_LANES = 256 * 1024, 10, 16
+MOST_ARGON2_WORK = 4 * ARGON2_MEMORY_KIB * ARGON2_ITERATIONS
+#: The most changes one file carries (a laptop with 1,000 fully answered cases has ~70,000).
+MOST_FILE_CHANGES = 200_000
 #: zxcvbn's score a passphrase must reach: 3, "safely unguessable" even when the file
 #: itself is taken and guessed at offline.
 LEAST_STRENGTH = 3
@@ -287,13 +290,14 @@ def _write_content(sealer: _Sealer, db: Database, key: DeviceKey, scope: _Scope,
     line(json.dumps(head))
     counts: Counter[str] = Counter()
     for change_id, entity, entity_id, op, base_rev, payload in _outbox(db):
-        if not _is_record(payload):
-            payload = "null"  # damaged here: the service refuses this change alone
+        record = _record(payload)
+        # written anew, on one line; damaged here: the service refuses this change alone
+        payload = "null" if record is None else json.dumps(record)
         line(f'{{"change_id":"{change_id}","entity":{json.dumps(entity)},'
              f'"entity_id":"{entity_id}","op":{json.dumps(op)},"base_rev":{int(base_rev)},'
              f'"payload":{payload}}}')
         counts[entity] += 1
-        scope.note(entity, payload)
+        scope.note(entity, record)
     sha256 = digest.hexdigest()
     signature = key.sign(device_rules.transfer_statement(db.user, key.device_id, sha256))
     end = {"changes": sum(counts.values()), "counts": dict(counts), "sha256": sha256,
@@ -320,11 +324,13 @@ def _outbox(db: Database) -> Iterator[tuple[uuid.UUID, str, uuid.UUID, str, int,
             after = seq
 
 
-def _is_record(payload: str) -> bool:
+def _record(payload: str) -> dict | None:
+    """The outbox's payload, if it is a record in strict JSON."""
     try:
-        return isinstance(json.loads(payload, parse_constant=_not_json), dict)
-    except ValueError:
-        return False
+        record = json.loads(payload, parse_constant=_not_json)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _not_json(word: str) -> object:
@@ -336,6 +342,14 @@ _SCOPE_COLUMNS = {"case_id": "cases", "other_case_id": "cases", "inspection_id":
                   "sample_id": "samples"}
 
 
+def _an_id(value: object) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return value is not None
+
+
 class _Scope:
     """The cases whose records the changes carry, and the inspections and samples they
     name, gathered as the changes are written."""
@@ -344,14 +358,13 @@ class _Scope:
         self.found: dict[str, set[str]] = {"cases": set(), "inspections": set(),
                                            "samples": set()}
 
-    def note(self, entity: str, payload_text: str) -> None:
-        if entity == m.ExportLogEntry.__tablename__ or payload_text == "null":
+    def note(self, entity: str, payload: dict | None) -> None:
+        if entity == m.ExportLogEntry.__tablename__ or payload is None:
             return  # an entry names cases but carries none of their records
-        payload = json.loads(payload_text)
-        if entity in self.found:
+        if entity in self.found and _an_id(payload.get("id")):
             self.found[entity].add(str(payload["id"]))
         for column, table in _SCOPE_COLUMNS.items():
-            if payload.get(column):
+            if _an_id(payload.get(column)):
                 self.found[table].add(str(payload[column]))
 
     def resolve(self, db: Database) -> tuple[tuple[uuid.UUID, ...], uuid.UUID | None]:
@@ -415,15 +428,15 @@ def _read_header(handle, name: str) -> dict:
         raise not_ours
     raw = handle.read(struct.unpack(">H", size)[0])
     try:
-        header = json.loads(raw)
+        header = json.loads(raw, parse_constant=_not_json)
         kdf = header["kdf"]
         settings = {"name": kdf["name"], "version": kdf["version"],
-                    "memory_kib": int(kdf["memory_kib"]), "iterations": int(kdf["iterations"]),
-                    "lanes": int(kdf["lanes"]), "salt": base64.b64decode(kdf["salt"],
-                                                                         validate=True)}
+                    "memory_kib": _whole(kdf["memory_kib"]),
+                    "iterations": _whole(kdf["iterations"]), "lanes": _whole(kdf["lanes"]),
+                    "salt": base64.b64decode(kdf["salt"], validate=True)}
         prefix = base64.b64decode(header["nonce_prefix"], validate=True)
         layout = (header["cipher"], header["chunk"], header["compression"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, binascii.Error, OverflowError, RecursionError):
         raise not_ours from None
     if layout != ("AES-256-GCM", CHUNK, "deflate") or len(prefix) != NONCE_PREFIX_BYTES \
             or settings["name"] != "argon2id" or settings["version"] != 19 \
@@ -431,7 +444,8 @@ def _read_header(handle, name: str) -> dict:
         raise PackageError(f"{name} is sealed in a way this version of ASPIRE Casework "
                            "does not know.", "Update ASPIRE Casework here, or export the "
                            "file again on the laptop.")
-    if not (settings["memory_kib"] * settings["iterations"] >= LEAST_ARGON2_WORK
+    work = settings["memory_kib"] * settings["iterations"]
+    if not (LEAST_ARGON2_WORK <= work <= MOST_ARGON2_WORK
             and 8 * settings["lanes"] <= settings["memory_kib"] <= MOST_ARGON2_MEMORY_KIB
             and 1 <= settings["iterations"] <= MOST_ARGON2_ITERATIONS
             and 1 <= settings["lanes"] <= MOST_ARGON2_LANES):
@@ -441,6 +455,12 @@ def _read_header(handle, name: str) -> dict:
             f"{settings['lanes']} lanes); nothing from it was applied.",
             "Export the file again on the laptop with ASPIRE Casework.")
     return {"kdf": settings, "prefix": prefix, "aad": MAGIC + raw}
+
+
+def _whole(value: object) -> int:
+    if type(value) is not int:
+        raise TypeError("not a whole number")
+    return value
 
 
 def _unsealed(handle, aead, header: dict, name: str) -> Iterator[bytes]:
@@ -479,11 +499,15 @@ def _unsealed(handle, aead, header: dict, name: str) -> Iterator[bytes]:
 
 # -- the content, read wherever it arrives ------------------------------------------------
 
-def check_content(content: Callable[[], Iterable[bytes]], name: str = "The transfer file"
-                  ) -> TransferHead:
+def check_content(content: Callable[[], Iterable[bytes]], name: str = "The transfer file",
+                  *, kinds: Container[str] | None = None,
+                  on_head: Callable[[str], None] | None = None) -> TransferHead:
     """Read the content through once and check it whole: its head, every change's form,
     the counts, the hash and the signature by the key it names. Nothing is kept but the
-    head. Raises ``PackageError`` naming the first problem."""
+    head and the change ids (each may come once). ``kinds``: the kinds of record a change
+    may be to; ``on_head(person)``: called once the head is read, before the rest (to
+    refuse early whoever may not bring the file). Raises ``PackageError`` naming the first
+    problem."""
     digest = hashlib.sha256()
     lines = _lines(content(), name)
     first = next(lines, None)
@@ -491,7 +515,10 @@ def check_content(content: Callable[[], Iterable[bytes]], name: str = "The trans
         raise _malformed(name, "it is empty")
     digest.update(first)
     head = _head(_json_line(first, name, 1), name)
+    if on_head is not None:
+        on_head(head["person"])
     counts: Counter[str] = Counter()
+    seen: set[bytes] = set()  # the change ids, as their 16 bytes
     end = None
     for number, line in enumerate(lines, 2):
         item = _json_line(line, name, number)
@@ -501,6 +528,14 @@ def check_content(content: Callable[[], Iterable[bytes]], name: str = "The trans
             end = item["end"]
             continue
         change = _change(item, name, number)
+        if kinds is not None and change.entity not in kinds:
+            raise _malformed(name, f"line {number} changes '{change.entity[:60]}', which "
+                                   "is not a kind of record")
+        if change.change_id.bytes in seen:
+            raise _malformed(name, f"line {number} holds a change it holds already")
+        if len(seen) == MOST_FILE_CHANGES:
+            raise _malformed(name, f"it holds more than {MOST_FILE_CHANGES:,} changes")
+        seen.add(change.change_id.bytes)
         counts[change.entity] += 1
         digest.update(line)
     if not isinstance(end, dict):

@@ -17,9 +17,11 @@ import datetime as dt
 import hashlib
 import json
 import re
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from sqlalchemy import (
     Boolean,
@@ -38,10 +40,13 @@ from sqlalchemy import (
 
 from app.core import change_rules as rules
 from app.core.answers import MAX_TEXT as MAX_ANSWER_TEXT
+from app.core.framework_loader import parse_framework_text
+from app.core.frameworks import Question
 from app.core.second_marking import SECOND_MARKING, SecondMarking, first_markers
 from app.core.workflow import ASSESSING_ROLES
 from app.db.bookkeeping import row_values_to_payload
 from app.db.types import UtcDateTime
+from app.errors import FrameworkError, UserFacingError
 from app.sync.apply import _PARENT, TABLES, refused
 from app.sync.batch import apply_batch, record_outcomes
 from app.sync.protocol import REFUSED, Change, Outcome
@@ -63,6 +68,24 @@ _ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 #: The device stamped on changes from a session that did not prove its device.
 NO_DEVICE = uuid.UUID(int=0)
 _LONGER = {("frameworks", "content"): MOST_FRAMEWORK, ("answers", "evidence"): MAX_ANSWER_TEXT}
+
+
+#: The advisory lock space of pushes, one lock per person (``_lock_key``).
+_PUSH_LOCKS = 0x41535052
+
+
+def _lock_key(login: str) -> int:
+    return int.from_bytes(hashlib.sha256(login.encode()).digest()[:4], "big", signed=True)
+
+
+class Busy(UserFacingError):
+    """Another push of the same person's is being applied."""
+
+    retry_after = 5
+
+    def __init__(self):
+        super().__init__("Another sync or transfer file of yours is being applied just now.",
+                         f"Try again in {self.retry_after} seconds.")
 
 
 @dataclass(frozen=True)
@@ -153,7 +176,7 @@ def _value_problem(key: str, value: object, how: str, most: int) -> str | None:
     elif isinstance(value, str | dict | list):
         try:
             size = len(value) if isinstance(value, str) else len(json.dumps(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             return f"its {key} is not JSON"
         if size > most:
             return f"its {key} is larger than {most:,} characters"
@@ -182,31 +205,55 @@ class PersonAtStore:
     def push(self, changes: list[Change]) -> list[Outcome]:
         """The outcome of each change, in order: the rules first, then the store's own
         apply step for those allowed, in one transaction."""
+        return self.push_all([changes])
+
+    def push_all(self, batches: Iterable[list[Change]], *,
+                 record_refusals: bool = True) -> list[Outcome]:
+        """Push the batches one after another in one transaction (a transfer file: applied
+        whole or not at all), a record held back in one batch staying held in the next.
+        ``record_refusals``: keep the rules' refusals as the changes' outcomes (a network
+        push: the laptop is told, and a re-send gets the same answer); a transfer file's
+        are judged again when it is brought again (the person may have joined the team
+        meanwhile). One push of a person's runs at a time: another meanwhile is ``Busy``."""
+        outcomes: list[Outcome] = []
+        held: dict[uuid.UUID, Outcome] = {}
+        refused_so_far: dict[uuid.UUID, str] = {}
+        with self._engine.begin() as conn:
+            if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:space, :key)"),
+                               {"space": _PUSH_LOCKS, "key": _lock_key(self.person.login)}):
+                raise Busy()
+            for changes in batches:
+                outcomes += self._push(conn, changes, held, refused_so_far, record_refusals)
+        return outcomes
+
+    def _push(self, conn: Connection, changes: list[Change], held: dict[uuid.UUID, Outcome],
+              refused_so_far: dict[uuid.UUID, str], record_refusals: bool) -> list[Outcome]:
         device = self.person.device_id or NO_DEVICE
         for change in changes:
             _stamp_device(change, device)
-        with self._engine.begin() as conn:  # read as the service: it sees every inspection
-            known, taken = _sent_before(conn, changes, self.person.login)
-            judged = _Judge(conn, self.person, self._published).judge(
-                [c for c in changes if c.change_id not in known and c.change_id not in taken])
+        conn.execute(text("RESET ROLE"))  # read as the service: it sees every inspection
+        known, taken = _sent_before(conn, changes, self.person.login)
+        judged = _Judge(conn, self.person, self._published).judge(
+            [c for c in changes if c.change_id not in known and c.change_id not in taken],
+            refused_so_far)
         # a change id someone else's change already has is refused, and recorded nowhere
         judged.update({cid: _refusal("the change's id is another person's change")
                        for cid in taken})
-        with self._as_person() as conn:
-            refusals = {cid: detail for cid, detail in judged.items() if detail is not None}
-            allowed = [c for c in changes if c.change_id not in refusals]
-            outcomes = {c.change_id: o for c, o in zip(
-                allowed, apply_batch(conn, allowed) if allowed else [], strict=True)}
-            refused_now = [c for c in changes
-                           if c.change_id in refusals and c.change_id not in taken]
-            if refused_now:
-                record_outcomes(conn, [Outcome(c.change_id, c.entity, c.entity_id, REFUSED,
-                                               detail=refusals[c.change_id])
-                                       for c in refused_now])
-            for change in changes:
-                if change.change_id in refusals:
-                    outcomes[change.change_id] = refused(conn, change,
-                                                         refusals[change.change_id])
+        role = conn.dialect.identifier_preparer.quote(self.person.login)
+        conn.execute(text(f"SET LOCAL ROLE {role}"))
+        refusals = {cid: detail for cid, detail in judged.items() if detail is not None}
+        allowed = [c for c in changes if c.change_id not in refusals]
+        outcomes = {c.change_id: o for c, o in zip(
+            allowed, apply_batch(conn, allowed, held) if allowed else [], strict=True)}
+        refused_now = [c for c in changes
+                       if c.change_id in refusals and c.change_id not in taken]
+        if refused_now and record_refusals:
+            record_outcomes(conn, [Outcome(c.change_id, c.entity, c.entity_id, REFUSED,
+                                           detail=refusals[c.change_id])
+                                   for c in refused_now])
+        for change in changes:
+            if change.change_id in refusals:
+                outcomes[change.change_id] = refused(conn, change, refusals[change.change_id])
         return [outcomes[c.change_id] for c in changes]
 
     # -- pull ---------------------------------------------------------------------------
@@ -294,6 +341,7 @@ class _Inspection:
     status: str
     made_by: str
     members: int
+    framework_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -313,10 +361,15 @@ class _Judge:
     teams: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
     #: where second marking stands, for the cases second marked in the push
     markings: dict[uuid.UUID, SecondMarking] = field(default_factory=dict)
+    #: the question sets of the inspections answered in the push, by framework id
+    question_sets: dict[uuid.UUID, Mapping[str, Question]] = field(default_factory=dict)
 
-    def judge(self, changes: list[Change]) -> dict[uuid.UUID, str | None]:
+    def judge(self, changes: list[Change], held: dict[uuid.UUID, str] | None = None
+              ) -> dict[uuid.UUID, str | None]:
+        """Each change's refusal, or None. ``held``: the records refused so far, by id
+        (a change to one is refused alike); updated."""
         verdicts: dict[uuid.UUID, str | None] = {}
-        held: dict[uuid.UUID, str] = {}
+        held = {} if held is None else held
         malformed = {c.change_id: p for c in changes if (p := _malformed(c)) is not None}
         sound = [c for c in changes if c.change_id not in malformed]
         current = self._load(sound)
@@ -377,9 +430,9 @@ class _Judge:
         for row in self.conn.execute(text(
                 "SELECT i.id, i.status, COALESCE((SELECT c.changed_by FROM "
                 "central_changes c WHERE c.entity = 'inspections' AND c.entity_id = i.id "
-                "AND c.rev = 1 LIMIT 1), i.updated_by) FROM inspections i "
+                "AND c.rev = 1 LIMIT 1), i.updated_by), i.framework_id FROM inspections i "
                 "WHERE i.id = ANY(:i)"), {"i": list(inspection_ids)}):
-            self.inspections[row[0]] = _Inspection(row[1], row[2], 0)
+            self.inspections[row[0]] = _Inspection(row[1], row[2], 0, row[3])
         for inspection_id, person, role in self.conn.execute(text(
                 "SELECT inspection_id, person, role FROM inspection_members "
                 "WHERE inspection_id = ANY(:i)"), {"i": list(inspection_ids)}):
@@ -468,7 +521,21 @@ class _Judge:
                 change.payload, self.published),
             assessors=frozenset(p for p, role in team.items() if role in ASSESSING_ROLES),
             second_marking=self.markings.get(uuid.UUID(str(case_key)))
-            if change.entity == "second_marks" and case_key is not None else None)
+            if change.entity == "second_marks" and case_key is not None else None,
+            questions=self._questions(inspection) if change.entity == "answers" else None)
+
+    def _questions(self, inspection: _Inspection | None) -> Mapping[str, Question]:
+        """The questions of the inspection's question set, by key (none if it has none the
+        store holds)."""
+        framework_id = inspection.framework_id if inspection else None
+        if framework_id is None:
+            return {}
+        if framework_id not in self.question_sets:
+            row = self.conn.execute(text(
+                "SELECT content_sha256, content, framework_key, version FROM frameworks "
+                "WHERE id = :f"), {"f": framework_id}).one_or_none()
+            self.question_sets[framework_id] = {} if row is None else _question_set(*row)
+        return self.question_sets[framework_id]
 
     def _note(self, change: Change, current: dict[uuid.UUID, dict]) -> None:
         """What an allowed change the store will apply does to the standing of the changes
@@ -477,8 +544,10 @@ class _Judge:
         if change.entity == "inspections":
             known = self.inspections.get(change.entity_id)
             if known is None:
+                framework = payload.get("framework_id")
                 self.inspections[change.entity_id] = _Inspection(
-                    payload.get("status") or "open", self.person.login, 0)
+                    payload.get("status") or "open", self.person.login, 0,
+                    uuid.UUID(str(framework)) if framework else None)
             else:
                 known.status = payload.get("status", known.status)
         elif change.entity == "inspection_members" and change.op != "delete":
@@ -497,6 +566,11 @@ class _Judge:
             else:
                 known.status = payload.get("status", known.status)
                 known.assignee = payload.get("assignee", known.assignee)
+        elif change.entity == "frameworks" and isinstance(payload.get("content"), str):
+            self.question_sets[change.entity_id] = _question_set(
+                hashlib.sha256(payload["content"].encode("utf-8")).hexdigest(),
+                payload["content"], str(payload.get("framework_key")),
+                str(payload.get("version")))
         elif change.entity in ("case_events", "second_marks", "answers") \
                 and payload.get("case_id") is not None:
             self._note_marking(change.entity, uuid.UUID(str(payload["case_id"])), payload)
@@ -526,6 +600,27 @@ class _Judge:
             elif kind == "agreed":
                 marking = dataclasses.replace(marking, agreed=marking.agreed | {key})
         self.markings[case_id] = marking
+
+
+#: Question sets parsed, by the hash of their content (a version never changes).
+_QUESTION_SETS: dict[str, Mapping[str, Question]] = {}
+_QUESTION_SETS_LOCK = threading.Lock()
+
+
+def _question_set(sha256: str, content: str, key: str, version: str
+                  ) -> Mapping[str, Question]:
+    with _QUESTION_SETS_LOCK:
+        found = _QUESTION_SETS.get(sha256)
+    if found is None:
+        try:
+            framework = parse_framework_text(content, f"{key}-{version}")
+        except FrameworkError:
+            found = {}  # a framework the store holds but cannot read takes no answers
+        else:
+            found = MappingProxyType({q.key: q for q in framework.questions()})
+        with _QUESTION_SETS_LOCK:
+            _QUESTION_SETS[sha256] = found
+    return found
 
 
 @dataclass(frozen=True)

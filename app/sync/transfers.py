@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 from app.core.change_rules import ADMIN
 from app.errors import UserFacingError
 from app.sync import devices
+from app.sync.apply import TABLES
 from app.sync.central import central_engine
 from app.sync.package import (
     PackageReport,
@@ -30,7 +31,7 @@ from app.sync.package import (
     content_changes,
     open_package,
 )
-from app.sync.protocol import Change, Outcome
+from app.sync.protocol import Change
 from app.sync.store import (
     MOST_CHANGES,
     Person,
@@ -55,22 +56,18 @@ def apply_transfer(engine: Engine, content: Callable[[], Iterable[bytes]],
     Raises ``PackageError`` for a file that is not whole or not signed by the laptop it
     names, ``TransferRefused`` or ``devices.DeviceRefused`` for one the person or laptop
     cannot be taken for."""
-    head = check_content(content, name)
-    if brought_by is not None and brought_by.login != head.person \
-            and brought_by.role != ADMIN:
-        raise TransferRefused("Only the person who made a transfer file, or an administrator, "
-                              "may apply it.", "Ask an administrator to apply it.")
+    def may_bring(person: str) -> None:
+        if brought_by is not None and brought_by.login != person and brought_by.role != ADMIN:
+            raise TransferRefused("Only the person who made a transfer file, or an "
+                                  "administrator, may apply it.",
+                                  "Ask an administrator to apply it.")
+
+    head = check_content(content, name, kinds=TABLES, on_head=may_bring)
     author, enrolled = _author(engine, head, now)
-    at_store = PersonAtStore(engine, author, published)
-    outcomes: list[Outcome] = []
-    batch: list[Change] = []
-    for change in content_changes(content, head, name):
-        batch.append(change)
-        if len(batch) == MOST_CHANGES:
-            outcomes += at_store.push(batch)
-            batch = []
-    if batch:
-        outcomes += at_store.push(batch)
+    # applied whole, in one transaction; the rules' refusals are not kept as the changes'
+    # outcomes, so a file brought again once the person may make them is judged again
+    outcomes = PersonAtStore(engine, author, published).push_all(
+        _batches(content_changes(content, head, name)), record_refusals=False)
     count = Counter(o.status for o in outcomes)
     told = tuple(f"{o.entity} {o.entity_id}: {o.detail}" for o in outcomes
                  if o.status == "refused")[:MOST_TOLD]
@@ -78,14 +75,27 @@ def apply_transfer(engine: Engine, content: Callable[[], Iterable[bytes]],
                          count["conflict"], count["refused"], enrolled, told)
 
 
+def _batches(changes: Iterable[Change]) -> Iterator[list[Change]]:
+    batch: list[Change] = []
+    for change in changes:
+        batch.append(change)
+        if len(batch) == MOST_CHANGES:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def apply_package_at(url: str, path: Path, passphrase: str) -> PackageReport:
     """An administrator where the central database is reachable: open a transfer file and
-    apply it as the person who made it, with the same checks as the service."""
-    opened = open_package(path, passphrase)
+    apply it as the person who made it, with the same checks as the service (its content
+    read once, as the service receives it)."""
+    content = open_package(path, passphrase).content_bytes()
     engine = central_engine(url)
     try:
-        report = apply_transfer(engine, opened.content, shipped_frameworks(), brought_by=None,
-                                now=dt.datetime.now(dt.UTC), name=Path(path).name)
+        report = apply_transfer(engine, lambda: iter((content,)), shipped_frameworks(),
+                                brought_by=None, now=dt.datetime.now(dt.UTC),
+                                name=Path(path).name)
     finally:
         engine.dispose()
     return dataclasses.replace(report, path=str(path))

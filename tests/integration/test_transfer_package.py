@@ -9,6 +9,7 @@ import json
 import struct
 import urllib.error
 import urllib.request
+import uuid
 import zlib
 
 import pytest
@@ -134,8 +135,8 @@ def content(head: dict, changes: list[dict], key, *, sign_as: dict | None = None
             after_signing=None) -> bytes:
     """A transfer file's content, signed with ``key`` over ``sign_as`` (the head's person
     and device unless said); ``after_signing`` may change the lines once signed."""
-    lines = [json.dumps(head).encode() + b"\n"] + [json.dumps(c).encode() + b"\n"
-                                                    for c in changes]
+    lines = [json.dumps(head).encode() + b"\n"] + [
+        (c.pop("line") if "line" in c else json.dumps(c).encode()) + b"\n" for c in changes]
     digest = hashlib.sha256(b"".join(lines)).hexdigest()
     who = sign_as or head
     signature = key.sign(device_rules.transfer_statement(who["person"], who["device_id"],
@@ -347,7 +348,7 @@ def test_a_header_asking_for_more_memory_than_allowed_is_refused_before_stretchi
     data = sealed_file.read_bytes()
     size = struct.unpack(">H", data[len(pkg.MAGIC):len(pkg.MAGIC) + 2])[0]
     header = json.loads(data[len(pkg.MAGIC) + 2:len(pkg.MAGIC) + 2 + size])
-    header["kdf"]["memory_kib"] = 8 * 1024 * 1024  # 8 GiB
+    header["kdf"]["memory_kib"] = 512 * 1024  # 512 MiB: more than an office laptop gives
     raw = json.dumps(header).encode()
     sealed_file.write_bytes(pkg.MAGIC + struct.pack(">H", len(raw)) + raw
                             + data[len(pkg.MAGIC) + 2 + size:])
@@ -397,10 +398,8 @@ def test_reading_a_large_content_holds_a_chunk_at_a_time(monkeypatch):
     change = {"change_id": "", "entity": "answers", "entity_id": "", "op": "insert",
               "base_rev": 0, "payload": {"evidence": "x" * 3000}}
     lines = [json.dumps(head).encode() + b"\n"]
-    import uuid as _uuid
-
     for _ in range(20_000):
-        change["change_id"], change["entity_id"] = str(_uuid.uuid4()), str(_uuid.uuid4())
+        change["change_id"], change["entity_id"] = str(uuid.uuid4()), str(uuid.uuid4())
         lines.append(json.dumps(change).encode() + b"\n")
     digest = hashlib.sha256(b"".join(lines)).hexdigest()
     signature = key.sign(device_rules.transfer_statement("inspector.one", key.device_id,
@@ -425,3 +424,238 @@ def test_reading_a_large_content_holds_a_chunk_at_a_time(monkeypatch):
     tracemalloc.stop()
     assert head_read.changes == count == 20_000
     assert peak < 6 * 1024 * 1024, peak
+
+
+# -- what a hostile review found ---------------------------------------------------------------
+
+def test_an_edit_made_on_top_of_a_conflict_stays_held_whatever_the_batches(central_url,
+                                                                          tmp_path,
+                                                                          monkeypatch):
+    """Offline, inspector two changes an answer, does other work, changes it again; inspector
+    one's edit got there first. Neither of two's versions overwrites one's, wherever the
+    file is cut into batches."""
+    from app.sync import transfers
+    from tests.integration.sync_fixtures import two_laptops_on_one_case
+
+    monkeypatch.setattr(transfers, "MOST_CHANGES", 2)
+    init_central(central_url)
+    one, two, case = two_laptops_on_one_case(tmp_path, central_url, ("officers", 1))
+    one.services.forms.record_answer(case_id=case.id, question_key="officers", value=9)
+    one.sync()
+    two.services.forms.record_answer(case_id=case.id, question_key="officers", value=5)
+    for n in range(3):
+        two.services.forms.record_answer(case_id=case.id, question_key="comment",
+                                         value=f"Seen {n}")
+    two.services.forms.record_answer(case_id=case.id, question_key="officers", value=7)
+    path = tmp_path / "two.aspire"
+    two.services.sync.export_package(path, PASSPHRASE)
+    report = bring(two, path)
+    assert report.conflicts >= 2 and report.refused == 0
+    assert row(central_url, "answers", case_id=case.id, question_key="officers")["value"] == 9
+
+
+def test_a_file_is_applied_whole_or_not_at_all(central_url, tmp_path, monkeypatch):
+    from app.sync import batch, store, transfers
+
+    monkeypatch.setattr(transfers, "MOST_CHANGES", 2)
+    init_central(central_url)
+    far = laptop(tmp_path, central_url, "inspector.one")
+    offline_work(far)
+    far.sync()  # enrolled
+    for n in range(5):
+        far.services.forms.record_answer(case_id=far.services.cases.list(
+            far.services.inspections.list()[0].id)[0].id, question_key="comment",
+            value=f"Seen {n}")
+    path = tmp_path / "one.aspire"
+    far.services.sync.export_package(path, PASSPHRASE)
+    before = central_state(central_url)
+    calls = []
+
+    def failing_second_batch(conn, changes, held=None):  # the service fails in batch two
+        calls.append(len(changes))
+        if len(calls) == 2:
+            raise RuntimeError("the service stopped")
+        return batch.apply_batch(conn, changes, held)
+
+    monkeypatch.setattr(store, "apply_batch", failing_second_batch)
+    with pytest.raises(CentralError, match="could not finish"):
+        bring(far, path)
+    assert len(calls) == 2 and central_state(central_url) == before  # nothing of batch one
+    monkeypatch.setattr(store, "apply_batch", batch.apply_batch)
+    report = bring(far, path)
+    assert report.applied == report.changes > 2
+    assert central_state(central_url)["changes"] > before["changes"]
+
+
+def test_the_same_file_brought_twice_at_once_is_applied_once(store, tmp_path):
+    import threading
+
+    one = store.people["inspector.one"]
+    admin = store.people["central.admin"]
+    for n in range(300):
+        one.services.forms.record_answer(case_id=store.case, question_key="comment",
+                                         value=f"Visit {n}")
+    path = tmp_path / "one.aspire"
+    one.services.sync.export_package(path, PASSPHRASE)
+    results: list[object] = []
+
+    def bring_as(machine):
+        try:
+            results.append(bring(machine, path))
+        except CentralError as exc:
+            results.append(exc.problem)
+
+    threads = [threading.Thread(target=bring_as, args=(m,)) for m in (one, admin)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    reports = [r for r in results if not isinstance(r, str)]
+    assert reports and all(r.conflicts == 0 for r in reports)
+    assert all("being applied just now" in r for r in results if isinstance(r, str)), results
+    engine = create_engine(store.central)
+    with engine.connect() as conn:
+        conflicts = conn.execute(text("SELECT count(*) FROM central_conflicts")).scalar()
+        outcomes = conn.execute(text(
+            "SELECT count(*) FROM applied_changes WHERE outcome <> 'applied'")).scalar()
+    engine.dispose()
+    assert conflicts == outcomes == 0
+    synced = one.sync()  # the author's laptop syncs on as ever
+    assert synced.conflicts == synced.refused == 0
+    assert one.services.sync.status().pending_changes == 0
+
+
+def test_whoever_may_not_bring_a_file_is_refused_before_it_is_read(store):
+    one_key = device_key(store.people["inspector.one"].services._db)
+    body = zlib.compress(json.dumps(head_of("inspector.one", one_key)).encode()
+                         + b"\nthis is not a change\n")
+    assert post_transfer(store, "inspector.two", body) == (
+        403, "Only the person who made a transfer file, or an administrator, may apply it.")
+    status, why = post_transfer(store, "inspector.one", body)
+    assert status == 400 and "line 2 is not JSON" in why
+
+
+@pytest.mark.parametrize("kind", ["not a kind of record", "the same change twice",
+                                  "more changes than a file holds"])
+def test_a_file_out_of_bounds_is_refused_whole(store, kind, monkeypatch):
+    one_key = device_key(store.people["inspector.one"].services._db)
+    store.link("inspector.one").close()
+    change = answer_change(store, "no")
+    changes = [change, {**change, "change_id": str(uuid.uuid4())}]
+    if kind == "not a kind of record":
+        changes[1]["entity"] = "pg_authid"
+    elif kind == "the same change twice":
+        changes[1] = change
+    else:
+        monkeypatch.setattr(pkg, "MOST_FILE_CHANGES", 1)
+    before = contents(store.central)
+    status, why = post_transfer(store, "inspector.one", content(
+        head_of("inspector.one", one_key), changes, one_key))
+    assert status == 400
+    assert {"not a kind of record": "is not a kind of record",
+            "the same change twice": "holds a change it holds already",
+            "more changes than a file holds": "holds more than 1 changes"}[kind] in why
+    assert contents(store.central) == before
+
+
+@pytest.mark.parametrize("depth", [500, 985, 20_000])
+def test_a_value_nested_too_deep_is_refused_clearly_never_a_failure(store, depth):
+    one_key = device_key(store.people["inspector.one"].services._db)
+    store.link("inspector.one").close()
+    deep = answer_change(store, "DEEP")
+    deep["line"] = json.dumps(deep).encode().replace(b'"DEEP"', b"[" * depth + b'"no"'
+                                                     + b"]" * depth)
+    before = contents(store.central)
+    status, answer = post_transfer(store, "inspector.one", content(
+        head_of("inspector.one", one_key), [deep], one_key))
+    if status == 200:  # read, then refused alone
+        report = json.loads(answer)
+        assert report["refused"] == 1 and "is not" in report["refusals"][0], report
+    else:  # too deep to read: refused whole
+        assert status == 400 and "line 2 is not JSON" in answer
+    assert contents(store.central) == before
+
+
+def test_a_value_too_deep_to_measure_is_not_json_to_the_rules():
+    import sys
+
+    from app.sync.store import field_problem
+
+    nested: object = "no"
+    for _ in range(400):
+        nested = [nested]
+    record = {"id": str(uuid.uuid4()), "case_id": str(uuid.uuid4()), "question_key": "k",
+              "value": nested, "reasons": [], "evidence": "", "respondent": "inspector",
+              "rev": 1, "updated_at": "2026-12-06T09:00:00+00:00", "updated_by": "x",
+              "device_id": str(uuid.uuid4())}
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(300)
+    try:
+        problem = field_problem("answers", record)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert problem == "its value is not JSON"
+
+
+def test_work_refused_before_its_author_joins_the_team_is_taken_once_they_have(store,
+                                                                             tmp_path):
+    outsider = store.people["other.inspector"]
+    outsider_key = device_key(outsider.services._db)
+    store.link("other.inspector").close()
+    change = answer_change(store, "no")
+    body = content(head_of("other.inspector", outsider_key), [change], outsider_key)
+    status, answer = post_transfer(store, "central.admin", body)
+    assert status == 200 and json.loads(answer)["refused"] == 1
+    lead = store.people["inspector.one"]
+    lead.sync()
+    lead.services.inspections.add_member(inspection_id=store.inspection,
+                                         person="other.inspector", role="inspector")
+    lead.sync()
+    status, answer = post_transfer(store, "central.admin", body)  # the same file again
+    assert status == 200 and json.loads(answer)["applied"] == 1, answer
+    assert row(store.central, "answers", case_id=store.case,
+               question_key="victim")["value"] == "no"
+
+
+@pytest.mark.parametrize("header", ['{"memory_kib": 1e400}', '{"memory_kib": Infinity}',
+                                    "[" * 4000, '{"memory_kib": 65536.5}'])
+def test_a_header_that_is_not_what_it_should_be_is_refused_clearly(sealed_file, header):
+    data = sealed_file.read_bytes()
+    size = struct.unpack(">H", data[len(pkg.MAGIC):len(pkg.MAGIC) + 2])[0]
+    good = json.loads(data[len(pkg.MAGIC) + 2:len(pkg.MAGIC) + 2 + size])
+    if header.startswith("{"):
+        raw = json.dumps(good).replace(
+            f'"memory_kib": {good["kdf"]["memory_kib"]}',
+            header.strip("{}")).encode()
+    else:
+        raw = header.encode()
+    sealed_file.write_bytes(pkg.MAGIC + struct.pack(">H", len(raw)) + raw
+                            + data[len(pkg.MAGIC) + 2 + size:])
+    with pytest.raises(PackageError, match="not an ASPIRE Casework transfer file"):
+        open_package(sealed_file, PASSPHRASE)
+
+
+def test_records_damaged_in_the_outbox_travel_and_are_refused_alone(tmp_path):
+    from app.bootstrap import build_services
+    from app.db.opening import open_database
+    from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
+
+    db = open_database(tmp_path / "far.db", user="inspector.one", key=TEST_KEY)
+    services = build_services(db, MINI_FRAMEWORKS)
+    case = make_case(services, "X1", inspection=make_inspection(services))
+    services.forms.record_answer(case_id=case.id, question_key="comment", value="Seen")
+    with db.write() as session:  # three rows spoilt as a damaged disk or an old bug might
+        rows = session.connection().exec_driver_sql(
+            "SELECT seq, payload FROM outbox ORDER BY seq").all()
+        spoilt = [json.dumps({**json.loads(rows[0][1]), "case_id": "not an id"}),
+                  json.dumps({k: v for k, v in json.loads(rows[1][1]).items() if k != "id"}),
+                  json.dumps(json.loads(rows[2][1]), indent=2)]  # a payload over lines
+        for (seq, _), payload in zip(rows, spoilt, strict=False):
+            session.connection().exec_driver_sql(
+                "UPDATE outbox SET payload = ? WHERE seq = ?", (payload, seq))
+    path = tmp_path / "far.aspire"
+    manifest = services.sync.export_package(path, PASSPHRASE)
+    opened = open_package(path, PASSPHRASE)
+    assert opened.head.changes == manifest["changes"] == len(rows)
+    assert services.exports.log()[0].kind == "transfer"
+    services.close()

@@ -228,3 +228,26 @@ def test_second_marks_only_of_a_case_chosen_by_someone_else_than_its_first_marke
                    standing("supervisor", **theirs, second_marking=asked)) is None
     assert refusal("second_marks", None, agreed, standing(**theirs, second_marking=asked)) \
         == "only a supervisor records the agreed judgement"
+
+
+def test_an_answer_is_one_its_question_takes_by_the_laptops_own_check():
+    from pathlib import Path
+
+    from app.core.framework_loader import load_framework_file
+
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks"
+    framework = load_framework_file(next(folder.glob("*.json")))
+    questions = {q.key: q for q in framework.questions()}
+    yes_no = next(q for q in framework.questions() if q.type == "yes_no")
+    answer = {**ANSWER, "question_key": yes_no.key, "value": "yes", "reasons": [],
+              "evidence": ""}
+    checked = standing(questions=questions)
+    assert refusal("answers", None, answer, checked) is None
+    assert refusal("answers", None, {**answer, "value": [["yes"]]}, checked).startswith(
+        "the answer is not one its question takes")
+    assert refusal("answers", None, {**answer, "question_key": "made_up"}, checked) == \
+        "the inspection's question set has no question 'made_up'"
+    assert refusal("answers", None, {**answer, "reasons": "not a list"}, checked) == \
+        f"the answer to {yes_no.key} is not one its question takes"
+    assert refusal("answers", None, {**answer, "evidence": "x" * 30_000}, checked) \
+        .startswith("the answer is not one its question takes")
