@@ -1,0 +1,140 @@
+"""What leaves the store: the analysts' workbook, a case form as PDF, ratings, and the
+export log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.core.export_log import EXPORT_KIND
+from app.core.workflow import CASE_STATUS
+
+if TYPE_CHECKING:
+    from app.services.registry import Services
+from app.cli.common import left_the_store, uuid_arg
+
+
+def add_commands(sub, common) -> None:
+    """Add this group's commands to ``sub``, each taking the ``common`` options."""
+    pdf = sub.add_parser("export-pdf", parents=[common],
+                         help="write one case form as a PDF for reading and filing")
+    pdf.add_argument("--case", required=True, type=uuid_arg, metavar="ID",
+                     help="the case's id (see 'aspire cases list --json')")
+    pdf.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+    pdf.add_argument("--pseudonymise", action="store_true",
+                     help="show the case's pseudonym and age band, not its reference and "
+                          "date of birth")
+
+    ratings = sub.add_parser("ratings", parents=[common],
+                             help="the inspection's key questions, standards and ratings")
+    ratings.add_argument("--inspection", required=True, type=uuid_arg, metavar="ID")
+    ratings.add_argument("--status", nargs="+", choices=CASE_STATUS.codes(), metavar="S",
+                         help="count cases with these statuses (default: approved)")
+    ratings.add_argument("--all-cases", action="store_true",
+                         help="every case, not only those in the current sample")
+    ratings.add_argument("--publication", action="store_true",
+                         help="suppress small cells, as for anything to be published")
+
+    export = sub.add_parser("export", parents=[common],
+                            help="write the inspection's workbook for analysts (.xlsx)")
+    export.add_argument("--inspection", required=True, type=uuid_arg, metavar="ID")
+    export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+    export.add_argument("--status", nargs="+", choices=CASE_STATUS.codes(), metavar="S",
+                        help="only cases with these statuses")
+    export.add_argument("--all-cases", action="store_true",
+                        help="every case, not only those in the current sample")
+    export.add_argument("--pseudonymise", action="store_true",
+                        help="replace case references by pseudonyms and dates of birth by age "
+                             "bands, for sharing beyond the inspection team")
+
+    export_log = sub.add_parser("export-log", parents=[common],
+                                help="the files exported (workbooks, PDFs, transfer files), "
+                                     "newest first")
+    export_log.add_argument("--inspection", type=uuid_arg, metavar="ID",
+                            help="only this inspection's exports")
+
+
+def _export(s: Services, args) -> tuple[object, str]:
+    result = s.exports.export(inspection_id=args.inspection, path=args.output,
+                              statuses=args.status, all_cases=args.all_cases,
+                              pseudonymise=args.pseudonymise)
+    left_the_store()
+    return ({"path": result.path, "cases": result.cases, "answers": result.answers,
+             "bytes": result.bytes, "sha256": result.sha256,
+             "pseudonymised": result.pseudonymised, "log_entry": result.log_entry},
+            f"Wrote {result.cases} cases and {result.answers} answers to {result.path}"
+            + (", pseudonymised." if result.pseudonymised else "."))
+
+
+def _export_log(s: Services, args) -> tuple[object, str]:
+    entries = s.exports.log(args.inspection)
+    result = [{"id": e.id, "kind": e.kind, "file_name": e.file_name, "sha256": e.sha256,
+               "cases": e.case_count, "case_ids": list(e.case_ids),
+               "inspection_id": e.inspection_id, "pseudonymised": e.pseudonymised,
+               "exported_by": e.exported_by, "exported_at": e.exported_at,
+               "device_id": e.device_id} for e in entries]
+    lines = [f"{e.exported_at.astimezone():%d/%m/%Y %H:%M}  {e.exported_by:<16} "
+             f"{EXPORT_KIND.label(e.kind)}{' (pseudonymised)' if e.pseudonymised else ''}: "
+             f"{e.file_name}, {e.case_count} case(s), SHA-256 {e.sha256}" for e in entries]
+    return result, "\n".join(lines) or "Nothing has been exported."
+
+
+def _ratings(s: Services, args) -> tuple[object, str]:
+    rated = s.ratings.rate(args.inspection, statuses=args.status or ("approved",),
+                           all_cases=args.all_cases, for_publication=args.publication)
+    rules = rated.rules
+
+    def figure(q) -> dict:
+        low, high = q.interval or (None, None)
+        return {"key": q.key, "question": q.text, "yes": q.tally.yes,
+                "applicable": q.tally.total, "percent": q.tally.percent,
+                "interval_95": [low, high] if q.interval else None, "band": q.band,
+                "more_no_to_fall": q.to_fall, "more_yes_to_rise": q.to_rise}
+
+    result = {
+        "cases": rated.cases, "rules_confirmed": rules.confirmed, "rules_note": rules.note,
+        "standards": [{"key": st.key, "title": st.title, "band": st.band,
+                       "decided_by": st.deciding, "questions": [figure(q) for q in st.questions]}
+                      for st in rated.standards],
+        "breakdowns": [{"by": b.attribute, "question": b.question_key, "cells": [
+            {"group": c.group, "yes": None if c.suppressed else c.tally.yes,
+             "applicable": None if c.suppressed else c.tally.total,
+             "percent": c.shown_percent, "small": c.small, "suppressed": c.suppressed}
+            for c in b.cells]} for b in rated.breakdowns],
+    }
+    lines = [f"{rated.cases} case(s) counted."]
+    if not rated.cases:
+        lines.append("No case form counts yet: by default only approved ones do (use "
+                     "--status to count others).")
+    if not rules.confirmed:
+        lines.append("The rating rules are defaults not yet confirmed by the inspectorate.")
+    for st in rated.standards:
+        lines.append(f"\n{st.title}: {st.band or 'not rated (no applicable cases)'}")
+        for q in st.questions:
+            shown = (f"{q.tally.percent:5.1f}% ({q.tally.yes}/{q.tally.total})"
+                     if q.tally.total else "   —  (no applicable cases)")
+            fragile = (f", {q.to_fall} more No to fall a band" if q.to_fall is not None
+                       else "")
+            lines.append(f"  {'*' if q.key == st.deciding else ' '} {shown}  {q.key}"
+                         f"{fragile}")
+    return result, "\n".join(lines)
+
+
+def _export_pdf(s: Services, args) -> tuple[object, str]:
+    pages = s.review.export_pdf(args.case, args.output, pseudonymise=args.pseudonymise)
+    left_the_store()
+    return ({"path": str(args.output), "pages": pages, "pseudonymised": args.pseudonymise},
+            f"Wrote the case form ({pages} pages) to {args.output}"
+            + (", pseudonymised." if args.pseudonymise else "."))
+
+
+#: What each command does, by (command, action).
+HANDLERS: dict[tuple[str, str | None], Callable] = {
+    ("export", None): _export,
+    ("export-pdf", None): _export_pdf,
+    ("export-log", None): _export_log,
+    ("ratings", None): _ratings,
+}
+#: Commands that open no database.
+NO_DATABASE = frozenset()

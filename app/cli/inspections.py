@@ -1,0 +1,143 @@
+"""Inspections, their teams, the question frameworks and a demonstration inspection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from app.core.dto import NewInspection
+from app.core.profile import PROGRAMMES, Programme
+from app.core.workflow import TEAM_ROLE
+from app.errors import ValidationError
+
+if TYPE_CHECKING:
+    from app.services.registry import Services
+from app.cli.common import date_arg, inspection_json, uuid_arg
+
+
+def add_commands(sub, common) -> None:
+    """Add this group's commands to ``sub``, each taking the ``common`` options."""
+    demo = sub.add_parser("demo", parents=[common], help="create a demonstration inspection")
+    demo.add_argument("--cases", type=int, default=30, help="number of cases (default 30)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    demo.add_argument("--programme", choices=[p.value for p in Programme
+                                              if p != Programme.THEMATIC],
+                      default=Programme.ADULT_PROBATION.value)
+
+    insp = sub.add_parser("inspections", parents=[common], help="create or list inspections")
+    insp_sub = insp.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = insp_sub.add_parser("create", parents=[common], help="create an inspection")
+    create.add_argument("--name", required=True)
+    create.add_argument("--programme", required=True, choices=PROGRAMMES.codes())
+    create.add_argument("--organisation", required=True)
+    create.add_argument("--area", default="")
+    create.add_argument("--start", type=date_arg, help="start date (dd/mm/yyyy)")
+    create.add_argument("--end", type=date_arg, help="end date (dd/mm/yyyy)")
+    create.add_argument("--framework", help="framework id (default: the programme's own)")
+    create.add_argument("--framework-version", help="framework version (default: newest)")
+    insp_sub.add_parser("list", parents=[common], help="list inspections")
+    for name, text in (("close", "close an inspection: once synced, its cases leave the "
+                                 "team's laptops"),
+                       ("reopen", "reopen a closed inspection: its cases come back")):
+        closing = insp_sub.add_parser(name, parents=[common], help=text)
+        closing.add_argument("--inspection", required=True, type=uuid_arg, metavar="ID")
+
+    team = sub.add_parser("team", parents=[common], help="an inspection's team")
+    team_sub = team.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, text in (("list", "list the team"), ("add", "add a person or change their role"),
+                       ("remove", "remove a person with no cases")):
+        tp = team_sub.add_parser(name, parents=[common], help=text)
+        tp.add_argument("--inspection", required=True, type=uuid_arg, metavar="ID")
+        if name != "list":
+            tp.add_argument("--person", required=True)
+        if name == "add":
+            tp.add_argument("--role", required=True, choices=TEAM_ROLE.codes())
+
+    fws = sub.add_parser("frameworks", parents=[common], help="question frameworks")
+    fws_sub = fws.add_subparsers(dest="action", metavar="ACTION", required=True)
+    fws_sub.add_parser("list", parents=[common], help="list the frameworks available")
+
+
+def _demo(s: Services, args) -> tuple[object, str]:
+    if not 1 <= args.cases <= 5000:
+        raise ValidationError(f"--cases {args.cases} is out of range.",
+                              "Ask for between 1 and 5000 cases.")
+    summary = s.demo.create(cases=args.cases, seed=args.seed, programme=args.programme)
+    return inspection_json(summary), (
+        f"Created '{summary.name}' with {summary.case_count} cases (id {summary.id}).\n"
+        "Run 'aspire' to open it.")
+
+
+def _inspections_create(s: Services, args) -> tuple[object, str]:
+    framework = args.framework or _default_framework(args.programme)
+    summary = s.inspections.create(NewInspection(
+        name=args.name, programme=args.programme, organisation=args.organisation,
+        area=args.area, start_date=args.start, end_date=args.end, framework_key=framework,
+        framework_version=args.framework_version))
+    return inspection_json(summary), f"Created inspection {summary.id}: {summary.name}"
+
+
+def _inspections_list(s: Services, _args) -> tuple[object, str]:
+    items = s.inspections.list()
+    lines = [f"{i.id}  {i.name}  ({i.organisation}; {i.framework_key} {i.framework_version}; "
+             f"{i.case_count} cases)" for i in items]
+    return [inspection_json(i) for i in items], "\n".join(lines) or "No inspections yet."
+
+
+def _inspections_status(s: Services, args) -> tuple[object, str]:
+    if args.action == "close":
+        summary = s.inspections.close(args.inspection)
+        return inspection_json(summary), (
+            f"Closed inspection {summary.id}: {summary.name}. Its {summary.case_count} "
+            "case(s) are removed from each laptop once everything on it is synced.")
+    summary = s.inspections.reopen(args.inspection)
+    return inspection_json(summary), (
+        f"Reopened inspection {summary.id}: {summary.name}. Its cases come back to the "
+        "team's laptops at their next sync.")
+
+
+def _team(s: Services, args) -> tuple[object, str]:
+    if args.action == "add":
+        team = s.inspections.add_member(inspection_id=args.inspection, person=args.person,
+                                        role=args.role)
+    elif args.action == "remove":
+        team = s.inspections.remove_member(inspection_id=args.inspection, person=args.person)
+    else:
+        team = s.inspections.team(args.inspection)
+    return ([{"person": t.person, "role": t.role} for t in team],
+            "\n".join(f"{t.person} ({TEAM_ROLE.label(t.role)})" for t in team))
+
+
+def _frameworks_list(s: Services, _args) -> tuple[object, str]:
+    items = s.frameworks.available()
+    result = [{"id": f.key, "version": f.version, "title": f.title, "programme": f.programme,
+               "questions": f.question_count, "reconstructed": f.reconstructed_count,
+               "source": f.source} for f in items]
+    lines = [f"{f.key} {f.version}: {f.title} ({f.question_count} questions)" for f in items]
+    return result, "\n".join(lines)
+
+
+def _default_framework(programme: str) -> str:
+    from app.services.demo import FRAMEWORK_FOR
+
+    try:
+        return FRAMEWORK_FOR[Programme(programme)]
+    except KeyError:
+        raise ValidationError(f"There is no default framework for {programme} inspections.",
+                              "Name one with --framework.") from None
+
+
+#: What each command does, by (command, action).
+HANDLERS: dict[tuple[str, str | None], Callable] = {
+    ("demo", None): _demo,
+    ("inspections", "create"): _inspections_create,
+    ("inspections", "list"): _inspections_list,
+    ("inspections", "close"): _inspections_status,
+    ("inspections", "reopen"): _inspections_status,
+    ("team", "list"): _team,
+    ("team", "add"): _team,
+    ("team", "remove"): _team,
+    ("frameworks", "list"): _frameworks_list,
+}
+#: Commands that open no database.
+NO_DATABASE = frozenset()
