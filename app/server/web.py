@@ -78,7 +78,7 @@ from app.errors import UserFacingError
 from app.sync import accounts, devices
 from app.sync.central import central_engine, database_answers, schema_revisions
 from app.sync.package import MOST_CONTENT
-from app.sync.protocol import WireError, change_from_wire, outcome_to_wire
+from app.sync.protocol import WireError, change_from_wire, outcomes_text
 from app.sync.store import (
     MOST_CHANGES,
     MOST_PULLED,
@@ -197,7 +197,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         return PersonAtStore(engine, Person(account.login, account.role, account.device_id),
                              published)
 
-    async def push(request: Request) -> JSONResponse:
+    async def push(request: Request) -> Response:
         at_store = await person(request)
         body = await _json_body(request, PUSH_BODY)
         items = body.get("changes")
@@ -213,7 +213,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         if len({c.change_id for c in changes}) != len(changes):
             raise RequestRefused(400, "The push holds the same change twice.")
         outcomes = await run_in_threadpool(at_store.push, changes)
-        return JSONResponse({"outcomes": [outcome_to_wire(o) for o in outcomes]})
+        return Response(outcomes_text(outcomes), media_type="application/json")
 
     async def changes_after(request: Request) -> JSONResponse:
         at_store = await person(request)

@@ -41,7 +41,8 @@ from app.sync.protocol import APPLIED, CONFLICT, Change, Outcome
 
 
 def apply_batch(conn: Connection, changes: list[Change],
-                held: dict[uuid.UUID, Outcome] | None = None) -> list[Outcome]:
+                held: dict[uuid.UUID, Outcome] | None = None, *,
+                sent_before: bool = True) -> list[Outcome]:
     """Outcomes in the order of ``changes``, each as ``apply_change`` would give it, with
     one rule across the sequence: once a change to a record is not applied (a conflict, a
     refusal), the changes after it to that record are not applied either, since each was
@@ -50,9 +51,11 @@ def apply_batch(conn: Connection, changes: list[Change],
     would let one overwrite a colleague's edit unseen.
 
     ``held``: the records held back so far, by id, for a sequence applied in several calls
-    (a transfer file); it is updated."""
+    (a transfer file); it is updated. ``sent_before``: False when the caller has just
+    looked, in this transaction, and found none of the changes sent before."""
     held = {} if held is None else held
-    outcomes = recorded_outcomes(conn, changes)  # sent before: the same outcomes again
+    # sent before: the same outcomes again
+    outcomes = recorded_outcomes(conn, changes) if sent_before else {}
     pending = changes if not outcomes else []
     for known in outcomes.values():
         if known.status != APPLIED:

@@ -47,13 +47,13 @@ from app.core.workflow import ASSESSING_ROLES
 from app.db.bookkeeping import row_values_to_payload
 from app.db.types import UtcDateTime
 from app.errors import FrameworkError, UserFacingError
-from app.sync.apply import _PARENT, TABLES, refused
+from app.sync.apply import _PARENT, TABLES, any_uuid, refused
 from app.sync.batch import apply_batch, record_outcomes
 from app.sync.protocol import REFUSED, Change, Outcome
 
 #: At most this many changes in one push, and this many pulled in one page.
 MOST_CHANGES = 2000
-MOST_PULLED = 1000
+MOST_PULLED = 5000
 #: Free text without a length of its own is held to this many characters (a framework's
 #: content excepted, which may be long), and a structured value to this much JSON.
 MOST_TEXT = 100_000
@@ -121,6 +121,17 @@ def _field_kinds(entity: str, table: Table) -> dict[str, tuple[str, int]]:
 
 
 _FIELDS = {entity: _field_kinds(entity, table) for entity, table in TABLES.items()}
+#: the fields each kind of record must have (its own bookkeeping is stamped by the store)
+_REQUIRED = {entity: frozenset(kinds) - rules.STAMPS for entity, kinds in _FIELDS.items()}
+#: the fields of each kind of record that name a record it belongs to
+_OWNERS = {entity: tuple(key for key in ("case_id", "other_case_id", "sample_id",
+                                         "inspection_id") if key in table.c)
+           for entity, table in TABLES.items()}
+#: the fields of each kind of record that name a case
+_NAMING_CASES = {entity: tuple(key for key in ("case_id", "other_case_id") if key in table.c)
+                 for entity, table in TABLES.items()}
+#: the kinds of record whose allowed changes move where a person stands
+_MOVING_STANDINGS = frozenset({"inspections", "inspection_members", "cases", "frameworks"})
 
 
 def field_problem(entity: str, payload: object) -> str | None:
@@ -131,18 +142,32 @@ def field_problem(entity: str, payload: object) -> str | None:
         return f"'{entity}' is not a kind of record"
     if not isinstance(payload, dict):
         return "the change is not a record"
-    missing = sorted(set(kinds) - set(payload) - rules.STAMPS)
+    missing = _REQUIRED[entity] - payload.keys()
     if missing:
-        return f"the record is not whole (it has no {', '.join(missing)})"
+        return f"the record is not whole (it has no {', '.join(sorted(missing))})"
     for key, value in payload.items():
         kind = kinds.get(key)
         if kind is None:
             return f"a {entity} record has no field '{key}'"
-        if value is not None:
-            problem = _value_problem(key, value, *kind)
-            if problem:
-                return problem
+        if value is None:
+            continue
+        how, most = kind
+        if type(value) is str:  # text within its length needs no more looking at
+            if len(value) <= most and (how == "json" or (how == "text" and value.isascii())):
+                continue
+        elif how == "json" and type(value) is list and _short_texts(value, most):
+            continue  # reasons chosen
+        problem = _value_problem(key, value, how, most)
+        if problem:
+            return problem
     return None
+
+
+def _short_texts(values: list, most: int) -> bool:
+    """Whether ``values`` are texts that ``json.dumps`` certainly writes in at most ``most``
+    characters (a character takes at most twelve, escaped as a surrogate pair)."""
+    return (not values or set(map(type, values)) == {str}) and \
+        2 + 12 * sum(map(len, values)) + 4 * len(values) <= most
 
 
 def _value_problem(key: str, value: object, how: str, most: int) -> str | None:
@@ -228,9 +253,7 @@ class PersonAtStore:
 
     def _push(self, conn: Connection, changes: list[Change], held: dict[uuid.UUID, Outcome],
               refused_so_far: dict[uuid.UUID, str], record_refusals: bool) -> list[Outcome]:
-        device = self.person.device_id or NO_DEVICE
-        for change in changes:
-            _stamp_device(change, device)
+        _stamp_device(changes, self.person.device_id or NO_DEVICE)
         conn.execute(text("RESET ROLE"))  # read as the service: it sees every inspection
         known, taken = _sent_before(conn, changes, self.person.login)
         judged = _Judge(conn, self.person, self._published).judge(
@@ -244,7 +267,8 @@ class PersonAtStore:
         refusals = {cid: detail for cid, detail in judged.items() if detail is not None}
         allowed = [c for c in changes if c.change_id not in refusals]
         outcomes = {c.change_id: o for c, o in zip(
-            allowed, apply_batch(conn, allowed, held) if allowed else [], strict=True)}
+            allowed, apply_batch(conn, allowed, held, sent_before=bool(known)) if allowed
+            else [], strict=True)}
         refused_now = [c for c in changes
                        if c.change_id in refusals and c.change_id not in taken]
         if refused_now and record_refusals:
@@ -263,6 +287,11 @@ class PersonAtStore:
         payload as JSON text already); those sent from their own device come without
         their payload (``payloads`` fetches it when wanted)."""
         with self._as_person() as conn:
+            # along the change log's index, stopping at the page's end: statistics taken
+            # before a large push has grown the log would otherwise have every change after
+            # the cursor read, written out and sorted for each page
+            conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+            conn.execute(text("SET LOCAL enable_sort = off"))
             rows = conn.execute(text(
                 "SELECT json_build_object('seq', seq, 'entity', entity, 'entity_id', "
                 "entity_id, 'rev', rev, 'changed_by', changed_by, 'at', at, 'payload', "
@@ -302,29 +331,32 @@ def _as_payloads(fetched: dict[Table, list[dict]]) -> dict[str, list[dict]]:
             for table, rows in fetched.items()}
 
 
-def _stamp_device(change: Change, device: uuid.UUID) -> None:
-    """Lay the session's device over what the change says (its author is stamped when it
-    is written)."""
-    change.device_id = device
-    payload = change.payload
-    if not isinstance(payload, dict):
-        return  # not a record: refused alone when judged
-    if payload.get("device_id") != str(device):
-        payload["device_id"] = str(device)
-        change.rewritten()
+def _stamp_device(changes: list[Change], device: uuid.UUID) -> None:
+    """Lay the session's device over what the changes say (their author is stamped when
+    they are written)."""
+    said = str(device)
+    for change in changes:
+        change.device_id = device
+        payload = change.payload
+        if not isinstance(payload, dict):
+            continue  # not a record: refused alone when judged
+        if payload.get("device_id") != said:
+            payload["device_id"] = said
+            change.rewritten()
 
 
 def _sent_before(conn: Connection, changes: list[Change], login: str
                  ) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
     """The changes this person sent before (recognised, not judged again), and those whose
     id another person's change already has."""
-    ids = [c.change_id for c in changes]
-    if not ids:
+    if not changes:
         return set(), set()
-    found = conn.execute(text(
-        "SELECT change_id, changed_by FROM central_changes WHERE change_id = ANY(:i) "
+    found = conn.execute(text(  # the ids as one text, however many
+        "WITH i AS (SELECT unnest(CAST(string_to_array(:i, ',') AS uuid[])) AS id) "
+        "SELECT change_id, changed_by FROM central_changes WHERE change_id IN (SELECT id FROM i) "
         "UNION ALL SELECT change_id, applied_by FROM applied_changes "
-        "WHERE change_id = ANY(:i)"), {"i": ids}).all()
+        "WHERE change_id IN (SELECT id FROM i)"),
+        {"i": ",".join(c.change_id.hex for c in changes)}).all()
     mine = {cid for cid, by in found if by == login}
     return mine, {cid for cid, _by in found} - mine
 
@@ -363,6 +395,12 @@ class _Judge:
     markings: dict[uuid.UUID, SecondMarking] = field(default_factory=dict)
     #: the question sets of the inspections answered in the push, by framework id
     question_sets: dict[uuid.UUID, Mapping[str, Question]] = field(default_factory=dict)
+    #: the ids the changes name, each read once
+    ids: dict[str, uuid.UUID] = field(default_factory=dict)
+    #: where the person stands, by inspection, case and whether the record is an answer,
+    #: until an allowed change moves a case, an inspection, a team or a question set
+    #: (second marks and frameworks are not kept: theirs depends on more)
+    standings: dict[tuple, rules.Standing] = field(default_factory=dict)
 
     def judge(self, changes: list[Change], held: dict[uuid.UUID, str] | None = None
               ) -> dict[uuid.UUID, str | None]:
@@ -383,8 +421,10 @@ class _Judge:
                 if before is not None and change.entity == "answers" \
                         and before.get("id") != str(change.entity_id):
                     before = None  # the same question answered on another laptop: a conflict
-                problem = self._elsewhere(change, before) or rules.refusal(
-                    change.entity, before, change.payload, self._standing(change, before))
+                inspection_id = self._inspection_of(change, before)
+                problem = self._elsewhere(change, inspection_id) or rules.refusal(
+                    change.entity, before, change.payload,
+                    self._standing(change, before, inspection_id))
             if problem is not None:
                 held[change.entity_id] = verdicts[change.change_id] = _refusal(problem)
                 continue
@@ -403,20 +443,21 @@ class _Judge:
             by_entity.setdefault(change.entity, []).append(change.entity_id)
         for entity, ids in by_entity.items():
             table = TABLES[entity]
-            for row in self.conn.execute(select(table).where(table.c.id.in_(ids))).mappings():
+            for row in self.conn.execute(select(table).where(
+                    table.c.id == any_uuid("ids", [i.hex for i in ids]))).mappings():
                 current[row["id"]] = row_values_to_payload(row)  # as a change says it
         case_ids, sample_ids, inspection_ids = set(), set(), set()
+        owners = {"case_id": case_ids, "other_case_id": case_ids, "sample_id": sample_ids,
+                  "inspection_id": inspection_ids}
         for change in changes:
             if change.entity == "cases":
                 case_ids.add(change.entity_id)
             if change.entity == "inspections":
                 inspection_ids.add(change.entity_id)
             for row in (current.get(change.entity_id), change.payload):
-                for key, into in (("case_id", case_ids), ("other_case_id", case_ids),
-                                  ("sample_id", sample_ids),
-                                  ("inspection_id", inspection_ids)):
+                for key in _OWNERS[change.entity]:  # a sound change has no other fields
                     if row and row.get(key) is not None:
-                        into.add(uuid.UUID(str(row[key])))
+                        owners[key].add(self._id(row[key]))
         for row in self.conn.execute(text(
                 "SELECT id, inspection_id, status, assignee FROM cases "
                 "WHERE id = ANY(:i)"), {"i": list(case_ids)}):
@@ -471,6 +512,15 @@ class _Judge:
                 marked=frozenset(judged.get((case_id, "mark"), ())),
                 agreed=frozenset(judged.get((case_id, "agreed"), ())))
 
+    def _id(self, value: object) -> uuid.UUID:
+        """``value`` (an id as a change or a stored row says it) as an id, each read once
+        (a push names the same case in every one of its answers)."""
+        key = value if isinstance(value, str) else str(value)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = uuid.UUID(key)
+        return found
+
     def _inspection_of(self, change: Change, before: dict | None) -> uuid.UUID | None:
         row = before or change.payload
         if change.entity == "inspections":
@@ -481,34 +531,52 @@ class _Judge:
             parent, column = _PARENT[change.entity]
             if row.get(column) is None:
                 return None
-            key = uuid.UUID(str(row[column]))
+            key = self._id(row[column])
             if parent == "cases":
                 case = self.cases.get(key)
                 return None if case is None else case.inspection_id
             return self.samples.get(key)
         value = row.get("inspection_id")
-        return None if value is None else uuid.UUID(str(value))
+        return None if value is None else self._id(value)
 
-    def _elsewhere(self, change: Change, before: dict | None) -> str | None:
+    def _elsewhere(self, change: Change, inspection_id: uuid.UUID | None) -> str | None:
         """A record that names a case of another inspection than its own (a sample's
         member, say), or None."""
-        inspection_id = self._inspection_of(change, before)
-        for key in ("case_id", "other_case_id"):
+        for key in _NAMING_CASES[change.entity]:
             value = change.payload.get(key)
-            if value is None or key not in TABLES[change.entity].c:
+            if value is None:
                 continue
-            case = self.cases.get(uuid.UUID(str(value)))
+            case = self.cases.get(self._id(value))
             if case is not None and case.inspection_id != inspection_id:
                 return "it names a case of another inspection"
         return None
 
-    def _standing(self, change: Change, before: dict | None) -> rules.Standing:
-        inspection_id = self._inspection_of(change, before)
-        inspection = self.inspections.get(inspection_id) if inspection_id else None
-        team = self.teams.get(inspection_id, {}) if inspection_id else {}
+    def _standing(self, change: Change, before: dict | None,
+                  inspection_id: uuid.UUID | None) -> rules.Standing:
         case_key = change.entity_id if change.entity == "cases" else (
             (before or change.payload).get("case_id"))
-        case = self.cases.get(uuid.UUID(str(case_key))) if case_key is not None else None
+        case_id = self._id(case_key) if case_key is not None else None
+        if change.entity in ("frameworks", "second_marks"):
+            return dataclasses.replace(
+                self._standing_at(inspection_id, case_id, answer=False),
+                published_framework=change.entity == "frameworks" and _published(
+                    change.payload, self.published),
+                second_marking=self.markings.get(case_id)
+                if change.entity == "second_marks" and case_id is not None else None)
+        key = (inspection_id, case_id, change.entity == "answers")
+        standing = self.standings.get(key)
+        if standing is None:
+            standing = self.standings[key] = self._standing_at(
+                inspection_id, case_id, answer=change.entity == "answers")
+        return standing
+
+    def _standing_at(self, inspection_id: uuid.UUID | None, case_id: uuid.UUID | None, *,
+                     answer: bool) -> rules.Standing:
+        """Where the person stands on this inspection and case, as the push has left them
+        (``answer``: with the inspection's questions, to judge an answer by)."""
+        inspection = self.inspections.get(inspection_id) if inspection_id else None
+        team = self.teams.get(inspection_id, {}) if inspection_id else {}
+        case = self.cases.get(case_id) if case_id is not None else None
         return rules.Standing(
             person=self.person.login, account_role=self.person.role,
             team_role=team.get(self.person.login),
@@ -517,12 +585,8 @@ class _Judge:
             case_assignee=case.assignee if case else None,
             founding=bool(inspection and inspection.members == 0
                           and inspection.made_by == self.person.login),
-            published_framework=change.entity == "frameworks" and _published(
-                change.payload, self.published),
             assessors=frozenset(p for p, role in team.items() if role in ASSESSING_ROLES),
-            second_marking=self.markings.get(uuid.UUID(str(case_key)))
-            if change.entity == "second_marks" and case_key is not None else None,
-            questions=self._questions(inspection) if change.entity == "answers" else None)
+            questions=self._questions(inspection) if answer else None)
 
     def _questions(self, inspection: _Inspection | None) -> Mapping[str, Question]:
         """The questions of the inspection's question set, by key (none if it has none the
@@ -541,6 +605,8 @@ class _Judge:
         """What an allowed change the store will apply does to the standing of the changes
         after it."""
         payload = change.payload
+        if change.entity in _MOVING_STANDINGS:
+            self.standings.clear()
         if change.entity == "inspections":
             known = self.inspections.get(change.entity_id)
             if known is None:
@@ -573,7 +639,7 @@ class _Judge:
                 str(payload.get("version")))
         elif change.entity in ("case_events", "second_marks", "answers") \
                 and payload.get("case_id") is not None:
-            self._note_marking(change.entity, uuid.UUID(str(payload["case_id"])), payload)
+            self._note_marking(change.entity, self._id(payload["case_id"]), payload)
         elif change.entity == "samples" and change.base_rev == 0:
             inspection = payload.get("inspection_id")
             self.samples[change.entity_id] = uuid.UUID(str(inspection)) if inspection else None

@@ -471,11 +471,11 @@ def test_a_file_is_applied_whole_or_not_at_all(central_url, tmp_path, monkeypatc
     before = central_state(central_url)
     calls = []
 
-    def failing_second_batch(conn, changes, held=None):  # the service fails in batch two
-        calls.append(len(changes))
+    def failing_second_batch(conn, changes, held=None, **given):
+        calls.append(len(changes))  # the service fails in batch two
         if len(calls) == 2:
             raise RuntimeError("the service stopped")
-        return batch.apply_batch(conn, changes, held)
+        return batch.apply_batch(conn, changes, held, **given)
 
     monkeypatch.setattr(store, "apply_batch", failing_second_batch)
     with pytest.raises(CentralError, match="could not finish"):
