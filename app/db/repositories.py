@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.core.answers import AnswerRecord
@@ -152,6 +154,22 @@ def get_progress(session: Session, case_id: uuid.UUID) -> m.CaseProgress | None:
     return session.get(m.CaseProgress, case_id)
 
 
+def set_progress_of_cases(session: Session,
+                          progress: dict[uuid.UUID, tuple[int, int, int, int]]) -> None:
+    """Many cases' progress at once, each as (applicable, answered, problems, percent)."""
+    if not progress:
+        return
+    table = m.CaseProgress.__table__
+    statement = sqlite_insert(table)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.case_id], set_={
+            name: statement.excluded[name]
+            for name in ("applicable", "answered", "problems", "percent")}),
+        [{"case_id": case_id, "applicable": applicable, "answered": answered,
+          "problems": problems, "percent": percent}
+         for case_id, (applicable, answered, problems, percent) in progress.items()])
+
+
 def set_progress(session: Session, case_id: uuid.UUID, *, applicable: int, answered: int,
                  problems: int, percent: int) -> None:
     row = session.get(m.CaseProgress, case_id)
@@ -197,6 +215,44 @@ def answer_records_for_cases(session: Session, case_ids: list[uuid.UUID]
         result.update(_answer_records(session.execute(select(*_ANSWER_FIELDS).where(
             m.Answer.case_id.in_(case_ids[start:start + 500])))))
     return result
+
+
+def answer_values_for_cases(session: Session, case_ids: list[uuid.UUID]
+                            ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
+    """What the answers of these cases say (value, reasons, evidence), by case, without
+    who gave them and when: enough to work out how far each form has got. Answers that
+    say the same share their value: read them, never change them."""
+    result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
+    by_hex = {case_id.hex: case_id for case_id in case_ids}  # as the column holds them
+    read = _json_reader()
+    for start in range(0, len(case_ids), 500):
+        for case_id, key, value, reasons, evidence in session.execute(select(
+                type_coerce(m.Answer.case_id, String), m.Answer.question_key,
+                type_coerce(m.Answer.value, String), type_coerce(m.Answer.reasons, String),
+                m.Answer.evidence).where(
+                m.Answer.case_id.in_(case_ids[start:start + 500]))):
+            result.setdefault(by_hex[case_id], {})[key] = AnswerRecord(
+                question_key=key, value=read(value), reasons=tuple(read(reasons) or ()),
+                evidence=evidence or "")
+    return result
+
+
+def _json_reader():
+    """Reads a JSON column's stored text as the column's own type does (a number SQLite
+    holds as a number is that number), each different text once: the answers of a whole
+    inspection hold a few dozen values and reasons, each thousands of times."""
+    known: dict[object, object] = {}
+
+    def read(stored: object) -> object:
+        if not isinstance(stored, str):
+            return stored  # nothing, or a number
+        try:
+            return known[stored]
+        except KeyError:
+            known[stored] = value = json.loads(stored)
+            return value
+
+    return read
 
 
 def _answer_records(rows) -> dict[uuid.UUID, dict[str, AnswerRecord]]:

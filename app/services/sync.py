@@ -14,7 +14,6 @@ from app.db import repositories as repo
 from app.db.device_key import device_key
 from app.db.engine import Database
 from app.errors import ValidationError
-from app.services.cases import store_progress
 from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.sync.central import needs_password, set_password
@@ -157,13 +156,16 @@ class SyncService:
             return
         with self._db.write() as session:
             cases = repo.cases_by_id(session, sorted(case_ids))
-            answers = repo.answer_records_for_cases(session, [row.id for row in cases])
+            answers = repo.answer_values_for_cases(session, [row.id for row in cases])
             frameworks = {}
+            progress = {}
             for row in cases:
                 if row.inspection_id not in frameworks:
                     inspection = repo.get_inspection(session, row.inspection_id)
                     frameworks[row.inspection_id] = self._catalog.from_row(
                         inspection.framework)
-                store_progress(session, row.id, evaluate_form(
-                    frameworks[row.inspection_id], repo.profile_of(row).as_dict(),
-                    answers.get(row.id, {})))
+                state = evaluate_form(frameworks[row.inspection_id],
+                                      repo.profile_of(row).as_dict(), answers.get(row.id, {}))
+                progress[row.id] = (state.applicable_count, state.answered_count,
+                                    len(state.problems()), state.percent)
+            repo.set_progress_of_cases(session, progress)

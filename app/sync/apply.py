@@ -11,7 +11,9 @@ like any other, so it never blocks the changes queued behind it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import Connection, Integer, Table, Text, bindparam, cast, func, select, text
 from sqlalchemy import column as column_clause
@@ -205,19 +207,38 @@ def _row(conn: Connection, table: Table, change: Change, rev: int) -> dict:
 
 def row_from_payload(table: Table, payload: dict) -> dict:
     """JSON-ready values back into column values (ids, dates and times as Python objects)."""
+    readers = _READERS.get(table)
+    if readers is None:
+        readers = _READERS[table] = tuple((column.key, _reader(column.type))
+                                          for column in table.columns)
     values = {}
-    for column in table.columns:
-        if column.key not in payload:
-            continue
-        value = payload[column.key]
-        if value is not None and isinstance(column.type, Uuid):
-            value = uuid.UUID(str(value))
-        elif value is not None and isinstance(column.type, DateTime | UtcDateTime):
-            value = dt.datetime.fromisoformat(value)
-        elif value is not None and isinstance(column.type, Date):
-            value = dt.date.fromisoformat(value)
-        values[column.key] = value
+    for key, read in readers:
+        if key in payload:
+            value = payload[key]
+            values[key] = value if value is None or read is None else read(value)
     return values
+
+
+def _reader(kind) -> Callable[[object], object] | None:
+    """How a column of this type reads a JSON-ready value (None: as it is)."""
+    if isinstance(kind, Uuid):
+        return lambda value: _read_id(str(value))
+    if isinstance(kind, DateTime | UtcDateTime):
+        return dt.datetime.fromisoformat
+    if isinstance(kind, Date):
+        return dt.date.fromisoformat
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_id(value: str) -> uuid.UUID:
+    """An id, read once however many rows name it (the case of every answer, the device of
+    every change)."""
+    return uuid.UUID(value)
+
+
+#: each table's columns, and how each reads a JSON-ready value
+_READERS: dict[Table, tuple[tuple[str, Callable[[object], object] | None], ...]] = {}
 
 
 def recorded_outcomes(conn: Connection, changes: list[Change]) -> dict[uuid.UUID, Outcome]:

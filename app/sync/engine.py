@@ -32,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import Text, bindparam, delete, func, literal_column, select
+from sqlalchemy import ColumnElement, Text, bindparam, delete, func, literal_column, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
@@ -44,9 +44,11 @@ from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
 from app.sync.central import CentralError
 from app.sync.joining import catch_up, held
 from app.sync.link import Link
+from app.sync.local_rows import insert_rows
 from app.sync.protocol import (
     APPLIED,
     CONFLICT,
+    KEYS_WHEN_ASKED,
     REFUSED,
     SET_ASIDE,
     Change,
@@ -55,6 +57,7 @@ from app.sync.protocol import (
 )
 from app.sync.purge import (
     cases_of,
+    cases_of_row,
     note_reassignments,
     pass_over_removed,
     purge_released,
@@ -65,7 +68,7 @@ log = logging.getLogger(__name__)
 
 STREAM = "central"
 PUSH_BATCH = 2000
-PULL_PAGE = 1000
+PULL_PAGE = 5000
 #: acknowledged changes are taken out of the outbox this many (or more) at a time
 ACKNOWLEDGED_AT_ONCE = 10_000
 Report = Callable[[str, int, int], None]  # (stage, done, total)
@@ -192,7 +195,7 @@ class SyncEngine:
             rows = session.connection().exec_driver_sql(_OUTBOX_PAGE, (after, PUSH_BATCH)).all()
         changes = []
         devices: dict[str | None, uuid.UUID | None] = {None: None}
-        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device, keys \
+        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device, strict \
                 in rows:
             entity_id = uuid.UUID(entity_id)
             if entity_id in busy:
@@ -200,7 +203,8 @@ class SyncEngine:
             if device not in devices:
                 devices[device] = uuid.UUID(device)
             changes.append(Change(uuid.UUID(change_id), entity, entity_id, op, base_rev, rev,
-                                  None, devices[device], text=payload, keys=keys))
+                                  None, devices[device], text=payload,
+                                  keys=KEYS_WHEN_ASKED if strict else None))
             after = seq
         return changes, after
 
@@ -252,21 +256,30 @@ class SyncEngine:
     # -- pull -----------------------------------------------------------------------------
     def pull(self, result: SyncReport, report: Report | None = None,
              cancelled: Callable[[], bool] | None = None) -> None:
-        while True:
-            if cancelled and cancelled():
-                return
-            with self._db.read() as session:
-                cursor = _state(session).cursor
-            page = self._read_page(cursor)
-            if not page:
-                return
-            page, joining = self._until_joined(page)
-            if page:
-                self._apply_page(page, result)
-            if joining is not None:  # an inspection this laptop's user has just joined
-                self._catch_up(result, joining)
-            if report:
-                report("pull", result.pulled, 0)
+        """Pages of changes, each applied in one local transaction. While one is applied,
+        the page after it is already asked for (it is used if the cursor ends where that
+        page starts, as it does unless an inspection joined moved it)."""
+        ahead: tuple[int, Future[list[dict]]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="central-pull") as central:
+            while True:
+                if cancelled and cancelled():
+                    return
+                with self._db.read() as session:
+                    cursor = _state(session).cursor
+                rows = ahead[1].result() if ahead is not None and ahead[0] == cursor \
+                    else self._central.changes_after(cursor, PULL_PAGE)
+                page = self._read_page(rows)
+                if not page:
+                    return
+                ahead = (page[-1].seq,
+                         central.submit(self._central.changes_after, page[-1].seq, PULL_PAGE))
+                page, joining = self._until_joined(page)
+                if page:
+                    self._apply_page(page, result)
+                if joining is not None:  # an inspection this laptop's user has just joined
+                    self._catch_up(result, joining)
+                if report:
+                    report("pull", result.pulled, 0)
 
     def _until_joined(self, page: list[PulledChange]
                       ) -> tuple[list[PulledChange], PulledChange | None]:
@@ -340,45 +353,44 @@ class SyncEngine:
             result.cases_joined += len(brought)
             result.touched_cases |= brought
 
-    def _read_page(self, cursor: int) -> list[PulledChange]:
-        """The next changes after ``cursor``, each payload with the store's own stamps laid
-        over it. Changes sent from this laptop come without their payload when this laptop
-        already holds that revision (they are passed over); should it not (a database
-        restored from an older backup, say), the payload is fetched after all."""
-        rows = self._central.changes_after(cursor, PULL_PAGE)
-        page = []
+    def _read_page(self, rows: list[dict]) -> list[PulledChange]:
+        """The changes the central store sent (``changes_after``), each payload with the
+        store's own stamps laid over it. Changes sent from this laptop come without their
+        payload when this laptop already holds that revision (they are passed over); should
+        it not (a database restored from an older backup, say), the payload is fetched
+        after all."""
+        page = []  # (seq, entity, entity_id, rev, payload, changed_by, at)
         for row in rows:
+            if not isinstance(row, dict):
+                raise CentralError("The central store sent a change this version of the app "
+                                   "cannot read.", "Update ASPIRE Casework.")
             try:
-                page.append(PulledChange(int(row["seq"]), str(row["entity"]),
-                                         uuid.UUID(str(row["entity_id"])), int(row["rev"]),
-                                         row.get("payload"), str(row.get("changed_by") or ""),
-                                         ) if isinstance(row, dict) else None)
+                page.append((int(row["seq"]), str(row["entity"]),
+                             uuid.UUID(str(row["entity_id"])), int(row["rev"]),
+                             row.get("payload"), str(row.get("changed_by") or ""),
+                             row.get("at")))
             except (KeyError, TypeError, ValueError):
                 raise CentralError("The central store sent a change this version of the app "
                                    "cannot read.", "Update ASPIRE Casework.") from None
-        if any(p is None for p in page):
-            raise CentralError("The central store sent a change this version of the app "
-                               "cannot read.", "Update ASPIRE Casework.")
-        missing = [c for c in page if c.payload is None and c.entity in TABLES]
+        missing = [c for c in page if c[4] is None and c[1] in TABLES]
         fetched: dict[int, object] = {}
         if missing:
             with self._db.read() as session:
                 held = {}
-                for entity in {c.entity for c in missing}:
+                for entity in {c[1] for c in missing}:
                     table = TABLES[entity]
                     held.update(session.execute(select(table.c.id, table.c.rev).where(
-                        table.c.id.in_([c.entity_id for c in missing
-                                        if c.entity == entity]))).all())
-            wanted = [c.seq for c in missing if held.get(c.entity_id, 0) < c.rev]
+                        table.c.id.in_([c[2] for c in missing if c[1] == entity]))).all())
+            wanted = [c[0] for c in missing if held.get(c[2], 0) < c[3]]
             fetched = self._central.payloads(wanted) if wanted else {}
         stamped = []
-        for change, row in zip(page, rows, strict=True):
-            payload = change.payload if change.payload is not None else fetched.get(change.seq)
+        for seq, entity, entity_id, rev, payload, changed_by, at in page:
+            if payload is None:
+                payload = fetched.get(seq)
             if isinstance(payload, dict):  # anything else is set aside as malformed
-                payload = {**payload, "id": str(change.entity_id), "rev": change.rev,
-                           "updated_by": change.changed_by, "updated_at": row.get("at")}
-            stamped.append(PulledChange(change.seq, change.entity, change.entity_id,
-                                        change.rev, payload, change.changed_by))
+                payload = {**payload, "id": str(entity_id), "rev": rev,
+                           "updated_by": changed_by, "updated_at": at}
+            stamped.append(PulledChange(seq, entity, entity_id, rev, payload, changed_by))
         return stamped
 
     def _apply_page(self, page: list[PulledChange], result: SyncReport) -> None:
@@ -386,7 +398,7 @@ class SyncEngine:
         it), any conflicts with edits waiting here, and the cursor. Should the page not
         apply as a whole, it is applied again change by change, and a change this laptop
         cannot apply is set aside (``_set_aside``) rather than stopping every later sync."""
-        before = copy.deepcopy(result)
+        before = _copied(result)
         try:
             self._apply_page_as(page, result, one_by_one=False)
         except _UNAPPLIABLE as exc:
@@ -405,7 +417,7 @@ class SyncEngine:
         with self._db.write() as session:
             session.info[REMOTE_APPLY] = True
             waiting = set(session.scalars(select(m.Outbox.entity_id).where(
-                m.Outbox.entity_id.in_(list(newest))).distinct()))
+                _among(m.Outbox.entity_id, newest)).distinct()))
             by_entity: dict[str, list[PulledChange]] = {}
             sound = []
             for change in newest.values():
@@ -430,7 +442,7 @@ class SyncEngine:
                             keep: bool = True) -> bool:
         """Apply one pulled change in a savepoint; set it aside (if ``keep``) when it cannot
         be applied here. Whether it was applied."""
-        before = copy.deepcopy(result)
+        before = _copied(result)
         try:
             with session.begin_nested():
                 self._apply_rows(session, change.entity, [change], waiting, result)
@@ -469,8 +481,8 @@ class SyncEngine:
                     waiting: set[uuid.UUID], result: SyncReport) -> None:
         table = TABLES[entity]
         local = dict(session.execute(select(table.c.id, table.c.rev).where(
-            table.c.id.in_([c.entity_id for c in changes]))).all())
-        inserts, updates = [], []
+            _among(table.c.id, [c.entity_id for c in changes]))).all())
+        inserts, updates, touched = [], [], []
         for change in changes:
             rev = local.get(change.entity_id)
             if rev is not None and rev >= change.rev:
@@ -478,14 +490,15 @@ class SyncEngine:
             if change.entity_id in waiting:
                 _keep_ours(session, change)
                 result.pulled_conflicts += 1
-            (updates if rev is not None else inserts).append(
-                row_from_payload(table, change.payload))
-            result.touched_cases.update(cases_of(entity, change.entity_id, change.payload))
+            values = row_from_payload(table, change.payload)
+            (updates if rev is not None else inserts).append(values)
+            touched.extend(cases_of_row(entity, change.entity_id, values))
             result.pulled += 1
+        result.touched_cases.update(touched)
         if inserts:
             _drop_local_twins(session, entity, inserts, result)
         if inserts:
-            session.execute(table.insert(), inserts)
+            insert_rows(session, table, inserts)
         if entity == "cases" and updates:
             note_reassignments(session, self._db.user, updates)
         for values in updates:
@@ -583,11 +596,14 @@ def _drop_local_twins(session: Session, entity: str, inserts: list[dict],
         return
     table = TABLES[entity]
     parent, key = NATURAL_KEYS[entity]
+    here = session.execute(select(table).where(
+        table.c[parent].in_(list({v[parent] for v in inserts})))).mappings().all()
+    if not here:
+        return  # nothing of theirs here yet (a case or inspection new to this laptop)
     incoming = {(v[parent], v[key]): v for v in inserts}
-    twins = [(twin, central) for twin in session.execute(
-        select(table).where(table.c[parent].in_(list({k[0] for k in incoming})))).mappings()
-        if (central := incoming.get((twin[parent], twin[key]))) is not None
-        and central["id"] != twin["id"]]
+    twins = [(twin, central) for twin in here
+             if (central := incoming.get((twin[parent], twin[key]))) is not None
+             and central["id"] != twin["id"]]
     if not twins:
         return
     ids = [twin["id"] for twin, _ in twins]
@@ -617,20 +633,36 @@ def _says_otherwise(yours: dict | None, theirs: dict) -> bool:
         yours.get(name) != value for name, value in theirs.items() if name not in _STAMPS)
 
 
-#: the next outbox rows, as stored (ids as hex text, the payload as JSON text), and the
-#: payload's keys if it is strict JSON (a payload SQLite reads only as JSON5, with NaN say,
-#: has none: the store refuses it alone)
+#: the next outbox rows, as stored (ids as hex text, the payload as JSON text), and whether
+#: the payload is strict JSON (a payload SQLite reads only as JSON5, with NaN say, is not:
+#: the store refuses it alone). Its keys are read only if asked for (the store reads them
+#: itself).
 _OUTBOX_PAGE = (
     "SELECT seq, change_id, entity, entity_id, op, base_rev, rev, payload, device_id, "
-    "CASE WHEN json_valid(payload) "
-    "THEN (SELECT group_concat(key, ',' ORDER BY id) FROM json_each(payload)) END "
-    "FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
+    "json_valid(payload) FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
+
+
+def _among(column, ids) -> ColumnElement[bool]:
+    """``column IN ids``, the ids given as one JSON parameter, however many (SQLite then
+    looks each up in the column's index, where thousands of parameters cost far more)."""
+    return column.in_(select(literal_column("value")).select_from(func.json_each(
+        bindparam(None, json.dumps([i.hex for i in ids]), Text))))
 
 
 def _outbox_of(change: Change | PulledChange):
     """The outbox rows of the change's record (by kind and id, as the outbox is indexed:
     by id alone, each look would read the whole outbox)."""
     return (m.Outbox.entity == change.entity) & (m.Outbox.entity_id == change.entity_id)
+
+
+def _copied(result: SyncReport) -> SyncReport:
+    """The report as it stands, to go back to (its sets copied: what they hold never
+    changes, so copying them deeply only cost time)."""
+    before = copy.copy(result)
+    for name, value in vars(result).items():
+        if isinstance(value, set):
+            setattr(before, name, set(value))
+    return before
 
 
 def _state(session: Session) -> m.SyncState:

@@ -70,6 +70,13 @@ def cases_of(entity: str, entity_id: uuid.UUID, payload: dict | None) -> set[uui
     return found
 
 
+def cases_of_row(entity: str, entity_id: uuid.UUID, values: dict) -> list[uuid.UUID]:
+    """The cases a record (given as its column values, ids read) belongs to."""
+    if entity == "cases":
+        return [entity_id]
+    return [values[key] for key in _CASE_COLUMNS.get(entity, ()) if values.get(key)]
+
+
 # -- noticing a release ---------------------------------------------------------------------
 
 def note_reassignments(session: Session, user: str, rows: Iterable[dict]) -> None:
