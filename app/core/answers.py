@@ -62,7 +62,7 @@ def normalise_answer(question: Question, given: AnswerInput) -> AnswerInput:
     """Return the canonical form of an answer or raise ``ValidationError`` saying why not."""
     value = _normalise_value(question, given.value)
     reasons = tuple(dict.fromkeys(given.reasons))
-    allowed = {r.code for r in question.reasons}
+    allowed = {r.code for r in question.reasons} if reasons else set()
     unknown = [r for r in reasons if r not in allowed]
     if unknown:
         raise ValidationError(

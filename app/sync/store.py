@@ -152,10 +152,28 @@ def field_problem(entity: str, payload: object) -> str | None:
         if value is None:
             continue
         how, most = kind
-        if type(value) is str:  # text within its length needs no more looking at
-            if len(value) <= most and (how == "json" or (how == "text" and value.isascii())):
+        kind_of_value = type(value)
+        # the usual values, seen to be sound at a glance (anything else is looked at in full)
+        if kind_of_value is str:
+            if how == "text":
+                if len(value) <= most and value.isascii():
+                    continue
+            elif how == "id":
+                if _ID.fullmatch(value):
+                    continue
+            elif how == "json":
+                if len(value) <= most:
+                    continue
+            elif how == "time":
+                with contextlib.suppress(ValueError):
+                    dt.datetime.fromisoformat(value)
+                    continue
+        elif kind_of_value is int or kind_of_value is bool or kind_of_value is float:
+            if how == "json" or (how == "int" and kind_of_value is int
+                                 and -_WHOLE < value < _WHOLE) or \
+                    (how == "bool" and kind_of_value is bool):
                 continue
-        elif how == "json" and type(value) is list and _short_texts(value, most):
+        elif kind_of_value is list and how == "json" and _short_texts(value, most):
             continue  # reasons chosen
         problem = _value_problem(key, value, how, most)
         if problem:
@@ -168,6 +186,10 @@ def _short_texts(values: list, most: int) -> bool:
     characters (a character takes at most twelve, escaped as a surrogate pair)."""
     return (not values or set(map(type, values)) == {str}) and \
         2 + 12 * sum(map(len, values)) + 4 * len(values) <= most
+
+
+#: a whole number is held to 32 bits
+_WHOLE = 2**31
 
 
 def _value_problem(key: str, value: object, how: str, most: int) -> str | None:
