@@ -195,8 +195,8 @@ class SyncEngine:
             rows = session.connection().exec_driver_sql(_OUTBOX_PAGE, (after, PUSH_BATCH)).all()
         changes = []
         devices: dict[str | None, uuid.UUID | None] = {None: None}
-        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device, strict \
-                in rows:
+        for seq, change_id, entity, entity_id, op, base_rev, rev, payload, device, strict, \
+                wire in rows:
             entity_id = uuid.UUID(entity_id)
             if entity_id in busy:
                 break
@@ -204,7 +204,7 @@ class SyncEngine:
                 devices[device] = uuid.UUID(device)
             changes.append(Change(uuid.UUID(change_id), entity, entity_id, op, base_rev, rev,
                                   None, devices[device], text=payload,
-                                  keys=KEYS_WHEN_ASKED if strict else None))
+                                  keys=KEYS_WHEN_ASKED if strict else None, wire=wire))
             after = seq
         return changes, after
 
@@ -636,10 +636,22 @@ def _says_otherwise(yours: dict | None, theirs: dict) -> bool:
 #: the next outbox rows, as stored (ids as hex text, the payload as JSON text), and whether
 #: the payload is strict JSON (a payload SQLite reads only as JSON5, with NaN say, is not:
 #: the store refuses it alone). Its keys are read only if asked for (the store reads them
-#: itself).
+#: itself). A sound row also comes as the push sends it (``protocol.change_text``), written
+#: by SQLite: the push then only strings the changes together.
+def _as_wire_id(column: str) -> str:
+    """SQL for an id as the wire writes it (the outbox holds it as 32 hex digits)."""
+    return " || '-' || ".join(f"substr({column}, {start}, {length})" for start, length
+                              in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+
+
 _OUTBOX_PAGE = (
     "SELECT seq, change_id, entity, entity_id, op, base_rev, rev, payload, device_id, "
-    "json_valid(payload) FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
+    "json_valid(payload), CASE WHEN json_valid(payload) AND typeof(base_rev) = 'integer' "
+    "AND length(change_id) = 32 AND length(entity_id) = 32 "
+    f"""THEN '{{"change_id":"' || {_as_wire_id("change_id")} || '","entity":' || """
+    f"""json_quote(entity) || ',"entity_id":"' || {_as_wire_id("entity_id")} || """
+    """'","op":' || json_quote(op) || ',"base_rev":' || base_rev || ',"payload":' || """
+    "payload || '}' END FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?")
 
 
 def _among(column, ids) -> ColumnElement[bool]:

@@ -27,19 +27,21 @@ class Change:
     it is then read only if something asks for it, since most changes travel to the
     central store without being read on the way."""
 
-    __slots__ = ("_keys", "_payload", "_text", "base_rev", "change_id", "device_id",
-                 "entity", "entity_id", "op", "rev")
+    __slots__ = ("_keys", "_payload", "_text", "_wire", "base_rev", "change_id",
+                 "device_id", "entity", "entity_id", "op", "rev")
 
     def __init__(self, change_id: uuid.UUID, entity: str, entity_id: uuid.UUID, op: str,
                  base_rev: int, rev: int, payload: dict | None = None,
                  device_id: uuid.UUID | None = None, *, text: str | None = None,
-                 keys: str | None = None):
+                 keys: str | None = None, wire: str | None = None):
         if payload is None and text is None:
             raise ValueError("a change needs its payload, as a dict or as JSON text")
         self.change_id, self.entity, self.entity_id, self.op = change_id, entity, entity_id, op
         self.base_rev, self.rev, self.device_id = base_rev, rev, device_id
         self._payload, self._text = payload, text
         self._keys = ",".join(payload) if payload is not None else keys
+        #: the change as a push sends it (``change_text``), where the outbox wrote it
+        self._wire = wire
 
     @property
     def payload(self) -> dict:
@@ -56,7 +58,7 @@ class Change:
 
     def rewritten(self) -> None:
         """The payload (read, then changed in place) is what travels from now on."""
-        self._text = None
+        self._text = self._wire = None
         self._keys = ",".join(self.payload)
 
     @property
@@ -137,6 +139,8 @@ class WireError(ValueError):
 def change_text(change: Change) -> str:
     """A change as JSON text; its payload goes as the JSON text the outbox holds. The
     author is not sent: the service stamps it, with the device of the session."""
+    if change._wire is not None:
+        return change._wire  # written so by the outbox's own query
     return (f'{{"change_id":"{change.change_id}","entity":{_quoted(change.entity)},'
             f'"entity_id":"{change.entity_id}","op":{_quoted(change.op)},'
             f'"base_rev":{int(change.base_rev)},"payload":{change.text}}}')
