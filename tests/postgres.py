@@ -115,10 +115,19 @@ class ThrowawayServer:
         return psycopg.connect(host=str(self.socket_dir), port=self.port, user=self.superuser,
                                dbname=database, autocommit=True)
 
-    def create_database(self, name: str) -> str:
-        """Create a fresh database and return its superuser URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create a fresh database, empty or a copy of ``template``; return its superuser URL.
+
+        A copy is made file by file (no one may be connected to the template meanwhile): a
+        few tens of milliseconds where running the central migrations takes half a second.
+        """
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         with self.connect() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            if template is not None:
+                statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+                if conn.info.server_version >= 150000:  # before 15, file by file is the only way
+                    statement += sql.SQL(" STRATEGY FILE_COPY")
+            conn.execute(statement)
         return self.url(name)
 
     def drop_database(self, name: str) -> None:

@@ -24,7 +24,8 @@ START_TIMEOUT_S = 30
 
 @dataclass
 class Service:
-    process: subprocess.Popen
+    #: None for the service in a thread of the test's own process (``in_thread``)
+    process: subprocess.Popen | None
     base: str
 
     def get(self, path: str, context: ssl.SSLContext | None = None,
@@ -132,7 +133,9 @@ def service_in_thread(database_url: str) -> str:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    # configured as ``app.server.serve`` runs it
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                           server_header=False, proxy_headers=False,
                                            lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="central-service", daemon=True)
@@ -145,6 +148,12 @@ def service_in_thread(database_url: str) -> str:
     base = f"http://127.0.0.1:{port}"
     _IN_THREAD[database_url] = (server, thread, base)
     return base
+
+
+def in_thread(database_url: str) -> Service:
+    """The service over ``database_url`` in this process, for tests of what it answers
+    rather than of the process it runs in."""
+    return Service(None, service_in_thread(database_url))
 
 
 def stop_services_for(database_url: str) -> None:

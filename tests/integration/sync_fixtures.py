@@ -11,11 +11,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.bootstrap import build_services
-from app.db.opening import open_database
 from app.services.registry import Services
 from app.sync.apply import next_sequence
 from app.sync.central import add_user
-from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
+from tests.conftest import MINI_FRAMEWORKS, new_database, opened
 from tests.service import service_in_thread
 
 PASSWORD = "correct horse battery"
@@ -56,9 +55,9 @@ def laptop(tmp_path: Path, central_url: str, login: str, role: str = "inspector"
            inspections=()) -> Laptop:
     add_user(central_url, login=login, name=login.title(), role=role, password=PASSWORD,
              inspections=inspections)
-    db = open_database(tmp_path / f"{login}.db", user=login, key=TEST_KEY)
-    return Laptop(login, build_services(db, MINI_FRAMEWORKS), service_in_thread(central_url),
-                  central_url)
+    db = new_database(tmp_path / f"{login}.db", login)
+    return Laptop(login, opened(build_services(db, MINI_FRAMEWORKS)),
+                  service_in_thread(central_url), central_url)
 
 
 def two_laptops_on_one_case(tmp_path: Path, central_url: str, *answers: tuple[str, object]):

@@ -12,9 +12,9 @@ import pytest
 from pypdf import PdfReader
 
 from app.io.case_pdf import CasePdfError
+from tests.cli import aspire
 from tests.conftest import MINI_FRAMEWORKS, open_as
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.test_cli import aspire
 from tests.integration.test_review import complete
 
 

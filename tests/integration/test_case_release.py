@@ -15,10 +15,10 @@ from app.bootstrap import build_services
 from app.db import models as m
 from app.db.opening import open_database
 from app.errors import WorkflowError
-from app.sync.central import add_user, init_central
+from app.sync.central import add_user
 from app.sync.engine import SyncEngine
 from app.sync.purge import purge_released
-from tests.conftest import MINI_FRAMEWORKS, TEST_KEY, raw_connection
+from tests.conftest import MINI_FRAMEWORKS, TEST_KEY, opened, raw_connection
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import PASSWORD, Laptop, laptop, made_up_device
 from tests.service import service_in_thread
@@ -86,7 +86,7 @@ def reopened(machine: Laptop) -> Laptop:
     path = machine.services.database.path
     machine.services.close()
     db = open_database(path, user=machine.login, key=TEST_KEY)
-    return Laptop(machine.login, build_services(db, MINI_FRAMEWORKS), machine.url,
+    return Laptop(machine.login, opened(build_services(db, MINI_FRAMEWORKS)), machine.url,
                   machine.central)
 
 
@@ -102,10 +102,9 @@ class Team:
 
 
 @pytest.fixture
-def team(central_url, tmp_path) -> Team:
+def team(central, tmp_path) -> Team:
     """X1 has a row in every table that hangs off a case, on inspector.one's laptop."""
-    init_central(central_url)
-    one = laptop(tmp_path, central_url, "inspector.one")
+    one = laptop(tmp_path, central, "inspector.one")
     inspection = make_inspection(one.services)
     x1 = make_case(one.services, "X1", inspection=inspection, assignee="inspector.one").id
     x2 = make_case(one.services, "X2", inspection=inspection, assignee="inspector.one").id
@@ -117,8 +116,8 @@ def team(central_url, tmp_path) -> Team:
     one.services.samples.draw(inspection_id=inspection.id, seed=7)
     one.services.samples.withdraw(case_id=x1, reason="Transferred out of the area")
     one.sync()
-    two = laptop(tmp_path, central_url, "inspector.two", inspections=[inspection.id])
-    sam = laptop(tmp_path, central_url, "supervisor.sam", role="supervisor",
+    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    sam = laptop(tmp_path, central, "supervisor.sam", role="supervisor",
                  inspections=[inspection.id])
     for machine in (two, sam, one):
         machine.sync()
@@ -134,7 +133,7 @@ def team(central_url, tmp_path) -> Team:
     one.sync()
     two.sync()
     sam.sync()
-    yield Team(central_url, one, two, sam, inspection.id, x1, x2)
+    yield Team(central, one, two, sam, inspection.id, x1, x2)
     for machine in (one, two, sam):
         machine.services.close()
 
@@ -292,17 +291,16 @@ def test_the_central_store_lets_only_a_supervisor_or_lead_inspector_close(team):
     engine.dispose()
 
 
-def test_secure_delete_leaves_no_trace_of_a_removed_case(central_url, tmp_path):
+def test_secure_delete_leaves_no_trace_of_a_removed_case(central, tmp_path):
     """On a plain (unencrypted) file the words of a removed case can be looked for
     directly: after the purge and a checkpoint they are in neither the file nor its WAL."""
-    init_central(central_url)
     planted = "Xylophone-Quartermaster-4711 disclosed at interview"
-    add_user(central_url, login="inspector.one", name="One", role="inspector",
+    add_user(central, login="inspector.one", name="One", role="inspector",
              password=PASSWORD)
     path = tmp_path / "plain.db"
     db = open_database(path, user="inspector.one", key=None)
     one = Laptop("inspector.one", build_services(db, MINI_FRAMEWORKS),
-                 service_in_thread(central_url), central_url)
+                 service_in_thread(central), central)
     # a plain file keeps no device key: this one is held in memory for the test
     key = made_up_device(db.device_id)
     one.services.sync._device_signature = lambda: key.sign_in

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.test_cli import as_json, aspire
+from tests.cli import as_json, aspire
 from tests.service import service_in_thread
 
 

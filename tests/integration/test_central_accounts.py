@@ -5,9 +5,7 @@ central database underneath."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 
 import pytest
 from sqlalchemy import exc as sa_exc
@@ -15,23 +13,23 @@ from sqlalchemy import text
 
 from app.core import accounts as rules
 from app.sync import accounts
-from app.sync.central import add_user, central_engine, init_central
+from app.sync.central import add_user, central_engine
+from tests.cli import aspire
 from tests.integration.sync_fixtures import person_url
-from tests.service import ROOT
+from tests.service import in_thread
 
 LOGIN, PASSWORD = "j.smith", "a long enough password"
 
 
 @pytest.fixture
-def central(central_url):
-    init_central(central_url)
-    add_user(central_url, login=LOGIN, name="Jo Smith", role="inspector", password=PASSWORD)
-    return central_url
+def central(central):
+    add_user(central, login=LOGIN, name="Jo Smith", role="inspector", password=PASSWORD)
+    return central
 
 
 @pytest.fixture
-def service(central, start_service):
-    return start_service(central)
+def service(central):
+    return in_thread(central)
 
 
 def sign_in(service, login=LOGIN, password=PASSWORD):
@@ -206,11 +204,9 @@ def test_wrong_current_passwords_count_as_wrong_sign_ins_and_lock_alike(central)
 
 
 def reset(central: str, login: str, password: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, ASPIRE_NEW_PASSWORD=password,
-               ASPIRE_CENTRAL_PASSWORD="unused-on-trusted-loopback")
-    return subprocess.run([sys.executable, "-m", "app", "central", "reset-password", "--url",
-                           central, "--login", login], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return aspire("central", "reset-password", "--url", central, "--login", login,
+                  env={"ASPIRE_NEW_PASSWORD": password,
+                       "ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback"})
 
 
 def test_after_an_administrators_reset_the_person_signs_in_and_changes_it(central, service):

@@ -31,7 +31,6 @@ from tests.integration.helpers import make_case, make_inspection
 
 ROOT = Path(__file__).resolve().parents[2]
 USER = "inspector.one"
-ROUNDS = 25
 SEED = 20240611
 LONGEST_RUN_S = 0.3  # how long a child may record answers before it is killed
 READY_TIMEOUT_S = 60
@@ -214,8 +213,18 @@ def replay(events: list[tuple[str, dict]], expected: dict, round_no: int) -> dic
     return in_flight
 
 
-@pytest.mark.slow
 def test_answers_reported_saved_survive_a_killed_process(tmp_path):
+    kill_rounds(tmp_path, rounds=6)
+
+
+@pytest.mark.long
+def test_answers_reported_saved_survive_a_process_killed_again_and_again(tmp_path):
+    kill_rounds(tmp_path, rounds=25)
+
+
+def kill_rounds(tmp_path: Path, rounds: int) -> None:
+    """Kill the inspector's process ``rounds`` times, each time at a random moment, and check
+    the database after each kill."""
     db_path = tmp_path / "data" / "casework.db"
     db = open_database(db_path, user=USER, key=TEST_KEY)
     services = build_services(db, MINI_FRAMEWORKS)
@@ -227,7 +236,7 @@ def test_answers_reported_saved_survive_a_killed_process(tmp_path):
     rng = random.Random(SEED)
     expected: dict[tuple[str, str], dict] = {}
     saves = rounds_killed_mid_save = 0
-    for round_no in range(1, ROUNDS + 1):
+    for round_no in range(1, rounds + 1):
         events = run_until_killed(db_path, round_no, case_ids,
                                   rng.uniform(0, LONGEST_RUN_S),
                                   tmp_path / f"round-{round_no}.stderr")
@@ -258,6 +267,6 @@ def test_answers_reported_saved_survive_a_killed_process(tmp_path):
             else:
                 expected[key] = stored[key]
 
-    assert saves >= ROUNDS, "too few answers were saved to test anything"
-    assert rounds_killed_mid_save >= ROUNDS // 4, (
-        f"only {rounds_killed_mid_save} of {ROUNDS} kills came in the middle of a save")
+    assert saves >= rounds, "too few answers were saved to test anything"
+    assert rounds_killed_mid_save >= rounds // 4, (
+        f"only {rounds_killed_mid_save} of {rounds} kills came in the middle of a save")

@@ -17,8 +17,8 @@ from app.db import models as m
 from app.errors import UserFacingError
 from app.io.excel_workbook import ExportCancelled
 from app.services.export_log import ExportNotLoggedError
+from tests.cli import as_json, aspire
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.test_cli import as_json, aspire
 
 PASSPHRASE = "orange kettle river"
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db.bookkeeping import row_values_to_payload
-from app.sync.central import central_engine, init_central
+from app.sync.central import central_engine
 from app.sync.client import ServiceLink
 from app.sync.protocol import APPLIED, REFUSED, Change
 from tests.integration.helpers import make_case, make_inspection
@@ -21,22 +21,21 @@ PASSPHRASE = "orange kettle river"
 
 
 @pytest.fixture
-def exported(central_url, tmp_path):
+def exported(central, tmp_path):
     """Inspector one exports a workbook of their inspection and, once everything is sent, an
     (empty) transfer file, then syncs. A colleague on the team, an inspector on another
     team and an administrator have logins."""
-    init_central(central_url)
-    one = laptop(tmp_path, central_url, "inspector.one")
+    one = laptop(tmp_path, central, "inspector.one")
     inspection = make_inspection(one.services)
     case = make_case(one.services, "X1", inspection=inspection)
     one.services.exports.export(inspection_id=inspection.id, path=tmp_path / "analysis.xlsx")
     one.sync()
     one.services.sync.export_package(tmp_path / "usb.aspire", PASSPHRASE)
     assert one.sync().applied == 1  # the transfer file's entry
-    two = laptop(tmp_path, central_url, "inspector.two", inspections=[inspection.id])
-    laptop(tmp_path, central_url, "other.inspector")
-    laptop(tmp_path, central_url, "central.admin", role="admin")
-    return central_url, one, two, inspection, case
+    two = laptop(tmp_path, central, "inspector.two", inspections=[inspection.id])
+    laptop(tmp_path, central, "other.inspector")
+    laptop(tmp_path, central, "central.admin", role="admin")
+    return central, one, two, inspection, case
 
 
 def rows(url: str, sql: str, **params) -> list:

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from app.core.dto import NewInspection
 from app.core.profile import CaseProfile
-from tests.integration.test_cli import aspire
+from tests.cli import aspire
 
 ANY_STATUS = None
 

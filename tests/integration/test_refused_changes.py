@@ -9,15 +9,8 @@ from sqlalchemy import select
 
 from app.db.models import Answer
 from app.errors import WorkflowError
-from app.sync.central import init_central
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import laptop
-
-
-@pytest.fixture
-def central(central_url):
-    init_central(central_url)
-    return central_url
 
 
 @pytest.fixture

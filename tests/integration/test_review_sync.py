@@ -8,22 +8,20 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.errors import WorkflowError
-from app.sync.central import init_central
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import laptop
 from tests.integration.test_review import complete
 
 
-def test_return_query_resubmit_and_approve_across_laptops(central_url, tmp_path):
-    init_central(central_url)
-    one = laptop(tmp_path, central_url, "inspector.one")
+def test_return_query_resubmit_and_approve_across_laptops(central, tmp_path):
+    one = laptop(tmp_path, central, "inspector.one")
     inspection = make_inspection(one.services)
     case = make_case(one.services, "X1", inspection=inspection)
     complete(one.services, case.id)
     one.services.review.submit(case.id)
     one.sync()
 
-    sam = laptop(tmp_path, central_url, "supervisor.sam", role="supervisor",
+    sam = laptop(tmp_path, central, "supervisor.sam", role="supervisor",
                  inspections=[inspection.id])
     sam.sync()
     [waiting] = sam.services.review.queue()
@@ -66,7 +64,7 @@ def test_return_query_resubmit_and_approve_across_laptops(central_url, tmp_path)
         assert [m.kind for m in machine.services.review.queries(case.id)[0].messages] == [
             "raise", "respond", "close"]
         assert machine.services.sync.status().open_conflicts == 0
-    engine = create_engine(central_url)
+    engine = create_engine(central)
     with engine.connect() as conn:
         for table in ("case_events", "query_messages", "audit_entries"):
             total, distinct = conn.execute(text(

@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.bootstrap import build_services
-from app.db.opening import open_database
 from app.sync import client
 from app.sync import engine as sync_engine
-from app.sync.central import CentralError, add_user, init_central
-from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
+from app.sync.central import CentralError, add_user
+from tests.conftest import MINI_FRAMEWORKS, new_database, opened
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import PASSWORD, Laptop
 from tests.integration.test_sync_faults import central_rows, local_checks, outbox_size
@@ -24,8 +23,8 @@ CASES = 12
 def person(tmp_path, central_url: str, address: str, login: str, inspections=()) -> Laptop:
     add_user(central_url, login=login, name=login.title(), role="inspector",
              password=PASSWORD, inspections=inspections)
-    db = open_database(tmp_path / f"{login}.db", user=login, key=TEST_KEY)
-    return Laptop(login, build_services(db, MINI_FRAMEWORKS), address, central_url)
+    db = new_database(tmp_path / f"{login}.db", login)
+    return Laptop(login, opened(build_services(db, MINI_FRAMEWORKS)), address, central_url)
 
 
 def killing(service):
@@ -47,15 +46,14 @@ def answers_at(central_url: str) -> dict:
     return found
 
 
-def test_the_service_killed_mid_push_and_mid_pull(central_url, tmp_path, start_service,
+def test_the_service_killed_mid_push_and_mid_pull(central, tmp_path, start_service,
                                                   monkeypatch):
     monkeypatch.setenv("ASPIRE_FRAMEWORKS_DIR", str(MINI_FRAMEWORKS))
     monkeypatch.setattr(sync_engine, "PUSH_BATCH", 8)
     monkeypatch.setattr(sync_engine, "PULL_PAGE", 8)
     monkeypatch.setattr(client, "FIRST_PAUSE_S", 0.01)
-    init_central(central_url)
-    service = start_service(central_url)
-    one = person(tmp_path, central_url, service.base, "inspector.one")
+    service = start_service(central)
+    one = person(tmp_path, central, service.base, "inspector.one")
     inspection = make_inspection(one.services)
     for n in range(CASES):
         case = make_case(one.services, f"X{n:03}", inspection=inspection)
@@ -68,22 +66,22 @@ def test_the_service_killed_mid_push_and_mid_pull(central_url, tmp_path, start_s
     with pytest.raises(CentralError, match="cannot be reached"):
         one.services.sync.sync(one.url, PASSWORD, report=report)
     local_checks(one)
-    partly = central_rows(central_url)
+    partly = central_rows(central)
     assert 0 < partly["central_changes"] < waiting  # killed part way
     assert partly["duplicated changes"] == 0
 
-    service = start_service(central_url)  # back, at another port
+    service = start_service(central)  # back, at another port
     one.url = service.base
     done = one.sync()
     assert done.refused == done.conflicts == 0
     assert outbox_size(one) == 0
-    whole = central_rows(central_url)
+    whole = central_rows(central)
     assert whole["central_changes"] == waiting and whole["duplicated changes"] == 0
-    assert len(answers_at(central_url)) == 3 * CASES
+    assert len(answers_at(central)) == 3 * CASES
 
-    two = person(tmp_path, central_url, service.base, "inspector.two",
+    two = person(tmp_path, central, service.base, "inspector.two",
                  inspections=[inspection.id])
-    whole = central_rows(central_url)  # with two's membership
+    whole = central_rows(central)  # with two's membership
     report = killing(service)
     report.stage = "pull"
     with pytest.raises(CentralError, match="cannot be reached"):
@@ -91,7 +89,7 @@ def test_the_service_killed_mid_push_and_mid_pull(central_url, tmp_path, start_s
     local_checks(two)
     assert 0 < len(two.services.cases.list(inspection.id)) < CASES
 
-    service = start_service(central_url)
+    service = start_service(central)
     two.url = service.base
     assert two.sync().refused == 0
     local_checks(two)
@@ -101,7 +99,7 @@ def test_the_service_killed_mid_push_and_mid_pull(central_url, tmp_path, start_s
             got[f"{case.reference}/{key}"] = record.value
     assert len(got) == 3 * CASES
     assert {k: str(v) for k, v in got.items()} == {
-        k: v.strip('"') for k, v in answers_at(central_url).items()}
-    assert central_rows(central_url) == whole  # the pull changed nothing at the store
+        k: v.strip('"') for k, v in answers_at(central).items()}
+    assert central_rows(central) == whole  # the pull changed nothing at the store
     for machine in (one, two):
         machine.services.close()

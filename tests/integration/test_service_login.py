@@ -10,9 +10,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.bootstrap import build_services
-from app.db.opening import open_database
-from app.sync.central import add_user, init_central
-from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
+from app.sync.central import add_user
+from tests.conftest import MINI_FRAMEWORKS, new_database, opened
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import PASSWORD, Laptop
 from tests.service import service_in_thread, stop_services_for
@@ -32,30 +31,29 @@ def service_login(central_url: str) -> str:
         .render_as_string(hide_password=False)
 
 
-def test_a_team_syncs_through_a_service_with_its_own_least_login(central_url, tmp_path):
-    init_central(central_url)
-    url = service_login(central_url)
+def test_a_team_syncs_through_a_service_with_its_own_least_login(central, tmp_path):
+    url = service_login(central)
     address = service_in_thread(url)
     try:
-        add_user(central_url, login="inspector.one", name="One", role="inspector",
+        add_user(central, login="inspector.one", name="One", role="inspector",
                  password=PASSWORD)
-        one = Laptop("inspector.one", build_services(open_database(
-            tmp_path / "one.db", user="inspector.one", key=TEST_KEY), MINI_FRAMEWORKS),
-            address, central_url)
+        one = Laptop("inspector.one", opened(build_services(new_database(
+            tmp_path / "one.db", "inspector.one"), MINI_FRAMEWORKS)),
+            address, central)
         inspection = make_inspection(one.services)
         case = make_case(one.services, "X1", inspection=inspection)
         one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
         first = one.sync()
         assert (first.applied, first.refused, first.conflicts) == (first.pushed, 0, 0)
 
-        add_user(central_url, login="inspector.two", name="Two", role="inspector",
+        add_user(central, login="inspector.two", name="Two", role="inspector",
                  password=PASSWORD, inspections=[inspection.id])
-        two = Laptop("inspector.two", build_services(open_database(
-            tmp_path / "two.db", user="inspector.two", key=TEST_KEY), MINI_FRAMEWORKS),
-            address, central_url)
+        two = Laptop("inspector.two", opened(build_services(new_database(
+            tmp_path / "two.db", "inspector.two"), MINI_FRAMEWORKS)),
+            address, central)
         assert two.sync().pulled == first.pushed
         assert [c.reference for c in two.services.cases.list(inspection.id)] == ["X1"]
-        engine = create_engine(central_url)
+        engine = create_engine(central)
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT updated_by FROM answers")) == "inspector.one"
         engine.dispose()

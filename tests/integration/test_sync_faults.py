@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from app.sync import batch as sync_batch
 from app.sync import engine as sync_engine
-from app.sync.central import CentralError, init_central
+from app.sync.central import CentralError
 from tests.conftest import raw_connection
 from tests.integration.sync_fixtures import two_laptops_on_one_case
 
@@ -69,10 +69,9 @@ FAULTS = {
 
 
 @pytest.fixture
-def pair(central_url, tmp_path):
-    init_central(central_url)
-    one, two, case = two_laptops_on_one_case(tmp_path, central_url)
-    return central_url, one, two, case
+def pair(central, tmp_path):
+    one, two, case = two_laptops_on_one_case(tmp_path, central)
+    return central, one, two, case
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

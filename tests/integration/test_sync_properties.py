@@ -12,15 +12,16 @@ import uuid
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from app.sync import engine as sync_engine
-from app.sync.central import init_central
 from tests.conftest import raw_connection
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import laptop
+from tests.service import stop_services_for
 
 QUESTIONS = {"victim": st.sampled_from(["yes", "no"]), "officers": st.integers(1, 20),
              "comment": st.text("abc xyz", min_size=1, max_size=8).map(str.strip)
@@ -87,25 +88,42 @@ def assert_no_silent_overwrite(url: str) -> None:
         assert revs == list(range(1, len(revs) + 1)), (entity_id, revs)
 
 
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow])
-@given(steps=STEPS, batch=st.sampled_from([1, 2, sync_engine.PUSH_BATCH]))
-def test_any_order_of_edits_and_syncs_converges_without_loss(postgres_server, steps, batch):
+def sync_property(examples: int):
+    """The property below, tried on ``examples`` orders of edits and syncs."""
+    return lambda test: settings(
+        max_examples=examples, deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )(given(steps=STEPS, batch=st.sampled_from([1, 2, sync_engine.PUSH_BATCH]))(test))
+
+
+@sync_property(examples=6)
+def test_any_order_of_edits_and_syncs_converges_without_loss(postgres_server, central_template,
+                                                             steps, batch):
     """``batch``: changes sent per central transaction, so small batches overlap (one is
     applied centrally while the one before is recorded here)."""
+    converges_without_loss(postgres_server, central_template, steps, batch)
+
+
+@pytest.mark.long
+@sync_property(examples=40)
+def test_many_orders_of_edits_and_syncs_converge_without_loss(postgres_server, central_template,
+                                                              steps, batch):
+    converges_without_loss(postgres_server, central_template, steps, batch)
+
+
+def converges_without_loss(postgres_server, central_template, steps, batch) -> None:
     name = f"prop_{uuid.uuid4().hex[:10]}"
-    url = postgres_server.create_database(name)
+    url = postgres_server.create_database(name, central_template)
     try:
         with tempfile.TemporaryDirectory() as folder, \
                 mock.patch.object(sync_engine, "PUSH_BATCH", batch):
             run(url, Path(folder), steps)
     finally:
+        stop_services_for(url)
         postgres_server.drop_database(name)
 
 
 def run(url: str, folder: Path, steps) -> None:
-    init_central(url)
     first = laptop(folder, url, "inspector.one")
     inspection = make_inspection(first.services)
     case = make_case(first.services, "X1", inspection=inspection)

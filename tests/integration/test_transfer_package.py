@@ -19,7 +19,7 @@ from app.core import devices as device_rules
 from app.db.device_key import device_key
 from app.errors import ValidationError
 from app.sync import package as pkg
-from app.sync.central import init_central, issue_enrolment_code, withdraw_device
+from app.sync.central import issue_enrolment_code, withdraw_device
 from app.sync.client import CentralError
 from app.sync.package import PackageError, open_package
 from tests.integration.helpers import make_case, make_inspection
@@ -60,10 +60,9 @@ def bring(machine, path, passphrase=PASSPHRASE):
 
 
 def test_a_laptop_that_never_synced_is_enrolled_by_its_file_and_nothing_is_applied_twice(
-        central_url, tmp_path, postgres_server):
-    init_central(central_url)
-    far = laptop(tmp_path, central_url, "inspector.one")
-    admin = laptop(tmp_path, central_url, "central.admin", role="admin")
+        central, tmp_path, postgres_server, central_template):
+    far = laptop(tmp_path, central, "inspector.one")
+    admin = laptop(tmp_path, central, "central.admin", role="admin")
     offline_work(far)
     package = tmp_path / "usb" / "inspector-one.aspire"
     package.parent.mkdir()
@@ -71,9 +70,9 @@ def test_a_laptop_that_never_synced_is_enrolled_by_its_file_and_nothing_is_appli
     far.services.sync.export_package(without, PASSPHRASE)
     with pytest.raises(CentralError, match="enrolment code"):
         bring(admin, without)
-    assert central_state(central_url)["changes"] == 0
+    assert central_state(central)["changes"] == 0
 
-    code = issue_enrolment_code(central_url, login="inspector.one", days=3).code
+    code = issue_enrolment_code(central, login="inspector.one", days=3).code
     manifest = far.services.sync.export_package(package, PASSPHRASE, enrolment_code=code)
     assert manifest["person"] == "inspector.one" and manifest["changes"] > 0
     assert manifest["counts"]["answers"] == 3
@@ -84,24 +83,23 @@ def test_a_laptop_that_never_synced_is_enrolled_by_its_file_and_nothing_is_appli
     first = bring(admin, package)
     assert first.enrolled and first.person == "inspector.one"
     assert first.applied == first.changes == manifest["changes"]
-    after_first = central_state(central_url)
+    after_first = central_state(central)
     assert after_first["authors"] == ["inspector.one"]
     again = bring(admin, package)  # replayed: recognised, nothing changes
     assert again.applied == again.changes and not again.enrolled
-    assert central_state(central_url) == after_first
+    assert central_state(central) == after_first
     network = far.sync()  # the laptop reaches the network at last, as the device enrolled
     # what the file carried is recognised; only the export log's entry for the file
     # itself, made after it was sealed, is new
     assert network.applied == network.pushed == manifest["changes"] + 1
     assert far.services.sync.status().pending_changes == 0
-    after_network = central_state(central_url)
+    after_network = central_state(central)
     assert after_network == {**after_first, "changes": after_first["changes"] + 1}
 
     # the same work synced over the network only gives the same central data
     name = "network_only"
-    other = postgres_server.create_database(name)
+    other = postgres_server.create_database(name, template=central_template)
     try:
-        init_central(other)
         two = laptop(tmp_path / "b", other, "inspector.one")
         offline_work(two)
         two.sync()
@@ -285,11 +283,10 @@ def test_a_body_larger_than_a_transfer_file_is_refused_before_it_is_read(store):
 def sealed_file(tmp_path, monkeypatch):
     """A laptop's transfer file sealed in chunks of 64 bytes, so that it has many."""
     from app.bootstrap import build_services
-    from app.db.opening import open_database
-    from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
+    from tests.conftest import MINI_FRAMEWORKS, new_database
 
     monkeypatch.setattr(pkg, "CHUNK", 64)
-    db = open_database(tmp_path / "far.db", user="inspector.one", key=TEST_KEY)
+    db = new_database(tmp_path / "far.db")
     services = build_services(db, MINI_FRAMEWORKS)
     inspection = make_inspection(services)
     for n in range(3):
@@ -375,10 +372,9 @@ def test_the_header_records_how_the_key_was_stretched(sealed_file):
                                   "aaaaaaaaaaaaaaa"])
 def test_a_weak_passphrase_is_refused_and_nothing_is_written(tmp_path, weak):
     from app.bootstrap import build_services
-    from app.db.opening import open_database
-    from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
+    from tests.conftest import MINI_FRAMEWORKS, new_database
 
-    db = open_database(tmp_path / "far.db", user="inspector.one", key=TEST_KEY)
+    db = new_database(tmp_path / "far.db")
     services = build_services(db, MINI_FRAMEWORKS)
     make_case(services, "X1", inspection=make_inspection(services))
     target = tmp_path / "weak.aspire"
@@ -428,7 +424,7 @@ def test_reading_a_large_content_holds_a_chunk_at_a_time(monkeypatch):
 
 # -- what a hostile review found ---------------------------------------------------------------
 
-def test_an_edit_made_on_top_of_a_conflict_stays_held_whatever_the_batches(central_url,
+def test_an_edit_made_on_top_of_a_conflict_stays_held_whatever_the_batches(central,
                                                                           tmp_path,
                                                                           monkeypatch):
     """Offline, inspector two changes an answer, does other work, changes it again; inspector
@@ -438,8 +434,7 @@ def test_an_edit_made_on_top_of_a_conflict_stays_held_whatever_the_batches(centr
     from tests.integration.sync_fixtures import two_laptops_on_one_case
 
     monkeypatch.setattr(transfers, "MOST_CHANGES", 2)
-    init_central(central_url)
-    one, two, case = two_laptops_on_one_case(tmp_path, central_url, ("officers", 1))
+    one, two, case = two_laptops_on_one_case(tmp_path, central, ("officers", 1))
     one.services.forms.record_answer(case_id=case.id, question_key="officers", value=9)
     one.sync()
     two.services.forms.record_answer(case_id=case.id, question_key="officers", value=5)
@@ -451,15 +446,14 @@ def test_an_edit_made_on_top_of_a_conflict_stays_held_whatever_the_batches(centr
     two.services.sync.export_package(path, PASSPHRASE)
     report = bring(two, path)
     assert report.conflicts >= 2 and report.refused == 0
-    assert row(central_url, "answers", case_id=case.id, question_key="officers")["value"] == 9
+    assert row(central, "answers", case_id=case.id, question_key="officers")["value"] == 9
 
 
-def test_a_file_is_applied_whole_or_not_at_all(central_url, tmp_path, monkeypatch):
+def test_a_file_is_applied_whole_or_not_at_all(central, tmp_path, monkeypatch):
     from app.sync import batch, store, transfers
 
     monkeypatch.setattr(transfers, "MOST_CHANGES", 2)
-    init_central(central_url)
-    far = laptop(tmp_path, central_url, "inspector.one")
+    far = laptop(tmp_path, central, "inspector.one")
     offline_work(far)
     far.sync()  # enrolled
     for n in range(5):
@@ -468,7 +462,7 @@ def test_a_file_is_applied_whole_or_not_at_all(central_url, tmp_path, monkeypatc
             value=f"Seen {n}")
     path = tmp_path / "one.aspire"
     far.services.sync.export_package(path, PASSPHRASE)
-    before = central_state(central_url)
+    before = central_state(central)
     calls = []
 
     def failing_second_batch(conn, changes, held=None, **given):
@@ -480,11 +474,11 @@ def test_a_file_is_applied_whole_or_not_at_all(central_url, tmp_path, monkeypatc
     monkeypatch.setattr(store, "apply_batch", failing_second_batch)
     with pytest.raises(CentralError, match="could not finish"):
         bring(far, path)
-    assert len(calls) == 2 and central_state(central_url) == before  # nothing of batch one
+    assert len(calls) == 2 and central_state(central) == before  # nothing of batch one
     monkeypatch.setattr(store, "apply_batch", batch.apply_batch)
     report = bring(far, path)
     assert report.applied == report.changes > 2
-    assert central_state(central_url)["changes"] > before["changes"]
+    assert central_state(central)["changes"] > before["changes"]
 
 
 def test_the_same_file_brought_twice_at_once_is_applied_once(store, tmp_path):
@@ -637,10 +631,9 @@ def test_a_header_that_is_not_what_it_should_be_is_refused_clearly(sealed_file, 
 
 def test_records_damaged_in_the_outbox_travel_and_are_refused_alone(tmp_path):
     from app.bootstrap import build_services
-    from app.db.opening import open_database
-    from tests.conftest import MINI_FRAMEWORKS, TEST_KEY
+    from tests.conftest import MINI_FRAMEWORKS, new_database
 
-    db = open_database(tmp_path / "far.db", user="inspector.one", key=TEST_KEY)
+    db = new_database(tmp_path / "far.db")
     services = build_services(db, MINI_FRAMEWORKS)
     case = make_case(services, "X1", inspection=make_inspection(services))
     services.forms.record_answer(case_id=case.id, question_key="comment", value="Seen")

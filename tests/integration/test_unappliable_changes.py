@@ -9,15 +9,9 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.sync.central import add_user, init_central
+from app.sync.central import add_user
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import PASSWORD, forge, laptop
-
-
-@pytest.fixture
-def central(central_url):
-    init_central(central_url)
-    return central_url
 
 
 def test_an_answer_for_a_missing_case_is_set_aside_and_the_rest_arrives(central, tmp_path):

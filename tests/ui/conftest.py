@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from app.bootstrap import build_services
 from app.ui.main_window import MainWindow
-from tests.conftest import MINI_FRAMEWORKS, open_as
+from tests.conftest import MINI_FRAMEWORKS, new_database
 
 
 def focused():
@@ -19,7 +20,7 @@ def open_window(qtbot, db_path):
     opened = []
 
     def _open(frameworks=MINI_FRAMEWORKS) -> MainWindow:
-        services = open_as(db_path, "inspector.one", frameworks)
+        services = build_services(new_database(db_path), frameworks)
         window = MainWindow(services)
         qtbot.addWidget(window)
         window.show()

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from app.sync.central import init_central
 from app.ui.main_window import MainWindow
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import PASSWORD, laptop
 
 
-def test_close_the_inspection_after_confirming_then_sync(qtbot, central_url, tmp_path,
+def test_close_the_inspection_after_confirming_then_sync(qtbot, central, tmp_path,
                                                          monkeypatch):
-    init_central(central_url)
-    one = laptop(tmp_path, central_url, "inspector.one")
+    one = laptop(tmp_path, central, "inspector.one")
     inspection = make_inspection(one.services)
     case = make_case(one.services, "X1", inspection=inspection)
     one.sync()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,23 @@ marker.finish()
 """
 
 
-def start_run(log_dir: Path, ending: str) -> subprocess.Popen:
-    run = subprocess.Popen([sys.executable, "-c", RUN, str(log_dir), ending], cwd=ROOT,
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert run.stdout.readline().strip() == "marked"
-    return run
+@pytest.fixture
+def start_run() -> Iterator[Callable[[Path, str], subprocess.Popen]]:
+    """Starts a run that marks itself in ``log_dir`` and then ends as ``ending`` says; its
+    pipes are closed (ending a run still held) when the test ends."""
+    started: list[subprocess.Popen] = []
+
+    def start(log_dir: Path, ending: str) -> subprocess.Popen:
+        run = subprocess.Popen([sys.executable, "-c", RUN, str(log_dir), ending], cwd=ROOT,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        started.append(run)
+        assert run.stdout.readline().strip() == "marked"
+        return run
+
+    yield start
+    for run in started:
+        with run:  # closes its input, which ends a run still held, and waits for it
+            pass
 
 
 def markers(log_dir: Path) -> list[Path]:
@@ -53,7 +66,7 @@ def log_dir(tmp_path) -> Path:
     return tmp_path / "logs"
 
 
-def test_a_run_that_was_killed_is_reported_once_and_its_marker_removed(log_dir):
+def test_a_run_that_was_killed_is_reported_once_and_its_marker_removed(log_dir, start_run):
     run = start_run(log_dir, "hold")
     run.kill()  # as the laptop losing power would end it: no clean-up at all
     run.wait(timeout=30)
@@ -72,7 +85,7 @@ def test_a_run_that_was_killed_is_reported_once_and_its_marker_removed(log_dir):
     assert not next_start.closed_unexpectedly_before
 
 
-def test_a_run_that_exits_without_finishing_is_reported(log_dir):
+def test_a_run_that_exits_without_finishing_is_reported(log_dir, start_run):
     run = start_run(log_dir, "exit without finishing")
     assert run.wait(timeout=30) == 3
 
@@ -82,7 +95,7 @@ def test_a_run_that_exits_without_finishing_is_reported(log_dir):
     assert markers(log_dir) == []
 
 
-def test_a_run_that_ended_with_an_uncaught_error_is_reported_once(log_dir):
+def test_a_run_that_ended_with_an_uncaught_error_is_reported_once(log_dir, start_run):
     run = start_run(log_dir, "uncaught error")
     assert run.wait(timeout=30) == 1
     assert markers(log_dir) == []  # its marker went as the interpreter ended
@@ -95,7 +108,8 @@ def test_a_run_that_ended_with_an_uncaught_error_is_reported_once(log_dir):
     assert not again.closed_unexpectedly_before
 
 
-def test_a_marker_left_by_an_earlier_process_with_this_process_number_is_reported(log_dir):
+def test_a_marker_left_by_an_earlier_process_with_this_process_number_is_reported(log_dir,
+                                                                                 start_run):
     run = start_run(log_dir, "exit without finishing")
     run.wait(timeout=30)
     (left,) = markers(log_dir)
@@ -111,7 +125,7 @@ def test_a_marker_left_by_an_earlier_process_with_this_process_number_is_reporte
     assert markers(log_dir) == []
 
 
-def test_a_run_that_finished_cleanly_is_not_reported(log_dir):
+def test_a_run_that_finished_cleanly_is_not_reported(log_dir, start_run):
     run = start_run(log_dir, "finish")
     assert run.wait(timeout=30) == 0
     assert markers(log_dir) == []
@@ -121,7 +135,8 @@ def test_a_run_that_finished_cleanly_is_not_reported(log_dir):
     assert not after.closed_unexpectedly_before
 
 
-def test_a_run_still_going_in_another_window_is_neither_reported_nor_disturbed(log_dir):
+def test_a_run_still_going_in_another_window_is_neither_reported_nor_disturbed(log_dir,
+                                                                              start_run):
     other_window = start_run(log_dir, "hold")
     try:
         this_window = RunMarker.start(log_dir)
@@ -135,7 +150,7 @@ def test_a_run_still_going_in_another_window_is_neither_reported_nor_disturbed(l
     assert markers(log_dir) == []
 
 
-def test_two_runs_in_one_process_do_not_take_each_other_for_a_crash(log_dir):
+def test_two_runs_in_one_process_do_not_take_each_other_for_a_crash(log_dir, start_run):
     first = RunMarker.start(log_dir)
     second = RunMarker.start(log_dir)
     try:

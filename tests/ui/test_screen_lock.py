@@ -241,6 +241,9 @@ def test_closing_the_locked_window_ends_the_hidden_dialogs(qtbot, open_window):
     assert not window.isVisible()
 
 
+# Qt's test library says so when a key event is not taken: here the Ctrl press before the
+# shortcut and the L release after it, which go to widgets that take no keys of their own
+@pytest.mark.qt_log_ignore("^Keyboard event not accepted by receiving widget$", extend=True)
 def test_ctrl_l_locks_from_the_dashboard(qtbot, open_window):
     window = open_window()
     open_case(window)

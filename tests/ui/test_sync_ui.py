@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QInputDialog
 
-from app.sync.central import init_central
 from app.ui.dialogs.conflicts_dialog import ConflictsDialog
 from app.ui.main_window import MainWindow
 from tests.integration.helpers import make_case
@@ -57,10 +56,9 @@ def test_the_central_database_address_is_refused_before_any_password_is_asked(
     assert "never" in window.sync_status.text()
 
 
-def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central_url, tmp_path,
+def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central, tmp_path,
                                                     monkeypatch):
-    init_central(central_url)
-    one, two, case = two_laptops_on_one_case(tmp_path, central_url, ("victim", "yes"))
+    one, two, case = two_laptops_on_one_case(tmp_path, central, ("victim", "yes"))
     one.services.forms.record_answer(case_id=case.id, question_key="victim", value="no")
     one.sync()
     two.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes",
@@ -117,18 +115,17 @@ def test_export_a_transfer_file_from_the_window(qtbot, open_window, tmp_path, mo
 
 
 def test_an_administrator_applies_a_colleagues_transfer_file_from_the_window(
-        qtbot, central_url, tmp_path, monkeypatch):
+        qtbot, central, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
     from tests.integration.sync_fixtures import laptop
 
-    init_central(central_url)
-    one, two, case = two_laptops_on_one_case(tmp_path, central_url, ("victim", "yes"))
+    one, two, case = two_laptops_on_one_case(tmp_path, central, ("victim", "yes"))
     two.services.forms.record_answer(case_id=case.id, question_key="victim", value="no",
                                      evidence="Risk to the partner not assessed")
     usb = tmp_path / "two.aspire"
     two.services.sync.export_package(usb, "orange kettle river")
-    admin = laptop(tmp_path, central_url, "central.admin", role="admin")
+    admin = laptop(tmp_path, central, "central.admin", role="admin")
     window = MainWindow(admin.services)
     qtbot.addWidget(window)
     window.show()
@@ -144,14 +141,13 @@ def test_an_administrator_applies_a_colleagues_transfer_file_from_the_window(
 
 
 def test_a_change_that_cannot_be_applied_here_is_shown_and_can_be_acknowledged(
-        qtbot, central_url, tmp_path, monkeypatch):
+        qtbot, central, tmp_path, monkeypatch):
     import uuid
 
     from PySide6.QtWidgets import QLabel
 
-    init_central(central_url)
-    _one, two, case = two_laptops_on_one_case(tmp_path, central_url, ("victim", "yes"))
-    forge(central_url, case.inspection_id, "answers", {
+    _one, two, case = two_laptops_on_one_case(tmp_path, central, ("victim", "yes"))
+    forge(central, case.inspection_id, "answers", {
         "id": str(uuid.uuid4()), "case_id": str(uuid.uuid4()), "question_key": "victim",
         "value": "no", "reasons": [], "evidence": "", "respondent": "inspector"})
     window = MainWindow(two.services)
@@ -181,14 +177,13 @@ def test_a_change_that_cannot_be_applied_here_is_shown_and_can_be_acknowledged(
 
 
 def test_after_a_reset_the_person_changes_their_password_from_the_window(
-        qtbot, central_url, tmp_path, monkeypatch):
+        qtbot, central, tmp_path, monkeypatch):
     from app.sync.central import reset_password
     from app.sync.client import ServiceLink
     from tests.integration.sync_fixtures import laptop
 
-    init_central(central_url)
-    one = laptop(tmp_path, central_url, "inspector.one")
-    reset_password(central_url, login="inspector.one", password="given by the admin")
+    one = laptop(tmp_path, central, "inspector.one")
+    reset_password(central, login="inspector.one", password="given by the admin")
     import pytest
 
     from app.sync.central import CentralError
