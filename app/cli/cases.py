@@ -12,7 +12,7 @@ from app.errors import ValidationError
 
 if TYPE_CHECKING:
     from app.services.registry import Services
-from app.cli.common import case_json, percent_arg, points_arg, uuid_arg
+from app.cli.common import case_json, cases_by_reference, percent_arg, points_arg, uuid_arg
 
 
 def add_commands(sub, common) -> None:
@@ -76,14 +76,9 @@ def _cases_list(s: Services, args) -> tuple[object, str]:
 
 
 def _cases_assign(s: Services, args) -> tuple[object, str]:
-    by_reference = {c.reference.lower(): c for c in s.cases.list(args.inspection)}
-    unknown = [r for r in args.references if r.lower() not in by_reference]
-    if unknown:
-        raise ValidationError(f"No case with reference {', '.join(unknown)} in this inspection.",
-                              "Run 'aspire cases list --inspection ID' to see the references.")
+    found = cases_by_reference(s, args.inspection, args.references)
     assignee = None if args.to.lower() == "nobody" else args.to
-    changed = s.cases.assign(case_ids=[by_reference[r.lower()].id for r in args.references],
-                             assignee=assignee)
+    changed = s.cases.assign(case_ids=[c.id for c in found], assignee=assignee)
     return ({"assigned": changed, "assignee": assignee},
             f"{changed} case{'s' if changed != 1 else ''} assigned to {assignee or 'nobody'}.")
 

@@ -10,6 +10,7 @@ import getpass
 import os
 import sys
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from app.config import (
@@ -82,6 +83,18 @@ def case_json(c: CaseSummary) -> dict:
             "status": c.status, "sample": c.sample_status, "percent": c.percent,
             "answered": c.answered,
             "applicable": c.applicable, "problems": c.problems, **c.profile.as_dict()}
+
+
+def cases_by_reference(s: Services, inspection_id: uuid.UUID,
+                       references: Sequence[str]) -> list[CaseSummary]:
+    """The inspection's cases with these references (in any case of letters), in order; a
+    ValidationError naming every reference not found."""
+    by_reference = {c.reference.lower(): c for c in s.cases.list(inspection_id)}
+    unknown = [r for r in references if r.lower() not in by_reference]
+    if unknown:
+        raise ValidationError(f"No case with reference {', '.join(unknown)} in this inspection.",
+                              "Run 'aspire cases list --inspection ID' to see the references.")
+    return [by_reference[r.lower()] for r in references]
 
 
 def json_default(value: object) -> object:

@@ -14,10 +14,10 @@ from app.core.export import DOES_NOT_APPLY, display
 from app.core.form import FormState
 from app.core.frameworks import STAGE_LABELS, Framework, QuestionType
 from app.core.profile import PROFILE_FIELDS
+from app.core.queries import QUERY_KIND
 from app.core.workflow import ACTION, CASE_STATUS
 
 NOT_ANSWERED = "Not answered"
-QUERY_KIND = {"raise": "Query", "respond": "Reply", "close": "Closed"}
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def case_document(*, framework: Framework, case: CaseSummary, inspection_name: s
                 reasons="; ".join(question.option_label(r) for r in record.reasons)
                 if record else "",
                 evidence=record.evidence if record else "",
-                queries=tuple((f"{QUERY_KIND[m.kind]}", f"{_when(m.at)}, {m.by}", m.text)
+                queries=tuple((QUERY_KIND.label(m.kind), f"{_when(m.at)}, {m.by}", m.text)
                               for t in threads.get(question.key, []) for m in t.messages)))
         sections.append(DocumentSection(section.title, STAGE_LABELS.get(section.stage, ""),
                                         tuple(items)))

@@ -94,11 +94,6 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def normalise_header(text: str) -> str:
-    """The letters and digits of a heading, lower case: "Date-of_Birth " -> "dateofbirth"."""
-    return _fold(text)
-
-
 def _unambiguous(pairs: Iterable[tuple[str, str]], what: str) -> dict[str, str]:
     index: dict[str, str] = {}
     for text, target in pairs:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.core import queries
 from app.core.answers import AnswerInput, normalise_answer
 from app.core.frameworks import Question
+from app.core.queries import QueryKind, QueryState
 from app.core.second_marking import SecondMarking, may_second_mark
 from app.core.workflow import (
     ACTION,
@@ -27,7 +29,7 @@ from app.core.workflow import (
     InspectionStatus,
     actor_for,
     answers_by,
-    case_editable,
+    case_locked,
     status_after_answer,
 )
 from app.errors import ValidationError
@@ -49,11 +51,17 @@ FIRST_STATUSES = frozenset({CaseStatus.NOT_STARTED, CaseStatus.IN_PROGRESS,
 #: fixed once it is made. Moving a record would move it out of the rules that judged it.
 PLACING = frozenset({"inspection_id", "case_id", "sample_id", "person", "question_key",
                      "query_id", "framework_id", "other_case_id"})
-#: Query messages: who writes which kind.
-QUERY_KINDS = {"raise": Actor.SUPERVISOR, "close": Actor.SUPERVISOR,
-               "respond": Actor.INSPECTOR}
 #: Account roles (at the central service).
 ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class QueryStanding:
+    """Where a query stands, and the answer it was raised on (ids as a change gives them)."""
+
+    state: QueryState | None
+    case_id: str
+    question_key: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class Standing:
     #: the questions of the inspection's question set, by key (for answers; None: not
     #: checked here)
     questions: Mapping[str, Question] | None = None
+    #: the query a query message is added to, as it stands (None: there is no such query)
+    query: QueryStanding | None = None
 
     @property
     def admin(self) -> bool:
@@ -174,8 +184,9 @@ def _case(before: Mapping | None, after: Mapping, standing: Standing) -> str | N
                     f"{_label(str(after.get('status')))}")
         return None
     changed = _changed(before, after)
-    if changed - ALLOCATION and before.get("status") == CaseStatus.APPROVED:
-        return "an approved case is locked"
+    if changed - {"status"} and (why := case_locked(str(before.get("status")),
+                                                     standing.inspection_status)):
+        return f"{why}: its details and its inspector cannot change"
     if "status" in changed:
         problem = _status_move(str(before.get("status")), str(after.get("status")), standing)
         if problem:
@@ -209,12 +220,8 @@ def _label(status: str) -> str:
 def _answer(before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
     if not answers_by(standing.team_role):
         return "a supervisor reviews answers but does not change them"
-    if not case_editable(str(standing.case_status),
-                         str(standing.inspection_status or InspectionStatus.OPEN)):
-        if standing.inspection_status == InspectionStatus.CLOSED:
-            return "the inspection is closed"
-        return (f"the case form is {_label(str(standing.case_status))}: its answers cannot "
-                "change")
+    if locked := _locked(standing, "its answers cannot change"):
+        return locked
     if standing.questions is not None:
         return _answer_value(after, standing.questions)
     return None
@@ -260,13 +267,14 @@ def _case_event(_before: Mapping | None, after: Mapping, standing: Standing) -> 
 
 def _query_message(_before: Mapping | None, after: Mapping,
                    standing: Standing) -> str | None:
-    who = QUERY_KINDS.get(str(after.get("kind")))
-    if who is None:
-        return f"'{after.get('kind')}' is not part of a query"
-    if actor_for(standing.team_role) != who:
-        return ("only a supervisor raises or closes a query" if who == Actor.SUPERVISOR
-                else "only an inspector on the team responds to a query")
-    return None
+    kind = str(after.get("kind"))
+    if kind == QueryKind.RAISE and str(after.get("query_id")) != str(after.get("id")):
+        return "a query is raised by its own first message"
+    if standing.query is not None and (standing.query.case_id, standing.query.question_key) \
+            != (str(after.get("case_id")), str(after.get("question_key"))):
+        return "a reply belongs to the answer its query was raised on"
+    return queries.refusal(standing.query.state if standing.query else None, kind,
+                           actor_for(standing.team_role))
 
 
 def _second_mark(_before: Mapping | None, after: Mapping, standing: Standing) -> str | None:
@@ -301,7 +309,15 @@ def _assessing(_before: Mapping | None, _after: Mapping, standing: Standing) -> 
 def _answering(_before: Mapping | None, _after: Mapping, standing: Standing) -> str | None:
     if not answers_by(standing.team_role):
         return "a supervisor reviews case forms but does not change them"
-    return None
+    return _locked(standing, "its practice examples cannot change")
+
+
+def _locked(standing: Standing, so: str) -> str | None:
+    """Why the record's case cannot change (``workflow.case_locked``), and ``so``."""
+    why = case_locked(str(standing.case_status), standing.inspection_status)
+    if why is None or standing.inspection_status == InspectionStatus.CLOSED:
+        return why
+    return f"{why}: {so}"
 
 
 _RULES = {

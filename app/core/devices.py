@@ -63,8 +63,9 @@ def transfer_statement(login: str, device_id: uuid.UUID | str, sha256: str) -> b
 
 
 def signed_at_text(moment: dt.datetime) -> str:
-    """A moment as a device writes it in a sign-in: ISO 8601 in UTC, to the second."""
-    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+    """A moment as a device writes it in a sign-in: ISO 8601 in UTC, to the microsecond
+    (each sign-in statement is different, and the service takes each one once)."""
+    return moment.astimezone(dt.UTC).isoformat()
 
 
 def parse_signed_at(text: str) -> dt.datetime | None:
@@ -85,8 +86,11 @@ def clock_problem(signed_at: dt.datetime, now: dt.datetime) -> str | None:
     if abs(now - signed_at) <= CLOCK_SKEW:
         return None
     minutes = int(CLOCK_SKEW.total_seconds() // 60)
-    return (f"The laptop signed its sign-in at {signed_at_text(signed_at)}, more than "
-            f"{minutes} minutes from the service's clock ({signed_at_text(now)}).")
+    def shown(moment: dt.datetime) -> str:
+        return signed_at_text(moment.replace(microsecond=0))
+
+    return (f"The laptop signed its sign-in at {shown(signed_at)}, more than "
+            f"{minutes} minutes from the service's clock ({shown(now)}).")
 
 
 def new_enrolment_code() -> str:

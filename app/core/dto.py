@@ -10,6 +10,7 @@ from app.core.answers import AnswerRecord
 from app.core.form import FormState
 from app.core.frameworks import Framework
 from app.core.profile import CaseProfile
+from app.core.queries import QueryState, state_of
 
 
 @dataclass(frozen=True)
@@ -315,10 +316,9 @@ class QueryThread:
     messages: tuple[QueryMessageRecord, ...]
 
     @property
-    def status(self) -> str:
-        """open, responded or closed: what the latest message did."""
-        return {"raise": "open", "respond": "responded", "close": "closed"}[
-            self.messages[-1].kind]
+    def status(self) -> QueryState:
+        """Open, responded or closed: what its messages did (``queries.MOVES``)."""
+        return state_of(m.kind for m in self.messages) or QueryState.OPEN
 
     @property
     def raised_by(self) -> str:

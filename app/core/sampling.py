@@ -191,7 +191,3 @@ def compare_proportions(caseload: Sequence[Mapping[str, object]],
     return rows
 
 
-def missing_strata(counts: Mapping[Stratum, int], draw: SampleDraw) -> list[Stratum]:
-    """Strata with cases in the caseload but none in the sample, for a warning to inspectors."""
-    return sorted(s for s, count in counts.items()
-                  if count > 0 and draw.allocation.sizes.get(s, 0) == 0)

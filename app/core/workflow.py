@@ -190,10 +190,23 @@ class InspectionStatus(StrEnum):
     CLOSED = "closed"
 
 
-def case_editable(case_status: str, inspection_status: str) -> bool:
-    """Whether a case form's answers may change: not yet submitted (or returned), in an
-    inspection that is not closed."""
-    return can_edit(case_status) and inspection_status != InspectionStatus.CLOSED
+def case_locked(case_status: str, inspection_status: str | None) -> str | None:
+    """Why a case form cannot change just now (its answers, its practice examples, and what
+    decides them: its details and its inspector), or None while it can: only a case not yet
+    submitted, or returned, of an inspection that is not closed, can. In words for the
+    laptop's message and the central store's refusal alike."""
+    if inspection_status == InspectionStatus.CLOSED:
+        return "the inspection is closed"
+    if not can_edit(case_status):
+        label = CASE_STATUS.label(case_status) if case_status in CASE_STATUS \
+            else f"'{case_status}'"
+        return f"the case form is {label.lower()}"
+    return None
+
+
+def case_editable(case_status: str, inspection_status: str | None) -> bool:
+    """Whether a case form may change (``case_locked``)."""
+    return case_locked(case_status, inspection_status) is None
 
 
 #: Team roles whose members review answers and never change them (the central store refuses

@@ -32,6 +32,8 @@ class _Change:
     obj: Synced
     op: str
     base_rev: int
+    #: the record before the change (None for a new one)
+    base: dict[str, object] | None = None
 
 
 def _dependency_order() -> dict[str, int]:
@@ -71,11 +73,11 @@ def _before_flush(session: Session, _context, _instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, Synced) and session.is_modified(obj, include_collections=False):
             base = obj.rev or 0
-            pending.append(_Change(obj, "update", base))
+            pending.append(_Change(obj, "update", base, _payload_before(obj)))
             _stamp(obj, base + 1, now, user, device)
     for obj in session.deleted:
         if isinstance(obj, Synced):
-            pending.append(_Change(obj, "delete", obj.rev or 0))
+            pending.append(_Change(obj, "delete", obj.rev or 0, row_payload(obj)))
 
 
 def _stamp(obj: Synced, rev: int, now: dt.datetime, user: str, device: uuid.UUID) -> None:
@@ -103,6 +105,7 @@ def _after_flush(session: Session, _context) -> None:
             "base_rev": change.base_rev,
             "rev": change.obj.rev if change.op != "delete" else change.base_rev,
             "payload": row_payload(change.obj),
+            "base": change.base,
             "created_at": now,
             "created_by": session.info[USER],
             "device_id": session.info[DEVICE],
@@ -180,6 +183,17 @@ def row_payload(obj: Synced) -> dict[str, object]:
     """The row's column values as JSON-ready data (what the central store receives)."""
     mapper = inspect(obj).mapper
     return {attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def _payload_before(obj: Synced) -> dict[str, object]:
+    """The row as it was before the changes about to be flushed (``row_payload`` of it)."""
+    state = inspect(obj)
+    before = {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        before[attr.key] = _jsonable(history.deleted[0] if history.deleted
+                                     else getattr(obj, attr.key))
+    return before
 
 
 def row_values_to_payload(values) -> dict[str, object]:

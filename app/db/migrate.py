@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 #: The newest schema revision this version of the app knows. A test checks it matches the
 #: head of ``migrations/versions``, so start-up can skip loading Alembic when nothing changed.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 
 
 def _config(script_location: Path | None):
@@ -32,11 +32,6 @@ def _config(script_location: Path | None):
     cfg.set_main_option("script_location", str(script_location or migrations_dir()))
     return cfg
 
-
-def script_heads(script_location: Path | None = None) -> list[str]:
-    from alembic.script import ScriptDirectory
-
-    return list(ScriptDirectory.from_config(_config(script_location)).get_heads())
 
 
 def known_revisions(script_location: Path | None = None) -> set[str]:

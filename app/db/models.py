@@ -308,6 +308,9 @@ class Outbox(Base):
     base_rev: Mapped[int] = mapped_column(Integer)
     rev: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict] = mapped_column(JSON)
+    #: the record as it was before this change (None for a new record): for the first
+    #: change still waiting, what this laptop and the store last agreed on
+    base: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(120))
     device_id: Mapped[uuid.UUID]
@@ -326,7 +329,9 @@ class SyncState(Base):
 
 
 class Conflict(Base):
-    """A change that could not be applied cleanly: base, yours and theirs, never deleted."""
+    """A change that could not be applied cleanly: base, yours and theirs. Kept, resolved or
+    not, for as long as the record's case is on this laptop; when the case leaves it
+    (``sync.purge``), its conflicts go with its other rows, since they hold its data."""
 
     __tablename__ = "conflicts"
 

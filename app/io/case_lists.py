@@ -66,18 +66,6 @@ class CaseListTable:
     rows: Callable[[], Rows] = field(repr=False, compare=False)
 
 
-def open_case_list(path: Path) -> CaseListTable:
-    """Find the header row of a case list (.xlsx, .xlsm or .csv). Raises ``CaseListError``."""
-    path = Path(path)
-    if _kind(path) == "csv":
-        return _open_csv(path)
-    workbook = _load(path)
-    try:
-        return _find_sheet(path, workbook)
-    finally:
-        workbook.close()
-
-
 def check_case_list(path: Path, *, today: dt.date | None = None,
                     watch: Callable[[Rows], Rows] | None = None,
                     ) -> tuple[CaseListTable, CaseListCheck]:

@@ -15,7 +15,8 @@ Endpoints:
   ``aspire-sign-in\n{login}\n{device id}\n{signed_at}`` (``app.core.devices``). With the
   right password, a device not seen before is recorded as the person's; a device that is
   someone else's, has another key or was withdrawn, a moment more than five minutes from the
-  service's clock, or a wrong signature refuses the sign-in whole (403, naming the reason).
+  service's clock, a wrong signature, or a statement presented before (each is taken once)
+  refuses the sign-in whole (403, naming the reason).
 - ``DELETE /session``: signs out (the token ends at once).
 - ``GET /me``: who the token belongs to, and the device it was signed in from (or null).
 - ``POST /password`` ``{"current", "new"}``: the person changes their own password; every
@@ -35,10 +36,11 @@ that did not prove its device syncs nothing, 403; each person's requests are lim
   number N the person may see (at most M, and 1,000); those from their own device come
   without their payload.
 - ``POST /sync/payloads`` ``{"seqs": [...]}``: those changes' payloads.
-- ``GET /sync/inspections/{id}``: ``{"tables": {...}}``, every row of an inspection the
-  person is on the team of, for a laptop that has just joined it.
-- ``POST /sync/cases`` ``{"ids": [...]}``: the rows of those cases, as far as the person
-  may see them (cases brought back to a laptop).
+- ``GET /sync/inspections/{id}``: ``{"tables": {...}}``, the own rows of an inspection the
+  person is on the team of (its framework, team, cases and samples), for a laptop that has
+  just joined it; it then asks for its cases' rows with ``/sync/cases``, a page at a time.
+- ``POST /sync/cases`` ``{"ids": [...]}`` (at most 1,000): the rows of those cases, as far
+  as the person may see them (cases of an inspection joined, or brought back to a laptop).
 - ``POST /sync/transfer`` (the content of a transfer file, as ``app.sync.package`` writes
   it, opened with its passphrase at the office; at most 64 MiB): checked whole against the
   person and laptop it names, then applied as that person; ``{"person", "changes",
@@ -78,7 +80,13 @@ from app.errors import UserFacingError
 from app.sync import accounts, devices
 from app.sync.central import central_engine, database_answers, schema_revisions
 from app.sync.package import MOST_CONTENT
-from app.sync.protocol import WireError, change_from_wire, outcomes_text
+from app.sync.protocol import (
+    MOST_CASES,
+    PROTOCOL_VERSION,
+    WireError,
+    change_from_wire,
+    outcomes_text,
+)
 from app.sync.store import (
     MOST_CHANGES,
     MOST_PULLED,
@@ -92,7 +100,6 @@ from app.sync.transfers import TransferRefused, apply_transfer
 
 #: The version of the protocol between laptops and the service; raised on any change a laptop
 #: of the previous version could not follow.
-PROTOCOL_VERSION = 2
 #: The largest body of a sign-in or password request.
 SMALL_BODY = 16 * 1024
 #: The largest push (2,000 changes, or a framework's content, with room to spare).
@@ -243,7 +250,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
 
     async def cases(request: Request) -> JSONResponse:
         at_store = await person(request)
-        ids = _list(await _json_body(request, LIST_BODY), "ids", uuid.UUID)
+        ids = _list(await _json_body(request, LIST_BODY), "ids", uuid.UUID, MOST_CASES)
         tables = await run_in_threadpool(at_store.cases, ids)
         return JSONResponse({"tables": tables})
 
@@ -332,12 +339,12 @@ async def _json_body(request: Request, limit: int) -> dict:
     return body
 
 
-def _list(body: dict, key: str, kind: type) -> list:
-    """A list of ids or numbers, each read as ``kind``; refused (400) otherwise."""
+def _list(body: dict, key: str, kind: type, most: int = MOST_PULLED) -> list:
+    """A list of at most ``most`` ids or numbers, each read as ``kind``; refused (400)
+    otherwise."""
     value = body.get(key)
-    if not isinstance(value, list) or len(value) > MOST_PULLED:
-        raise RequestRefused(400, f"The request has no '{key}' list of at most "
-                                  f"{MOST_PULLED:,}.")
+    if not isinstance(value, list) or len(value) > most:
+        raise RequestRefused(400, f"The request has no '{key}' list of at most {most:,}.")
     try:
         if kind is int:
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):

@@ -7,7 +7,13 @@ import uuid
 from app.core.dto import CaseSummary
 from app.core.form import evaluate_form
 from app.core.profile import CaseProfile, validate_profile
-from app.core.workflow import ASSESSING_ROLES, CASE_STATUS, InspectionStatus, can_edit
+from app.core.workflow import (
+    ASSESSING_ROLES,
+    CASE_STATUS,
+    CaseStatus,
+    InspectionStatus,
+    case_locked,
+)
 from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
@@ -179,12 +185,14 @@ def refuse_if_case_closed(session, case: m.Case) -> None:
 
 def refuse_if_locked(session, case: m.Case) -> None:
     """Only a case not yet submitted, or returned, of an open inspection, can be changed (by
-    anyone)."""
-    refuse_if_case_closed(session, case)
-    if not can_edit(case.status):
-        advice = ("Ask a supervisor to unlock it, giving a reason."
-                  if case.status == "approved"
-                  else "Ask a supervisor to return the case if an answer must change.")
-        raise WorkflowError(
-            f"Case {case.reference} is {CASE_STATUS.label(case.status).lower()}, so its "
-            "answers cannot be changed.", advice)
+    anyone): ``workflow.case_locked``, as the central store applies it."""
+    inspection = repo.get_inspection(session, case.inspection_id)
+    if case_locked(case.status, inspection.status if inspection else None) is None:
+        return
+    refuse_if_closed(inspection, f"case {case.reference} cannot be changed")
+    advice = ("Ask a supervisor to unlock it, giving a reason."
+              if case.status == CaseStatus.APPROVED
+              else "Ask a supervisor to return the case if an answer must change.")
+    raise WorkflowError(
+        f"Case {case.reference} is {CASE_STATUS.label(case.status).lower()}, so its "
+        "answers cannot be changed.", advice)

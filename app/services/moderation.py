@@ -17,6 +17,7 @@ from app.core.ids import time_ordered_id
 from app.core.second_marking import (
     SECOND_MARKING,
     SecondMarking,
+    check_can_read_answers,
     check_can_second_mark,
     first_answers_hidden,
     first_markers,
@@ -93,6 +94,15 @@ class ModerationService:
         return [(c, mine[c.id]) for c in sorted(cases, key=lambda c: c.reference)
                 if markings[c.id].open and may_second_mark(self._db.user, markings[c.id])]
 
+    def to_agree(self, inspection_id: uuid.UUID) -> list[tuple[CaseSummary, int]]:
+        """Cases with key questions second marked whose agreed judgement is still to be
+        recorded, with how many (by reference): a supervisor's list."""
+        with self._db.read() as session:
+            cases, _marks, markings = _asked_for(session, inspection_id)
+        return [(c, len(markings[c.id].marked - markings[c.id].agreed))
+                for c in sorted(cases, key=lambda c: c.reference)
+                if markings[c.id].marked - markings[c.id].agreed]
+
     def blind_form(self, case_id: uuid.UUID) -> list[BlindQuestion]:
         """The case's key questions, without the first judgements. Refused to whoever made
         them, and for a case nobody asked to be second marked."""
@@ -144,16 +154,24 @@ class ModerationService:
             len({case_id for case_id, key in latest if (case_id, key) in firsts}))
 
     def judgements(self, case_id: uuid.UUID) -> dict[str, dict[str, object]]:
-        """For each key question second marked: first, second and agreed judgements."""
+        """For each key question second marked: first, second and agreed judgements (the
+        latest of each), the agreement's note, and the question's text. Not for a second
+        marker while the case's first judgements are kept from them."""
         with self._db.read() as session:
-            case_or_error(session, case_id)
+            case = case_or_error(session, case_id)
+            role = repo.member_role(session, case.inspection_id, self._db.user)
+            check_can_read_answers(self._db.user, role, second_marking(session, case))
+            texts = {q.key: q.text for q in self._framework(session, case).questions()}
             answers = repo.answers_for_case(session, case_id)
             result: dict[str, dict[str, object]] = {}
             for row in repo.second_marks(session, [case_id]):
                 entry = result.setdefault(row.question_key, {
+                    "question": texts.get(row.question_key, row.question_key),
                     "first": answers[row.question_key].value
                     if row.question_key in answers else None})
                 entry["second" if row.kind == "mark" else "agreed"] = row.value
+                if row.kind == "agreed":
+                    entry["note"] = row.note
             return result
 
     # -- helpers -----------------------------------------------------------------------------

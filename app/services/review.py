@@ -12,6 +12,7 @@ import random
 import uuid
 from pathlib import Path
 
+from app.core import queries
 from app.core.case_document import case_document
 from app.core.dto import (
     AuditRecord,
@@ -26,6 +27,7 @@ from app.core.export_log import ExportKind
 from app.core.form import ProblemKind, evaluate_form
 from app.core.frameworks import QuestionType
 from app.core.pseudonyms import Pseudonymiser
+from app.core.queries import QueryKind, QueryState
 from app.core.workflow import (
     Action,
     Actor,
@@ -128,7 +130,8 @@ class ReviewService:
         with self._db.write() as session:
             case = case_or_error(session, case_id)
             refuse_if_case_closed(session, case)
-            self._require(session, case, Actor.SUPERVISOR, "raise a query")
+            self._require(session, case, queries.MOVES[None, QueryKind.RAISE].by,
+                          "raise a query")
             if case.status == CaseStatus.APPROVED:
                 raise WorkflowError("An approved case is locked: queries cannot be raised.",
                                     "Unlock it first, giving a reason.")
@@ -137,19 +140,18 @@ class ReviewService:
                 raise NotFoundError(f"There is no question '{question_key}' on this form.",
                                     "Raise the query from the question itself.")
             return repo.add_query_message(session, case_id=case.id, query_id=None,
-                                          question_key=question_key, kind="raise",
+                                          question_key=question_key, kind=QueryKind.RAISE,
                                           text=_said(text, "the query"))
 
     def respond(self, query_id: uuid.UUID, text: str) -> None:
         """The inspector answers a query (and may also change the answer itself)."""
-        self._add_to(query_id, "respond", text, Actor.INSPECTOR)
+        self._add_to(query_id, QueryKind.RESPOND, text)
 
     def close_query(self, query_id: uuid.UUID, text: str = "") -> None:
         """A supervisor closes a query once satisfied."""
-        self._add_to(query_id, "close", text, Actor.SUPERVISOR, optional=True)
+        self._add_to(query_id, QueryKind.CLOSE, text)
 
-    def _add_to(self, query_id: uuid.UUID, kind: str, text: str, who: Actor,
-                optional: bool = False) -> None:
+    def _add_to(self, query_id: uuid.UUID, kind: QueryKind, text: str) -> None:
         with self._db.write() as session:
             thread = repo.query_messages(session, query_id=query_id)
             if not thread:
@@ -157,14 +159,15 @@ class ReviewService:
                                     "Sync, then open the case again.")
             case = case_or_error(session, thread[0].case_id)
             refuse_if_case_closed(session, case)
-            self._require(session, case, who, "respond to a query" if kind == "respond"
-                          else "close a query")
-            if thread[-1].kind == "close":
-                raise WorkflowError("The query is already closed.",
-                                    "Raise a new query if there is more to ask.")
+            state = queries.state_of(message.kind for message in thread)
+            # a move the table does not have (to a closed query) is refused, saying why
+            move = queries.MOVES.get((state, kind)) or queries.check_move(state, kind, None)
+            self._require(session, case, move.by, "respond to a query"
+                          if kind == QueryKind.RESPOND else "close a query")
             repo.add_query_message(session, case_id=case.id, query_id=query_id,
                                    question_key=thread[0].question_key, kind=kind,
-                                   text=text.strip() if optional else _said(text, "the reply"))
+                                   text=_said(text, "the reply") if move.needs_text
+                                   else text.strip())
 
     def queries(self, case_id: uuid.UUID) -> list[QueryThread]:
         with self._db.read() as session:
@@ -192,7 +195,8 @@ class ReviewService:
                     items.append(ReviewItem(
                         case=case, inspection_name=inspection.name,
                         open_queries=sum(1 for t in threads
-                                         if t.case_id == case.id and t.status != "closed"),
+                                         if t.case_id == case.id
+                                         and t.status != QueryState.CLOSED),
                         dip_sample=case.id in marked))
         return sorted(items, key=lambda i: (i.case.updated_at is None, i.case.updated_at))
 

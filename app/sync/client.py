@@ -27,7 +27,14 @@ from urllib.parse import urlencode, urlsplit
 from app.core.addresses import is_loopback
 from app.errors import ValidationError
 from app.sync.central import CentralError
-from app.sync.protocol import Change, Outcome, change_text, outcome_from_wire
+from app.sync.protocol import (
+    MOST_CASES,
+    PROTOCOL_VERSION,
+    Change,
+    Outcome,
+    change_text,
+    outcome_from_wire,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +50,6 @@ FIRST_PAUSE_S = 0.5
 MOST_WAIT_S = 60
 #: Answers that say the service is briefly unavailable (a proxy in front of it, a restart).
 _TRY_AGAIN = {502, 503, 504}
-#: The protocol version this laptop speaks (the service says its own at /version).
-PROTOCOL_VERSION = 2
 #: Ids asked for at once (the service's limit).
 MOST_AT_ONCE = 1000
 UNREACHABLE = ("The central store cannot be reached just now; your work is safe on this "
@@ -198,13 +203,10 @@ class ServiceLink:
         return _tables(self._request("GET", f"/sync/inspections/{inspection_id}"))
 
     def cases(self, case_ids: list[uuid.UUID]) -> dict[str, list[dict]]:
-        merged: dict[str, list[dict]] = {}
-        for start in range(0, len(case_ids), MOST_AT_ONCE):
-            part = self._request("POST", "/sync/cases", {"ids": [
-                str(i) for i in case_ids[start:start + MOST_AT_ONCE]]})
-            for name, rows in _tables(part).items():
-                merged.setdefault(name, []).extend(rows)
-        return merged
+        if len(case_ids) > MOST_CASES:
+            raise ValueError(f"at most {MOST_CASES} cases at once")
+        return _tables(self._request("POST", "/sync/cases", {"ids": [
+            str(i) for i in case_ids]}))
 
     def apply_transfer(self, content: bytes) -> dict:
         """Bring a transfer file's content (opened at the office) to the service, which

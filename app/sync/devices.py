@@ -84,8 +84,24 @@ def sign_in_device(conn: Connection, login: str, proof: rules.DeviceProof,
         raise DeviceRefused("The laptop's signature on this sign-in is not right.",
                             "Sign in again from ASPIRE Casework; if it happens again, ask "
                             "your administrator.")
+    _use_once(conn, proof.signature, now)
     return record_device(conn, login, proof.device_id, proof.public_key,
                          rules.FIRST_SIGN_IN, now)
+
+
+def _use_once(conn: Connection, signature: bytes, now: dt.datetime) -> None:
+    """Refuse a signed sign-in statement presented before (seen on its way, and sent again
+    while still current); statements too old to be current are forgotten."""
+    conn.execute(text("DELETE FROM service_used_sign_ins WHERE used_at < :before"),
+                 {"before": now - 2 * rules.CLOCK_SKEW})
+    fresh = conn.execute(text(
+        "INSERT INTO service_used_sign_ins (signature_sha256, used_at) VALUES (:s, :now) "
+        "ON CONFLICT (signature_sha256) DO NOTHING"),
+        {"s": hashlib.sha256(signature).digest(), "now": now}).rowcount
+    if fresh != 1:
+        raise DeviceRefused("This laptop's sign-in was presented before.",
+                            "Sign in again from ASPIRE Casework; if it happens again, ask "
+                            "your administrator.")
 
 
 def record_device(conn: Connection, login: str, device_id: uuid.UUID, public_key: bytes,

@@ -42,6 +42,7 @@ from app.db.bookkeeping import REMOTE_APPLY, row_values_to_payload, utcnow
 from app.db.engine import Database
 from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
 from app.sync.central import CentralError
+from app.sync.conflicts import keep_conflict, waiting_here
 from app.sync.joining import catch_up, held
 from app.sync.link import Link
 from app.sync.local_rows import insert_rows
@@ -226,12 +227,16 @@ class SyncEngine:
                 if outcome.status == APPLIED or change.entity_id in conflicted:
                     continue  # acknowledged, or already folded into this record's conflict
                 conflicted.add(change.entity_id)
-                yours = _latest_payload(session, change)
-                session.add(m.Conflict(
-                    kind=outcome.status, detail=outcome.detail, entity=change.entity,
-                    entity_id=change.entity_id, base=outcome.base, yours=yours,
-                    theirs=outcome.theirs, theirs_by=outcome.theirs_by,
-                    theirs_at=outcome.theirs_at, detected_at=utcnow()))
+                base, yours = waiting_here(session, change.entity, change.entity_id)
+                yours = yours or change.payload
+                keep_conflict(
+                    session, kind=outcome.status, detail=outcome.detail or "",
+                    entity=change.entity, entity_id=change.entity_id,
+                    # the store's word for what both started from; for a refusal, the
+                    # record as it was here before the change refused
+                    base=outcome.base if outcome.base is not None else base, yours=yours,
+                    theirs=outcome.theirs, theirs_by=outcome.theirs_by or "",
+                    theirs_at=outcome.theirs_at)
                 if outcome.status == CONFLICT:
                     result.conflicts += 1
                     if outcome.theirs is not None:
@@ -277,7 +282,7 @@ class SyncEngine:
                 if page:
                     self._apply_page(page, result)
                 if joining is not None:  # an inspection this laptop's user has just joined
-                    self._catch_up(result, joining)
+                    self._catch_up(result, joining, report)
                 if report:
                     report("pull", result.pulled, 0)
 
@@ -300,7 +305,8 @@ class SyncEngine:
                         return page[:n], change
         return page, None
 
-    def _catch_up(self, result: SyncReport, joining: PulledChange) -> None:
+    def _catch_up(self, result: SyncReport, joining: PulledChange,
+                  report: Report | None = None) -> None:
         """The whole of the inspection joined, as the store holds it now; the cursor moves
         past the membership in the same transaction. Should the inspection not be fetched
         or kept whole (a damaged record at the store), the cursor moves on all the same and
@@ -316,7 +322,8 @@ class SyncEngine:
             brought = catch_up(
                 self._db, self._central, inspection_id,
                 drop_twins=lambda session, entity, rows: _drop_local_twins(
-                    session, entity, rows, result), then=advance)
+                    session, entity, rows, result), then=advance,
+                progress=(lambda done, total: report("join", done, total)) if report else None)
         except Exception as exc:
             if isinstance(exc, sa_exc.OperationalError):
                 raise
@@ -559,18 +566,19 @@ def _set_aside(session: Session, change: PulledChange, exc: Exception) -> None:
     payload = change.payload if isinstance(change.payload, dict) else None
     if payload is not None and len(json.dumps(payload, default=str)) > LARGEST_SET_ASIDE:
         payload, why = None, f"{why}; too large to keep here"
-    session.add(m.Conflict(kind=SET_ASIDE, entity=entity, entity_id=change.entity_id,
-                           theirs=payload, theirs_by=str(change.changed_by or "")[:120],
-                           detected_at=utcnow(), detail=why[:500]))
+    keep_conflict(session, kind=SET_ASIDE, entity=entity, entity_id=change.entity_id,
+                  base=None, yours=None, theirs=payload, theirs_by=str(change.changed_by or ""),
+                  detail=why)
 
 
 def _keep_ours(session: Session, change: PulledChange) -> None:
-    """A record changed centrally while edited here: ours goes into a conflict."""
-    yours = session.scalar(select(m.Outbox.payload).where(
-        _outbox_of(change)).order_by(m.Outbox.seq.desc()).limit(1))
-    session.add(m.Conflict(kind=CONFLICT, entity=change.entity, entity_id=change.entity_id,
-                           yours=yours, theirs=change.payload, theirs_by=change.changed_by,
-                           detected_at=utcnow(), detail="changed centrally while edited here"))
+    """A record changed centrally while edited here: ours goes into a conflict, with the
+    record as this laptop had it from the store before ours (``waiting_here``)."""
+    base, yours = waiting_here(session, change.entity, change.entity_id)
+    keep_conflict(session, kind=CONFLICT, entity=change.entity, entity_id=change.entity_id,
+                  base=base, yours=yours, theirs=change.payload,
+                  theirs_by=change.changed_by or "",
+                  detail="changed centrally while edited here")
     session.execute(delete(m.Outbox).where(_outbox_of(change)))
 
 
@@ -700,9 +708,3 @@ def _store(session: Session, entity: str, payload: dict, user: str) -> None:
         session.execute(table.delete().where(table.c.case_id == values["case_id"],
                                              table.c.question_key == values["question_key"]))
     session.execute(table.insert().values(**values))
-
-
-def _latest_payload(session: Session, change: Change) -> dict:
-    latest = session.scalar(select(m.Outbox.payload).where(
-        _outbox_of(change)).order_by(m.Outbox.seq.desc()).limit(1))
-    return latest or change.payload

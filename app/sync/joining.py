@@ -6,8 +6,10 @@ shows a person only the inspections they belong to. Changes made to an inspectio
 they joined were passed over when their cursor went by. So when a membership of this
 laptop's user arrives in a pull for an inspection the laptop does not hold, the pull stops
 there, and the inspection is fetched whole from the central store as it is now (rows of
-cases removed from this laptop excepted); the cursor moves past the membership in the same
-transaction, and the pull goes on. Later changes it meets are then ones the laptop holds.
+cases removed from this laptop excepted): its own rows first, then its cases' rows a page of
+cases at a time, so that no answer of the service's is large, and all of it is kept in one
+transaction; the cursor moves past the membership in that same transaction, and the pull goes
+on. Later changes it meets are then ones the laptop holds.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY
 from app.db.engine import Database
 from app.sync.apply import TABLE_ORDER, TABLES
-from app.sync.link import Link, typed_rows
+from app.sync.link import Link, merged, rows_of_cases, typed_rows
 from app.sync.purge import PURGED, store_missing_rows
 
 log = logging.getLogger(__name__)
@@ -41,14 +43,17 @@ def held(session: Session, inspection_id: uuid.UUID) -> bool:
 
 
 def catch_up(db: Database, central: Link, inspection_id: uuid.UUID, *,
-             drop_twins: DropTwins, then: Callable[[Session], None]) -> set[uuid.UUID]:
+             drop_twins: DropTwins, then: Callable[[Session], None],
+             progress: Callable[[int, int], None] | None = None) -> set[uuid.UUID]:
     """Fetch the inspection whole and keep what this laptop lacks of it; ``then(session)``
-    runs in the same transaction (the pull moves its cursor there). Returns the ids of the
-    cases brought in."""
+    runs in the same transaction (the pull moves its cursor there). ``progress(done, total)``
+    counts the cases fetched. Returns the ids of the cases brought in."""
     with db.read() as session:
         removed = set(session.scalars(select(m.ReleasedCase.case_id).where(
             m.ReleasedCase.state == PURGED)))
-    fetched = typed_rows(central.inspection(inspection_id))
+    own = typed_rows(central.inspection(inspection_id))
+    case_ids = [row["id"] for row in own.get(_CASES, ()) if row["id"] not in removed]
+    fetched = merged(own, rows_of_cases(central, case_ids, progress))
     brought: set[uuid.UUID] = set()
     with db.write() as session:
         session.info[REMOTE_APPLY] = True
@@ -67,7 +72,9 @@ def catch_up(db: Database, central: Link, inspection_id: uuid.UUID, *,
 
 
 def fetch_inspection(conn: Connection, inspection_id: uuid.UUID) -> dict[Table, list[dict]]:
-    """Every row of the inspection (as far as this person may see it), by table."""
+    """The inspection's own rows (as far as this person may see it), by table: the rows of
+    its framework, its team, its cases and its samples, not those recorded of each case
+    (``purge.fetch_cases`` gives them)."""
     def rows(table: Table, where) -> list[dict]:
         return [dict(r) for r in conn.execute(select(table).where(where)).mappings()]
 
@@ -80,15 +87,10 @@ def fetch_inspection(conn: Connection, inspection_id: uuid.UUID) -> dict[Table, 
     for table in TABLES.values():
         if table is not _INSPECTIONS and "inspection_id" in table.c:
             fetched[table] = rows(table, table.c.inspection_id == inspection_id)
-    case_ids = [row["id"] for row in fetched[_CASES]]
     sample_ids = [row["id"] for row in fetched[_SAMPLES]]
     for table in TABLES.values():
-        if table in fetched:
-            continue
-        if "sample_id" in table.c and sample_ids:
+        if table not in fetched and "sample_id" in table.c and sample_ids:
             fetched[table] = rows(table, table.c.sample_id.in_(sample_ids))
-        elif "case_id" in table.c and case_ids:
-            fetched[table] = rows(table, table.c.case_id.in_(case_ids))
     return fetched
 
 

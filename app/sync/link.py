@@ -7,12 +7,13 @@ The central service answers these over HTTPS (``app.sync.client``); on the servi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from sqlalchemy import Table
 
 from app.sync.apply import TABLES, row_from_payload
-from app.sync.protocol import Change, Outcome
+from app.sync.protocol import CASES_AT_ONCE, Change, Outcome
 
 
 class Link(Protocol):
@@ -28,13 +29,39 @@ class Link(Protocol):
         """The payloads of these changes."""
 
     def inspection(self, inspection_id: uuid.UUID) -> dict[str, list[dict]]:
-        """Every row of the inspection, by table, each as a payload."""
+        """The inspection's own rows (its framework, team, cases and samples, not what is
+        recorded of each case: ``cases`` gives that), by table, each as a payload."""
 
     def cases(self, case_ids: list[uuid.UUID]) -> dict[str, list[dict]]:
-        """The rows of these cases, by table, each as a payload."""
+        """The rows of these cases (at most ``MOST_CASES``), by table, each as a payload."""
 
 
 def typed_rows(tables: dict[str, list[dict]]) -> dict[Table, list[dict]]:
     """Rows sent as payloads, as column values (the kinds of record known here only)."""
     return {TABLES[name]: [row_from_payload(TABLES[name], row) for row in rows]
             for name, rows in tables.items() if name in TABLES}
+
+
+def rows_of_cases(link: Link, case_ids: Sequence[uuid.UUID],
+                  progress: Callable[[int, int], None] | None = None
+                  ) -> dict[Table, list[dict]]:
+    """The rows of these cases, as column values by table, asked for ``CASES_AT_ONCE`` cases
+    at a time so that each answer stays small; ``progress(done, total)`` after each page."""
+    parts = []
+    for start in range(0, len(case_ids), CASES_AT_ONCE):
+        parts.append(typed_rows(link.cases(list(case_ids[start:start + CASES_AT_ONCE]))))
+        if progress is not None:
+            progress(min(start + CASES_AT_ONCE, len(case_ids)), len(case_ids))
+    return merged(*parts)
+
+
+def merged(*parts: dict[Table, list[dict]]) -> dict[Table, list[dict]]:
+    """The rows of all the parts by table, a row met in more than one (an event between two
+    cases, a case given with its inspection and again with its rows) kept once."""
+    by_id: dict[Table, dict[object, dict]] = {}
+    for part in parts:
+        for table, rows in part.items():
+            kept = by_id.setdefault(table, {})
+            for row in rows:
+                kept.setdefault(row["id"], row)
+    return {table: list(rows.values()) for table, rows in by_id.items()}

@@ -10,6 +10,14 @@ from dataclasses import dataclass, field
 
 import orjson
 
+#: The version of the sync protocol a laptop and the service speak (the service says its own
+#: at ``/version``, and a laptop speaking another refuses to sync). 3: an inspection joined
+#: is fetched as its own rows, then its cases' rows a page at a time.
+PROTOCOL_VERSION = 3
+#: Cases whose rows are asked for at once (the service answers at most ``MOST_CASES``).
+CASES_AT_ONCE = 100
+MOST_CASES = 1000
+
 APPLIED, CONFLICT, REFUSED = "applied", "conflict", "refused"
 #: a pulled change this laptop could not apply, kept aside (a local record only)
 SET_ASIDE = "set aside"

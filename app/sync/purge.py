@@ -30,7 +30,7 @@ from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY, utcnow
 from app.db.engine import Database
 from app.sync.apply import TABLES
-from app.sync.link import Link, typed_rows
+from app.sync.link import Link, rows_of_cases
 from app.sync.protocol import PulledChange
 
 log = logging.getLogger(__name__)
@@ -243,11 +243,12 @@ def restore_returned(db: Database, central: Link) -> set[uuid.UUID]:
                    or_(_R.reason == CLOSED, _R.assignee == db.user))))
     if not wanted:
         return set()
-    fetched = typed_rows(central.cases(wanted))
+    fetched = rows_of_cases(central, wanted)
     with db.write() as session:
         session.info[REMOTE_APPLY] = True
         back = set(session.scalars(select(_R.case_id).where(
-            _R.case_id.in_([row["id"] for row in fetched[_CASES]]), _R.state == PURGED)))
+            _R.case_id.in_([row["id"] for row in fetched.get(_CASES, ())]),
+            _R.state == PURGED)))
         for table, rows in fetched.items():
             store_missing_rows(session, table,
                                [row for row in rows if _belongs(table, row, back)])

@@ -39,9 +39,11 @@ from sqlalchemy import (
 )
 
 from app.core import change_rules as rules
+from app.core import queries
 from app.core.answers import MAX_TEXT as MAX_ANSWER_TEXT
 from app.core.framework_loader import parse_framework_text
 from app.core.frameworks import Question
+from app.core.queries import QueryKind
 from app.core.second_marking import SECOND_MARKING, SecondMarking, first_markers
 from app.core.workflow import ASSESSING_ROLES
 from app.db.bookkeeping import row_values_to_payload
@@ -333,8 +335,8 @@ class PersonAtStore:
                 {"s": wanted}).all())
 
     def inspection(self, inspection_id: uuid.UUID) -> dict[str, list[dict]]:
-        """Every row of an inspection this person is on the team of, by table (nothing if
-        they are not)."""
+        """The own rows of an inspection this person is on the team of, by table (nothing
+        if they are not); its cases' rows are asked for with ``cases``."""
         from app.sync.joining import fetch_inspection
 
         with self._as_person() as conn:
@@ -345,7 +347,7 @@ class PersonAtStore:
         from app.sync.purge import fetch_cases
 
         with self._as_person() as conn:
-            return _as_payloads(fetch_cases(conn, case_ids[:MOST_PULLED]))
+            return _as_payloads(fetch_cases(conn, case_ids))
 
 
 def _as_payloads(fetched: dict[Table, list[dict]]) -> dict[str, list[dict]]:
@@ -415,6 +417,8 @@ class _Judge:
     teams: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
     #: where second marking stands, for the cases second marked in the push
     markings: dict[uuid.UUID, SecondMarking] = field(default_factory=dict)
+    #: where the queries added to in the push stand, by query id
+    queries: dict[uuid.UUID, rules.QueryStanding] = field(default_factory=dict)
     #: the question sets of the inspections answered in the push, by framework id
     question_sets: dict[uuid.UUID, Mapping[str, Question]] = field(default_factory=dict)
     #: the ids the changes name, each read once
@@ -504,7 +508,25 @@ class _Judge:
             inspection.members = len(self.teams.get(inspection_id, {}))
         self._load_markings({uuid.UUID(str(c.payload["case_id"])) for c in changes
                              if c.entity == "second_marks" and c.payload.get("case_id")})
+        self._load_queries({self._id(c.payload["query_id"]) for c in changes
+                            if c.entity == "query_messages" and c.payload.get("query_id")})
         return current
+
+    def _load_queries(self, query_ids: set[uuid.UUID]) -> None:
+        """Where the queries named stand, and the answer each was raised on."""
+        if not query_ids:
+            return
+        kinds: dict[uuid.UUID, list[str]] = {}
+        raised: dict[uuid.UUID, tuple[str, str]] = {}
+        for query_id, case_id, question_key, kind in self.conn.execute(text(
+                "SELECT query_id, case_id, question_key, kind FROM query_messages "
+                "WHERE query_id = ANY(:q)"), {"q": list(query_ids)}):
+            kinds.setdefault(query_id, []).append(kind)
+            if kind == QueryKind.RAISE or query_id not in raised:
+                raised[query_id] = (str(case_id), question_key)
+        for query_id, found in kinds.items():
+            self.queries[query_id] = rules.QueryStanding(
+                queries.state_of_any_order(found), *raised[query_id])
 
     def _load_markings(self, case_ids: set[uuid.UUID]) -> None:
         """Where second marking stands for these cases: asked for, who marked them first,
@@ -578,13 +600,16 @@ class _Judge:
         case_key = change.entity_id if change.entity == "cases" else (
             (before or change.payload).get("case_id"))
         case_id = self._id(case_key) if case_key is not None else None
-        if change.entity in ("frameworks", "second_marks"):
+        if change.entity in ("frameworks", "second_marks", "query_messages"):
+            query_id = change.payload.get("query_id")
             return dataclasses.replace(
                 self._standing_at(inspection_id, case_id, answer=False),
                 published_framework=change.entity == "frameworks" and _published(
                     change.payload, self.published),
                 second_marking=self.markings.get(case_id)
-                if change.entity == "second_marks" and case_id is not None else None)
+                if change.entity == "second_marks" and case_id is not None else None,
+                query=self.queries.get(self._id(query_id))
+                if change.entity == "query_messages" and query_id is not None else None)
         key = (inspection_id, case_id, change.entity == "answers")
         standing = self.standings.get(key)
         if standing is None:
@@ -659,6 +684,12 @@ class _Judge:
                 hashlib.sha256(payload["content"].encode("utf-8")).hexdigest(),
                 payload["content"], str(payload.get("framework_key")),
                 str(payload.get("version")))
+        elif change.entity == "query_messages":
+            query_id = self._id(payload["query_id"])
+            known = self.queries.get(query_id)
+            self.queries[query_id] = rules.QueryStanding(
+                queries.state_of([payload["kind"]], known.state if known else None),
+                str(payload["case_id"]), str(payload["question_key"]))
         elif change.entity in ("case_events", "second_marks", "answers") \
                 and payload.get("case_id") is not None:
             self._note_marking(change.entity, self._id(payload["case_id"]), payload)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from app.core.profile import DISABILITY, ETHNICITY, MAPPA, PROVIDER, SENTENCE_TYPE
 from app.io import case_lists
-from app.io.case_lists import CaseListError, check_case_list, open_case_list
+from app.io.case_lists import CaseListError, check_case_list
 from app.io.case_template import CASES_SHEET, TemplateError, write_case_template
 from tests.integration.case_list_builders import (
     HEADERS,
@@ -29,7 +29,7 @@ TODAY = dt.date(2026, 6, 1)
 
 def problem_of(path: Path) -> CaseListError:
     with pytest.raises(CaseListError) as info:
-        open_case_list(path)
+        check_case_list(path)[0]
     assert path.name in info.value.problem
     assert info.value.advice
     return info.value
@@ -95,7 +95,7 @@ def test_too_large(tmp_path, monkeypatch):
     monkeypatch.setattr(case_lists, "MAX_FILE_BYTES", path.stat().st_size - 1)
     assert "a case list may be at most" in problem_of(path).problem
     monkeypatch.setattr(case_lists, "MAX_FILE_BYTES", path.stat().st_size)
-    assert open_case_list(path).sheet == "Cases"
+    assert check_case_list(path)[0].sheet == "Cases"
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
@@ -181,7 +181,7 @@ def test_repeated_columns_are_refused_with_the_file_named(tmp_path):
 
 
 def test_rows_can_be_read_again(tmp_path):
-    table = open_case_list(simple_xlsx(tmp_path / "cases.xlsx"))
+    table = check_case_list(simple_xlsx(tmp_path / "cases.xlsx"))[0]
     first = list(table.rows())
     assert first == list(table.rows())
     assert first == [(2, ("X1", "M", "31/01/1990", "H", "first")),

@@ -7,10 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import subprocess
-import sys
 import uuid
 
 import pytest
@@ -21,31 +19,31 @@ from sqlalchemy import text
 from app.core import devices as rules
 from app.db.device_key import DeviceKey, device_key
 from app.sync import devices
-from app.sync.central import add_user, central_engine, init_central
+from app.sync.central import add_user, central_engine
+from tests.cli import aspire
 from tests.integration.sync_fixtures import PASSWORD as DATABASE_PASSWORD
 from tests.integration.test_central_accounts import (
     opens_no_database_session,
     query,
     refused_in_role,
 )
-from tests.service import ROOT
+from tests.service import in_thread
 
 LOGIN, PASSWORD = "j.smith", "a long enough password"
 OTHER, OTHER_PASSWORD = "k.jones", "another long password"
 
 
 @pytest.fixture
-def central(central_url):
-    init_central(central_url)
-    add_user(central_url, login=LOGIN, name="Jo Smith", role="inspector", password=PASSWORD)
-    add_user(central_url, login=OTHER, name="Kim Jones", role="inspector",
+def central(central):
+    add_user(central, login=LOGIN, name="Jo Smith", role="inspector", password=PASSWORD)
+    add_user(central, login=OTHER, name="Kim Jones", role="inspector",
              password=OTHER_PASSWORD)
-    return central_url
+    return central
 
 
 @pytest.fixture
-def service(central, start_service):
-    return start_service(central)
+def service(central):
+    return in_thread(central)
 
 
 def a_key(device_id: uuid.UUID | None = None) -> DeviceKey:
@@ -142,6 +140,18 @@ def test_a_wrong_signature_is_refused(central, service):
     assert recorded(central) == [] and sessions(central) == []
 
 
+def test_a_sign_in_statement_is_taken_once(central, service):
+    """One seen on its way (a proxy's log, say) and sent again while current is refused,
+    even with the password; a fresh one from the laptop is taken."""
+    key = a_key()
+    seen = key.sign_in(LOGIN)
+    assert sign_in(service, device=seen)[0] == 200
+    status, answer = sign_in(service, device=seen)
+    assert status == 403 and answer["error"] == "This laptop's sign-in was presented before."
+    assert len(sessions(central)) == 1
+    assert sign_in(service, device=key.sign_in(LOGIN))[0] == 200
+
+
 def test_a_device_is_recorded_only_with_the_right_password(central, service):
     key = a_key()
     status, _ = sign_in(service, password="not the password at all", device=key.sign_in(LOGIN))
@@ -197,10 +207,8 @@ def test_a_persons_password_opens_no_database_session_to_devices_or_enrolments(c
 
 
 def enrol_device(central, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, ASPIRE_CENTRAL_PASSWORD="unused-on-trusted-loopback")
-    return subprocess.run([sys.executable, "-m", "app", "central", "enrol-device", "--url",
-                           central, *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return aspire("central", "enrol-device", "--url", central, *args,
+                  env={"ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback"})
 
 
 def issue(central, login=LOGIN, days=rules.ENROLMENT_DAYS) -> str:
@@ -317,14 +325,13 @@ def test_a_code_cannot_take_over_another_persons_laptop(central, service):
 
 
 def test_an_administrator_withdraws_a_lost_laptop_and_its_sessions_end(tmp_path,
-                                                                         central_url):
+                                                                         central):
     """From the command line, as an administrator would: the laptop's sign-in stops
     working at once, and an unknown device id is named in the error."""
-    init_central(central_url)
-    add_user(central_url, login="j.smith", name="Jo Smith", role="inspector",
+    add_user(central, login="j.smith", name="Jo Smith", role="inspector",
              password="a long enough password")
     device = uuid.uuid4()
-    engine = central_engine(central_url)
+    engine = central_engine(central)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO devices (device_id, login, public_key, enrolled_at, "
                           "enrolled_how) VALUES (:d, 'j.smith', :k, now(), 'first sign-in')"),
@@ -332,13 +339,12 @@ def test_an_administrator_withdraws_a_lost_laptop_and_its_sessions_end(tmp_path,
         conn.execute(text("INSERT INTO service_sessions (token_hash, login, expires_at, "
                           "device_id) VALUES (:t, 'j.smith', now() + interval '10 minutes', "
                           ":d)"), {"t": b"t" * 32, "d": device})
-    env = dict(os.environ, ASPIRE_CENTRAL_PASSWORD="unused-on-trusted-loopback",
-               ASPIRE_DATA_DIR=str(tmp_path / "admin"))
+    env = {"ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback",
+           "ASPIRE_DATA_DIR": str(tmp_path / "admin")}
 
     def withdraw(device_id) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "app", "central", "withdraw-device",
-                               "--url", central_url, "--device", str(device_id)], cwd=ROOT,
-                              env=env, capture_output=True, text=True, timeout=120)
+        return aspire("central", "withdraw-device", "--url", central, "--device",
+                      str(device_id), env=env)
 
     done = withdraw(device)
     assert done.returncode == 0, done.stderr

@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from app.db.bookkeeping import row_values_to_payload
 from app.db.device_key import device_key
 from app.sync.apply import TABLES
-from app.sync.central import central_engine, init_central
+from app.sync.central import central_engine
 from app.sync.client import ServiceLink
 from app.sync.protocol import APPLIED, REFUSED, Change
 from tests.integration.helpers import make_case, make_inspection
@@ -41,23 +41,22 @@ class Store:
 
 
 @pytest.fixture
-def store(central_url, tmp_path) -> Store:
+def store(central, tmp_path) -> Store:
     """Inspector one leads an inspection with one answered case and inspector two on the
     team; a supervisor on the team; an inspector on no team of it; an administrator."""
-    init_central(central_url)
-    one = laptop(tmp_path, central_url, "inspector.one")
+    one = laptop(tmp_path, central, "inspector.one")
     inspection = make_inspection(one.services)
     case = make_case(one.services, "X1", inspection=inspection, assignee="inspector.one")
     one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
     one.sync()
     people = {"inspector.one": one,
-              "inspector.two": laptop(tmp_path, central_url, "inspector.two",
+              "inspector.two": laptop(tmp_path, central, "inspector.two",
                                       inspections=[inspection.id]),
-              "other.inspector": laptop(tmp_path, central_url, "other.inspector"),
-              "lead.supervisor": laptop(tmp_path, central_url, "lead.supervisor",
+              "other.inspector": laptop(tmp_path, central, "other.inspector"),
+              "lead.supervisor": laptop(tmp_path, central, "lead.supervisor",
                                         role="supervisor", inspections=[inspection.id]),
-              "central.admin": laptop(tmp_path, central_url, "central.admin", role="admin")}
-    yield Store(central_url, one.url, inspection.id, case.id, people)
+              "central.admin": laptop(tmp_path, central, "central.admin", role="admin")}
+    yield Store(central, one.url, inspection.id, case.id, people)
     for machine in people.values():
         machine.services.close()
 
@@ -523,7 +522,8 @@ def test_second_marks_queries_and_audit_entries_come_from_whom_they_belong(store
             "kind": "mark", "value": "yes", "note": ""}
     [why] = refused_whole(store, "inspector.one", change("second_marks", mark))
     assert "does not second mark" in why
-    query = {"id": str(uuid.uuid4()), "case_id": str(store.case), "query_id": str(uuid.uuid4()),
+    query_id = str(uuid.uuid4())
+    query = {"id": query_id, "case_id": str(store.case), "query_id": query_id,
              "question_key": "victim", "kind": "raise", "text": "Why?"}
     [why] = refused_whole(store, "inspector.two", change("query_messages", query))
     assert "supervisor" in why
@@ -533,6 +533,36 @@ def test_second_marks_queries_and_audit_entries_come_from_whom_they_belong(store
              "changes": {"value": ["no", "yes"]}}
     [why] = refused_whole(store, "lead.supervisor", change("audit_entries", audit))
     assert "supervisor" in why
+
+
+def test_a_query_is_added_to_only_as_it_stands_and_only_on_its_own_answer(store):
+    sam = store.people["lead.supervisor"]
+    sam.sync()
+    query_id = sam.services.review.raise_query(case_id=store.case, question_key="victim",
+                                               text="Why?")
+    sam.services.review.close_query(query_id, "Fine.")
+    sam.sync()
+
+    def message(**values) -> Change:
+        return change("query_messages", {
+            "id": str(uuid.uuid4()), "case_id": str(store.case), "query_id": str(query_id),
+            "question_key": "victim", "kind": "respond", "text": "Because.", **values})
+
+    [why] = refused_whole(store, "inspector.one", message())
+    assert "closed" in why
+    [why] = refused_whole(store, "lead.supervisor", message(kind="raise"))
+    assert "raised by its own first message" in why
+    [why] = refused_whole(store, "inspector.one", message(query_id=str(uuid.uuid4())))
+    assert "no such query" in why
+    open_id = sam.services.review.raise_query(case_id=store.case, question_key="victim",
+                                              text="And this?")
+    sam.sync()
+    [why] = refused_whole(store, "inspector.one", message(query_id=str(open_id),
+                                                          question_key="officers"))
+    assert "answer its query was raised on" in why
+    with store.link("inspector.one") as link:  # a reply, then another, in one push
+        outcomes = link.push([message(query_id=str(open_id)), message(query_id=str(open_id))])
+    assert [o.status for o in outcomes] == [APPLIED, APPLIED]
 
 
 def test_second_marks_only_when_asked_by_someone_other_than_the_first_marker(store):

@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 from app import __version__
 from app.errors import ValidationError
 from app.server.serve import listen_on
-from app.server.web import PROTOCOL_VERSION
 from app.sync.central import init_central
+from app.sync.protocol import PROTOCOL_VERSION
 from tests.service import free_port, run_serve
 
 

@@ -15,12 +15,6 @@ from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import PASSWORD, laptop, two_laptops_on_one_case
 
 
-@pytest.fixture
-def central(central_url):
-    init_central(central_url)
-    return central_url
-
-
 @contextlib.contextmanager
 def as_person(engine: Engine, login: str) -> Iterator[Connection]:
     """A transaction in ``login``'s database role, as the central service runs each of their
@@ -37,9 +31,9 @@ def test_central_schema_has_both_branches(central):
         forced = conn.execute(text("SELECT relname FROM pg_class WHERE relforcerowsecurity "
                                    "ORDER BY relname")).scalars().all()
     engine.dispose()
-    assert heads == ["c009"]  # the central branch, which depends on the shared schema
+    assert heads == ["c010"]  # the central branch, which depends on the shared schema
     assert {"answers", "cases", "inspections", "central_changes"} <= set(forced)
-    assert init_central(central) == ["c009"]  # running it again changes nothing
+    assert init_central(central) == ["c010"]  # running it again changes nothing
 
 
 def test_edits_on_different_questions_merge_and_the_same_question_conflicts(central,
@@ -224,6 +218,35 @@ def test_a_question_first_answered_on_both_laptops_keeps_the_unsent_answer(centr
         assert (answer.value, answer.evidence) == ("yes", "Partner named"), machine.login
 
 
+def test_a_conflict_met_while_pulling_keeps_what_both_started_from(central, tmp_path):
+    """The record as both laptops last had it from the store, not as this laptop's first
+    unsent edit left it."""
+    from app.db.device_key import device_key
+    from app.sync.client import ServiceLink
+    from app.sync.engine import SyncEngine, SyncReport
+    one, two, case = two_laptops_on_one_case(tmp_path, central, ("officers", 1))
+    for value in (2, 3, 6):  # three edits there, sent
+        one.services.forms.record_answer(case_id=case.id, question_key="officers",
+                                         value=value)
+    one.sync()
+    for value in (3, 4):  # two edits here, neither sent
+        two.services.forms.record_answer(case_id=case.id, question_key="officers",
+                                         value=value)
+    result = SyncReport()
+    with ServiceLink(two.url, two.login, PASSWORD,
+                     device_key(two.services._db).sign_in) as link:
+        SyncEngine(two.services._db, link).pull(result)  # a pull before its push
+    assert result.pulled_conflicts == 1, result
+    [conflict] = two.services.conflicts.open()
+    assert (conflict.base, conflict.theirs, conflict.yours) == (1, 6, 4)
+    two.services.conflicts.resolve(conflict_id=conflict.id, choice="theirs")
+    two.sync()
+    with two.services._db.read() as session:
+        from app.db import models as m
+        base = session.query(m.Conflict).one().base
+    assert (base["value"], base["rev"]) == (1, 1)
+
+
 def test_a_change_waits_while_an_earlier_change_to_its_record_is_on_its_way(central,
                                                                             tmp_path,
                                                                             monkeypatch):
@@ -370,7 +393,7 @@ def test_the_central_schema_steps_back_and_forward_keeping_every_outcome(central
         return outcomes
 
     assert resent() == {APPLIED}
-    assert init_central(central) == ["c009"]
+    assert init_central(central) == ["c010"]
     assert resent() == {APPLIED}
     with engine.connect() as conn:
         can_log_in, password, acted_as = conn.execute(text(

@@ -1,40 +1,24 @@
-"""The ``aspire`` command line, run as a real child process."""
+"""The ``aspire`` command line: run in the test's process, and as a real child process where
+only a process shows it (starting, exit codes, a folder it may not write to)."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from app import __version__
+from tests.cli import as_json, aspire, aspire_process
 
-ROOT = Path(__file__).resolve().parents[2]
 # Root ignores file permissions; drop that override so read-only folders really are.
 UNPRIVILEGED = (["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
                 if os.geteuid() == 0 else [])
 
 
-def aspire(*args: str, db: Path | None = None, env: dict | None = None,
-           prefix: list[str] | None = None) -> subprocess.CompletedProcess:
-    command = [*(prefix or []), sys.executable, "-m", "app"]
-    if db is not None:
-        command += ["--db", str(db)]
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT,
-                          env=full_env, timeout=120)
-
-
-def as_json(result: subprocess.CompletedProcess):
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def test_version():
-    result = aspire("--version")
+    result = aspire_process("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"aspire {__version__}"
 
 
@@ -97,15 +81,13 @@ def test_db_check_and_backup(tmp_path):
 
 def test_errors_go_to_stderr_with_nonzero_exit(tmp_path):
     db = tmp_path / "e.db"
-    missing = aspire("cases", "list", "--inspection", "00000000-0000-0000-0000-000000000000",
-                     db=db)
+    nobody = "00000000-0000-0000-0000-000000000000"
+    missing = aspire_process("cases", "list", "--inspection", nobody, db=db)
     assert missing.returncode == 1 and missing.stdout == ""
     assert "no inspection with id" in missing.stderr and "aspire inspections list" in missing.stderr
-    as_json_error = aspire("cases", "list", "--inspection",
-                           "00000000-0000-0000-0000-000000000000", "--json", db=db)
-    error = json.loads(as_json_error.stderr)
+    error = json.loads(aspire("cases", "list", "--inspection", nobody, "--json", db=db).stderr)
     assert error["error"] == "NotFoundError" and error["advice"]
-    usage = aspire("cases", "list", "--inspection", "not-an-id", db=db)
+    usage = aspire_process("cases", "list", "--inspection", "not-an-id", db=db)
     assert usage.returncode == 2 and "not an id" in usage.stderr
 
 
@@ -127,7 +109,8 @@ def locked_folder(tmp_path):
 
 def test_read_only_folder(locked_folder):
     locked_folder.chmod(0o555)
-    result = aspire("inspections", "list", db=locked_folder / "cases.db", prefix=UNPRIVILEGED)
+    result = aspire_process("inspections", "list", db=locked_folder / "cases.db",
+                            prefix=UNPRIVILEGED)
     assert result.returncode == 1, result.stderr
     assert "read-only" in result.stderr and "--db" in result.stderr
     assert list(locked_folder.iterdir()) == []
@@ -138,7 +121,7 @@ def test_read_only_database_file(tmp_path, locked_folder):
     aspire("demo", "--cases", "2", db=db)
     db.chmod(0o444)
     before = db.read_bytes()
-    result = aspire("demo", "--cases", "2", db=db, prefix=UNPRIVILEGED)
+    result = aspire_process("demo", "--cases", "2", db=db, prefix=UNPRIVILEGED)
     assert result.returncode == 1 and "read-only" in result.stderr
     assert db.read_bytes() == before
 
@@ -251,7 +234,7 @@ def test_central_store_and_sync_from_the_command_line(tmp_path, central_url):
     from tests.service import free_port, service_in_thread
     admin = {"ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback"}
     assert as_json(aspire("central", "init", "--url", central_url, "--json", env=admin)) == {
-        "schema": ["c009"]}
+        "schema": ["c010"]}
     new = {**admin, "ASPIRE_NEW_PASSWORD": "a long enough password"}
     as_json(aspire("central", "add-user", "--url", central_url, "--login", "a.khan", "--name",
                    "A. Khan", "--role", "inspector", "--json", env=new))

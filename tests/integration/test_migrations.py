@@ -37,7 +37,12 @@ def scalar(path: Path, sql: str):
 
 
 def test_schema_head_constant_matches_the_scripts():
-    assert migrate.script_heads() == [migrate.SCHEMA_HEAD]
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    assert ScriptDirectory.from_config(config).get_heads() == [migrate.SCHEMA_HEAD]
 
 
 def test_empty_to_head_to_base_and_back(db_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import WorkflowError
+from tests.cli import as_json, aspire
 from tests.conftest import open_as
 from tests.integration.helpers import make_case, make_inspection
 
@@ -56,10 +57,18 @@ def test_second_marking_is_blind_agreement_is_measured_and_all_judgements_kept(t
     with pytest.raises(WorkflowError, match="Only a supervisor"):
         second.moderation.agree(case_id=cases[1].id, question_key=KEY, value="yes",
                                 note="Discussed")
+    assert [(c.reference, n) for c, n in supervisor.moderation.to_agree(inspection.id)] == [
+        (c.reference, 1) for c in sorted(cases, key=lambda c: c.reference)]
     supervisor.moderation.agree(case_id=cases[1].id, question_key=KEY, value="yes",
                                 note="Discussed with both markers: the assessment was in time")
-    assert first.moderation.judgements(cases[1].id)[KEY] == {
-        "first": "yes", "second": "no", "agreed": "yes"}
+    judged = first.moderation.judgements(cases[1].id)[KEY]
+    assert judged == {"question": judged["question"], "first": "yes", "second": "no",
+                      "agreed": "yes",
+                      "note": "Discussed with both markers: the assessment was in time"}
+    assert judged["question"] != KEY  # the question as the form asks it
+    assert cases[1].id not in [c.id for c, _ in supervisor.moderation.to_agree(inspection.id)]
+    with pytest.raises(WorkflowError, match="You are second marking this case"):
+        second.moderation.judgements(cases[0].id)  # still open: the first stays hidden
     assert first.forms.open(cases[1].id).answers[KEY].value == "yes"  # the case's answer
 
 
@@ -114,3 +123,32 @@ def test_a_second_marker_cannot_take_the_first_answers_out_in_a_workbook(team, t
         supervisor.moderation.agree(case_id=case.id, question_key=KEY, value="yes",
                                     note="Agreed with both markers")
     assert second.exports.export(inspection_id=inspection.id, path=target).cases == 5
+
+
+def test_the_agreed_judgement_is_recorded_from_the_command_line(team, db_path):
+    first, supervisor, second, inspection, cases = team
+    supervisor.moderation.request([cases[1].id])
+    second.moderation.second_mark(case_id=cases[1].id, question_key=KEY, value="no")
+    as_sam = {"ASPIRE_USER": "supervisor.sam"}
+    common = ["--inspection", str(inspection.id), "--json"]
+    waiting = as_json(aspire("second-marking", "to-agree", *common, db=db_path, env=as_sam))
+    assert [(c["reference"], c["to_agree"]) for c in waiting] == [("X1", 1)]
+    judged = as_json(aspire("second-marking", "judgements", *common, "--case", "x1",
+                            db=db_path, env=as_sam))
+    assert {k: judged["judgements"][KEY][k] for k in ("first", "second")} == {
+        "first": "yes", "second": "no"}
+
+    def agree(case: str = "X1", note: str = "Discussed with both markers", **env):
+        return aspire("second-marking", "agree", *common, "--case", case, "--question", KEY,
+                      "--judgement", "yes", "--note", note, db=db_path, env=env)
+
+    refused = agree()  # as the inspector
+    assert refused.returncode == 1 and "Only a supervisor" in refused.stderr
+    unknown = agree("X9", **as_sam)
+    assert unknown.returncode == 1 and "No case with reference X9" in unknown.stderr
+    unsaid = agree(note=" ", **as_sam)
+    assert unsaid.returncode == 1 and "Say how the judgement was agreed" in unsaid.stderr
+    done = as_json(agree(**as_sam))
+    assert done == {"case": "X1", "question": KEY, "agreed": "yes"}
+    assert first.moderation.judgements(cases[1].id)[KEY]["agreed"] == "yes"
+    assert as_json(aspire("second-marking", "to-agree", *common, db=db_path, env=as_sam)) == []

@@ -3,18 +3,17 @@ either order, and a person joining an inspection long after it began."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from app.core.dto import NewInspection
-from app.sync.central import add_user, init_central
+from app.sync import link
+from app.sync.central import CentralError, add_user
+from app.sync.client import ServiceLink
+from app.sync.protocol import MOST_CASES
 from tests.integration.helpers import make_case, make_inspection
-from tests.integration.sync_fixtures import PASSWORD, laptop
-
-
-@pytest.fixture
-def central(central_url):
-    init_central(central_url)
-    return central_url
+from tests.integration.sync_fixtures import PASSWORD, laptop, made_up_device
 
 
 def team(services, inspection_id) -> list[tuple[str, str]]:
@@ -105,3 +104,55 @@ def test_a_person_added_to_a_second_inspection_receives_all_of_it_at_the_next_sy
     (case,) = two.services.cases.list(second.id)
     assert two.services.forms.open(case.id).answers["victim"].value == "yes"
 
+
+
+def test_an_inspection_joined_arrives_a_page_of_cases_at_a_time_and_whole(central, tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setattr(link, "CASES_AT_ONCE", 2)  # five cases: three pages
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    cases = [make_case(one.services, f"P{n}", inspection=inspection) for n in range(5)]
+    for n, case in enumerate(cases):
+        one.services.forms.record_answer(case_id=case.id, question_key="victim",
+                                         value="yes" if n % 2 else "no")
+    elsewhere = one.services.inspections.create(NewInspection(
+        name="Southshire", programme="adult_probation", organisation="Southshire CRC",
+        framework_key="mini"))
+    make_case(one.services, "S1", inspection=elsewhere)
+    one.sync()
+    two = laptop(tmp_path, central, "inspector.two", inspections=[elsewhere.id])
+    two.sync()  # their cursor is now past everything of the first inspection
+    add_user(central, login="inspector.two", name="Inspector.Two", role="inspector",
+             password=PASSWORD, inspections=[inspection.id])
+
+    seen = []
+    got = two.services.sync.sync(two.url, PASSWORD,
+                                 report=lambda stage, done, total: seen.append((stage, done,
+                                                                                total)))
+    assert (got.refused, got.cases_joined) == (0, 5), got
+    assert [s for s in seen if s[0] == "join"] == [("join", 2, 5), ("join", 4, 5),
+                                                   ("join", 5, 5)]
+    assert sorted((c.reference, two.services.forms.open(c.id).answers["victim"].value)
+                  for c in two.services.cases.list(inspection.id)) == [
+        ("P0", "no"), ("P1", "yes"), ("P2", "no"), ("P3", "yes"), ("P4", "no")]
+
+
+def test_the_service_gives_an_inspection_s_own_rows_and_its_cases_rows_apart(central,
+                                                                              tmp_path):
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "R1", inspection=inspection)
+    one.services.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    one.sync()
+    service = ServiceLink(one.url, "inspector.one", PASSWORD,
+                          made_up_device().sign_in).open()
+    try:
+        own = service.inspection(inspection.id)
+        assert "answers" not in own and [r["id"] for r in own["cases"]] == [str(case.id)]
+        rows = service.cases([case.id])
+        assert [r["question_key"] for r in rows["answers"]] == ["victim"]
+        with pytest.raises(CentralError, match="at most 1,000"):
+            service._request("POST", "/sync/cases",
+                             {"ids": [str(uuid.uuid4()) for _ in range(MOST_CASES + 1)]})
+    finally:
+        service.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox
 
 from app.config import frameworks_dir
 from app.ui.dialogs.moderation_dialog import CASE_ROLE, ModerationDialog
@@ -72,6 +72,31 @@ def test_second_marking_blind_in_the_window(people, qtbot, monkeypatch):
     own = ModerationDialog(first, inspection.id)
     qtbot.addWidget(own)
     assert own.cases.count() == 0 and not own.save_button.isEnabled()
+
+    # the supervisor records what the two markers agreed; an inspector has no such tab
+    assert [marker.tabs.tabText(i) for i in range(marker.tabs.count())] == [
+        "&Second marking", "&Agreement"]
+    agreeing = ModerationDialog(supervisor, inspection.id)
+    qtbot.addWidget(agreeing)
+    assert agreeing.tabs.tabText(1) == "Agreed &judgements"
+    assert agreeing.to_agree.count() == 4 and "(1 to agree)" in agreeing.to_agree.item(1).text()
+    agreeing.to_agree.setCurrentRow(1)  # X1: first yes, second no
+    choice, note = agreeing.agreed[KEY]
+    shown = agreeing.agree_area.widget().findChildren(QLabel)
+    assert any("First: Yes · Second: No" in label.text() for label in shown)
+    choice.setCurrentIndex(choice.findData("yes"))
+    errors = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: errors.append(box.text()) or 0)
+    agreeing.agree_button.click()  # without saying how it was agreed
+    assert errors and "Say how the judgement was agreed" in errors[0]
+    assert agreeing.to_agree.count() == 4
+    agreeing.to_agree.setCurrentRow(1)
+    choice, note = agreeing.agreed[KEY]
+    choice.setCurrentIndex(choice.findData("yes"))
+    note.setText("Discussed: the assessment was on time")
+    agreeing.agree_button.click()
+    assert agreeing.to_agree.count() == 3
+    assert supervisor.moderation.judgements(case_id)[KEY]["agreed"] == "yes"
 
 
 def test_a_second_marker_cannot_open_the_case_form_until_second_marking_is_finished(

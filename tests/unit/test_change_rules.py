@@ -6,9 +6,10 @@ import itertools
 
 import pytest
 
-from app.core.change_rules import APPEND_ONLY, Standing, refusal
+from app.core.change_rules import APPEND_ONLY, QueryStanding, Standing, refusal
+from app.core.queries import QueryState
 from app.core.second_marking import SecondMarking
-from app.core.workflow import MOVES, Actor, CaseStatus
+from app.core.workflow import MOVES, Actor, CaseStatus, case_editable, case_locked
 
 ME = "inspector.one"
 CASE = {"id": "c1", "inspection_id": "i1", "reference": "X1", "status": "in_progress",
@@ -176,7 +177,28 @@ def test_cases_go_only_to_the_teams_inspectors_and_a_closed_inspection_takes_no_
         "the inspection is closed"
     approved = {**CASE, "status": "approved"}
     assert refusal("cases", approved, {**approved, "reference": "X9"}, standing()) == \
-        "an approved case is locked"
+        "the case form is approved (locked): its details and its inspector cannot change"
+
+
+@pytest.mark.parametrize("status", list(CaseStatus))
+@pytest.mark.parametrize("inspection_status", ["open", "closed"])
+def test_a_case_form_changes_at_the_store_exactly_when_it_may_on_the_laptop(
+        status, inspection_status):
+    """One rule (``workflow.case_locked``) for answers, practice examples, and a case's
+    details and inspector; a status move is judged by the review workflow instead."""
+    may = case_editable(status, inspection_status)
+    at = standing(case_status=status, inspection_status=inspection_status)
+    answer = {"id": "a", "case_id": "c1", "question_key": "victim", "value": "yes"}
+    example = {"id": "p", "case_id": "c1", "narrative": "Good work."}
+    case = {**CASE, "status": status}
+    for entity, before, after in (("answers", None, answer),
+                                  ("practice_examples", None, example),
+                                  ("cases", case, {**case, "reference": "X9"}),
+                                  ("cases", case, {**case, "assignee": "inspector.two"})):
+        why = refusal(entity, before, after, at)
+        assert (why is None) == may, (entity, after, why)
+        if not may:
+            assert why.startswith(case_locked(status, inspection_status))
 
 
 def test_the_review_history_records_only_moves_the_case_made():
@@ -188,10 +210,13 @@ def test_the_review_history_records_only_moves_the_case_made():
 
 
 def test_queries_second_marks_and_audit_entries_come_from_whom_they_belong():
-    raise_ = {"id": "q", "case_id": "c1", "kind": "raise"}
+    raise_ = {"id": "q", "query_id": "q", "case_id": "c1", "question_key": "victim",
+              "kind": "raise"}
+    raised = QueryStanding(QueryState.OPEN, "c1", "victim")
     assert refusal("query_messages", None, raise_, standing("supervisor")) is None
     assert refusal("query_messages", None, raise_, standing()) is not None
-    assert refusal("query_messages", None, {**raise_, "kind": "respond"}, standing()) is None
+    reply = {**raise_, "id": "r", "kind": "respond"}
+    assert refusal("query_messages", None, reply, standing(query=raised)) is None
     assert refusal("query_messages", None, {**raise_, "kind": "resolve"},
                    standing("supervisor")) is not None
     mark = {"id": "s", "case_id": "c1", "kind": "mark"}
@@ -251,3 +276,28 @@ def test_an_answer_is_one_its_question_takes_by_the_laptops_own_check():
         f"the answer to {yes_no.key} is not one its question takes"
     assert refusal("answers", None, {**answer, "evidence": "x" * 30_000}, checked) \
         .startswith("the answer is not one its question takes")
+
+
+def test_a_query_message_joins_a_query_as_the_query_stands():
+    raise_ = {"id": "q", "query_id": "q", "case_id": "c1", "question_key": "victim",
+              "kind": "raise"}
+    reply = {**raise_, "id": "r", "kind": "respond"}
+    close = {**raise_, "id": "s", "kind": "close"}
+    supervisor = {"team_role": "supervisor"}
+
+    def why(message, state, **more):
+        query = None if state == "none" else QueryStanding(state, "c1", "victim")
+        return refusal("query_messages", None, message, standing(query=query, **more))
+
+    assert "raised by its own first message" in why({**raise_, "query_id": "other"}, "none",
+                                                    **supervisor)
+    assert "raised once" in why(raise_, QueryState.OPEN, **supervisor)
+    assert "no such query" in why(reply, "none")
+    assert "closed" in why(reply, QueryState.CLOSED)
+    assert "closed" in why(close, QueryState.CLOSED, **supervisor)
+    assert why(reply, QueryState.RESPONDED) is None  # a second reply
+    assert why(close, QueryState.RESPONDED, **supervisor) is None
+    assert "only a supervisor" in why(close, QueryState.OPEN)
+    elsewhere = refusal("query_messages", None, {**reply, "question_key": "officers"},
+                        standing(query=QueryStanding(QueryState.OPEN, "c1", "victim")))
+    assert "answer its query was raised on" in elsewhere

@@ -18,7 +18,7 @@ def test_a_sign_in_statement_names_its_purpose_person_device_and_moment():
         b"aspire-sign-in\nj.smith\n12345678-1234-5678-1234-567812345678\n"
         b"2026-12-08T09:30:00+00:00")
     assert rules.signed_at_text(NOW + dt.timedelta(microseconds=5)) == (
-        "2026-12-08T09:30:00+00:00")
+        "2026-12-08T09:30:00.000005+00:00")  # each sign-in's statement its own
 
 
 def test_only_a_time_in_utc_is_a_signing_moment():

@@ -78,13 +78,39 @@ class ModerationDialog(QDialog):
         column.addWidget(self.by_inspector, 1)
         column.addWidget(QLabel(self.tr("Kappa: agreement beyond chance (1 is complete, 0 no "
                                         "better than chance).")))
+        self.to_agree = QListWidget()
+        self.to_agree.setAccessibleName(self.tr("Cases whose agreed judgements are to record"))
+        self.to_agree.currentItemChanged.connect(lambda *_: self._show_agreeing())
+        self.agree_area = QScrollArea()
+        self.agree_area.setWidgetResizable(True)
+        self.agreed: dict[str, tuple[QComboBox, QLineEdit]] = {}
+        self.agree_button = QPushButton(self.tr("&Record the agreed judgements"))
+        self.agree_button.clicked.connect(self.record_agreed)
+        agreeing = QWidget()
+        agree_left = QVBoxLayout()
+        agree_left.addWidget(QLabel(self.tr("Second marked, to agree")))
+        agree_left.addWidget(self.to_agree, 1)
+        agree_right = QVBoxLayout()
+        agree_right.addWidget(QLabel(self.tr(
+            "Record the judgement both markers agreed on for each key question, and how it "
+            "was agreed. It is kept beside both judgements; the case's own answer is not "
+            "changed.")))
+        agree_right.addWidget(self.agree_area, 1)
+        agree_right.addWidget(self.agree_button)
+        agree_row = QHBoxLayout(agreeing)
+        agree_row.addLayout(agree_left, 1)
+        agree_row.addLayout(agree_right, 2)
+
+        supervising = services.review.actor(inspection_id) == Actor.SUPERVISOR
         self.tabs = QTabWidget()
         self.tabs.addTab(marking, self.tr("&Second marking"))
+        if supervising:
+            self.tabs.addTab(agreeing, self.tr("Agreed &judgements"))
         self.tabs.addTab(agreement, self.tr("&Agreement"))
         self.choose_button = QPushButton(self.tr("&Choose cases for second marking…"))
         self.choose_button.clicked.connect(self.choose_cases)
-        self.choose_button.setVisible(
-            services.review.actor(inspection_id) == Actor.SUPERVISOR)
+        self.choose_button.setVisible(supervising)
+        self._supervising = supervising
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -99,18 +125,14 @@ class ModerationDialog(QDialog):
 
     def reload(self) -> None:
         moderation = self._services.moderation
-        current = self.cases.currentItem().data(CASE_ROLE) if self.cases.currentItem() else None
-        self.cases.clear()
-        for case, marked in moderation.queue(self._inspection_id):
-            item = QListWidgetItem(self.tr("{ref} ({n} judged)").format(ref=case.reference,
-                                                                         n=marked))
-            item.setData(CASE_ROLE, case.id)
-            self.cases.addItem(item)
-            if case.id == current:
-                self.cases.setCurrentItem(item)
-        if self.cases.currentItem() is None and self.cases.count():
-            self.cases.setCurrentRow(0)
+        _refill(self.cases, [(self.tr("{ref} ({n} judged)").format(ref=case.reference, n=n),
+                              case.id) for case, n in moderation.queue(self._inspection_id)])
         self._show_form()
+        if self._supervising:
+            _refill(self.to_agree, [
+                (self.tr("{ref} ({n} to agree)").format(ref=case.reference, n=n), case.id)
+                for case, n in moderation.to_agree(self._inspection_id)])
+            self._show_agreeing()
         report = moderation.report(self._inspection_id)
         headers = [self.tr("Cases"), self.tr("Agreed"), self.tr("% agreement"),
                    self.tr("Kappa")]
@@ -169,6 +191,58 @@ class ModerationDialog(QDialog):
                         value=choice.currentData(), note=note.text())
         self.reload()
 
+    def _show_agreeing(self) -> None:
+        item = self.to_agree.currentItem()
+        self.agreed = {}
+        self.agree_button.setEnabled(item is not None)
+        if item is None:
+            self.agree_area.setWidget(QLabel(self.tr("No second marked case is waiting for "
+                                                     "its agreed judgements.")))
+            return
+        with operation(self, on_error=lambda exc: self.agree_area.setWidget(
+                QLabel(exc.problem))) as done:
+            judged = self._services.moderation.judgements(item.data(CASE_ROLE))
+        if done.failed:
+            return
+        labels = dict(CHOICES)
+        form = QWidget()
+        layout = QFormLayout(form)
+        for key, entry in judged.items():
+            text = QLabel(self.tr("{question}\nFirst: {first} · Second: {second}").format(
+                question=entry["question"], first=self.tr(labels.get(entry.get("first") or "",
+                                                                     "—")),
+                second=self.tr(labels.get(entry.get("second") or "", "—"))))
+            text.setWordWrap(True)
+            choice = QComboBox()
+            for code, label in CHOICES:
+                choice.addItem(self.tr(label), code)
+            choice.setAccessibleName(self.tr("Agreed judgement: {question}").format(
+                question=entry["question"]))
+            choice.setCurrentIndex(max(0, choice.findData(entry.get("agreed") or "")))
+            note = QLineEdit(str(entry.get("note") or ""))
+            note.setPlaceholderText(self.tr("How it was agreed"))
+            note.setAccessibleName(self.tr("How the judgement was agreed"))
+            cell = QHBoxLayout()
+            cell.addWidget(choice)
+            cell.addWidget(note, 1)
+            layout.addRow(text, cell)
+            self.agreed[key] = (choice, note)
+        self.agree_area.setWidget(form)
+
+    def record_agreed(self) -> None:
+        item = self.to_agree.currentItem()
+        if item is None:
+            return
+        before = self._services.moderation.judgements(item.data(CASE_ROLE))
+        with operation(self, self.tr("Agreed judgements")):
+            for key, (choice, note) in self.agreed.items():
+                said = (choice.currentData(), note.text().strip())
+                if said[0] and said != (before[key].get("agreed"), before[key].get("note")):
+                    self._services.moderation.agree(case_id=item.data(CASE_ROLE),
+                                                    question_key=key, value=said[0],
+                                                    note=said[1])
+        self.reload()
+
     def choose_cases(self) -> None:
         percent, ok = QInputDialog.getInt(
             self, self.tr("Second marking"),
@@ -179,6 +253,21 @@ class ModerationDialog(QDialog):
             self._services.moderation.request_share(inspection_id=self._inspection_id,
                                                     share=percent / 100)
         self.reload()
+
+
+def _refill(cases: QListWidget, items: list[tuple[str, uuid.UUID]]) -> None:
+    """Fill a list of cases (text, case id), keeping the case chosen before if it is still
+    there, or else choosing the first."""
+    current = cases.currentItem().data(CASE_ROLE) if cases.currentItem() else None
+    cases.clear()
+    for text, case_id in items:
+        item = QListWidgetItem(text)
+        item.setData(CASE_ROLE, case_id)
+        cases.addItem(item)
+        if case_id == current:
+            cases.setCurrentItem(item)
+    if cases.currentItem() is None and cases.count():
+        cases.setCurrentRow(0)
 
 
 def _agreement_rows(found: dict) -> list[list[str]]:

@@ -35,6 +35,7 @@ from app.core.dto import CaseForm
 from app.core.form import FormState
 from app.core.frameworks import STAGE_LABELS, Section
 from app.core.profile import GENDER, PHASE, PROVIDER, RISK_LEVEL, SENTENCE_TYPE
+from app.core.queries import QUERY_STATE
 from app.core.workflow import CASE_STATUS
 from app.ui.dialogs.export_dialog import ExportOptionsDialog, show_exported
 from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
@@ -341,7 +342,7 @@ class CaseFormPage(QWidget):
                           show_missing=self._show_missing)
         thread = self.review.open_queries().get(question.key)
         widget.set_query(self.tr("{state} query from {who}: {text}").format(
-            state="Open" if thread.status == "open" else "Answered", who=thread.raised_by,
+            state=QUERY_STATE.label(thread.status), who=thread.raised_by,
             text=thread.messages[0].text) if thread is not None else "")
 
     def _apply_state(self, state: FormState) -> None:

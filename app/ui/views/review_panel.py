@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.dto import CaseForm, QueryThread
+from app.core.queries import QUERY_KIND, QUERY_STATE, QueryKind, QueryState
 from app.core.workflow import ACTION, CASE_STATUS, Action, Actor
 from app.ui.errors import operation
 from app.ui.modal import run_modal
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from app.services.registry import Services
 
 QUERY_ROLE = Qt.ItemDataRole.UserRole
-STATE_TEXT = {"open": "Open", "responded": "Answered", "closed": "Closed"}
 WHERE_NEXT = {
     "not_started": "Not started.",
     "in_progress": "In progress: submit it for review once every question is answered.",
@@ -121,16 +121,16 @@ class ReviewPanel(QWidget):
                 who=state.returned_by, note=state.returned_note))
         self.threads = list(state.threads)
         self.queries.clear()
-        for thread in sorted(self.threads, key=lambda t: (t.status == "closed",
+        for thread in sorted(self.threads, key=lambda t: (t.status == QueryState.CLOSED,
                                                           t.messages[0].at)):
             first, last = thread.messages[0], thread.messages[-1]
             text = (f"{self._numbers.get(thread.question_key, thread.question_key)} · "
-                    f"{STATE_TEXT[thread.status]} · {first.by}: {first.text}")
+                    f"{QUERY_STATE.label(thread.status)} · {first.by}: {first.text}")
             if len(thread.messages) > 1:
                 text += f"\n   ↳ {last.by}: {last.text}" if last.text else ""
             item = QListWidgetItem(text)
             item.setData(QUERY_ROLE, thread.id)
-            if thread.status != "closed":
+            if thread.status != QueryState.CLOSED:
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
@@ -142,7 +142,7 @@ class ReviewPanel(QWidget):
 
     def open_queries(self) -> dict[str, QueryThread]:
         """Questions with a query not yet closed (the form highlights them)."""
-        return {t.question_key: t for t in self.threads if t.status != "closed"}
+        return {t.question_key: t for t in self.threads if t.status != QueryState.CLOSED}
 
     def _selected(self) -> QueryThread | None:
         item = self.queries.currentItem()
@@ -152,7 +152,7 @@ class ReviewPanel(QWidget):
 
     def _enable_query_buttons(self) -> None:
         thread = self._selected()
-        is_open = thread is not None and thread.status != "closed"
+        is_open = thread is not None and thread.status != QueryState.CLOSED
         self.reply_button.setVisible(self.actor == Actor.INSPECTOR)
         self.close_button.setVisible(self.actor == Actor.SUPERVISOR)
         self.reply_button.setEnabled(is_open)
@@ -251,10 +251,7 @@ class HistoryDialog(QDialog):
                 for e in review.events(form.case.id)]
         for thread in review.queries(form.case.id):
             where = numbers.get(thread.question_key, thread.question_key)
-            rows += [(m.at, m.by, {"raise": self.tr("Raised a query"),
-                                   "respond": self.tr("Replied to a query"),
-                                   "close": self.tr("Closed a query")}[m.kind], where, m.text)
-                     for m in thread.messages]
+            rows += [(m.at, m.by, self._did(m.kind), where, m.text) for m in thread.messages]
         for entry in review.audit(form.case.id):
             where = (f"{numbers.get(entry.question_key, entry.question_key)}"
                      if entry.question_key else self.tr("Case"))
@@ -279,6 +276,12 @@ class HistoryDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(buttons)
         self.resize(900, 480)
+
+    def _did(self, kind: str) -> str:
+        """What a query message did, as the history says it."""
+        return {QueryKind.RAISE: self.tr("Raised a query"),
+                QueryKind.RESPOND: self.tr("Replied to a query"),
+                QueryKind.CLOSE: self.tr("Closed a query")}.get(kind, QUERY_KIND.label(kind))
 
 
 def _shown(value) -> str:
