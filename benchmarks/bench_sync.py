@@ -9,7 +9,11 @@ laptop holds an inspection of fully answered cases, every row waiting in its out
   same sync then pulls and passes over its own changes, reported as the whole first sync);
 - nothing to do: the same laptop syncs again at once;
 - pull: a colleague's empty laptop, a member of the same inspection, syncs and receives
-  every case and answer.
+  every case and answer;
+- join: a third colleague, whose laptop has synced past all of it (they were on another
+  inspection only), is added to the inspection and syncs: the inspection is fetched whole,
+  its own rows and then its cases a page at a time (and once more for a fourth, with the
+  peak of the laptop's Python memory while it does so traced, untimed).
 
 The floor is raw psycopg writing exactly the same case and answer rows into an identical
 central schema in the same run, over the same loopback TCP connection the laptop uses, as
@@ -32,6 +36,7 @@ import os
 import sys
 import tempfile
 import time
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -46,6 +51,7 @@ from psycopg import sql  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
 from sqlalchemy import JSON, select  # noqa: E402
 
+from app.core.dto import NewInspection  # noqa: E402
 from app.db import models as m  # noqa: E402
 from app.sync.central import add_user, init_central  # noqa: E402
 from tests.postgres import start_server  # noqa: E402
@@ -165,7 +171,26 @@ def push_and_pull(server, folder: Path, filled: Path, frameworks: Path, run: int
     two = laptop(folder / f"colleague-{run}.db", central, "inspector.two",
                  frameworks, inspections=[inspection_id])
     figures["pull"], figures["pulled"] = timed(lambda: two.sync.sync(address, PASSWORD))
-    for services in (one, two):
+    # a colleague on another inspection only, whose laptop has synced past all of this one
+    elsewhere = one.inspections.create(NewInspection(
+        name="Elsewhere", programme="adult_probation", organisation="Southshire",
+        framework_key="adult-probation-80"))
+    one.sync.sync(address, PASSWORD)
+    joining = []
+    for login in ("inspector.three", "inspector.four"):
+        joining.append(laptop(folder / f"{login}-{run}.db", central, login, frameworks,
+                              inspections=[elsewhere.id]))
+        joining[-1].sync.sync(address, PASSWORD)
+        add_user(central, login=login, name=login.title(), role="inspector",
+                 password=PASSWORD, inspections=[inspection_id])
+    figures["join"], figures["joined"] = timed(lambda: joining[0].sync.sync(address,
+                                                                            PASSWORD))
+    # the same again, with Python's allocations traced (slower, so not the one timed)
+    tracemalloc.start()
+    joining[1].sync.sync(address, PASSWORD)
+    figures["join_peak"] = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    for services in (one, two, *joining):
         services.close()
     process.terminate()
     process.communicate(timeout=30)
@@ -241,6 +266,11 @@ def report(args, waiting: int, runs: list[dict]) -> None:
     print(f"  pull (colleague's empty laptop)      {pull:7.2f} s   "
           f"{pull / raw_many:.2f} × executemany   {pull / raw_copy:.2f} × COPY   "
           f"({pulled.pulled:,} rows)")
+    join, joined = best("join"), runs[0]["joined"]
+    print(f"  join (inspection fetched whole, in   {join:7.2f} s   "
+          f"{join / raw_many:.2f} × executemany   ({joined.cases_joined:,} cases; "
+          f"peak Python memory {min(r['join_peak'] for r in runs) / 2**20:.0f} MiB)")
+    print("        pages, by a colleague added late)")
     for name, took in (("push", push), ("pull", pull)):
         verdict = "WITHIN BUDGET" if took <= BUDGET_RATIO * raw_many else "OVER BUDGET"
         print(f"  Budget: {name} ≤ {BUDGET_RATIO:g} × raw psycopg executemany of the same "
