@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.errors import UserFacingError
+from app.ui.changes import Change, Changes
 from app.ui.dialogs.case_dialog import CaseDialog
 from app.ui.dialogs.conflicts_dialog import ConflictsDialog
 from app.ui.dialogs.export_dialog import ExportOptionsDialog, show_exported
@@ -48,6 +49,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._services: Services | None = None
         self.tasks = TaskManager(self)
+        #: what each operation changed, for every screen that shows it
+        self.changes = Changes(self)
         self.dashboard = None
         self.setWindowTitle("ASPIRE Casework")
         self.loading = QLabel(self.tr("Opening the database…"))
@@ -79,6 +82,9 @@ class MainWindow(QMainWindow):
         self.cases_page.inspection_changed.connect(self._inspection_changed)
         self.cases_page.withdraw_requested.connect(self.withdraw_case)
         self.form_page.back_requested.connect(self.show_cases)
+        self.form_page.review.changed.connect(lambda: self.changes.announce(Change.REVIEW))
+        self.changes.changed.connect(self.cases_page.on_changed)
+        self.changes.changed.connect(self._on_changed)
         self.form_page.edit_profile_requested.connect(self.edit_case)
         self.statusBar().showMessage(self.tr("Database: {path}").format(
             path=services.database.path))
@@ -173,7 +179,7 @@ class MainWindow(QMainWindow):
 
     def show_cases(self) -> None:
         self.form_page.flush()
-        self.cases_page.refresh_cases()
+        self.changes.announce(Change.CASES)  # answered, submitted... on the form just left
         self.stack.setCurrentWidget(self.cases_page)
         self.cases_page.case_table.setFocus()
 
@@ -207,7 +213,7 @@ class MainWindow(QMainWindow):
         if run_modal(dialog):
             if self.stack.currentWidget() is self.form_page:
                 self.form_page.load(case_id)  # applicability may have changed
-            self.cases_page.refresh_cases()
+            self.changes.announce(Change.CASES)
 
     def _inspection_changed(self, inspection) -> None:
         for action in (self.add_case_action, self.import_action, self.sample_action,
@@ -277,13 +283,13 @@ class MainWindow(QMainWindow):
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
             run_modal(SampleDialog(self._services, inspection.id, self))
-            self.cases_page.refresh_cases()
+            self.changes.announce(Change.CASES)
 
     def open_team(self) -> None:
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
             run_modal(TeamDialog(self._services, inspection.id, self))
-            self.cases_page.refresh_cases()
+            self.changes.announce(Change.INSPECTIONS)
 
     def open_dashboard(self) -> None:
         """Progress, key questions, ratings and breakdowns of the inspection shown; it stays
@@ -299,7 +305,7 @@ class MainWindow(QMainWindow):
                                     self)
         dashboard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dashboard.destroyed.connect(lambda: setattr(self, "dashboard", None))
-        self.form_page.review.changed.connect(dashboard.refresh)
+        self.changes.changed.connect(dashboard.on_changed)
         self.dashboard = dashboard
         dashboard.show()
 
@@ -310,6 +316,7 @@ class MainWindow(QMainWindow):
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
             run_modal(ModerationDialog(self._services, inspection.id, self))
+            self.changes.announce(Change.REVIEW)
 
     def open_review_queue(self) -> None:
         """Case forms waiting for a supervisor (in the inspection shown, or all)."""
@@ -319,6 +326,7 @@ class MainWindow(QMainWindow):
         dialog = ReviewQueueDialog(self._services, inspection.id if inspection else None, self)
         dialog.open_case.connect(self.open_case)
         run_modal(dialog)
+        self.changes.announce(Change.REVIEW)
 
     def close_inspection(self) -> None:
         """The supervisor or lead inspector closes the inspection shown, once confirmed."""
@@ -340,7 +348,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr(
             "'{name}' is closed; sync to send the closing to the central store.").format(
             name=inspection.name), 15000)
-        self.cases_page.reload(select=inspection.id)
+        self.changes.announce(Change.INSPECTIONS, Change.CASES)
         if self.stack.currentWidget() is self.form_page:
             self.form_page.reload()  # read-only now
 
@@ -366,7 +374,7 @@ class MainWindow(QMainWindow):
                 ref=case.reference, other=last.other_reference) if last.kind == "replaced"
             else self.tr("{ref} withdrawn; no reserve case of its group is left.").format(
                 ref=case.reference), 15000)
-        self.cases_page.refresh_cases()
+        self.changes.announce(Change.CASES)
 
     def show_sync_status(self) -> None:
         status = self._services.sync.status()
@@ -430,12 +438,16 @@ class MainWindow(QMainWindow):
             message += self.tr(" {n} case(s) of inspections you have joined came to this "
                                "laptop.").format(n=result.cases_joined)
         self.statusBar().showMessage(message, 15000)
-        self.show_sync_status()
         if result.cases_removed and self.stack.currentWidget() is self.form_page:
             self.show_cases()  # the case shown may be one of them
-        self.cases_page.refresh_cases()
+        # a sync may bring inspections joined, cases, and review moves made elsewhere
+        self.changes.announce(Change.SYNC, Change.INSPECTIONS, Change.CASES, Change.REVIEW)
         if result.conflicts or result.pulled_conflicts or result.refused or result.set_aside:
             self.open_conflicts()
+
+    def _on_changed(self, what: frozenset) -> None:
+        if Change.SYNC in what:
+            self.show_sync_status()
 
     def _sync_failed(self, exc: BaseException) -> None:
         """Offline is the normal state of a laptop: say so quietly and carry on."""
@@ -550,8 +562,7 @@ class MainWindow(QMainWindow):
 
     def open_conflicts(self) -> None:
         run_modal(ConflictsDialog(self._services, self))
-        self.show_sync_status()
-        self.cases_page.refresh_cases()
+        self.changes.announce(Change.SYNC, Change.CASES)
 
     def check_database(self) -> None:
         def done(report) -> None:

@@ -205,3 +205,35 @@ def test_after_a_reset_the_person_changes_their_password_from_the_window(
                      device_key(one.services._db).sign_in) as link:
         assert link.changes_after(0, 1) is not None
     assert one.services.sync.sync(one.url, "my own new password").refused == 0
+
+
+def test_an_inspection_joined_shows_in_the_window_as_the_sync_brings_it(qtbot, central,
+                                                                       tmp_path, monkeypatch):
+    """Every screen showing what a sync changed shows it at once: the inspection list, its
+    cases, and the dashboard."""
+    from app.core.dto import NewInspection
+    from app.sync.central import add_user
+
+    one, two, _case = two_laptops_on_one_case(tmp_path, central)
+    joined = one.services.inspections.create(NewInspection(
+        name="Southshire", programme="adult_probation", organisation="Southshire CRC",
+        framework_key="mini"))
+    make_case(one.services, "S1", inspection=joined)
+    one.sync()
+    add_user(central, login="inspector.two", name="Inspector.Two", role="inspector",
+             password=PASSWORD, inspections=[joined.id])
+    window = MainWindow(two.services)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_dashboard()
+    refreshed = []
+    monkeypatch.setattr(window.dashboard, "refresh", lambda: refreshed.append(True))
+    shown = [window.cases_page.current_inspection().name]
+    answers_from(monkeypatch, two.url, PASSWORD)
+    window.sync_now()
+    qtbot.waitUntil(lambda: "Synced" in window.statusBar().currentMessage(), timeout=15000)
+    names = sorted(i.name for i in window.cases_page._inspections.rows())
+    assert names == ["Northshire", "Southshire"]
+    assert window.cases_page.current_inspection().name == shown[0]  # the choice is kept
+    assert refreshed  # the dashboard worked its figures out again
+    assert "change(s) waiting" in window.sync_status.text()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.core.ratings import BREAKDOWN_HEADINGS, InspectionRatings, QuestionRating
 from app.core.workflow import CASE_STATUS
+from app.ui.changes import Change
 from app.ui.errors import show_error
 from app.ui.tasks import TaskManager
 from app.ui.widgets.tables import fill_table
@@ -152,6 +153,12 @@ class DashboardDialog(QDialog):
         self.refresh()
 
     # -- working out ------------------------------------------------------------------------
+    def on_changed(self, what: frozenset) -> None:
+        """Works the figures out again when an operation changed cases or their review
+        (``changes.Changes``)."""
+        if what & {Change.CASES, Change.REVIEW, Change.INSPECTIONS}:
+            self.refresh()
+
     def refresh(self) -> None:
         """Work the figures out again, off the GUI thread (once more if asked meanwhile)."""
         if self._working:

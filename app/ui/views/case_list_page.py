@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.core.dto import CaseSummary, InspectionSummary
 from app.core.workflow import ASSESSING_ROLES, CASE_STATUS, SAMPLE_STATUS
+from app.ui.changes import Change
 from app.ui.errors import operation
 from app.ui.models.case_columns import (
     CASE_COLUMNS,
@@ -237,6 +238,17 @@ class CaseListPage(QWidget):
                 self.case_table.setCurrentIndex(index)
                 self.case_table.scrollTo(index)
                 return
+
+    def on_changed(self, what: frozenset) -> None:
+        """Shows what an operation changed (``changes.Changes``): the inspections again when
+        they changed, keeping the inspection and case chosen; else the cases shown."""
+        if Change.INSPECTIONS in what:
+            current = self.current_case()
+            self.reload()
+            if current is not None:
+                self.select_case(current.id)
+        elif what & {Change.CASES, Change.REVIEW, Change.SYNC}:
+            self.refresh_cases()
 
     def refresh_cases(self) -> None:
         current = self.current_case()
