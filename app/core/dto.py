@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from app.core.answers import AnswerRecord
 from app.core.form import FormState
@@ -77,16 +79,29 @@ class CaseSummary:
 
 @dataclass(frozen=True)
 class CaseForm:
-    """Everything the case form needs to draw itself."""
+    """Everything the case form needs to draw itself, as it stands: a form that changes is
+    a new ``CaseForm`` (``with_answer``), never this one altered."""
 
     case: CaseSummary
     inspection_name: str
     framework: Framework
-    answers: dict[str, AnswerRecord]
+    #: by question key (read-only)
+    answers: Mapping[str, AnswerRecord]
     state: FormState
     editable: bool
     inspection_closed: bool = False
     reviewing: bool = False  # opened by a supervisor, who reviews and does not answer
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "answers", MappingProxyType(dict(self.answers)))
+
+    def with_answer(self, saved: SavedAnswer) -> CaseForm:
+        """The form once ``saved`` is recorded: its answer, the form's state, and the case's
+        status (the first answer starts the case)."""
+        case = self.case if saved.status == self.case.status else replace(
+            self.case, status=saved.status)
+        return replace(self, case=case, state=saved.state,
+                       answers={**self.answers, saved.record.question_key: saved.record})
 
 
 @dataclass(frozen=True)

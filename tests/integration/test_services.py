@@ -112,6 +112,18 @@ def test_record_answer_commits_answer_outbox_and_progress(mini, db):
     assert changes[0].payload["value"] == "no" and changes[0].payload["reasons"] == ["not_done"]
 
 
+def test_a_case_form_is_never_altered_once_read_only_a_new_one_made(mini):
+    case = make_case(mini)
+    form = mini.forms.open(case.id)
+    with pytest.raises(TypeError):
+        form.answers["victim"] = None  # read-only: a form changes by becoming a new one
+    saved = mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    after = form.with_answer(saved)
+    assert after.answers["victim"] == saved.record and "victim" not in form.answers
+    assert (form.case.status, after.case.status) == ("not_started", "in_progress")
+    assert after.state == saved.state and after.answers == mini.forms.open(case.id).answers
+
+
 def test_changing_an_answer_bumps_rev_and_chains_outbox(mini, db):
     case = make_case(mini)
     for value in ("yes", "no", "yes"):

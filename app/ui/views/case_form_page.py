@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -383,10 +382,10 @@ class CaseFormPage(QWidget):
                 reasons=given.reasons, evidence=given.evidence)
         if done.failed:
             return False
-        self.form.answers[key] = saved.record
+        started = saved.status != self.form.case.status  # the first answer starts the case
+        self.form = self.form.with_answer(saved)
         self.saved.show_saved(saved.saved_at)
-        if saved.status != self.form.case.status:  # the first answer starts the case
-            self.form = replace(self.form, case=replace(self.form.case, status=saved.status))
+        if started:
             self.review.load(self.form, self._numbers)
         self._apply_state(saved.state)
         self._fill_header(saved.status)
