@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
 
     # -- dialogs ------------------------------------------------------------------------
     def new_inspection(self) -> None:
-        dialog = InspectionDialog(self._services, self)
+        dialog = InspectionDialog(self._services.inspections, self._services.frameworks, self)
         if run_modal(dialog) and dialog.created is not None:
             self.show_cases()
             self.cases_page.reload(select=dialog.created.id)
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         inspection = self.cases_page.current_inspection()
         if inspection is None:
             return
-        dialog = CaseDialog(self._services, inspection_id=inspection.id,
+        dialog = CaseDialog(self._services.cases, inspection_id=inspection.id,
                             programme=inspection.programme, parent=self)
         if run_modal(dialog) and dialog.saved is not None:
             self.cases_page.reload(select=inspection.id)
@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         if done.failed:
             return
         programme = inspection.programme if inspection else ""
-        dialog = CaseDialog(self._services, inspection_id=case.inspection_id,
+        dialog = CaseDialog(self._services.cases, inspection_id=case.inspection_id,
                             programme=programme, case=case, parent=self)
         if run_modal(dialog):
             if self.stack.currentWidget() is self.form_page:
@@ -225,11 +225,11 @@ class MainWindow(QMainWindow):
         path = choose_case_list(self) if inspection is not None else None
         if path is None:
             return
-        check_file_in_background(self, self.tasks, self._services, inspection.id, path,
+        check_file_in_background(self, self.tasks, self._services.imports, inspection.id, path,
                                  self._show_import)
 
     def _show_import(self, preview) -> None:
-        dialog = ImportDialog(self._services, preview, self)
+        dialog = ImportDialog(self._services.imports, preview, self)
         if run_modal(dialog) and dialog.report is not None:
             self.cases_page.reload(select=preview.inspection_id)
             self.statusBar().showMessage(self.tr("Imported {n} cases from {file}").format(
@@ -282,13 +282,13 @@ class MainWindow(QMainWindow):
     def open_sample(self) -> None:
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
-            run_modal(SampleDialog(self._services, inspection.id, self))
+            run_modal(SampleDialog(self._services.samples, inspection.id, self))
             self.changes.announce(Change.CASES)
 
     def open_team(self) -> None:
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
-            run_modal(TeamDialog(self._services, inspection.id, self))
+            run_modal(TeamDialog(self._services.inspections, inspection.id, self))
             self.changes.announce(Change.INSPECTIONS)
 
     def open_dashboard(self) -> None:
@@ -301,8 +301,8 @@ class MainWindow(QMainWindow):
             return
         if self.dashboard is not None:
             self.dashboard.close()
-        dashboard = DashboardDialog(self._services, self.tasks, inspection.id, inspection.name,
-                                    self)
+        dashboard = DashboardDialog(self._services.cases, self._services.ratings, self.tasks,
+                                    inspection.id, inspection.name, self)
         dashboard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dashboard.destroyed.connect(lambda: setattr(self, "dashboard", None))
         self.changes.changed.connect(dashboard.on_changed)
@@ -315,7 +315,8 @@ class MainWindow(QMainWindow):
 
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
-            run_modal(ModerationDialog(self._services, inspection.id, self))
+            run_modal(ModerationDialog(self._services.moderation, self._services.review,
+                                       inspection.id, self))
             self.changes.announce(Change.REVIEW)
 
     def open_review_queue(self) -> None:
@@ -323,7 +324,8 @@ class MainWindow(QMainWindow):
         from app.ui.dialogs.review_queue_dialog import ReviewQueueDialog
 
         inspection = self.cases_page.current_inspection()
-        dialog = ReviewQueueDialog(self._services, inspection.id if inspection else None, self)
+        dialog = ReviewQueueDialog(self._services.review, inspection.id if inspection else None,
+                                   self)
         dialog.open_case.connect(self.open_case)
         run_modal(dialog)
         self.changes.announce(Change.REVIEW)
@@ -561,7 +563,7 @@ class MainWindow(QMainWindow):
             applied, cancellable=False)
 
     def open_conflicts(self) -> None:
-        run_modal(ConflictsDialog(self._services, self))
+        run_modal(ConflictsDialog(self._services.conflicts, self))
         self.changes.announce(Change.SYNC, Change.CASES)
 
     def check_database(self) -> None:

@@ -70,10 +70,11 @@ def test_dialogs(qtbot, open_window):
     window = open_window()
     case = make_case(window._services)
     inspection = window._services.inspections.list()[0]
-    for dialog in (InspectionDialog(window._services, window),
-                   CaseDialog(window._services, inspection_id=inspection.id,
+    services = window._services
+    for dialog in (InspectionDialog(services.inspections, services.frameworks, window),
+                   CaseDialog(window._services.cases, inspection_id=inspection.id,
                               programme=inspection.programme, parent=window),
-                   PracticeExamplesDialog(window._services,
+                   PracticeExamplesDialog(window._services.practice,
                                           window._services.forms.open(case.id), window)):
         qtbot.addWidget(dialog)
         dialog.show()
@@ -96,9 +97,9 @@ def test_sample_import_and_team_dialogs(qtbot, open_window, tmp_path):
     services.imports.commit(services.imports.check(
         inspection_id=inspection.id, path=simple_xlsx(tmp_path / "d.xlsx")))
     services.samples.draw(inspection_id=inspection.id, seed=1)
-    for dialog in (ImportDialog(services, preview, window),
-                   SampleDialog(services, inspection.id, window),
-                   TeamDialog(services, inspection.id, window)):
+    for dialog in (ImportDialog(services.imports, preview, window),
+                   SampleDialog(services.samples, inspection.id, window),
+                   TeamDialog(services.inspections, inspection.id, window)):
         qtbot.addWidget(dialog)
         dialog.show()
         assert unnamed_inputs(dialog) == [], type(dialog).__name__

@@ -105,7 +105,7 @@ def test_a_supervisor_reads_a_case_form_and_is_told_they_review_it(qtbot, open_w
 def test_practice_example_is_saved_as_it_is_written(qtbot, open_window):
     window = open_window()
     case, page = open_case(window)
-    dialog = PracticeExamplesDialog(window._services, page.form, window)
+    dialog = PracticeExamplesDialog(window._services.practice, page.form, window)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.kind.set_code("quotation")
@@ -187,7 +187,7 @@ def test_choosing_another_example_while_typing_keeps_both(qtbot, open_window):
     services = window._services
     first = services.practice.save(case_id=case.id, kind="good_practice",
                                    narrative="Joint visits with the housing worker.")
-    dialog = PracticeExamplesDialog(services, page.form, window)
+    dialog = PracticeExamplesDialog(services.practice, page.form, window)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog._new()

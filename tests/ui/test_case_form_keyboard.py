@@ -34,7 +34,7 @@ def question_of(widget) -> QuestionWidget:
 
 
 def create_inspection_by_keyboard(qtbot, window):
-    dialog = InspectionDialog(window._services, window)
+    dialog = InspectionDialog(window._services.inspections, window._services.frameworks, window)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()
@@ -55,7 +55,7 @@ def create_inspection_by_keyboard(qtbot, window):
 
 
 def add_case_by_keyboard(qtbot, window, inspection):
-    dialog = CaseDialog(window._services, inspection_id=inspection.id,
+    dialog = CaseDialog(window._services.cases, inspection_id=inspection.id,
                         programme=inspection.programme, parent=window)
     qtbot.addWidget(dialog)
     dialog.show()

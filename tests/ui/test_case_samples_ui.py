@@ -72,7 +72,7 @@ def test_draw_the_sample_assign_and_withdraw(qtbot, open_window, tmp_path, monke
                                  path=simple_xlsx(tmp_path / "c.xlsx", ROWS))
     services.inspections.add_member(inspection_id=inspection.id, person="A. Khan",
                                     role="inspector")
-    dialog = SampleDialog(services, inspection.id, window)
+    dialog = SampleDialog(services.samples, inspection.id, window)
     qtbot.addWidget(dialog)
     default, wider = sample_size(40, 0.80, 0.05), sample_size(40, 0.80, 0.10)
     assert "Caseload 40 cases" in dialog.plan_label.text()

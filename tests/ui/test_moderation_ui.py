@@ -35,13 +35,13 @@ def people(db_path):
 
 def test_second_marking_blind_in_the_window(people, qtbot, monkeypatch):
     first, supervisor, second, inspection = people
-    chooser = ModerationDialog(supervisor, inspection.id)
+    chooser = ModerationDialog(supervisor.moderation, supervisor.review, inspection.id)
     qtbot.addWidget(chooser)
     assert chooser.choose_button.isVisibleTo(chooser)
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (100, True))
     chooser.choose_button.click()
 
-    marker = ModerationDialog(second, inspection.id)
+    marker = ModerationDialog(second.moderation, second.review, inspection.id)
     qtbot.addWidget(marker)
     assert not marker.choose_button.isVisibleTo(marker)
     assert marker.cases.count() == 4
@@ -69,14 +69,14 @@ def test_second_marking_blind_in_the_window(people, qtbot, monkeypatch):
         marker.tabs.setCurrentIndex(1)
         marker.grab().save(os.path.join(os.environ["ASPIRE_SCREENSHOTS"], "agreement.png"))
 
-    own = ModerationDialog(first, inspection.id)
+    own = ModerationDialog(first.moderation, first.review, inspection.id)
     qtbot.addWidget(own)
     assert own.cases.count() == 0 and not own.save_button.isEnabled()
 
     # the supervisor records what the two markers agreed; an inspector has no such tab
     assert [marker.tabs.tabText(i) for i in range(marker.tabs.count())] == [
         "&Second marking", "&Agreement"]
-    agreeing = ModerationDialog(supervisor, inspection.id)
+    agreeing = ModerationDialog(supervisor.moderation, supervisor.review, inspection.id)
     qtbot.addWidget(agreeing)
     assert agreeing.tabs.tabText(1) == "Agreed &judgements"
     assert agreeing.to_agree.count() == 4 and "(1 to agree)" in agreeing.to_agree.item(1).text()
@@ -102,7 +102,7 @@ def test_second_marking_blind_in_the_window(people, qtbot, monkeypatch):
 def test_a_second_marker_cannot_open_the_case_form_until_second_marking_is_finished(
         people, qtbot, monkeypatch):
     _first, supervisor, second, inspection = people
-    chooser = ModerationDialog(supervisor, inspection.id)
+    chooser = ModerationDialog(supervisor.moderation, supervisor.review, inspection.id)
     qtbot.addWidget(chooser)
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (100, True))
     chooser.choose_button.click()  # the supervisor asks for every case to be second marked
@@ -124,7 +124,8 @@ def test_a_second_marker_cannot_open_the_case_form_until_second_marking_is_finis
                       "Use Moderation to record your own judgements.")]
     assert window.stack.currentWidget() is cases and window.form_page.form is None
 
-    marker = ModerationDialog(second, inspection.id)  # judges it blind instead
+    # judges it blind instead
+    marker = ModerationDialog(second.moderation, second.review, inspection.id)
     qtbot.addWidget(marker)
     marker.cases.setCurrentRow(2)
     assert marker.cases.currentItem().data(CASE_ROLE) == case.id

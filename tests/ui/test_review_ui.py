@@ -64,7 +64,7 @@ def test_query_return_reply_resubmit_approve(people, monkeypatch, qtbot):
     assert form.locked_banner.isVisibleTo(form)
 
     # the supervisor finds it in the queue, queries one answer and returns the case
-    queue = ReviewQueueDialog(theirs._services, None, theirs)
+    queue = ReviewQueueDialog(theirs._services.review, None, theirs)
     qtbot.addWidget(queue)
     assert queue.model.rowCount() == 1
     queue.open_case.connect(theirs.open_case)
@@ -140,12 +140,12 @@ def test_history_of_the_case_and_of_one_question(people, monkeypatch, qtbot):
         return [[table.item(r, c).text() for c in range(5)] for r in range(table.rowCount())
                 if not table.isRowHidden(r)]
 
-    whole = HistoryDialog(services, form.form, form._numbers, None)
+    whole = HistoryDialog(services.review, form.form, form._numbers, None)
     qtbot.addWidget(whole)
     everything = rows(whole)
     assert any(r[2] == "Submit for review" for r in everything)
     assert ["Changed status", "Case", "not_started → in_progress"] in [r[2:] for r in everything]
-    one = HistoryDialog(services, form.form, form._numbers, "victim")
+    one = HistoryDialog(services.review, form.form, form._numbers, "victim")
     qtbot.addWidget(one)
     victim = rows(one)
     assert {r[3] for r in victim} == {form._numbers["victim"]}

@@ -17,16 +17,16 @@ from app.ui.dialogs.form_dialog import FormDialog
 from app.ui.widgets.fields import CodeCombo, DateEdit
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.cases import CaseService
 
 
 class CaseDialog(FormDialog):
     """With ``case`` given, edits that case; otherwise adds one to ``inspection_id``."""
 
-    def __init__(self, services: Services, *, inspection_id: uuid.UUID, programme: str,
+    def __init__(self, cases: CaseService, *, inspection_id: uuid.UUID, programme: str,
                  case: CaseSummary | None = None, parent=None):
         super().__init__(self.tr("Case profile") if case else self.tr("Add case"), parent)
-        self._services = services
+        self._cases = cases
         self._inspection_id = inspection_id
         self._case = case
         self.saved: CaseSummary | None = None
@@ -88,10 +88,10 @@ class CaseDialog(FormDialog):
 
     def save(self) -> None:
         if self._case is None:
-            self.saved = self._services.cases.add(
+            self.saved = self._cases.add(
                 inspection_id=self._inspection_id, reference=self.reference.text(),
                 profile=self.profile(), notes=self.notes.toPlainText())
         else:
-            self.saved = self._services.cases.update_profile(
+            self.saved = self._cases.update_profile(
                 case_id=self._case.id, reference=self.reference.text(),
                 profile=self.profile(), notes=self.notes.toPlainText())

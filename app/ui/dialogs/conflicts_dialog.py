@@ -25,7 +25,7 @@ from app.ui.modal import run_modal
 from app.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.conflicts import ConflictService
 
 
 def _when(value) -> str:
@@ -43,9 +43,9 @@ def _shown(value) -> str:
 
 
 class ConflictsDialog(QDialog):
-    def __init__(self, services: Services, parent=None):
+    def __init__(self, conflicts: ConflictService, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._conflicts = conflicts
         self.setWindowTitle(self.tr("Conflicts to resolve"))
         self.list = QListWidget()
         self.list.setAccessibleName(self.tr("Conflicts"))
@@ -76,7 +76,7 @@ class ConflictsDialog(QDialog):
 
     def reload(self) -> None:
         self.list.clear()
-        for record in self._services.conflicts.open():
+        for record in self._conflicts.open():
             label = (f"{record.case_reference or self.tr('No case here')} · "
                      f"{record.question_key or record.entity}"
                      + {"refused": self.tr(" (refused)"),
@@ -139,7 +139,7 @@ class ConflictsDialog(QDialog):
         if record is None:
             return
         with operation(self, self.tr("Resolve conflicts")) as done:
-            self._services.conflicts.resolve(conflict_id=record.id, choice=choice, **merged)
+            self._conflicts.resolve(conflict_id=record.id, choice=choice, **merged)
         if not done.failed:
             self.reload()
 

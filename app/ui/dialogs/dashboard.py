@@ -31,7 +31,8 @@ from app.ui.tasks import TaskManager
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
-    from app.services.registry import Services
+    from app.services.cases import CaseService
+    from app.services.ratings import RatingService
 
 BAND_COLOURS = {"Outstanding": "#2e7d32", "Good": "#7cb342", "Requires improvement": "#f9a825",
                 "Inadequate": "#c62828"}
@@ -87,10 +88,10 @@ class KeyQuestionChart(QWidget):
 
 
 class DashboardDialog(QDialog):
-    def __init__(self, services: Services, tasks: TaskManager, inspection_id: uuid.UUID,
-                 name: str, parent=None):
+    def __init__(self, cases: CaseService, ratings: RatingService, tasks: TaskManager,
+                 inspection_id: uuid.UUID, name: str, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._cases, self._ratings = cases, ratings
         self._tasks = tasks
         self._inspection_id = inspection_id
         self._working = False
@@ -165,12 +166,12 @@ class DashboardDialog(QDialog):
             self._again = True
             return
         statuses = ("approved",) if self.scope.currentData() == "approved" else None
-        services, inspection_id = self._services, self._inspection_id
+        cases_of, ratings, inspection_id = self._cases, self._ratings, self._inspection_id
         self.counted.setText(self.tr("Working out…"))
 
         def work():
-            cases = services.cases.list(inspection_id)
-            return cases, services.ratings.rate(inspection_id, statuses=statuses)
+            cases = cases_of.list(inspection_id)
+            return cases, ratings.rate(inspection_id, statuses=statuses)
 
         self._working = True
         self._tasks.run(work, self._show, owner=self, title=self.tr("Dashboard"),

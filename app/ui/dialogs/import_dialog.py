@@ -24,7 +24,7 @@ from app.ui.tasks import TaskManager
 from app.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.case_import import CaseImportService
 
 FILE_FILTER = "Case lists (*.xlsx *.xlsm *.csv);;All files (*)"
 
@@ -32,9 +32,9 @@ FILE_FILTER = "Case lists (*.xlsx *.xlsm *.csv);;All files (*)"
 class ImportDialog(QDialog):
     """Shows a checked case list; ``report`` is set once the cases are stored."""
 
-    def __init__(self, services: Services, preview: ImportPreview, parent=None):
+    def __init__(self, imports: CaseImportService, preview: ImportPreview, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._imports = imports
         self.preview = preview
         self.report: ImportReport | None = None
         self.setWindowTitle(self.tr("Import case list — {name}").format(
@@ -97,18 +97,18 @@ class ImportDialog(QDialog):
 
     def _import(self) -> None:
         with operation(self, self.tr("Import case list")) as done:
-            self.report = self._services.imports.commit(self.preview)
+            self.report = self._imports.commit(self.preview)
         if not done.failed:
             self.accept()
 
 
-def check_file_in_background(parent, tasks: TaskManager, services: Services,
+def check_file_in_background(parent, tasks: TaskManager, imports: CaseImportService,
                              inspection_id: uuid.UUID, path: Path, on_checked) -> None:
     """Read and check ``path`` on a worker thread with a progress dialog and Cancel."""
     tasks.run_with_progress(
         parent, parent.tr("Import case list"), parent.tr("Reading {name}… rows read:").format(
             name=path.name),
-        lambda report, cancelled: services.imports.check(
+        lambda report, cancelled: imports.check(
             inspection_id=inspection_id, path=path, progress=lambda n: report(n, 0),
             cancelled=cancelled),
         on_checked)

@@ -17,13 +17,15 @@ from app.ui.errors import operation
 from app.ui.widgets.fields import CodeCombo, DateEdit
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.frameworks import FrameworkCatalog
+    from app.services.inspections import InspectionService
 
 
 class InspectionDialog(FormDialog):
-    def __init__(self, services: Services, parent=None):
+    def __init__(self, inspections: InspectionService, frameworks: FrameworkCatalog,
+                 parent=None):
         super().__init__(self.tr("New inspection"), parent)
-        self._services = services
+        self._inspections, self._frameworks = inspections, frameworks
         self.created: InspectionSummary | None = None
         self.name = QLineEdit()
         self.programme = CodeCombo(PROGRAMMES, allow_blank=False)
@@ -50,7 +52,7 @@ class InspectionDialog(FormDialog):
     def _fill_frameworks(self) -> None:
         self.framework.clear()
         with operation(self, on_error=self.show_problem) as done:
-            available = self._services.frameworks.available()
+            available = self._frameworks.available()
         if done.failed:
             return
         for info in available:
@@ -70,7 +72,7 @@ class InspectionDialog(FormDialog):
             start, end = self.start.date(), self.end.date()
         except ValueError as exc:
             raise ValidationError(str(exc), self.tr("Type dates as dd/mm/yyyy.")) from exc
-        self.created = self._services.inspections.create(NewInspection(
+        self.created = self._inspections.create(NewInspection(
             name=self.name.text(), programme=self.programme.code(),
             organisation=self.organisation.text(), area=self.area.text(),
             start_date=start, end_date=end, framework_key=choice[0],

@@ -31,16 +31,18 @@ from app.ui.errors import operation
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
-    from app.services.registry import Services
+    from app.services.moderation import ModerationService
+    from app.services.review import ReviewService
 
 CASE_ROLE = Qt.ItemDataRole.UserRole
 CHOICES = (("", "—"), ("yes", "Yes"), ("no", "No"), ("not_applicable", "Not applicable"))
 
 
 class ModerationDialog(QDialog):
-    def __init__(self, services: Services, inspection_id: uuid.UUID, parent=None):
+    def __init__(self, moderation: ModerationService, review: ReviewService,
+                 inspection_id: uuid.UUID, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._moderation = moderation
         self._inspection_id = inspection_id
         self.setWindowTitle(self.tr("Moderation"))
         self.cases = QListWidget()
@@ -101,7 +103,7 @@ class ModerationDialog(QDialog):
         agree_row.addLayout(agree_left, 1)
         agree_row.addLayout(agree_right, 2)
 
-        supervising = services.review.actor(inspection_id) == Actor.SUPERVISOR
+        supervising = review.actor(inspection_id) == Actor.SUPERVISOR
         self.tabs = QTabWidget()
         self.tabs.addTab(marking, self.tr("&Second marking"))
         if supervising:
@@ -124,7 +126,7 @@ class ModerationDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        moderation = self._services.moderation
+        moderation = self._moderation
         _refill(self.cases, [(self.tr("{ref} ({n} judged)").format(ref=case.reference, n=n),
                               case.id) for case, n in moderation.queue(self._inspection_id)])
         self._show_form()
@@ -150,7 +152,7 @@ class ModerationDialog(QDialog):
                                                     "mark.")))
             return
         with operation(self, on_error=self._cannot_show) as done:
-            questions = self._services.moderation.blind_form(item.data(CASE_ROLE))
+            questions = self._moderation.blind_form(item.data(CASE_ROLE))
         if done.failed:
             return
         form = QWidget()
@@ -180,13 +182,13 @@ class ModerationDialog(QDialog):
         item = self.cases.currentItem()
         if item is None:
             return
-        mine = {q.key: (q.mine, q.note) for q in self._services.moderation.blind_form(
+        mine = {q.key: (q.mine, q.note) for q in self._moderation.blind_form(
             item.data(CASE_ROLE))}
         with operation(self, self.tr("Second marking")):
             for key, (choice, note) in self.judgements.items():
                 if choice.currentData() and (choice.currentData(), note.text().strip()) \
                         != mine.get(key):
-                    self._services.moderation.second_mark(
+                    self._moderation.second_mark(
                         case_id=item.data(CASE_ROLE), question_key=key,
                         value=choice.currentData(), note=note.text())
         self.reload()
@@ -201,7 +203,7 @@ class ModerationDialog(QDialog):
             return
         with operation(self, on_error=lambda exc: self.agree_area.setWidget(
                 QLabel(exc.problem))) as done:
-            judged = self._services.moderation.judgements(item.data(CASE_ROLE))
+            judged = self._moderation.judgements(item.data(CASE_ROLE))
         if done.failed:
             return
         labels = dict(CHOICES)
@@ -233,12 +235,12 @@ class ModerationDialog(QDialog):
         item = self.to_agree.currentItem()
         if item is None:
             return
-        before = self._services.moderation.judgements(item.data(CASE_ROLE))
+        before = self._moderation.judgements(item.data(CASE_ROLE))
         with operation(self, self.tr("Agreed judgements")):
             for key, (choice, note) in self.agreed.items():
                 said = (choice.currentData(), note.text().strip())
                 if said[0] and said != (before[key].get("agreed"), before[key].get("note")):
-                    self._services.moderation.agree(case_id=item.data(CASE_ROLE),
+                    self._moderation.agree(case_id=item.data(CASE_ROLE),
                                                     question_key=key, value=said[0],
                                                     note=said[1])
         self.reload()
@@ -250,7 +252,7 @@ class ModerationDialog(QDialog):
         if not ok:
             return
         with operation(self, self.tr("Second marking")):
-            self._services.moderation.request_share(inspection_id=self._inspection_id,
+            self._moderation.request_share(inspection_id=self._inspection_id,
                                                     share=percent / 100)
         self.reload()
 

@@ -31,16 +31,16 @@ from app.ui.widgets.fields import CodeCombo
 from app.ui.widgets.save_indicator import SaveIndicator
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.practice import PracticeExampleService
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 STAGES = vocabulary("stage", [(str(k), v) for k, v in STAGE_LABELS.items()])
 
 
 class PracticeExamplesDialog(QDialog):
-    def __init__(self, services: Services, form: CaseForm, parent=None):
+    def __init__(self, practice: PracticeExampleService, form: CaseForm, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._practice = practice
         self._case_id = form.case.id
         self._editing: uuid.UUID | None = None
         self._pause = QTimer(self, singleShot=True, interval=600)
@@ -112,7 +112,7 @@ class PracticeExamplesDialog(QDialog):
         self.editor.setEnabled(editable)
 
     def _reload(self, select: uuid.UUID | None = None) -> None:
-        examples = self._services.practice.list(self._case_id)
+        examples = self._practice.list(self._case_id)
         self.list.blockSignals(True)
         self.list.clear()
         for example in examples:
@@ -171,7 +171,7 @@ class PracticeExamplesDialog(QDialog):
             self.saved.setText(self.tr("Write the narrative to save this example"))
             return
         with operation(self, on_error=self._not_saved) as done:
-            record = self._services.practice.save(
+            record = self._practice.save(
                 case_id=self._case_id, example_id=self._editing, kind=self.kind.code(),
                 stage=self.stage.code() or "", theme=self.theme.text(),
                 title=self.title.text(), speaker_role=self.speaker.code() or "",
@@ -208,7 +208,7 @@ class PracticeExamplesDialog(QDialog):
                        self.tr("Delete this practice example from the case?")):
             return
         with operation(self, on_error=self._not_saved) as done:
-            self._services.practice.remove(case_id=self._case_id, example_id=self._editing)
+            self._practice.remove(case_id=self._case_id, example_id=self._editing)
         if done.failed:
             return
         self._pause.stop()

@@ -23,7 +23,7 @@ from app.ui.errors import operation
 from app.ui.models.tables import SORT_ROLE, Column, RecordTableModel
 
 if TYPE_CHECKING:
-    from app.services.registry import Services
+    from app.services.review import ReviewService
 
 QUEUE_COLUMNS = (
     Column("Reference", lambda i: i.case.reference),
@@ -44,9 +44,9 @@ class ReviewQueueDialog(QDialog):
 
     open_case = Signal(uuid.UUID)
 
-    def __init__(self, services: Services, inspection_id: uuid.UUID | None, parent=None):
+    def __init__(self, review: ReviewService, inspection_id: uuid.UUID | None, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._review = review
         self._inspection_id = inspection_id
         self.setWindowTitle(self.tr("Review queue"))
         self.model = RecordTableModel(QUEUE_COLUMNS, self)
@@ -67,7 +67,7 @@ class ReviewQueueDialog(QDialog):
         self.dip_button = QPushButton(self.tr("Mark cases for &dip sampling…"))
         self.dip_button.clicked.connect(self.mark_dip_sample)
         self.dip_button.setVisible(inspection_id is not None
-                                   and services.review.actor(inspection_id) == Actor.SUPERVISOR)
+                                   and review.actor(inspection_id) == Actor.SUPERVISOR)
         row = QHBoxLayout()
         row.addWidget(open_button)
         row.addWidget(self.dip_button)
@@ -83,7 +83,7 @@ class ReviewQueueDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        items: list[ReviewItem] = self._services.review.queue(self._inspection_id)
+        items: list[ReviewItem] = self._review.queue(self._inspection_id)
         self.model.set_rows(items)
         self.table.resizeColumnsToContents()
         self.summary.setText(self.tr("{n} case form(s) waiting for review, oldest first.")
@@ -107,7 +107,7 @@ class ReviewQueueDialog(QDialog):
         if not ok:
             return
         with operation(self, self.tr("Dip sampling")) as done:
-            marked = self._services.review.mark_dip_sample(inspection_id=self._inspection_id,
+            marked = self._review.mark_dip_sample(inspection_id=self._inspection_id,
                                                            share=percent / 100)
         if done.failed:
             return

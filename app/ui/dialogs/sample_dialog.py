@@ -26,7 +26,7 @@ from app.ui.errors import confirm, operation
 from app.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.sampling import SampleService
 
 CONFIDENCE_LEVELS = (0.80, 0.90, 0.95, 0.99)
 
@@ -37,11 +37,11 @@ def _value_label(attribute: str, code: str) -> str:
 
 
 class SampleDialog(QDialog):
-    def __init__(self, services: Services, inspection_id: uuid.UUID, parent=None):
+    def __init__(self, samples: SampleService, inspection_id: uuid.UUID, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._samples = samples
         self._inspection_id = inspection_id
-        self.summary: SampleSummary | None = services.samples.current(inspection_id)
+        self.summary: SampleSummary | None = samples.current(inspection_id)
         self.setWindowTitle(self.tr("Case sample"))
         self.confidence = QComboBox()
         for level in CONFIDENCE_LEVELS:
@@ -88,7 +88,7 @@ class SampleDialog(QDialog):
         confidence, margin = self.settings()
         with operation(self, on_error=lambda exc: self.plan_label.setText(exc.problem)) \
                 as done:
-            plan = self._services.samples.plan(inspection_id=self._inspection_id,
+            plan = self._samples.plan(inspection_id=self._inspection_id,
                                                confidence=confidence, margin=margin)
         if done.failed:
             return
@@ -152,7 +152,7 @@ class SampleDialog(QDialog):
                     self.tr("Replace the current sample with a new draw? The current one is "
                             "kept in the history.")):
                 return
-            self.summary = self._services.samples.draw(
+            self.summary = self._samples.draw(
                 inspection_id=self._inspection_id, confidence=confidence, margin=margin,
                 seed=int(text) if text else None)
         if done.failed:

@@ -22,13 +22,13 @@ from app.ui.errors import operation
 from app.ui.widgets.fields import CodeCombo
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.inspections import InspectionService
 
 
 class TeamDialog(QDialog):
-    def __init__(self, services: Services, inspection_id: uuid.UUID, parent=None):
+    def __init__(self, inspections: InspectionService, inspection_id: uuid.UUID, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._inspections = inspections
         self._inspection_id = inspection_id
         self.setWindowTitle(self.tr("Inspection team"))
         self.list = QListWidget()
@@ -54,7 +54,7 @@ class TeamDialog(QDialog):
         layout.addWidget(remove)
         layout.addLayout(row)
         layout.addWidget(buttons)
-        self._show(services.inspections.team(inspection_id))
+        self._show(inspections.team(inspection_id))
         self.resize(520, 380)
 
     def _show(self, team) -> None:
@@ -66,7 +66,7 @@ class TeamDialog(QDialog):
 
     def add(self) -> None:
         with operation(self, self.tr("Team")) as done:
-            team = self._services.inspections.add_member(
+            team = self._inspections.add_member(
                 inspection_id=self._inspection_id, person=self.person.text(),
                 role=self.role.code())
         if done.failed:
@@ -79,7 +79,7 @@ class TeamDialog(QDialog):
         if item is None:
             return
         with operation(self, self.tr("Team")) as done:
-            team = self._services.inspections.remove_member(
+            team = self._inspections.remove_member(
                 inspection_id=self._inspection_id, person=item.data(Qt.ItemDataRole.UserRole))
         if done.failed:
             return

@@ -483,7 +483,7 @@ class CaseFormPage(QWidget):
 
     def open_practice_examples(self) -> None:
         self.flush()
-        run_modal(PracticeExamplesDialog(self._services, self.form, self))
+        run_modal(PracticeExamplesDialog(self._services.practice, self.form, self))
 
     def export_pdf(self) -> None:
         """The case form as a PDF for reading and filing."""

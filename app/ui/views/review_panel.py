@@ -29,6 +29,7 @@ from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
     from app.services.registry import Services
+    from app.services.review import ReviewService
 
 QUERY_ROLE = Qt.ItemDataRole.UserRole
 WHERE_NEXT = {
@@ -231,13 +232,14 @@ class ReviewPanel(QWidget):
             self.changed.emit()
 
     def show_history(self, question_key: str | None) -> None:
-        run_modal(HistoryDialog(self._services, self.form, self._numbers, question_key, self))
+        run_modal(HistoryDialog(self._services.review, self.form, self._numbers, question_key,
+                               self))
 
 
 class HistoryDialog(QDialog):
     """The case's review history and its audit trail (whole case, or one question)."""
 
-    def __init__(self, services: Services, form: CaseForm, numbers: dict[str, str],
+    def __init__(self, review: ReviewService, form: CaseForm, numbers: dict[str, str],
                  question_key: str | None, parent=None):
         super().__init__(parent)
         title = self.tr("History of case {ref}").format(ref=form.case.reference)
@@ -245,7 +247,6 @@ class HistoryDialog(QDialog):
             title += " — " + self.tr("question {number}").format(
                 number=numbers.get(question_key, question_key))
         self.setWindowTitle(title)
-        review = services.review
         rows = [(e.at, e.by, ACTION.label(e.action) if e.action in ACTION
                  else self.tr("Marked for dip sampling"), "", e.note)
                 for e in review.events(form.case.id)]
