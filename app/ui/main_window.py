@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
 
         self._services = services
         self.setWindowTitle(f"ASPIRE Casework — {services.database.path.name}")
-        self.cases_page = CaseListPage(services)
+        self.cases_page = CaseListPage(services.cases, services.inspections)
         self.form_page = CaseFormPage(services, self.tasks)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.cases_page)

@@ -130,7 +130,7 @@ class CaseFormPage(QWidget):
         self.nav.currentItemChanged.connect(lambda item, _old: self._show_item(item))
         self.nav.itemActivated.connect(lambda item, _col: self._enter_section(item))
         self.stack = QStackedWidget()
-        self.review = ReviewPanel(self._services)
+        self.review = ReviewPanel(self._services.review, self._services.user)
         self.review.current_question = self.question_in_view
         self.review.changed.connect(self.reload)
         self.review.go_to.connect(lambda key: self.show_question(key, take_focus=False))

@@ -34,7 +34,8 @@ from app.ui.models.case_columns import (
 from app.ui.models.tables import ROW_ROLE, SORT_ROLE, RecordTableModel
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.cases import CaseService
+    from app.services.inspections import InspectionService
 
 
 class _CaseFilter(QSortFilterProxyModel):
@@ -97,9 +98,9 @@ class CaseListPage(QWidget):
     withdraw_requested = Signal(uuid.UUID)
     inspection_changed = Signal(object)  # InspectionSummary or None
 
-    def __init__(self, services: Services, parent=None):
+    def __init__(self, cases: CaseService, inspections: InspectionService, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._case_service, self._inspection_service = cases, inspections
         self._inspections = RecordTableModel(INSPECTION_COLUMNS, self)
         self._inspection_sort = QSortFilterProxyModel(self)
         self._inspection_sort.setSourceModel(self._inspections)
@@ -212,7 +213,7 @@ class CaseListPage(QWidget):
     def reload(self, select: uuid.UUID | None = None) -> None:
         """Re-read inspections (keeping or changing the selection) and their cases."""
         keep = select or (self.current_inspection().id if self.current_inspection() else None)
-        self._inspections.set_rows(self._services.inspections.list())
+        self._inspections.set_rows(self._inspection_service.list())
         self.empty_hint.setVisible(self._inspections.rowCount() == 0)
         row = 0
         for i, record in enumerate(self._inspections.rows()):
@@ -263,7 +264,7 @@ class CaseListPage(QWidget):
             self.title.setText(self.tr("No inspection selected"))
             self.subtitle.setText("")
         else:
-            cases = self._services.cases.list(inspection.id)
+            cases = self._case_service.list(inspection.id)
             self._cases.set_rows(cases)
             self._fill_choices(inspection, cases)
             self.title.setText(inspection.name)
@@ -275,7 +276,7 @@ class CaseListPage(QWidget):
 
     def _fill_choices(self, inspection, cases) -> None:
         """The filters and the assignment menu offer this inspection's own people."""
-        team = self._services.inspections.team(inspection.id)
+        team = self._inspection_service.team(inspection.id)
         inspectors = [t.person for t in team if t.role in ASSESSING_ROLES]
         people = sorted(set(inspectors) | {c.profile.assignee for c in cases
                                            if c.profile.assignee})
@@ -323,7 +324,7 @@ class CaseListPage(QWidget):
         if not cases:
             return
         with operation(self, self.tr("Assign cases")) as done:
-            self._services.cases.assign(case_ids=[c.id for c in cases], assignee=person)
+            self._case_service.assign(case_ids=[c.id for c in cases], assignee=person)
         if not done.failed:
             self.refresh_cases()
 

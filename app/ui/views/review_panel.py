@@ -28,7 +28,6 @@ from app.ui.modal import run_modal
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
-    from app.services.registry import Services
     from app.services.review import ReviewService
 
 QUERY_ROLE = Qt.ItemDataRole.UserRole
@@ -50,9 +49,9 @@ class ReviewPanel(QWidget):
     changed = Signal()
     go_to = Signal(str)
 
-    def __init__(self, services: Services, parent=None):
+    def __init__(self, review: ReviewService, user: str, parent=None):
         super().__init__(parent)
-        self._services = services
+        self._review, self._user = review, user
         self.form: CaseForm | None = None
         self.threads: list[QueryThread] = []
         self._numbers: dict[str, str] = {}
@@ -110,7 +109,7 @@ class ReviewPanel(QWidget):
     # -- showing ----------------------------------------------------------------------------
     def load(self, form: CaseForm, numbers: dict[str, str]) -> None:
         self.form, self._numbers = form, numbers
-        state = self._services.review.state(form.case.id)
+        state = self._review.state(form.case.id)
         self.actor = state.actor
         for action, button in self.buttons.items():
             button.setVisible(action in state.actions)
@@ -166,14 +165,14 @@ class ReviewPanel(QWidget):
 
     # -- moves ------------------------------------------------------------------------------
     def move(self, action: str) -> None:
-        review, case_id = self._services.review, self.form.case.id
+        review, case_id = self._review, self.form.case.id
         label = ACTION.label(action)
         if action == Action.SUBMIT:
             run = lambda: review.submit(case_id)  # noqa: E731
         elif action == Action.APPROVE:
             sign_off, ok = QInputDialog.getText(
                 self, label, self.tr("To sign this case form off, type your login ({user}).")
-                .format(user=self._services.user))
+                .format(user=self._user))
             if not ok:
                 return
             run = lambda: review.approve(case_id, sign_off)  # noqa: E731
@@ -202,7 +201,7 @@ class ReviewPanel(QWidget):
         text, ok = QInputDialog.getMultiLineText(self, self.tr("Query an answer"),
                                                  self.tr("Your query:"))
         if ok:
-            self._run(lambda: self._services.review.raise_query(
+            self._run(lambda: self._review.raise_query(
                 case_id=self.form.case.id, question_key=key, text=text),
                 self.tr("Query an answer"))
 
@@ -216,13 +215,13 @@ class ReviewPanel(QWidget):
                     "if it needs changing):").format(who=thread.raised_by,
                                                     text=thread.messages[0].text))
         if ok:
-            self._run(lambda: self._services.review.respond(thread.id, text),
+            self._run(lambda: self._review.respond(thread.id, text),
                       self.tr("Reply to the query"))
 
     def close_query(self) -> None:
         thread = self._selected()
         if thread is not None:
-            self._run(lambda: self._services.review.close_query(thread.id),
+            self._run(lambda: self._review.close_query(thread.id),
                       self.tr("Close query"))
 
     def _run(self, run, title: str) -> None:
@@ -232,7 +231,7 @@ class ReviewPanel(QWidget):
             self.changed.emit()
 
     def show_history(self, question_key: str | None) -> None:
-        run_modal(HistoryDialog(self._services.review, self.form, self._numbers, question_key,
+        run_modal(HistoryDialog(self._review, self.form, self._numbers, question_key,
                                self))
 
 
