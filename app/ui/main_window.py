@@ -70,7 +70,8 @@ class MainWindow(QMainWindow):
         self._services = services
         self.setWindowTitle(f"ASPIRE Casework — {services.database.path.name}")
         self.cases_page = CaseListPage(services.cases, services.inspections)
-        self.form_page = CaseFormPage(services, self.tasks)
+        self.form_page = CaseFormPage(services.forms, services.review, services.practice,
+                                      services.user, self.tasks)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.cases_page)
         self.stack.addWidget(self.form_page)

@@ -48,7 +48,9 @@ from app.ui.widgets.question_widget import QuestionWidget
 from app.ui.widgets.save_indicator import SaveIndicator
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.case_forms import CaseFormService
+    from app.services.practice import PracticeExampleService
+    from app.services.review import ReviewService
 
 SECTION_ROLE = Qt.ItemDataRole.UserRole
 
@@ -57,9 +59,12 @@ class CaseFormPage(QWidget):
     back_requested = Signal()
     edit_profile_requested = Signal(uuid.UUID)
 
-    def __init__(self, services: Services, tasks: TaskManager, parent=None):
+    def __init__(self, forms: CaseFormService, review: ReviewService,
+                 practice: PracticeExampleService, user: str, tasks: TaskManager,
+                 parent=None):
         super().__init__(parent)
-        self._services = services
+        self._forms, self._review, self._practice = forms, review, practice
+        self._user = user
         self._tasks = tasks
         self.form: CaseForm | None = None
         self._state: FormState | None = None
@@ -130,7 +135,7 @@ class CaseFormPage(QWidget):
         self.nav.currentItemChanged.connect(lambda item, _old: self._show_item(item))
         self.nav.itemActivated.connect(lambda item, _col: self._enter_section(item))
         self.stack = QStackedWidget()
-        self.review = ReviewPanel(self._services.review, self._services.user)
+        self.review = ReviewPanel(self._review, self._user)
         self.review.current_question = self.question_in_view
         self.review.changed.connect(self.reload)
         self.review.go_to.connect(lambda key: self.show_question(key, take_focus=False))
@@ -159,7 +164,7 @@ class CaseFormPage(QWidget):
 
     # -- loading ------------------------------------------------------------------------
     def load(self, case_id: uuid.UUID) -> None:
-        form = self._services.forms.open(case_id)
+        form = self._forms.open(case_id)
         self.form = form
         self._state = form.state
         self._show_missing = False
@@ -377,7 +382,7 @@ class CaseFormPage(QWidget):
             self.saved.show_failed(exc.problem)
 
         with operation(self, on_error=not_saved) as done:
-            saved = self._services.forms.record_answer(
+            saved = self._forms.record_answer(
                 case_id=self.form.case.id, question_key=key, value=given.value,
                 reasons=given.reasons, evidence=given.evidence)
         if done.failed:
@@ -474,7 +479,7 @@ class CaseFormPage(QWidget):
 
     def check_for_errors(self) -> None:
         self.flush()
-        problems = self._services.forms.check_for_errors(self.form.case.id)
+        problems = self._forms.check_for_errors(self.form.case.id)
         self._show_missing = True  # from now on, unanswered questions are flagged too
         self._apply_state(self._state)
         dialog = ProblemsDialog(problems, self.form.framework, self._numbers, self)
@@ -483,7 +488,7 @@ class CaseFormPage(QWidget):
 
     def open_practice_examples(self) -> None:
         self.flush()
-        run_modal(PracticeExamplesDialog(self._services.practice, self.form, self))
+        run_modal(PracticeExamplesDialog(self._practice, self.form, self))
 
     def export_pdf(self) -> None:
         """The case form as a PDF for reading and filing."""
@@ -502,7 +507,7 @@ class CaseFormPage(QWidget):
         case_id = self.form.case.id
         self._tasks.run_with_progress(
             self, title, self.tr("Writing {name}…").format(name=Path(path).name),
-            lambda _report, _cancelled: self._services.review.export_pdf(
+            lambda _report, _cancelled: self._review.export_pdf(
                 case_id, Path(path), pseudonymise=pseudonymise),
             lambda pages: show_exported(self, title, self.tr(
                 "Saved the case form ({pages} pages) to {path}.").format(pages=pages,
