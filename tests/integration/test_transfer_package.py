@@ -573,7 +573,7 @@ def test_a_value_nested_too_deep_is_refused_clearly_never_a_failure(store, depth
 def test_a_value_too_deep_to_measure_is_not_json_to_the_rules():
     import sys
 
-    from app.sync.store import field_problem
+    from app.sync.fields import field_problem
 
     nested: object = "no"
     for _ in range(400):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core import change_rules as rules
-from app.sync.store import _FIELDS, _value_problem, field_problem
+from app.sync.fields import _FIELDS, _value_problem, field_problem
 
 
 def checked_in_full(entity: str, payload: object) -> str | None:
