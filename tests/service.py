@@ -125,7 +125,7 @@ def service_in_thread(database_url: str) -> str:
 
     from app.core.framework_loader import load_frameworks
     from app.server.web import create_app, shipped_frameworks
-    from app.sync.store import published_frameworks
+    from app.sync.judge import published_frameworks
     from tests.conftest import MINI_FRAMEWORKS
 
     app = create_app(database_url, published=shipped_frameworks()

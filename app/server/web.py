@@ -79,6 +79,7 @@ from app.core import devices as device_rules
 from app.errors import UserFacingError
 from app.sync import accounts, devices
 from app.sync.central import central_engine, database_answers, schema_revisions
+from app.sync.judge import PublishedFramework, shipped_frameworks
 from app.sync.package import MOST_CONTENT
 from app.sync.protocol import (
     MOST_CASES,
@@ -93,8 +94,6 @@ from app.sync.store import (
     Busy,
     Person,
     PersonAtStore,
-    PublishedFramework,
-    shipped_frameworks,
 )
 from app.sync.transfers import TransferRefused, apply_transfer
 

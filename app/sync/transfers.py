@@ -24,6 +24,7 @@ from app.errors import UserFacingError
 from app.sync import devices
 from app.sync.apply import TABLES
 from app.sync.central import central_engine
+from app.sync.judge import PublishedFramework, shipped_frameworks
 from app.sync.package import (
     PackageReport,
     TransferHead,
@@ -36,8 +37,6 @@ from app.sync.store import (
     MOST_CHANGES,
     Person,
     PersonAtStore,
-    PublishedFramework,
-    shipped_frameworks,
 )
 
 #: At most this many refusals are told back, each with its record and why.
