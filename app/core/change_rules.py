@@ -268,8 +268,15 @@ def _case_event(_before: Mapping | None, after: Mapping, standing: Standing) -> 
 def _query_message(_before: Mapping | None, after: Mapping,
                    standing: Standing) -> str | None:
     kind = str(after.get("kind"))
+    if locked := queries.case_refusal(kind, standing.case_status,
+                                      standing.inspection_status):
+        return locked
     if kind == QueryKind.RAISE and str(after.get("query_id")) != str(after.get("id")):
         return "a query is raised by its own first message"
+    if kind == QueryKind.RAISE and standing.questions is not None \
+            and str(after.get("question_key")) not in standing.questions:
+        return (f"the inspection's question set has no question "
+                f"'{str(after.get('question_key'))[:120]}'")
     if standing.query is not None and (standing.query.case_id, standing.query.question_key) \
             != (str(after.get("case_id")), str(after.get("question_key"))):
         return "a reply belongs to the answer its query was raised on"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.vocab import vocabulary
-from app.core.workflow import Actor
+from app.core.workflow import Actor, CaseStatus, InspectionStatus
 from app.errors import WorkflowError
 
 
@@ -100,14 +100,25 @@ def refusal(state: QueryState | None, kind: str, actor: Actor | None) -> str | N
     return None
 
 
-def check_move(state: QueryState | None, kind: QueryKind, actor: Actor | None) -> QueryMove:
-    """The move, or a WorkflowError saying why this person cannot make it."""
+def case_refusal(kind: str, case_status: str | None,
+                 inspection_status: str | None) -> str | None:
+    """Why a message of ``kind`` cannot be added on this case just now, or None: nothing is
+    said in a closed inspection, and no query is raised on an approved (locked) case."""
+    if inspection_status == InspectionStatus.CLOSED:
+        return "the inspection is closed"
+    if kind == QueryKind.RAISE and case_status == CaseStatus.APPROVED:
+        return "an approved case is locked: queries cannot be raised"
+    return None
+
+
+def move_from(state: QueryState | None, kind: QueryKind) -> QueryMove:
+    """The move a message of ``kind`` makes from ``state``, or a WorkflowError saying why
+    there is none (who may make it is for the caller to check)."""
     move = MOVES.get((state, kind))
-    if move is None and state == QueryState.CLOSED:
+    if move is not None:
+        return move
+    if state == QueryState.CLOSED:
         raise WorkflowError("The query is already closed.",
                             "Raise a new query if there is more to ask.")
-    problem = refusal(state, kind, actor)
-    if problem is not None or move is None:
-        raise WorkflowError(f"You cannot do that: {problem}.",
-                            "Ask a member of the inspection team with that role.")
-    return move
+    raise WorkflowError(f"That cannot be done to this query: {refusal(state, kind, None)}.",
+                        "Open the case again to see where the query stands.")

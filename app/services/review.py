@@ -132,8 +132,8 @@ class ReviewService:
             refuse_if_case_closed(session, case)
             self._require(session, case, queries.MOVES[None, QueryKind.RAISE].by,
                           "raise a query")
-            if case.status == CaseStatus.APPROVED:
-                raise WorkflowError("An approved case is locked: queries cannot be raised.",
+            if locked := queries.case_refusal(QueryKind.RAISE, case.status, None):
+                raise WorkflowError(f"{locked[0].upper()}{locked[1:]}.",
                                     "Unlock it first, giving a reason.")
             framework = self._framework(session, case)
             if question_key not in framework.question_keys():
@@ -160,8 +160,7 @@ class ReviewService:
             case = case_or_error(session, thread[0].case_id)
             refuse_if_case_closed(session, case)
             state = queries.state_of(message.kind for message in thread)
-            # a move the table does not have (to a closed query) is refused, saying why
-            move = queries.MOVES.get((state, kind)) or queries.check_move(state, kind, None)
+            move = queries.move_from(state, kind)
             self._require(session, case, move.by, "respond to a query"
                           if kind == QueryKind.RESPOND else "close a query")
             repo.add_query_message(session, case_id=case.id, query_id=query_id,

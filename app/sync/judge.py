@@ -271,7 +271,9 @@ class Judge:
         if change.entity in ("frameworks", "second_marks", "query_messages"):
             query_id = change.payload.get("query_id")
             return dataclasses.replace(
-                self._standing_at(inspection_id, case_id, answer=False),
+                # a query is raised on a question of the inspection's question set
+                self._standing_at(inspection_id, case_id,
+                                  answer=change.entity == "query_messages"),
                 published_framework=change.entity == "frameworks" and _published(
                     change.payload, self.published),
                 second_marking=self.markings.get(case_id)

@@ -565,6 +565,27 @@ def test_a_query_is_added_to_only_as_it_stands_and_only_on_its_own_answer(store)
     assert [o.status for o in outcomes] == [APPLIED, APPLIED]
 
 
+def test_a_query_is_raised_as_the_laptop_allows_it_or_not_at_all(store):
+    """On a question of the form, on a case not approved, in an inspection not closed."""
+    def raised(**values) -> Change:
+        query_id = str(uuid.uuid4())
+        return change("query_messages", {
+            "id": query_id, "case_id": str(store.case), "query_id": query_id,
+            "question_key": "victim", "kind": "raise", "text": "Why?", **values})
+
+    [why] = refused_whole(store, "lead.supervisor", raised(question_key="no_such_question"))
+    assert "has no question 'no_such_question'" in why
+    submitted_and_approved(store)
+    [why] = refused_whole(store, "lead.supervisor", raised())
+    assert "an approved case is locked: queries cannot be raised" in why
+    with store.link("lead.supervisor") as link:  # the lead closes the inspection
+        [closing] = link.push([edited(store, "inspections", store.inspection,
+                                      status="closed")])
+    assert closing.status == APPLIED
+    [why] = refused_whole(store, "lead.supervisor", raised())
+    assert why.endswith("the inspection is closed")
+
+
 def test_second_marks_only_when_asked_by_someone_other_than_the_first_marker(store):
     def mark(kind: str = "mark") -> Change:
         return change("second_marks", {

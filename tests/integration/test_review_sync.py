@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.errors import WorkflowError
+from app.services.conflicts import ACKNOWLEDGED
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import laptop
 from tests.integration.test_review import complete
@@ -74,3 +75,41 @@ def test_return_query_resubmit_and_approve_across_laptops(central, tmp_path):
     engine.dispose()
     assert len(one.services.review.audit(case.id)) == len(sam.services.review.audit(case.id))
 
+
+
+def test_a_reply_written_offline_after_the_query_was_closed_is_refused_and_settled(central,
+                                                                                   tmp_path):
+    """The order people take: the supervisor closes a query in the office while the
+    inspector, offline, replies to it. The reply is refused at the store, said so on the
+    inspector's laptop, and once the inspector settles it the laptop syncs cleanly."""
+    one = laptop(tmp_path, central, "inspector.one")
+    inspection = make_inspection(one.services)
+    case = make_case(one.services, "X1", inspection=inspection)
+    one.sync()
+    sam = laptop(tmp_path, central, "supervisor.sam", role="supervisor",
+                 inspections=[inspection.id])
+    sam.sync()
+    query = sam.services.review.raise_query(case_id=case.id, question_key="victim",
+                                            text="Which record names the victim?")
+    sam.sync()
+    one.sync()
+    sam.services.review.close_query(query, "Found it myself.")
+    sam.sync()
+    one.services.review.respond(query, "The police report of March.")  # offline meanwhile
+
+    first = one.sync()
+    assert first.refused == 1
+    [refusal] = one.services.conflicts.open()
+    assert refusal.kind == "refused" and "the query is closed" in refusal.detail
+    [thread] = one.services.review.queries(case.id)
+    assert thread.status == "closed"
+    one.services.conflicts.resolve(conflict_id=refusal.id, choice=ACKNOWLEDGED)
+    again = one.sync()
+    assert (again.refused, one.services.sync.status().pending_changes) == (0, 0)
+    assert one.services.conflicts.open() == []
+    engine = create_engine(central)
+    with engine.connect() as conn:
+        kinds = conn.execute(text("SELECT kind FROM query_messages WHERE query_id = :q "
+                                  "ORDER BY updated_at"), {"q": query}).scalars().all()
+    engine.dispose()
+    assert kinds == ["raise", "close"]
