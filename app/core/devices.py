@@ -86,11 +86,9 @@ def clock_problem(signed_at: dt.datetime, now: dt.datetime) -> str | None:
     if abs(now - signed_at) <= CLOCK_SKEW:
         return None
     minutes = int(CLOCK_SKEW.total_seconds() // 60)
-    def shown(moment: dt.datetime) -> str:
-        return signed_at_text(moment.replace(microsecond=0))
-
-    return (f"The laptop signed its sign-in at {shown(signed_at)}, more than "
-            f"{minutes} minutes from the service's clock ({shown(now)}).")
+    signed, clock = (signed_at_text(m.replace(microsecond=0)) for m in (signed_at, now))
+    return (f"The laptop signed its sign-in at {signed}, more than {minutes} minutes from "
+            f"the service's clock ({clock}).")
 
 
 def new_enrolment_code() -> str:

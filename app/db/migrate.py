@@ -33,7 +33,6 @@ def _config(script_location: Path | None):
     return cfg
 
 
-
 def known_revisions(script_location: Path | None = None) -> set[str]:
     from alembic.script import ScriptDirectory
 
