@@ -79,6 +79,11 @@ def test_second_marking_blind_in_the_window(people, qtbot, monkeypatch):
     agreeing = ModerationDialog(supervisor.moderation, supervisor.review, inspection.id)
     qtbot.addWidget(agreeing)
     assert agreeing.tabs.tabText(1) == "Agreed &judgements"
+    # on a laptop's screen (1366 wide at 125%) the tab fits, its guidance wrapped, not clipped
+    agreeing.resize(int(1366 / 1.25) - 60, 560)
+    agreeing.tabs.setCurrentIndex(1)
+    agreeing.show()
+    assert agreeing.width() <= int(1366 / 1.25)
     assert agreeing.to_agree.count() == 4 and "(1 to agree)" in agreeing.to_agree.item(1).text()
     agreeing.to_agree.setCurrentRow(1)  # X1: first yes, second no
     choice, note = agreeing.agreed[KEY]

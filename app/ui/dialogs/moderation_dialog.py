@@ -93,10 +93,12 @@ class ModerationDialog(QDialog):
         agree_left.addWidget(QLabel(self.tr("Second marked, to agree")))
         agree_left.addWidget(self.to_agree, 1)
         agree_right = QVBoxLayout()
-        agree_right.addWidget(QLabel(self.tr(
+        self.agree_note = QLabel(self.tr(
             "Record the judgement both markers agreed on for each key question, and how it "
             "was agreed. It is kept beside both judgements; the case's own answer is not "
-            "changed.")))
+            "changed."))
+        self.agree_note.setWordWrap(True)  # a narrow window or large text wraps it, never clips
+        agree_right.addWidget(self.agree_note)
         agree_right.addWidget(self.agree_area, 1)
         agree_right.addWidget(self.agree_button)
         agree_row = QHBoxLayout(agreeing)
