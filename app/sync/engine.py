@@ -228,6 +228,7 @@ class SyncEngine:
                     continue  # acknowledged, or already folded into this record's conflict
                 conflicted.add(change.entity_id)
                 base, yours = waiting_here(session, change.entity, change.entity_id)
+                made_here = base is None and yours is not None
                 yours = yours or change.payload
                 keep_conflict(
                     session, kind=outcome.status, detail=outcome.detail or "",
@@ -246,6 +247,12 @@ class SyncEngine:
                     result.refused_records.add(change.entity_id)
                     if outcome.theirs is not None:  # the laptop shows what the store holds
                         _store(session, change.entity, outcome.theirs, self._db.user)
+                    elif made_here and change.entity in _REMOVED_WHEN_REFUSED:
+                        # made here and refused: kept in the refusal alone, as the store
+                        # holds none of it
+                        session.flush()
+                        table = TABLES[change.entity]
+                        session.execute(table.delete().where(table.c.id == change.entity_id))
                 session.execute(delete(m.Outbox).where(_outbox_of(change)))
                 result.touched_cases.update(
                     cases_of(change.entity, change.entity_id, outcome.theirs or yours))
@@ -599,41 +606,58 @@ def _drop_local_twins(session: Session, entity: str, inserts: list[dict],
     central store, gives way to it. What ours said differently is not lost: an unsent edit
     of it is kept in a conflict first. One the store refused stays refused, for the person
     to see, unless the central record says the same: it then stands for ours, and the
-    refusal is resolved by it."""
+    refusal is resolved by it (whether ours is still here or has left with the refusal)."""
     if entity not in NATURAL_KEYS:
         return
     table = TABLES[entity]
     parent, key = NATURAL_KEYS[entity]
+    incoming = {(_id_text(v[parent]), v[key]): v for v in inserts}
+    refused = {c.entity_id: c for c in session.scalars(select(m.Conflict).where(
+        m.Conflict.entity == entity, m.Conflict.kind == REFUSED,
+        m.Conflict.resolved_at.is_(None)))}
+    for refusal in refused.values():  # ours left the laptop when it was refused
+        yours = refusal.yours if isinstance(refusal.yours, dict) else {}
+        central = incoming.get((_id_text(yours.get(parent)), yours.get(key)))
+        if central is not None and central["id"] != refusal.entity_id:
+            _resolve_by_central(refusal, central, result)
     here = session.execute(select(table).where(
         table.c[parent].in_(list({v[parent] for v in inserts})))).mappings().all()
-    if not here:
-        return  # nothing of theirs here yet (a case or inspection new to this laptop)
-    incoming = {(v[parent], v[key]): v for v in inserts}
     twins = [(twin, central) for twin in here
-             if (central := incoming.get((twin[parent], twin[key]))) is not None
+             if (central := incoming.get((_id_text(twin[parent]), twin[key]))) is not None
              and central["id"] != twin["id"]]
     if not twins:
         return
-    ids = [twin["id"] for twin, _ in twins]
     waiting = set(session.scalars(select(m.Outbox.entity_id).where(
-        m.Outbox.entity_id.in_(ids))))
-    refused = {c.entity_id: c for c in session.scalars(select(m.Conflict).where(
-        m.Conflict.entity_id.in_(ids), m.Conflict.kind == REFUSED,
-        m.Conflict.resolved_at.is_(None)))}
+        m.Outbox.entity_id.in_([twin["id"] for twin, _ in twins]))))
     for twin, central in twins:
-        twin_id, theirs = twin["id"], row_values_to_payload(central)
+        twin_id = twin["id"]
         if twin_id in waiting:
-            _keep_ours(session, PulledChange(0, entity, twin_id, central["rev"], theirs))
+            _keep_ours(session, PulledChange(0, entity, twin_id, central["rev"],
+                                             row_values_to_payload(central)))
             result.pulled_conflicts += 1
-        elif (refusal := refused.get(twin_id)) is not None and not _says_otherwise(
-                refusal.yours, theirs):
-            refusal.resolved_at = utcnow()
-            refusal.resolved_by = central.get("updated_by") or ""
-            refusal.resolution = {"choice": MADE_CENTRALLY, "record": str(central["id"])}
-            if twin_id in result.refused_records:
-                result.refused -= 1
-                result.refused_records.discard(twin_id)
         session.execute(table.delete().where(table.c.id == twin_id))
+
+
+def _id_text(value: object) -> str | None:
+    """An id as one text, however it is held (a row's id, or a payload's text)."""
+    try:
+        return None if value is None else str(uuid.UUID(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _resolve_by_central(refusal: m.Conflict, central: dict, result: SyncReport) -> None:
+    """The refusal of ours is resolved by the same record made centrally, if it says the
+    same as ours; otherwise it stays, for the person to see."""
+    if refusal.resolved_at is not None or _says_otherwise(refusal.yours,
+                                                          row_values_to_payload(central)):
+        return
+    refusal.resolved_at = utcnow()
+    refusal.resolved_by = central.get("updated_by") or ""
+    refusal.resolution = {"choice": MADE_CENTRALLY, "record": str(central["id"])}
+    if refusal.entity_id in result.refused_records:
+        result.refused -= 1
+        result.refused_records.discard(refusal.entity_id)
 
 
 def _says_otherwise(yours: dict | None, theirs: dict) -> bool:
@@ -692,6 +716,14 @@ def _state(session: Session) -> m.SyncState:
         session.add(state)
         session.flush()
     return state
+
+
+#: the kinds of record no other record names: one made on this laptop that the central
+#: store refuses leaves the laptop (its refusal keeps it), so that the laptop shows what the
+#: store holds. A refused case, sample or inspection stays, with whatever was made in it.
+_REMOVED_WHEN_REFUSED = frozenset({
+    "answers", "inspection_members", "practice_examples", "sample_members", "sample_events",
+    "case_events", "query_messages", "audit_entries", "second_marks"})
 
 
 def _store(session: Session, entity: str, payload: dict, user: str) -> None:

@@ -4,6 +4,7 @@ close, what the history tables still refuse, and that removal writes nothing to 
 from __future__ import annotations
 
 import contextlib
+import uuid
 
 import pytest
 from sqlcipher3 import dbapi2 as sqlite3
@@ -93,6 +94,38 @@ def test_history_rows_are_removed_only_while_their_case_is_being_purged(team, db
         conn.rollback()
         assert all(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                    for table in HISTORY)
+
+
+def test_a_history_row_is_removed_only_once_a_refusal_keeps_it(team, db_path):
+    """A history row made here that the central store refused may leave the laptop, since
+    the refusal keeps it; not a row whose refusal keeps nothing of it, nor any other row."""
+    lead, others, inspection = team
+    case = make_case(lead, "X1", inspection=inspection)
+    for question in ("victim", "officers"):
+        others["supervisor.sam"].review.raise_query(case_id=case.id, question_key=question,
+                                                     text="Which record says so?")
+    with contextlib.closing(raw_connection(db_path)) as conn:
+        first, second = (row[0] for row in conn.execute(
+            "SELECT id FROM query_messages ORDER BY rowid"))
+
+        def refusal(entity_id: str, yours: str | None, theirs: str | None) -> None:
+            conn.execute("INSERT INTO conflicts (id, kind, detail, entity, entity_id, yours, "
+                         "theirs, theirs_by, detected_at) VALUES (?, 'refused', '', "
+                         "'query_messages', ?, ?, ?, '', '2026-12-07')",
+                         (uuid.uuid4().hex, entity_id, yours, theirs))
+
+        refusal(second, None, None)  # a refusal that keeps nothing of the row
+        with pytest.raises(sqlite3.IntegrityError, match="never changed or removed"):
+            conn.execute("DELETE FROM query_messages WHERE id = ?", (second,))
+        refusal(second, "null", "null")  # as a JSON column holds None
+        with pytest.raises(sqlite3.IntegrityError, match="never changed or removed"):
+            conn.execute("DELETE FROM query_messages WHERE id = ?", (second,))
+        refusal(first, '{"kept": true}', "null")
+        with pytest.raises(sqlite3.IntegrityError, match="never changed or removed"):
+            conn.execute("DELETE FROM query_messages")  # the other stays
+        conn.execute("DELETE FROM query_messages WHERE id = ?", (first,))
+        assert [row[0] for row in conn.execute("SELECT id FROM query_messages")] == [second]
+        conn.rollback()
 
 
 def test_every_table_that_refers_to_a_case_is_purged():

@@ -77,3 +77,22 @@ def test_a_refusal_whose_answer_was_lost_still_brings_back_what_the_store_holds(
     assert supervisor.services.forms.open(case.id).answers["officers"].value == 3
     (refusal,) = [c for c in supervisor.services.conflicts.open() if c.entity == "answers"]
     assert (refusal.yours, refusal.theirs) == (5, 3)
+
+
+def test_a_new_answer_the_store_refuses_leaves_the_laptop_and_is_kept_in_the_refusal(team):
+    """The store holds none of a refused new answer: the laptop shows the form as the store
+    holds it, and the refusal keeps the answer for the person to read."""
+    _one, supervisor, _inspection, case = team
+    # as a laptop of an earlier version did, which let a supervisor answer
+    with supervisor.services._db.write() as session:
+        session.add(Answer(case_id=case.id, question_key="victim", value="yes", reasons=[],
+                           evidence="Named in the police report."))
+    got = supervisor.sync()
+    assert got.refused == 2  # the answer, and the audit entry of the change to it
+    answers = supervisor.services.forms.open(case.id).answers
+    assert "victim" not in answers and answers["officers"].value == 3
+    (refusal,) = [c for c in supervisor.services.conflicts.open() if c.entity == "answers"]
+    assert (refusal.kind, refusal.yours, refusal.theirs) == ("refused", "yes", None)
+    assert refusal.yours_evidence == "Named in the police report."
+    assert supervisor.services.sync.status().pending_changes == 0
+    assert supervisor.sync().refused == 0
