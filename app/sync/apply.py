@@ -205,24 +205,27 @@ def _row(conn: Connection, table: Table, change: Change, rev: int) -> dict:
     return values
 
 
-def row_from_payload(table: Table, payload: dict) -> dict:
-    """JSON-ready values back into column values (ids, dates and times as Python objects)."""
+def row_from_payload(table: Table, payload: dict, entity_id: uuid.UUID | None = None) -> dict:
+    """JSON-ready values back into column values (ids, dates and times as Python objects).
+    ``entity_id``: the record's id, already read (the payload's own is then not read)."""
     readers = _READERS.get(table)
     if readers is None:
-        readers = _READERS[table] = tuple((column.key, _reader(column.type))
-                                          for column in table.columns)
+        every = tuple((column.key, _reader(column.type)) for column in table.columns)
+        readers = _READERS[table] = (every, tuple(r for r in every if r[0] != "id"))
     values = {}
-    for key, read in readers:
+    for key, read in readers[0] if entity_id is None else readers[1]:
         if key in payload:
             value = payload[key]
             values[key] = value if value is None or read is None else read(value)
+    if entity_id is not None and "id" in payload:
+        values["id"] = entity_id
     return values
 
 
 def _reader(kind) -> Callable[[object], object] | None:
     """How a column of this type reads a JSON-ready value (None: as it is)."""
     if isinstance(kind, Uuid):
-        return lambda value: _read_id(str(value))
+        return lambda value: read_id(str(value))
     if isinstance(kind, DateTime | UtcDateTime):
         return dt.datetime.fromisoformat
     if isinstance(kind, Date):
@@ -231,14 +234,16 @@ def _reader(kind) -> Callable[[object], object] | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _read_id(value: str) -> uuid.UUID:
+def read_id(value: str) -> uuid.UUID:
     """An id, read once however many rows name it (the case of every answer, the device of
     every change)."""
     return uuid.UUID(value)
 
 
-#: each table's columns, and how each reads a JSON-ready value
-_READERS: dict[Table, tuple[tuple[str, Callable[[object], object] | None], ...]] = {}
+#: each table's columns, and how each reads a JSON-ready value (all of them, and all but
+#: the id)
+_Readers = tuple[tuple[str, Callable[[object], object] | None], ...]
+_READERS: dict[Table, tuple[_Readers, _Readers]] = {}
 
 
 def recorded_outcomes(conn: Connection, changes: list[Change]) -> dict[uuid.UUID, Outcome]:

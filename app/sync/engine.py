@@ -40,7 +40,7 @@ from app.core.memory import collector_paused
 from app.db import models as m
 from app.db.bookkeeping import REMOTE_APPLY, row_values_to_payload, utcnow
 from app.db.engine import Database
-from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
+from app.sync.apply import TABLE_ORDER, TABLES, read_id, row_from_payload
 from app.sync.central import CentralError
 from app.sync.conflicts import keep_conflict, waiting_here
 from app.sync.joining import catch_up, held
@@ -504,7 +504,7 @@ class SyncEngine:
             if change.entity_id in waiting:
                 _keep_ours(session, change)
                 result.pulled_conflicts += 1
-            values = row_from_payload(table, change.payload)
+            values = row_from_payload(table, change.payload, change.entity_id)
             (updates if rev is not None else inserts).append(values)
             touched.extend(cases_of_row(entity, change.entity_id, values))
             result.pulled += 1
@@ -546,7 +546,7 @@ def _malformed(change: PulledChange) -> str | None:
         value = change.payload.get(key)
         if value is not None:
             try:
-                uuid.UUID(str(value))
+                read_id(str(value))  # the same case in every answer: read once
             except ValueError:
                 return f"its {key} is not an id"
     return None
@@ -611,19 +611,18 @@ def _drop_local_twins(session: Session, entity: str, inserts: list[dict],
         return
     table = TABLES[entity]
     parent, key = NATURAL_KEYS[entity]
-    incoming = {(_id_text(v[parent]), v[key]): v for v in inserts}
-    refused = {c.entity_id: c for c in session.scalars(select(m.Conflict).where(
-        m.Conflict.entity == entity, m.Conflict.kind == REFUSED,
-        m.Conflict.resolved_at.is_(None)))}
-    for refusal in refused.values():  # ours left the laptop when it was refused
+    incoming = {(v[parent], v[key]): v for v in inserts}  # column values: ids read
+    for refusal in session.scalars(select(m.Conflict).where(
+            m.Conflict.entity == entity, m.Conflict.kind == REFUSED,
+            m.Conflict.resolved_at.is_(None))):  # ours left the laptop when it was refused
         yours = refusal.yours if isinstance(refusal.yours, dict) else {}
-        central = incoming.get((_id_text(yours.get(parent)), yours.get(key)))
+        central = incoming.get((_id_or_none(yours.get(parent)), yours.get(key)))
         if central is not None and central["id"] != refusal.entity_id:
             _resolve_by_central(refusal, central, result)
     here = session.execute(select(table).where(
         table.c[parent].in_(list({v[parent] for v in inserts})))).mappings().all()
     twins = [(twin, central) for twin in here
-             if (central := incoming.get((_id_text(twin[parent]), twin[key]))) is not None
+             if (central := incoming.get((twin[parent], twin[key]))) is not None
              and central["id"] != twin["id"]]
     if not twins:
         return
@@ -638,12 +637,12 @@ def _drop_local_twins(session: Session, entity: str, inserts: list[dict],
         session.execute(table.delete().where(table.c.id == twin_id))
 
 
-def _id_text(value: object) -> str | None:
-    """An id as one text, however it is held (a row's id, or a payload's text)."""
+def _id_or_none(value: object) -> uuid.UUID | None:
+    """A payload's id, read (None if it is none)."""
     try:
-        return None if value is None else str(uuid.UUID(str(value)))
+        return None if value is None else uuid.UUID(str(value))
     except ValueError:
-        return str(value)
+        return None
 
 
 def _resolve_by_central(refusal: m.Conflict, central: dict, result: SyncReport) -> None:
