@@ -5,7 +5,10 @@ central database underneath."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import exc as sa_exc
@@ -19,6 +22,7 @@ from tests.integration.sync_fixtures import person_url
 from tests.service import in_thread
 
 LOGIN, PASSWORD = "j.smith", "a long enough password"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -125,6 +129,24 @@ def test_passwords_are_kept_as_argon2id_hashes_and_tokens_only_as_their_hash(cen
     assert stored.password_hash.startswith("$argon2id$") and PASSWORD not in stored.password_hash
     sessions = query(central, "SELECT token_hash FROM service_sessions WHERE login = :l", l=LOGIN)
     assert [bytes(s.token_hash) for s in sessions] == [accounts.token_hash(token)]
+
+
+def test_a_release_hashes_passwords_at_full_strength_and_only_the_tests_do_not():
+    """argon2id at RFC 9106's second settings (64 MiB, three passes, four lanes) in the app
+    as it is installed; the lowest cost only where the test run asks for it."""
+    show = ("from app.sync import accounts; h = accounts._hasher; "
+            "print(h.memory_cost, h.time_cost, h.parallelism, accounts._NOBODY.split('$')[3])")
+
+    def settings(pythonpath: str | None) -> list[str]:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        if pythonpath:
+            env["PYTHONPATH"] = pythonpath
+        return subprocess.run([sys.executable, "-c", show], cwd=ROOT, env=env, check=True,
+                              capture_output=True, text=True).stdout.split()
+
+    assert settings(None) == ["65536", "3", "4", "m=65536,t=3,p=4"]
+    assert settings(os.environ["PYTHONPATH"]) == ["8", "1", "1", "m=8,t=1,p=1"]
+    assert accounts._hasher.memory_cost == 8  # this test run's own
 
 
 def test_a_persons_password_opens_no_database_session(central, service):
