@@ -19,6 +19,7 @@ ENV_USER = "ASPIRE_USER"
 ENV_DATA_DIR = "ASPIRE_DATA_DIR"
 ENV_FRAMEWORKS_DIR = "ASPIRE_FRAMEWORKS_DIR"
 ENV_RATING_RULES = "ASPIRE_RATING_RULES"  # a rating rules file of the inspectorate's own
+ENV_CASE_LIST_NAMES = "ASPIRE_CASE_LIST_NAMES"  # other names for case list columns
 ENV_CENTRAL = "ASPIRE_CENTRAL"  # the central store's address, without its password
 ENV_PASSWORD = "ASPIRE_CENTRAL_PASSWORD"  # for automation; people are asked instead
 ENV_NEW_PASSWORD = "ASPIRE_NEW_PASSWORD"  # for automation of 'central add-user'
@@ -53,6 +54,13 @@ def rating_rules_file() -> Path:
     ``ASPIRE_RATING_RULES`` at the inspectorate's own."""
     override = os.environ.get(ENV_RATING_RULES)
     return Path(override) if override else resources_dir() / "ratings" / "default.json"
+
+
+def case_list_names_file() -> Path:
+    """The other names case lists give columns and coded values: the shipped file, unless an
+    administrator points ``ASPIRE_CASE_LIST_NAMES`` at the inspectorate's own."""
+    override = os.environ.get(ENV_CASE_LIST_NAMES)
+    return Path(override) if override else resources_dir() / "case_lists" / "aliases.json"
 
 
 def frameworks_dir() -> Path:

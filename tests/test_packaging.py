@@ -21,7 +21,9 @@ def test_wheel_ships_migrations_and_resources(tmp_path):
     assert {"app/migrations/env.py", "app/migrations/script.py.mako",
             "app/migrations/versions/0001_initial_schema.py",
             "app/resources/frameworks/adult-probation.json",
-            "app/resources/frameworks/youth-offending.json", "app/main.py"} <= names
+            "app/resources/frameworks/youth-offending.json",
+            "app/resources/case_lists/aliases.json", "app/resources/ratings/default.json",
+            "app/main.py"} <= names
     assert not any(name.startswith("tests/") for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "aspire = app.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

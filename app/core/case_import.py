@@ -4,7 +4,9 @@ Before fieldwork the inspectorate receives the cases as a spreadsheet exported f
 provider's case management system. Each system names its columns and writes its codes in
 its own way ("CRN" or "Case ref", "F" or "Female", "W1" or "White: Irish"), so headers and
 coded values are matched on their letters and digits alone, ignoring case, spaces and
-punctuation, against the labels people read, the stored codes and the common aliases below.
+punctuation, against the labels people read, the stored codes and the other names lists give
+them (``CaseListNames``, read from ``resources/case_lists/aliases.json``, which the
+inspectorate may extend).
 
 Every problem is collected with its spreadsheet row and the column as headed in the file,
 so the whole list can be put right in one go. Nothing is stored here: ``app.io.case_lists``
@@ -13,21 +15,15 @@ reads the file and a service saves the cases, all or nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from app.core.profile import (
-    DISABILITY,
-    ETHNICITY,
-    GENDER,
-    MAPPA,
-    PHASE,
     PROFILE_FIELDS,
-    PROVIDER,
-    RISK_LEVEL,
-    SENTENCE_TYPE,
     CaseProfile,
 )
 from app.core.vocab import Vocabulary
@@ -52,35 +48,12 @@ class ImportColumn:
     aliases: tuple[str, ...] = ()
 
 
-_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    REFERENCE: ("CRN", "case reference", "case ref", "case id", "case number", "case no",
-                "reference", "ref", "URN"),
-    "provider": ("provider", "agency", "allocated agency", "organisation", "organization",
-                 "provider name"),
-    "sentence_type": ("sentence", "sentence type", "order type", "disposal", "disposal type",
-                      "type of sentence", "type of order", "sentence or disposal"),
-    "phase": ("phase", "custody or community", "custody/community", "stage of sentence"),
-    "gender": ("gender", "sex", "gender identity"),
-    "ethnicity": ("ethnicity", "ethnic group", "ethnic origin", "race/ethnicity",
-                  "ethnic background"),
-    "date_of_birth": ("DOB", "date of birth", "birth date", "birthdate"),
-    "rosh": ("RoSH", "risk of serious harm", "RoSH level", "risk level", "RoSH rating",
-             "risk of serious harm level"),
-    "mappa": ("MAPPA", "MAPPA level"),
-    "vulnerability": ("vulnerability", "vulnerability level", "safety and wellbeing",
-                      "safety and well-being"),
-    "disability": ("disability", "disabled", "has a disability"),
-    "responsible_officer": ("responsible officer", "offender manager", "case manager",
-                            "practitioner", "probation practitioner", "case worker",
-                            "caseworker", "officer"),
-    "assignee": ("inspector", "assigned inspector", "assignee", "assigned to"),
-    NOTES: ("notes", "note", "comments", "comment"),
-}
-
+#: the columns the app imports, in the order a template gives them (their other names are
+#: in ``CaseListNames.columns``)
 COLUMNS: tuple[ImportColumn, ...] = (
-    ImportColumn(REFERENCE, "Case reference", True, _HEADER_ALIASES[REFERENCE]),
-    *(ImportColumn(f.name, f.label, False, _HEADER_ALIASES[f.name]) for f in PROFILE_FIELDS),
-    ImportColumn(NOTES, "Notes", False, _HEADER_ALIASES[NOTES]),
+    ImportColumn(REFERENCE, "Case reference", True),
+    *(ImportColumn(f.name, f.label) for f in PROFILE_FIELDS),
+    ImportColumn(NOTES, "Notes"),
 )
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 
@@ -103,10 +76,6 @@ def _unambiguous(pairs: Iterable[tuple[str, str]], what: str) -> dict[str, str]:
     return index
 
 
-_HEADER_INDEX = _unambiguous(
-    ((name, c.field) for c in COLUMNS for name in (c.field, c.label, *c.aliases)), "Heading")
-
-
 # ---------------------------------------------------------------------------------------
 # Headers
 
@@ -127,37 +96,41 @@ class HeaderMapping:
     matches: tuple[HeaderMatch, ...]
     missing_required: tuple[str, ...]  # fields
     duplicated: tuple[str, ...]  # fields headed by more than one column
+    #: the names the headings were matched against (and the values will be)
+    names: CaseListNames = dataclasses.field(repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return not self.missing_required and not self.duplicated
 
 
-def map_headers(headers: Sequence[object]) -> HeaderMapping:
+def map_headers(headers: Sequence[object], names: CaseListNames) -> HeaderMapping:
     """Which field each column holds, which required ones are missing and which repeat."""
     matches, seen, duplicated = [], set(), []
     for index, value in enumerate(headers):
         header = _cell_text(value)
-        field = _HEADER_INDEX.get(_fold(header))
-        if field is not None:
-            if field in seen and field not in duplicated:
-                duplicated.append(field)
-            seen.add(field)
-        matches.append(HeaderMatch(index, header, field))
+        held = names.headings.get(_fold(header))
+        if held is not None:
+            if held in seen and held not in duplicated:
+                duplicated.append(held)
+            seen.add(held)
+        matches.append(HeaderMatch(index, header, held))
     missing = tuple(c.field for c in COLUMNS if c.required and c.field not in seen)
-    return HeaderMapping(tuple(matches), missing, tuple(duplicated))
+    return HeaderMapping(tuple(matches), missing, tuple(duplicated), names)
 
 
 def describe_mapping_problems(mapping: HeaderMapping) -> list[str]:
     """One sentence per missing or repeated column, for the person fixing the file."""
     lines = []
-    for field in mapping.missing_required:
-        column = COLUMN_BY_FIELD[field]
-        lines.append(f"There is no '{column.label}' column (it may also be headed "
-                     f"{', '.join(column.aliases[:5])}).")
-    for field in mapping.duplicated:
-        headers = [m.header for m in mapping.matches if m.field == field]
-        lines.append(f"{len(headers)} columns hold the {COLUMN_BY_FIELD[field].label.lower()}: "
+    for missing in mapping.missing_required:
+        column = mapping.names.column(missing)
+        also = f" (it may also be headed {', '.join(column.aliases[:5])})" \
+            if column.aliases else ""
+        lines.append(f"There is no '{column.label}' column{also}.")
+    for repeated in mapping.duplicated:
+        headers = [m.header for m in mapping.matches if m.field == repeated]
+        lines.append(f"{len(headers)} columns hold the "
+                     f"{COLUMN_BY_FIELD[repeated].label.lower()}: "
                      f"{', '.join(repr(h) for h in headers)}.")
     return lines
 
@@ -165,146 +138,107 @@ def describe_mapping_problems(mapping: HeaderMapping) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # Coded values: what each vocabulary accepts besides its codes and labels
 
-_NOT_RECORDED = ("not recorded", "not known", "not stated", "unknown", "NK")
-_PREFER_NOT_TO_SAY = ("prefer not to say", "refused", "declined", "not disclosed")
+@dataclass(frozen=True)
+class CaseListNames:
+    """The names a case list may give each column and each coded value, besides the app's
+    own: each column with its other names, and what every name (folded) means."""
 
-_VALUE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    PROVIDER.name: {
-        "nps": ("NPS", "National Probation Service"),
-        "crc": ("CRC", "Community Rehabilitation Company"),
-        "probation_service": ("Probation Service", "PS", "The Probation Service", "HMPPS"),
-        "yot": ("YOT", "YOS", "Youth Offending Team", "Youth Offending Service",
-                "YJS", "Youth Justice Service"),
-        "other": ("other",),
-    },
-    SENTENCE_TYPE.name: {
-        "community_order": ("CO", "community order"),
-        "suspended_sentence_order": ("SSO", "SSSO", "suspended sentence order",
-                                     "suspended sentence supervision order",
-                                     "suspended sentence"),
-        "licence": ("licence", "license", "licence post release", "post release licence"),
-        "post_sentence_supervision": ("PSS", "post sentence supervision"),
-        "referral_order": ("referral order",),
-        "youth_rehabilitation_order": ("YRO", "youth rehabilitation order"),
-        "yro_iss": ("YRO with ISS", "YRO ISS", "YRO (ISS)", "YRO with intensive supervision",
-                    "youth rehabilitation order with ISS"),
-        "detention_training_order": ("DTO", "detention and training order",
-                                     "detention & training order"),
-        "custodial_sentence": ("custodial sentence", "custody"),
-        "youth_conditional_caution": ("YCC", "youth conditional caution"),
-        "youth_caution": ("YC", "youth caution"),
-        "community_resolution": ("community resolution", "CR"),
-        "other": ("other",),
-    },
-    PHASE.name: {
-        "community": ("community", "in the community"),
-        "custody": ("custody", "in custody", "custodial"),
-        "licence": ("licence", "license", "on licence", "on license", "post-release",
-                    "post release", "released on licence"),
-    },
-    GENDER.name: {
-        "male": ("M", "male", "man"),
-        "female": ("F", "female", "woman"),
-        "other": ("other", "another gender identity", "non-binary", "nonbinary"),
-        "not_recorded": _NOT_RECORDED,
-    },
-    RISK_LEVEL.name: {
-        "low": ("L", "low"),
-        "medium": ("M", "medium", "med"),
-        "high": ("H", "high"),
-        "very_high": ("VH", "very high"),
-        "not_recorded": _NOT_RECORDED,
-    },
-    MAPPA.name: {
-        "none": ("none", "n/a", "no", "not MAPPA", "not managed under MAPPA", "non MAPPA"),
-        "level_1": ("1", "level 1", "L1", "MAPPA 1", "MAPPA level 1"),
-        "level_2": ("2", "level 2", "L2", "MAPPA 2", "MAPPA level 2"),
-        "level_3": ("3", "level 3", "L3", "MAPPA 3", "MAPPA level 3"),
-        "not_recorded": _NOT_RECORDED,
-    },
-    DISABILITY.name: {
-        "yes": ("Y", "yes", "true", "disabled"),
-        "no": ("N", "no", "false", "not disabled"),
-        "not_recorded": _NOT_RECORDED,
-        "prefer_not_to_say": _PREFER_NOT_TO_SAY,
-    },
-    # Ethnicity. Besides the 2021 census labels, with or without their group ("White: Irish",
-    # "White - Irish", "Irish"), case management systems export the census-style codes:
-    #   W1 British, W2 Irish, W3 Gypsy or Irish Traveller, W4 Roma, W9 any other White;
-    #   M1 White and Black Caribbean, M2 White and Black African, M3 White and Asian,
-    #   M9 any other Mixed; A1 Indian, A2 Pakistani, A3 Bangladeshi, A4 Chinese,
-    #   A9 any other Asian; B1 Caribbean, B2 African, B9 any other Black;
-    #   O1 Chinese (the 2001 codes put Chinese under "Other"; 2011 and 2021 put it under
-    #   Asian, so O1 joins A4), O2 Arab, O9 any other ethnic group; NS not stated.
-    # A group on its own ("White", "Asian") is refused: it cannot be placed in one category.
-    ETHNICITY.name: {
-        "white_british": ("W1", "British", "White British", "English", "Welsh", "Scottish",
-                          "Northern Irish", "White English"),
-        "white_irish": ("W2", "Irish"),
-        "white_gypsy_traveller": ("W3", "Gypsy or Irish Traveller", "Gypsy", "Irish Traveller",
-                                  "Traveller", "Gypsy/Traveller"),
-        "white_roma": ("W4", "Roma"),
-        "white_other": ("W9", "Any other White background", "other White", "White other",
-                        "any other White"),
-        "mixed_white_black_caribbean": ("M1",),
-        "mixed_white_black_african": ("M2",),
-        "mixed_white_asian": ("M3",),
-        "mixed_other": ("M9", "other Mixed", "Mixed other", "any other Mixed",
-                        "any other mixed background"),
-        "asian_indian": ("A1",),
-        "asian_pakistani": ("A2",),
-        "asian_bangladeshi": ("A3",),
-        "asian_chinese": ("A4", "O1", "Other: Chinese", "Other ethnic group: Chinese"),
-        "asian_other": ("A9", "other Asian", "Asian other", "any other Asian"),
-        "black_caribbean": ("B1",),
-        "black_african": ("B2",),
-        "black_other": ("B9", "other Black", "Black other", "any other Black",
-                        "any other Black background"),
-        "other_arab": ("O2",),
-        "other_any": ("O9", "any other ethnic group", "other ethnic group", "any other"),
-        "not_recorded": (*_NOT_RECORDED, "NS"),
-        "prefer_not_to_say": _PREFER_NOT_TO_SAY,
-    },
-}
+    columns: tuple[ImportColumn, ...]
+    headings: Mapping[str, str]  # folded name -> field
+    #: by vocabulary: folded name -> code, and the accepted values, as a problem says them
+    values: Mapping[str, tuple[Mapping[str, str], str]]
 
-# The shorter names of the census groups that lists put before a category ("Asian - Indian").
-_ETHNIC_GROUP_NAMES = {
-    "Asian or Asian British": ("Asian", "Asian British", "Asian or Asian British"),
-    "Black, Black British, Caribbean or African": (
-        "Black", "Black British", "Black or Black British",
-        "Black, Black British, Caribbean or African"),
-    "Mixed or multiple ethnic groups": ("Mixed", "Mixed or multiple", "Mixed/multiple",
-                                        "Mixed or multiple ethnic groups", "Mixed ethnic group"),
-    "White": ("White",),
-    "Other ethnic group": ("Other", "Other ethnic group"),
-}
+    def column(self, field: str) -> ImportColumn:
+        return next(c for c in self.columns if c.field == field)
 
 
-def _value_index(vocab: Vocabulary) -> dict[str, str]:
-    aliases = _VALUE_ALIASES.get(vocab.name, {})
+def read_case_list_names(data: object, source: str) -> CaseListNames:
+    """The names in ``data`` (``resources/case_lists/aliases.json`` as read): other names
+    for each column (``headings``: field -> names), for each coded value (``values``:
+    vocabulary -> code -> names), and the shorter names of the ethnic groups that lists
+    put before a category (``ethnic_group_names.groups``: group -> names). Every problem
+    is named, with ``source``; a name that would mean two things is one."""
+    problems: list[str] = []
+
+    def names_of(value: object, where: str) -> tuple[str, ...]:
+        if isinstance(value, list) and all(isinstance(n, str) and n.strip() for n in value):
+            return tuple(value)
+        problems.append(f"{where}: not a list of names")
+        return ()
+
+    def section(value: object, where: str) -> dict:
+        if isinstance(value, dict):
+            return value
+        problems.append(f"{where}: not a table of names")
+        return {}
+
+    top = section(data, "the file")
+    fields = {c.field: c for c in COLUMNS}
+    headings = section(top.get("headings", {}), "headings")
+    problems += [f"headings: '{key}' is not a column the app imports"
+                 for key in headings if key not in fields]
+    columns = tuple(ImportColumn(c.field, c.label, c.required,
+                                 names_of(headings.get(c.field, []), f"headings.{c.field}"))
+                    for c in COLUMNS)
+    vocabularies = {f.vocabulary.name: f.vocabulary for f in PROFILE_FIELDS
+                    if f.vocabulary is not None}
+    values = section(top.get("values", {}), "values")
+    aliases: dict[str, dict[str, tuple[str, ...]]] = {}
+    for name, codes in values.items():
+        vocab = vocabularies.get(name)
+        if vocab is None:
+            problems.append(f"values: '{name}' is not a coded column")
+            continue
+        known = {c.code for c in vocab.choices}
+        for code, listed in section(codes, f"values.{name}").items():
+            if code in known:
+                aliases.setdefault(name, {})[code] = names_of(listed, f"values.{name}.{code}")
+            else:
+                problems.append(f"values.{name}: '{code}' is not one of its codes")
+    groups = {c.group for v in vocabularies.values() for c in v.choices if c.group}
+    listed = section(section(top.get("ethnic_group_names", {}), "ethnic_group_names")
+                     .get("groups", {}), "ethnic_group_names.groups")
+    group_names = {}
+    for group, names in listed.items():
+        if group in groups:
+            group_names[group] = names_of(names, f"ethnic_group_names.groups.{group}")
+        else:
+            problems.append(f"ethnic_group_names.groups: '{group}' is not an ethnic group")
+    try:
+        heading_index = _unambiguous(((name, c.field) for c in columns
+                                      for name in (c.field, c.label, *c.aliases)), "Heading")
+        value_index = {name: (_value_index(vocab, aliases.get(name, {}), group_names),
+                              _accepted(vocab, aliases.get(name, {})))
+                       for name, vocab in vocabularies.items()}
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ValidationError(f"The names for case list columns and values in {source} "
+                              "cannot be used.",
+                              "Correct the file (or put back the one the app came with).",
+                              details=problems)
+    return CaseListNames(columns, MappingProxyType(heading_index),
+                         MappingProxyType(value_index))
+
+
+def _value_index(vocab: Vocabulary, aliases: Mapping[str, tuple[str, ...]],
+                 group_names: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     pairs = []
     for choice in vocab.choices:
         names = (choice.code, choice.label, *aliases.get(choice.code, ()))
         pairs += [(name, choice.code) for name in names]
-        for group in _ETHNIC_GROUP_NAMES.get(choice.group, ()):
+        for group in group_names.get(choice.group, ()):
             pairs += [(f"{group} {name}", choice.code) for name in names[1:]]
     return _unambiguous(pairs, f"The {vocab.name} value")
 
 
-def _accepted(vocab: Vocabulary) -> str:
+def _accepted(vocab: Vocabulary, aliases: Mapping[str, tuple[str, ...]]) -> str:
     """The expected text for an unknown value: every label, with its short code if it has one."""
-    aliases = _VALUE_ALIASES.get(vocab.name, {})
     shown = []
     for choice in vocab.choices:
         short = [a for a in aliases.get(choice.code, ()) if len(a) <= 4 and a.isupper()]
         shown.append(f"{choice.label} ({'/'.join(short)})" if short else choice.label)
     return "one of: " + "; ".join(shown)
-
-
-# Each vocabulary's lookup (folded text -> code) and its list of accepted values, built once;
-# building them also proves that no alias means two different things.
-_VALUE_INDEX = {field.vocabulary.name: (_value_index(field.vocabulary), _accepted(field.vocabulary))
-                for field in PROFILE_FIELDS if field.vocabulary is not None}
 
 
 # ---------------------------------------------------------------------------------------
@@ -397,8 +331,8 @@ def _memoised(read: _Reader) -> _Reader:
     return remembered
 
 
-def _coded_reader(vocab: Vocabulary) -> _Reader:
-    index, expected = _VALUE_INDEX[vocab.name]
+def _coded_reader(vocab: Vocabulary, names: CaseListNames) -> _Reader:
+    index, expected = names.values[vocab.name]
 
     def read(value: object) -> tuple[object, str | None]:
         code = index.get(_fold(_cell_text(value)))
@@ -438,11 +372,11 @@ def _text_reader(limit: int) -> _Reader:
     return read
 
 
-def _readers(today: dt.date) -> dict[str, _Reader]:
+def _readers(today: dt.date, names: CaseListNames) -> dict[str, _Reader]:
     readers: dict[str, _Reader] = {REFERENCE: _text_reader(TEXT_LIMITS[REFERENCE])}
     for field in PROFILE_FIELDS:
         if field.vocabulary is not None:
-            readers[field.name] = _coded_reader(field.vocabulary)
+            readers[field.name] = _coded_reader(field.vocabulary, names)
         elif field.is_date:
             readers[field.name] = _date_of_birth_reader(today)
         else:
@@ -513,7 +447,7 @@ def check_rows(mapping: HeaderMapping, rows: Iterable[tuple[int, Sequence[object
         raise ValidationError("The case list's column headings cannot be used.",
                               "Correct the headings and load the file again.",
                               details=describe_mapping_problems(mapping))
-    readers = _readers(today or dt.date.today())
+    readers = _readers(today or dt.date.today(), mapping.names)
     used = [(m.column_index, m.header, m.field, readers[m.field])
             for m in mapping.matches if m.field is not None]
     reference_at = next(i for i, (_, _, field, _) in enumerate(used) if field == REFERENCE)

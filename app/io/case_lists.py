@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,13 +19,15 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
+from app.config import case_list_names_file
 from app.core.case_import import (
-    COLUMNS,
     CaseListCheck,
+    CaseListNames,
     HeaderMapping,
     check_rows,
     describe_mapping_problems,
     map_headers,
+    read_case_list_names,
 )
 from app.errors import ValidationError
 
@@ -68,24 +71,45 @@ class CaseListTable:
 
 def check_case_list(path: Path, *, today: dt.date | None = None,
                     watch: Callable[[Rows], Rows] | None = None,
+                    names: CaseListNames | None = None,
                     ) -> tuple[CaseListTable, CaseListCheck]:
     """Open a case list and read every row: the cases found and every problem, by row.
 
     A workbook is opened once for both (``table.rows()`` would open it again). ``watch``
-    may wrap the rows as they are read, to report progress or stop on request.
+    may wrap the rows as they are read, to report progress or stop on request. ``names``:
+    the other names of columns and values (``case_list_names()`` unless given).
     """
     path = Path(path)
     watch = watch or (lambda rows: rows)
+    names = names or case_list_names()
     if _kind(path) == "csv":
-        table = _open_csv(path)
+        table = _open_csv(path, names)
         return table, _check(table, watch(table.rows()), today)
     workbook = _load(path)
     try:
-        table = _find_sheet(path, workbook)
+        table = _find_sheet(path, workbook, names)
         rows = _sheet_rows(path, workbook, table.sheet, table.header_row, len(table.headers))
         return table, _check(table, watch(rows), today)
     finally:
         workbook.close()
+
+
+def case_list_names(path: Path | None = None) -> CaseListNames:
+    """The other names case lists give columns and coded values, from ``path`` (the file
+    ``config.case_list_names_file`` names, unless given)."""
+    path = path or case_list_names_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationError(f"The names for case list columns and values ({path}) are "
+                              "missing.", "Reinstall ASPIRE Casework, or ask your IT team "
+                              "to put the file back.") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValidationError(f"The names for case list columns and values in {path.name} "
+                              f"cannot be read ({exc}).",
+                              "Correct the file (or put back the one the app came with).",
+                              ) from None
+    return read_case_list_names(data, path.name)
 
 
 def _check(table: CaseListTable, rows: Rows, today: dt.date | None) -> CaseListCheck:
@@ -162,15 +186,17 @@ def _too_many_rows(path: Path) -> CaseListError:
                          "into several files.")
 
 
-def _no_header(path: Path, looked_at: Sequence[str], hidden: Sequence[str]) -> CaseListError:
-    expected = ", ".join(c.label for c in COLUMNS)
-    reference = next(c for c in COLUMNS if c.required)
+def _no_header(path: Path, looked_at: Sequence[str], hidden: Sequence[str],
+               names: CaseListNames) -> CaseListError:
+    expected = ", ".join(c.label for c in names.columns)
+    reference = next(c for c in names.columns if c.required)
     details = [f"Looked at: {', '.join(looked_at) or 'no visible sheet'}."]
     if hidden:
         details.append(f"Hidden sheets are not read: {', '.join(hidden)}.")
     details.append(f"Columns the app reads: {expected}.")
-    details.append(f"The case reference column may also be headed "
-                   f"{', '.join(reference.aliases)}.")
+    if reference.aliases:
+        details.append(f"The case reference column may also be headed "
+                       f"{', '.join(reference.aliases)}.")
     return CaseListError(
         f"{path.name} has no row of column headings that includes the case reference.",
         f"Put the column headings in the first filled row (within the first "
@@ -238,7 +264,7 @@ def _load(path: Path) -> Workbook:
         raise _damaged(path, exc) from exc
 
 
-def _find_sheet(path: Path, workbook: Workbook) -> CaseListTable:
+def _find_sheet(path: Path, workbook: Workbook, names: CaseListNames) -> CaseListTable:
     """The first visible sheet whose header row has a case reference column."""
     looked_at, hidden = [], []
     try:
@@ -253,14 +279,14 @@ def _find_sheet(path: Path, workbook: Workbook) -> CaseListTable:
             if found is None:
                 continue
             header_row, headers = found
-            mapping = map_headers(headers)
+            mapping = map_headers(headers, names)
             if not mapping.missing_required:
                 return CaseListTable(path, sheet.title, header_row, headers, mapping,
                                      _reopened_rows(path, sheet.title, header_row,
                                                     len(headers)))
     except Exception as exc:
         raise _damaged(path, exc) from exc
-    raise _no_header(path, looked_at, hidden)
+    raise _no_header(path, looked_at, hidden, names)
 
 
 def _reopened_rows(path: Path, title: str, header_row: int, width: int,
@@ -357,7 +383,7 @@ def _csv_delimiter(path: Path, encoding: str) -> str:
     return ","
 
 
-def _open_csv(path: Path) -> CaseListTable:
+def _open_csv(path: Path, names: CaseListNames) -> CaseListTable:
     encoding = _csv_encoding(path)
     delimiter = _csv_delimiter(path, encoding)
 
@@ -380,11 +406,11 @@ def _open_csv(path: Path) -> CaseListTable:
     finally:
         source.close()
     if found is None:
-        raise _no_header(path, [path.name], [])
+        raise _no_header(path, [path.name], [], names)
     header_row, headers = found
-    mapping = map_headers(headers)
+    mapping = map_headers(headers, names)
     if mapping.missing_required:
-        raise _no_header(path, [path.name], [])
+        raise _no_header(path, [path.name], [], names)
 
     def rows() -> Rows:
         below = ((n, cells) for n, cells in numbered() if n > header_row)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zipfile
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from app.config import ENV_CASE_LIST_NAMES, case_list_names_file
 from app.core.profile import DISABILITY, ETHNICITY, MAPPA, PROVIDER, SENTENCE_TYPE
+from app.errors import ValidationError
 from app.io import case_lists
 from app.io.case_lists import CaseListError, check_case_list
 from app.io.case_template import CASES_SHEET, TemplateError, write_case_template
@@ -346,3 +349,57 @@ def test_template_that_cannot_be_written(tmp_path, where):
         write_case_template(tmp_path / where)
     assert "cannot be saved" in info.value.problem and info.value.advice
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.xlsx"]
+
+
+# ---------------------------------------------------------------------------------------
+# The other names of columns and values: a file the inspectorate may extend
+
+
+def test_an_inspectorates_own_names_are_read_where_the_administrator_points(tmp_path,
+                                                                           monkeypatch):
+    shipped = json.loads(case_list_names_file().read_text(encoding="utf-8"))
+    shipped["headings"]["reference"].append("Offender ID")
+    shipped["values"]["gender"]["female"].append("Fem")
+    own = tmp_path / "our-names.json"
+    own.write_text(json.dumps(shipped), encoding="utf-8")
+    path = csv_file(tmp_path / "list.csv", [["Offender ID", "Sex"], ["X1", "Fem"]])
+    with pytest.raises(CaseListError, match="no row of column headings"):
+        check_case_list(path)  # the shipped names know neither
+    monkeypatch.setenv(ENV_CASE_LIST_NAMES, str(own))
+    _table, result = check_case_list(path)
+    assert [(c.reference, c.profile.gender) for c in result.cases] == [("X1", "female")]
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (lambda d: d["headings"].update(team=["Team"]), "headings: 'team' is not a column"),
+    (lambda d: d["headings"].update(reference="CRN"), "headings.reference: not a list"),
+    (lambda d: d["values"]["gender"].update(unknown=["U"]),
+     "values.gender: 'unknown' is not one of its codes"),
+    (lambda d: d["values"].update(colour={"red": ["R"]}), "values: 'colour' is not a coded"),
+    (lambda d: d["values"]["gender"]["female"].append("M"),
+     "The gender value 'M' would mean both male and female"),
+    (lambda d: d["headings"]["notes"].append("DOB"),
+     "Heading 'DOB' would mean both date_of_birth and notes"),
+    (lambda d: d["ethnic_group_names"]["groups"].update(Martian=["M"]),
+     "'Martian' is not an ethnic group"),
+])
+def test_a_names_file_that_cannot_be_used_is_refused_naming_each_problem(tmp_path, change,
+                                                                        named):
+    data = json.loads(case_list_names_file().read_text(encoding="utf-8"))
+    change(data)
+    data["headings"]["mappa"] = {"not": "a list"}  # and a second problem, named too
+    path = tmp_path / "names.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        case_lists.case_list_names(path)
+    assert "names.json" in info.value.problem and info.value.advice
+    assert any(named in line for line in info.value.details), info.value.details
+    assert "headings.mappa: not a list of names" in info.value.details
+
+
+def test_a_names_file_missing_or_not_json_is_a_clear_error(tmp_path):
+    with pytest.raises(ValidationError, match="are missing"):
+        case_lists.case_list_names(tmp_path / "gone.json")
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"bad\.json cannot be read"):
+        case_lists.case_list_names(tmp_path / "bad.json")

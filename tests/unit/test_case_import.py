@@ -18,12 +18,15 @@ from app.core.case_import import (
 )
 from app.core.profile import ETHNICITY, PROFILE_FIELD_BY_NAME, PROFILE_FIELDS, CaseProfile
 from app.errors import ValidationError
+from app.io.case_lists import case_list_names
 
 TODAY = dt.date(2026, 6, 1)
+#: the names the app is shipped with (resources/case_lists/aliases.json)
+NAMES = case_list_names()
 
 
 def check(headers, *rows, first_row: int = 2) -> CaseListCheck:
-    mapping = map_headers(headers)
+    mapping = map_headers(headers, NAMES)
     return check_rows(mapping, enumerate(rows, start=first_row), today=TODAY)
 
 
@@ -50,7 +53,7 @@ def test_columns_are_the_reference_every_profile_field_and_notes():
     ("D.O.B.", "date_of_birth"), ("Race / Ethnicity", "ethnicity"), ("RoSH", "rosh"),
 ])
 def test_a_heading_is_matched_by_its_letters_and_digits_alone(text, field):
-    assert map_headers(["Reference", text]).matches[1].field == field
+    assert map_headers(["Reference", text], NAMES).matches[1].field == field
 
 
 @pytest.mark.parametrize("field, headers", [
@@ -76,17 +79,17 @@ def test_header_aliases(field, headers):
     for header in headers:
         for written in (header, header.upper(), f"  {header.lower()} ",
                         header.replace(" ", "_"), header.replace(" ", "-")):
-            assert map_headers([written]).matches[0].field == field, written
+            assert map_headers([written], NAMES).matches[0].field == field, written
 
 
 def test_every_label_maps_to_its_own_column():
-    mapping = map_headers([c.label for c in COLUMNS])
+    mapping = map_headers([c.label for c in COLUMNS], NAMES)
     assert [m.field for m in mapping.matches] == [c.field for c in COLUMNS]
     assert mapping.ok
 
 
 def test_unknown_and_blank_headers_are_ignored_columns():
-    mapping = map_headers(["CRN", "Team", None, "", 42])
+    mapping = map_headers(["CRN", "Team", None, "", 42], NAMES)
     assert [(m.column_index, m.header, m.field) for m in mapping.matches] == [
         (0, "CRN", "reference"), (1, "Team", None), (2, "", None), (3, "", None),
         (4, "42", None)]
@@ -94,7 +97,7 @@ def test_unknown_and_blank_headers_are_ignored_columns():
 
 
 def test_missing_reference_column():
-    mapping = map_headers(["Sex", "DOB"])
+    mapping = map_headers(["Sex", "DOB"], NAMES)
     assert mapping.missing_required == ("reference",)
     assert not mapping.ok
     with pytest.raises(ValidationError) as info:
@@ -103,7 +106,7 @@ def test_missing_reference_column():
 
 
 def test_duplicated_fields():
-    mapping = map_headers(["CRN", "Sex", "Gender", "DOB", "Date of birth", "Sex"])
+    mapping = map_headers(["CRN", "Sex", "Gender", "DOB", "Date of birth", "Sex"], NAMES)
     assert mapping.duplicated == ("gender", "date_of_birth")
     assert not mapping.ok
     with pytest.raises(ValidationError) as info:
@@ -287,7 +290,7 @@ def test_date_limits_are_inclusive():
 
 
 def test_a_leap_day_today_still_has_a_limit_110_years_back():
-    result = check_rows(map_headers(["CRN", "DOB"]), [(2, ["A", "28/02/1914"])],
+    result = check_rows(map_headers(["CRN", "DOB"], NAMES), [(2, ["A", "28/02/1914"])],
                         today=dt.date(2024, 2, 29))
     assert result.cases[0].profile.date_of_birth == dt.date(1914, 2, 28)
 
@@ -422,7 +425,7 @@ GOOD["responsible_officer"] = [("Sam Jones", "Sam Jones"), ("A. Officer", "A. Of
 BAD["responsible_officer"] = ["x" * 121]
 GOOD["notes"] = [("Seen weekly", "Seen weekly")]
 BAD["notes"] = ["y" * 201]
-HEADER_CHOICES = {c.field: (c.label, c.field, *c.aliases) for c in COLUMNS}
+HEADER_CHOICES = {c.field: (c.label, c.field, *c.aliases) for c in NAMES.columns}
 
 
 def messy(text: str, draw) -> str:
@@ -486,7 +489,7 @@ def tables(draw):
 @given(tables())
 def test_messy_tables_give_exactly_the_cases_or_a_problem_for_each_bad_cell(table):
     headers, rows, expected_cases, expected_bad = table
-    mapping = map_headers(headers)
+    mapping = map_headers(headers, NAMES)
     assert mapping.ok, headers
     result = check_rows(mapping, rows, today=TODAY)
     assert [(c.row, c.reference, c.profile, c.notes) for c in result.cases] == expected_cases
@@ -501,7 +504,7 @@ def test_messy_tables_give_exactly_the_cases_or_a_problem_for_each_bad_cell(tabl
     st.booleans(), st.dates(), st.datetimes(), st.times()), max_size=8), max_size=10))
 def test_any_cells_at_all_never_raise(cells):
     headers = ["CRN", "Sex", "DOB", "MAPPA", "Ethnicity", "Notes", "Other"]
-    result = check_rows(map_headers(headers), enumerate(cells, start=2), today=TODAY)
+    result = check_rows(map_headers(headers, NAMES), enumerate(cells, start=2), today=TODAY)
     assert result.rows_read == len(cells)
     assert len(result.cases) + result.blank_rows + len({p.row for p in result.problems}) == len(
         cells)
