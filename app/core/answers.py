@@ -49,6 +49,11 @@ class AnswerRecord:
     def is_answered(self) -> bool:
         return is_given(self.value)
 
+    @property
+    def given(self) -> AnswerInput:
+        """What was given for the question, as the inspector gives it."""
+        return AnswerInput(self.value, tuple(self.reasons), self.evidence)
+
 
 def is_given(value: object) -> bool:
     if value is None:

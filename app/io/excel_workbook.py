@@ -5,7 +5,7 @@ for example, the wording of each question) and bar charts over ranges of those s
 are written as they are read from their iterator, so a sample of any size takes the same
 small amount of memory.
 
-What ends up in a cell is always safe to open:
+What ends up in a cell is always safe to open (``app.io.excel_cells``):
 
 - text that starts with ``=``, ``+``, ``-`` or ``@`` is stored as text (and marked to show
   as text), never as a formula, so an answer such as ``=HYPERLINK(...)`` cannot run;
@@ -32,27 +32,21 @@ from itertools import chain, islice
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart as _OpenpyxlBarChart
 from openpyxl.chart import Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
 from app.core.atomic_files import Partial, remove_leftovers, reserve_partial
 from app.errors import Cancelled, UserFacingError
+from app.io.excel_cells import KINDS, CellMaker, safe_text, text_cell
 from app.io.files import TargetProblem, fingerprint, target_problem
 from app.io.openpyxl_buffers import buffers_beside
 
-KINDS = ("text", "number", "percent", "date", "datetime")
-DATE_FORMAT = "dd/mm/yyyy"
-DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
-TIME_FORMAT = "hh:mm"
-PERCENT_FORMAT = "0.0%"
-CELL_TEXT_LIMIT = 32_767          # characters (UTF-16 code units) a cell can hold
 MAX_ROWS = 1_048_576              # rows on a worksheet, headers included
 MAX_COLUMNS = 16_384
 SHEET_TITLE_LIMIT = 31
@@ -63,16 +57,10 @@ WIDTH_SAMPLE_ROWS = 50            # rows read ahead to size columns
 COMMENT_AUTHOR = "ASPIRE Casework"
 
 _FORBIDDEN_IN_TITLE = re.compile(r"[\[\]:*?/\\]")
-# What openpyxl refuses, plus what XML 1.0 cannot carry at all: lone surrogates, U+FFFE, U+FFFF.
-_UNSTORABLE = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ud800-\udfff\ufffe\uffff]")
-_FORMULA_PREFIXES = ("=", "+", "-", "@")
-_LARGEST_EXACT_INTEGER = 2 ** 53  # beyond this Excel (a double) would change the number
-_FIRST_EXCEL_DATE = dt.date(1900, 3, 1)  # earlier dates are shifted by Excel's 1900 leap day
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _SECOND_HEADER_FONT = Font(italic=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 @dataclass(frozen=True)
@@ -364,131 +352,6 @@ class _Counter:
             raise ExportCancelled("The export was cancelled; no file was saved.")
 
 
-# --- cells ---------------------------------------------------------------------------------
-
-
-def safe_text(text: str) -> str:
-    """``text`` as a cell can hold it: unstorable characters replaced by U+FFFD, and cut
-    (with a note of how many characters were cut) if longer than a cell's limit."""
-    if _UNSTORABLE.search(text):
-        text = _UNSTORABLE.sub("\ufffd", text)
-    if len(text) > CELL_TEXT_LIMIT // 2 and _utf16_length(text) > CELL_TEXT_LIMIT:
-        text = _cut(text)
-    return text
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _cut(text: str) -> str:
-    """Cut ``text`` to fit a cell, ending with " … [cut: N characters]"."""
-    encoded = text.encode("utf-16-le")
-    removed = len(text) - CELL_TEXT_LIMIT
-    while True:
-        marker = f" … [cut: {removed} characters]"
-        keep = CELL_TEXT_LIMIT - len(marker)
-        # decoding with "ignore" drops half of a character split at the cut
-        kept = encoded[:keep * 2].decode("utf-16-le", errors="ignore")
-        if len(text) - len(kept) == removed:
-            return kept + marker
-        removed = len(text) - len(kept)
-
-
-class _CellMaker:
-    """Turns the values of one column into what a write-only sheet takes: the value itself
-    when no style is needed, otherwise a styled cell."""
-
-    __slots__ = ("alignment", "kind", "sheet")
-
-    def __init__(self, sheet, column: Column):
-        self.sheet = sheet
-        self.kind = column.kind
-        self.alignment = _WRAP if column.wrap else None
-
-    def make(self, value: object) -> object:
-        kind = type(value)
-        if kind is str:
-            return self._text(value)
-        if kind is bool:
-            return self._text("Yes" if value else "No")
-        if kind is int or kind is float or kind is Decimal:
-            return self._number(value)
-        if kind is dt.datetime or kind is dt.date:
-            return self._when(value)
-        return self._other(value)
-
-    def _text(self, text: str) -> object:
-        text = safe_text(text)
-        formula_like = text.startswith(_FORMULA_PREFIXES)
-        if not formula_like and self.alignment is None and not text.startswith("#"):
-            return text
-        # "=..." would become a formula and "#N/A" an error value: force plain text
-        cell = WriteOnlyCell(self.sheet, text)
-        cell.data_type = "s"
-        if formula_like:
-            cell.quotePrefix = True
-        if self.alignment is not None:
-            cell.alignment = self.alignment
-        return cell
-
-    def _number(self, value: int | float | Decimal) -> object:
-        if isinstance(value, float) and not math.isfinite(value):
-            return self._text(str(value))
-        if isinstance(value, Decimal) and not value.is_finite():
-            return self._text(str(value))
-        if isinstance(value, int) and abs(value) > _LARGEST_EXACT_INTEGER:
-            return self._text(str(value))  # a long identifier: keep every digit
-        if self.kind != "percent" and self.alignment is None:
-            return value
-        return self._styled(value, PERCENT_FORMAT if self.kind == "percent" else None)
-
-    def _when(self, value: dt.date) -> object:
-        if isinstance(value, dt.datetime):
-            if value.tzinfo is not None:
-                value = value.astimezone().replace(tzinfo=None)  # the computer's local time
-            if value.date() < _FIRST_EXCEL_DATE:
-                return self._text(value.strftime("%d/%m/%Y %H:%M"))
-            number_format = DATE_FORMAT if self.kind == "date" else DATETIME_FORMAT
-        else:
-            if value < _FIRST_EXCEL_DATE:
-                return self._text(value.strftime("%d/%m/%Y"))
-            number_format = DATE_FORMAT
-        return self._styled(value, number_format)
-
-    def _other(self, value: object) -> object:
-        """Subclasses of the usual types, and anything else (written as its text)."""
-        if isinstance(value, bool):
-            return self.make(bool(value))
-        if isinstance(value, str):
-            return self._text(str(value))
-        if isinstance(value, dt.datetime):
-            return self._when(dt.datetime(
-                value.year, value.month, value.day, value.hour, value.minute, value.second,
-                value.microsecond, tzinfo=value.tzinfo))
-        if isinstance(value, dt.date):
-            return self._when(dt.date(value.year, value.month, value.day))
-        if isinstance(value, dt.time):
-            return self._styled(value.replace(tzinfo=None), TIME_FORMAT)
-        if isinstance(value, float):
-            return self._number(float(value))
-        if isinstance(value, int):
-            return self._number(int(value))
-        try:
-            text = str(value)
-        except Exception:
-            text = type(value).__name__
-        return self._text(text)
-
-    def _styled(self, value: object, number_format: str | None) -> Cell:
-        cell = WriteOnlyCell(self.sheet, value)
-        if number_format is not None:
-            cell.number_format = number_format
-        if self.alignment is not None:
-            cell.alignment = self.alignment
-        return cell
-
-
 # --- sheets --------------------------------------------------------------------------------
 
 
@@ -507,8 +370,8 @@ def _write_sheet(worksheet, sheet: Sheet, counter: _Counter, path: Path) -> int:
     if sheet.second_header is not None:
         worksheet.append([_second_header_cell(worksheet, text) for text in sheet.second_header])
 
-    makers = [_CellMaker(worksheet, column) for column in columns]
-    plain = _CellMaker(worksheet, Column(header=""))
+    makers = [CellMaker(worksheet, column.kind, column.wrap) for column in columns]
+    plain = CellMaker(worksheet, "text", wrap=False)
     last_allowed = MAX_ROWS - header_rows
     written = 0
     for row in chain(sample, rows):
@@ -528,8 +391,8 @@ def _write_sheet(worksheet, sheet: Sheet, counter: _Counter, path: Path) -> int:
     return written
 
 
-def _cells(row: Sequence[object] | None, makers: list[_CellMaker],
-           plain: _CellMaker) -> list[object]:
+def _cells(row: Sequence[object] | None, makers: list[CellMaker],
+           plain: CellMaker) -> list[object]:
     if row is None:
         return []
     out: list[object] = []
@@ -543,11 +406,7 @@ def _cells(row: Sequence[object] | None, makers: list[_CellMaker],
 
 
 def _header_cell(worksheet, column: Column) -> Cell:
-    text = safe_text(column.header)
-    cell = WriteOnlyCell(worksheet, text)
-    cell.data_type = "s"
-    if text.startswith(_FORMULA_PREFIXES):
-        cell.quotePrefix = True
+    cell = text_cell(worksheet, column.header)
     cell.font = _HEADER_FONT
     cell.fill = _HEADER_FILL
     if column.note:
@@ -561,11 +420,7 @@ def _header_cell(worksheet, column: Column) -> Cell:
 def _second_header_cell(worksheet, text: str | None) -> Cell | None:
     if text is None:
         return None
-    text = safe_text(str(text))
-    cell = WriteOnlyCell(worksheet, text)
-    cell.data_type = "s"
-    if text.startswith(_FORMULA_PREFIXES):
-        cell.quotePrefix = True
+    cell = text_cell(worksheet, str(text))
     cell.font = _SECOND_HEADER_FONT
     return cell
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from app.db import models as m
 from app.db.bookkeeping import utcnow
+from app.sync.protocol import CONFLICT, PulledChange
 
 
 def keep_conflict(session: Session, *, kind: str, entity: str, entity_id: uuid.UUID,
@@ -42,3 +43,21 @@ def waiting_here(session: Session, entity: str, entity_id: uuid.UUID
         return None, None
     first, last = rows[0], rows[-1]
     return (None if first.op == "insert" else first.base), last.payload
+
+
+def keep_ours(session: Session, change: PulledChange) -> None:
+    """A record changed centrally while edited here: ours goes into a conflict, with the
+    record as this laptop had it from the store before ours (``waiting_here``), and leaves
+    the outbox."""
+    base, yours = waiting_here(session, change.entity, change.entity_id)
+    keep_conflict(session, kind=CONFLICT, entity=change.entity, entity_id=change.entity_id,
+                  base=base, yours=yours, theirs=change.payload,
+                  theirs_by=change.changed_by or "",
+                  detail="changed centrally while edited here")
+    session.execute(delete(m.Outbox).where(outbox_of(change.entity, change.entity_id)))
+
+
+def outbox_of(entity: str, entity_id: uuid.UUID) -> ColumnElement[bool]:
+    """The outbox rows of a record (by kind and id, as the outbox is indexed: by id alone,
+    each look would read the whole outbox)."""
+    return (m.Outbox.entity == entity) & (m.Outbox.entity_id == entity_id)

@@ -38,11 +38,11 @@ from sqlalchemy.orm import Session
 
 from app.core.memory import collector_paused
 from app.db import models as m
-from app.db.bookkeeping import REMOTE_APPLY, row_values_to_payload, utcnow
+from app.db.bookkeeping import REMOTE_APPLY, utcnow
 from app.db.engine import Database
-from app.sync.apply import TABLE_ORDER, TABLES, read_id, row_from_payload
+from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
 from app.sync.central import CentralError
-from app.sync.conflicts import keep_conflict, waiting_here
+from app.sync.conflicts import keep_conflict, keep_ours, outbox_of, waiting_here
 from app.sync.joining import catch_up, held
 from app.sync.link import Link
 from app.sync.local_rows import insert_rows
@@ -50,7 +50,6 @@ from app.sync.protocol import (
     APPLIED,
     CONFLICT,
     KEYS_WHEN_ASKED,
-    REFUSED,
     SET_ASIDE,
     Change,
     Outcome,
@@ -64,6 +63,8 @@ from app.sync.purge import (
     purge_released,
     restore_returned,
 )
+from app.sync.set_aside import APPLIED_LATER, UNAPPLIABLE, malformed, set_aside
+from app.sync.twins import drop_local_twins
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ class SyncEngine:
                         session.flush()
                         table = TABLES[change.entity]
                         session.execute(table.delete().where(table.c.id == change.entity_id))
-                session.execute(delete(m.Outbox).where(_outbox_of(change)))
+                session.execute(delete(m.Outbox).where(outbox_of(change.entity, change.entity_id)))
                 result.touched_cases.update(
                     cases_of(change.entity, change.entity_id, outcome.theirs or yours))
 
@@ -304,7 +305,7 @@ class SyncEngine:
             for n, change in enumerate(page):
                 if change.entity == "inspections" and change.rev == 1:
                     coming.add(change.entity_id)
-                elif (change.entity == "inspection_members" and _malformed(change) is None
+                elif (change.entity == "inspection_members" and malformed(change) is None
                         and change.payload is not None
                         and change.payload.get("person") == self._db.user):
                     inspection_id = uuid.UUID(str(change.payload["inspection_id"]))
@@ -328,7 +329,7 @@ class SyncEngine:
         try:
             brought = catch_up(
                 self._db, self._central, inspection_id,
-                drop_twins=lambda session, entity, rows: _drop_local_twins(
+                drop_twins=lambda session, entity, rows: _give_way(
                     session, entity, rows, result), then=advance,
                 progress=(lambda done, total: report("join", done, total)) if report else None)
         except Exception as exc:
@@ -357,7 +358,7 @@ class SyncEngine:
 
             try:
                 brought = catch_up(self._db, self._central, inspection_id,
-                                   drop_twins=lambda session, entity, rows: _drop_local_twins(
+                                   drop_twins=lambda session, entity, rows: _give_way(
                                        session, entity, rows, result), then=settle)
             except Exception as exc:
                 if isinstance(exc, sa_exc.OperationalError):
@@ -415,7 +416,7 @@ class SyncEngine:
         before = _copied(result)
         try:
             self._apply_page_as(page, result, one_by_one=False)
-        except _UNAPPLIABLE as exc:
+        except UNAPPLIABLE as exc:
             if isinstance(exc, sa_exc.OperationalError):
                 raise  # the database itself (locked, full): nothing to set aside
             log.warning("a page of pulled changes did not apply at once (%s); applying it "
@@ -435,11 +436,11 @@ class SyncEngine:
             by_entity: dict[str, list[PulledChange]] = {}
             sound = []
             for change in newest.values():
-                problem = _malformed(change)
+                problem = malformed(change)
                 if problem is None:
                     sound.append(change)
                 else:  # not even readable: kept aside before anything looks into it
-                    _set_aside(session, change, ValueError(problem))
+                    set_aside(session, change, ValueError(problem))
                     result.set_aside += 1
             for change in pass_over_removed(session, sound):
                 by_entity.setdefault(change.entity, []).append(change)
@@ -460,12 +461,12 @@ class SyncEngine:
         try:
             with session.begin_nested():
                 self._apply_rows(session, change.entity, [change], waiting, result)
-        except _UNAPPLIABLE as exc:
+        except UNAPPLIABLE as exc:
             if isinstance(exc, sa_exc.OperationalError):
                 raise
             vars(result).update(vars(before))
             if keep:
-                _set_aside(session, change, exc)
+                set_aside(session, change, exc)
                 result.set_aside += 1
             return False
         return True
@@ -484,7 +485,7 @@ class SyncEngine:
                 if change.entity not in TABLES or change.payload is None:
                     continue
                 waiting = set(session.scalars(select(m.Outbox.entity_id).where(
-                    _outbox_of(change))))
+                    outbox_of(change.entity, change.entity_id))))
                 if self._apply_or_set_aside(session, change, waiting, result, keep=False):
                     record.resolved_at = utcnow()
                     record.resolved_by = self._db.user
@@ -502,7 +503,7 @@ class SyncEngine:
             if rev is not None and rev >= change.rev:
                 continue  # ours, or already here
             if change.entity_id in waiting:
-                _keep_ours(session, change)
+                keep_ours(session, change)
                 result.pulled_conflicts += 1
             values = row_from_payload(table, change.payload, change.entity_id)
             (updates if rev is not None else inserts).append(values)
@@ -510,7 +511,7 @@ class SyncEngine:
             result.pulled += 1
         result.touched_cases.update(touched)
         if inserts:
-            _drop_local_twins(session, entity, inserts, result)
+            _give_way(session, entity, inserts, result)
         if inserts:
             insert_rows(session, table, inserts)
         if entity == "cases" and updates:
@@ -519,149 +520,8 @@ class SyncEngine:
             session.execute(table.update().where(table.c.id == values["id"]).values(**values))
 
 
-#: what a pulled change may fail with that is the change's own fault: a forged or malformed
-#: entry (a missing parent, a missing or malformed value) may fail in any way. Only the
-#: database's own trouble (``OperationalError``: locked, full) is not set aside.
-_UNAPPLIABLE = (Exception,)
-#: at most this many changes are kept set aside at once, each with at most this much of
-#: what it held (JSON characters); beyond, they are counted and logged, not kept
-MOST_SET_ASIDE = 500
-LARGEST_SET_ASIDE = 64 * 1024
 #: the local setting that marks an inspection joined but not yet fetched whole
 CATCH_UP = "catch-up:"
-#: columns naming another record, which must at least be ids
-_REFERENCES = ("case_id", "inspection_id", "sample_id", "other_case_id", "framework_id")
-
-
-def _malformed(change: PulledChange) -> str | None:
-    """Why a pulled change cannot even be read (an unknown kind of record, a payload that
-    is not a record, a reference that is not an id), or None."""
-    if change.entity not in TABLES:
-        return "an unknown kind of record"
-    if change.payload is None:
-        return None
-    if not isinstance(change.payload, dict):
-        return "the change is not a record"
-    for key in _REFERENCES:
-        value = change.payload.get(key)
-        if value is not None:
-            try:
-                read_id(str(value))  # the same case in every answer: read once
-            except ValueError:
-                return f"its {key} is not an id"
-    return None
-#: how a change set aside is settled when a later sync applies it
-APPLIED_LATER = "applied at a later sync"
-
-
-def _set_aside(session: Session, change: PulledChange, exc: Exception) -> None:
-    """Keep a pulled change this laptop cannot apply, with why (the rule it broke, never
-    the values), for the person to see; later syncs try it again."""
-    if isinstance(exc, sa_exc.IntegrityError):
-        why = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "a rule"
-    elif isinstance(exc, ValueError) and not exc.__traceback__:  # from _malformed
-        why = str(exc)
-    else:
-        why = f"the change is malformed ({type(exc).__name__})"
-    entity = change.entity if change.entity in TABLES else "unknown"
-    log.warning("a pulled %s change could not be applied here and was set aside (%s)",
-                entity, type(exc).__name__)
-    kept = session.scalar(select(func.count()).select_from(m.Conflict).where(
-        m.Conflict.kind == SET_ASIDE, m.Conflict.resolved_at.is_(None))) or 0
-    if kept >= MOST_SET_ASIDE:  # a flood of forged entries fills no laptop
-        return
-    payload = change.payload if isinstance(change.payload, dict) else None
-    if payload is not None and len(json.dumps(payload, default=str)) > LARGEST_SET_ASIDE:
-        payload, why = None, f"{why}; too large to keep here"
-    keep_conflict(session, kind=SET_ASIDE, entity=entity, entity_id=change.entity_id,
-                  base=None, yours=None, theirs=payload, theirs_by=str(change.changed_by or ""),
-                  detail=why)
-
-
-def _keep_ours(session: Session, change: PulledChange) -> None:
-    """A record changed centrally while edited here: ours goes into a conflict, with the
-    record as this laptop had it from the store before ours (``waiting_here``)."""
-    base, yours = waiting_here(session, change.entity, change.entity_id)
-    keep_conflict(session, kind=CONFLICT, entity=change.entity, entity_id=change.entity_id,
-                  base=base, yours=yours, theirs=change.payload,
-                  theirs_by=change.changed_by or "",
-                  detail="changed centrally while edited here")
-    session.execute(delete(m.Outbox).where(_outbox_of(change)))
-
-
-#: records the store keeps unique by more than their id: an answer per question of a case, a
-#: membership per person of an inspection. Made here and at the store (or on two laptops)
-#: under two ids, the central one is kept and ours gives way.
-NATURAL_KEYS = {"answers": ("case_id", "question_key"),
-                "inspection_members": ("inspection_id", "person")}
-#: how a refusal is resolved when the same record was made at the central store as well
-MADE_CENTRALLY = "made centrally too"
-#: what a row's own bookkeeping is, rather than what it says
-_STAMPS = {"id", "rev", "updated_at", "updated_by", "device_id"}
-
-
-def _drop_local_twins(session: Session, entity: str, inserts: list[dict],
-                      result: SyncReport) -> None:
-    """A record made here under another id, with the natural key of one arriving from the
-    central store, gives way to it. What ours said differently is not lost: an unsent edit
-    of it is kept in a conflict first. One the store refused stays refused, for the person
-    to see, unless the central record says the same: it then stands for ours, and the
-    refusal is resolved by it (whether ours is still here or has left with the refusal)."""
-    if entity not in NATURAL_KEYS:
-        return
-    table = TABLES[entity]
-    parent, key = NATURAL_KEYS[entity]
-    incoming = {(v[parent], v[key]): v for v in inserts}  # column values: ids read
-    for refusal in session.scalars(select(m.Conflict).where(
-            m.Conflict.entity == entity, m.Conflict.kind == REFUSED,
-            m.Conflict.resolved_at.is_(None))):  # ours left the laptop when it was refused
-        yours = refusal.yours if isinstance(refusal.yours, dict) else {}
-        central = incoming.get((_id_or_none(yours.get(parent)), yours.get(key)))
-        if central is not None and central["id"] != refusal.entity_id:
-            _resolve_by_central(refusal, central, result)
-    here = session.execute(select(table).where(
-        table.c[parent].in_(list({v[parent] for v in inserts})))).mappings().all()
-    twins = [(twin, central) for twin in here
-             if (central := incoming.get((twin[parent], twin[key]))) is not None
-             and central["id"] != twin["id"]]
-    if not twins:
-        return
-    waiting = set(session.scalars(select(m.Outbox.entity_id).where(
-        m.Outbox.entity_id.in_([twin["id"] for twin, _ in twins]))))
-    for twin, central in twins:
-        twin_id = twin["id"]
-        if twin_id in waiting:
-            _keep_ours(session, PulledChange(0, entity, twin_id, central["rev"],
-                                             row_values_to_payload(central)))
-            result.pulled_conflicts += 1
-        session.execute(table.delete().where(table.c.id == twin_id))
-
-
-def _id_or_none(value: object) -> uuid.UUID | None:
-    """A payload's id, read (None if it is none)."""
-    try:
-        return None if value is None else uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
-def _resolve_by_central(refusal: m.Conflict, central: dict, result: SyncReport) -> None:
-    """The refusal of ours is resolved by the same record made centrally, if it says the
-    same as ours; otherwise it stays, for the person to see."""
-    if refusal.resolved_at is not None or _says_otherwise(refusal.yours,
-                                                          row_values_to_payload(central)):
-        return
-    refusal.resolved_at = utcnow()
-    refusal.resolved_by = central.get("updated_by") or ""
-    refusal.resolution = {"choice": MADE_CENTRALLY, "record": str(central["id"])}
-    if refusal.entity_id in result.refused_records:
-        result.refused -= 1
-        result.refused_records.discard(refusal.entity_id)
-
-
-def _says_otherwise(yours: dict | None, theirs: dict) -> bool:
-    return yours is not None and any(
-        yours.get(name) != value for name, value in theirs.items() if name not in _STAMPS)
 
 
 #: the next outbox rows, as stored (ids as hex text, the payload as JSON text), and whether
@@ -692,10 +552,14 @@ def _among(column, ids) -> ColumnElement[bool]:
         bindparam(None, json.dumps([i.hex for i in ids]), Text))))
 
 
-def _outbox_of(change: Change | PulledChange):
-    """The outbox rows of the change's record (by kind and id, as the outbox is indexed:
-    by id alone, each look would read the whole outbox)."""
-    return (m.Outbox.entity == change.entity) & (m.Outbox.entity_id == change.entity_id)
+def _give_way(session: Session, entity: str, inserts: list[dict], result: SyncReport) -> None:
+    """Records of ours give way to the same records arriving from the store
+    (``twins.drop_local_twins``); a refusal of this sync that one resolves is taken back."""
+    met = drop_local_twins(session, entity, inserts)
+    result.pulled_conflicts += met.conflicts
+    for entity_id in met.refusals_resolved & result.refused_records:
+        result.refused -= 1
+        result.refused_records.discard(entity_id)
 
 
 def _copied(result: SyncReport) -> SyncReport:

@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 from openpyxl.worksheet import _writer as openpyxl_sheet_writer
 
 from app.errors import AppError, UserFacingError
+from app.io.excel_cells import CELL_TEXT_LIMIT
 from app.io.excel_workbook import (
-    CELL_TEXT_LIMIT,
     BarChart,
     Column,
     ExportCancelled,

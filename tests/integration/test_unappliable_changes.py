@@ -125,10 +125,10 @@ def test_an_inspection_that_cannot_be_fetched_whole_is_joined_at_a_later_sync(ce
 
 
 def test_changes_set_aside_are_kept_within_bounds(central, tmp_path, monkeypatch):
-    import app.sync.engine as engine
+    import app.sync.set_aside as set_aside
 
-    monkeypatch.setattr(engine, "MOST_SET_ASIDE", 2)
-    monkeypatch.setattr(engine, "LARGEST_SET_ASIDE", 1000)
+    monkeypatch.setattr(set_aside, "MOST_SET_ASIDE", 2)
+    monkeypatch.setattr(set_aside, "LARGEST_SET_ASIDE", 1000)
     one = laptop(tmp_path, central, "inspector.one")
     inspection = make_inspection(one.services)
     make_case(one.services, "X1", inspection=inspection)

@@ -116,17 +116,17 @@ def test_whole_form_by_keyboard_survives_a_restart(qtbot, open_window):
     answered = []
     for _ in range(30):
         press(qtbot, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)  # next unanswered
-        if page._state.next_unanswered() is None:
+        if page.form.state.next_unanswered() is None:
             break
         qtbot.waitUntil(lambda: isinstance(focused(), QRadioButton | QCheckBox | QLineEdit))
         answered.append(answer_focused_question(qtbot, page))
-    assert page._state.problems() == []
+    assert page.form.state.problems() == []
     assert page.saved.state == "saved"
     # the victim follow-up appeared once "Yes" was given; the custody one never (community)
     assert "victim_assessment" in answered
     assert answered.index("victim_assessment") > answered.index("victim")
     assert "custody_planning" not in answered
-    assert not page._state.questions["custody_planning"].applicable
+    assert not page.form.state.questions["custody_planning"].applicable
 
     form = window._services.forms.open(case.id)
     stored = {k: (r.value, r.reasons, r.evidence) for k, r in form.answers.items()}

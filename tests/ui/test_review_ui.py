@@ -140,15 +140,15 @@ def test_history_of_the_case_and_of_one_question(people, monkeypatch, qtbot):
         return [[table.item(r, c).text() for c in range(5)] for r in range(table.rowCount())
                 if not table.isRowHidden(r)]
 
-    whole = HistoryDialog(services.review, form.form, form._numbers, None)
+    whole = HistoryDialog(services.review, form.form, form.session.numbers, None)
     qtbot.addWidget(whole)
     everything = rows(whole)
     assert any(r[2] == "Submit for review" for r in everything)
     assert ["Changed status", "Case", "not_started → in_progress"] in [r[2:] for r in everything]
-    one = HistoryDialog(services.review, form.form, form._numbers, "victim")
+    one = HistoryDialog(services.review, form.form, form.session.numbers, "victim")
     qtbot.addWidget(one)
     victim = rows(one)
-    assert {r[3] for r in victim} == {form._numbers["victim"]}
+    assert {r[3] for r in victim} == {form.session.numbers["victim"]}
     assert [r[4] for r in victim if r[2] == "Changed value"] == ["— → yes", "yes → no"]
     assert "question 1.1" in one.windowTitle()
 

@@ -12,16 +12,10 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.core.answers import AnswerInput, AnswerRecord
+from app.core.answers import AnswerInput
 
 Restore = Callable[[str, AnswerInput], bool]
 MERGE_SECONDS = 3.0
-
-
-def as_input(record: AnswerRecord | None) -> AnswerInput:
-    if record is None:
-        return AnswerInput()
-    return AnswerInput(record.value, tuple(record.reasons), record.evidence)
 
 
 class AnswerChange(QUndoCommand):

@@ -1,7 +1,8 @@
 """The case form: ASPIRE stages and sections on the left, one section's questions on the right.
 
 Every answer is saved through the case form service the moment it is given (choices at once,
-typing after a short pause or when focus leaves the field); the save indicator says so.
+typing after a short pause or when focus leaves the field); the save indicator says so. The
+form itself, and the saving, are the page's ``CaseFormSession``; the page shows it.
 """
 
 from __future__ import annotations
@@ -29,9 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.answers import AnswerInput
-from app.core.describe import describe_condition
 from app.core.dto import CaseForm
-from app.core.form import FormState
 from app.core.frameworks import STAGE_LABELS, Section
 from app.core.profile import GENDER, PHASE, PROVIDER, RISK_LEVEL, SENTENCE_TYPE
 from app.core.queries import QUERY_STATE
@@ -42,7 +41,8 @@ from app.ui.dialogs.problems_dialog import ProblemsDialog
 from app.ui.errors import operation
 from app.ui.modal import run_modal
 from app.ui.tasks import TaskManager
-from app.ui.views.answer_undo import AnswerChange, as_input, record_change
+from app.ui.views.answer_undo import AnswerChange, record_change
+from app.ui.views.case_form_session import CaseFormSession
 from app.ui.views.review_panel import ReviewPanel
 from app.ui.widgets.question_widget import QuestionWidget
 from app.ui.widgets.save_indicator import SaveIndicator
@@ -63,15 +63,12 @@ class CaseFormPage(QWidget):
                  practice: PracticeExampleService, user: str, tasks: TaskManager,
                  parent=None):
         super().__init__(parent)
-        self._forms, self._review, self._practice = forms, review, practice
+        self._review, self._practice = review, practice
         self._user = user
         self._tasks = tasks
-        self.form: CaseForm | None = None
-        self._state: FormState | None = None
+        self.session = CaseFormSession(forms)
         self._widgets: dict[str, QuestionWidget] = {}
         self._pages: dict[str, QScrollArea] = {}
-        self._numbers: dict[str, str] = {}
-        self._show_missing = False
         self._current: QuestionWidget | None = None
         self._build()
         QApplication.instance().focusChanged.connect(self._on_focus_changed)
@@ -163,11 +160,13 @@ class CaseFormPage(QWidget):
         return action
 
     # -- loading ------------------------------------------------------------------------
+    @property
+    def form(self) -> CaseForm | None:
+        """The case form shown, as last read or saved (None before one is opened)."""
+        return self.session.form
+
     def load(self, case_id: uuid.UUID) -> None:
-        form = self._forms.open(case_id)
-        self.form = form
-        self._state = form.state
-        self._show_missing = False
+        form = self.session.open(case_id)
         self._current = None
         self.undo_stack.clear()
         for page in self._pages.values():
@@ -175,11 +174,9 @@ class CaseFormPage(QWidget):
             page.deleteLater()
         self._pages.clear()
         self._widgets.clear()
-        self._numbers = {q.key: f"{i}.{j}" for i, s in enumerate(form.framework.sections, 1)
-                         for j, q in enumerate(s.questions, 1)}
         self._fill_header()
         self._fill_nav()
-        self.review.load(form, self._numbers)
+        self.review.load(form, self.session.numbers)
         self.saved.show_idle()
         first = self.nav.topLevelItem(0).child(0) if self.nav.topLevelItemCount() else None
         self.nav.setCurrentItem(first)
@@ -198,14 +195,11 @@ class CaseFormPage(QWidget):
             return key
         item = self.nav.currentItem()
         section = item.data(0, SECTION_ROLE) if item is not None else None
-        if section:
-            questions = self.form.framework.section(section).questions
-            return questions[0].key if questions else None
-        return None
+        return self.session.first_question(section) if section else None
 
-    def _fill_header(self, status: str | None = None) -> None:
+    def _fill_header(self) -> None:
         case = self.form.case
-        status = status or case.status
+        status = case.status
         p = case.profile
         self.title.setText(self.tr("Case {ref} — {inspection}").format(
             ref=case.reference, inspection=self.form.inspection_name))
@@ -250,7 +244,7 @@ class CaseFormPage(QWidget):
                 for j in range(self.nav.topLevelItem(i).childCount())]
 
     def _update_nav(self) -> None:
-        progress = {s.key: s for s in self._state.sections}
+        progress = {s.key: s for s in self.session.state.sections}
         for item in self._nav_items():
             key = item.data(0, SECTION_ROLE)
             s = progress[key]
@@ -269,7 +263,7 @@ class CaseFormPage(QWidget):
                          f"{section.title}, {s.answered} of {s.applicable} answered, {note}")
 
     def _update_progress(self) -> None:
-        state = self._state
+        state = self.session.state
         self.progress_label.setText(self.tr("{a} of {n} applicable questions answered "
                                             "({p}%)").format(
             a=state.answered_count, n=state.applicable_count, p=state.percent))
@@ -282,8 +276,8 @@ class CaseFormPage(QWidget):
 
     def _enter_section(self, item: QTreeWidgetItem) -> None:
         key = item.data(0, SECTION_ROLE)
-        if key is not None:
-            first = self.form.framework.section(key).questions[0].key
+        first = self.session.first_question(key) if key is not None else None
+        if first is not None:
             self.go_to_question(first)
 
     def _page(self, section_key: str) -> QScrollArea:
@@ -306,7 +300,7 @@ class CaseFormPage(QWidget):
             intro.setWordWrap(True)
             layout.addWidget(intro)
         for question in section.questions:
-            widget = QuestionWidget(question, self._numbers[question.key])
+            widget = QuestionWidget(question, self.session.numbers[question.key])
             widget.set_record(self.form.answers.get(question.key))
             widget.changed.connect(self._save)
             self._widgets[question.key] = widget
@@ -337,20 +331,16 @@ class CaseFormPage(QWidget):
 
     # -- answers ------------------------------------------------------------------------
     def _apply_status(self, widget: QuestionWidget) -> None:
-        question = widget.question
-        status = self._state.questions[question.key]
-        why = ""
-        if not status.applicable and question.applies_if is not None:
-            why = describe_condition(question.applies_if, self.form.framework)
+        key = widget.question.key
+        status, why = self.session.status(key)
         widget.set_status(status, why, editable=self.form.editable,
-                          show_missing=self._show_missing)
-        thread = self.review.open_queries().get(question.key)
+                          show_missing=self.session.show_missing)
+        thread = self.review.open_queries().get(key)
         widget.set_query(self.tr("{state} query from {who}: {text}").format(
             state=QUERY_STATE.label(thread.status), who=thread.raised_by,
             text=thread.messages[0].text) if thread is not None else "")
 
-    def _apply_state(self, state: FormState) -> None:
-        self._state = state
+    def _apply_state(self) -> None:
         for widget in self._widgets.values():
             self._apply_status(widget)
         self._update_nav()
@@ -364,12 +354,12 @@ class CaseFormPage(QWidget):
             widget.show_error(str(exc))
             self.saved.show_failed(str(exc))
             return
-        before = as_input(self.form.answers.get(key))
+        before = self.session.given(key)
         if self._record(key, given):
-            after = as_input(self.form.answers[key])
+            after = self.session.given(key)
             if after != before:
-                record_change(self.undo_stack, AnswerChange(key, self._numbers[key], before,
-                                                             after, self._restore))
+                record_change(self.undo_stack, AnswerChange(
+                    key, self.session.numbers[key], before, after, self._restore))
 
     def _record(self, key: str, given: AnswerInput) -> bool:
         """Save one answer and redraw what depends on it; False if it was not saved."""
@@ -381,19 +371,16 @@ class CaseFormPage(QWidget):
                 widget.show_error(exc.problem)
             self.saved.show_failed(exc.problem)
 
+        status = self.form.case.status
         with operation(self, on_error=not_saved) as done:
-            saved = self._forms.record_answer(
-                case_id=self.form.case.id, question_key=key, value=given.value,
-                reasons=given.reasons, evidence=given.evidence)
+            saved = self.session.record(key, given)
         if done.failed:
             return False
-        started = saved.status != self.form.case.status  # the first answer starts the case
-        self.form = self.form.with_answer(saved)
         self.saved.show_saved(saved.saved_at)
-        if started:
-            self.review.load(self.form, self._numbers)
-        self._apply_state(saved.state)
-        self._fill_header(saved.status)
+        if saved.status != status:  # the first answer starts the case
+            self.review.load(self.form, self.session.numbers)
+        self._apply_state()
+        self._fill_header()
         return True
 
     def _step_history(self, step: int) -> None:
@@ -470,7 +457,7 @@ class CaseFormPage(QWidget):
 
     def next_unanswered(self) -> None:
         self.flush()
-        key = self._state.next_unanswered(self.current_question())
+        key = self.session.next_unanswered(self.current_question())
         if key is None:
             self.progress_label.setText(self.tr("✓ Every applicable question is answered, "
                                                 "with its reasons and evidence"))
@@ -479,10 +466,9 @@ class CaseFormPage(QWidget):
 
     def check_for_errors(self) -> None:
         self.flush()
-        problems = self._forms.check_for_errors(self.form.case.id)
-        self._show_missing = True  # from now on, unanswered questions are flagged too
-        self._apply_state(self._state)
-        dialog = ProblemsDialog(problems, self.form.framework, self._numbers, self)
+        problems = self.session.check_for_errors()
+        self._apply_state()  # unanswered questions are flagged from now on
+        dialog = ProblemsDialog(problems, self.form.framework, self.session.numbers, self)
         if run_modal(dialog) and dialog.chosen_key:
             self.go_to_question(dialog.chosen_key)
 
