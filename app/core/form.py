@@ -48,9 +48,10 @@ class QuestionStatus:
 
     @property
     def answered_in_full(self) -> bool:
-        """Counted, and answered wholly (every applicable row of a matrix, for one)."""
-        return self.counted and self.answered and not any(
-            p.kind == ProblemKind.UNANSWERED for p in self.problems)
+        """Counted, and answered wholly (every applicable row of a matrix, for one). A
+        question not answered has that problem alone (``_question_status``)."""
+        return self.counted and self.answered and not (
+            self.problems and self.problems[0].kind == ProblemKind.UNANSWERED)
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,11 @@ class FormState:
 
     @property
     def applicable_count(self) -> int:
-        return sum(1 for q in self.questions.values() if q.counted)
+        return sum(s.applicable for s in self.sections)  # every question is in a section
 
     @property
     def answered_count(self) -> int:
-        return sum(1 for q in self.questions.values() if q.answered_in_full)
+        return sum(s.answered for s in self.sections)
 
     @property
     def percent(self) -> int:
@@ -122,7 +123,7 @@ def evaluate_form(framework: Framework, profile: Mapping[str, object],
         record = answers.get(question.key)
         status = _question_status(question, profile, visible, record)
         statuses[question.key] = status
-        if status.applicable and record is not None and record.is_answered:
+        if status.applicable and status.answered:  # the record's value is given
             visible[question.key] = record.value
     sections = tuple(_section_status(s.key, s.title, s.stage, statuses, s.questions)
                      for s in framework.sections)
@@ -162,7 +163,7 @@ def _question_status(question: Question, profile: Mapping[str, object],
     return QuestionStatus(
         question.key, question.section_key, True, answered, question.required, rows,
         tuple(FormProblem(question.key, question.section_key, kind, question.text)
-              for kind in problems),
+              for kind in problems) if problems else (),
     )
 
 
@@ -182,10 +183,11 @@ def _complete(question: Question, value: object, rows: tuple[str, ...]) -> bool:
 
 def _section_status(key: str, title: str, stage: Stage, statuses: Mapping[str, QuestionStatus],
                     questions) -> SectionStatus:
-    mine = [statuses[q.key] for q in questions]
-    return SectionStatus(
-        key=key, title=title, stage=stage,
-        applicable=sum(1 for s in mine if s.counted),
-        answered=sum(1 for s in mine if s.answered_in_full),
-        problems=sum(len(s.problems) for s in mine),
-    )
+    applicable = answered = problems = 0
+    for question in questions:
+        status = statuses[question.key]
+        applicable += status.counted
+        answered += status.answered_in_full
+        problems += len(status.problems)
+    return SectionStatus(key=key, title=title, stage=stage, applicable=applicable,
+                         answered=answered, problems=problems)
