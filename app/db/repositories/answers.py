@@ -1,0 +1,102 @@
+"""Answers, read as plain records (one case, many cases, a whole inspection)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import Session
+
+from app.core.answers import AnswerRecord
+from app.db import models as m
+
+
+def answer_record(row: m.Answer) -> AnswerRecord:
+    return AnswerRecord(
+        question_key=row.question_key, value=row.value, reasons=tuple(row.reasons or ()),
+        evidence=row.evidence or "", rev=row.rev, answered_by=row.updated_by,
+        answered_at=row.updated_at,
+    )
+
+
+def answers_for_case(session: Session, case_id: uuid.UUID) -> dict[str, m.Answer]:
+    rows = session.scalars(select(m.Answer).where(m.Answer.case_id == case_id))
+    return {row.question_key: row for row in rows}
+
+
+_ANSWER_FIELDS = (m.Answer.case_id, m.Answer.question_key, m.Answer.value, m.Answer.reasons,
+                  m.Answer.evidence, m.Answer.rev, m.Answer.updated_by, m.Answer.updated_at)
+
+
+def answer_records_for_inspection(session: Session, inspection_id: uuid.UUID
+                                  ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
+    """Every answer in the inspection, by case, read as plain rows (thousands at once)."""
+    return _answer_records(session.execute(
+        select(*_ANSWER_FIELDS).join(m.Case, m.Case.id == m.Answer.case_id)
+        .where(m.Case.inspection_id == inspection_id)))
+
+
+def answer_records_for_cases(session: Session, case_ids: list[uuid.UUID]
+                             ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
+    """The answers of these cases, by case, read as plain rows."""
+    result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
+    for start in range(0, len(case_ids), 500):
+        result.update(_answer_records(session.execute(select(*_ANSWER_FIELDS).where(
+            m.Answer.case_id.in_(case_ids[start:start + 500])))))
+    return result
+
+
+def answer_values_for_cases(session: Session, case_ids: list[uuid.UUID]
+                            ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
+    """What the answers of these cases say (value, reasons, evidence), by case, without
+    who gave them and when: enough to work out how far each form has got. Answers that
+    say the same share their value: read them, never change them."""
+    result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
+    by_hex = {case_id.hex: case_id for case_id in case_ids}  # as the column holds them
+    read = _json_reader()
+    reasons_read: dict[object, tuple] = {}
+
+    def read_reasons(stored: object) -> tuple:
+        try:
+            return reasons_read[stored]
+        except KeyError:
+            reasons_read[stored] = done = tuple(read(stored) or ())
+            return done
+
+    for start in range(0, len(case_ids), 500):
+        for case_id, key, value, reasons, evidence in session.execute(select(
+                type_coerce(m.Answer.case_id, String), m.Answer.question_key,
+                type_coerce(m.Answer.value, String), type_coerce(m.Answer.reasons, String),
+                m.Answer.evidence).where(
+                m.Answer.case_id.in_(case_ids[start:start + 500]))):
+            result.setdefault(by_hex[case_id], {})[key] = AnswerRecord(  # in field order
+                key, read(value), read_reasons(reasons), evidence or "")
+    return result
+
+
+def _json_reader():
+    """Reads a JSON column's stored text as the column's own type does (a number SQLite
+    holds as a number is that number), each different text once: the answers of a whole
+    inspection hold a few dozen values and reasons, each thousands of times."""
+    known: dict[object, object] = {}
+
+    def read(stored: object) -> object:
+        if not isinstance(stored, str):
+            return stored  # nothing, or a number
+        try:
+            return known[stored]
+        except KeyError:
+            known[stored] = value = json.loads(stored)
+            return value
+
+    return read
+
+
+def _answer_records(rows) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
+    result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
+    for case_id, key, value, reasons, evidence, rev, by, at in rows:
+        result.setdefault(case_id, {})[key] = AnswerRecord(
+            question_key=key, value=value, reasons=tuple(reasons or ()), evidence=evidence or "",
+            rev=rev, answered_by=by, answered_at=at)
+    return result

@@ -1,0 +1,42 @@
+"""Practice examples and quotations attached to cases."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.dto import PracticeExampleRecord
+from app.db import models as m
+
+
+def practice_record(row: m.PracticeExample) -> PracticeExampleRecord:
+    return PracticeExampleRecord(
+        id=row.id, case_id=row.case_id, kind=row.kind, narrative=row.narrative,
+        theme=row.theme, stage=row.stage, title=row.title, speaker_role=row.speaker_role,
+        cleared_for_publication=row.cleared_for_publication, updated_at=row.updated_at,
+        updated_by=row.updated_by,
+    )
+
+
+def practice_examples(session: Session, case_id: uuid.UUID) -> list[PracticeExampleRecord]:
+    rows = session.scalars(
+        select(m.PracticeExample)
+        .where(m.PracticeExample.case_id == case_id, m.PracticeExample.deleted.is_(False))
+        .order_by(m.PracticeExample.updated_at)
+    )
+    return [practice_record(r) for r in rows]
+
+
+def get_practice_example(session: Session, example_id: uuid.UUID) -> m.PracticeExample | None:
+    return session.get(m.PracticeExample, example_id)
+
+
+def practice_examples_for_inspection(session: Session, inspection_id: uuid.UUID
+                                     ) -> list[PracticeExampleRecord]:
+    rows = session.scalars(
+        select(m.PracticeExample).join(m.Case, m.Case.id == m.PracticeExample.case_id)
+        .where(m.Case.inspection_id == inspection_id, m.PracticeExample.deleted.is_(False))
+        .order_by(m.Case.reference, m.PracticeExample.updated_at))
+    return [practice_record(r) for r in rows]
