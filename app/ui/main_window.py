@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
 )
 
 from app import __version__
-from app.errors import UserFacingError
 from app.ui.changes import Change, Changes
 from app.ui.dialogs.case_dialog import CaseDialog
-from app.ui.dialogs.conflicts_dialog import ConflictsDialog
 from app.ui.dialogs.export_dialog import ExportOptionsDialog, show_exported
 from app.ui.dialogs.import_dialog import (
     ImportDialog,
@@ -33,10 +29,12 @@ from app.ui.dialogs.import_dialog import (
 from app.ui.dialogs.inspection_dialog import InspectionDialog
 from app.ui.dialogs.sample_dialog import SampleDialog
 from app.ui.dialogs.team_dialog import TeamDialog
-from app.ui.errors import operation, show_error
+from app.ui.errors import operation
 from app.ui.modal import run_modal
 from app.ui.screen_lock import ScreenLock
+from app.ui.store_actions import StoreActions
 from app.ui.tasks import TaskManager
+from app.ui.widgets.actions import make_action
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.registry import Services
@@ -57,6 +55,8 @@ class MainWindow(QMainWindow):
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.loading)
         self.screen_lock = ScreenLock(self, self.tasks)
+        #: the Tools menu: sync, transfer files, conflicts, the database's check and backup
+        self.store = StoreActions(self, self.tasks, self.changes)
         self._build_menus()
         self.resize(1280, 820)
         if services is not None:
@@ -85,22 +85,17 @@ class MainWindow(QMainWindow):
         self.form_page.back_requested.connect(self.show_cases)
         self.form_page.review.changed.connect(lambda: self.changes.announce(Change.REVIEW))
         self.changes.changed.connect(self.cases_page.on_changed)
-        self.changes.changed.connect(self._on_changed)
         self.form_page.edit_profile_requested.connect(self.edit_case)
         self.statusBar().showMessage(self.tr("Database: {path}").format(
             path=services.database.path))
         for action in self._needs_database:
             action.setEnabled(True)
-        self.sync_status = QLabel()
-        self.sync_status.setAccessibleName(self.tr("Sync status"))
-        self.statusBar().addPermanentWidget(self.sync_status)
-        self._status_timer = QTimer(self, interval=15000)
-        self._status_timer.timeout.connect(self.show_sync_status)
-        self._status_timer.start()
-        self.show_sync_status()
+        self.store.attach(services.sync, services.conflicts, services.database, services.user,
+                          save_typing=self.form_page.flush, cases_removed=self._cases_removed)
         self.cases_page.reload()
         self.cases_page.case_table.setFocus()
-        self.screen_lock.attach(services, save_typing=self.form_page.flush)
+        self.screen_lock.attach(services.database, services.user,
+                                save_typing=self.form_page.flush)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -132,40 +127,23 @@ class MainWindow(QMainWindow):
         self.close_inspection_action = self._add(inspection_menu, self.tr("C&lose inspection…"),
                                                  None, self.close_inspection)
         tools = self.menuBar().addMenu(self.tr("&Tools"))
-        self.sync_action = self._add(tools, self.tr("&Sync with the central store"),
-                                     "Ctrl+Shift+Y", self.sync_now)
-        self.conflicts_action = self._add(tools, self.tr("Resolve &conflicts…"), None,
-                                          self.open_conflicts)
-        self.password_action = self._add(tools, self.tr("Change central &password…"), None,
-                                         self.change_password)
-        self.package_action = self._add(tools, self.tr("Export &transfer file…"), None,
-                                        self.export_package)
-        self.apply_package_action = self._add(
-            tools, self.tr("&Apply a transfer file to the central store…"), None,
-            self.apply_package)
+        tools.addActions(list(self.store.store_actions))
         tools.addSeparator()
-        check = self._add(tools, self.tr("&Check database"), None, self.check_database)
-        backup = self._add(tools, self.tr("&Back up database…"), None, self.backup_database)
+        tools.addActions(list(self.store.database_actions))
         tools.addAction(self.screen_lock.settings_action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.about_action = self._add(help_menu, self.tr("&About ASPIRE Casework"), None,
                                       self.about)
-        self._needs_database = (self.new_inspection_action, self.add_case_action, check,
-                                backup, self.import_action, template, self.sample_action,
+        self._needs_database = (self.new_inspection_action, self.add_case_action,
+                                self.import_action, template, self.sample_action,
                                 self.team_action, self.queue_action, self.dashboard_action,
                                 self.moderation_action, self.close_inspection_action,
-                                self.export_action,
-                                self.sync_action,
-                                self.conflicts_action, self.package_action,
-                                self.apply_package_action)
+                                self.export_action)  # the Tools menu's: ``StoreActions``
         for action in self._needs_database:
             action.setEnabled(False)
 
     def _add(self, menu, text: str, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
+        action = make_action(self, text, slot, shortcut)
         menu.addAction(action)
         return action
 
@@ -183,6 +161,11 @@ class MainWindow(QMainWindow):
         self.changes.announce(Change.CASES)  # answered, submitted... on the form just left
         self.stack.setCurrentWidget(self.cases_page)
         self.cases_page.case_table.setFocus()
+
+    def _cases_removed(self) -> None:
+        """A sync took cases off this laptop: the one whose form is shown may be one."""
+        if self.stack.currentWidget() is self.form_page:
+            self.show_cases()
 
     # -- dialogs ------------------------------------------------------------------------
     def new_inspection(self) -> None:
@@ -378,233 +361,6 @@ class MainWindow(QMainWindow):
             else self.tr("{ref} withdrawn; no reserve case of its group is left.").format(
                 ref=case.reference), 15000)
         self.changes.announce(Change.CASES)
-
-    def show_sync_status(self) -> None:
-        status = self._services.sync.status()
-        last = (status.last_sync_at.astimezone().strftime("%d/%m %H:%M")
-                if status.last_sync_at else self.tr("never"))
-        text = self.tr("Last sync: {last} · {n} change(s) waiting").format(
-            last=last, n=status.pending_changes)
-        if status.open_conflicts:
-            text += self.tr(" · {n} conflict(s) to resolve").format(n=status.open_conflicts)
-        self.sync_status.setText(text)
-
-    def _service_address(self, title: str) -> str | None:
-        """The central service's address, asked (the one used last offered), checked and
-        remembered; None if the person cancels or it is not an address."""
-        settings = QSettings()
-        url = settings.value("central/url", "") or os.environ.get("ASPIRE_CENTRAL", "")
-        url, ok = QInputDialog.getText(self, title, self.tr(
-            "Address of the central service (https://host):"), text=url)
-        if not ok or not url.strip():
-            return None
-        try:
-            address = self._services.sync.check_address(url)
-        except UserFacingError as exc:
-            show_error(self, exc)
-            return None
-        settings.setValue("central/url", address)  # the address only, never a password
-        return address
-
-    def sync_now(self) -> None:
-        address = self._service_address(self.tr("Sync"))
-        if address is None:
-            return
-        password, ok = QInputDialog.getText(self, self.tr("Sync"), self.tr(
-            "Your central store password (it is not stored):"), QLineEdit.EchoMode.Password)
-        if not ok:
-            return
-        self.form_page.flush()
-        self.tasks.run_with_progress(
-            self, self.tr("Sync"), self.tr("Sending and receiving changes…"),
-            lambda report, cancelled: self._services.sync.sync(
-                address, password, report=lambda _stage, done, total: report(done, total),
-                cancelled=cancelled),
-            self._synced, on_error=self._sync_failed)
-
-    def _synced(self, result) -> None:
-        message = self.tr("Synced: sent {sent}, received {received}.").format(
-            sent=result.applied, received=result.pulled)
-        if result.cases_removed:
-            message += self.tr(" {n} case(s) reassigned or closed were removed from this "
-                               "laptop.").format(n=result.cases_removed)
-        if result.cases_restored:
-            message += self.tr(" {n} case(s) came back.").format(n=result.cases_restored)
-        if result.catch_up_pending:
-            message += self.tr(" {n} inspection(s) you have joined could not be fetched whole "
-                               "yet; the next sync tries again.").format(
-                n=result.catch_up_pending)
-        if result.set_aside:
-            message += self.tr(" {n} change(s) received could not be applied here and were "
-                               "set aside.").format(n=result.set_aside)
-        if result.cases_joined:
-            message += self.tr(" {n} case(s) of inspections you have joined came to this "
-                               "laptop.").format(n=result.cases_joined)
-        self.statusBar().showMessage(message, 15000)
-        if result.cases_removed and self.stack.currentWidget() is self.form_page:
-            self.show_cases()  # the case shown may be one of them
-        # a sync may bring inspections joined, cases, and review moves made elsewhere
-        self.changes.announce(Change.SYNC, Change.INSPECTIONS, Change.CASES, Change.REVIEW)
-        if result.conflicts or result.pulled_conflicts or result.refused or result.set_aside:
-            self.open_conflicts()
-
-    def _on_changed(self, what: frozenset) -> None:
-        if Change.SYNC in what:
-            self.show_sync_status()
-
-    def _sync_failed(self, exc: BaseException) -> None:
-        """Offline is the normal state of a laptop: say so quietly and carry on."""
-        if isinstance(exc, UserFacingError):
-            self.statusBar().showMessage(exc.problem, 20000)
-            self.show_sync_status()
-        else:
-            show_error(self, exc, self.tr("Sync"))
-
-    def change_password(self) -> None:
-        """The person's own password at the central service (after an administrator's
-        reset, say)."""
-        title = self.tr("Change central password")
-        address = self._service_address(title)
-        current = self._secret(title, self.tr("Your current password:")) if address else None
-        new = self._secret(title, self.tr("Your new password (at least 12 characters):")) \
-            if current is not None else None
-        again = self._secret(title, self.tr("The new password again:")) \
-            if new is not None else None
-        if again is None:
-            return
-        if again != new:
-            show_error(self, UserFacingError("The two new passwords differ.",
-                                             "Type the same new password twice."), title)
-            return
-        self.tasks.run_with_progress(
-            self, title, self.tr("Changing your password…"),
-            lambda _report, _cancelled: self._services.sync.change_password(
-                address, current, new),
-            lambda _done: self.statusBar().showMessage(self.tr(
-                "Your central password is changed; use it from now on."), 15000),
-            cancellable=False)
-
-    def _secret(self, title: str, prompt: str) -> str | None:
-        text, ok = QInputDialog.getText(self, title, prompt, QLineEdit.EchoMode.Password)
-        return text if ok else None
-
-    def export_package(self) -> None:
-        """For a laptop that never reaches the network: everything not yet sent, sealed."""
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export transfer file"), str(Path.home() / "casework.aspire"),
-            self.tr("Transfer file (*.aspire)"))
-        if not path:
-            return
-        title = self.tr("Export transfer file")
-        first = self._secret(title, self.tr("Passphrase (give it to the office separately):"))
-        if first is None:
-            return
-        weak = self._services.sync.passphrase_problem(first, self._services.user)
-        if weak is not None:
-            show_error(self, weak, title)
-            return
-        if self._secret(title, self.tr("The passphrase again:")) != first:
-            self.statusBar().showMessage(self.tr("The two passphrases differ; nothing was "
-                                                 "written."), 15000)
-            return
-        code = None
-        if self._services.sync.status().last_sync_at is None:
-            code, ok = QInputDialog.getText(self, title, self.tr(
-                "This laptop has never synced. Enrolment code from your administrator "
-                "(leave empty if you have none):"))
-            if not ok:
-                return
-            code = code.strip() or None
-        self.form_page.flush()
-
-        def sealed(manifest: dict) -> None:
-            done = self.tr("Sealed {n} change(s) into {path}. They stay here too until the "
-                           "central store acknowledges them.").format(n=manifest["changes"],
-                                                                      path=path)
-            self.statusBar().showMessage(done, 20000)
-            show_exported(self, title, done)
-
-        self.tasks.run_with_progress(
-            self, title, self.tr("Sealing {name}…").format(name=Path(path).name),
-            lambda _report, _cancelled: self._services.sync.export_package(
-                Path(path), first, enrolment_code=code),
-            sealed, cancellable=False)
-
-    def apply_package(self) -> None:
-        """At the office: bring a laptop's transfer file to the central service, which
-        applies it as the person who made it (their own, or any as an administrator)."""
-        title = self.tr("Apply a transfer file")
-        path, _ = QFileDialog.getOpenFileName(self, title, str(Path.home()),
-                                              self.tr("Transfer file (*.aspire)"))
-        if not path:
-            return
-        passphrase = self._secret(title, self.tr("Passphrase of the transfer file:"))
-        address = self._service_address(title) if passphrase is not None else None
-        password = self._secret(title, self.tr(
-            "Your central store password (it is not stored):")) if address else None
-        if password is None:
-            return
-
-        def applied(report) -> None:
-            done = self.tr(
-                "Applied {applied} of {n} change(s) from {person}; {conflicts} conflict(s), "
-                "{refused} refused.").format(applied=report.applied, n=report.changes,
-                                             person=report.person,
-                                             conflicts=report.conflicts,
-                                             refused=report.refused)
-            self.statusBar().showMessage(done, 20000)
-            if report.refusals:
-                QMessageBox.information(self, title, done + "\n\n" + "\n".join(
-                    report.refusals))
-
-        self.tasks.run_with_progress(
-            self, title, self.tr("Applying {name}…").format(name=Path(path).name),
-            lambda _report, _cancelled: self._services.sync.apply_package(
-                address, password, Path(path), passphrase),
-            applied, cancellable=False)
-
-    def open_conflicts(self) -> None:
-        run_modal(ConflictsDialog(self._services.conflicts, self))
-        self.changes.announce(Change.SYNC, Change.CASES)
-
-    def check_database(self) -> None:
-        def done(report) -> None:
-            counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
-            QMessageBox.information(
-                self, self.tr("Database check"),
-                self.tr("The database passed its integrity check.\n\n{counts}\n{pending} "
-                        "changes are waiting to be synced.").format(
-                    counts=counts, pending=report.pending_changes)
-                if report.ok else
-                self.tr("The database has problems: {problem}. Make a backup and ask your "
-                        "administrator for help.").format(problem=report.integrity))
-        self._background(self._services.database.check, done, self.tr("Database check"))
-
-    def backup_database(self) -> None:
-        default = str(Path.home() / f"{self._services.database.path.stem}-backup.db")
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Back up database"), default,
-                                              self.tr("Database (*.db)"))
-        if not path:
-            return
-        database = self._services.database
-        self._background(lambda: database.backup(Path(path), overwrite=True),
-                         lambda target: self.statusBar().showMessage(
-                             self.tr("Backed up to {path}").format(path=target), 10000),
-                         self.tr("Back up database"))
-
-    def _background(self, function, on_done, title: str) -> None:
-        """Database work behind the status bar's "Working…"."""
-        self.statusBar().showMessage(self.tr("Working…"))
-
-        def finish(result) -> None:
-            self.statusBar().clearMessage()
-            on_done(result)
-
-        def fail(exc) -> None:
-            self.statusBar().clearMessage()
-            show_error(self, exc, title)
-
-        self.tasks.run(function, finish, owner=self, title=title, on_error=fail)
 
     def about(self) -> None:
         """Works at any moment, also while the database is still opening."""

@@ -36,7 +36,7 @@ from app.ui.tasks import Lane, TaskManager
 from app.ui.views.lock_page import LockPage
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
-    from app.services.registry import Services
+    from app.services.database import DatabaseService
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,8 @@ class ScreenLock(QObject):
         super().__init__(window)
         self._window = window
         self._tasks = tasks
-        self._services: Services | None = None
+        self._database: DatabaseService | None = None
+        self._user = ""
         self._save_typing: Callable[[], None] = lambda: None
         self._state: _Locked | None = None
         self.page: LockPage | None = None
@@ -115,9 +116,11 @@ class ScreenLock(QObject):
         for action in (self.lock_action, self.settings_action):
             action.setEnabled(False)
 
-    def attach(self, services: Services, save_typing: Callable[[], None]) -> None:
-        """Arm the lock over an open database; ``save_typing`` saves typing in progress."""
-        self._services = services
+    def attach(self, database: DatabaseService, user: str,
+               save_typing: Callable[[], None]) -> None:
+        """Arm the lock over an open ``database`` (it checks the passphrase or the
+        keyring), for ``user``; ``save_typing`` saves typing in progress."""
+        self._database, self._user = database, user
         self._save_typing = save_typing
         self.lock_action.setEnabled(True)
         self.settings_action.setEnabled(True)
@@ -147,7 +150,7 @@ class ScreenLock(QObject):
 
     # -- locking --------------------------------------------------------------------------
     def lock(self) -> None:
-        if self._services is None or self._state is not None or not self._window.isVisible():
+        if self._database is None or self._state is not None or not self._window.isVisible():
             return  # no database open yet, locked already, or the window has closed
         self.idle.stop()
         try:
@@ -174,7 +177,7 @@ class ScreenLock(QObject):
                         title=window.windowTitle(), active=active)
         state.content.setParent(window)
         state.content.hide()
-        self.page = LockPage(user=self._services.user, kind=self._services.database.unlock_kind)
+        self.page = LockPage(user=self._user, kind=self._database.unlock_kind)
         self.page.unlock_requested.connect(self._try_unlock)
         window.setCentralWidget(self.page)
         self.page.show()  # at once, not when the layout next gets round to it
@@ -272,7 +275,7 @@ class ScreenLock(QObject):
         if self._checking or self._state is None:
             return
         self.page.set_checking()
-        database = self._services.database
+        database = self._database
         # a key derivation, or the keyring's own prompt: off the GUI thread either way
         self._checking = True
         self._tasks.run(lambda: database.unlock(passphrase or None), self._checked,

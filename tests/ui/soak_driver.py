@@ -204,7 +204,7 @@ class Inspector:
 def _dialog_rounds(window: MainWindow) -> list:
     """The dialogs opened one at a time between case forms."""
     return [window.team_action.trigger, window.queue_action.trigger,
-            window.moderation_action.trigger, window.conflicts_action.trigger,
+            window.moderation_action.trigger, window.store.conflicts_action.trigger,
             window.sample_action.trigger, window.export_action.trigger,
             window.about_action.trigger, window.add_case_action.trigger]
 

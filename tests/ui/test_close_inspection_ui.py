@@ -45,7 +45,7 @@ def test_close_the_inspection_after_confirming_then_sync(qtbot, central, tmp_pat
 
     answers = [one.url, PASSWORD]
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (answers.pop(0), True))
-    window.sync_now()
+    window.store.sync_now()
     qtbot.waitUntil(lambda: "removed from this laptop" in window.statusBar().currentMessage(),
                     timeout=15000)
     assert window.cases_page.case_table.model().rowCount() == 0

@@ -147,7 +147,7 @@ def test_the_lock_hides_data_and_keeps_a_half_typed_answer(qtbot, open_window, t
     assert "Locked" in shown and "Signed in as inspector.one" in shown
     assert window.windowTitle() == "ASPIRE Casework — Locked"
     assert not window.menuBar().isEnabled()
-    assert not any(a.isEnabled() for a in (window.export_action, window.sync_action,
+    assert not any(a.isEnabled() for a in (window.export_action, window.store.sync_action,
                                             window.dashboard_action, lock.lock_action))
     assert lock.page.passphrase.echoMode() == QLineEdit.EchoMode.Password
     assert QApplication.focusWidget() is lock.page.passphrase
@@ -311,7 +311,7 @@ def test_input_keeps_the_window_open_and_ctrl_l_locks_it(qtbot, open_window):
     lock.idle.start()
     field = window.form_page.question_widget("victim").focus_target()
     busy = QTimer(window, interval=50)  # background work does not count as use
-    busy.timeout.connect(window.show_sync_status)
+    busy.timeout.connect(window.store.show_sync_status)
     busy.start()
     for _ in range(15):
         qtbot.keyClick(field, Qt.Key.Key_Space)

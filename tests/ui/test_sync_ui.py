@@ -24,19 +24,19 @@ def test_offline_is_said_quietly_and_work_goes_on(qtbot, open_window, monkeypatc
     make_case(window._services)
     window.cases_page.reload()
     answers_from(monkeypatch, f"http://127.0.0.1:{free_port()}", "a password")  # nothing there
-    window.sync_now()
+    window.store.sync_now()
     qtbot.waitUntil(lambda: "cannot be reached just now" in
                     window.statusBar().currentMessage(), timeout=15000)
     assert QApplication.activeModalWidget() is None  # no alarm: a message in the status bar
-    assert "change(s) waiting" in window.sync_status.text()
-    assert "never" in window.sync_status.text()
+    assert "change(s) waiting" in window.store.status_label.text()
+    assert "never" in window.store.status_label.text()
 
 
 def test_the_central_database_address_is_refused_before_any_password_is_asked(
         qtbot, open_window, monkeypatch):
     from PySide6.QtCore import QSettings
 
-    from app.ui import main_window
+    from app.ui import store_actions
 
     window = open_window()
     make_case(window._services)
@@ -44,16 +44,16 @@ def test_the_central_database_address_is_refused_before_any_password_is_asked(
     asked, shown = [], []
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a) or (
         "postgresql://someone@127.0.0.1:9/central", True))
-    monkeypatch.setattr(main_window, "show_error", lambda _parent, exc, *a: shown.append(exc))
-    window.sync_now()
+    monkeypatch.setattr(store_actions, "show_error", lambda _parent, exc, *a: shown.append(exc))
+    window.store.sync_now()
     assert len(asked) == 1  # the address only: no password is asked for
     [refused] = shown
     assert refused.problem == "Laptops sync with the central service, not with its database."
     assert "https://" in refused.advice
     assert QSettings().value("central/url", "") == kept  # not kept as the address to offer
-    window.show_sync_status()
-    assert "change(s) waiting" in window.sync_status.text()
-    assert "never" in window.sync_status.text()
+    window.store.show_sync_status()
+    assert "change(s) waiting" in window.store.status_label.text()
+    assert "never" in window.store.status_label.text()
 
 
 def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central, tmp_path,
@@ -76,14 +76,14 @@ def test_sync_then_resolve_a_conflict_in_the_window(qtbot, central, tmp_path,
 
     monkeypatch.setattr(ConflictsDialog, "exec", keep_mine)
     answers_from(monkeypatch, two.url, PASSWORD)
-    window.sync_now()
+    window.store.sync_now()
     qtbot.waitUntil(lambda: bool(seen), timeout=15000)
     assert "Synced" in window.statusBar().currentMessage()
     assert seen == [(1, True, 0)]
     assert two.services.forms.open(case.id).answers["victim"].value == "yes"
-    window.show_sync_status()
-    assert "1 change(s) waiting" in window.sync_status.text()
-    assert "conflict" not in window.sync_status.text()
+    window.store.show_sync_status()
+    assert "1 change(s) waiting" in window.store.status_label.text()
+    assert "conflict" not in window.store.status_label.text()
     window.close()
 
 
@@ -96,21 +96,21 @@ def test_export_a_transfer_file_from_the_window(qtbot, open_window, tmp_path, mo
     target = tmp_path / "usb.aspire"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     shown = []
-    monkeypatch.setattr("app.ui.main_window.show_error",
+    monkeypatch.setattr("app.ui.store_actions.show_error",
                         lambda _parent, exc, *_a: shown.append(exc.problem))
     answers_from(monkeypatch, "password1234")  # too easy to guess: said before anything else
-    window.export_package()
+    window.store.export_package()
     assert shown and "too easy to guess" in shown[0] and not target.exists()
     # a laptop that never synced is asked for an enrolment code, which may be left out
     answers_from(monkeypatch, "orange kettle river", "orange kettle river", "")
-    window.export_package()  # sealed off the window's thread
+    window.store.export_package()  # sealed off the window's thread
     qtbot.waitUntil(lambda: "Sealed" in window.statusBar().currentMessage(), timeout=10000)
     package = open_package(target, "orange kettle river")
     assert package.head.person == "inspector.one"
     assert package.head.changes == len(list(content_changes(package.content,
                                                             package.head))) > 0
     answers_from(monkeypatch, "orange kettle river", "something else")
-    window.export_package()
+    window.store.export_package()
     assert "differ" in window.statusBar().currentMessage()
 
 
@@ -131,7 +131,7 @@ def test_an_administrator_applies_a_colleagues_transfer_file_from_the_window(
     window.show()
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(usb), ""))
     answers_from(monkeypatch, "orange kettle river", admin.url, PASSWORD)
-    window.apply_package()  # applied off the window's thread
+    window.store.apply_package()  # applied off the window's thread
     qtbot.waitUntil(lambda: "Applied" in window.statusBar().currentMessage(), timeout=20000)
     assert "from inspector.two" in window.statusBar().currentMessage()
     assert "0 refused" in window.statusBar().currentMessage()
@@ -165,7 +165,7 @@ def test_a_change_that_cannot_be_applied_here_is_shown_and_can_be_acknowledged(
 
     monkeypatch.setattr(ConflictsDialog, "exec", read_and_acknowledge)
     answers_from(monkeypatch, two.url, PASSWORD)
-    window.sync_now()
+    window.store.sync_now()
     qtbot.waitUntil(lambda: bool(seen), timeout=15000)
     assert "1 change(s) received could not be applied here" in (
         window.statusBar().currentMessage())
@@ -196,7 +196,7 @@ def test_after_a_reset_the_person_changes_their_password_from_the_window(
     window.show()
     answers_from(monkeypatch, one.url, "given by the admin", "my own new password",
                  "my own new password")
-    window.change_password()
+    window.store.change_password()
     qtbot.waitUntil(lambda: "password is changed" in window.statusBar().currentMessage(),
                     timeout=15000)
     from app.db.device_key import device_key
@@ -230,10 +230,10 @@ def test_an_inspection_joined_shows_in_the_window_as_the_sync_brings_it(qtbot, c
     monkeypatch.setattr(window.dashboard, "refresh", lambda: refreshed.append(True))
     shown = [window.cases_page.current_inspection().name]
     answers_from(monkeypatch, two.url, PASSWORD)
-    window.sync_now()
+    window.store.sync_now()
     qtbot.waitUntil(lambda: "Synced" in window.statusBar().currentMessage(), timeout=15000)
     names = sorted(i.name for i in window.cases_page._inspections.rows())
     assert names == ["Northshire", "Southshire"]
     assert window.cases_page.current_inspection().name == shown[0]  # the choice is kept
     assert refreshed  # the dashboard worked its figures out again
-    assert "change(s) waiting" in window.sync_status.text()
+    assert "change(s) waiting" in window.store.status_label.text()
