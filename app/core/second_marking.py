@@ -13,6 +13,7 @@ the first marker reads their own answers.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,6 +22,20 @@ from app.errors import WorkflowError
 
 #: the case event by which a supervisor asks for a case to be second marked
 SECOND_MARKING = "second_marking"
+
+
+@dataclass(frozen=True)
+class SecondMark:
+    """One judgement kept beside a case's answer: a second marker's blind one (kind
+    ``mark``), or the one the two markers agreed on (kind ``agreed``)."""
+
+    case_id: uuid.UUID
+    question_key: str
+    kind: str
+    value: object
+    note: str
+    #: who gave it
+    marked_by: str
 
 
 @dataclass(frozen=True)

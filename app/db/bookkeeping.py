@@ -115,6 +115,14 @@ def _after_flush(session: Session, _context) -> None:
     session.connection().execute(insert(Outbox), rows)
 
 
+def set_changed(row: Synced, values: dict[str, object]) -> None:
+    """Set on ``row`` only the values that differ: an attribute set, even to what it held,
+    makes a new revision that every laptop then pulls."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
 def insert_many(session: Session, model: type[Synced], rows: list[dict[str, object]]) -> None:
     """Insert many new synced rows at once (an imported case list, say), each stamped and
     given its outbox row in the same transaction, as the flush events would have done."""

@@ -17,7 +17,6 @@ from app.core.workflow import (
     check_can_answer,
     status_after_answer,
 )
-from app.db import models as m
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
 from app.db.engine import Database
@@ -39,8 +38,7 @@ class CaseFormService:
             case = case_or_error(session, case_id)
             inspection = repo.get_inspection(session, case.inspection_id)
             framework = self._catalog.from_row(inspection.framework)
-            answers = {k: repo.answer_record(a)
-                       for k, a in repo.answers_for_case(session, case_id).items()}
+            answers = repo.answer_records_for_case(session, case_id)
             role = repo.member_role(session, case.inspection_id, self._db.user)
             check_can_read_answers(self._db.user, role, second_marking(
                 session, case, [a.answered_by for a in answers.values()]))
@@ -77,23 +75,13 @@ class CaseFormService:
             refuse_if_locked(session, case)
             check_can_answer(repo.member_role(session, case.inspection_id, self._db.user))
             framework = self._framework_for(session, case)
-            rows = repo.answers_for_case(session, case_id)
+            checked = {}
             for question_key, given in answers.items():
                 question = _question_or_error(framework, question_key)
-                clean = normalise_answer(question, given)
-                row = rows.get(question_key)
-                if row is None:
-                    row = m.Answer(id=uuid.uuid4(), case_id=case_id, question_key=question_key,
-                                   respondent=question.respondent.value)
-                    session.add(row)
-                    rows[question_key] = row
-                _assign(row, value=clean.value, reasons=list(clean.reasons),
-                        evidence=clean.evidence)
-            new_status = status_after_answer(case.status)
-            if new_status != case.status:
-                case.status = new_status
-            session.flush()
-            records = {k: repo.answer_record(a) for k, a in rows.items()}
+                checked[question_key] = (normalise_answer(question, given),
+                                         question.respondent.value)
+            repo.set_case_status(session, case_id, status_after_answer(case.status))
+            records = repo.save_answers(session, case_id, checked)
             state = evaluate_form(framework, repo.profile_of(case).as_dict(), records)
             store_progress(session, case_id, state)
             return SavedAnswer(record=records[question_key], state=state, status=case.status,
@@ -102,16 +90,9 @@ class CaseFormService:
     def check_for_errors(self, case_id: uuid.UUID) -> list[FormProblem]:
         return self.open(case_id).state.problems()
 
-    def _framework_for(self, session, case: m.Case) -> Framework:
+    def _framework_for(self, session, case) -> Framework:
         inspection = repo.get_inspection(session, case.inspection_id)
         return self._catalog.from_row(inspection.framework)
-
-
-def _assign(row: m.Answer, **values: object) -> None:
-    """Set only what changed, so an unchanged answer does not make a new revision."""
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
 
 
 def _question_or_error(framework: Framework, key: str):

@@ -11,9 +11,7 @@ from app.core.case_import import RowProblem
 from app.core.dto import ImportPreview, ImportReport
 from app.core.form import evaluate_form
 from app.core.profile import PROFILE_FIELDS
-from app.db import models as m
 from app.db import repositories as repo
-from app.db.bookkeeping import insert_many
 from app.db.engine import Database
 from app.errors import Cancelled, ValidationError
 from app.io.case_lists import check_case_list
@@ -92,7 +90,7 @@ class CaseImportService:
             cases = [c for c in preview.new_cases if c.reference.lower() not in known]
             framework = self._catalog.from_row(inspection.framework)
             rows = [_case_row(preview.inspection_id, c) for c in cases]
-            insert_many(session, m.Case, rows)
+            repo.add_cases(session, rows)
             repo.add_progress_rows(session, _progress_rows(framework, rows))
         return ImportReport(file=preview.file, imported=len(rows),
                             already_present=len(preview.new_cases) - len(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from app.core.dto import CaseSummary
 from app.core.form import evaluate_form
@@ -14,13 +15,15 @@ from app.core.workflow import (
     InspectionStatus,
     case_locked,
 )
-from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import DuplicateError, NotFoundError, ValidationError, WorkflowError
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
 from app.sync.purge import note_reassignments
+
+if TYPE_CHECKING:  # rows as the repositories still hand them back
+    from app.db.models import Case, CaseProgress, Inspection
 
 MAX_REFERENCE = 60
 
@@ -46,11 +49,8 @@ class CaseService:
                     f"'{inspection.name}'.",
                     "Open the existing case instead, or check the reference.",
                 )
-            row = m.Case(id=uuid.uuid4(), inspection_id=inspection_id, reference=reference,
-                         notes=notes, status="not_started")
-            repo.apply_profile(row, profile)
-            session.add(row)
-            session.flush()
+            row = repo.add_case(session, inspection_id=inspection_id, reference=reference,
+                                notes=notes, profile=profile)
             progress = self._refresh_progress(session, row, inspection, {})
             return repo.case_summary(row, progress)
 
@@ -71,13 +71,8 @@ class CaseService:
                         f"Case {other.reference} is already in this inspection.",
                         "Use a different reference.",
                     )
-                if reference != row.reference:
-                    row.reference = reference
-            if notes is not None and notes != row.notes:
-                row.notes = notes
-            repo.apply_profile(row, profile)
-            answers = {k: repo.answer_record(a)
-                       for k, a in repo.answers_for_case(session, case_id).items()}
+            repo.change_case(row, profile=profile, reference=reference, notes=notes)
+            answers = repo.answer_records_for_case(session, case_id)
             progress = self._refresh_progress(session, row, None, answers)
             return repo.case_summary(row, progress)
 
@@ -116,8 +111,7 @@ class CaseService:
             for row in rows:
                 if row.assignee != assignee:
                     refuse_if_locked(session, row)
-                    row.assignee = assignee
-                    changed += 1
+                    changed += repo.set_assignee(row, assignee)
             return changed
 
     def get(self, case_id: uuid.UUID) -> CaseSummary:
@@ -125,21 +119,21 @@ class CaseService:
             row = case_or_error(session, case_id)
             return repo.case_summary(row, repo.get_progress(session, case_id))
 
-    def _refresh_progress(self, session, row: m.Case, inspection, answers) -> m.CaseProgress:
+    def _refresh_progress(self, session, row: Case, inspection, answers) -> CaseProgress:
         inspection = inspection or repo.get_inspection(session, row.inspection_id)
         framework = self._catalog.from_row(inspection.framework)
         state = evaluate_form(framework, repo.profile_of(row).as_dict(), answers)
         return store_progress(session, row.id, state)
 
 
-def store_progress(session, case_id: uuid.UUID, state) -> m.CaseProgress:
+def store_progress(session, case_id: uuid.UUID, state) -> CaseProgress:
     repo.set_progress(session, case_id, applicable=state.applicable_count,
                       answered=state.answered_count, problems=len(state.problems()),
                       percent=state.percent)
     return repo.get_progress(session, case_id)
 
 
-def case_or_error(session, case_id: uuid.UUID) -> m.Case:
+def case_or_error(session, case_id: uuid.UUID) -> Case:
     row = repo.get_case(session, case_id)
     if row is None:
         raise NotFoundError(f"There is no case with id {case_id} in this database.",
@@ -168,7 +162,7 @@ def _check_profile(profile: CaseProfile) -> None:
                               "Choose values from the lists offered.", details=problems)
 
 
-def refuse_if_closed(inspection: m.Inspection | None, change: str) -> None:
+def refuse_if_closed(inspection: Inspection | None, change: str) -> None:
     """Nothing in a closed inspection changes until it is reopened; ``change`` says what
     cannot be done ("case X1 cannot be changed")."""
     if inspection is not None and inspection.status == InspectionStatus.CLOSED:
@@ -177,13 +171,13 @@ def refuse_if_closed(inspection: m.Inspection | None, change: str) -> None:
             "Ask its supervisor or lead inspector to reopen it if a change is needed.")
 
 
-def refuse_if_case_closed(session, case: m.Case) -> None:
+def refuse_if_case_closed(session, case: Case) -> None:
     """The case's inspection is closed: neither answers nor review may change."""
     refuse_if_closed(repo.get_inspection(session, case.inspection_id),
                      f"case {case.reference} cannot be changed")
 
 
-def refuse_if_locked(session, case: m.Case) -> None:
+def refuse_if_locked(session, case: Case) -> None:
     """Only a case not yet submitted, or returned, of an open inspection, can be changed (by
     anyone): ``workflow.case_locked``, as the central store applies it."""
     inspection = repo.get_inspection(session, case.inspection_id)

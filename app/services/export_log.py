@@ -46,12 +46,10 @@ class ExportLog:
         try:
             digest = sha256 or fingerprint(path)[1]
             with self._db.write() as session:
-                row = repo.add_export_log_entry(
+                return repo.add_export_log_entry(
                     session, kind=kind, file_name=path.name, sha256=digest,
                     case_ids=list(case_ids), inspection_id=inspection_id,
                     pseudonymised=pseudonymised, exported_at=utcnow())
-                session.flush()
-                return repo.export_log_record(row)
         except BaseException as exc:
             deleted = _delete(path)
             if not isinstance(exc, Exception):

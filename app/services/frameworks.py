@@ -6,14 +6,17 @@ import hashlib
 import threading
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.dto import FrameworkInfo
 from app.core.framework_loader import load_frameworks, parse_framework_text
 from app.core.frameworks import Framework, version_key
-from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import FrameworkError, NotFoundError
+
+if TYPE_CHECKING:  # the stored copy, as the repositories hand it back
+    from app.db.models import Framework as StoredFramework
 
 FRAMEWORK_NAMESPACE = uuid.UUID("6f1c2d44-3b7e-5a10-9c4e-2f5d8e7a9b31")
 
@@ -68,7 +71,7 @@ class FrameworkCatalog:
             )
         return max(versions, key=version_key)
 
-    def pin(self, session, key: str, version: str) -> m.Framework:
+    def pin(self, session, key: str, version: str) -> StoredFramework:
         """The stored row for a framework version, storing the shipped file if needed."""
         row = repo.framework_row(session, key, version)
         shipped = next((f for f in self.shipped() if f.id == key and f.version == version), None)
@@ -87,17 +90,14 @@ class FrameworkCatalog:
                 "Run 'aspire frameworks list' to see the frameworks and versions available.",
             )
         digest = sha256(shipped.raw)
-        row = m.Framework(
+        return repo.add_framework(
+            session,
             # the same file gets the same id on every laptop, so the central store sees one
-            id=uuid.uuid5(FRAMEWORK_NAMESPACE, f"{key}|{version}|{digest}"),
-            framework_key=key, version=version, title=shipped.title,
-            programme=shipped.programme, content=shipped.raw,
-            content_sha256=digest,
-        )
-        session.add(row)
-        return row
+            framework_id=uuid.uuid5(FRAMEWORK_NAMESPACE, f"{key}|{version}|{digest}"),
+            key=key, version=version, title=shipped.title, programme=shipped.programme,
+            content=shipped.raw, sha256=digest)
 
-    def from_row(self, row: m.Framework) -> Framework:
+    def from_row(self, row: StoredFramework) -> Framework:
         """The parsed framework for a stored row (parsed once per content)."""
         with self._lock:
             fw = self._parsed.get(row.content_sha256)

@@ -7,7 +7,6 @@ import uuid
 from app.core.dto import InspectionSummary, NewInspection, TeamMember
 from app.core.profile import PROGRAMMES
 from app.core.workflow import TEAM_ROLE, check_can_close
-from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import NotFoundError, ValidationError
@@ -34,20 +33,13 @@ class InspectionService:
                     f"inspections, not {PROGRAMMES.label(new.programme).lower()}.",
                     "Choose a framework for the inspection's programme.",
                 )
-            row = m.Inspection(
-                id=uuid.uuid4(), name=new.name.strip(), programme=new.programme,
-                organisation=new.organisation.strip(), area=new.area.strip(),
-                start_date=new.start_date, end_date=new.end_date, framework=framework,
-            )
-            row.members.append(m.InspectionMember(person=self._db.user, role=LEAD_ROLE))
-            session.add(row)
-            session.flush()
-            return repo.inspection_summary(row)
+            return repo.add_inspection(session, new, framework,
+                                       TeamMember(self._db.user, LEAD_ROLE))
 
     def team(self, inspection_id: uuid.UUID) -> list[TeamMember]:
         with self._db.read() as session:
-            return [TeamMember(p.person, p.role)
-                    for p in self._inspection(session, inspection_id).members]
+            self._inspection(session, inspection_id)
+            return repo.team_of(session, inspection_id)
 
     def add_member(self, *, inspection_id: uuid.UUID, person: str,
                    role: str) -> list[TeamMember]:
@@ -60,20 +52,13 @@ class InspectionService:
             raise ValidationError(f"'{role}' is not a team role.",
                                   f"Choose one of: {', '.join(TEAM_ROLE.codes())}.")
         with self._db.write() as session:
-            inspection = self._inspection(session, inspection_id)
-            existing = next((p for p in inspection.members if p.person == person), None)
-            if existing is None:
-                inspection.members.append(m.InspectionMember(person=person, role=role))
-            elif existing.role != role:
-                existing.role = role
-            session.flush()
-            return [TeamMember(p.person, p.role) for p in inspection.members]
+            self._inspection(session, inspection_id)
+            return repo.set_member(session, inspection_id, person, role)
 
     def remove_member(self, *, inspection_id: uuid.UUID, person: str) -> list[TeamMember]:
         with self._db.write() as session:
             inspection = self._inspection(session, inspection_id)
-            member = next((p for p in inspection.members if p.person == person), None)
-            if member is None:
+            if person not in {p.person for p in repo.team_of(session, inspection_id)}:
                 raise NotFoundError(f"{person} is not on the team of '{inspection.name}'.",
                                     "Check the name in the team list.")
             assigned = repo.count_assigned(session, inspection_id, person)
@@ -81,10 +66,8 @@ class InspectionService:
                 raise ValidationError(
                     f"{person} still has {assigned} case{'s' if assigned != 1 else ''} "
                     "assigned.", "Assign those cases to someone else first.")
-            inspection.members.remove(member)
-            session.delete(member)
-            session.flush()
-            return [TeamMember(p.person, p.role) for p in inspection.members]
+            repo.remove_member(session, inspection_id, person)
+            return repo.team_of(session, inspection_id)
 
     def close(self, inspection_id: uuid.UUID) -> InspectionSummary:
         """The inspection's supervisor or lead inspector closes it. Like any change it
@@ -100,15 +83,14 @@ class InspectionService:
         with self._db.write() as session:
             inspection = self._inspection(session, inspection_id)
             role = repo.member_role(session, inspection_id, self._db.user)
-            inspection.status = check_can_close(role, inspection.status, closing=closing)
-            session.flush()
-            return repo.inspection_summary(inspection, repo.count_cases(session, inspection_id))
+            return repo.set_inspection_status(session, inspection_id, check_can_close(
+                role, inspection.status, closing=closing))
 
-    def _inspection(self, session, inspection_id: uuid.UUID) -> m.Inspection:
-        row = repo.get_inspection(session, inspection_id)
-        if row is None:
+    def _inspection(self, session, inspection_id: uuid.UUID) -> InspectionSummary:
+        found = repo.inspection_by_id(session, inspection_id)
+        if found is None:
             raise inspection_not_found(inspection_id)
-        return row
+        return found
 
     def list(self) -> list[InspectionSummary]:
         with self._db.read() as session:
@@ -116,10 +98,7 @@ class InspectionService:
 
     def get(self, inspection_id: uuid.UUID) -> InspectionSummary:
         with self._db.read() as session:
-            row = repo.get_inspection(session, inspection_id)
-            if row is None:
-                raise inspection_not_found(inspection_id)
-            return repo.inspection_summary(row, repo.count_cases(session, inspection_id))
+            return self._inspection(session, inspection_id)
 
 
 def inspection_not_found(inspection_id: object) -> NotFoundError:
@@ -141,7 +120,7 @@ def _validate(new: NewInspection) -> None:
     for name, text in (("name", new.name), ("organisation", new.organisation),
                        ("area", new.area)):
         # held to its column, as the central store holds it (``app.sync.store``)
-        most = m.Inspection.__table__.c[name].type.length
+        most = repo.INSPECTION_TEXT_LIMITS[name]
         if len(text.strip()) > most:
             problems.append(f"{name}: at most {most} characters (this has "
                             f"{len(text.strip())})")

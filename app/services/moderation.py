@@ -10,12 +10,13 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.core.agreement import Agreement, agreement
 from app.core.dto import CaseSummary
-from app.core.ids import time_ordered_id
 from app.core.second_marking import (
     SECOND_MARKING,
+    SecondMark,
     SecondMarking,
     check_can_read_answers,
     check_can_second_mark,
@@ -24,12 +25,14 @@ from app.core.second_marking import (
     may_second_mark,
 )
 from app.core.workflow import Actor, actor_for
-from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import NotFoundError, ValidationError, WorkflowError
 from app.services.cases import case_or_error
 from app.services.frameworks import FrameworkCatalog
+
+if TYPE_CHECKING:  # a case as the cases service reads it
+    from app.db.models import Case
 
 JUDGEMENTS = ("yes", "no", "not_applicable")
 
@@ -90,7 +93,7 @@ class ModerationService:
         with self._db.read() as session:
             cases, marks, markings = _asked_for(session, inspection_id)
             mine = Counter(s.case_id for s in marks
-                           if s.kind == "mark" and s.updated_by == self._db.user)
+                           if s.kind == "mark" and s.marked_by == self._db.user)
         return [(c, mine[c.id]) for c in sorted(cases, key=lambda c: c.reference)
                 if markings[c.id].open and may_second_mark(self._db.user, markings[c.id])]
 
@@ -110,7 +113,7 @@ class ModerationService:
             case = self._case_for_second_marker(session, case_id)
             framework = self._framework(session, case)
             mine = {s.question_key: s for s in repo.second_marks(session, [case_id], "mark")
-                    if s.updated_by == self._db.user}
+                    if s.marked_by == self._db.user}
             return [BlindQuestion(q.key, q.text, mine[q.key].value if q.key in mine else "",
                                   mine[q.key].note if q.key in mine else "")
                     for q in framework.questions() if q.standard and q.type == "yes_no"]
@@ -162,7 +165,7 @@ class ModerationService:
             role = repo.member_role(session, case.inspection_id, self._db.user)
             check_can_read_answers(self._db.user, role, second_marking(session, case))
             texts = {q.key: q.text for q in self._framework(session, case).questions()}
-            answers = repo.answers_for_case(session, case_id)
+            answers = repo.answer_records_for_case(session, case_id)
             result: dict[str, dict[str, object]] = {}
             for row in repo.second_marks(session, [case_id]):
                 entry = result.setdefault(row.question_key, {
@@ -193,25 +196,25 @@ class ModerationService:
             if question is None or not question.standard:
                 raise NotFoundError(f"'{question_key}' is not a key question of this form.",
                                     "Second marking covers the key questions only.")
-            session.add(m.SecondMark(id=time_ordered_id(), case_id=case.id,
-                                     question_key=question_key, kind=kind, value=value,
-                                     note=note.strip()))
+            repo.add_second_mark(session, case_id=case.id, question_key=question_key,
+                                 kind=kind, value=value, note=note.strip())
 
-    def _case_for_second_marker(self, session, case_id: uuid.UUID) -> m.Case:
+    def _case_for_second_marker(self, session, case_id: uuid.UUID) -> Case:
         case = case_or_error(session, case_id)
         check_can_second_mark(self._db.user, second_marking(session, case), case.reference)
         return case
 
-    def _framework(self, session, case: m.Case):
+    def _framework(self, session, case: Case):
         return self._catalog.from_row(repo.get_inspection(session, case.inspection_id).framework)
 
 
-def second_marking(session, case: m.Case,
+def second_marking(session, case: Case,
                    answered_by: Iterable[str] | None = None) -> SecondMarking:
     """Where the case's second marking stands. ``answered_by``: who gave its answers, when
     the caller has them in hand already."""
     if answered_by is None:
-        answered_by = [a.updated_by for a in repo.answers_for_case(session, case.id).values()]
+        answered_by = [a.answered_by
+                       for a in repo.answer_records_for_case(session, case.id).values()]
     asked = {case.id} if any(e.action == SECOND_MARKING
                              for e in repo.case_events(session, case.id)) else set()
     return _markings({case.id: case.assignee}, asked, repo.second_marks(session, [case.id]),
@@ -228,7 +231,7 @@ def hidden_from(session, inspection_id: uuid.UUID, person: str) -> list[CaseSumm
 
 
 def _asked_for(session, inspection_id: uuid.UUID
-               ) -> tuple[list[CaseSummary], list[m.SecondMark], dict[uuid.UUID, SecondMarking]]:
+               ) -> tuple[list[CaseSummary], list[SecondMark], dict[uuid.UUID, SecondMarking]]:
     """The inspection's cases a supervisor asked to be second marked, their second marks,
     and where second marking stands for each."""
     asked = repo.cases_with_event(session, inspection_id, SECOND_MARKING)
@@ -242,7 +245,7 @@ def _asked_for(session, inspection_id: uuid.UUID
 
 
 def _markings(assignees: Mapping[uuid.UUID, str | None], asked: set[uuid.UUID],
-              marks: Iterable[m.SecondMark], answered_by: Mapping[uuid.UUID, Iterable[str]]
+              marks: Iterable[SecondMark], answered_by: Mapping[uuid.UUID, Iterable[str]]
               ) -> dict[uuid.UUID, SecondMarking]:
     """Where second marking stands for each case, from what the store holds."""
     judged: dict[tuple[uuid.UUID, str], set[str]] = {}

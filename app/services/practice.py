@@ -7,7 +7,6 @@ import uuid
 from app.core.dto import PracticeExampleRecord
 from app.core.frameworks import Stage
 from app.core.practice import EXAMPLE_KIND, SPEAKER_ROLE
-from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import NotFoundError, ValidationError
@@ -34,25 +33,20 @@ class PracticeExampleService:
                             title=title, speaker_role=speaker_role,
                             cleared_for_publication=cleared_for_publication)
         with self._db.write() as session:
-            case = case_or_error(session, case_id)
-            refuse_if_locked(session, case)
+            refuse_if_locked(session, case_or_error(session, case_id))
             if example_id is None:
-                row = m.PracticeExample(id=uuid.uuid4(), case_id=case_id, **values)
-                session.add(row)
-            else:
-                row = _example_or_error(session, example_id, case_id)
-                for name, value in values.items():
-                    if getattr(row, name) != value:
-                        setattr(row, name, value)
-            session.flush()
-            return repo.practice_record(row)
+                return repo.add_practice_example(session, case_id, values)
+            saved = repo.change_practice_example(session, example_id, case_id, values)
+            if saved is None:
+                raise _no_such_example(example_id)
+            return saved
 
     def remove(self, *, case_id: uuid.UUID, example_id: uuid.UUID) -> None:
         """Mark an example deleted (kept for sync and audit, hidden from the case)."""
         with self._db.write() as session:
             refuse_if_locked(session, case_or_error(session, case_id))
-            row = _example_or_error(session, example_id, case_id)
-            row.deleted = True
+            if not repo.remove_practice_example(session, example_id, case_id):
+                raise _no_such_example(example_id)
 
 
 def _validated(**values) -> dict:
@@ -75,9 +69,6 @@ def _validated(**values) -> dict:
             "title": values["title"].strip()}
 
 
-def _example_or_error(session, example_id: uuid.UUID, case_id: uuid.UUID) -> m.PracticeExample:
-    row = repo.get_practice_example(session, example_id)
-    if row is None or row.case_id != case_id or row.deleted:
-        raise NotFoundError(f"There is no practice example {example_id} on this case.",
-                            "Reopen the case to see its current practice examples.")
-    return row
+def _no_such_example(example_id: uuid.UUID) -> NotFoundError:
+    return NotFoundError(f"There is no practice example {example_id} on this case.",
+                         "Reopen the case to see its current practice examples.")

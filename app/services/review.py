@@ -11,13 +11,13 @@ from __future__ import annotations
 import random
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core import queries
 from app.core.case_document import case_document
 from app.core.dto import (
     AuditRecord,
     CaseEventRecord,
-    QueryMessageRecord,
     QueryThread,
     ReviewItem,
     ReviewState,
@@ -37,7 +37,6 @@ from app.core.workflow import (
     allowed_actions,
     next_status,
 )
-from app.db import models as m
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
 from app.db.engine import Database
@@ -48,6 +47,9 @@ from app.services.cases import case_or_error, refuse_if_case_closed, store_progr
 from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
+
+if TYPE_CHECKING:  # a case as the cases service reads it
+    from app.db.models import Case
 
 #: a case event that marks a case for dip sampling (not a change of status)
 DIP_SAMPLE = "dip_sample"
@@ -80,7 +82,7 @@ class ReviewService:
                 actor=actor, actions=tuple(self._moves(session, case, actor)),
                 returned_by=latest.updated_by if latest else "",
                 returned_note=latest.note if latest else "",
-                threads=tuple(_threads(repo.query_messages(session, case_ids=[case_id]))))
+                threads=tuple(repo.query_threads(session, case_ids=[case_id])))
 
     def actor(self, inspection_id: uuid.UUID) -> Actor | None:
         """What the person using the app is on this inspection's team."""
@@ -117,12 +119,12 @@ class ReviewService:
                 unanswered = sum(1 for p in found if p.kind == ProblemKind.UNANSWERED)
                 problems = len(found) - unanswered
             before = case.status
-            case.status = next_status(before, action, self._actor(session, case),
-                                      note=note, unanswered=unanswered, problems=problems)
+            after = next_status(before, action, self._actor(session, case), note=note,
+                                unanswered=unanswered, problems=problems)
+            repo.set_case_status(session, case.id, after)
             repo.add_case_event(session, case.id, action=action, from_status=before,
-                                to_status=case.status, note=note.strip())
-            session.flush()
-            return case.status
+                                to_status=after, note=note.strip())
+            return after
 
     # -- queries on single answers -----------------------------------------------------------
     def raise_query(self, *, case_id: uuid.UUID, question_key: str, text: str) -> uuid.UUID:
@@ -153,25 +155,25 @@ class ReviewService:
 
     def _add_to(self, query_id: uuid.UUID, kind: QueryKind, text: str) -> None:
         with self._db.write() as session:
-            thread = repo.query_messages(session, query_id=query_id)
-            if not thread:
+            found = repo.query_threads(session, query_id=query_id)
+            if not found:
                 raise NotFoundError("That query is not in this database.",
                                     "Sync, then open the case again.")
-            case = case_or_error(session, thread[0].case_id)
+            thread = found[0]
+            case = case_or_error(session, thread.case_id)
             refuse_if_case_closed(session, case)
-            state = queries.state_of(message.kind for message in thread)
-            move = queries.move_from(state, kind)
+            move = queries.move_from(queries.state_of(said.kind for said in thread.messages), kind)
             self._require(session, case, move.by, "respond to a query"
                           if kind == QueryKind.RESPOND else "close a query")
             repo.add_query_message(session, case_id=case.id, query_id=query_id,
-                                   question_key=thread[0].question_key, kind=kind,
+                                   question_key=thread.question_key, kind=kind,
                                    text=_said(text, "the reply") if move.needs_text
                                    else text.strip())
 
     def queries(self, case_id: uuid.UUID) -> list[QueryThread]:
         with self._db.read() as session:
             case_or_error(session, case_id)
-            return _threads(repo.query_messages(session, case_ids=[case_id]))
+            return repo.query_threads(session, case_ids=[case_id])
 
     # -- the supervisor's queue and dip sampling --------------------------------------------
     def queue(self, inspection_id: uuid.UUID | None = None) -> list[ReviewItem]:
@@ -188,8 +190,7 @@ class ReviewService:
                 cases = [c for c in repo.list_cases(session, inspection.id)
                          if c.status in WAITING]
                 marked = repo.cases_with_event(session, inspection.id, DIP_SAMPLE)
-                threads = _threads(repo.query_messages(session,
-                                                       case_ids=[c.id for c in cases]))
+                threads = repo.query_threads(session, case_ids=[c.id for c in cases])
                 for case in cases:
                     items.append(ReviewItem(
                         case=case, inspection_name=inspection.name,
@@ -278,28 +279,27 @@ class ReviewService:
                              {case.id: case.profile.date_of_birth})
 
     # -- helpers -----------------------------------------------------------------------------
-    def _moves(self, session, case: m.Case, actor: Actor | None) -> list[str]:
+    def _moves(self, session, case: Case, actor: Actor | None) -> list[str]:
         """None while the case's inspection is closed."""
         inspection = repo.get_inspection(session, case.inspection_id)
         if inspection.status == InspectionStatus.CLOSED:
             return []
         return allowed_actions(case.status, actor)
 
-    def _actor(self, session, case: m.Case) -> Actor | None:
+    def _actor(self, session, case: Case) -> Actor | None:
         return actor_for(repo.member_role(session, case.inspection_id, self._db.user))
 
-    def _require(self, session, case: m.Case, who: Actor, doing: str) -> None:
+    def _require(self, session, case: Case, who: Actor, doing: str) -> None:
         if self._actor(session, case) != who:
             role = "a supervisor" if who == Actor.SUPERVISOR else "an inspector"
             raise WorkflowError(f"Only {role} on the inspection team can {doing}.",
                                 "Ask a member of the inspection team with that role.")
 
-    def _framework(self, session, case: m.Case):
+    def _framework(self, session, case: Case):
         return self._catalog.from_row(repo.get_inspection(session, case.inspection_id).framework)
 
-    def _state(self, session, case: m.Case):
-        answers = {k: repo.answer_record(a)
-                   for k, a in repo.answers_for_case(session, case.id).items()}
+    def _state(self, session, case: Case):
+        answers = repo.answer_records_for_case(session, case.id)
         state = evaluate_form(self._framework(session, case), repo.profile_of(case).as_dict(),
                               answers)
         store_progress(session, case.id, state)
@@ -310,13 +310,3 @@ def _said(text: str, what: str) -> str:
     if not text.strip():
         raise ValidationError(f"Write {what} first.", "It is kept with the case form.")
     return text.strip()
-
-
-def _threads(messages: list[m.QueryMessage]) -> list[QueryThread]:
-    by_query: dict[uuid.UUID, list[m.QueryMessage]] = {}
-    for message in messages:
-        by_query.setdefault(message.query_id, []).append(message)
-    return [QueryThread(id=qid, case_id=rows[0].case_id, question_key=rows[0].question_key,
-                        messages=tuple(QueryMessageRecord(r.kind, r.text, r.updated_by,
-                                                          r.updated_at) for r in rows))
-            for qid, rows in by_query.items()]

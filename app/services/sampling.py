@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from app.core import sampling as s
 from app.core.dto import (
@@ -18,11 +19,13 @@ from app.core.dto import (
     StratumRow,
 )
 from app.core.profile import PROFILE_FIELD_BY_NAME
-from app.db import models as m
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import NotFoundError, ValidationError
 from app.services.inspections import inspection_not_found
+
+if TYPE_CHECKING:  # the sample as stored, read for its summary
+    from app.db.models import Sample
 
 MAX_SEED = 10**9
 
@@ -81,27 +84,23 @@ class SampleService:
             size = s.sample_size(len(units), confidence, margin)
             drawn = s.draw_sample(units, size, seed, reserve_per_stratum)
             counts = _strata_counts(profiles.values())
-            sample = m.Sample(
-                id=uuid.uuid4(), inspection_id=inspection_id, seed=seed, confidence=confidence,
-                margin=margin, proportion=s.DEFAULT_PROPORTION,
-                strata_fields=list(s.DEFAULT_STRATA), reserve_per_stratum=reserve_per_stratum,
-                population=len(units), size_requested=size, size_total=drawn.allocation.total,
+            strata = {u.case_id: u.stratum for u in units}
+            members = [(uuid.UUID(case_id), strata[case_id], "selected", rank)
+                       for rank, case_id in enumerate(drawn.selected)]
+            for stratum in sorted(drawn.reserve):
+                for case_id in drawn.reserve[stratum]:
+                    members.append((uuid.UUID(case_id), stratum, "reserve", len(members)))
+            sample = repo.add_sample(
+                session, inspection_id=inspection_id, members=members,
+                drawn=f"seed {seed}, confidence {confidence:.0%}, "
+                      f"margin ±{margin * 100:g} points",
+                seed=seed, confidence=confidence, margin=margin,
+                proportion=s.DEFAULT_PROPORTION, strata_fields=list(s.DEFAULT_STRATA),
+                reserve_per_stratum=reserve_per_stratum, population=len(units),
+                size_requested=size, size_total=drawn.allocation.total,
                 allocation=[{"stratum": list(stratum), "caseload": count,
                              "allocated": drawn.allocation.sizes.get(stratum, 0)}
                             for stratum, count in _largest_first(counts)])
-            session.add(sample)
-            strata = {u.case_id: u.stratum for u in units}
-            for rank, case_id in enumerate(drawn.selected):
-                session.add(_member(sample.id, case_id, strata[case_id], "selected", rank))
-            rank = len(drawn.selected)
-            for stratum in sorted(drawn.reserve):
-                for case_id in drawn.reserve[stratum]:
-                    session.add(_member(sample.id, case_id, stratum, "reserve", rank))
-                    rank += 1
-            session.add(m.SampleEvent(sample_id=sample.id, kind="drawn",
-                                      reason=f"seed {seed}, confidence {confidence:.0%}, "
-                                             f"margin ±{margin * 100:g} points"))
-            session.flush()
             return self._summary(session, sample)
 
     def current(self, inspection_id: uuid.UUID) -> SampleSummary | None:
@@ -128,20 +127,14 @@ class SampleService:
             if member is None or member.status != "in_sample":
                 raise ValidationError(f"Case {case.reference} is not in the current sample.",
                                       "Only a case in the sample can be withdrawn from it.")
-            member.status, member.withdrawn_reason = "withdrawn", reason
-            session.add(m.SampleEvent(sample_id=sample.id, kind="withdrawn", case_id=case_id,
-                                      reason=reason))
-            session.flush()  # the history keeps the withdrawal before the replacement
+            repo.withdraw_member(session, member, reason)
             reserve = repo.reserve_members(session, sample.id, member.stratum)
             used = {str(r.case_id) for r in reserve if r.status != "reserve"}
             chosen = s.replacement_for([str(r.case_id) for r in reserve], used)
             if chosen is not None:
-                replacement = next(r for r in reserve if str(r.case_id) == chosen)
-                replacement.status = "in_sample"
-                session.add(m.SampleEvent(sample_id=sample.id, kind="replaced",
-                                          case_id=case_id, other_case_id=replacement.case_id,
-                                          reason="next reserve case of the same stratum"))
-            session.flush()
+                repo.bring_in_reserve(session, next(r for r in reserve
+                                                    if str(r.case_id) == chosen),
+                                      case_id, "next reserve case of the same stratum")
             return self._summary(session, sample)
 
     # -- helpers ------------------------------------------------------------------------
@@ -150,19 +143,16 @@ class SampleService:
             raise inspection_not_found(inspection_id)
         return repo.case_profiles(session, inspection_id)
 
-    def _supersede(self, session, previous: m.Sample) -> None:
+    def _supersede(self, session, previous: Sample) -> None:
         if repo.sampled_cases_with_answers(session, previous.id):
             raise ValidationError(
                 "Fieldwork has started on the current sample (some of its cases have "
                 "answers), so it cannot be drawn again.",
                 "Withdraw and replace individual cases instead.",
             )
-        previous.status = "superseded"
-        session.add(m.SampleEvent(sample_id=previous.id, kind="superseded",
-                                  reason="a new sample was drawn"))
-        session.flush()  # the new sample must not count as current twice
+        repo.supersede_sample(session, previous, "a new sample was drawn")
 
-    def _summary(self, session, sample: m.Sample) -> SampleSummary:
+    def _summary(self, session, sample: Sample) -> SampleSummary:
         fields = tuple(sample.strata_fields)
         members = repo.sample_members(session, sample.id)
         references = repo.case_reference_map(session, sample.inspection_id)
@@ -195,12 +185,6 @@ class SampleService:
                 reason=e.reason) for e in repo.sample_events(session, sample.id)),
             drawn_at=sample.updated_at, drawn_by=sample.updated_by,
         )
-
-
-def _member(sample_id: uuid.UUID, case_id: str, stratum, role: str, rank: int) -> m.SampleMember:
-    return m.SampleMember(sample_id=sample_id, case_id=uuid.UUID(case_id), stratum=list(stratum),
-                          role=role, draw_rank=rank,
-                          status="in_sample" if role == "selected" else "reserve")
 
 
 def _strata_counts(profiles) -> dict[tuple, int]:

@@ -32,6 +32,17 @@ def test_plan_uses_the_size_formula_and_represents_every_group(mini):
     assert plan.strata[0].label.startswith("Male · ")
 
 
+def test_every_case_drawn_has_its_own_place_in_draw_order_reserves_after_the_sample(mini):
+    inspection = caseload(mini)
+    drawn = mini.samples.draw(inspection_id=inspection.id, seed=7, reserve_per_stratum=2)
+    ranks = [mb.draw_rank for mb in drawn.members]
+    assert sorted(ranks) == list(range(len(drawn.members)))
+    selected = [mb for mb in drawn.members if mb.role == "selected"]
+    reserve = [mb for mb in drawn.members if mb.role == "reserve"]
+    assert reserve and max(mb.draw_rank for mb in selected) < min(mb.draw_rank for mb in reserve)
+    assert {mb.status for mb in reserve} == {"reserve"}
+
+
 def test_draw_is_stored_reproducible_and_explained(mini):
     inspection = caseload(mini)
     first = mini.samples.draw(inspection_id=inspection.id, seed=42)

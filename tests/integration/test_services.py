@@ -212,6 +212,22 @@ def test_practice_examples(mini, db):
         mini.practice.remove(case_id=case.id, example_id=uuid.uuid4())
 
 
+def test_a_practice_example_is_changed_only_through_its_own_case_and_only_while_kept(mini, db):
+    case, other = make_case(mini), make_case(mini, reference="X200")
+    example = dict(kind="good_practice", narrative="Planned with the victim in mind.")
+    saved = mini.practice.save(case_id=case.id, **example)
+    mini.practice.save(case_id=case.id, example_id=saved.id, **example)  # unchanged
+    with pytest.raises(NotFoundError):  # another case's example, named through this one
+        mini.practice.save(case_id=other.id, example_id=saved.id, **example)
+    with pytest.raises(NotFoundError):
+        mini.practice.remove(case_id=other.id, example_id=saved.id)
+    mini.practice.remove(case_id=case.id, example_id=saved.id)
+    with pytest.raises(NotFoundError):  # removed: it cannot be changed back into sight
+        mini.practice.save(case_id=case.id, example_id=saved.id, **example)
+    # the unchanged save made no revision to send: only the adding and the removal
+    assert [c.op for c in outbox_rows(db, saved.id)] == ["insert", "update"]
+
+
 def test_failed_write_leaves_no_outbox_row(mini, db):
     make_case(mini, "X1")
     before = len(outbox_rows(db))

@@ -1,18 +1,22 @@
 """Queries and row changes, one module per aggregate. Repositories take a session and never
-commit. Summaries and records come back as plain data from ``app.core``; the rest still
-come back as rows of ``app.db.models``, which the services change in the same session."""
+commit; every row is built and changed here, never in a service. Summaries and records come
+back as plain data from ``app.core`` (answers, queries, second marks, team members, practice
+examples, the export log); cases, inspections, samples and frameworks still come back as
+rows of ``app.db.models``, which the services read."""
 
 from __future__ import annotations
 
 from app.db.repositories.answers import (
-    answer_record,
+    answer_records_for_case,
     answer_records_for_cases,
     answer_records_for_inspection,
     answer_values_for_cases,
-    answers_for_case,
+    save_answers,
 )
 from app.db.repositories.cases import (
     PROFILE_NAMES,
+    add_case,
+    add_cases,
     add_progress_rows,
     apply_profile,
     case_by_reference,
@@ -21,11 +25,14 @@ from app.db.repositories.cases import (
     case_references,
     case_summary,
     cases_by_id,
+    change_case,
     count_assigned,
     get_case,
     get_progress,
     list_cases,
     profile_of,
+    set_assignee,
+    set_case_status,
     set_progress,
     set_progress_of_cases,
 )
@@ -34,10 +41,10 @@ from app.db.repositories.export_log import (
     add_export_log_entry,
     export_folders,
     export_log,
-    export_log_record,
     note_export_folder,
 )
 from app.db.repositories.frameworks import (
+    add_framework,
     framework_row,
     framework_rows,
 )
@@ -51,28 +58,41 @@ from app.db.repositories.health import (
     table_counts,
 )
 from app.db.repositories.inspections import (
+    INSPECTION_TEXT_LIMITS,
+    add_inspection,
     count_cases,
     get_inspection,
+    inspection_by_id,
     inspection_summary,
     list_inspections,
+    remove_member,
+    set_inspection_status,
+    set_member,
+    team_of,
 )
 from app.db.repositories.practice import (
+    add_practice_example,
+    change_practice_example,
     get_practice_example,
     practice_examples,
     practice_examples_for_inspection,
     practice_record,
+    remove_practice_example,
 )
 from app.db.repositories.review import (
     add_case_event,
     add_query_message,
+    add_second_mark,
     audit_entries,
     case_events,
     cases_with_event,
     member_role,
-    query_messages,
+    query_threads,
     second_marks,
 )
 from app.db.repositories.samples import (
+    add_sample,
+    bring_in_reserve,
     current_sample,
     reserve_members,
     sample_events,
@@ -80,22 +100,32 @@ from app.db.repositories.samples import (
     sample_members,
     sample_statuses,
     sampled_cases_with_answers,
+    supersede_sample,
+    withdraw_member,
 )
 
 __all__ = [
     "EXPORT_FOLDER",
+    "INSPECTION_TEXT_LIMITS",
     "PROFILE_NAMES",
+    "add_case",
     "add_case_event",
+    "add_cases",
     "add_export_log_entry",
+    "add_framework",
+    "add_inspection",
+    "add_practice_example",
     "add_progress_rows",
     "add_query_message",
-    "answer_record",
+    "add_sample",
+    "add_second_mark",
+    "answer_records_for_case",
     "answer_records_for_cases",
     "answer_records_for_inspection",
     "answer_values_for_cases",
-    "answers_for_case",
     "apply_profile",
     "audit_entries",
+    "bring_in_reserve",
     "case_by_reference",
     "case_events",
     "case_profiles",
@@ -104,12 +134,13 @@ __all__ = [
     "case_summary",
     "cases_by_id",
     "cases_with_event",
+    "change_case",
+    "change_practice_example",
     "count_assigned",
     "count_cases",
     "current_sample",
     "export_folders",
     "export_log",
-    "export_log_record",
     "framework_row",
     "framework_rows",
     "get_case",
@@ -117,6 +148,7 @@ __all__ = [
     "get_inspection",
     "get_practice_example",
     "get_progress",
+    "inspection_by_id",
     "inspection_summary",
     "integrity_check",
     "list_cases",
@@ -128,7 +160,9 @@ __all__ = [
     "practice_examples_for_inspection",
     "practice_record",
     "profile_of",
-    "query_messages",
+    "query_threads",
+    "remove_member",
+    "remove_practice_example",
     "reserve_members",
     "resolve_conflict",
     "sample_events",
@@ -136,10 +170,18 @@ __all__ = [
     "sample_members",
     "sample_statuses",
     "sampled_cases_with_answers",
+    "save_answers",
     "schema_revision",
     "second_marks",
+    "set_assignee",
+    "set_case_status",
+    "set_inspection_status",
+    "set_member",
     "set_progress",
     "set_progress_of_cases",
+    "supersede_sample",
     "sync_status",
     "table_counts",
+    "team_of",
+    "withdraw_member",
 ]

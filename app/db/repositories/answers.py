@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.core.answers import AnswerRecord
+from app.core.answers import AnswerInput, AnswerRecord
 from app.db import models as m
+from app.db.bookkeeping import set_changed
 
 
-def answer_record(row: m.Answer) -> AnswerRecord:
+def _answer_record(row: m.Answer) -> AnswerRecord:
     return AnswerRecord(
         question_key=row.question_key, value=row.value, reasons=tuple(row.reasons or ()),
         evidence=row.evidence or "", rev=row.rev, answered_by=row.updated_by,
@@ -20,9 +22,34 @@ def answer_record(row: m.Answer) -> AnswerRecord:
     )
 
 
-def answers_for_case(session: Session, case_id: uuid.UUID) -> dict[str, m.Answer]:
+def _answer_rows(session: Session, case_id: uuid.UUID) -> dict[str, m.Answer]:
     rows = session.scalars(select(m.Answer).where(m.Answer.case_id == case_id))
     return {row.question_key: row for row in rows}
+
+
+def answer_records_for_case(session: Session, case_id: uuid.UUID) -> dict[str, AnswerRecord]:
+    """The answers of one case, by question, as records."""
+    return {key: _answer_record(row) for key, row in _answer_rows(session, case_id).items()}
+
+
+def save_answers(session: Session, case_id: uuid.UUID,
+                 answers: Mapping[str, tuple[AnswerInput, str]]) -> dict[str, AnswerRecord]:
+    """Store answers to one case, each given by question as (the answer, checked already;
+    who gives it, the question's respondent). Only what changed is written, so an answer
+    given again unchanged makes no new revision. Every answer of the case afterwards, by
+    question, as records."""
+    rows = _answer_rows(session, case_id)
+    for key, (given, respondent) in answers.items():
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = m.Answer(id=uuid.uuid4(), case_id=case_id, question_key=key,
+                                       respondent=respondent)
+            session.add(row)
+        set_changed(row, {"value": given.value, "reasons": list(given.reasons),
+                          "evidence": given.evidence})
+    session.flush()
+    return {key: _answer_record(row) for key, row in rows.items()}
+
 
 
 _ANSWER_FIELDS = (m.Answer.case_id, m.Answer.question_key, m.Answer.value, m.Answer.reasons,

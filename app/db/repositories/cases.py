@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.core.dto import CaseSummary
 from app.core.profile import PROFILE_FIELDS, CaseProfile
 from app.db import models as m
+from app.db.bookkeeping import insert_many, set_changed
 from app.db.repositories.samples import sample_statuses
 
 PROFILE_NAMES = tuple(f.name for f in PROFILE_FIELDS)
@@ -89,11 +90,49 @@ def case_profiles(session: Session, inspection_id: uuid.UUID) -> dict[uuid.UUID,
     return {row[0]: dict(zip(PROFILE_NAMES, row[1:], strict=True)) for row in rows}
 
 
+def add_cases(session: Session, rows: list[dict[str, object]]) -> None:
+    """Many new cases at once (an imported case list), each stamped and sent like any
+    other change."""
+    insert_many(session, m.Case, rows)
+
+
+def add_case(session: Session, *, inspection_id: uuid.UUID, reference: str, notes: str,
+             profile: CaseProfile) -> m.Case:
+    """A new case, not started, in the inspection (its reference and profile checked)."""
+    row = m.Case(id=uuid.uuid4(), inspection_id=inspection_id, reference=reference,
+                 notes=notes, status="not_started")
+    apply_profile(row, profile)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def change_case(row: m.Case, *, profile: CaseProfile, reference: str | None = None,
+                notes: str | None = None) -> None:
+    """The case's profile, and its reference and notes where given (only what differs)."""
+    changes = {name: value for name, value in (("reference", reference), ("notes", notes))
+               if value is not None}
+    set_changed(row, changes)
+    apply_profile(row, profile)
+
+
+def set_assignee(row: m.Case, assignee: str | None) -> bool:
+    """The case given to ``assignee`` (or to no one); whether that changed it."""
+    if row.assignee == assignee:
+        return False
+    row.assignee = assignee
+    return True
+
+
+def set_case_status(session: Session, case_id: uuid.UUID, status: str) -> None:
+    """The case form's status (as ``core.workflow`` moves it)."""
+    row = session.get(m.Case, case_id)
+    if row.status != status:
+        row.status = status
+
+
 def apply_profile(row: m.Case, profile: CaseProfile) -> None:
-    for name in PROFILE_NAMES:
-        value = getattr(profile, name)
-        if getattr(row, name) != value:
-            setattr(row, name, value)
+    set_changed(row, {name: getattr(profile, name) for name in PROFILE_NAMES})
 
 
 def cases_by_id(session: Session, case_ids: list[uuid.UUID]) -> list[m.Case]:

@@ -16,13 +16,15 @@ from app.db import models as m
 
 def add_export_log_entry(session: Session, *, kind: str, file_name: str, sha256: str,
                          case_ids: list[uuid.UUID], inspection_id: uuid.UUID | None,
-                         pseudonymised: bool, exported_at: dt.datetime) -> m.ExportLogEntry:
+                         pseudonymised: bool, exported_at: dt.datetime) -> ExportLogRecord:
+    """An export written, logged (append-only) as the record the log shows."""
     row = m.ExportLogEntry(id=time_ordered_id(), kind=kind, file_name=file_name,
                            sha256=sha256, case_count=len(case_ids),
                            case_ids=[str(c) for c in case_ids], inspection_id=inspection_id,
                            pseudonymised=pseudonymised, exported_at=exported_at)
     session.add(row)
-    return row
+    session.flush()  # stamped: who, when, which revision
+    return export_log_record(row)
 
 
 def export_log_record(row: m.ExportLogEntry) -> ExportLogRecord:

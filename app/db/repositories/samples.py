@@ -54,3 +54,44 @@ def sample_statuses(session: Session, inspection_id: uuid.UUID) -> dict[uuid.UUI
         return None
     return dict(session.execute(select(m.SampleMember.case_id, m.SampleMember.status)
                                 .where(m.SampleMember.sample_id == sample.id)).all())
+
+
+def add_sample(session: Session, *, inspection_id: uuid.UUID, members: list[tuple],
+               drawn: str, **settings: object) -> m.Sample:
+    """A sample drawn for the inspection and made its current one: ``settings`` (seed,
+    confidence, margin, sizes, strata and allocation), ``members`` as (case id, stratum,
+    role, draw rank) in draw order, and the event that says how it was drawn."""
+    sample = m.Sample(id=uuid.uuid4(), inspection_id=inspection_id, **settings)
+    session.add(sample)
+    for case_id, stratum, role, rank in members:
+        session.add(m.SampleMember(sample_id=sample.id, case_id=case_id, stratum=list(stratum),
+                                   role=role, draw_rank=rank,
+                                   status="in_sample" if role == "selected" else "reserve"))
+    session.add(m.SampleEvent(sample_id=sample.id, kind="drawn", reason=drawn))
+    session.flush()
+    return sample
+
+
+def supersede_sample(session: Session, sample: m.Sample, reason: str) -> None:
+    """The sample is no longer the inspection's current one."""
+    sample.status = "superseded"
+    session.add(m.SampleEvent(sample_id=sample.id, kind="superseded", reason=reason))
+    session.flush()  # the new sample must not count as current twice
+
+
+def withdraw_member(session: Session, member: m.SampleMember, reason: str) -> None:
+    """A case taken out of its sample, with the reason, kept in its history."""
+    member.status, member.withdrawn_reason = "withdrawn", reason
+    session.add(m.SampleEvent(sample_id=member.sample_id, kind="withdrawn",
+                              case_id=member.case_id, reason=reason))
+    session.flush()  # the history keeps the withdrawal before the replacement
+
+
+def bring_in_reserve(session: Session, reserve: m.SampleMember, instead_of: uuid.UUID,
+                     reason: str) -> None:
+    """A reserve case joins the sample in place of ``instead_of``."""
+    reserve.status = "in_sample"
+    session.add(m.SampleEvent(sample_id=reserve.sample_id, kind="replaced",
+                              case_id=instead_of, other_case_id=reserve.case_id,
+                              reason=reason))
+    session.flush()
