@@ -228,6 +228,16 @@ def test_a_practice_example_is_changed_only_through_its_own_case_and_only_while_
     assert [c.op for c in outbox_rows(db, saved.id)] == ["insert", "update"]
 
 
+def test_the_first_answer_and_the_case_it_starts_are_written_together(mini, db):
+    case = make_case(mini)
+    saved = mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
+    assert saved.status == "in_progress"
+    with db.read() as session:
+        started = session.get(m.Case, case.id)
+        # one write: the case's new status and the answer carry the same moment
+        assert started.status == "in_progress" and started.updated_at == saved.record.answered_at
+
+
 def test_failed_write_leaves_no_outbox_row(mini, db):
     make_case(mini, "X1")
     before = len(outbox_rows(db))

@@ -37,8 +37,10 @@ def save_answers(session: Session, case_id: uuid.UUID,
     """Store answers to one case, each given by question as (the answer, checked already;
     who gives it, the question's respondent). Only what changed is written, so an answer
     given again unchanged makes no new revision. Every answer of the case afterwards, by
-    question, as records."""
-    rows = _answer_rows(session, case_id)
+    question, as records. What the session holds unwritten (the case's status, moved by
+    its first answer) is written in the same flush as the answers, not before them."""
+    with session.no_autoflush:
+        rows = _answer_rows(session, case_id)
     for key, (given, respondent) in answers.items():
         row = rows.get(key)
         if row is None:
