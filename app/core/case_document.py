@@ -9,13 +9,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.core.answers import AnswerRecord
+from app.core.case_events import CASE_EVENT
 from app.core.dto import CaseEventRecord, CaseSummary, QueryThread
 from app.core.export import DOES_NOT_APPLY, display
 from app.core.form import FormState
 from app.core.frameworks import STAGE_LABELS, Framework, QuestionType
 from app.core.profile import PROFILE_FIELDS
 from app.core.queries import QUERY_KIND
-from app.core.workflow import ACTION, CASE_STATUS
+from app.core.workflow import CASE_STATUS
 
 NOT_ANSWERED = "Not answered"
 
@@ -88,7 +89,7 @@ def case_document(*, framework: Framework, case: CaseSummary, inspection_name: s
         profile.append(("Age band", age_band))
     history = tuple(
         (_when(e.at), e.by,
-         f"{ACTION.label(e.action) if e.action in ACTION else 'Marked for dip sampling'}"
+         CASE_EVENT.label(e.action)
          + (f" ({CASE_STATUS.label(e.from_status)} → {CASE_STATUS.label(e.to_status)})"
             if e.from_status != e.to_status else ""),
          e.note)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from app.core import queries
 from app.core.answers import AnswerInput, normalise_answer
+from app.core.case_events import MARKING_EVENTS
 from app.core.frameworks import Question
 from app.core.queries import QueryKind, QueryState
 from app.core.second_marking import SecondMarking, may_second_mark
@@ -34,8 +35,6 @@ from app.core.workflow import (
 )
 from app.errors import ValidationError
 
-#: Case events that mark a case for a supervisor's attention without moving it.
-MARKING_EVENTS = frozenset({"dip_sample", "second_marking"})
 #: Records written once and never changed (the review history, the audit trail...).
 APPEND_ONLY = frozenset({"case_events", "query_messages", "audit_entries", "second_marks",
                          "export_log"})

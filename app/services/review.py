@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from app.core import queries
 from app.core.case_document import case_document
+from app.core.case_events import DIP_SAMPLE
 from app.core.dto import (
     AuditRecord,
     CaseEventRecord,
@@ -51,8 +52,6 @@ from app.services.inspections import inspection_not_found
 if TYPE_CHECKING:  # a case as the cases service reads it
     from app.db.models import Case
 
-#: a case event that marks a case for dip sampling (not a change of status)
-DIP_SAMPLE = "dip_sample"
 WAITING = (CaseStatus.SUBMITTED, CaseStatus.RESUBMITTED)
 
 

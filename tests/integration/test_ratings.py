@@ -67,8 +67,11 @@ def test_the_workbook_has_a_ratings_sheet_with_the_same_figures(services, inspec
                                                                 tmp_path):
     target = tmp_path / "inspection.xlsx"
     services.exports.export(inspection_id=inspection.id, path=target)
-    sheet = load_workbook(target, read_only=True)["Ratings"]
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(target, read_only=True)  # reads the file as it goes: closed below
+    try:
+        rows = list(book["Ratings"].iter_rows(values_only=True))
+    finally:
+        book.close()
     header = rows[0]
     # a read-only sheet leaves out empty cells at the end of a row
     found = [dict(zip(header, r + (None,) * (len(header) - len(r)), strict=True))

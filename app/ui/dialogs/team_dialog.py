@@ -43,12 +43,18 @@ class TeamDialog(QDialog):
         remove = QPushButton(self.tr("&Remove"))
         add.clicked.connect(self.add)
         remove.clicked.connect(self.remove)
+        # Enter in the name adds the person; it presses no button (a dialog's first button
+        # would otherwise take Enter: Remove, taking off whoever is selected, or Close)
+        for button in (add, remove):
+            button.setAutoDefault(False)
+        self.person.returnPressed.connect(self.add)
         row = QHBoxLayout()
         row.addWidget(self.person, 2)
         row.addWidget(self.role, 1)
         row.addWidget(add)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)  # Esc closes
         layout = QVBoxLayout(self)
         layout.addWidget(self.list, 1)
         layout.addWidget(remove)

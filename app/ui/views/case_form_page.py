@@ -95,8 +95,9 @@ class CaseFormPage(QWidget):
         self.undo_stack = QUndoStack(self)
         self.undo_action = self._action(self.tr("&Undo answer"), "Ctrl+Z",
                                         lambda: self._step_history(-1))
-        self.redo_action = self._action(self.tr("&Redo answer"), "Ctrl+Shift+Z",
-                                        lambda: self._step_history(1))
+        # Ctrl+Y as on Windows, Ctrl+Shift+Z as elsewhere
+        self.redo_action = self._action(self.tr("&Redo answer"), "Ctrl+Y",
+                                        lambda: self._step_history(1), "Ctrl+Shift+Z")
         self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
         self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
         self.undo_action.setEnabled(False)
@@ -150,9 +151,10 @@ class CaseFormPage(QWidget):
         layout.addWidget(self.locked_banner)
         layout.addWidget(splitter, 1)
 
-    def _action(self, text: str, shortcut: str, slot) -> QAction:
+    def _action(self, text: str, shortcut: str, slot, *also: str) -> QAction:
+        """An action of the form's own, on ``shortcut`` (and any shortcuts ``also``)."""
         action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcuts([QKeySequence(key) for key in (shortcut, *also)])
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.setToolTip(f"{text.replace('&', '')} ({shortcut})")
         action.triggered.connect(slot)

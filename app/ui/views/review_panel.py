@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.case_events import CASE_EVENT
 from app.core.dto import CaseForm, QueryThread
 from app.core.queries import QUERY_KIND, QUERY_STATE, QueryKind, QueryState
 from app.core.workflow import ACTION, CASE_STATUS, Action, Actor
@@ -246,8 +247,7 @@ class HistoryDialog(QDialog):
             title += " — " + self.tr("question {number}").format(
                 number=numbers.get(question_key, question_key))
         self.setWindowTitle(title)
-        rows = [(e.at, e.by, ACTION.label(e.action) if e.action in ACTION
-                 else self.tr("Marked for dip sampling"), "", e.note)
+        rows = [(e.at, e.by, CASE_EVENT.label(e.action), "", e.note)
                 for e in review.events(form.case.id)]
         for thread in review.queries(form.case.id):
             where = numbers.get(thread.question_key, thread.question_key)

@@ -58,6 +58,12 @@ class AnswerControl(QWidget):
         return f"{part}: {self.question.text}"
 
 
+def shown_as_is(text: str) -> str:
+    """A framework's wording for a button or box: an "&" in it is shown, not taken as the
+    letter to press with Alt ("Thinking & behaviour")."""
+    return text.replace("&", "&&")
+
+
 class _ChoiceButtons(AnswerControl):
     """Radio buttons over (code, label) pairs; nothing checked means unanswered."""
 
@@ -69,7 +75,7 @@ class _ChoiceButtons(AnswerControl):
         layout = QHBoxLayout(self) if horizontal else QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for code, label in choices:
-            button = QRadioButton(label)
+            button = QRadioButton(shown_as_is(label))
             button.setAccessibleName(self._name(label))
             self._group.addButton(button)
             self._buttons[code] = button
@@ -136,7 +142,7 @@ class _MultiChoice(AnswerControl):
         grid.setContentsMargins(0, 0, 0, 0)
         per_column = (len(question.options) + 1) // 2
         for i, option in enumerate(question.options):
-            box = QCheckBox(option.label)
+            box = QCheckBox(shown_as_is(option.label))
             box.setAccessibleName(self._name(option.label))
             box.toggled.connect(lambda checked, o=option: self._toggled(o, checked))
             self._boxes[option.code] = box

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from app.core.answers import AnswerInput, AnswerRecord, has_no
 from app.core.form import PROBLEM_TEXT, ProblemKind, QuestionStatus
 from app.core.frameworks import Evidence, Question, QuestionType, Respondent
-from app.ui.widgets.answer_controls import TextBox, make_control
+from app.ui.widgets.answer_controls import TextBox, make_control, shown_as_is
 
 TYPING_PAUSE_MS = 600
 RED, GREEN, GREY = QColor("#a4262c"), QColor("#0b6a0b"), QColor("#505a5f")
@@ -131,7 +131,7 @@ class QuestionWidget(QFrame):
         grid.addWidget(heading, 0, 0)
         # one column: reasons are long, and a checkbox's text cannot wrap
         for i, reason in enumerate(self.question.reasons):
-            check = QCheckBox(reason.label)
+            check = QCheckBox(shown_as_is(reason.label))
             check.setAccessibleName(f"Reason: {reason.label}")
             check.setChecked(reason.code in self._chosen_reasons)
             check.toggled.connect(lambda _c: self._on_edited(True))

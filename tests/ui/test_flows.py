@@ -1,0 +1,81 @@
+"""Flows as people meet them: the keys they press and the words they read."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.ui.dialogs.team_dialog import TeamDialog
+from app.ui.views.review_panel import HistoryDialog
+from tests.integration.helpers import make_case, make_inspection
+from tests.ui.test_case_form_behaviour import open_case
+
+
+def test_enter_in_the_team_dialog_adds_the_person_typed_and_removes_nobody(qtbot, open_window):
+    window = open_window()
+    services = window._services
+    inspection = make_inspection(services)
+    dialog = TeamDialog(services.inspections, inspection.id, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.list.setCurrentRow(0)  # the lead inspector, selected
+    dialog.person.setFocus()
+    qtbot.keyClicks(dialog.person, "inspector.two")
+    qtbot.keyClick(dialog.person, Qt.Key.Key_Return)
+    assert {(m.person, m.role) for m in services.inspections.team(inspection.id)} == {
+        ("inspector.one", "lead_inspector"), ("inspector.two", "inspector")}
+    assert dialog.isVisible() and dialog.person.text() == ""  # still open for the next name
+    assert dialog.list.count() == 2
+
+
+@pytest.mark.parametrize("modifiers, key", [
+    (Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_Y),  # as on Windows
+    (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier, Qt.Key.Key_Z)])
+def test_redo_an_answer_from_the_keyboard(qtbot, open_window, modifiers, key):
+    window = open_window()
+    case, page = open_case(window)
+    widget = page.question_widget("victim")
+    widget.control._buttons["yes"].click()
+    page.undo_action.trigger()
+    assert window._services.forms.open(case.id).answers["victim"].value is None
+    widget.focus_target().setFocus()
+    qtbot.waitUntil(lambda: widget.focus_target().hasFocus())
+    qtbot.keyClick(widget.focus_target(), key, modifiers)
+    assert window._services.forms.open(case.id).answers["victim"].value == "yes"
+    assert "Ctrl+Y" in page.redo_action.toolTip()
+
+
+def test_asking_for_second_marking_is_called_that_in_the_case_history(qtbot, open_window):
+    window = open_window()
+    services = window._services
+    inspection = make_inspection(services)
+    services.inspections.add_member(inspection_id=inspection.id, person="inspector.one",
+                                    role="supervisor")
+    case = make_case(services, "S1", inspection=inspection)
+    services.moderation.request([case.id])
+    form = services.forms.open(case.id)
+    dialog = HistoryDialog(services.review, form, {}, None, window)
+    qtbot.addWidget(dialog)
+    said = [dialog.table.item(r, 2).text() for r in range(dialog.table.rowCount())]
+    assert "Asked for second marking" in said and "Marked for dip sampling" not in said
+
+
+def test_an_ampersand_in_a_frameworks_wording_is_shown_not_made_a_shortcut(qtbot):
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QAbstractButton
+
+    from app.config import frameworks_dir
+    from app.core.framework_loader import load_frameworks
+    from app.ui.widgets.answer_controls import make_control
+
+    adult = next(f for f in load_frameworks(frameworks_dir()) if f.id == "adult-probation")
+    worded = [q for q in adult.questions() if any("&" in o.label for o in q.options)]
+    assert worded  # "Thinking & behaviour", "Lifestyle & associates"
+    for question in worded:
+        control = make_control(question)
+        qtbot.addWidget(control)
+        shown = [b.text() for b in control.findChildren(QAbstractButton) if "&" in b.text()]
+        assert shown
+        for text in shown:
+            assert QKeySequence.mnemonic(text).isEmpty(), text  # no Alt+letter taken from it
+            assert text.replace("&&", "&") in {o.label for o in question.options}
