@@ -34,6 +34,11 @@ class UserFacingError(AppError):
             text = f"{text}\n{self.advice}"
         return text
 
+    @property
+    def more(self) -> list[str]:
+        """The details to show beneath the problem: those it does not already say."""
+        return [line for line in self.details if line not in self.problem]
+
     def as_dict(self) -> dict[str, object]:
         return {
             "error": type(self).__name__,

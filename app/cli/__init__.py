@@ -92,7 +92,7 @@ def _fail(exc: UserFacingError, as_json: bool) -> int:
         print(json.dumps(exc.as_dict(), indent=2, ensure_ascii=False), file=sys.stderr)
     else:
         print(f"error: {exc.problem}", file=sys.stderr)
-        for line in exc.details:
+        for line in exc.more:
             print(f"  - {line}", file=sys.stderr)
         if exc.advice:
             print(exc.advice, file=sys.stderr)

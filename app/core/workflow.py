@@ -113,6 +113,15 @@ def allowed_actions(status: str, actor: Actor | None) -> list[str]:
             if (move := MOVES.get((status, action))) is not None and move.by == actor]
 
 
+def note_missing(status: str, action: str, note: str) -> tuple[str, str] | None:
+    """Why ``note`` will not do for the move (a return needs a comment, an unlock a
+    reason), and what to write; None if it will (or the move needs none)."""
+    move = MOVES.get((status, action))
+    if move is None or not move.needs or note.strip():
+        return None
+    return f"'{ACTION.label(action)}' needs a {move.needs}.", _NEEDS[move.needs]
+
+
 def next_status(status: str, action: str, actor: Actor | None, *, note: str = "",
                 unanswered: int = 0, problems: int = 0) -> str:
     """The status after ``action``, or a WorkflowError saying why it cannot be made.
@@ -131,8 +140,8 @@ def next_status(status: str, action: str, actor: Actor | None, *, note: str = ""
         who = "a supervisor" if move.by == Actor.SUPERVISOR else "the inspector"
         raise WorkflowError(f"Only {who} can {label[0].lower() + label[1:]}.",
                             "Ask a member of the inspection team with that role.")
-    if move.needs and not note.strip():
-        raise WorkflowError(f"'{label}' needs a {move.needs}.", _NEEDS[move.needs])
+    if (missing := note_missing(status, action, note)) is not None:
+        raise WorkflowError(*missing)
     if action == Action.SUBMIT and (unanswered or problems):
         parts = []
         if unanswered:

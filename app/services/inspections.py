@@ -125,7 +125,7 @@ def _validate(new: NewInspection) -> None:
             problems.append(f"{name}: at most {most} characters (this has "
                             f"{len(text.strip())})")
     if new.start_date and new.end_date and new.end_date < new.start_date:
-        problems.append(f"dates: the end date {new.end_date:%d/%m/%Y} is before the start date "
+        problems.append(f"the end date {new.end_date:%d/%m/%Y} is before the start date "
                         f"{new.start_date:%d/%m/%Y}")
     if problems:
         raise ValidationError("The inspection cannot be created: " + "; ".join(problems) + ".",

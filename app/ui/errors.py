@@ -25,8 +25,8 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = "") -> N
         box.setWindowTitle(title or "Cannot do that")
         box.setText(exc.problem)
         box.setInformativeText(exc.advice)
-        if exc.details:
-            box.setDetailedText("\n".join(exc.details))
+        if exc.more:
+            box.setDetailedText("\n".join(exc.more))
     else:
         if not hasattr(exc, "details_text"):  # not yet logged where it happened
             log.error("unexpected error", exc_info=exc)

@@ -79,3 +79,21 @@ def test_an_ampersand_in_a_frameworks_wording_is_shown_not_made_a_shortcut(qtbot
         for text in shown:
             assert QKeySequence.mnemonic(text).isEmpty(), text  # no Alt+letter taken from it
             assert text.replace("&&", "&") in {o.label for o in question.options}
+
+
+def test_an_end_date_before_the_start_is_said_once_in_plain_words(qtbot, open_window):
+    from app.ui.dialogs.inspection_dialog import InspectionDialog
+
+    window = open_window()
+    dialog = InspectionDialog(window._services.inspections, window._services.frameworks, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText("Northshire probation")
+    dialog.organisation.setText("Northshire CRC")
+    dialog.start.setText("18/09/2026")
+    dialog.end.setText("07/09/2026")
+    dialog.accept()
+    said = dialog.error.text()
+    assert said.count("the end date 07/09/2026 is before the start date 18/09/2026") == 1
+    assert "dates:" not in said and dialog.isVisible() and dialog.created is None
+    assert window._services.inspections.list() == []

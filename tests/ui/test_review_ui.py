@@ -125,6 +125,44 @@ def test_query_return_reply_resubmit_approve(people, monkeypatch, qtbot):
     shoot(mine, "approved-and-locked")
 
 
+def test_an_empty_return_comment_is_asked_for_again_not_refused_afterwards(people, monkeypatch,
+                                                                         qtbot):
+    (mine, theirs), case = people
+    mine._services.review.submit(case.id)
+    theirs.open_case(case.id)
+    replies, asked = ["   ", "Look again at the victim question."], []
+
+    def answer(_parent, _title, prompt, text=""):
+        asked.append((prompt, text))
+        return replies.pop(0), True
+
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", answer)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()))
+    theirs.form_page.review.buttons["return"].click()
+    assert len(asked) == 2 and "needs a comment" in asked[1][0] and shown == []
+    assert mine._services.forms.open(case.id).case.status == "returned"
+    assert theirs._services.review.events(case.id)[-1].note == "Look again at the victim question."
+
+
+def test_the_queue_starts_with_the_case_form_waiting_longest(people, qtbot):
+    (mine, theirs), first = people
+    services = mine._services
+    inspection_id = services.forms.open(first.id).case.inspection_id
+    later = [make_case(services, ref, inspection=services.inspections.get(inspection_id))
+             for ref in ("Z9", "A1")]
+    for case in later:
+        complete(services, case.id)
+    for case in (first, *later):  # submitted X1, then Z9, then A1
+        services.review.submit(case.id)
+    queue = ReviewQueueDialog(theirs._services.review, None, theirs)
+    qtbot.addWidget(queue)
+    table = queue.table.model()
+    shown = [table.index(r, 0).data() for r in range(table.rowCount())]
+    assert shown == ["X1", "Z9", "A1"]  # as submitted, not by reference
+    assert queue.table.currentIndex().row() == 0 and "oldest first" in queue.summary.text()
+
+
 def test_history_of_the_case_and_of_one_question(people, monkeypatch, qtbot):
     from app.ui.views.review_panel import HistoryDialog
     (mine, _theirs), case = people

@@ -51,6 +51,6 @@ class FormDialog(QDialog):
             super().accept()
 
     def show_problem(self, exc: UserFacingError) -> None:
-        lines = [exc.problem, *exc.details[:MAX_DETAILS], exc.advice]
+        lines = [exc.problem, *exc.more[:MAX_DETAILS], exc.advice]
         self.error.setText("\n".join(line for line in lines if line))
         self.error.show()

@@ -38,6 +38,9 @@ QUEUE_COLUMNS = (
            highlight=lambda i: "#1f5fa8" if i.dip_sample else None),
 )
 
+#: the column the queue is first sorted on, oldest first
+WAITING_SINCE = next(n for n, c in enumerate(QUEUE_COLUMNS) if c.title == "Waiting since")
+
 
 class ReviewQueueDialog(QDialog):
     """Emits ``open_case(id)`` when a case is chosen (Enter or double-click)."""
@@ -56,6 +59,8 @@ class ReviewQueueDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(proxy)
         self.table.setSortingEnabled(True)
+        # oldest first, as the queue says (a sortable table would start on its first column)
+        self.table.sortByColumn(WAITING_SINCE, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.setAccessibleName(self.tr("Case forms waiting for review"))

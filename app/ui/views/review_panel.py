@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from app.core.case_events import CASE_EVENT
 from app.core.dto import CaseForm, QueryThread
 from app.core.queries import QUERY_KIND, QUERY_STATE, QueryKind, QueryState
-from app.core.workflow import ACTION, CASE_STATUS, Action, Actor
+from app.core.workflow import ACTION, CASE_STATUS, Action, Actor, note_missing
 from app.ui.errors import operation
 from app.ui.modal import run_modal
 from app.ui.widgets.tables import fill_table
@@ -182,12 +182,26 @@ class ReviewPanel(QWidget):
                       if action == Action.RETURN
                       else self.tr("Why must the approved case form change? The approval "
                                    "is voided."))
-            note, ok = QInputDialog.getMultiLineText(self, label, prompt)
-            if not ok:
+            note = self._note_for(action, label, prompt)
+            if note is None:
                 return
             run = (lambda: review.return_case(case_id, note)) if action == Action.RETURN \
                 else (lambda: review.unlock(case_id, note))
         self._run(run, label)
+
+    def _note_for(self, action: str, label: str, prompt: str) -> str | None:
+        """The comment or reason a move needs, asked until it will do: left empty, it is
+        asked for again, saying why, rather than the dialog closing and the move being
+        refused afterwards. None if the person cancels."""
+        note, missing = "", None
+        while True:
+            shown = prompt if missing is None else f"{missing[0]} {missing[1]}\n\n{prompt}"
+            note, ok = QInputDialog.getMultiLineText(self, label, shown, note)
+            if not ok:
+                return None
+            missing = note_missing(self.form.case.status, action, note)
+            if missing is None:
+                return note
 
     def raise_query(self) -> None:
         keys = [q.key for q in self.form.framework.questions()]
