@@ -182,12 +182,13 @@ def test_history_of_the_case_and_of_one_question(people, monkeypatch, qtbot):
     qtbot.addWidget(whole)
     everything = rows(whole)
     assert any(r[2] == "Submit for review" for r in everything)
-    assert ["Changed status", "Case", "not_started → in_progress"] in [r[2:] for r in everything]
+    # in the words the form uses, never the stored codes
+    assert ["Changed status", "Case", "Not started → In progress"] in [r[2:] for r in everything]
     one = HistoryDialog(services.review, form.form, form.session.numbers, "victim")
     qtbot.addWidget(one)
     victim = rows(one)
     assert {r[3] for r in victim} == {form.session.numbers["victim"]}
-    assert [r[4] for r in victim if r[2] == "Changed value"] == ["— → yes", "yes → no"]
+    assert [r[4] for r in victim if r[2] == "Changed value"] == ["— → Yes", "Yes → No"]
     assert "question 1.1" in one.windowTitle()
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.case_events import CASE_EVENT
+from app.core.case_events import CASE_EVENT, value_in_words
 from app.core.dto import CaseForm, QueryThread
 from app.core.queries import QUERY_KIND, QUERY_STATE, QueryKind, QueryState
 from app.core.workflow import ACTION, CASE_STATUS, Action, Actor, note_missing
@@ -270,8 +270,10 @@ class HistoryDialog(QDialog):
             where = (f"{numbers.get(entry.question_key, entry.question_key)}"
                      if entry.question_key else self.tr("Case"))
             for field, (old, new) in entry.changes.items():
+                said = [value_in_words(form.framework, entry.question_key, field, value)
+                        for value in (old, new)]
                 rows.append((entry.at, entry.by, self.tr("Changed {field}").format(
-                    field=field.replace("_", " ")), where, f"{_shown(old)} → {_shown(new)}"))
+                    field=field.replace("_", " ")), where, " → ".join(said)))
         rows.sort(key=lambda r: r[0])
         self.table = QTableWidget()
         fill_table(self.table, [self.tr("When"), self.tr("Who"), self.tr("What"),
@@ -296,12 +298,4 @@ class HistoryDialog(QDialog):
         return {QueryKind.RAISE: self.tr("Raised a query"),
                 QueryKind.RESPOND: self.tr("Replied to a query"),
                 QueryKind.CLOSE: self.tr("Closed a query")}.get(kind, QUERY_KIND.label(kind))
-
-
-def _shown(value) -> str:
-    if value in (None, "", []):
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)
 
