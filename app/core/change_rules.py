@@ -31,6 +31,7 @@ from app.core.workflow import (
     actor_for,
     answers_by,
     case_locked,
+    note_missing,
     status_after_answer,
 )
 from app.errors import ValidationError
@@ -261,6 +262,8 @@ def _case_event(_before: Mapping | None, after: Mapping, standing: Standing) -> 
         return "the review history records only moves its author may make"
     if now == CaseStatus.APPROVED and standing.case_assignee == standing.person:
         return "nobody approves a case of their own"
+    if (missing := note_missing(was, str(action), str(after.get("note") or ""))) is not None:
+        return missing[0]  # a return without its comment, an unlock without its reason
     return None
 
 

@@ -107,6 +107,13 @@ def test_the_review_history_records_only_real_moves_by_their_author():
                "from_status": "submitted", "to_status": "submitted"}
     assert refusal("case_events", None, marking, standing(team_role="supervisor")) is None
     assert refusal("case_events", None, marking, standing()) is not None
+    # a return needs its comment at the store as on the laptop (a client may leave it out)
+    back = {"id": "e", "case_id": "c1", "action": "return", "from_status": "submitted",
+            "to_status": "returned", "note": "  "}
+    returned = standing(team_role="supervisor", case_status="returned")
+    assert refusal("case_events", None, back, returned) == (
+        "'Return to the inspector' needs a comment.")
+    assert refusal("case_events", None, {**back, "note": "Look at 2.1 again"}, returned) is None
 
 
 def test_the_team_is_changed_by_its_lead_or_by_whoever_founded_the_inspection():
