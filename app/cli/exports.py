@@ -24,7 +24,7 @@ def add_commands(sub, common) -> None:
     pdf.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
     pdf.add_argument("--pseudonymise", action="store_true",
                      help="show the case's pseudonym and age band, not its reference and "
-                          "date of birth")
+                          "date of birth, and pseudonyms for the people it names")
 
     ratings = sub.add_parser("ratings", parents=[common],
                              help="the inspection's key questions, standards and ratings")
@@ -45,8 +45,9 @@ def add_commands(sub, common) -> None:
     export.add_argument("--all-cases", action="store_true",
                         help="every case, not only those in the current sample")
     export.add_argument("--pseudonymise", action="store_true",
-                        help="replace case references by pseudonyms and dates of birth by age "
-                             "bands, for sharing beyond the inspection team")
+                        help="replace case references and people's names by pseudonyms and "
+                             "dates of birth by age bands, for sharing beyond the inspection "
+                             "team")
 
     export_log = sub.add_parser("export-log", parents=[common],
                                 help="the files exported (workbooks, PDFs, transfer files), "

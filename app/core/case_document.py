@@ -83,7 +83,7 @@ def case_document(*, framework: Framework, case: CaseSummary, inspection_name: s
         value = getattr(case.profile, field.name)
         if value:
             text = (field.vocabulary.label(value) if field.vocabulary
-                    else value.isoformat() if isinstance(value, dt.date) else str(value))
+                    else f"{value:%d/%m/%Y}" if isinstance(value, dt.date) else str(value))
             profile.append((field.label, text))
     if age_band is not None:
         profile.append(("Age band", age_band))

@@ -1,5 +1,7 @@
 """Pseudonymised exports, for sharing beyond the inspection team: each case reference is
-replaced by a stable pseudonym and each date of birth by an age band.
+replaced by a stable pseudonym, each date of birth by an age band, and each person the
+inspection names (responsible officers, the team, whoever recorded something) by a stable
+pseudonym of their own, in the fields that name them and in free text.
 
 A pseudonym is "P-" and the first ten hex digits of HMAC-SHA256, keyed by the inspection's
 id, over a fixed label and the reference. The same case therefore gets the same pseudonym in
@@ -8,6 +10,14 @@ another inspection gets another. The key is kept out of every pseudonymised expo
 it a pseudonym cannot be traced back by trying likely references. The inspection team and
 the central store hold the key, so pseudonyms guard against readers beyond the team, not
 within it.
+
+People's pseudonyms are made the same way under another label: "Officer-" and eight hex
+digits for a responsible officer, "Team-" and eight for anyone else. In free text a person's
+name as held is replaced by their pseudonym, and so is each part of it of three letters or
+more written with a capital (so "Ms Campbell" loses "Campbell" when "D. Campbell" is an
+officer); a part two people share becomes "[name removed]". This removes more than names at
+times ("Will" at the start of a sentence, when someone is called Will): for a shared
+workbook that is the safer mistake.
 """
 
 from __future__ import annotations
@@ -31,7 +41,12 @@ from app.core.ratings import age_band, age_on
 
 #: keeps these pseudonyms apart from any other use of the same key
 LABEL = b"ASPIRE Casework case pseudonym v1\x00"
+PERSON_LABEL = b"ASPIRE Casework person pseudonym v1\x00"
 DIGITS = 10
+PERSON_DIGITS = 8
+OFFICER, TEAM = "Officer-", "Team-"
+NAME_REMOVED = "[name removed]"
+_NAME_PART = re.compile(r"[^\W\d_]{3,}")
 #: digits given instead to references whose first ten would coincide within one inspection
 COLLISION_DIGITS = 20
 BIRTH_DATE_REMOVED = "[date of birth removed]"
@@ -51,6 +66,14 @@ def case_pseudonym(inspection_id: uuid.UUID, reference: str, digits: int = DIGIT
     message = LABEL + _normalised(reference).encode("utf-8")
     digest = hmac.new(inspection_id.bytes, message, hashlib.sha256).hexdigest()
     return "P-" + digest[:digits].upper()
+
+
+def person_pseudonym(inspection_id: uuid.UUID, name: str, prefix: str = TEAM) -> str:
+    """A person's pseudonym in one inspection, e.g. "Officer-3F9A21C4"; names are compared
+    ignoring case and spacing."""
+    message = PERSON_LABEL + _person_key(name).encode("utf-8")
+    digest = hmac.new(inspection_id.bytes, message, hashlib.sha256).hexdigest()
+    return prefix + digest[:PERSON_DIGITS].upper()
 
 
 def case_pseudonyms(inspection_id: uuid.UUID, references: Iterable[str],
@@ -73,11 +96,24 @@ class Pseudonymiser:
     ``references`` are those of every case in the inspection (one case's evidence may name
     another); ``birth_dates`` those of the cases exported, by case id, to be found in their
     free text. Ages are taken on ``on``, the inspection's first day (today if it has none).
+    ``officers`` and ``others`` are the names of everyone the inspection's records name
+    (``repositories.people_named``), to be found in free text.
     """
 
     def __init__(self, inspection_id: uuid.UUID, references: Iterable[str],
-                 on: dt.date | None, birth_dates: Mapping[uuid.UUID, dt.date | None]):
+                 on: dt.date | None, birth_dates: Mapping[uuid.UUID, dt.date | None],
+                 officers: Iterable[str] = (), others: Iterable[str] = ()):
         self.on = on or dt.date.today()
+        self._inspection_id = inspection_id
+        self._people: dict[str, str] = {}
+        written = set()
+        for names, prefix in ((others, TEAM), (officers, OFFICER)):  # an officer stays one
+            for name in names:
+                if _person_key(name):
+                    self._people[_person_key(name)] = person_pseudonym(inspection_id, name,
+                                                                       prefix)
+                    written.add(name)
+        self._names = _names_pattern(written)
         self._pseudonyms = case_pseudonyms(inspection_id, references)
         self._birth_dates = {case_id: born for case_id, born in birth_dates.items() if born}
         self._patterns: dict[uuid.UUID, re.Pattern[str]] = {}
@@ -95,11 +131,24 @@ class Pseudonymiser:
     def age_band(self, case: CaseSummary) -> str:
         return age_band(age_on(case.profile.date_of_birth, self.on))
 
+    def person(self, name: str | None) -> str:
+        """The pseudonym of the person ``name`` names (blank stays blank)."""
+        if not name or not name.strip():
+            return name or ""
+        return (self._people.get(_person_key(name))
+                or person_pseudonym(self._inspection_id, name))
+
     def case(self, case: CaseSummary) -> CaseSummary:
-        """The case with its pseudonym for a reference and no date of birth."""
+        """The case with its pseudonym for a reference, no date of birth, and pseudonyms for
+        the people it names."""
+        profile = case.profile
         return replace(case, reference=self.pseudonym(case.reference),
-                       profile=replace(case.profile, date_of_birth=None),
-                       notes=self.text(case.notes, case.id))
+                       profile=replace(profile, date_of_birth=None,
+                                       responsible_officer=self.person(
+                                           profile.responsible_officer) or None,
+                                       assignee=self.person(profile.assignee) or None),
+                       notes=self.text(case.notes, case.id), updated_by=self.person(
+                           case.updated_by))
 
     def text(self, text: str, case_id: uuid.UUID | None = None) -> str:
         """Free text with every case reference replaced by its pseudonym and, when the text
@@ -107,6 +156,8 @@ class Pseudonymiser:
         if not text:
             return text
         text = self._references(text)
+        if self._names is not None:
+            text = self._names.sub(self._name_found, text)
         born = self._birth_dates.get(case_id)
         if born is None or f"{born.year % 100:02d}" not in text:  # every spelling has the year
             return text
@@ -123,20 +174,31 @@ class Pseudonymiser:
             value = record.value
             if key in free_text and isinstance(value, str):
                 value = self.text(value, case_id)
-            answers[key] = (record if evidence is record.evidence and value is record.value
-                            else replace(record, evidence=evidence, value=value))
+            answers[key] = replace(record, evidence=evidence, value=value,
+                                   answered_by=self.person(record.answered_by))
         return CaseData(self.case(data.case), answers, data.state)
 
     def example(self, example: PracticeExampleRecord) -> PracticeExampleRecord:
         return replace(example, title=self.text(example.title, example.case_id),
-                       narrative=self.text(example.narrative, example.case_id))
+                       narrative=self.text(example.narrative, example.case_id),
+                       updated_by=self.person(example.updated_by))
 
     def thread(self, thread: QueryThread) -> QueryThread:
-        return replace(thread, messages=tuple(replace(m, text=self.text(m.text, thread.case_id))
+        return replace(thread, messages=tuple(replace(m, text=self.text(m.text, thread.case_id),
+                                                      by=self.person(m.by))
                                               for m in thread.messages))
 
     def event(self, event: CaseEventRecord, case_id: uuid.UUID) -> CaseEventRecord:
-        return replace(event, note=self.text(event.note, case_id))
+        return replace(event, note=self.text(event.note, case_id), by=self.person(event.by))
+
+    def _name_found(self, match: re.Match[str]) -> str:
+        found = match.group()
+        whole = self._people.get(_person_key(found))
+        if whole is not None:
+            return whole
+        owners = {pseudonym for key, pseudonym in self._people.items()
+                  if found.casefold() in _NAME_PART.findall(key)}
+        return owners.pop() if len(owners) == 1 else NAME_REMOVED
 
     def _references(self, text: str) -> str:
         pieces, done = [], 0
@@ -158,6 +220,26 @@ class Pseudonymiser:
 
 def _normalised(reference: str) -> str:
     return reference.strip().upper()
+
+
+def _person_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _names_pattern(people: Collection[str]) -> re.Pattern[str] | None:
+    """Whole names in any case and spacing, longest first, then their parts of three letters
+    or more as names are written (Campbell, CAMPBELL), each as a word of its own."""
+    wholes = sorted({" ".join(name.split()) for name in people
+                     if sum(c.isalpha() for c in name) >= 3}, key=len, reverse=True)
+    if not wholes:
+        return None
+    parts = sorted({part for name in people for part in _NAME_PART.findall(name)},
+                   key=len, reverse=True)
+    whole = "|".join(r"\s+".join(re.escape(w) for w in name.split()) for name in wholes)
+    written = "|".join(f"{re.escape(p[0].upper() + p[1:])}|{re.escape(p.upper())}"
+                       for p in parts)
+    forms = f"(?i:{whole})" + (f"|{written}" if written else "")
+    return re.compile(f"(?<![^\\W_])(?:{forms})(?![^\\W_])")
 
 
 def _birth_date_pattern(born: dt.date) -> re.Pattern[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -278,9 +279,11 @@ class InspectionRatings:
 
 def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: RatingRules, *,
                     reference_date: dt.date | None = None,
-                    for_publication: bool = False) -> InspectionRatings:
+                    for_publication: bool = False,
+                    age_bands: Mapping[uuid.UUID, str] | None = None) -> InspectionRatings:
     """Every key question (a yes/no question that feeds a standard) rated over ``cases``
-    the standards, and the breakdowns by profile (ages on ``reference_date``, or today)."""
+    the standards, and the breakdowns by profile (ages on ``reference_date``, or today;
+    ``age_bands`` gives them by case instead, for cases whose dates of birth are removed)."""
     keys = [q for q in framework.questions() if q.standard and q.type == "yes_no"]
     judged = {q.key: [counted(answer_code(AnswerColumn(q.key, q, wording=q.text), data))
                       for data in cases] for q in keys}
@@ -288,7 +291,8 @@ def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: Rati
     labels = []
     for data in cases:
         found = breakdown_labels(data.case)
-        found["age_band"] = age_band(age_on(data.case.profile.date_of_birth, reference_date))
+        found["age_band"] = (age_bands[data.case.id] if age_bands is not None else
+                             age_band(age_on(data.case.profile.date_of_birth, reference_date)))
         labels.append(found)
     breakdowns = tuple(
         Breakdown(attribute, heading, q.key, q.text,

@@ -97,6 +97,8 @@ class ExportService:
             answers = repo.answer_records_for_inspection(session, inspection_id)
             examples = repo.practice_examples_for_inspection(session, inspection_id)
             hidden = hidden_from(session, inspection_id, self._db.user)
+            officers, others = (repo.people_named(session, inspection_id) if pseudonymise
+                                else ((), ()))
         cases = chosen_cases(everyone, statuses, all_cases)
         blind = [c.reference for c in hidden if c.id in {case.id for case in cases}]
         if blind:
@@ -112,19 +114,20 @@ class ExportService:
                 for c in cases]
         chosen = {c.id for c in cases}
         examples = [e for e in examples if e.case_id in chosen]
-        summary = x.summarise(framework, data)
         answer_count = sum(len(d.answers) for d in data)
-        rated = rate_inspection(framework, data, self._ratings.rules(),
-                                reference_date=inspection.start_date)
         masker = age_bands = None
-        if pseudonymise:  # the figures above are the same either way
+        if pseudonymise:  # masked before anything is counted, so no group bears a name
             masker = Pseudonymiser(inspection.id, (c.reference for c in everyone),
                                    inspection.start_date,
-                                   {c.id: c.profile.date_of_birth for c in cases})
+                                   {c.id: c.profile.date_of_birth for c in cases},
+                                   officers=officers, others=others)
             age_bands = {c.id: masker.age_band(c) for c in cases}
             free_text = {q.key for q in framework.questions() if q.type == QuestionType.TEXT}
             data = [masker.case_data(d, free_text) for d in data]
             examples = [masker.example(e) for e in examples]
+        summary = x.summarise(framework, data)
+        rated = rate_inspection(framework, data, self._ratings.rules(),
+                                reference_date=inspection.start_date, age_bands=age_bands)
         references = {d.case.id: d.case.reference for d in data}
         total = (len(data) * 2 + answer_count + len(examples) + len(summary)
                  + len(rated.questions) + sum(len(b.cells) for b in rated.breakdowns))
@@ -161,9 +164,12 @@ def _about(inspection, framework, cases, scope: str, user: str,
     pseudonymised = (
         f"Yes. Case references are replaced by pseudonyms (a case has the same pseudonym in "
         f"every pseudonymised workbook of this inspection) and dates of birth by age bands "
-        f"on {masker.on:%d/%m/%Y}; references and dates of birth written in answers, "
-        "evidence and practice examples are replaced too." if masker is not None else
-        "No: case references and dates of birth are shown.")
+        f"on {masker.on:%d/%m/%Y}. Responsible officers and the inspection's team are shown "
+        "by pseudonyms too (Officer-… and Team-…, the same in every pseudonymised workbook "
+        "of this inspection). References, dates of birth and the names of these people "
+        "written in answers, evidence and practice examples are replaced as well."
+        if masker is not None else
+        "No: case references, dates of birth and people's names are shown.")
     rows = [
         ("Inspection", inspection.name),
         ("Organisation", inspection.organisation),
@@ -175,7 +181,7 @@ def _about(inspection, framework, cases, scope: str, user: str,
         ("Framework version", framework.version),
         ("Framework title", framework.title),
         ("Exported at", utcnow().astimezone().replace(tzinfo=None)),
-        ("Exported by", user),
+        ("Exported by", masker.person(user) if masker is not None else user),
         ("Pseudonymised", pseudonymised),
         ("Cases included", scope),
         ("Number of cases", len(cases)),

@@ -251,7 +251,7 @@ class ReviewService:
         form = self._forms.open(case_id)
         case, answers, queries, events = (form.case, form.answers, self.queries(case_id),
                                           self.events(case_id))
-        age_band = None
+        age_band = masker = None
         if pseudonymise:
             masker = self._pseudonymiser(form.case)
             free_text = {q.key for q in form.framework.questions()
@@ -263,7 +263,8 @@ class ReviewService:
         document = case_document(
             framework=form.framework, case=case, inspection_name=form.inspection_name,
             answers=answers, state=form.state, queries=queries, events=events,
-            produced_by=self._db.user, produced_at=utcnow(), age_band=age_band)
+            produced_by=masker.person(self._db.user) if pseudonymise else self._db.user,
+            produced_at=utcnow(), age_band=age_band)
         self._log.note_folder(path)
         pages = write_case_pdf(document, path)
         self._log.record(kind=ExportKind.PDF, path=path, case_ids=[case_id],
@@ -274,8 +275,10 @@ class ReviewService:
         with self._db.read() as session:
             first_day = repo.get_inspection(session, case.inspection_id).start_date
             references = repo.case_reference_map(session, case.inspection_id).values()
+            officers, others = repo.people_named(session, case.inspection_id)
         return Pseudonymiser(case.inspection_id, references, first_day,
-                             {case.id: case.profile.date_of_birth})
+                             {case.id: case.profile.date_of_birth},
+                             officers=officers, others=others)
 
     # -- helpers -----------------------------------------------------------------------------
     def _moves(self, session, case: Case, actor: Actor | None) -> list[str]:

@@ -159,3 +159,120 @@ def test_a_pseudonymised_case_form_pdf(mini, inspection, tmp_path):
         assert secret.lower() not in text.lower(), secret
     [entry] = mini.exports.log()
     assert (entry.kind, entry.pseudonymised, entry.case_ids) == ("pdf", True, (case.id,))
+
+
+OFFICERS = {"CRN-NM10001": "D. Campbell", "CRN-NM10002": "Priya Okonkwo-Shah",
+            "CRN-NM10003": "D. Campbell"}
+LEAD, SUPERVISOR, COLLEAGUE = "Ruth Evans", "Harriet Lewis", "Tomasz Nowak"
+
+
+@pytest.fixture
+def named(tmp_path):
+    """An inspection whose records name people everywhere: officers on its cases, a team of
+    three who answer, query, return and record practice, each writing colleagues' names."""
+    from tests.conftest import MINI_FRAMEWORKS, new_database, open_as
+    from tests.integration.test_review import complete
+
+    path = tmp_path / "named.db"
+    new_database(path, user=LEAD).close()
+    lead = open_as(path, LEAD, MINI_FRAMEWORKS)
+    inspection = new_inspection(lead)
+    lead.inspections.add_member(inspection_id=inspection.id, person=SUPERVISOR,
+                                role="supervisor")
+    lead.inspections.add_member(inspection_id=inspection.id, person=COLLEAGUE,
+                                role="inspector")
+    cases = {ref: lead.cases.add(inspection_id=inspection.id, reference=ref,
+                                 profile=CaseProfile(phase="community",
+                                                     responsible_officer=officer))
+             for ref, officer in OFFICERS.items()}
+    first, second = cases["CRN-NM10001"], cases["CRN-NM10002"]
+    lead.cases.assign(case_ids=[second.id], assignee=COLLEAGUE)
+    complete(lead, first.id)
+    lead.forms.record_answer(
+        case_id=first.id, question_key="victim", value="no",
+        evidence="Ms CAMPBELL and Priya Okonkwo-Shah agreed; d. campbell signed it off")
+    lead.forms.record_answer(case_id=first.id, question_key="comment",
+                             value="Discussed with Harriet; Nowak to check the OASys")
+    lead.review.submit(first.id)
+    colleague = open_as(path, COLLEAGUE, MINI_FRAMEWORKS)
+    colleague.forms.record_answer(case_id=second.id, question_key="rosh_assessment",
+                                  value="yes", evidence="Okonkwo-Shah's review was timely")
+    colleague.practice.save(case_id=second.id, kind="good_practice", title="Evans's pick",
+                            narrative="Priya found a flat; Ruth Evans saw the letter.")
+    supervisor = open_as(path, SUPERVISOR, MINI_FRAMEWORKS)
+    supervisor.review.raise_query(case_id=first.id, question_key="victim",
+                                  text="Did Tomasz Nowak see what D. Campbell wrote?")
+    supervisor.review.return_case(first.id, "Ruth, ask Campbell about the victim")
+    yield lead, inspection, cases
+    for services in (lead, colleague, supervisor):
+        services.close()
+
+
+def names_in(text: str) -> set[str]:
+    """Every name the test inspection holds, whole or in part, found in ``text``."""
+    people = set(OFFICERS.values()) | {LEAD, SUPERVISOR, COLLEAGUE}
+    words = people | {w for p in people for w in re.findall(r"[^\W\d_]{3,}", p)}
+    return {w for w in words
+            if re.search(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])", text, re.IGNORECASE)}
+
+
+def test_a_pseudonymised_workbook_names_nobody(named, tmp_path):
+    lead, inspection, _cases = named
+    plain, path = tmp_path / "plain.xlsx", tmp_path / "shared.xlsx"
+    lead.exports.export(inspection_id=inspection.id, path=plain)
+    everything = " ".join(t for _, v in cells(plain) for t in shown(v))
+    assert names_in(everything) == {"D. Campbell", "Campbell", "Priya Okonkwo-Shah", "Priya",
+                                    "Okonkwo", "Shah", LEAD, "Ruth", "Evans", COLLEAGUE,
+                                    "Tomasz", "Nowak", "Harriet"}  # the test sees them
+
+    lead.exports.export(inspection_id=inspection.id, path=path, pseudonymise=True)
+    for sheet, value in cells(path):
+        for text in shown(value):
+            assert not names_in(text), (sheet, text)
+    with zipfile.ZipFile(path) as package:
+        for name in package.namelist():
+            assert not names_in(package.read(name).decode("utf-8", errors="replace")), name
+
+    book = load_workbook(path)
+    rows = list(book["Cases"].iter_rows(values_only=True))
+    by_reference = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[2:]}
+    pseudonym = {ref: case_pseudonym(inspection.id, ref) for ref in OFFICERS}
+    officer = {ref: by_reference[pseudonym[ref]]["responsible_officer"] for ref in OFFICERS}
+    assert all(re.fullmatch(r"Officer-[0-9A-F]{8}", o) for o in officer.values())
+    assert officer["CRN-NM10001"] == officer["CRN-NM10003"] != officer["CRN-NM10002"]
+    colleague = by_reference[pseudonym["CRN-NM10002"]]["inspector"]
+    assert re.fullmatch(r"Team-[0-9A-F]{8}", colleague)
+    answers = [dict(zip(rows_[0], r, strict=True))
+               for rows_ in [list(book["Answers"].iter_rows(values_only=True))]
+               for r in rows_[1:]]
+    victim = next(a for a in answers if a["question_key"] == "victim")
+    campbell = officer["CRN-NM10001"]
+    assert victim["evidence"] == (f"Ms {campbell} and {officer['CRN-NM10002']} agreed; "
+                                  f"{campbell} signed it off")
+    by = {a["answered_by"] for a in answers}
+    assert colleague in by and len(by) == 2
+    assert all(re.fullmatch(r"Team-[0-9A-F]{8}", b) for b in by)
+    about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True)}
+    assert re.fullmatch(r"Team-[0-9A-F]{8}", about["Exported by"])
+    again = tmp_path / "again.xlsx"  # the same pseudonyms in every export of the inspection
+    lead.exports.export(inspection_id=inspection.id, path=again, pseudonymise=True)
+    assert [r[:12] for r in load_workbook(again)["Cases"].iter_rows(values_only=True)] == [
+        r[:12] for r in rows]
+
+
+def test_a_pseudonymised_case_form_pdf_names_nobody(named, tmp_path):
+    lead, _inspection, cases = named
+    case = cases["CRN-NM10001"]
+    plain, path = tmp_path / "plain.pdf", tmp_path / "shared.pdf"
+
+    def text_of(pdf) -> str:
+        reader = PdfReader(pdf)
+        return " ".join([page.extract_text() for page in reader.pages]
+                        + [str(v) for v in (reader.metadata or {}).values()])
+
+    lead.review.export_pdf(case.id, plain)
+    assert {"D. Campbell", "Harriet Lewis", "Tomasz Nowak", LEAD} <= names_in(text_of(plain))
+    lead.review.export_pdf(case.id, path, pseudonymise=True)
+    text = text_of(path)
+    assert not names_in(text)
+    assert re.search(r"Officer-[0-9A-F]{8}", text) and re.search(r"Team-[0-9A-F]{8}", text)

@@ -1,5 +1,5 @@
-"""Pseudonyms for case references, and free text with references and dates of birth
-taken out."""
+"""Pseudonyms for case references and people, and free text with references, dates of
+birth and names taken out."""
 
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ import pytest
 from app.core.pseudonyms import (
     BIRTH_DATE_REMOVED,
     LABEL,
+    NAME_REMOVED,
+    OFFICER,
     Pseudonymiser,
     case_pseudonym,
     case_pseudonyms,
+    person_pseudonym,
 )
 
 ONE = uuid.UUID("5d0c7a52-43d3-4c1e-9f0b-2a8e61c4b7d9")
@@ -101,3 +104,20 @@ def test_an_age_band_on_the_inspections_first_day(masker):
     masked = m.case(case(BORN))
     assert masked.reference == case_pseudonym(ONE, "X123")
     assert masked.profile.date_of_birth is None
+
+
+def test_names_in_free_text_become_the_persons_pseudonym():
+    inspection = uuid.uuid4()
+    masker = Pseudonymiser(inspection, [], None, {}, officers=["D. Campbell", "Sarah McDonald"],
+                           others=["a.smith", "Ann Campbell", "Jo"])
+    officer = person_pseudonym(inspection, "d. campbell", OFFICER)
+    mcdonald = person_pseudonym(inspection, "Sarah McDonald", OFFICER)
+    smith = person_pseudonym(inspection, "A.SMITH")
+    assert masker.person("D.  CAMPBELL") == officer and masker.person("a.smith") == smith
+    assert masker.text("Spoke to d. campbell, then MCDONALD and McDonald; Smith agreed") == (
+        f"Spoke to {officer}, then {mcdonald} and {mcdonald}; {smith} agreed")
+    # a part two people share names neither; a lower-case word is not a name; nor is Jo
+    assert masker.text("Ms Campbell said campbell soup; Jo left") == (
+        f"Ms {NAME_REMOVED} said campbell soup; Jo left")
+    assert masker.person("Someone Else") == person_pseudonym(inspection, "someone else")
+    assert masker.person("") == "" and masker.person(None) == ""

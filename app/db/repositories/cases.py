@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -168,3 +168,23 @@ def set_progress(session: Session, case_id: uuid.UUID, *, applicable: int, answe
         session.add(row)
     row.applicable, row.answered, row.problems, row.percent = (
         applicable, answered, problems, percent)
+
+
+def people_named(session: Session, inspection_id: uuid.UUID) -> tuple[set[str], set[str]]:
+    """Every person the inspection's records name: its cases' responsible officers, and
+    everyone else (the team, assignees, and whoever recorded an answer, a practice example,
+    a query or a move of a case), whether or not they are still on the team."""
+    officers = set(session.scalars(
+        select(m.Case.responsible_officer).distinct()
+        .where(m.Case.inspection_id == inspection_id,
+               m.Case.responsible_officer.is_not(None))))
+    in_cases = select(m.Case.id).where(m.Case.inspection_id == inspection_id)
+    queries = [select(m.InspectionMember.person)
+               .where(m.InspectionMember.inspection_id == inspection_id),
+               select(m.Case.assignee).where(m.Case.inspection_id == inspection_id),
+               select(m.Case.updated_by).where(m.Case.inspection_id == inspection_id)]
+    queries += [select(table.updated_by).where(table.case_id.in_(in_cases))
+                for table in (m.Answer, m.PracticeExample, m.CaseEvent, m.QueryMessage)]
+    others = set(session.scalars(union(*queries)))
+    return ({o for o in officers if o.strip()},
+            {p for p in others if p and p.strip()})

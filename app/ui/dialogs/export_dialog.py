@@ -36,8 +36,9 @@ class ExportOptionsDialog(QDialog):
             "&Pseudonymise, for sharing beyond the inspection team"))
         self.pseudonymise.setAccessibleName(self.tr("Pseudonymise"))
         what = QLabel(self.tr(
-            "Each case's reference is replaced by its pseudonym and its date of birth by an "
-            "age band."))
+            "Each case's reference is replaced by its pseudonym, its date of birth by an age "
+            "band, and the people it names (officers, the team) by pseudonyms of their own, "
+            "in free text too."))
         what.setWordWrap(True)
         what.setIndent(24)
         what.setEnabled(False)
