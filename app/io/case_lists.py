@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ HEADER_SEARCH_ROWS = 20
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv",)
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+#: as the encodings read are named to people
+ENCODINGS_READ = "UTF-8 (with or without a byte order mark), UTF-16 and Windows-1252"
 CSV_DELIMITERS = (",", ";", "\t", "|")
 
 _CHUNK = 1024 * 1024
@@ -44,6 +47,14 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected workbooks
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: What text in another encoding becomes when read as Windows-1252, never written in a case
+#: list: marks that no name, address or note uses; a quotation mark, bullet, dash, sign or
+#: symbol between two letters; a word of three or more accented letters and fewer plain
+#: ones. Two in a file and it is not Windows-1252.
+_GARBLED = re.compile(r"[‚ƒ„†‡ˆ‰‹›˜¦¤¬¯¸¹³µ¶]"
+                      r"|(?<=[^\W\d_])[“”‘•–—™…×÷¡¿«»°±§¨´·¢¥®©¼½¾²](?=[^\W\d_])")
+_WORD = re.compile(r"[^\W\d_]+")
+_MOST_GARBLED = 2
 
 Rows = Iterator[tuple[int, tuple[object, ...]]]
 
@@ -320,8 +331,9 @@ def _sheet_rows(path: Path, workbook: Workbook, title: str | None, header_row: i
 
 
 def _csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without a byte order mark) if the whole file reads as UTF-8, else
-    Windows-1252, the encoding of a CSV saved by Excel on a UK Windows laptop."""
+    """UTF-16 if the file starts with its byte order mark; UTF-8 (with or without one) if
+    the whole file reads as UTF-8; else Windows-1252, the encoding of a CSV saved by Excel on
+    a UK Windows laptop, unless the file reads as garbled text in it."""
     head = _file_head(path, 64 * 1024)
     if head.startswith(_ZIP_MAGIC):
         raise CaseListError(f"{path.name} is an Excel workbook, although its name ends in .csv.",
@@ -331,17 +343,48 @@ def _csv_encoding(path: Path) -> str:
                             "Open it in Excel, save it as an Excel workbook (.xlsx) or as "
                             "'CSV UTF-8', and load the saved copy.")
     if head.startswith(_UTF16_BOMS):
-        raise CaseListError(f"{path.name} is saved as 'Unicode text' (UTF-16).",
-                            "Open it in Excel, save it as 'CSV UTF-8 (comma delimited)', and "
-                            "load the saved copy.")
+        if _reads_as(path, "utf-16", nul_allowed=True):
+            return "utf-16"
+        raise _unreadable(path, "it starts as UTF-16 but does not read as UTF-16 throughout")
     if b"\x00" in head or _control_bytes(head) > len(head) // 100:
         raise _not_text(path)
-    for encoding in CSV_ENCODINGS:
-        if _reads_as(path, encoding):
-            return encoding
-    raise CaseListError(f"{path.name} contains characters that cannot be read as text.",
-                        "Open it in Excel, save it as 'CSV UTF-8 (comma delimited)', and "
-                        "load the saved copy.")
+    if _reads_as(path, "utf-8-sig"):
+        return "utf-8-sig"
+    if not _reads_as(path, "cp1252"):
+        raise _unreadable(path, "it holds bytes that none of them has")
+    garbled = _first_garbled_line(path)
+    if garbled is not None:
+        raise _unreadable(path, f"read as Windows-1252 it is garbled, first on line {garbled}")
+    return "cp1252"
+
+
+def _unreadable(path: Path, why: str) -> CaseListError:
+    return CaseListError(
+        f"{path.name} is in an encoding ASPIRE Casework does not read ({why}). It reads "
+        f"{ENCODINGS_READ}.",
+        "Open it in Excel, save it as 'CSV UTF-8 (comma delimited)', and load the saved "
+        "copy. Nothing has been imported.")
+
+
+def _accented_word(word: str) -> bool:
+    accented = sum(1 for c in word if not c.isascii())
+    return accented >= 3 and accented > len(word) - accented
+
+
+def _first_garbled_line(path: Path) -> int | None:
+    """The first line showing that the file, read as Windows-1252, is in another encoding;
+    None if it reads as Windows-1252 should."""
+    first, marks = None, 0
+    with path.open(encoding="cp1252", newline="") as f:
+        for number, line in enumerate(f, start=1):
+            here = 0 if line.isascii() else len(_GARBLED.findall(line)) + sum(
+                1 for word in _WORD.findall(line) if _accented_word(word))
+            if here:
+                marks += here
+                first = first or number
+                if marks >= _MOST_GARBLED:
+                    return first
+    return None
 
 
 def _control_bytes(data: bytes) -> int:
@@ -355,11 +398,11 @@ def _not_text(path: Path) -> CaseListError:
                          "and load that.")
 
 
-def _reads_as(path: Path, encoding: str) -> bool:
+def _reads_as(path: Path, encoding: str, *, nul_allowed: bool = False) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
-            if b"\x00" in chunk:
+            if b"\x00" in chunk and not nul_allowed:
                 raise _not_text(path)
             try:
                 decoder.decode(chunk)

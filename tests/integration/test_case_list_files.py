@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 import zipfile
@@ -84,9 +85,48 @@ def test_binary_csv(tmp_path):
     assert "is not a text (CSV) file" in problem_of(binary_file(tmp_path / "c.csv")).problem
 
 
-def test_utf16_csv(tmp_path):
-    path = csv_file(tmp_path / "cases.csv", [HEADERS, *ROWS], encoding="utf-16")
-    assert "Unicode text" in problem_of(path).problem
+@pytest.mark.parametrize("encoding, delimiter", [("utf-16", ","), ("utf-16-le", "\t"),
+                                                 ("utf-16-be", ";")])
+def test_utf16_csv_as_excel_saves_unicode_text(tmp_path, encoding, delimiter):
+    rows = [["CRN", "Offender manager", "Notes"], ["X1", "Siân Ŵyn", "山田"], ["X2", "Zoë", ""]]
+    path = tmp_path / "cases.csv"
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")
+    text = "\r\n".join(delimiter.join(row) for row in rows) + "\r\n"
+    path.write_bytes(bom + text.encode(encoding))
+    _, result = checked(path)
+    assert [(c.reference, c.profile.responsible_officer, c.notes) for c in result.cases] == [
+        ("X1", "Siân Ŵyn", "山田"), ("X2", "Zoë", "")]
+
+
+def test_utf16_csv_cut_mid_character(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(codecs.BOM_UTF16_LE + "CRN\r\nX1\r\n".encode("utf-16-le") + b"\x00")
+    error = problem_of(path)
+    assert "does not read as UTF-16 throughout" in error.problem
+
+
+@pytest.mark.parametrize("encoding, names", [
+    ("shift_jis", ["山田", "田中", "鈴木"]), ("koi8_r", ["Иван Петров", "Сергей"]),
+    ("cp1251", ["Иван Петров", "Сергей"]), ("gb2312", ["王小明", "李华"]),
+    ("big5", ["王小明", "陳大文"]), ("iso-8859-2", ["Łukasz Wałęsa", "Paweł Żółć"]),
+    ("iso-8859-7", ["Νίκος Παπαδόπουλος"])])
+def test_a_csv_in_another_encoding_is_refused_not_stored_garbled(tmp_path, encoding, names):
+    path = csv_file(tmp_path / "cases.csv",
+                    [["CRN", "Offender manager"], *([f"X{n}", name] for n, name in
+                                                    enumerate(names, start=1))],
+                    encoding=encoding)
+    path.read_bytes().decode("cp1252", errors="strict")  # it would read, garbled
+    error = problem_of(path)
+    assert "is in an encoding ASPIRE Casework does not read" in error.problem
+    assert "line 2" in error.problem
+    assert "UTF-8 (with or without a byte order mark), UTF-16 and Windows-1252" in error.problem
+    assert "CSV UTF-8" in error.advice
+
+
+def test_a_csv_with_bytes_no_encoding_read_has(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"CRN,Offender manager\r\nX1," + "佐藤".encode("shift_jis"))
+    assert "holds bytes that none of them has" in problem_of(path).problem
 
 
 def test_missing_file(tmp_path):
@@ -234,14 +274,18 @@ def test_dates_as_excel_date_cells(tmp_path):
 
 
 def test_csv_in_windows_1252_with_accented_names(tmp_path):
+    notes = ("Fine paid £50 – see file; “agreed” • O’Neill met Siân, Gwenllïan, Šimon Kožár, "
+             "Þór Ångström and Müller-Lüdenscheidt at 10°C (½ day) — déjà vu… ©2026")
     path = csv_file(tmp_path / "cases.csv", [
-        ["CRN", "Offender manager", "Notes"], ["X1", "Zoë Brontë", "Fine paid £50 – see file"]],
+        ["CRN", "Offender manager", "Notes"], ["X1", "Zoë Brontë", notes],
+        ["X2", "Renée Ó Súilleabháin", "Œuvre, naïve façade, Ærø"]],
         encoding="cp1252")
     assert "ë".encode("cp1252") in path.read_bytes()
     _, result = checked(path)
-    (case,) = result.cases
+    case, other = result.cases
     assert case.profile.responsible_officer == "Zoë Brontë"
-    assert case.notes == "Fine paid £50 – see file"
+    assert case.notes == notes
+    assert other.profile.responsible_officer == "Renée Ó Súilleabháin"
 
 
 def test_csv_with_a_byte_order_mark(tmp_path):
