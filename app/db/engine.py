@@ -24,7 +24,7 @@ from sqlcipher3 import dbapi2 as sqlcipher
 from app.db import bookkeeping
 from app.db.keys import DatabaseKey, apply_key
 from app.db.models import AppMeta
-from app.errors import DatabaseError
+from app.db.storage_errors import storage_error
 
 log = logging.getLogger(__name__)
 
@@ -124,20 +124,12 @@ class Database:
 
     @contextlib.contextmanager
     def _storage_errors(self, doing: str) -> Iterator[None]:
-        """A locked, full or failing disk is told to the user, not shown as a crash."""
+        """A locked, full or failing disk is told to the user as what it is, not shown as a
+        crash (``storage_error``)."""
         try:
             yield
         except sa_exc.OperationalError as exc:
-            # SQLite's code, not its message, which could quote what was being written
-            log.warning("database %s failed: %s", doing,
-                        getattr(exc.orig, "sqlite_errorname", type(exc.orig).__name__))
-            raise DatabaseError(
-                f"The change could not be {doing}: the database reports “{exc.orig}”. "
-                "Nothing was half-saved." if doing == "saved" else
-                f"The database could not be read: it reports “{exc.orig}”.",
-                "Check there is free disk space and that no other program is using the "
-                f"database {self.path.name}, then try again.",
-            ) from exc
+            raise storage_error(self.path, exc.orig, doing) from exc
 
     def _prepare(self, session: Session) -> None:
         session.info[bookkeeping.USER] = self.user

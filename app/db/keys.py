@@ -145,7 +145,11 @@ def passphrase_problem_for(path: Path, passphrase: str, *, new: bool) -> str | N
         with contextlib.closing(sqlcipher.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
             apply_key(conn, key)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher.DatabaseError:
+    except sqlcipher.DatabaseError as exc:
+        from app.db.storage_errors import is_fault, storage_error
+
+        if is_fault(path, exc):  # a full disk or a held file is not a wrong passphrase
+            return storage_error(path, exc, "opened").message
         return wrong_key_error(path, key).message
     return None
 

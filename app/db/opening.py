@@ -17,10 +17,12 @@ from pathlib import Path
 from sqlalchemy import exc as sa_exc
 from sqlcipher3 import dbapi2 as sqlite3
 
+from app.core.faults import fault_words, os_fault
 from app.db.encryption import encrypt_plain_database, finish_interrupted
 from app.db.engine import APPLICATION_ID, Database, connect, create_sqlite_engine
 from app.db.keys import SQLITE_HEADER, DatabaseKey, wrong_key_error
 from app.db.migrate import SCHEMA_HEAD, known_revisions, upgrade
+from app.db.storage_errors import is_fault, storage_error
 from app.errors import DatabaseError, KeyNeededError, NewerDatabaseError
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,8 @@ def inspect_file(path: Path, key: DatabaseKey | None = None) -> FileState:
         with path.open("rb") as handle:
             header = handle.read(HEADER_SIZE)
     except OSError as exc:
+        if is_fault(path, exc):
+            raise storage_error(path, exc, "read") from exc
         raise DatabaseError(f"The database file {path} cannot be read: {exc.strerror}.",
                             "Check that this account may read the file.") from exc
     plain = header[:len(SQLITE_HEADER)] == SQLITE_HEADER
@@ -91,6 +95,8 @@ def inspect_file(path: Path, key: DatabaseKey | None = None) -> FileState:
         state = _read_state(path, None if plain else key)
         return FileState(state.exists, state.revision, encrypted=not plain)
     except sqlite3.DatabaseError as exc:
+        if is_fault(path, exc):
+            raise storage_error(path, exc, "opened") from exc
         raise DatabaseError(
             f"The database {path} is damaged and cannot be read ({exc}). It has not been "
             "changed.",
@@ -122,6 +128,8 @@ def _check_key(path: Path, key: DatabaseKey) -> None:
             application_id = conn.execute("PRAGMA application_id").fetchone()[0]
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as exc:
+        if is_fault(path, exc):  # a full disk or a held file is not a wrong key
+            raise storage_error(path, exc, "opened") from exc
         raise wrong_key_error(path, key) from exc
     if application_id != APPLICATION_ID and tables:
         raise DatabaseError(
@@ -164,9 +172,12 @@ def _prepare_folder(path: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        fault = os_fault(exc, folder)
+        happened, advice = (fault_words(fault, str(folder)) if fault is not None else
+                            (exc.strerror, "Choose a folder you may write to."))
         raise DatabaseError(
-            f"The folder {folder} for the database cannot be created: {exc.strerror}.",
-            "Choose a folder you may write to with --db or ASPIRE_DB.",
+            f"The folder {folder} for the database cannot be created: {happened}.",
+            f"{advice} The database can also be kept elsewhere (--db or ASPIRE_DB).",
         ) from exc
     if not os.access(folder, os.W_OK):
         raise DatabaseError(
@@ -182,7 +193,4 @@ def _prepare_folder(path: Path) -> None:
 
 
 def _write_error(path: Path, exc: Exception) -> DatabaseError:
-    return DatabaseError(
-        f"The database {path} cannot be written: {exc}.",
-        "Check there is free disk space and that no other program holds the file.",
-    )
+    return storage_error(path, getattr(exc, "orig", exc), "opened")

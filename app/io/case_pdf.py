@@ -27,6 +27,7 @@ from reportlab.platypus import (
 
 from app.core.atomic_files import atomic_write
 from app.core.case_document import CaseDocument, DocumentQuestion
+from app.core.faults import unwritable_folder, written_fault
 from app.errors import UserFacingError
 from app.io.files import TargetProblem, target_problem
 
@@ -80,10 +81,7 @@ def write_case_pdf(document: CaseDocument, path: Path) -> int:
                     f"Close {path.name} (in your PDF reader or wherever it is open) and "
                     "save it again, or save the PDF under another name.") from exc
     except OSError as exc:
-        raise CasePdfError(
-            f"The PDF cannot be saved as {path} ({exc.strerror or exc}).",
-            "Check there is space on the drive and that you can save to that folder "
-            "(or choose another folder), and save it again.") from exc
+        raise CasePdfError(*written_fault("The PDF", path, exc, "save it again")) from exc
     return pages.total
 
 
@@ -93,6 +91,8 @@ def _check_target(path: Path) -> None:
     problem = target_problem(path)
     if problem is None:
         return
+    if problem is TargetProblem.READ_ONLY_FOLDER:
+        raise CasePdfError(*unwritable_folder("The PDF", path, "save it again"))
     retry = "and save it again."
     raise CasePdfError(*{
         TargetProblem.NO_FOLDER: (
@@ -107,9 +107,6 @@ def _check_target(path: Path) -> None:
         TargetProblem.READ_ONLY_FILE: (
             f"{path} is read-only, so it cannot be replaced.",
             f"Choose another file name or folder, or make the file writable, {retry}"),
-        TargetProblem.READ_ONLY_FOLDER: (
-            f"The PDF cannot be saved as {path}: you cannot save files in {folder}.",
-            f"Choose another folder (for example your Documents folder) {retry}"),
     }[problem])
 
 

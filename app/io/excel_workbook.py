@@ -42,6 +42,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
 from app.core.atomic_files import Partial, remove_leftovers, reserve_partial
+from app.core.faults import unwritable_folder, written_fault
 from app.errors import Cancelled, UserFacingError
 from app.io.excel_cells import KINDS, CellMaker, safe_text, text_cell
 from app.io.files import TargetProblem, fingerprint, target_problem
@@ -170,10 +171,7 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], charts: Sequence[BarChar
                     f"Close {path.name} (in Excel or wherever it is open) and export again, "
                     "or save the workbook under another name.") from exc
         except OSError as exc:
-            raise ExportError(
-                f"The workbook cannot be saved as {path} ({exc.strerror or exc}).",
-                "Check there is space on the drive and that you can save to that folder "
-                "(or choose another folder), and export again.") from exc
+            raise ExportError(*written_fault("The workbook", path, exc, "export again")) from exc
     return WrittenWorkbook(path=path, rows=rows, bytes=size, sha256=digest)
 
 
@@ -291,9 +289,7 @@ def _check_target(path: Path) -> None:
 
 
 def _read_only_folder(path: Path) -> ExportError:
-    return ExportError(
-        f"The workbook cannot be saved as {path}: you cannot save files in {path.parent}.",
-        "Choose another folder (for example your Documents folder) and export again.")
+    return ExportError(*unwritable_folder("The workbook", path, "export again"))
 
 
 def _reserve_partial(path: Path) -> Partial:
@@ -303,9 +299,7 @@ def _reserve_partial(path: Path) -> Partial:
     except PermissionError as exc:
         raise _read_only_folder(path) from exc
     except OSError as exc:
-        raise ExportError(
-            f"The workbook cannot be saved as {path} ({exc.strerror or exc}).",
-            "Choose another folder and export again.") from exc
+        raise ExportError(*written_fault("The workbook", path, exc, "export again")) from exc
 
 
 def _close_sheet_buffers(workbook: Workbook) -> None:

@@ -50,6 +50,7 @@ from sqlalchemy import select
 from app import __version__
 from app.core import devices as device_rules
 from app.core.atomic_files import atomic_write
+from app.core.faults import written_fault
 from app.db import models as m
 from app.db.device_key import DeviceKey, device_key
 from app.db.engine import Database
@@ -217,8 +218,8 @@ def seal_package(db: Database, path: Path, passphrase: str, *,
             head = _write_content(sealer, db, key, scope, enrolment_code)
             sealer.close()
     except OSError as exc:
-        raise PackageError(f"The transfer file cannot be written to {path}: {exc.strerror}.",
-                           "Choose a folder you may write to (a USB stick, say).") from exc
+        raise PackageError(*written_fault("The transfer file", path, exc,
+                                          "write the transfer file again")) from exc
     with path.open("rb") as handle:
         sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
     case_ids, inspection_id = scope.resolve(db)

@@ -102,9 +102,11 @@ def test_a_locked_database_is_a_clear_error_not_a_crash(mini, db, db_path):
     case = make_case(mini)
     with contextlib.closing(raw_connection(db_path, uri=False)) as other:
         other.execute("BEGIN EXCLUSIVE")  # another program holds the database
-        with pytest.raises(DatabaseError, match="could not be saved") as info:
+        with pytest.raises(DatabaseError, match=r"Nothing could be saved to the database "
+                           r"casework\.db: another program is using it") as info:
             mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
-        assert "no other program" in info.value.advice
+        assert "Close the other program" in info.value.advice
+        assert "do not start a new database" in info.value.advice
         other.rollback()
     assert "victim" not in mini.forms.open(case.id).answers
     mini.forms.record_answer(case_id=case.id, question_key="victim", value="yes")
