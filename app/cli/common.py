@@ -144,7 +144,5 @@ def uuid_arg(text: str) -> uuid.UUID:
 def package_applied(report) -> tuple[object, str]:
     refusals = "".join(f"\n  refused: {why}" for why in report.refusals)
     return (dataclasses.asdict(report),
-            f"Applied {report.applied} of {report.changes} change(s) from {report.person}; "
-            f"{report.conflicts} conflict(s), {report.refused} refused."
-            + (" The laptop was enrolled by the code in the file." if report.enrolled
+            report.told + (" The laptop was enrolled by the code in the file." if report.enrolled
                else "") + refusals)

@@ -77,7 +77,7 @@ def normalise_answer(question: Question, given: AnswerInput) -> AnswerInput:
         )
     if reasons and not has_no(question, value):
         reasons = ()  # reasons only explain a "No"; they go when the answer changes
-    evidence = (given.evidence or "").strip()
+    evidence = _without_nul(given.evidence or "").strip()
     if len(evidence) > MAX_TEXT:
         raise ValidationError(
             f"{question.key}: the evidence note is {len(evidence):,} characters long.",
@@ -120,7 +120,13 @@ def _normalise_value(question: Question, value: object) -> object:
         _invalid(question, value, "text")
     if len(value) > MAX_TEXT:
         _invalid(question, f"{len(value):,} characters", f"at most {MAX_TEXT:,} characters")
-    return value.strip() or None
+    return _without_nul(value).strip() or None
+
+
+def _without_nul(text: str) -> str:
+    """Text as it can be stored anywhere: a NUL character (pasted from another program) is
+    no part of what was written, and the central store cannot hold one."""
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def _one_of(question: Question, value: object, allowed: list[str]) -> str:

@@ -86,6 +86,7 @@ from app.sync.protocol import (
     PROTOCOL_VERSION,
     WireError,
     change_from_wire,
+    holds_half_characters,
     outcomes_text,
 )
 from app.sync.store import (
@@ -205,7 +206,8 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
 
     async def push(request: Request) -> Response:
         at_store = await person(request)
-        body = await _json_body(request, PUSH_BODY)
+        # (half a character in a change's values refuses that change alone, by the rules)
+        body = await _json_body(request, PUSH_BODY, whole_text=False)
         items = body.get("changes")
         if not isinstance(items, list):
             raise RequestRefused(400, "The request has no 'changes' list.")
@@ -267,7 +269,8 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         return JSONResponse({"person": report.person, "changes": report.changes,
                              "applied": report.applied, "conflicts": report.conflicts,
                              "refused": report.refused, "enrolled": report.enrolled,
-                             "refusals": list(report.refusals)})
+                             "refusals": list(report.refusals),
+                             "applied_before": report.applied_before})
 
     routes = [Route("/health", health), Route("/version", version),
               Route("/session", _answering(sign_in), methods=["POST"]),
@@ -326,8 +329,9 @@ async def _body(request: Request, limit: int) -> bytearray:
     return received
 
 
-async def _json_body(request: Request, limit: int) -> dict:
-    """The request's JSON object, refused (413) before more than ``limit`` bytes are read."""
+async def _json_body(request: Request, limit: int, *, whole_text: bool = True) -> dict:
+    """The request's JSON object, refused (413) before more than ``limit`` bytes are read,
+    and (400) if ``whole_text`` and it holds half a character."""
     received = await _body(request, limit)
     try:
         body = json.loads(received)
@@ -335,6 +339,9 @@ async def _json_body(request: Request, limit: int) -> dict:
         raise RequestRefused(400, "The request is not JSON.") from None
     if not isinstance(body, dict):
         raise RequestRefused(400, "The request is not a JSON object.")
+    if whole_text and holds_half_characters(received, body):
+        raise RequestRefused(400, "The request holds half a character (a surrogate without "
+                                  "its pair), which is not text.")
     return body
 
 

@@ -82,13 +82,13 @@ def field_problem(entity: str, payload: object) -> str | None:
         # the usual values, seen to be sound at a glance (anything else is looked at in full)
         if kind_of_value is str:
             if how == "text":
-                if len(value) <= most and value.isascii():
+                if len(value) <= most and value.isascii() and "\x00" not in value:
                     continue
             elif how == "id":
                 if _ID.fullmatch(value):
                     continue
             elif how == "json":
-                if len(value) <= most:
+                if len(value) <= most and "\x00" not in value:
                     continue
             elif how == "time":
                 with contextlib.suppress(ValueError):
@@ -111,7 +111,8 @@ def _short_texts(values: list, most: int) -> bool:
     """Whether ``values`` are texts that ``json.dumps`` certainly writes in at most ``most``
     characters (a character takes at most twelve, escaped as a surrogate pair)."""
     return (not values or set(map(type, values)) == {str}) and \
-        2 + 12 * sum(map(len, values)) + 4 * len(values) <= most
+        2 + 12 * sum(map(len, values)) + 4 * len(values) <= most and \
+        not any("\x00" in v for v in values)
 
 
 #: a whole number is held to 32 bits
@@ -124,6 +125,8 @@ def _value_problem(key: str, value: object, how: str, most: int) -> str | None:
             return f"its {key} is not text"
         if len(value) > most:
             return f"its {key} is longer than {most:,} characters"
+        if "\x00" in value:
+            return f"its {key} holds a NUL character, which text cannot"
         if not value.isascii():
             try:
                 value.encode("utf-8")
@@ -148,9 +151,12 @@ def _value_problem(key: str, value: object, how: str, most: int) -> str | None:
             return f"its {key} is not a date or time"
     elif isinstance(value, str | dict | list):
         try:
-            size = len(value) if isinstance(value, str) else len(json.dumps(value))
+            written = value if isinstance(value, str) else json.dumps(value)
         except (TypeError, ValueError, RecursionError):
             return f"its {key} is not JSON"
+        if "\x00" in written or "\\u0000" in written:
+            return f"its {key} holds a NUL character, which text cannot"
+        size = len(written)
         if size > most:
             return f"its {key} is larger than {most:,} characters"
     return None

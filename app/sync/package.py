@@ -56,7 +56,7 @@ from app.db.device_key import DeviceKey, device_key
 from app.db.engine import Database
 from app.db.keys import MIN_PASSPHRASE
 from app.errors import UserFacingError, ValidationError
-from app.sync.protocol import Change, WireError, change_from_wire
+from app.sync.protocol import Change, WireError, change_from_wire, holds_half_characters
 
 MAGIC = b"ASPIRE-TRANSFER-2\n"
 OLD_MAGIC = b"ASPIRE-TRANSFER-1\n"
@@ -153,6 +153,19 @@ class PackageReport:
     enrolled: bool = False
     #: why changes were refused (some of them), for the person who made the file
     refusals: tuple[str, ...] = ()
+    #: changes the store had already, from this file or a sync, and kept as they were then
+    applied_before: int = 0
+
+    @property
+    def told(self) -> str:
+        """The report in a sentence."""
+        if self.changes and self.applied_before == self.changes:
+            return (f"Nothing new was applied: all {self.changes} change(s) in the file from "
+                    f"{self.person} were applied before.")
+        before = (f" ({self.applied_before} more were applied before)"
+                  if self.applied_before else "")
+        return (f"Applied {self.applied} of {self.changes} change(s) from {self.person}"
+                f"{before}; {self.conflicts} conflict(s), {self.refused} refused.")
 
 
 def package_report(path: str, answer: dict) -> PackageReport:
@@ -166,7 +179,7 @@ def package_report(path: str, answer: dict) -> PackageReport:
                          number("applied"), number("conflicts"), number("refused"),
                          answer.get("enrolled") is True,
                          tuple(str(r) for r in refusals) if isinstance(refusals, list)
-                         else ())
+                         else (), applied_before=number("applied_before"))
 
 
 # -- passphrases ------------------------------------------------------------------------
@@ -543,7 +556,8 @@ def check_content(content: Callable[[], Iterable[bytes]], name: str = "The trans
         raise _malformed(name, "it has no end, so it may have been cut short")
     sha256 = digest.hexdigest()
     signature = end.get("signature")
-    if end.get("changes") != sum(counts.values()) or end.get("counts") != dict(counts) \
+    if type(end.get("changes")) is not int or end["changes"] != sum(counts.values()) \
+            or end.get("counts") != dict(counts) \
             or end.get("sha256") != sha256 or not isinstance(signature, str):
         raise _malformed(name, "its changes do not match its own count and hash")
     try:
@@ -596,6 +610,8 @@ def _lines(pieces: Iterable[bytes], name: str) -> Iterator[bytes]:
                 pending += out
                 start = 0
                 while (stop := pending.find(b"\n", start)) >= 0:
+                    if stop - start >= MOST_LINE:
+                        raise _malformed(name, f"a line is longer than {MOST_LINE:,} bytes")
                     yield bytes(pending[start:stop + 1])
                     start = stop + 1
                 del pending[:start]
@@ -616,11 +632,14 @@ def _json_line(line: bytes, name: str, number: int) -> dict:
         raise _malformed(name, f"line {number} is not JSON") from None
     if not isinstance(item, dict):
         raise _malformed(name, f"line {number} is not a JSON object")
+    if holds_half_characters(line, item):
+        raise _malformed(name, f"line {number} holds half a character (a surrogate without "
+                               "its pair), which is not text")
     return item
 
 
 def _head(item: dict, name: str) -> dict:
-    if item.get("format") != FORMAT:
+    if type(item.get("format")) is not type(FORMAT) or item["format"] != FORMAT:
         raise _malformed(name, "its content is not of the format this version reads")
     person, code = item.get("person"), item.get("enrolment_code")
     try:
@@ -629,6 +648,7 @@ def _head(item: dict, name: str) -> dict:
     except (ValueError, binascii.Error):
         raise _malformed(name, "its head does not name a device and its key") from None
     if not isinstance(person, str) or not person or len(person) > 120 \
+            or not person.isprintable() \
             or len(public_key) != device_rules.PUBLIC_KEY_BYTES \
             or not isinstance(item.get("created_at"), str) or len(item["created_at"]) > 40 \
             or (code is not None and (not isinstance(code, str)
@@ -655,7 +675,9 @@ def _malformed(name: str, why: str) -> PackageError:
 
 def _stretch(passphrase: str, salt: bytes, memory_kib: int, iterations: int,
              lanes: int) -> bytes:
-    return hash_secret_raw(passphrase.encode("utf-8"), salt, time_cost=iterations,
+    # a passphrase from the environment whose bytes are not UTF-8 keeps its bytes
+    return hash_secret_raw(passphrase.encode("utf-8", "surrogateescape"), salt,
+                           time_cost=iterations,
                            memory_cost=memory_kib, parallelism=lanes, hash_len=32,
                            type=Type.ID)
 

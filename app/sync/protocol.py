@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -158,6 +159,42 @@ def change_text(change: Change) -> str:
 def _quoted(name: str) -> str:
     """A kind of record or of change as JSON text (the same few, thousands of times)."""
     return json.dumps(name)
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def holds_half_characters(raw: bytes | bytearray, parsed: object) -> bool:
+    """Whether the JSON text ``raw`` (read as ``parsed``) holds half a character: an
+    escaped surrogate without its pair, which Python reads but no text can hold (it cannot
+    be stored, written or even printed). Looked for only where ``raw`` escapes a surrogate."""
+    if _SURROGATE_ESCAPE.search(raw) is None:
+        return False
+    waiting = [parsed]
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(value, dict):
+            waiting += value.keys()
+            waiting += value.values()
+        elif isinstance(value, list):
+            waiting += value
+    return False
+
+
+def as_text(words: str) -> str:
+    """``words`` as text that can be stored and sent: half a character (quoted from what a
+    client sent) written out as its escape."""
+    try:
+        words.encode("utf-8")
+    except UnicodeEncodeError:
+        return words.encode("utf-8", "backslashreplace").decode("utf-8")
+    return words
 
 
 def change_from_wire(item: object, n: int) -> Change:

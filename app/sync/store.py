@@ -28,7 +28,7 @@ from app.errors import UserFacingError
 from app.sync.apply import refused
 from app.sync.batch import apply_batch, record_outcomes
 from app.sync.judge import Judge, Person, PublishedFramework, refused_because
-from app.sync.protocol import REFUSED, Change, Outcome
+from app.sync.protocol import REFUSED, Change, Outcome, as_text
 
 #: At most this many changes in one push, and this many pulled in one page.
 MOST_CHANGES = 2000
@@ -82,13 +82,16 @@ class PersonAtStore:
         return self.push_all([changes])
 
     def push_all(self, batches: Iterable[list[Change]], *,
-                 record_refusals: bool = True) -> list[Outcome]:
+                 record_refusals: bool = True,
+                 sent_before: set[uuid.UUID] | None = None) -> list[Outcome]:
         """Push the batches one after another in one transaction (a transfer file: applied
         whole or not at all), a record held back in one batch staying held in the next.
         ``record_refusals``: keep the rules' refusals as the changes' outcomes (a network
         push: the laptop is told, and a re-send gets the same answer); a transfer file's
         are judged again when it is brought again (the person may have joined the team
-        meanwhile). One push of a person's runs at a time: another meanwhile is ``Busy``."""
+        meanwhile). One push of a person's runs at a time: another meanwhile is ``Busy``.
+        ``sent_before`` is given the ids of the changes the store had already (their outcomes
+        are those they had then)."""
         outcomes: list[Outcome] = []
         held: dict[uuid.UUID, Outcome] = {}
         refused_so_far: dict[uuid.UUID, str] = {}
@@ -97,14 +100,18 @@ class PersonAtStore:
                                {"space": _PUSH_LOCKS, "key": _lock_key(self.person.login)}):
                 raise Busy()
             for changes in batches:
-                outcomes += self._push(conn, changes, held, refused_so_far, record_refusals)
+                outcomes += self._push(conn, changes, held, refused_so_far, record_refusals,
+                                       sent_before)
         return outcomes
 
     def _push(self, conn: Connection, changes: list[Change], held: dict[uuid.UUID, Outcome],
-              refused_so_far: dict[uuid.UUID, str], record_refusals: bool) -> list[Outcome]:
+              refused_so_far: dict[uuid.UUID, str], record_refusals: bool,
+              sent_before: set[uuid.UUID] | None = None) -> list[Outcome]:
         _stamp_device(changes, self.person.device_id or NO_DEVICE)
         conn.execute(text("RESET ROLE"))  # read as the service: it sees every inspection
         known, taken = _sent_before(conn, changes, self.person.login)
+        if sent_before is not None:
+            sent_before |= known
         judged = Judge(conn, self.person, self._published).judge(
             [c for c in changes if c.change_id not in known and c.change_id not in taken],
             refused_so_far)
@@ -113,7 +120,8 @@ class PersonAtStore:
                        for cid in taken})
         role = conn.dialect.identifier_preparer.quote(self.person.login)
         conn.execute(text(f"SET LOCAL ROLE {role}"))
-        refusals = {cid: detail for cid, detail in judged.items() if detail is not None}
+        refusals = {cid: as_text(detail) for cid, detail in judged.items()
+                    if detail is not None}
         allowed = [c for c in changes if c.change_id not in refusals]
         outcomes = {c.change_id: o for c, o in zip(
             allowed, apply_batch(conn, allowed, held, sent_before=bool(known)) if allowed

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -65,13 +66,16 @@ def apply_transfer(engine: Engine, content: Callable[[], Iterable[bytes]],
     author, enrolled = _author(engine, head, now)
     # applied whole, in one transaction; the rules' refusals are not kept as the changes'
     # outcomes, so a file brought again once the person may make them is judged again
+    before: set[uuid.UUID] = set()
     outcomes = PersonAtStore(engine, author, published).push_all(
-        _batches(content_changes(content, head, name)), record_refusals=False)
-    count = Counter(o.status for o in outcomes)
+        _batches(content_changes(content, head, name)), record_refusals=False,
+        sent_before=before)
+    count = Counter(o.status if o.change_id not in before else "before" for o in outcomes)
     told = tuple(f"{o.entity} {o.entity_id}: {o.detail}" for o in outcomes
                  if o.status == "refused")[:MOST_TOLD]
     return PackageReport(name, head.person, len(outcomes), count["applied"],
-                         count["conflict"], count["refused"], enrolled, told)
+                         count["conflict"], count["refused"], enrolled, told,
+                         applied_before=count["before"])
 
 
 def _batches(changes: Iterable[Change]) -> Iterator[list[Change]]:

@@ -264,12 +264,19 @@ class StoreActions(QObject):
             return
 
         def applied(report) -> None:
-            done = self.tr(
-                "Applied {applied} of {n} change(s) from {person}; {conflicts} conflict(s), "
-                "{refused} refused.").format(applied=report.applied, n=report.changes,
-                                             person=report.person,
-                                             conflicts=report.conflicts,
-                                             refused=report.refused)
+            if report.changes and report.applied_before == report.changes:
+                done = self.tr("Nothing new was applied: all {n} change(s) in the file from "
+                               "{person} were applied before.").format(
+                    n=report.changes, person=report.person)
+            else:
+                done = self.tr(
+                    "Applied {applied} of {n} change(s) from {person}; {conflicts} "
+                    "conflict(s), {refused} refused.").format(
+                    applied=report.applied, n=report.changes, person=report.person,
+                    conflicts=report.conflicts, refused=report.refused)
+                if report.applied_before:
+                    done += " " + self.tr("{before} more were applied before.").format(
+                        before=report.applied_before)
             self._window.statusBar().showMessage(done, 20000)
             if report.refusals:
                 QMessageBox.information(self._window, title, done + "\n\n" + "\n".join(

@@ -643,14 +643,16 @@ def test_a_sample_names_only_cases_of_its_own_inspection(store):
 
 @pytest.mark.parametrize("spoilt", [
     {"start_date": "not-a-date"}, {"name": "\ud800"}, {"area": 7}, {"status": None},
-    {"name": None}, "partial", "damaged on the laptop"])
+    {"name": None}, {"\ud800": 1}, "partial", "damaged on the laptop", "a move half a character"])
 def test_a_malformed_change_is_refused_alone_and_never_fails_the_push(store, spoilt):
     record = row(store.central, "inspections", id=store.inspection)
     if spoilt == "partial":
         record = {key: record[key] for key in ("id", "name")}
-    elif spoilt != "damaged on the laptop":
+    elif isinstance(spoilt, dict):
         record.update(spoilt)
     first = change("inspections", record, base_rev=record.get("rev", 1))
+    if spoilt == "a move half a character":
+        first.op = "\ud800"
     if spoilt == "damaged on the laptop":  # its outbox holds something that is not JSON
         first = Change(first.change_id, first.entity, first.entity_id, first.op,
                        first.base_rev, first.rev, text="{NaN", keys=None)
@@ -658,6 +660,7 @@ def test_a_malformed_change_is_refused_alone_and_never_fails_the_push(store, spo
     with store.link("inspector.one") as link:
         outcomes = link.push([first, edited(store, "answers", answer["id"], value="no")])
     assert [o.status for o in outcomes] == [REFUSED, APPLIED], outcomes[0].detail
+    outcomes[0].detail.encode("utf-8")  # what it quotes of the change is text
 
 
 def test_a_value_too_large_for_the_laptop_is_refused(store):

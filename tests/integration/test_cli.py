@@ -304,6 +304,11 @@ def test_transfer_file_from_the_command_line(tmp_path, central_url):
                              "--json", env={**admin, **sealed}))
     assert applied["applied"] == applied["changes"] == made["changes"]
     assert applied["enrolled"] and "refused" not in str(applied["refusals"])
+    again = aspire("central", "import-package", str(out), "--url", central_url,
+                   env={**admin, **sealed})
+    assert again.returncode == 0
+    assert f"Nothing new was applied: all {made['changes']} change(s) in the file from " \
+           "c.day were applied before." in again.stdout
     wrong = aspire("central", "import-package", str(out), "--url", central_url,
                    env={**admin, "ASPIRE_PACKAGE_PASSPHRASE": "seven blue heron"})
     assert wrong.returncode == 1 and "passphrase is wrong" in wrong.stderr

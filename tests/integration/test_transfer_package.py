@@ -85,8 +85,10 @@ def test_a_laptop_that_never_synced_is_enrolled_by_its_file_and_nothing_is_appli
     assert first.applied == first.changes == manifest["changes"]
     after_first = central_state(central)
     assert after_first["authors"] == ["inspector.one"]
-    again = bring(admin, package)  # replayed: recognised, nothing changes
-    assert again.applied == again.changes and not again.enrolled
+    again = bring(admin, package)  # replayed: recognised, nothing changes, and said so
+    assert (again.applied, again.applied_before) == (0, again.changes) and not again.enrolled
+    assert again.told == (f"Nothing new was applied: all {again.changes} change(s) in the "
+                          "file from inspector.one were applied before.")
     assert central_state(central) == after_first
     network = far.sync()  # the laptop reaches the network at last, as the device enrolled
     # what the file carried is recognised; only the export log's entry for the file

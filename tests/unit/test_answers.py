@@ -91,6 +91,14 @@ def test_evidence_is_trimmed_and_bounded():
         norm("rosh_assessment", "no", ["not_done"], "x" * 20_001)
 
 
+def test_a_nul_pasted_into_text_is_no_part_of_it():
+    # the central store refuses text holding one, so the laptop never keeps it
+    assert norm("rosh_assessment", "no", ["not_done"], "seen\x00 at home").evidence == \
+        "seen at home"
+    assert norm("comment", "\x00two\x00 words").value == "two words"
+    assert norm("comment", "\x00").value is None
+
+
 def test_what_a_no_needs():
     rosh, partners = FW.question("rosh_assessment"), FW.question("partners")
     assert needs_reasons(rosh, "no") and not needs_reasons(rosh, "yes")
