@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from app.core.month_names import MONTHS
 from app.core.profile import (
     PROFILE_FIELDS,
     CaseProfile,
@@ -268,16 +269,13 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
-                "september", "october", "november", "december")
-_MONTHS = {**{name: n for n, name in enumerate(_MONTH_NAMES, start=1)},
-           **{name[:3]: n for n, name in enumerate(_MONTH_NAMES, start=1)}, "sept": 9}
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _TIME)
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME)
-_MONTH_NAMED = re.compile(r"(\d{1,2})[ -]([A-Za-z]{3,9})[ -](\d{4})" + _TIME)
+_MONTH_NAMED = re.compile(r"(\d{1,2})[ -]([A-Za-z]{3,10})[ -](\d{4})" + _TIME)
 
-DATE_FORMS = "day/month/year such as 31/01/1990, 1990-01-31 or 31 Jan 1990"
+DATE_FORMS = ("day/month/year such as 31/01/1990, 1990-01-31, 31 Jan 1990 or "
+              "31 Ionawr 1990")
 _UNREADABLE_DATE = f"a date written {DATE_FORMS} (month first is not accepted)"
 _NO_SUCH_DATE = f"a date that exists, written {DATE_FORMS}"
 
@@ -288,8 +286,8 @@ def _parse_date(text: str) -> tuple[dt.date | None, str | None]:
         day, month, year = (int(g) for g in match.groups())
     elif match := _ISO.fullmatch(text):
         year, month, day = (int(g) for g in match.groups())
-    elif (match := _MONTH_NAMED.fullmatch(text)) and match[2].casefold() in _MONTHS:
-        day, month, year = int(match[1]), _MONTHS[match[2].casefold()], int(match[3])
+    elif (match := _MONTH_NAMED.fullmatch(text)) and match[2].casefold() in MONTHS:
+        day, month, year = int(match[1]), MONTHS[match[2].casefold()], int(match[3])
     else:
         return None, _UNREADABLE_DATE
     if month > 12 and day <= 12:

@@ -37,6 +37,7 @@ from app.core.dto import (
     QueryThread,
 )
 from app.core.export import CaseData
+from app.core.month_names import written_forms
 from app.core.ratings import age_band, age_on
 
 #: keeps these pseudonyms apart from any other use of the same key
@@ -51,8 +52,6 @@ _NAME_PART = re.compile(r"[^\W\d_]{3,}")
 COLLISION_DIGITS = 20
 BIRTH_DATE_REMOVED = "[date of birth removed]"
 _WORD = re.compile(r"[^\W_]+")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 
 
 def case_pseudonym(inspection_id: uuid.UUID, reference: str, digits: int = DIGITS) -> str:
@@ -244,14 +243,14 @@ def _names_pattern(people: Collection[str]) -> re.Pattern[str] | None:
 
 def _birth_date_pattern(born: dt.date) -> re.Pattern[str]:
     """The date written as people write dates: 03/04/1990, 3.4.90, 3rd April 1990,
-    3 Apr. 1990, April 3, 1990, Apr 3 1990, 1990-04-03."""
-    name = _MONTHS[born.month - 1]
-    day = f"0?{born.day}(?:st|nd|rd|th)?"
-    in_words = f"(?:{name}|{name[:3]}\\.?)"
+    3 Apr. 1990, April 3, 1990, Apr 3 1990, 1990-04-03, 3 Ebrill 1990, 3ydd o Ebrill 1990."""
+    day = f"0?{born.day}(?:st|nd|rd|th|af|il|ydd|ed|fed|ain)?"
+    names = sorted(written_forms(born.month), key=len, reverse=True)
+    in_words = "(?:" + "|".join(f"{re.escape(n)}\\.?" for n in names) + ")"
     month = f"(?:0?{born.month}|{in_words})"
     year = f"(?:{born.year}|{born.year % 100:02d})"
     gap = r"[\s/.\-]+"
-    forms = (f"{day}{gap}(?:of\\s+)?{month},?{gap}{year}",
+    forms = (f"{day}{gap}(?:of\\s+|o\\s+)?{month},?{gap}{year}",
              f"{in_words}\\s+{day},?\\s+{year}",
              f"{born.year}{gap}0?{born.month}{gap}0?{born.day}")
     return re.compile(f"(?<![^\\W_])(?:{'|'.join(forms)})(?![^\\W_])", re.IGNORECASE)

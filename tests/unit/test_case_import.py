@@ -246,11 +246,23 @@ def test_unknown_value_problem_names_the_header_as_written():
 @pytest.mark.parametrize("raw", [
     "31/01/1990", "31/1/1990", " 31/01/1990 ", "31-01-1990", "31.01.1990", "1990-01-31",
     "1990-1-31", "1990-01-31 00:00:00", "1990-01-31T00:00:00", "31/01/1990 00:00",
-    "31 Jan 1990", "31-JAN-1990", "31 January 1990",
+    "31 Jan 1990", "31-JAN-1990", "31 January 1990", "31 Ionawr 1990", "31 Ion 1990",
+    "31-IONAWR-1990",
     dt.date(1990, 1, 31), dt.datetime(1990, 1, 31), dt.datetime(1990, 1, 31, 13, 5),
 ])
 def test_dates_accepted(raw):
     assert one_value("date_of_birth", raw) == dt.date(1990, 1, 31)
+
+
+@pytest.mark.parametrize(("raw", "day"), [
+    ("1 Chwefror 1990", dt.date(1990, 2, 1)), ("2 Mawrth 1990", dt.date(1990, 3, 2)),
+    ("3 Ebrill 1990", dt.date(1990, 4, 3)), ("4 Mai 1990", dt.date(1990, 5, 4)),
+    ("5 Mehefin 1990", dt.date(1990, 6, 5)), ("6 Gorffennaf 1990", dt.date(1990, 7, 6)),
+    ("7 Awst 1990", dt.date(1990, 8, 7)), ("8 Medi 1990", dt.date(1990, 9, 8)),
+    ("9 Hydref 1990", dt.date(1990, 10, 9)), ("10 Tachwedd 1990", dt.date(1990, 11, 10)),
+    ("11 Rhagfyr 1990", dt.date(1990, 12, 11)), ("12 Gorff 1990", dt.date(1990, 7, 12))])
+def test_welsh_month_names(raw, day):
+    assert one_value("date_of_birth", raw) == day
 
 
 def test_day_first_even_when_both_could_be_a_month():

@@ -72,7 +72,7 @@ def test_a_longer_word_containing_a_reference_is_left_alone(masker, text):
 @pytest.mark.parametrize("written", [
     "03/04/1987", "3/4/1987", "3.4.87", "03-04-1987", "3 April 1987", "3rd April 1987",
     "3 Apr. 1987", "3rd of April, 1987", "April 3, 1987", "Apr 3, 1987", "Apr. 3 1987",
-    "1987-04-03", "03 APRIL 1987",
+    "1987-04-03", "03 APRIL 1987", "3 Ebrill 1987", "3ydd o Ebrill 1987", "03 Ebr 1987",
 ])
 def test_the_cases_date_of_birth_in_free_text_is_removed(masker, written):
     case_id, m = masker
