@@ -43,7 +43,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     for group in GROUPS:
         group.add_commands(sub, common)
+    _describe(parser)
     return parser
+
+
+#: what the options many commands share are, where a command does not say
+SHARED_HELP = {"inspection": "the inspection's id (see 'aspire inspections list')",
+               "output": "the file to write"}
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Every command's own help opens with what it does (the line ``aspire --help`` shows
+    for it), every option with a fixed set of values lists them, and the options commands
+    share say what they are."""
+    for action in parser._actions:
+        if not action.help and action.dest in SHARED_HELP:
+            action.help = SHARED_HELP[action.dest]
+        if action.choices and not isinstance(action, argparse._SubParsersAction) \
+                and action.help and "one of:" not in action.help and action.metavar:
+            action.help += f" (one of: {', '.join(map(str, action.choices))})"
+        elif action.choices and not action.help and action.metavar and \
+                not isinstance(action, argparse._SubParsersAction):
+            action.help = f"one of: {', '.join(map(str, action.choices))}"
+        if isinstance(action, argparse._SubParsersAction):
+            told = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, command in action.choices.items():
+                if command.description is None and told.get(name):
+                    command.description = told[name][:1].upper() + told[name][1:] + "."
+                _describe(command)
 
 
 def run(args: argparse.Namespace) -> int:

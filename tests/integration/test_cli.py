@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from app import __version__
-from tests.cli import as_json, aspire, aspire_process
+from tests.cli import ROOT, as_json, aspire, aspire_process
 
 # Root ignores file permissions; drop that override so read-only folders really are.
 UNPRIVILEGED = (["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
@@ -312,3 +314,57 @@ def test_transfer_file_from_the_command_line(tmp_path, central_url):
     wrong = aspire("central", "import-package", str(out), "--url", central_url,
                    env={**admin, "ASPIRE_PACKAGE_PASSPHRASE": "seven blue heron"})
     assert wrong.returncode == 1 and "passphrase is wrong" in wrong.stderr
+
+
+def test_a_reader_that_goes_away_is_no_error(services, db_path):
+    inspection = services.demo.create(cases=150, seed=3)
+    services.close()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "app", "--db", str(db_path), "cases", "list", "--inspection",
+         str(inspection.id), "--json"], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert child.stdout.read(10)  # as `head` does: read a little, then go away
+    child.stdout.close()
+    with child.stderr:
+        said = child.stderr.read().decode()
+    child.wait(timeout=120)
+    assert (child.returncode, said) == (141, "")
+
+
+def test_output_is_utf8_whatever_the_consoles_code_page(tmp_path):
+    db = tmp_path / "c.db"
+    env = {"PYTHONIOENCODING": "cp1252"}  # as a Windows console's code page when redirected
+    made = aspire_process("inspections", "create", "--name", "Gwasanaeth Ieuenctid Tŵr",
+                          "--programme", "youth_offending", "--organisation", "Cyngor Sŷn",
+                          "--start", "07/09/2026", db=db, env=env)
+    assert made.returncode == 0, made.stderr
+    listed = subprocess.run([sys.executable, "-m", "app", "--db", str(db), "inspections",
+                             "list"], capture_output=True, cwd=ROOT, timeout=120,
+                            env={**os.environ, **env})
+    assert listed.returncode == 0, listed.stderr
+    assert "Gwasanaeth Ieuenctid Tŵr" in listed.stdout.decode("utf-8")
+
+
+def test_every_command_says_what_it_does_and_lists_the_values_it_takes():
+    import argparse
+
+    from app.cli import build_parser
+
+    def commands(parser, path=()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, command in action.choices.items():
+                    yield (*path, name), command
+                    yield from commands(command, (*path, name))
+
+    found = list(commands(build_parser()))
+    assert len(found) > 30
+    for path, command in found:
+        assert command.description and command.description.endswith("."), path
+        for action in command._actions:
+            if action.choices and not isinstance(action, argparse._SubParsersAction):
+                values = ", ".join(map(str, action.choices))
+                assert values in (action.help or "") or action.metavar is None, (path, action)
+    shown = " ".join(aspire("ratings", "--help").stdout.split())
+    assert "The inspection's key questions, standards and ratings." in shown
+    assert "not_started, in_progress, submitted, returned, resubmitted, approved" in shown

@@ -10,6 +10,7 @@ the next export removes them before it writes, and its workbook opens.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -57,8 +58,9 @@ def partials(folder: Path) -> list[Path]:
 
 
 def kill_while_rows_are_written(db_path: Path, system_temp: Path, inspection_id,
-                                target: Path) -> None:
-    """Start ``aspire export`` and kill it once a sheet buffer beside the target has rows."""
+                                target: Path, how: int = signal.SIGKILL) -> tuple[int, str]:
+    """Start ``aspire export`` and send it ``how`` once a sheet buffer beside the target has
+    rows; its exit code and what it said on standard error."""
     child = aspire(db_path, system_temp, "export", "--inspection", str(inspection_id),
                    "-o", str(target), "--all-cases",
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -72,8 +74,9 @@ def kill_while_rows_are_written(db_path: Path, system_temp: Path, inspection_id,
         assert child.poll() is None, (
             "the export ended before it could be killed (make the inspection larger):\n"
             + child.stderr.read())
-        child.kill()
-        child.wait(timeout=30)
+        child.send_signal(how)
+        _out, said = child.communicate(timeout=60)
+        return child.returncode, said
     finally:
         if child.poll() is None:
             child.kill()
@@ -121,3 +124,15 @@ def test_a_killed_export_leaves_the_workbook_as_it_was_and_its_leftovers_go(
     assert sum(1 for _row in workbook["Cases"].iter_rows()) > CASES
     workbook.close()
     assert list(system_temp.iterdir()) == []
+
+
+def test_ctrl_c_stops_an_export_in_one_line_and_leaves_nothing_half_written(
+        inspection, db_path, tmp_path, system_temp):
+    out = tmp_path / "exports"
+    out.mkdir()
+    target = out / "northshire.xlsx"
+    code, said = kill_while_rows_are_written(db_path, system_temp, inspection.id, target,
+                                             signal.SIGINT)
+    assert code == 130
+    assert said.strip() == "Stopped: nothing was half-written." and "Traceback" not in said
+    assert list(out.iterdir()) == [] and list(system_temp.iterdir()) == []
