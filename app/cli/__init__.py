@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             services.close()
     if as_json:
         print(json.dumps(result, default=json_default, indent=2, ensure_ascii=False))
-    else:
+    elif text is not None:  # None: the command's output was its file, its message said
         print(text)
     return EXIT_OK
 

@@ -12,7 +12,16 @@ from app.errors import ValidationError
 
 if TYPE_CHECKING:
     from app.services.registry import Services
-from app.cli.common import case_json, cases_by_reference, percent_arg, points_arg, uuid_arg
+from app.cli.common import (
+    case_json,
+    cases_by_reference,
+    percent_arg,
+    points_arg,
+    said,
+    sent_to_standard_output,
+    to_standard_output,
+    uuid_arg,
+)
 
 
 def add_commands(sub, common) -> None:
@@ -43,7 +52,8 @@ def add_commands(sub, common) -> None:
     template_sub = template.add_subparsers(dest="action", metavar="KIND", required=True)
     template_cases = template_sub.add_parser("cases", parents=[common],
                                              help="the case list workbook, with drop-downs")
-    template_cases.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+    template_cases.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
+                                help="the workbook to write ('-' for standard output)")
 
     sample = sub.add_parser("sample", parents=[common], help="size, draw and keep the sample")
     sample_sub = sample.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -103,6 +113,11 @@ def _import_cases(s: Services, args) -> tuple[object, str]:
 def _template_cases(_s: Services, args) -> tuple[object, str]:
     from app.io.case_template import write_case_template  # no database is needed for it
 
+    if to_standard_output(args):
+        with sent_to_standard_output("case-list-template.xlsx") as path:
+            write_case_template(path)
+        said("Wrote the case list template to standard output.")
+        return None, None
     path = write_case_template(args.output)
     return {"path": str(path)}, f"Wrote the case list template to {path}"
 

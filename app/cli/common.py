@@ -4,13 +4,19 @@ values options take."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import getpass
 import os
+import re
+import shutil
 import sys
+import tempfile
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.config import (
@@ -146,3 +152,81 @@ def package_applied(report) -> tuple[object, str]:
     return (dataclasses.asdict(report),
             report.told + (" The laptop was enrolled by the code in the file." if report.enrolled
                else "") + refusals)
+
+
+#: what a file name may not hold on Windows, nor anywhere
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+def file_name(text: str) -> str:
+    """``text`` made fit to name a file on any laptop."""
+    return _NOT_IN_FILE_NAMES.sub("-", text).strip(" .") or "case"
+
+
+class Progress:
+    """How far a long command has got, on standard error while it is a terminal (never in
+    what a script reads)."""
+
+    def __init__(self, doing: str, total: int):
+        self.doing, self.total, self.done_so_far = doing, total, 0
+        self._shown = sys.stderr.isatty()
+        self._last = -1.0
+
+    def step(self, count: int = 1) -> None:
+        self.show(self.done_so_far + count)
+
+    def show(self, done: int, total: int | None = None, doing: str | None = None) -> None:
+        self.done_so_far = done
+        self.total = total if total is not None else self.total
+        self.doing = doing or self.doing
+        if not self._shown:
+            return
+        now = time.monotonic()
+        if now - self._last >= 0.2 or (self.total and done >= self.total):
+            self._last = now
+            of = f" of {self.total:,}" if self.total else ""
+            sys.stderr.write(f"\r\x1b[K{self.doing}… {done:,}{of}")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+#: ``-o -``: standard output
+STANDARD_OUTPUT = Path("-")
+
+
+def to_standard_output(args) -> bool:
+    """Whether ``-o -`` asks for the file on standard output; refused where that would
+    garble a terminal or mix the file with ``--json``."""
+    if args.output != STANDARD_OUTPUT:
+        return False
+    if getattr(args, "json", False):
+        raise ValidationError("--json cannot go with -o -: standard output carries the file.",
+                              "Leave out --json, or write the file with -o FILE.")
+    if sys.stdout.isatty():
+        raise ValidationError("-o - writes the file to standard output, which is a terminal "
+                              "here: it would show as garbage.",
+                              "Send it to a file or another program: -o - > FILE, or "
+                              "-o - | PROGRAM.")
+    return True
+
+
+@contextlib.contextmanager
+def sent_to_standard_output(name: str) -> Iterator[Path]:
+    """Where to write a file that goes to standard output: a folder of its own, readable by
+    this account alone, whose file is copied out and removed with the folder, whatever
+    happens."""
+    with tempfile.TemporaryDirectory(prefix="aspire-") as folder:
+        path = Path(folder) / name
+        yield path
+        with path.open("rb") as written:
+            shutil.copyfileobj(written, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+
+
+def said(text: str) -> None:
+    """A command's message when standard output carries its file."""
+    sys.stderr.write(text + "\n")

@@ -12,16 +12,35 @@ from app.core.workflow import CASE_STATUS
 
 if TYPE_CHECKING:
     from app.services.registry import Services
-from app.cli.common import left_the_store, uuid_arg
+from app.cli.common import (
+    Progress,
+    file_name,
+    left_the_store,
+    said,
+    sent_to_standard_output,
+    to_standard_output,
+    uuid_arg,
+)
+from app.errors import ValidationError
 
 
 def add_commands(sub, common) -> None:
     """Add this group's commands to ``sub``, each taking the ``common`` options."""
     pdf = sub.add_parser("export-pdf", parents=[common],
-                         help="write one case form as a PDF for reading and filing")
-    pdf.add_argument("--case", required=True, type=uuid_arg, metavar="ID",
-                     help="the case's id (see 'aspire cases list --json')")
-    pdf.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+                         help="write case forms as PDFs for reading and filing")
+    which = pdf.add_mutually_exclusive_group(required=True)
+    which.add_argument("--case", nargs="+", metavar="REFERENCE",
+                       help="the case's reference (or id); with several, one PDF each is "
+                            "written into the folder -o names")
+    which.add_argument("--all", action="store_true",
+                       help="every case of the inspection (--inspection), one PDF each, "
+                            "into the folder -o names")
+    pdf.add_argument("--inspection", type=uuid_arg, metavar="ID",
+                     help="the inspection (needed with --all, and where a reference is a "
+                          "case in several inspections)")
+    pdf.add_argument("-o", "--output", required=True, type=Path, metavar="PATH",
+                     help="the PDF to write ('-' for standard output), or the folder for "
+                          "several")
     pdf.add_argument("--pseudonymise", action="store_true",
                      help="show the case's pseudonym and age band, not its reference and "
                           "date of birth, and pseudonyms for the people it names")
@@ -39,7 +58,8 @@ def add_commands(sub, common) -> None:
     export = sub.add_parser("export", parents=[common],
                             help="write the inspection's workbook for analysts (.xlsx)")
     export.add_argument("--inspection", required=True, type=uuid_arg, metavar="ID")
-    export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+    export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
+                        help="the workbook to write ('-' for standard output)")
     export.add_argument("--status", nargs="+", choices=CASE_STATUS.codes(), metavar="S",
                         help="only cases with these statuses")
     export.add_argument("--all-cases", action="store_true",
@@ -57,9 +77,23 @@ def add_commands(sub, common) -> None:
 
 
 def _export(s: Services, args) -> tuple[object, str]:
-    result = s.exports.export(inspection_id=args.inspection, path=args.output,
-                              statuses=args.status, all_cases=args.all_cases,
-                              pseudonymise=args.pseudonymise)
+    progress = Progress("Writing the workbook's rows", 0)
+
+    def export(path: Path):
+        return s.exports.export(inspection_id=args.inspection, path=path,
+                                statuses=args.status, all_cases=args.all_cases,
+                                pseudonymise=args.pseudonymise, progress=progress.show)
+
+    if to_standard_output(args):
+        with sent_to_standard_output("standard-output.xlsx") as path:
+            result = export(path)
+            progress.done()
+        said(f"Wrote {result.cases} cases and {result.answers} answers to standard output"
+             + (", pseudonymised." if result.pseudonymised else "."))
+        left_the_store()
+        return None, None
+    result = export(args.output)
+    progress.done()
     left_the_store()
     return ({"path": result.path, "cases": result.cases, "answers": result.answers,
              "bytes": result.bytes, "sha256": result.sha256,
@@ -123,10 +157,50 @@ def _ratings(s: Services, args) -> tuple[object, str]:
 
 
 def _export_pdf(s: Services, args) -> tuple[object, str]:
-    pages = s.review.export_pdf(args.case, args.output, pseudonymise=args.pseudonymise)
-    left_the_store()
-    return ({"path": str(args.output), "pages": pages, "pseudonymised": args.pseudonymise},
-            f"Wrote the case form ({pages} pages) to {args.output}"
+    if args.all:
+        if args.inspection is None:
+            raise ValidationError("--all needs the inspection whose cases to write.",
+                                  "Give it with --inspection ID (see 'aspire inspections "
+                                  "list').")
+        cases = s.cases.list(args.inspection)
+    else:
+        cases = [s.cases.find(reference, args.inspection) for reference in args.case]
+    if to_standard_output(args):
+        if len(cases) != 1 or args.all:
+            raise ValidationError("-o - takes one case form; several go into a folder.",
+                                  "Give a folder with -o, or one case.")
+        with sent_to_standard_output("standard-output.pdf") as path:
+            pages = s.review.export_pdf(cases[0].id, path, pseudonymise=args.pseudonymise)
+        said(f"Wrote the case form ({pages} pages) to standard output"
+             + (", pseudonymised." if args.pseudonymise else "."))
+        left_the_store()
+        return None, None
+    if len(cases) == 1 and not args.all and not args.output.is_dir():
+        pages = s.review.export_pdf(cases[0].id, args.output, pseudonymise=args.pseudonymise)
+        left_the_store()
+        return ({"path": str(args.output), "pages": pages,
+                 "pseudonymised": args.pseudonymise},
+                f"Wrote the case form ({pages} pages) to {args.output}"
+                + (", pseudonymised." if args.pseudonymise else "."))
+    folder = args.output
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(f"The folder {folder} for the PDFs cannot be made: "
+                              f"{exc.strerror}.", "Choose another folder with -o.") from exc
+    written = []
+    progress = Progress("Writing case forms", len(cases))
+    for case in cases:
+        name = s.review.shown_reference(case.id, pseudonymise=args.pseudonymise)
+        path = folder / f"{file_name(name)}.pdf"
+        pages = s.review.export_pdf(case.id, path, pseudonymise=args.pseudonymise)
+        written.append({"reference": name, "path": str(path), "pages": pages})
+        progress.step()
+    progress.done()
+    if written:
+        left_the_store()
+    return ({"folder": str(folder), "files": written, "pseudonymised": args.pseudonymise},
+            f"Wrote {len(written)} case form(s) to {folder}"
             + (", pseudonymised." if args.pseudonymise else "."))
 
 

@@ -12,7 +12,7 @@ from app.errors import ValidationError
 
 if TYPE_CHECKING:
     from app.services.registry import Services
-from app.cli.common import date_arg, inspection_json, uuid_arg
+from app.cli.common import Progress, date_arg, inspection_json, uuid_arg
 
 
 def add_commands(sub, common) -> None:
@@ -62,7 +62,10 @@ def _demo(s: Services, args) -> tuple[object, str]:
     if not 1 <= args.cases <= 5000:
         raise ValidationError(f"--cases {args.cases} is out of range.",
                               "Ask for between 1 and 5000 cases.")
-    summary = s.demo.create(cases=args.cases, seed=args.seed, programme=args.programme)
+    progress = Progress("Making the demonstration cases", args.cases)
+    summary = s.demo.create(cases=args.cases, seed=args.seed, programme=args.programme,
+                            progress=progress.show)
+    progress.done()
     return inspection_json(summary), (
         f"Created '{summary.name}' with {summary.case_count} cases (id {summary.id}).\n"
         "Run 'aspire' to open it.")

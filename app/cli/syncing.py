@@ -14,10 +14,18 @@ from app.config import (
     ENV_PASSPHRASE,
     ENV_PASSWORD,
 )
+from app.errors import ValidationError
 
 if TYPE_CHECKING:
     from app.services.registry import Services
-from app.cli.common import ask, left_the_store, package_applied, service_address
+from app.cli.common import (
+    STANDARD_OUTPUT,
+    Progress,
+    ask,
+    left_the_store,
+    package_applied,
+    service_address,
+)
 
 
 def add_commands(sub, common) -> None:
@@ -50,7 +58,11 @@ def add_commands(sub, common) -> None:
 def _sync(s: Services, args) -> tuple[object, str]:
     address = service_address(s, args)
     password = os.environ.get(ENV_PASSWORD) or ask("Your password for the central store: ")
-    result = s.sync.sync(address, password)
+    progress = Progress("Syncing", 0)
+    result = s.sync.sync(address, password,
+                         report=lambda stage, done, total: progress.show(
+                             done, total, f"Syncing ({stage})"))
+    progress.done()
     status = s.sync.status()
     outcome = {"pushed": result.pushed, "applied": result.applied,
                "conflicts": result.conflicts + result.pulled_conflicts,
@@ -85,6 +97,10 @@ def _cases_moved(result) -> str:
 
 
 def _export_package(s: Services, args) -> tuple[object, str]:
+    if args.output == STANDARD_OUTPUT:
+        raise ValidationError("A transfer file cannot be written to standard output: it is "
+                              "carried to the office as a file.",
+                              "Give the file to write with -o, for example on a USB stick.")
     passphrase = os.environ.get(ENV_PASSPHRASE) or ask(
         "Passphrase for the transfer file (give it to the office separately): ", twice=True)
     manifest = s.sync.export_package(args.output, passphrase,

@@ -114,6 +114,30 @@ class CaseService:
                     changed += repo.set_assignee(row, assignee)
             return changed
 
+    def find(self, reference: str, inspection_id: uuid.UUID | None = None) -> CaseSummary:
+        """The case with ``reference`` (or with that id), in ``inspection_id`` or, if only
+        one inspection has such a case, in any; refused naming the inspections when several
+        do."""
+        text = (reference or "").strip()
+        with self._db.read() as session:
+            found = repo.cases_with_reference(session, text, inspection_id)
+            if not found:
+                try:
+                    case_id = uuid.UUID(text)
+                except ValueError:
+                    case_id = None
+                if case_id is not None and repo.get_case(session, case_id) is not None:
+                    return self.get(case_id)
+                where = " in that inspection" if inspection_id else ""
+                raise NotFoundError(f"There is no case with reference '{text}'{where}.",
+                                    "Run 'aspire cases list --inspection ID' to see the cases.")
+            if len(found) > 1:
+                names = ", ".join(f"'{name}'" for _id, name in found)
+                raise ValidationError(
+                    f"'{text}' is a case in {len(found)} inspections: {names}.",
+                    "Say which with --inspection ID (see 'aspire inspections list').")
+        return self.get(found[0][0])
+
     def get(self, case_id: uuid.UUID) -> CaseSummary:
         with self._db.read() as session:
             row = case_or_error(session, case_id)

@@ -271,6 +271,12 @@ class ReviewService:
                          inspection_id=form.case.inspection_id, pseudonymised=pseudonymise)
         return pages
 
+    def shown_reference(self, case_id: uuid.UUID, *, pseudonymise: bool = False) -> str:
+        """The case's reference as a (pseudonymised) document shows it: for naming files."""
+        case = self._forms.open(case_id).case
+        return self._pseudonymiser(case).pseudonym(case.reference) if pseudonymise \
+            else case.reference
+
     def _pseudonymiser(self, case) -> Pseudonymiser:
         with self._db.read() as session:
             first_day = repo.get_inspection(session, case.inspection_id).start_date

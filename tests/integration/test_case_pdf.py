@@ -123,5 +123,46 @@ def test_export_pdf_command(reviewed, db_path, tmp_path):
                     db=db_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["pages"] == len(PdfReader(target).pages)
-    wrong = aspire("export-pdf", "--case", "not-an-id", "-o", str(target), db=db_path)
-    assert wrong.returncode != 0 and "not an id" in wrong.stderr
+    wrong = aspire("export-pdf", "--case", "X9", "-o", str(target), db=db_path)
+    assert wrong.returncode == 1
+    assert "There is no case with reference 'X9'" in wrong.stderr
+
+
+def test_export_pdf_by_reference_several_and_all(reviewed, db_path, tmp_path):
+    services, case = reviewed
+    inspection = case.inspection_id
+    make_case(services, "X2/B", inspection=services.inspections.get(inspection))
+    one = tmp_path / "x1.pdf"
+    assert aspire("export-pdf", "--case", " x1 ", "-o", str(one), db=db_path).returncode == 0
+    assert "Case X1" in PdfReader(one).pages[0].extract_text()
+
+    folder = tmp_path / "forms"
+    made = aspire("export-pdf", "--case", "X1", "X2/B", "-o", str(folder), "--json",
+                  db=db_path)
+    assert made.returncode == 0, made.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["X1.pdf", "X2-B.pdf"]
+    assert [f["reference"] for f in json.loads(made.stdout)["files"]] == ["X1", "X2/B"]
+
+    shared = tmp_path / "shared"
+    everything = aspire("export-pdf", "--all", "--inspection", str(inspection), "-o",
+                        str(shared), "--pseudonymise", db=db_path)
+    assert everything.returncode == 0, everything.stderr
+    names = sorted(p.name for p in shared.iterdir())
+    assert len(names) == 2 and all(re.fullmatch(r"P-[0-9A-F]{10}\.pdf", n) for n in names)
+    assert "Wrote 2 case form(s)" in everything.stdout
+    assert len(services.exports.log()) == 5  # every PDF written is in the export log
+
+    no_inspection = aspire("export-pdf", "--all", "-o", str(shared), db=db_path)
+    assert no_inspection.returncode == 1 and "--all needs the inspection" in no_inspection.stderr
+
+
+def test_a_reference_in_two_inspections_needs_the_inspection(reviewed, db_path, tmp_path):
+    services, case = reviewed
+    other = make_inspection(services)
+    make_case(services, "X1", inspection=other)
+    both = aspire("export-pdf", "--case", "X1", "-o", str(tmp_path / "x.pdf"), db=db_path)
+    assert both.returncode == 1 and "'X1' is a case in 2 inspections" in both.stderr
+    assert "--inspection" in both.stderr
+    chosen = aspire("export-pdf", "--case", "X1", "--inspection", str(case.inspection_id),
+                    "-o", str(tmp_path / "x.pdf"), db=db_path)
+    assert chosen.returncode == 0, chosen.stderr

@@ -368,3 +368,57 @@ def test_every_command_says_what_it_does_and_lists_the_values_it_takes():
     shown = " ".join(aspire("ratings", "--help").stdout.split())
     assert "The inspection's key questions, standards and ratings." in shown
     assert "not_started, in_progress, submitted, returned, resubmitted, approved" in shown
+
+
+def test_a_workbook_pdf_or_template_to_standard_output(tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    db = tmp_path / "c.db"
+    inspection = as_json(aspire("demo", "--cases", "3", "--json", db=db))["id"]
+    temp = tmp_path / "system-temp"
+    temp.mkdir()
+
+    def piped(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "app", "--db", str(db), *args],
+                              capture_output=True, cwd=ROOT, timeout=120,
+                              stdin=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(temp)})
+
+    workbook = piped("export", "--inspection", inspection, "-o", "-")
+    assert workbook.returncode == 0, workbook.stderr
+    assert load_workbook(io.BytesIO(workbook.stdout))["Cases"].max_row == 5  # 2 headings
+    assert b"Wrote 3 cases" in workbook.stderr and b"to standard output" in workbook.stderr
+    reference = as_json(aspire("cases", "list", "--inspection", inspection, "--json",
+                               db=db))[0]["reference"]
+    pdf = piped("export-pdf", "--case", reference, "-o", "-")
+    assert pdf.returncode == 0, pdf.stderr
+    assert f"Case {reference}" in PdfReader(io.BytesIO(pdf.stdout)).pages[0].extract_text()
+    template = piped("template", "cases", "-o", "-")
+    assert template.returncode == 0 and template.stdout.startswith(b"PK")
+    assert list(temp.iterdir()) == []  # nothing of a case left in the temporary folder
+    assert not list(Path(ROOT).glob("-*"))  # and no file called "-"
+
+    mixed = piped("export", "--inspection", inspection, "-o", "-", "--json")
+    assert mixed.returncode == 1 and b"--json cannot go with -o -" in mixed.stderr
+    package = piped("sync", "export-package", "-o", "-")
+    assert package.returncode == 1
+    assert b"A transfer file cannot be written to standard output" in package.stderr
+
+
+def test_standard_output_that_is_a_terminal_gets_no_workbook(tmp_path):
+    import pty
+
+    db = tmp_path / "c.db"
+    inspection = as_json(aspire("demo", "--cases", "2", "--json", db=db))["id"]
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "app", "--db", str(db), "export",
+                               "--inspection", inspection, "-o", "-"], cwd=ROOT, timeout=120,
+                              stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 1
+    assert b"which is a terminal here" in done.stderr

@@ -60,6 +60,19 @@ def case_by_reference(session: Session, inspection_id: uuid.UUID, reference: str
     ))
 
 
+def cases_with_reference(session: Session, reference: str,
+                         inspection_id: uuid.UUID | None = None) -> list[tuple[uuid.UUID, str]]:
+    """(case id, inspection name) of the cases with ``reference`` (compared ignoring case and
+    surrounding spaces), in one inspection or in every one."""
+    query = (select(m.Case.id, m.Inspection.name)
+             .join(m.Inspection, m.Inspection.id == m.Case.inspection_id)
+             .where(func.lower(m.Case.reference) == reference.strip().lower())
+             .order_by(m.Inspection.name))
+    if inspection_id is not None:
+        query = query.where(m.Case.inspection_id == inspection_id)
+    return [(case_id, name) for case_id, name in session.execute(query).all()]
+
+
 def count_assigned(session: Session, inspection_id: uuid.UUID, person: str) -> int:
     return session.scalar(select(func.count()).select_from(m.Case).where(
         m.Case.inspection_id == inspection_id, m.Case.assignee == person)) or 0
