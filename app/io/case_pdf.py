@@ -15,6 +15,9 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     KeepTogether,
@@ -25,6 +28,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from app.config import resources_dir
 from app.core.atomic_files import atomic_write
 from app.core.case_document import CaseDocument, DocumentQuestion
 from app.core.faults import unwritable_folder, written_fault
@@ -33,22 +37,42 @@ from app.io.files import TargetProblem, target_problem
 
 MARKING = "OFFICIAL-SENSITIVE"
 MARGIN = 18 * mm
+#: A font embedded in every PDF that has every letter of Welsh and of the names in case
+#: lists (the built-in Helvetica prints ŵ and ŷ as black boxes): DejaVu Sans, shipped
+#: under its licence in resources/fonts.
+FONT, BOLD, OBLIQUE = "CaseSans", "CaseSans-Bold", "CaseSans-Oblique"
+_FONT_FILES = {FONT: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf",
+               OBLIQUE: "DejaVuSans-Oblique.ttf"}
 _BASE = getSampleStyleSheet()
 STYLES = {
     "title": ParagraphStyle("title", parent=_BASE["Title"], alignment=TA_LEFT, fontSize=18,
-                            spaceAfter=2 * mm),
-    "subtitle": ParagraphStyle("subtitle", parent=_BASE["Normal"], textColor=colors.grey),
+                            spaceAfter=2 * mm, fontName=BOLD),
+    "subtitle": ParagraphStyle("subtitle", parent=_BASE["Normal"], textColor=colors.grey,
+                               fontName=FONT),
     "section": ParagraphStyle("section", parent=_BASE["Heading2"], spaceBefore=5 * mm,
-                              textColor=colors.HexColor("#1f3864"), keepWithNext=True),
-    "question": ParagraphStyle("question", parent=_BASE["Normal"], fontName="Helvetica-Bold",
+                              textColor=colors.HexColor("#1f3864"), keepWithNext=True,
+                              fontName=BOLD),
+    "question": ParagraphStyle("question", parent=_BASE["Normal"], fontName=BOLD,
                                spaceBefore=2.5 * mm, leading=13),
-    "answer": ParagraphStyle("answer", parent=_BASE["Normal"], leftIndent=6 * mm, leading=13),
+    "answer": ParagraphStyle("answer", parent=_BASE["Normal"], leftIndent=6 * mm, leading=13,
+                             fontName=FONT),
     "muted": ParagraphStyle("muted", parent=_BASE["Normal"], leftIndent=6 * mm,
-                            textColor=colors.grey),
+                            textColor=colors.grey, fontName=FONT),
     "query": ParagraphStyle("query", parent=_BASE["Normal"], leftIndent=10 * mm,
-                            fontName="Helvetica-Oblique", textColor=colors.HexColor("#7a4b00")),
-    "cell": ParagraphStyle("cell", parent=_BASE["Normal"], fontSize=9, leading=11),
+                            fontName=OBLIQUE, textColor=colors.HexColor("#7a4b00")),
+    "cell": ParagraphStyle("cell", parent=_BASE["Normal"], fontSize=9, leading=11,
+                           fontName=FONT),
 }
+
+
+def _register_fonts() -> None:
+    """The embedded font, registered once (bold and oblique as its family's)."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    folder = resources_dir() / "fonts"
+    for name, file in _FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+    registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=OBLIQUE, boldItalic=BOLD)
 
 
 class CasePdfError(UserFacingError):
@@ -62,6 +86,7 @@ def write_case_pdf(document: CaseDocument, path: Path) -> int:
     then exactly what it was before, and no partial file is left."""
     path = Path(path)
     _check_target(path)
+    _register_fonts()
     pages = _Counter()
     try:
         with atomic_write(path) as partial:
@@ -156,6 +181,7 @@ def _table(rows, header: bool = False, widths=None) -> Table:
         ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf5") if header else None),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),  # a table's own font, though its cells set theirs
     ]))
     return table
 
@@ -173,7 +199,7 @@ class _NumberedCanvas(Canvas):
     """Draws each page's marking and 'Page n of N' once the total is known."""
 
     def __init__(self, document: CaseDocument, counter: _Counter, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**kwargs, "initialFontName": FONT})
         self._document, self._counter, self._pages = document, counter, []
 
     def showPage(self):
@@ -191,10 +217,10 @@ class _NumberedCanvas(Canvas):
     def _decorate(self, total: int) -> None:
         width, height = A4
         self.saveState()
-        self.setFont("Helvetica-Bold", 9)
+        self.setFont(BOLD, 9)
         self.drawCentredString(width / 2, height - 10 * mm, MARKING)
         self.drawCentredString(width / 2, 8 * mm, MARKING)
-        self.setFont("Helvetica", 8)
+        self.setFont(FONT, 8)
         self.setFillColor(colors.grey)
         self.drawString(MARGIN, 14 * mm, self._document.title)
         self.drawRightString(width - MARGIN, 14 * mm,

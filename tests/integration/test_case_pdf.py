@@ -11,6 +11,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from app.core.dto import NewInspection
 from app.io.case_pdf import CasePdfError
 from tests.cli import aspire
 from tests.conftest import MINI_FRAMEWORKS, open_as
@@ -166,3 +167,22 @@ def test_a_reference_in_two_inspections_needs_the_inspection(reviewed, db_path, 
     chosen = aspire("export-pdf", "--case", "X1", "--inspection", str(case.inspection_id),
                     "-o", str(tmp_path / "x.pdf"), db=db_path)
     assert chosen.returncode == 0, chosen.stderr
+
+
+def test_welsh_letters_print_in_an_embedded_font(mini, tmp_path):
+    inspection = mini.inspections.create(NewInspection(
+        name="Gwasanaeth Cyfiawnder Ieuenctid Tŵr", programme="adult_probation",
+        organisation="Cyngor Sŷn", framework_key="mini"))
+    case = make_case(mini, "CY-ŴŶ1", inspection=inspection)
+    mini.forms.record_answer(case_id=case.id, question_key="victim", value="no",
+                             evidence="Gwelwyd yn y tŷ; dŵr ar y llawr — ŵyr y dioddefwr")
+    path = tmp_path / "cy.pdf"
+    mini.review.export_pdf(case.id, path)
+    reader = PdfReader(path)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    for words in ("Tŵr", "CY-ŴŶ1", "Gwelwyd yn y tŷ; dŵr ar y llawr", "ŵyr"):
+        assert words in text, words
+    fonts = {str(font["/BaseFont"]) for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()}
+    assert fonts and all("CaseSans" in f or "DejaVu" in f for f in fonts), fonts
+    assert all(not f.endswith(("Helvetica", "Helvetica-Bold")) for f in fonts)
