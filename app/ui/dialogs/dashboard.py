@@ -28,6 +28,7 @@ from app.core.workflow import CASE_STATUS
 from app.ui.changes import Change
 from app.ui.errors import show_error
 from app.ui.tasks import TaskManager
+from app.ui.theme import mixed, paint_text, readable, tones
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class KeyQuestionChart(QWidget):
                              QColor(BAND_COLOURS.get(q.band, "#888888")))
             low, high = q.interval
             painter.drawLine(int(left + span * low), y + 8, int(left + span * high), y + 8)
-        pen = QPen(QColor("#555555"))
+        pen = QPen(mixed(self.palette().text().color(), self.palette().base().color(), 0.3))
         pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         bottom = top + 18 * len(self.questions)
@@ -109,7 +110,7 @@ class DashboardDialog(QDialog):
         self.counted = QLabel()
         self.rules_note = QLabel()
         self.rules_note.setWordWrap(True)
-        self.rules_note.setStyleSheet("color: #6b3d00;")
+        paint_text(self.rules_note, tones().notice)
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Count:")))
         top.addWidget(self.scope)
@@ -228,9 +229,11 @@ class DashboardDialog(QDialog):
                              q.band or "", _count(q.to_fall), _count(q.to_rise)])
                 colours.append(BAND_COLOURS.get(q.band))
         fill_table(self.key_table, headers, rows)
+        shown = tones()
         for r, colour in enumerate(colours):
-            if colour:
-                self.key_table.item(r, 6).setForeground(QColor(colour))
+            if colour:  # the band's colour, as dark (or light) as it takes to read
+                self.key_table.item(r, 6).setForeground(
+                    readable(QColor(colour), shown.base, shown.text))
 
     def _show_breakdown(self) -> None:
         if self.rated is None:
@@ -254,7 +257,7 @@ class DashboardDialog(QDialog):
                                     *(g or self.tr("Not recorded") for g in groups)], rows)
         for r, c, is_small in small:
             if is_small and self.breakdown.item(r, c) is not None:
-                self.breakdown.item(r, c).setForeground(QColor("#9e9e9e"))
+                self.breakdown.item(r, c).setForeground(tones().quiet)
 
 
 def _count(value: int | None) -> str:

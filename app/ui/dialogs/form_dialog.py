@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout
 
 from app.errors import UserFacingError
 from app.ui.errors import operation
+from app.ui.theme import paint_text, tones
 
 MAX_DETAILS = 8
 
@@ -29,9 +29,7 @@ class FormDialog(QDialog):
     def add_buttons(self, ok_text: str) -> None:
         self.error = QLabel()
         self.error.setWordWrap(True)
-        palette = self.error.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, QColor("#a4262c"))
-        self.error.setPalette(palette)
+        paint_text(self.error, tones().problem)
         self.error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.theme import paint_text, tones
+
 
 class PassphraseDialog(QDialog):
     """``new``: choose a passphrase (typed twice); otherwise type the existing one."""
@@ -41,7 +43,7 @@ class PassphraseDialog(QDialog):
         layout.addLayout(form)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #a4262c;")
+        paint_text(self.problem, tones().problem)
         self.problem.setVisible(False)
         layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok

@@ -33,9 +33,9 @@ QUEUE_COLUMNS = (
     Column("Waiting since", lambda i: i.case.updated_at.astimezone().strftime("%d/%m/%Y %H:%M")
            if i.case.updated_at else "", sort=lambda i: i.case.updated_at),
     Column("Open queries", lambda i: str(i.open_queries), sort=lambda i: i.open_queries,
-           align_right=True, highlight=lambda i: "#b35900" if i.open_queries else None),
+           align_right=True, highlight=lambda i: "returned" if i.open_queries else None),
     Column("Dip sample", lambda i: "Yes" if i.dip_sample else "",
-           highlight=lambda i: "#1f5fa8" if i.dip_sample else None),
+           highlight=lambda i: "submitted" if i.dip_sample else None),
 )
 
 #: the column the queue is first sorted on, oldest first

@@ -31,7 +31,8 @@ def inspection_details(i: InspectionSummary) -> str:
     return " · ".join(p for p in parts if p)
 
 #: statuses that need someone's attention stand out in the list
-STATUS_COLOUR = {"returned": "#b35900", "submitted": "#1f5fa8", "resubmitted": "#1f5fa8"}
+#: the theme's colour (``app.ui.theme.Tones``) a status is written in, where it stands out
+STATUS_COLOUR = {"returned": "returned", "submitted": "submitted", "resubmitted": "submitted"}
 
 CASE_COLUMNS = (
     Column("Reference", lambda c: c.reference),

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
+
+from app.ui.theme import tones
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -63,7 +65,7 @@ class RecordTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         colour = column.highlight(record) if column.highlight else None
         if colour and role == Qt.ItemDataRole.ForegroundRole:
-            return QColor(colour)
+            return getattr(tones(), colour)  # a meaning, in the theme's colour for it
         if colour and role == Qt.ItemDataRole.FontRole:
             font = QFont()
             font.setBold(True)

@@ -41,6 +41,7 @@ from app.ui.dialogs.problems_dialog import ProblemsDialog
 from app.ui.errors import operation
 from app.ui.modal import run_modal
 from app.ui.tasks import TaskManager
+from app.ui.theme import as_heading, notice_label
 from app.ui.views.answer_undo import AnswerChange, record_change
 from app.ui.views.case_form_session import CaseFormSession
 from app.ui.views.review_panel import ReviewPanel
@@ -108,14 +109,13 @@ class CaseFormPage(QWidget):
             self.toolbar.addAction(action)
 
         self.title = QLabel()
-        self.title.setStyleSheet("font-size: 16px; font-weight: 600;")
+        as_heading(self.title, 1.35)
         self.profile_line = QLabel()
         self.profile_line.setWordWrap(True)
         self.progress_label = QLabel()
         self.saved = SaveIndicator()
         self.locked_banner = QLabel()
-        # its own text colour: on a pale background, a dark theme's light text would vanish
-        self.locked_banner.setStyleSheet("background: #fff4ce; color: #3d2e00; padding: 6px;")
+        notice_label(self.locked_banner)  # its colours from the theme, as a notice
         self.locked_banner.hide()
         header = QHBoxLayout()
         titles = QVBoxLayout()

@@ -32,6 +32,7 @@ from app.ui.models.case_columns import (
     inspection_details,
 )
 from app.ui.models.tables import ROW_ROLE, SORT_ROLE, RecordTableModel
+from app.ui.theme import as_heading
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.cases import CaseService
@@ -122,7 +123,7 @@ class CaseListPage(QWidget):
         left_layout = QVBoxLayout(left)
         heading = QLabel(self.tr("&Inspections"))
         heading.setBuddy(self.inspection_table)
-        heading.setStyleSheet("font-weight: 600;")
+        as_heading(heading)
         left_layout.addWidget(heading)
         left_layout.addWidget(self.inspection_table)
         self.empty_hint = QLabel(self.tr(
@@ -132,7 +133,7 @@ class CaseListPage(QWidget):
         left_layout.addWidget(self.empty_hint)
 
         self.title = QLabel()
-        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        as_heading(self.title, 1.25)
         self.title.setWordWrap(True)
         self.subtitle = QLabel()
         self.subtitle.setWordWrap(True)

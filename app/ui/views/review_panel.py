@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -26,6 +27,7 @@ from app.core.queries import QUERY_KIND, QUERY_STATE, QueryKind, QueryState
 from app.core.workflow import ACTION, CASE_STATUS, Action, Actor, note_missing
 from app.ui.errors import operation
 from app.ui.modal import run_modal
+from app.ui.theme import notice_label
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
@@ -65,7 +67,10 @@ class ReviewPanel(QWidget):
         self.where.setWordWrap(True)
         self.last_comment = QLabel()
         self.last_comment.setWordWrap(True)
-        self.last_comment.setStyleSheet("background: #fff4ce; padding: 4px;")
+        # never squeezed below the lines its words take (the query list gives way instead)
+        self.last_comment.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                        QSizePolicy.Policy.Minimum)
+        notice_label(self.last_comment)
         self.buttons: dict[str, QPushButton] = {}
         moves = QVBoxLayout()
         for action, text in ((Action.SUBMIT, self.tr("&Submit for review")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtGui import QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -24,18 +24,18 @@ from PySide6.QtWidgets import (
 from app.core.answers import AnswerInput, AnswerRecord, has_no
 from app.core.form import PROBLEM_TEXT, ProblemKind, QuestionStatus
 from app.core.frameworks import Evidence, Question, QuestionType, Respondent
+from app.ui.theme import notice_label, paint_text, readable_when_locked, tones
 from app.ui.widgets.answer_controls import TextBox, make_control, shown_as_is
 
 TYPING_PAUSE_MS = 600
-RED, GREEN, GREY = QColor("#a4262c"), QColor("#0b6a0b"), QColor("#505a5f")
-BAR = {"problem": RED, "done": GREEN, "na": QColor("#b1b4b6")}
-CURRENT_BACKGROUND = QColor("#eaf2fb")
+#: the bar down a question's left edge, by its state, in the theme's words
+BAR = {"problem": "problem", "done": "done", "na": "quiet"}
 
 
-def _coloured(label: QLabel, colour: QColor) -> QLabel:
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, colour)
-    label.setPalette(palette)
+def _coloured(label: QLabel, meaning: str) -> QLabel:
+    """``label`` in the current theme's colour for ``meaning`` (problem, done, quiet)."""
+    paint_text(label, getattr(tones(), meaning))
+    label.setProperty("meaning", meaning)
     return label
 
 
@@ -53,6 +53,7 @@ class QuestionWidget(QFrame):
         self.reason_boxes: dict[str, QCheckBox] = {}
         self.reasons_box: QWidget | None = None
         self._chosen_reasons: set[str] = set()
+        self._locked_readable = False
         self._pending = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._pending.timeout.connect(self.flush)
         self._build(number)
@@ -78,12 +79,12 @@ class QuestionWidget(QFrame):
         if q.guidance:
             notes.append(q.guidance)
         if notes:
-            guidance = _coloured(QLabel("\n".join(notes)), GREY)
+            guidance = _coloured(QLabel("\n".join(notes)), "quiet")
             guidance.setWordWrap(True)
             layout.addWidget(guidance)
         if q.reconstructed:
             note = _coloured(QLabel("Wording reconstructed: the original caption was not "
-                                    "preserved."), GREY)
+                                    "preserved."), "quiet")
             italic = QFont(note.font())
             italic.setItalic(True)
             note.setFont(italic)
@@ -108,7 +109,7 @@ class QuestionWidget(QFrame):
         layout.addWidget(self.status_label)
         self.query_label = QLabel()
         self.query_label.setWordWrap(True)
-        self.query_label.setStyleSheet("background: #fde9c8; color: #6b3d00; padding: 4px;")
+        notice_label(self.query_label, "query")
         self.query_label.hide()
         layout.addWidget(self.query_label)
         for typed in (self.control.focus_target(), self.evidence):
@@ -187,6 +188,9 @@ class QuestionWidget(QFrame):
         self.setEnabled(status.applicable)
         self.editable = editable
         self.control.setEnabled(editable)
+        if not editable and not self._locked_readable:
+            readable_when_locked(self.control)  # its answer read, not greyed out
+            self._locked_readable = True
         if self.evidence is not None:
             self.evidence.setReadOnly(not editable)
         if self.reasons_box is not None:
@@ -195,24 +199,24 @@ class QuestionWidget(QFrame):
         problems = [p for p in status.problems
                     if show_missing or p.kind != ProblemKind.UNANSWERED]
         if not status.applicable:
-            self._status(GREY, "Not applicable to this case. It applies when "
+            self._status("quiet", "Not applicable to this case. It applies when "
                          f"{not_applicable_because}." if not_applicable_because
                          else "Not applicable to this case.")
             state = "na"
         elif problems:
-            self._status(RED, " · ".join(PROBLEM_TEXT[p.kind] for p in problems))
+            self._status("problem", " · ".join(PROBLEM_TEXT[p.kind] for p in problems))
             state = "problem"
         else:
-            self._status(GREEN, "")
+            self._status("done", "")
             state = "done" if status.answered and not status.problems else ""
         if state != self.state:
             self.state = state
             self.update()
 
-    def _status(self, colour: QColor, text: str) -> None:
+    def _status(self, meaning: str, text: str) -> None:
         if text != self.status_label.text():
             self.status_label.setText(text)
-            _coloured(self.status_label, colour)
+            _coloured(self.status_label, meaning)
         self.status_label.setVisible(bool(text))
 
     def set_query(self, text: str) -> None:
@@ -237,7 +241,7 @@ class QuestionWidget(QFrame):
             self.reasons_box.hide()
 
     def show_error(self, message: str) -> None:
-        self._status(RED, f"Not saved: {message}")
+        self._status("problem", f"Not saved: {message}")
 
     def focus_target(self) -> QWidget:
         return self.control.focus_target()
@@ -277,13 +281,26 @@ class QuestionWidget(QFrame):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         palette = self.palette()
-        background = (CURRENT_BACKGROUND if self.current
+        colours = tones()
+        background = (colours.current_background if self.current
                       else palette.color(QPalette.ColorRole.Window) if self.state == "na"
                       else palette.color(QPalette.ColorRole.Base))
         painter.fillRect(self.rect(), background)
         bar = BAR.get(self.state)
         if bar is not None:
-            painter.fillRect(0, 0, 4, self.height(), bar)
+            painter.fillRect(0, 0, 4, self.height(), getattr(colours, bar))
+
+    def changeEvent(self, event) -> None:
+        # a new theme: the colours set from the old one are set again
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            for label in self.findChildren(QLabel):
+                if label.property("meaning"):
+                    _coloured(label, label.property("meaning"))
+            notice_label(self.query_label, "query")
+            if self._locked_readable:
+                self.control.setPalette(QPalette())
+                readable_when_locked(self.control)
+        super().changeEvent(event)
 
     def eventFilter(self, watched, event) -> bool:
         # typing is saved the moment focus leaves the field, not only after the pause
