@@ -11,7 +11,11 @@ from pathlib import Path
 import keyring
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The window is drawn offscreen, on a screen of a desktop's size (the offscreen platform's
+# own is 800×800); laptop screens are tried in tests/ui/test_fit.py.
+_SCREENS = Path(__file__).parent / "fixtures" / "screens"
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREENS / 'desktop.json'}"
 
 from app.bootstrap import build_services
 from app.config import ENV_DATA_DIR, ENV_DB, ENV_DB_PASSPHRASE, ENV_USER, frameworks_dir
@@ -44,10 +48,20 @@ def _isolated_user_folders(tmp_path, monkeypatch):
     monkeypatch.delenv(ENV_DB, raising=False)
     monkeypatch.setenv(ENV_DB_PASSPHRASE, TEST_PASSPHRASE)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    _own_settings(tmp_path / "settings")
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     yield
     keyring.set_keyring(previous)
+
+
+def _own_settings(folder: Path) -> None:
+    """The window's settings (its place on the screen, the lock's minutes) in the test's own
+    folder, not the person's."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
 
 
 #: Services a test opened through the helpers here, closed when it ends (see ``opened``).

@@ -32,6 +32,7 @@ from app.ui.dialogs.team_dialog import TeamDialog
 from app.ui.errors import operation
 from app.ui.modal import run_modal
 from app.ui.screen_lock import ScreenLock
+from app.ui.screens import place_window, remember_window
 from app.ui.store_actions import StoreActions
 from app.ui.tasks import TaskManager
 from app.ui.widgets.actions import make_action
@@ -58,7 +59,7 @@ class MainWindow(QMainWindow):
         #: the Tools menu: sync, transfer files, conflicts, the database's check and backup
         self.store = StoreActions(self, self.tasks, self.changes)
         self._build_menus()
-        self.resize(1280, 820)
+        place_window(self, 1280, 820)  # where it was left, within the screen
         if services is not None:
             self.attach(services)
 
@@ -385,6 +386,7 @@ class MainWindow(QMainWindow):
             self.form_page.flush()
 
     def closeEvent(self, event) -> None:
+        remember_window(self)
         self.save_typing()
         super().closeEvent(event)
         # the database must not be closed under running work; none starts after this

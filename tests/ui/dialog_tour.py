@@ -33,6 +33,10 @@ def let_deletions_happen() -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+#: called with each dialog the tour meets, before it is closed (a test may set it)
+looking_at: list[Callable[[QDialog], None]] = []
+
+
 def close_next_dialog(seen: list[str]) -> None:
     """Wait for the next dialog to be shown, note its class and close it (Escape / Close)."""
     def look() -> None:
@@ -42,6 +46,8 @@ def close_next_dialog(seen: list[str]) -> None:
             QTimer.singleShot(20, look)
             return
         seen.append(type(dialog).__name__)
+        for inspect in looking_at:
+            inspect(dialog)
         if isinstance(dialog, QMessageBox):
             dialog.accept()
         else:
@@ -87,6 +93,8 @@ def _dashboard(window: MainWindow) -> str:
     dashboard = window.dashboard
     if not pump(lambda: dashboard.rated is not None, 30):
         raise AssertionError("the dashboard never showed its figures")
+    for inspect in looking_at:
+        inspect(dashboard)
     dashboard.close()
     return type(dashboard).__name__
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app.core.dto import ConflictRecord
 from app.ui.errors import operation
 from app.ui.modal import run_modal
+from app.ui.screens import fitted
 from app.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -72,7 +73,7 @@ class ConflictsDialog(QDialog):
         layout.addLayout(right, 2)
         self.list.currentItemChanged.connect(lambda item, _old: self._show(item))
         self.reload()
-        self.resize(980, 480)
+        self.resize(fitted(self, 980, 480))
 
     def reload(self) -> None:
         self.list.clear()

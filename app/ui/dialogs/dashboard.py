@@ -27,6 +27,7 @@ from app.core.ratings import BREAKDOWN_HEADINGS, InspectionRatings, QuestionRati
 from app.core.workflow import CASE_STATUS
 from app.ui.changes import Change
 from app.ui.errors import show_error
+from app.ui.screens import fitted
 from app.ui.tasks import TaskManager
 from app.ui.theme import mixed, paint_text, readable, tones
 from app.ui.widgets.tables import fill_table
@@ -151,7 +152,7 @@ class DashboardDialog(QDialog):
         main.addLayout(top)
         main.addWidget(self.rules_note)
         main.addWidget(self.tabs, 1)
-        self.resize(1100, 720)
+        self.resize(fitted(self, 1100, 720))
         self.refresh()
 
     # -- working out ------------------------------------------------------------------------

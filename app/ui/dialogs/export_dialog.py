@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.export_log import LEAVES_THE_STORE
+from app.ui.screens import fitted
+from app.ui.theme import paint_text, tones
 
 
 def leaves_the_store() -> str:
@@ -32,16 +34,15 @@ class ExportOptionsDialog(QDialog):
             "it, when, which cases it holds and the file's fingerprint (SHA-256) are recorded "
             "in the export log, which is synced with the central store."))
         about.setWordWrap(True)
-        self.pseudonymise = QCheckBox(self.tr(
-            "&Pseudonymise, for sharing beyond the inspection team"))
+        self.pseudonymise = QCheckBox(self.tr("&Pseudonymise"))
         self.pseudonymise.setAccessibleName(self.tr("Pseudonymise"))
         what = QLabel(self.tr(
-            "Each case's reference is replaced by its pseudonym, its date of birth by an age "
-            "band, and the people it names (officers, the team) by pseudonyms of their own, "
-            "in free text too."))
+            "For sharing beyond the inspection team: each case's reference is replaced by its "
+            "pseudonym, its date of birth by an age band, and the people it names (officers, "
+            "the team) by pseudonyms of their own, in free text too."))
         what.setWordWrap(True)
         what.setIndent(24)
-        what.setEnabled(False)
+        paint_text(what, tones().quiet)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         buttons.addButton(self.tr("&Choose where to save…"),
                           QDialogButtonBox.ButtonRole.AcceptRole).setDefault(True)
@@ -50,8 +51,10 @@ class ExportOptionsDialog(QDialog):
         layout = QVBoxLayout(self)
         for widget in (about, self.pseudonymise, what, buttons):
             layout.addWidget(widget)
-        self.setMinimumWidth(520)
-        self.resize(520, self.heightForWidth(520) if self.hasHeightForWidth()
+        width = max(520, self.fontMetrics().averageCharWidth() * 72)  # grows with the text
+        width = fitted(self, width, 1).width()  # and no wider than its window
+        self.setMinimumWidth(width)
+        self.resize(width, self.heightForWidth(width) if self.hasHeightForWidth()
                     else self.sizeHint().height())
 
     @property

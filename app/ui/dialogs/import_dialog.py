@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.core.dto import ImportPreview, ImportReport
 from app.ui.errors import operation
+from app.ui.screens import fitted
 from app.ui.tasks import TaskManager
 from app.ui.widgets.tables import read_only_table
 
@@ -85,7 +86,7 @@ class ImportDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(buttons)
         layout.addLayout(row)
-        self.resize(900, 620)
+        self.resize(fitted(self, 900, 620))
 
     def problems_text(self) -> str:
         lines = ["Row\tColumn\tValue\tExpected"]

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.core.workflow import Actor
 from app.errors import UserFacingError
 from app.ui.errors import operation
+from app.ui.screens import fitted
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class ModerationDialog(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(buttons)
         layout.addLayout(bottom)
-        self.resize(1000, 640)
+        self.resize(fitted(self, 1000, 640))
         self.reload()
 
     def reload(self) -> None:

@@ -27,6 +27,7 @@ from app.core.practice import EXAMPLE_KIND, SPEAKER_ROLE
 from app.core.vocab import vocabulary
 from app.errors import UserFacingError
 from app.ui.errors import confirm, operation
+from app.ui.screens import fitted
 from app.ui.widgets.fields import CodeCombo
 from app.ui.widgets.save_indicator import SaveIndicator
 
@@ -49,7 +50,7 @@ class PracticeExamplesDialog(QDialog):
             ref=form.case.reference))
         self._build(form.editable)
         self._reload()
-        self.resize(900, 560)
+        self.resize(fitted(self, 900, 560))
 
     def _build(self, editable: bool) -> None:
         self.list = QListWidget()

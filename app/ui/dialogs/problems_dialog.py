@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from app.core.form import PROBLEM_TEXT, FormProblem
 from app.core.frameworks import Framework
+from app.ui.screens import fitted
 
 
 class ProblemsDialog(QDialog):
@@ -57,7 +58,7 @@ class ProblemsDialog(QDialog):
         layout.addWidget(buttons)
         if problems:
             self.list.setCurrentRow(0)
-        self.resize(720, 420 if problems else 140)
+        self.resize(fitted(self, 720, 420 if problems else 140))
 
     def _choose(self, item: QListWidgetItem) -> None:
         self.chosen_key = item.data(Qt.ItemDataRole.UserRole)

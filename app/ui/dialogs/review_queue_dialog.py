@@ -21,6 +21,7 @@ from app.core.dto import ReviewItem
 from app.core.workflow import CASE_STATUS, Actor
 from app.ui.errors import operation
 from app.ui.models.tables import SORT_ROLE, Column, RecordTableModel
+from app.ui.screens import fitted
 
 if TYPE_CHECKING:
     from app.services.review import ReviewService
@@ -84,7 +85,7 @@ class ReviewQueueDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
         layout.addWidget(buttons)
-        self.resize(900, 460)
+        self.resize(fitted(self, 900, 460))
         self.reload()
 
     def reload(self) -> None:

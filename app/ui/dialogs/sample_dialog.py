@@ -23,6 +23,7 @@ from app.core.profile import PROFILE_FIELD_BY_NAME
 from app.core.sampling import DEFAULT_CONFIDENCE, DEFAULT_MARGIN
 from app.errors import ValidationError
 from app.ui.errors import confirm, operation
+from app.ui.screens import fitted
 from app.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -78,7 +79,7 @@ class SampleDialog(QDialog):
         self.confidence.currentIndexChanged.connect(lambda _i: self.show_plan())
         self.margin.valueChanged.connect(lambda _v: self.show_plan())
         self.show_plan()
-        self.resize(900, 640)
+        self.resize(fitted(self, 900, 640))
 
     def settings(self) -> tuple[float, float]:
         return self.confidence.currentData(), round(self.margin.value() / 100, 4)

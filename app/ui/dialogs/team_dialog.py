@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.core.workflow import TEAM_ROLE
 from app.ui.errors import operation
+from app.ui.screens import fitted
 from app.ui.widgets.fields import CodeCombo
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -61,7 +62,7 @@ class TeamDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(buttons)
         self._show(inspections.team(inspection_id))
-        self.resize(520, 380)
+        self.resize(fitted(self, 520, 380))
 
     def _show(self, team) -> None:
         self.list.clear()

@@ -27,6 +27,7 @@ from app.core.queries import QUERY_KIND, QUERY_STATE, QueryKind, QueryState
 from app.core.workflow import ACTION, CASE_STATUS, Action, Actor, note_missing
 from app.ui.errors import operation
 from app.ui.modal import run_modal
+from app.ui.screens import fitted
 from app.ui.theme import notice_label
 from app.ui.widgets.tables import fill_table
 
@@ -296,7 +297,7 @@ class HistoryDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(note)
         layout.addWidget(buttons)
-        self.resize(900, 480)
+        self.resize(fitted(self, 900, 480))
 
     def _did(self, kind: str) -> str:
         """What a query message did, as the history says it."""
