@@ -11,12 +11,6 @@ from pathlib import Path
 import keyring
 import pytest
 
-# The window is drawn offscreen, on a screen of a desktop's size (the offscreen platform's
-# own is 800×800); laptop screens are tried in tests/ui/test_fit.py.
-_SCREENS = Path(__file__).parent / "fixtures" / "screens"
-if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREENS / 'desktop.json'}"
-
 from app.bootstrap import build_services
 from app.config import ENV_DATA_DIR, ENV_DB, ENV_DB_PASSPHRASE, ENV_USER, frameworks_dir
 from app.db.engine import Database
@@ -28,6 +22,14 @@ from tests.postgres import PostgresUnavailable, ThrowawayServer, start_server
 from tests.service import start_service  # noqa: F401  (a fixture: the central service)
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The window is drawn offscreen (before the application starts, which reads this), on a
+# screen of a desktop's size: the offscreen platform's own is 800×800; laptop screens are
+# tried in tests/ui/test_fit.py.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = (
+        f"offscreen:configfile={FIXTURES / 'screens' / 'desktop.json'}")
+
 MINI_FRAMEWORKS = FIXTURES / "frameworks"
 
 #: The test databases are encrypted like the app's, with a key from this passphrase and one
