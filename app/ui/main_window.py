@@ -89,6 +89,9 @@ class MainWindow(QMainWindow):
         self.form_page.edit_profile_requested.connect(self.edit_case)
         self.statusBar().showMessage(self.tr("Database: {path}").format(
             path=services.database.path))
+        self.signed_in = QLabel(self.tr("Signed in as {user}").format(user=services.user))
+        self.signed_in.setAccessibleName(self.tr("Who is signed in"))
+        self.statusBar().addPermanentWidget(self.signed_in)
         for action in self._needs_database:
             action.setEnabled(True)
         self.store.attach(services.sync, services.conflicts, services.database, services.user,

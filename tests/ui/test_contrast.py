@@ -26,7 +26,7 @@ from app.ui.theme import LEAST_CONTRAST, contrast, tones
 from tests.conftest import MINI_FRAMEWORKS, open_as
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.test_review import complete
-from tests.ui.test_review_ui import answer_dialogs, shoot
+from tests.ui.test_review_ui import answer_dialogs, answer_submit, shoot
 
 
 def light() -> QPalette:
@@ -132,6 +132,7 @@ def test_every_state_a_person_reads_stands_out_from_its_background(people, monke
     # submitted: locked, its answers read as answers, not greyed out
     complete(inspector, case.id)
     mine.open_case(case.id)
+    answer_submit()
     form.review.buttons["submit"].click()
     assert not form.form.editable and form.locked_banner.isVisibleTo(form)
     seen["locked notice"] = measured(form, form.locked_banner)

@@ -97,3 +97,57 @@ def test_an_end_date_before_the_start_is_said_once_in_plain_words(qtbot, open_wi
     assert said.count("the end date 07/09/2026 is before the start date 18/09/2026") == 1
     assert "dates:" not in said and dialog.isVisible() and dialog.created is None
     assert window._services.inspections.list() == []
+
+
+def test_enter_in_the_filter_opens_the_one_case_left(qtbot, open_window):
+    window = open_window()
+    services = window._services
+    inspection = make_inspection(services)
+    for reference in ("X100", "X200", "Y300"):
+        make_case(services, reference, inspection=inspection)
+    window.cases_page.reload()
+    page = window.cases_page
+    page.filter_edit.setFocus()
+    qtbot.keyClicks(page.filter_edit, "X")
+    qtbot.keyClick(page.filter_edit, Qt.Key.Key_Return)  # two left: into the list, no case
+    assert window.centralWidget().currentWidget() is page
+    assert page.current_case().reference == "X100"
+    page.filter_edit.clear()
+    qtbot.keyClicks(page.filter_edit, "Y3")
+    qtbot.keyClick(page.filter_edit, Qt.Key.Key_Return)
+    assert window.form_page.form.case.reference == "Y300"
+    assert window.centralWidget().currentWidget() is window.form_page
+
+
+def test_the_window_says_who_is_signed_in(qtbot, open_window):
+    window = open_window()
+    assert window.signed_in.text() == "Signed in as inspector.one"
+    assert window.signed_in.isVisible()
+
+
+def test_a_query_starts_at_the_answer_the_supervisor_clicked(qtbot, monkeypatch, db_path,
+                                                              open_window):
+    from PySide6.QtWidgets import QInputDialog
+
+    from tests.integration.test_review import complete
+
+    window = open_window()
+    services = window._services
+    inspection = make_inspection(services)
+    case = make_case(services, "X1", inspection=inspection)
+    complete(services, case.id)
+    services.review.submit(case.id)  # locked: nothing on it takes the keyboard focus
+    case_page = window.open_case(case.id) or window.form_page
+    assert not case_page.form.editable
+    widget = case_page.question_widget("needs")
+    qtbot.mouseClick(widget.control, Qt.MouseButton.LeftButton)  # on the locked answer
+    offered = {}
+
+    def ask(_parent, _title, _label, items, current, _editable):
+        offered["at"] = items[current]
+        return "", False
+
+    monkeypatch.setattr(QInputDialog, "getItem", ask)
+    case_page.review.raise_button.click()
+    assert offered["at"].endswith(case_page.form.framework.question("needs").text)
+    assert widget.current  # and it is tinted as the one being read

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from app.ui.dialogs.review_queue_dialog import ReviewQueueDialog
 from app.ui.main_window import MainWindow
@@ -24,6 +25,18 @@ def answer_dialogs(monkeypatch, *, text: str = "", item_containing: str = "",
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (login, True))
     monkeypatch.setattr(QInputDialog, "getItem", lambda _p, _t, _l, items, *a, **k: (
         next(i for i in items if item_containing in i), True))
+
+
+def answer_submit(choice: str = "Submit") -> None:
+    """Click ``choice`` in the confirmation the next submit asks for."""
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, click)
+            return
+        next(b for b in box.buttons() if choice in b.text().replace("&", "")).click()
+
+    QTimer.singleShot(0, click)
 
 
 def shoot(widget, name: str) -> None:
@@ -59,6 +72,10 @@ def test_query_return_reply_resubmit_approve(people, monkeypatch, qtbot):
     form = mine.form_page
     buttons = form.review.buttons
     assert [a for a, b in buttons.items() if b.isVisibleTo(form)] == ["submit"]
+    answer_submit("Cancel")  # asked first: cancelled, nothing changes
+    buttons["submit"].click()
+    assert form.form.case.status == "in_progress" and form.form.editable
+    answer_submit()
     buttons["submit"].click()
     assert form.form.case.status == "submitted" and not form.form.editable
     assert form.locked_banner.isVisibleTo(form)
@@ -98,6 +115,7 @@ def test_query_return_reply_resubmit_approve(people, monkeypatch, qtbot):
     answer_dialogs(monkeypatch, text="The police call-out log of 3 March")
     form.review.reply_button.click()
     assert form.review.threads[0].status == "responded"
+    answer_submit()
     form.review.buttons["submit"].click()
     assert form.form.case.status == "resubmitted"
 

@@ -70,6 +70,7 @@ class CaseFormPage(QWidget):
         self.session = CaseFormSession(forms)
         self._widgets: dict[str, QuestionWidget] = {}
         self._pages: dict[str, QScrollArea] = {}
+        self._picked_key: str | None = None
         self._current: QuestionWidget | None = None
         self._build()
         QApplication.instance().focusChanged.connect(self._on_focus_changed)
@@ -170,6 +171,7 @@ class CaseFormPage(QWidget):
     def load(self, case_id: uuid.UUID) -> None:
         form = self.session.open(case_id)
         self._current = None
+        self._picked_key = None
         self.undo_stack.clear()
         for page in self._pages.values():
             self.stack.removeWidget(page)
@@ -185,19 +187,46 @@ class CaseFormPage(QWidget):
 
     def reload(self) -> None:
         """Read the case again (after a review move or a query), keeping the place."""
-        key = self.question_in_view()
+        key, picked = self.question_in_view(), self._picked_key
         self.load(self.form.case.id)
         if key is not None:
             self.show_question(key, take_focus=False)
+            if picked == key:
+                self._picked(key)
 
     def question_in_view(self) -> str | None:
-        """The question with the focus, else the first of the section shown."""
+        """The question being read: the one with the focus, else the one last clicked in the
+        section shown, else the first whose text is in view."""
         key = self.current_question()
         if key is not None or self.form is None:
             return key
         item = self.nav.currentItem()
         section = item.data(0, SECTION_ROLE) if item is not None else None
-        return self.session.first_question(section) if section else None
+        if section is None:
+            return None
+        keys = [q.key for q in self.form.framework.section(section).questions]
+        if self._picked_key in keys:
+            return self._picked_key
+        page = self.stack.currentWidget()
+        if isinstance(page, QScrollArea):
+            top = page.verticalScrollBar().value()
+            for key in keys:
+                widget = self._widgets.get(key)
+                if widget is not None and widget.isVisible() \
+                        and widget.geometry().bottom() > top + widget.height() // 3:
+                    return key
+        return self.session.first_question(section)
+
+    def _picked(self, key: str) -> None:
+        """A question clicked: it is the one being read (and is tinted as such)."""
+        self._picked_key = key
+        widget = self._widgets.get(key)
+        if widget is not None and widget is not self._current:
+            for question, value in ((self._current, False), (widget, True)):
+                if question is not None:
+                    with contextlib.suppress(RuntimeError):
+                        question.set_current(value)
+            self._current = widget
 
     def _fill_header(self) -> None:
         case = self.form.case
@@ -305,6 +334,7 @@ class CaseFormPage(QWidget):
             widget = QuestionWidget(question, self.session.numbers[question.key])
             widget.set_record(self.form.answers.get(question.key))
             widget.changed.connect(self._save)
+            widget.picked.connect(self._picked)
             self._widgets[question.key] = widget
             self._apply_status(widget)
             layout.addWidget(widget)

@@ -142,6 +142,7 @@ class CaseListPage(QWidget):
                                                     "status…"))
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName(self.tr("Filter cases"))
+        self.filter_edit.returnPressed.connect(self._open_only_match)
         filter_label = QLabel(self.tr("&Filter:"))
         filter_label.setBuddy(self.filter_edit)
         self.case_table = _table(self._case_filter, self.tr("Cases"))
@@ -352,6 +353,17 @@ class CaseListPage(QWidget):
         self.count_label.setText(self.tr("{shown} of {total} cases shown · {complete} complete")
                                  .format(shown=self._case_filter.rowCount(), total=len(rows),
                                          complete=complete) if has_inspection else "")
+
+    def _open_only_match(self) -> None:
+        """Enter in the filter opens the case when one case is left; with several, it moves
+        into the list at the first."""
+        shown = self._case_filter.rowCount()
+        if shown == 1:
+            self.case_table.selectRow(0)
+            self._open_current()
+        elif shown > 1:
+            self.case_table.setFocus()
+            self.case_table.selectRow(0)
 
     def _open_current(self) -> None:
         case = self.current_case()

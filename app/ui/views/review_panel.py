@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QTableWidget,
@@ -175,6 +176,8 @@ class ReviewPanel(QWidget):
         review, case_id = self._review, self.form.case.id
         label = ACTION.label(action)
         if action == Action.SUBMIT:
+            if not self._submit_confirmed():
+                return
             run = lambda: review.submit(case_id)  # noqa: E731
         elif action == Action.APPROVE:
             sign_off, ok = QInputDialog.getText(
@@ -194,6 +197,22 @@ class ReviewPanel(QWidget):
             run = (lambda: review.return_case(case_id, note)) if action == Action.RETURN \
                 else (lambda: review.unlock(case_id, note))
         self._run(run, label)
+
+    def _submit_confirmed(self) -> bool:
+        """Submitting locks the form until a supervisor acts on it: asked first."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Submit for review"),
+                          self.tr("Submit case {ref} for review?").format(
+                              ref=self.form.case.reference),
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(self.tr(
+            "A supervisor will approve it or return it to you. Until they return it, its "
+            "answers can be read but not changed."))
+        submit = box.addButton(self.tr("&Submit"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(submit)
+        answered = box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return clicked is submit or (clicked is None and answered == QDialog.DialogCode.Accepted)
 
     def _note_for(self, action: str, label: str, prompt: str) -> str | None:
         """The comment or reason a move needs, asked until it will do: left empty, it is

@@ -43,6 +43,8 @@ class QuestionWidget(QFrame):
     """Emits ``changed(key)`` when the answer should be saved."""
 
     changed = Signal(str)
+    #: a person clicked the question (a supervisor reading a locked form, say)
+    picked = Signal(str)
 
     def __init__(self, question: Question, number: str, parent=None):
         super().__init__(parent)
@@ -301,6 +303,11 @@ class QuestionWidget(QFrame):
                 self.control.setPalette(QPalette())
                 readable_when_locked(self.control)
         super().changeEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        # clicks on a locked answer reach here too: its disabled controls pass them on
+        self.picked.emit(self.question.key)
+        super().mousePressEvent(event)
 
     def eventFilter(self, watched, event) -> bool:
         # typing is saved the moment focus leaves the field, not only after the pause
