@@ -151,3 +151,24 @@ def test_a_query_starts_at_the_answer_the_supervisor_clicked(qtbot, monkeypatch,
     case_page.review.raise_button.click()
     assert offered["at"].endswith(case_page.form.framework.question("needs").text)
     assert widget.current  # and it is tinted as the one being read
+
+
+def test_work_hidden_by_the_sample_filter_is_said_with_a_way_to_see_it(qtbot, open_window):
+    window = open_window()
+    services = window._services
+    inspection = make_inspection(services)
+    for n in range(40):
+        make_case(services, f"X{n:03}", inspection=inspection)
+    services.samples.draw(inspection_id=inspection.id, seed=1)
+    left_out = next(c for c in services.cases.list(inspection.id)
+                    if c.sample_status == "not_selected")
+    services.forms.record_answer(case_id=left_out.id, question_key="victim", value="yes")
+    page = window.cases_page
+    page.reload(select=inspection.id)
+    assert page.sample_filter.currentData() == "in_sample"  # the sample, once drawn
+    assert page.hidden_work.isVisible()
+    assert left_out.reference in page.hidden_work.text()
+    page.hidden_work.linkActivated.emit("all")
+    assert page.sample_filter.currentData() is None and not page.hidden_work.isVisible()
+    shown = {page._case_filter.index(r, 0).data() for r in range(page._case_filter.rowCount())}
+    assert left_out.reference in shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import uuid
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ from app.ui.models.case_columns import (
     inspection_details,
 )
 from app.ui.models.tables import ROW_ROLE, SORT_ROLE, RecordTableModel
-from app.ui.theme import as_heading
+from app.ui.theme import as_heading, notice_label
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.cases import CaseService
@@ -178,6 +179,14 @@ class CaseListPage(QWidget):
         for combo in (self.sample_filter, self.inspector_filter, self.status_filter):
             filter_row.addWidget(combo)
         right_layout.addLayout(filter_row)
+        # work hidden by the sample filter is said, with a way to see it
+        self.hidden_work = QLabel()
+        self.hidden_work.setWordWrap(True)
+        self.hidden_work.setTextFormat(Qt.TextFormat.RichText)
+        self.hidden_work.linkActivated.connect(lambda _link: self.sample_filter.setCurrentIndex(0))
+        notice_label(self.hidden_work)
+        self.hidden_work.hide()
+        right_layout.addWidget(self.hidden_work)
         right_layout.addWidget(self.case_table, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
@@ -353,6 +362,17 @@ class CaseListPage(QWidget):
         self.count_label.setText(self.tr("{shown} of {total} cases shown · {complete} complete")
                                  .format(shown=self._case_filter.rowCount(), total=len(rows),
                                          complete=complete) if has_inspection else "")
+        place = self.sample_filter.currentData()
+        hidden = [c for c in rows if place is not None and c.sample_status != place
+                  and c.status != "not_started"]
+        self.hidden_work.setVisible(bool(hidden))
+        if hidden:
+            shown = ", ".join(c.reference for c in hidden[:5]) + (
+                self.tr(" and {n} more").format(n=len(hidden) - 5) if len(hidden) > 5 else "")
+            self.hidden_work.setText(self.tr(
+                "{n} case(s) with answers are not shown because they are not in this part of "
+                "the sample: {refs}. <a href='all'>Show all cases</a>").format(
+                    n=len(hidden), refs=html.escape(shown)))
 
     def _open_only_match(self) -> None:
         """Enter in the filter opens the case when one case is left; with several, it moves
