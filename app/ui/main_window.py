@@ -21,6 +21,7 @@ from app import __version__
 from app.ui.changes import Change, Changes
 from app.ui.dialogs.case_dialog import CaseDialog
 from app.ui.dialogs.export_dialog import ExportOptionsDialog, show_exported
+from app.ui.dialogs.help_dialog import HelpDialog
 from app.ui.dialogs.import_dialog import (
     ImportDialog,
     check_file_in_background,
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         #: what each operation changed, for every screen that shows it
         self.changes = Changes(self)
         self.dashboard = None
+        self.guide = None
         self.setWindowTitle("ASPIRE Casework")
         self.loading = QLabel(self.tr("Opening the database…"))
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -136,6 +138,8 @@ class MainWindow(QMainWindow):
         tools.addActions(list(self.store.database_actions))
         tools.addAction(self.screen_lock.settings_action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.guide_action = self._add(help_menu, self.tr("&Guide and shortcuts"), "F1",
+                                      self.show_guide)
         self.about_action = self._add(help_menu, self.tr("&About ASPIRE Casework"), None,
                                       self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action,
@@ -365,6 +369,14 @@ class MainWindow(QMainWindow):
             else self.tr("{ref} withdrawn; no reserve case of its group is left.").format(
                 ref=case.reference), 15000)
         self.changes.announce(Change.CASES)
+
+    def show_guide(self) -> None:
+        """The guide beside the window (one, brought forward if it is open already)."""
+        if self.guide is None:
+            self.guide = HelpDialog(self)
+        self.guide.show()
+        self.guide.raise_()
+        self.guide.activateWindow()
 
     def about(self) -> None:
         """Works at any moment, also while the database is still opening."""
