@@ -13,7 +13,7 @@ from app.services.case_import import CaseImportService
 from app.services.cases import CaseService
 from app.services.conflicts import ConflictService
 from app.services.database import DatabaseService
-from app.services.demo import DemoService
+from app.services.demo import Colleague, DemoService
 from app.services.export import ExportService
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import InspectionService
@@ -36,13 +36,21 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
     return Services(
         frameworks=catalog, inspections=inspections, cases=cases, forms=forms,
         practice=practice, database=DatabaseService(db),
-        demo=DemoService(inspections, cases, forms, practice),
+        demo=DemoService(inspections, cases, forms, practice,
+                         colleague=lambda login: _colleague(db.as_person(login), catalog),
+                         user=db.user),
         imports=CaseImportService(db, catalog), exports=ExportService(db, catalog, ratings),
         sync=SyncService(db, catalog), conflicts=ConflictService(db, catalog, forms),
         samples=SampleService(db), review=ReviewService(db, catalog, forms),
         ratings=ratings, moderation=ModerationService(db, catalog), user=db.user,
         _db=db,
     )
+
+
+def _colleague(db: Database, catalog: FrameworkCatalog) -> Colleague:
+    """A member of the demonstration team, acting as themselves on the same database."""
+    return Colleague(review=ReviewService(db, catalog, CaseFormService(db, catalog)),
+                     moderation=ModerationService(db, catalog))
 
 
 def open_services(settings: Settings, passphrase: str | None = None) -> Services:

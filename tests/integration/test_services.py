@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from app.config import frameworks_dir
 from app.core.dto import NewInspection
 from app.core.profile import CaseProfile
 from app.db import models as m
@@ -273,3 +274,34 @@ def test_demo_inspection_has_forms_in_every_state(services, programme):
     youth = programme == "youth_offending"
     assert {c.profile.provider for c in cases} <= ({"yot"} if youth else {"nps", "crc"})
     assert len({c.profile.ethnicity for c in cases}) > 1
+
+
+def test_the_demo_team_owns_the_cases_and_every_review_state_is_there(services, db_path):
+    from tests.conftest import open_as
+
+    summary = services.demo.create(cases=40, seed=2)
+    cases = services.cases.list(summary.id)
+    team = {m.person: m.role for m in services.inspections.team(summary.id)}
+    assert team == {"inspector.one": "lead_inspector", "inspector.amir": "inspector",
+                    "inspector.bea": "inspector", "supervisor.sam": "supervisor"}
+    assert {c.profile.assignee for c in cases} == {"inspector.one", "inspector.amir",
+                                                   "inspector.bea"}
+    statuses = {c.status for c in cases}
+    assert statuses == {"not_started", "in_progress", "submitted", "returned", "approved"}
+    returned = next(c for c in cases if c.status == "returned")
+    assert "Please evidence" in services.review.state(returned.id).returned_note
+    threads = [t for c in cases for t in services.review.queries(c.id)]
+    assert {len(t.messages) for t in threads} >= {1, 2}  # open, and answered
+    from app.core.second_marking import SECOND_MARKING
+
+    asked = [c for c in cases if any(e.action == SECOND_MARKING
+                                     for e in services.review.events(c.id))]
+    assert asked and {c.status for c in asked} == {"approved"}  # some asked for second marking
+    assert services.ratings.rate(summary.id).cases >= 3  # approved forms to count
+    supervisor = open_as(db_path, "supervisor.sam", frameworks_dir())
+    try:  # the supervisor's side, on the same demonstration
+        assert supervisor.review.queue(summary.id)
+        assert supervisor.review.actions(next(
+            c.id for c in cases if c.status == "submitted")) == ["return", "approve"]
+    finally:
+        supervisor.close()
