@@ -98,6 +98,14 @@ class Question:
     maximum: int | None = None
     standard: str = ""
 
+    @property
+    def short_title(self) -> str:
+        """The question in a few words, for a chart's labels and narrow tables: its text
+        without an opening verb before "the" and the question mark, cut at a word near 50
+        characters ("Was the assessment of risk of harm sufficient?" → "The assessment of
+        risk of harm sufficient")."""
+        return short_title(self.text)
+
     def option_label(self, code: str) -> str:
         for choice in (*self.options, *self.rows, *self.reasons):
             if choice.code == code:
@@ -155,3 +163,18 @@ class Framework:
 def version_key(version: str) -> tuple:
     """Sort ``2017.2`` after ``2017.10``-style versions numerically where possible."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", version))
+
+
+_OPENING = re.compile(r"^(?:was|were|did|does|do|is|are|has|have|had)\s+(?=the\s)",
+                      re.IGNORECASE)
+SHORT_TITLE = 50
+
+
+def short_title(text: str, limit: int = SHORT_TITLE) -> str:
+    """``text`` (a question) in a few words: see ``Question.short_title``."""
+    words = _OPENING.sub("", " ".join(text.split())).rstrip("?").strip()
+    words = words[:1].upper() + words[1:]
+    if len(words) <= limit:
+        return words
+    cut = words[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"

@@ -40,6 +40,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from app.core.atomic_files import Partial, remove_leftovers, reserve_partial
 from app.core.faults import unwritable_folder, written_fault
@@ -359,6 +360,7 @@ def _write_sheet(worksheet, sheet: Sheet, counter: _Counter, path: Path) -> int:
         worksheet.column_dimensions[get_column_letter(number)].width = _width(
             column, number - 1, sheet.second_header, sample)
     worksheet.freeze_panes = f"{get_column_letter(sheet.freeze_columns + 1)}{header_rows + 1}"
+    _print_settings(worksheet, header_rows)
 
     worksheet.append([_header_cell(worksheet, column) for column in columns])
     if sheet.second_header is not None:
@@ -383,6 +385,17 @@ def _write_sheet(worksheet, sheet: Sheet, counter: _Counter, path: Path) -> int:
         worksheet.auto_filter.ref = (
             f"A{header_rows}:{get_column_letter(len(columns))}{last_row}")
     return written
+
+
+def _print_settings(worksheet, header_rows: int) -> None:
+    """Printed as a person would print it: A4 landscape, as wide as the page, its header
+    rows at the top of every page."""
+    worksheet.page_setup.orientation = "landscape"
+    worksheet.page_setup.paperSize = A4
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    worksheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    worksheet.print_title_rows = f"1:{header_rows}"
 
 
 def _cells(row: Sequence[object] | None, makers: list[CellMaker],
@@ -448,6 +461,10 @@ def _shown_length(value: object, kind: str) -> int:
     if isinstance(value, str):
         return max((len(line) for line in value[:200].splitlines()), default=0)
     return 10
+
+
+#: openpyxl's number for A4 paper
+A4 = 9
 
 
 # --- charts --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from app.core import export as x
 from app.core.dto import ExportLogRecord, ExportResult
 from app.core.export_log import ExportKind
 from app.core.form import evaluate_form
-from app.core.frameworks import QuestionType, Respondent
+from app.core.frameworks import QuestionType, Respondent, short_title
 from app.core.profile import PROGRAMMES
 from app.core.pseudonyms import Pseudonymiser
 from app.core.ratings import InspectionRatings, rate_inspection
@@ -140,11 +140,13 @@ class ExportService:
             _examples_sheet(examples, references),
             _summary_sheet(summary),
             _ratings_sheet(rated),
+            _chart_sheet(rated),
         ]
-        key_rows = sum(1 for r in summary if r.breakdown == x.ALL_CASES and r.key_question)
-        charts = [BarChart(sheet="Summary", title="Key questions: % yes, all cases",
-                           category_column=1, value_column=8, first_row=2,
-                           last_row=1 + key_rows, anchor="J2")] if key_rows else []
+        # the key questions only, by short titles, on a sheet of their own (a page to print)
+        key_rows = len(rated.questions)
+        charts = [BarChart(sheet=CHART_SHEET, title="Key questions: % yes",
+                           category_column=2, value_column=3, first_row=2,
+                           last_row=1 + key_rows, anchor="F2")] if key_rows else []
         return WorkbookPlan(sheets=sheets, charts=charts, cases=len(cases),
                             answers=answer_count, total_rows=total,
                             case_ids=tuple(c.id for c in cases))
@@ -274,6 +276,20 @@ def _ratings_sheet(rated: InspectionRatings) -> Sheet:
                        "Yes" if cell.small else "No", None, None]
 
     return Sheet("Ratings", columns, rows(), freeze_columns=3)
+
+
+CHART_SHEET = "Chart"
+
+
+def _chart_sheet(rated: InspectionRatings) -> Sheet:
+    """The key questions that rate the standards, each by a short title, with the share
+    answered Yes: what the chart beside them draws."""
+    columns = (Column("standard", width=24), Column("key_question", width=40),
+               Column("percent_yes", kind="percent"), Column("applicable", kind="number"))
+    return Sheet(CHART_SHEET, columns, (
+        [standard.title, short_title(q.text),
+         None if q.tally.share is None else float(q.tally.share), q.tally.total]
+        for standard in rated.standards for q in standard.questions), table=False)
 
 
 def _local_times(rows):

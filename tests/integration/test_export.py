@@ -12,7 +12,8 @@ from app.core.profile import CaseProfile
 from app.errors import UserFacingError
 from tests.integration.helpers import make_inspection
 
-SHEETS = ["About", "Cases", "Answers", "Interview", "Practice examples", "Summary", "Ratings"]
+SHEETS = ["About", "Cases", "Answers", "Interview", "Practice examples", "Summary", "Ratings",
+          "Chart"]
 
 
 def rows_of(sheet, header_rows=1):
@@ -122,17 +123,33 @@ def test_summary_is_recomputed_from_the_cases_and_answers_sheets(demo_workbook):
     assert checked > 50
 
 
-def test_summary_chart_covers_the_key_questions(demo_workbook, tmp_path):
+def test_the_chart_has_the_key_questions_only_by_short_titles(demo_workbook):
     import zipfile
-    _services, _inspection, result, book = demo_workbook
-    summary = rows_of(book["Summary"])
-    key_rows = [i + 2 for i, s in enumerate(summary)
-                if s["breakdown"] == ALL_CASES and s["key_question"] == "Yes"]
-    assert key_rows == list(range(2, 2 + len(key_rows)))  # one contiguous block
+    services, inspection, result, book = demo_workbook
+    framework = services.forms.open(services.cases.list(inspection.id)[0].id).framework
+    keys = [q for q in framework.questions() if q.standard and q.type == "yes_no"]
+    chart = rows_of(book["Chart"])
+    ratings = [r for r in rows_of(book["Ratings"]) if r["breakdown"] == ALL_CASES]
+    assert len(chart) == len(ratings) == len(keys)  # the key questions, and no others
+    short = {q.text: q.short_title for q in keys}
+    assert [(r["key_question"], r["percent_yes"]) for r in chart] == [
+        (short[r["question"]], r["percent_yes"]) for r in ratings]
+    assert all(len(r["key_question"]) <= 51 and "_" not in r["key_question"] for r in chart)
     with zipfile.ZipFile(result.path) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
         xml = archive.read(charts[0]).decode()
-    assert len(charts) == 1 and f"$H$2:$H${key_rows[-1]}" in xml
+    assert len(charts) == 1 and f"Chart!$C$2:$C${1 + len(keys)}" in xml.replace("'", "")
+    assert book["Summary"]._charts == [] and len(book["Chart"]._charts) == 1
+
+
+def test_every_sheet_prints_across_a_landscape_page_with_its_headings(demo_workbook):
+    _services, _inspection, _result, book = demo_workbook
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (
+            "landscape", 9, 1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.print_title_rows == ("$1:$2" if sheet.title == "Cases" else "$1:$1")
 
 
 def test_formula_like_text_is_written_as_text(services, tmp_path):
