@@ -191,6 +191,9 @@ def _about(inspection, framework, cases, scope: str, user: str,
         ("Reading the Cases sheet", f"“{x.DOES_NOT_APPLY}”: the question does not apply to "
          "the case. “Not applicable”: the inspector judged it not applicable. Blank: not "
          "answered."),
+        ("Reading the Ratings sheet", "The ratings count every case in this workbook, "
+         "whatever its status. The dashboard in the window counts approved case forms unless "
+         "told otherwise, so until every form is approved the two give different figures."),
         ("Reading the Summary sheet", "% yes = Yes ÷ (Yes + No) among answers to questions "
          "that apply to the case; Not applicable and unanswered are left out. Each group is "
          "the value written on the Cases sheet (a blank cell is “Not recorded”)."),

@@ -9,6 +9,7 @@ from app.ui.dialogs.team_dialog import TeamDialog
 from app.ui.views.review_panel import HistoryDialog
 from tests.integration.helpers import make_case, make_inspection
 from tests.ui.test_case_form_behaviour import open_case
+from tests.ui.test_review_ui import shoot
 
 
 def test_enter_in_the_team_dialog_adds_the_person_typed_and_removes_nobody(qtbot, open_window):
@@ -172,3 +173,39 @@ def test_work_hidden_by_the_sample_filter_is_said_with_a_way_to_see_it(qtbot, op
     assert page.sample_filter.currentData() is None and not page.hidden_work.isVisible()
     shown = {page._case_filter.index(r, 0).data() for r in range(page._case_filter.rowCount())}
     assert left_out.reference in shown
+
+
+def test_the_dashboard_reads_like_a_report_page_on_a_laptop(qtbot, open_window):
+    from app.config import frameworks_dir
+    from app.core.frameworks import short_title
+    from app.ui.theme import LEAST_CONTRAST, contrast
+
+    window = open_window(frameworks_dir())
+    window.resize(1093, 614)
+    services = window._services
+    inspection = services.demo.create(cases=40, seed=2)
+    window.cases_page.reload(select=inspection.id)
+    window.open_dashboard()
+    dashboard = window.dashboard
+    qtbot.waitUntil(lambda: dashboard.rated is not None, timeout=20000)
+    assert dashboard.width() <= 1093 and dashboard.height() <= 614
+    assert dashboard.rated.cases > 0
+    table = dashboard.key_table
+    rated = [q for s in dashboard.rated.standards for q in s.questions]
+    for row, q in enumerate(rated):
+        assert table.item(row, 2).text().lstrip("▶ ") == short_title(q.text)
+        assert table.item(row, 2).toolTip() == q.text
+        band = table.item(row, 6)
+        if q.band:  # a chip: its colour behind, its words readable on it
+            assert contrast(band.foreground().color(), band.background().color()) \
+                >= LEAST_CONTRAST
+    dashboard.tabs.setCurrentIndex(1)
+    shoot(dashboard, "dashboard-laptop-key-questions")
+    dashboard.tabs.setCurrentIndex(2)
+    shoot(dashboard, "dashboard-laptop-breakdowns")
+    for index in range(dashboard.by.count()):
+        dashboard.by.setCurrentIndex(index)
+        qtbot.wait(10)
+        bar = dashboard.breakdown.horizontalScrollBar()
+        assert bar.maximum() == 0, dashboard.by.currentText()  # no scrolling sideways
+    dashboard.close()

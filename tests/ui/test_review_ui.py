@@ -218,7 +218,8 @@ def test_the_dashboard_updates_when_a_case_is_approved(people, monkeypatch, qtbo
     dashboard = theirs.dashboard
     qtbot.waitUntil(lambda: dashboard.rated is not None, timeout=10000)
     assert dashboard.rated.cases == 0
-    assert "0 case form(s) counted" in dashboard.counted.text()
+    assert dashboard.counted.text() == "Rated from 0 approved case form(s) of 1 case(s)."
+    assert "workbook rates every case" in dashboard.counted.toolTip()
     progress = [[dashboard.progress.item(0, c).text()
                  for c in range(dashboard.progress.columnCount())]]
     assert progress[0][0] == "All inspectors" and progress[0][-1] == "1"
@@ -227,7 +228,7 @@ def test_the_dashboard_updates_when_a_case_is_approved(people, monkeypatch, qtbo
     answer_dialogs(monkeypatch, login="supervisor.sam")
     theirs.form_page.review.buttons["approve"].click()
     qtbot.waitUntil(lambda: dashboard.rated.cases == 1, timeout=10000)
-    assert "1 case form(s) counted" in dashboard.counted.text()
+    assert dashboard.counted.text() == "Rated from 1 approved case form(s) of 1 case(s)."
     victim = next(q for q in dashboard.rated.questions if q.tally.total)
     assert victim.band is not None
     rows = dashboard.key_table.rowCount()

@@ -8,7 +8,7 @@ import uuid
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,13 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.frameworks import short_title
 from app.core.ratings import BREAKDOWN_HEADINGS, InspectionRatings, QuestionRating
 from app.core.workflow import CASE_STATUS
 from app.ui.changes import Change
 from app.ui.errors import show_error
 from app.ui.screens import fitted
 from app.ui.tasks import TaskManager
-from app.ui.theme import mixed, paint_text, readable, tones
+from app.ui.theme import contrast, mixed, paint_text, tones
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
@@ -40,6 +41,10 @@ BAND_COLOURS = {"Outstanding": "#2e7d32", "Good": "#7cb342", "Requires improveme
                 "Inadequate": "#c62828"}
 SCOPES = (("approved", "Approved case forms"),
           ("answered", "Every case form with answers (not yet final)"))
+
+
+#: a bar's height in the chart, where there is room
+ROW = 18
 
 
 class KeyQuestionChart(QWidget):
@@ -56,8 +61,11 @@ class KeyQuestionChart(QWidget):
     def show_ratings(self, rated: InspectionRatings) -> None:
         self.questions = [q for q in rated.questions if q.tally.total]
         self.edges = [float(b.lower) for b in rated.rules.bands if b.lower > 0]
-        self.setMinimumHeight(24 + 18 * max(1, len(self.questions)))
+        self.updateGeometry()
         self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(600, 30 + ROW * max(1, len(self.questions)))
 
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
@@ -66,23 +74,30 @@ class KeyQuestionChart(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                              self.tr("No key question has an applicable case yet."))
             return
-        left, right, top = 190, self.width() - 20, 10
+        titles = [short_title(q.text) for q in self.questions]
+        widest = max(self.fontMetrics().horizontalAdvance(t) for t in titles)
+        left = min(widest + 14, self.width() // 2)
+        right, top = self.width() - 20, 10
         span = max(1, right - left)
+        # rows as tall as there is room for, up to ROW (the chart shrinks on a small screen)
+        row = max(8.0, min(float(ROW), (self.height() - 30) / len(self.questions)))
         painter.setPen(self.palette().text().color())
-        for i, q in enumerate(self.questions):
-            y = top + 18 * i
-            painter.drawText(QRectF(4, y, left - 10, 16),
+        for i, (q, title) in enumerate(zip(self.questions, titles, strict=True)):
+            y = top + row * i
+            painter.drawText(QRectF(4, y, left - 10, row - 2),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             q.key.replace("_", " "))
+                             self.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight,
+                                                           left - 10))
             share = q.tally.yes / q.tally.total
-            painter.fillRect(QRectF(left, y + 2, span * share, 12),
+            painter.fillRect(QRectF(left, y + 2, span * share, row - 6),
                              QColor(BAND_COLOURS.get(q.band, "#888888")))
             low, high = q.interval
-            painter.drawLine(int(left + span * low), y + 8, int(left + span * high), y + 8)
+            middle = int(y + row / 2 - 1)
+            painter.drawLine(int(left + span * low), middle, int(left + span * high), middle)
         pen = QPen(mixed(self.palette().text().color(), self.palette().base().color(), 0.3))
         pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        bottom = top + 18 * len(self.questions)
+        bottom = int(top + row * len(self.questions))
         for edge in self.edges:
             x = int(left + span * edge)
             painter.drawLine(x, top, x, bottom)
@@ -109,6 +124,7 @@ class DashboardDialog(QDialog):
         refresh.clicked.connect(self.refresh)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
         self.counted = QLabel()
+        self.counted.setWordWrap(True)
         self.rules_note = QLabel()
         self.rules_note.setWordWrap(True)
         paint_text(self.rules_note, tones().notice)
@@ -142,8 +158,10 @@ class DashboardDialog(QDialog):
         row.addStretch(1)
         layout.addLayout(row)
         layout.addWidget(self.breakdown)
-        layout.addWidget(QLabel(self.tr("Cells with fewer cases than the minimum are shown in "
-                                        "grey: too few to say much on their own.")))
+        small_note = QLabel(self.tr("* Fewer cases than the minimum: too few to say much on "
+                                    "their own."))
+        small_note.setWordWrap(True)
+        layout.addWidget(small_note)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.progress, self.tr("&Progress"))
         self.tabs.addTab(ratings, self.tr("&Key questions"))
@@ -188,7 +206,14 @@ class DashboardDialog(QDialog):
         self._working = False
         cases, rated = result
         self.rated = rated
-        self.counted.setText(self.tr("{n} case form(s) counted").format(n=rated.cases))
+        approved_only = self.scope.currentData() == "approved"
+        self.counted.setText(self.tr(
+            "Rated from {n} approved case form(s) of {total} case(s)." if approved_only else
+            "Rated from {n} case form(s) with answers, approved or not, of {total} case(s)."
+        ).format(n=rated.cases, total=len(cases)))
+        self.counted.setToolTip(self.tr(
+            "The analysts' workbook rates every case it holds, whatever its status, so until "
+            "every form is approved its ratings differ from these."))
         self.rules_note.setText("" if rated.rules.confirmed else self.tr(
             "Ratings use default rules not yet confirmed by the inspectorate (see "
             "resources/ratings)."))
@@ -223,18 +248,24 @@ class DashboardDialog(QDialog):
                 deciding = q.key == standard.deciding
                 rows.append([standard.title if q is standard.questions[0] else "",
                              (standard.band or "—") if q is standard.questions[0] else "",
-                             ("▶ " if deciding else "") + q.text,
+                             ("▶ " if deciding else "") + short_title(q.text),
                              f"{q.tally.yes} / {q.tally.total}",
                              f"{q.tally.percent:.0f}%" if q.tally.total else "—",
                              f"{q.interval[0]:.0%}–{q.interval[1]:.0%}" if q.interval else "",
                              q.band or "", _count(q.to_fall), _count(q.to_rise)])
                 colours.append(BAND_COLOURS.get(q.band))
         fill_table(self.key_table, headers, rows)
-        shown = tones()
+        texts = [q.text for standard in rated.standards for q in standard.questions]
+        for r, text in enumerate(texts):
+            self.key_table.item(r, 2).setToolTip(text)  # the whole question
+        bands = [standard.band for standard in rated.standards
+                 for q in standard.questions]
         for r, colour in enumerate(colours):
-            if colour:  # the band's colour, as dark (or light) as it takes to read
-                self.key_table.item(r, 6).setForeground(
-                    readable(QColor(colour), shown.base, shown.text))
+            chip(self.key_table.item(r, 6), colour)
+        for r, band in enumerate(bands):
+            if self.key_table.item(r, 1).text() not in ("", "—"):
+                chip(self.key_table.item(r, 1), BAND_COLOURS.get(band))
+        self.key_table.resizeColumnsToContents()
 
     def _show_breakdown(self) -> None:
         if self.rated is None:
@@ -246,7 +277,7 @@ class DashboardDialog(QDialog):
         rows, small = [], []
         for b in chosen:
             cells = {c.group: c for c in b.cells}
-            row = [b.question]
+            row = [short_title(b.question)]
             for group in groups:
                 cell = cells.get(group)
                 row.append("" if cell is None or not cell.tally.total else
@@ -257,8 +288,25 @@ class DashboardDialog(QDialog):
         fill_table(self.breakdown, [self.tr("Key question"),
                                     *(g or self.tr("Not recorded") for g in groups)], rows)
         for r, c, is_small in small:
-            if is_small and self.breakdown.item(r, c) is not None:
-                self.breakdown.item(r, c).setForeground(tones().quiet)
+            item = self.breakdown.item(r, c)
+            if is_small and item is not None and item.text():
+                item.setForeground(tones().quiet)
+                item.setText(item.text() + " *")
+                item.setToolTip(self.tr("Too few cases to say much on its own"))
+        for r, b in enumerate(chosen):
+            self.breakdown.item(r, 0).setToolTip(b.question)
+        self.breakdown.resizeColumnsToContents()
+
+
+def chip(item, colour: str | None) -> None:
+    """A table cell drawn as a coloured chip: the band's colour behind, and whichever of
+    black and white reads better on it."""
+    if item is None or not colour:
+        return
+    back = QColor(colour)
+    item.setBackground(back)
+    black, white = QColor("#000000"), QColor("#ffffff")
+    item.setForeground(black if contrast(black, back) >= contrast(white, back) else white)
 
 
 def _count(value: int | None) -> str:
