@@ -63,13 +63,13 @@ def test_about_names_this_laptops_device_id_for_the_administrator(qtbot, open_wi
     assert str(window._services.database.device_id) in shown[0]
 
 
-def test_while_the_database_is_still_opening_only_about_and_quit_can_be_chosen(qtbot):
+def test_while_the_database_is_still_opening_only_help_and_quit_can_be_chosen(qtbot):
     window = MainWindow()
     qtbot.addWidget(window)
     usable = sorted(action.text().replace("&", "") for menu in window.menuBar().actions()
                     for action in menu.menu().actions()
                     if not action.isSeparator() and action.isEnabled())
-    assert usable == ["About ASPIRE Casework", "Quit"]
+    assert usable == ["About ASPIRE Casework", "Guide and shortcuts", "Quit"]
     tools = [a for m in window.menuBar().actions() if m.text() == "&Tools"
              for a in m.menu().actions() if not a.isSeparator()]
     assert window.store.password_action in tools and window.store.sync_action in tools

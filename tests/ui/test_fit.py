@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea, QWidget
 
 from app.bootstrap import build_services
 from app.config import frameworks_dir
@@ -36,7 +37,11 @@ def cut(top: QWidget) -> list[str]:
         text = widget.text() if isinstance(widget, QLabel | QAbstractButton) else ""
         if not text.strip():
             continue
-        if isinstance(widget, QLabel) and widget.wordWrap():
+        beyond = _beyond_view(widget)
+        if beyond:
+            found.append(f"{type(widget).__name__} {text[:60]!r}: {beyond} px beyond the "
+                         "view, which does not scroll sideways")
+        elif isinstance(widget, QLabel) and widget.wordWrap():
             needed = widget.heightForWidth(widget.width())
             if widget.height() + 1 < needed:
                 found.append(f"{type(widget).__name__} {text[:60]!r}: {widget.height()} px "
@@ -45,6 +50,18 @@ def cut(top: QWidget) -> list[str]:
             found.append(f"{type(widget).__name__} {text[:60]!r}: {widget.width()} px wide "
                          f"for {widget.sizeHint().width()}")
     return found
+
+
+def _beyond_view(widget: QWidget) -> int:
+    """How far ``widget`` reaches past the right edge of a view that does not scroll
+    sideways (the case form's), where it cannot be seen at all."""
+    area = widget.parentWidget()
+    while area is not None and not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    if area is None or area.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+        return 0
+    right = widget.mapTo(area.viewport(), QPoint(widget.width(), 0)).x()
+    return max(0, right - area.viewport().width() - 1)
 
 
 @pytest.fixture(params=list(LAPTOPS))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from app.ui.dialogs.team_dialog import TeamDialog
 from app.ui.views.review_panel import HistoryDialog
@@ -67,7 +68,7 @@ def test_an_ampersand_in_a_frameworks_wording_is_shown_not_made_a_shortcut(qtbot
 
     from app.config import frameworks_dir
     from app.core.framework_loader import load_frameworks
-    from app.ui.widgets.answer_controls import make_control
+    from app.ui.widgets.answer_controls import ButtonWords, make_control
 
     adult = next(f for f in load_frameworks(frameworks_dir()) if f.id == "adult-probation")
     worded = [q for q in adult.questions() if any("&" in o.label for o in q.options)]
@@ -75,11 +76,15 @@ def test_an_ampersand_in_a_frameworks_wording_is_shown_not_made_a_shortcut(qtbot
     for question in worded:
         control = make_control(question)
         qtbot.addWidget(control)
-        shown = [b.text() for b in control.findChildren(QAbstractButton) if "&" in b.text()]
-        assert shown
-        for text in shown:
+        buttons = [b.text() for b in control.findChildren(QAbstractButton) if "&" in b.text()]
+        for text in buttons:
             assert QKeySequence.mnemonic(text).isEmpty(), text  # no Alt+letter taken from it
             assert text.replace("&&", "&") in {o.label for o in question.options}
+        words = [w for w in control.findChildren(ButtonWords) if "&" in w.text()]
+        for label in words:  # words beside a box: plain text, no buddy to take a letter for
+            assert label.textFormat() == Qt.TextFormat.PlainText and label.buddy() is None
+            assert label.text() in {o.label for o in question.options}
+        assert buttons or words
 
 
 def test_an_end_date_before_the_start_is_said_once_in_plain_words(qtbot, open_window):
@@ -209,3 +214,16 @@ def test_the_dashboard_reads_like_a_report_page_on_a_laptop(qtbot, open_window):
         bar = dashboard.breakdown.horizontalScrollBar()
         assert bar.maximum() == 0, dashboard.by.currentText()  # no scrolling sideways
     dashboard.close()
+
+
+def test_clicking_a_reasons_words_ticks_it(qtbot, open_window):
+    window = open_window()
+    case, page = open_case(window)
+    widget = page.question_widget("rosh_assessment")
+    widget.control._buttons["no"].click()
+    box = widget.reason_boxes["not_timely"]
+    words = next(w for w in widget.findChildren(QWidget) if getattr(w, "button", None) is box)
+    qtbot.mouseClick(words, Qt.MouseButton.LeftButton)
+    assert box.isChecked()
+    qtbot.waitUntil(lambda: "not_timely" in window._services.forms.open(
+        case.id).answers["rosh_assessment"].reasons)

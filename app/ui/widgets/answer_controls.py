@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -64,6 +64,37 @@ def shown_as_is(text: str) -> str:
     return text.replace("&", "&&")
 
 
+class ButtonWords(QLabel):
+    """A check box's or radio button's words, beside it, wrapping onto more lines where the
+    form is narrow (a button's own text cannot wrap, and was cut off on a laptop). Clicking
+    the words clicks the button, as clicking a button's own text does."""
+
+    def __init__(self, text: str, button, parent=None):
+        super().__init__(text, parent)
+        self.button = button
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def mousePressEvent(self, event) -> None:
+        if self.button.isEnabled():
+            self.button.click()
+            self.button.setFocus()
+        event.accept()
+
+
+def labelled(button, text: str) -> QWidget:
+    """``button`` with ``text`` (a framework's wording) as words that wrap beside it."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(6)
+    button.setText("")
+    layout.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+    words = ButtonWords(text, button)
+    layout.addWidget(words, 1)
+    return row
+
+
 class _ChoiceButtons(AnswerControl):
     """Radio buttons over (code, label) pairs; nothing checked means unanswered."""
 
@@ -79,7 +110,8 @@ class _ChoiceButtons(AnswerControl):
             button.setAccessibleName(self._name(label))
             self._group.addButton(button)
             self._buttons[code] = button
-            layout.addWidget(button)
+            # side by side, a few short words; one under another, words that may be long
+            layout.addWidget(button if horizontal else labelled(button, label))
         if horizontal:
             layout.addStretch(1)
         self._group.buttonToggled.connect(
@@ -142,11 +174,11 @@ class _MultiChoice(AnswerControl):
         grid.setContentsMargins(0, 0, 0, 0)
         per_column = (len(question.options) + 1) // 2
         for i, option in enumerate(question.options):
-            box = QCheckBox(shown_as_is(option.label))
+            box = QCheckBox()
             box.setAccessibleName(self._name(option.label))
             box.toggled.connect(lambda checked, o=option: self._toggled(o, checked))
             self._boxes[option.code] = box
-            grid.addWidget(box, i % per_column, i // per_column)
+            grid.addWidget(labelled(box, option.label), i % per_column, i // per_column)
 
     def _toggled(self, option, checked: bool) -> None:
         """Ticking "None of these" clears the rest, and ticking another clears "None"."""

@@ -25,7 +25,7 @@ from app.core.answers import AnswerInput, AnswerRecord, has_no
 from app.core.form import PROBLEM_TEXT, ProblemKind, QuestionStatus
 from app.core.frameworks import Evidence, Question, QuestionType, Respondent
 from app.ui.theme import notice_label, paint_text, readable_when_locked, tones
-from app.ui.widgets.answer_controls import TextBox, make_control, shown_as_is
+from app.ui.widgets.answer_controls import TextBox, labelled, make_control
 
 TYPING_PAUSE_MS = 600
 #: the bar down a question's left edge, by its state, in the theme's words
@@ -87,6 +87,7 @@ class QuestionWidget(QFrame):
         if q.reconstructed:
             note = _coloured(QLabel("Wording reconstructed: the original caption was not "
                                     "preserved."), "quiet")
+            note.setWordWrap(True)
             italic = QFont(note.font())
             italic.setItalic(True)
             note.setFont(italic)
@@ -128,18 +129,19 @@ class QuestionWidget(QFrame):
         grid = QGridLayout(box)
         grid.setContentsMargins(0, 0, 0, 0)
         heading = QLabel("Why was it not sufficient? (choose all that apply)")
+        heading.setWordWrap(True)
         bold = QFont(heading.font())
         bold.setBold(True)
         heading.setFont(bold)
         grid.addWidget(heading, 0, 0)
         # one column: reasons are long, and a checkbox's text cannot wrap
         for i, reason in enumerate(self.question.reasons):
-            check = QCheckBox(shown_as_is(reason.label))
+            check = QCheckBox()
             check.setAccessibleName(f"Reason: {reason.label}")
             check.setChecked(reason.code in self._chosen_reasons)
             check.toggled.connect(lambda _c: self._on_edited(True))
             self.reason_boxes[reason.code] = check
-            grid.addWidget(check, 1 + i, 0)
+            grid.addWidget(labelled(check, reason.label), 1 + i, 0)
         self._layout.insertWidget(self._reasons_at, box)
         box.setEnabled(self.editable)
         self.reasons_box = box
