@@ -63,7 +63,8 @@ def kill_while_rows_are_written(db_path: Path, system_temp: Path, inspection_id,
     rows; its exit code and what it said on standard error."""
     child = aspire(db_path, system_temp, "export", "--inspection", str(inspection_id),
                    "-o", str(target), "--all-cases",
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                   preexec_fn=_as_from_a_terminal)
     deadline = time.monotonic() + KILL_WITHIN_S
     try:
         while time.monotonic() < deadline and child.poll() is None:
@@ -82,6 +83,12 @@ def kill_while_rows_are_written(db_path: Path, system_temp: Path, inspection_id,
             child.kill()
             child.wait()
         child.stderr.close()
+
+
+def _as_from_a_terminal() -> None:
+    """Ctrl+C as a terminal delivers it: a test runner's worker may ignore SIGINT, and a
+    program started from it would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _size(path: Path) -> int:
