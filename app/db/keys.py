@@ -104,14 +104,14 @@ def apply_key(dbapi_connection, key: DatabaseKey | None) -> None:
 def wrong_key_error(path: Path, key: DatabaseKey) -> WrongKeyError:
     if key.source is KeySource.PASSPHRASE:
         problem, advice = "with this passphrase", (
-            "Type the passphrase again (capital letters count). If the passphrase is lost, "
-            "the database cannot be read: start a new one with --db and sync to get back "
-            "everything the central store holds.")
+            "Type the passphrase again (capital letters count). If it is lost, the database "
+            "cannot be read by anyone: keep the file, and ask your administrator; what was "
+            "synced can be brought back from the central store.")
     else:
         problem, advice = "with the key kept in this computer's keyring", (
             "If the database was copied from another computer or account, open it there. "
-            "Otherwise start a new database with --db and sync to get back everything the "
-            "central store holds.")
+            "Otherwise keep the file and ask your administrator; what was synced can be "
+            "brought back from the central store.")
     return WrongKeyError(
         f"The database {path} cannot be opened {problem}: either the key is wrong or the "
         "file is not an ASPIRE Casework database. It has not been changed.", advice)

@@ -206,7 +206,8 @@ def _passphrase(window: MainWindow, settings: Settings, checks: PassphraseChecks
 def _cannot_start(window: MainWindow, exc: BaseException) -> int:
     if isinstance(exc, OSError):
         exc = DatabaseError(f"The database folder cannot be used: {exc}.",
-                            "Choose another database with --db.")
+                            "Ask your IT team to give this account a folder it may write to "
+                            "(or to set ASPIRE_DB to another database).")
     show_error(window, exc, "ASPIRE Casework cannot start")
     window.close()
     return 1

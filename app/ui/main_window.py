@@ -35,7 +35,7 @@ from app.ui.modal import run_modal
 from app.ui.screen_lock import ScreenLock
 from app.ui.screens import place_window, remember_window
 from app.ui.store_actions import StoreActions
-from app.ui.tasks import TaskManager
+from app.ui.tasks import Lane, TaskManager
 from app.ui.widgets.actions import make_action
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.cases_page.edit_case_requested.connect(self.edit_case)
         self.cases_page.inspection_changed.connect(self._inspection_changed)
         self.cases_page.withdraw_requested.connect(self.withdraw_case)
+        self.cases_page.demo_requested.connect(self.make_demonstration)
         self.form_page.back_requested.connect(self.show_cases)
         self.form_page.review.changed.connect(lambda: self.changes.announce(Change.REVIEW))
         self.changes.changed.connect(self.cases_page.on_changed)
@@ -181,6 +182,17 @@ class MainWindow(QMainWindow):
         if run_modal(dialog) and dialog.created is not None:
             self.show_cases()
             self.cases_page.reload(select=dialog.created.id)
+
+    def make_demonstration(self) -> None:
+        """A demonstration inspection to explore (as ``aspire demo`` makes), made off the
+        window's thread with its progress shown."""
+        demo = self._services.demo
+        self.tasks.run_with_progress(
+            self, self.tr("Demonstration inspection"),
+            self.tr("Making a demonstration inspection…"),
+            lambda report, _cancelled: demo.create(progress=report),
+            lambda made: (self.show_cases(), self.cases_page.reload(select=made.id)),
+            lane=Lane.DATABASE, cancellable=False)
 
     def add_case(self) -> None:
         inspection = self.cases_page.current_inspection()

@@ -227,3 +227,15 @@ def test_clicking_a_reasons_words_ticks_it(qtbot, open_window):
     assert box.isChecked()
     qtbot.waitUntil(lambda: "not_timely" in window._services.forms.open(
         case.id).answers["rosh_assessment"].reasons)
+
+
+def test_an_empty_window_offers_a_demonstration_in_the_window(qtbot, open_window):
+    from app.config import frameworks_dir
+
+    window = open_window(frameworks_dir())
+    page = window.cases_page
+    assert page.empty_hint.isVisible() and "aspire demo" not in page.empty_hint.text()
+    page.empty_hint.linkActivated.emit("demo")
+    qtbot.waitUntil(lambda: page.current_inspection() is not None, timeout=30000)
+    assert page.current_inspection().name.startswith("Demonstration")
+    assert page._cases.rowCount() == 30 and not page.empty_hint.isVisible()

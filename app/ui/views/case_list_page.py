@@ -98,6 +98,7 @@ class CaseListPage(QWidget):
     add_case_requested = Signal()
     edit_case_requested = Signal(uuid.UUID)
     withdraw_requested = Signal(uuid.UUID)
+    demo_requested = Signal()
     inspection_changed = Signal(object)  # InspectionSummary or None
 
     def __init__(self, cases: CaseService, inspections: InspectionService, parent=None):
@@ -129,8 +130,10 @@ class CaseListPage(QWidget):
         left_layout.addWidget(self.inspection_table)
         self.empty_hint = QLabel(self.tr(
             "No inspections yet. Create one with File → New inspection (Ctrl+Shift+N), or "
-            "run “aspire demo” to explore a demonstration inspection."))
+            "<a href='demo'>make a demonstration inspection</a> to explore."))
         self.empty_hint.setWordWrap(True)
+        self.empty_hint.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_hint.linkActivated.connect(lambda _link: self.demo_requested.emit())
         left_layout.addWidget(self.empty_hint)
 
         self.title = QLabel()
