@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -233,7 +234,7 @@ def test_central_store_and_sync_from_the_command_line(tmp_path, central_url):
     from sqlalchemy import create_engine, text
 
     from tests.integration.case_list_builders import csv_file
-    from tests.service import free_port, service_in_thread
+    from tests.service import service_in_thread
     admin = {"ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback"}
     assert as_json(aspire("central", "init", "--url", central_url, "--json", env=admin)) == {
         "schema": ["c010"]}
@@ -277,8 +278,10 @@ def test_central_store_and_sync_from_the_command_line(tmp_path, central_url):
     assert database.returncode == 1
     assert "Laptops sync with the central service, not with its database." in database.stderr
     assert logged() == before
-    nowhere = f"http://127.0.0.1:{free_port()}"  # a port nothing listens on
-    offline = aspire("sync", db=one, env={**signed, "ASPIRE_CENTRAL": nowhere})
+    with socket.socket() as held:  # a port held, not listened on: nothing else can take it
+        held.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{held.getsockname()[1]}"
+        offline = aspire("sync", db=one, env={**signed, "ASPIRE_CENTRAL": nowhere})
     assert offline.returncode == 1 and "cannot be reached just now" in offline.stderr
     assert "your work is safe" in offline.stderr
     assert logged() == before
