@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from app.ui.dialogs.conflicts_dialog import ConflictsDialog
 from app.ui.main_window import MainWindow
 from tests.integration.helpers import make_case
 from tests.integration.sync_fixtures import PASSWORD, forge, two_laptops_on_one_case
-from tests.service import free_port
 
 
 def answers_from(monkeypatch, *replies):
@@ -23,10 +24,12 @@ def test_offline_is_said_quietly_and_work_goes_on(qtbot, open_window, monkeypatc
     window = open_window()
     make_case(window._services)
     window.cases_page.reload()
-    answers_from(monkeypatch, f"http://127.0.0.1:{free_port()}", "a password")  # nothing there
-    window.store.sync_now()
-    qtbot.waitUntil(lambda: "cannot be reached just now" in
-                    window.statusBar().currentMessage(), timeout=15000)
+    with socket.socket() as held:  # a port held, not listened on: nothing answers there
+        held.bind(("127.0.0.1", 0))
+        answers_from(monkeypatch, f"http://127.0.0.1:{held.getsockname()[1]}", "a password")
+        window.store.sync_now()
+        qtbot.waitUntil(lambda: "cannot be reached just now" in
+                        window.statusBar().currentMessage(), timeout=15000)
     assert QApplication.activeModalWidget() is None  # no alarm: a message in the status bar
     assert "change(s) waiting" in window.store.status_label.text()
     assert "never" in window.store.status_label.text()
