@@ -237,7 +237,8 @@ def _accepted(vocab: Vocabulary, aliases: Mapping[str, tuple[str, ...]]) -> str:
     """The expected text for an unknown value: every label, with its short code if it has one."""
     shown = []
     for choice in vocab.choices:
-        short = [a for a in aliases.get(choice.code, ()) if len(a) <= 4 and a.isupper()]
+        short = [a for a in aliases.get(choice.code, ()) if len(a) <= 4 and a.isupper()
+                 and f"({a})" not in choice.label]  # "… (NPS)" is not told twice
         shown.append(f"{choice.label} ({'/'.join(short)})" if short else choice.label)
     return "one of: " + "; ".join(shown)
 

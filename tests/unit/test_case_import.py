@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -231,6 +232,7 @@ def test_unknown_coded_value_lists_what_is_accepted(field, raw):
     assert problem.expected.startswith("one of: ")
     for choice in vocabulary.choices:
         assert choice.label in problem.expected
+    assert not re.search(r"(\([A-Z]+\)) \1", problem.expected)  # not "(NPS) (NPS)"
 
 
 def test_unknown_value_problem_names_the_header_as_written():
