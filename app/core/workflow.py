@@ -54,6 +54,7 @@ class Action(StrEnum):
     RETURN = "return"
     APPROVE = "approve"
     UNLOCK = "unlock"
+    TAKE_BACK = "take_back"  # the inspector, before a supervisor has acted on it
 
 
 class Actor(StrEnum):
@@ -70,6 +71,7 @@ ACTION = vocabulary(
         (Action.RETURN, "Return to the inspector"),
         (Action.APPROVE, "Approve and lock"),
         (Action.UNLOCK, "Unlock"),
+        (Action.TAKE_BACK, "Take back from review"),
     ],
 )
 
@@ -95,6 +97,10 @@ MOVES: dict[tuple[str, str], Move] = {
                                                    "sign-off"),
     (CaseStatus.APPROVED, Action.UNLOCK): Move(CaseStatus.RETURNED, Actor.SUPERVISOR,
                                                "reason"),
+    # submitted by mistake, or with something to add: back to where it was, while no
+    # supervisor has returned or approved it
+    (CaseStatus.SUBMITTED, Action.TAKE_BACK): Move(CaseStatus.IN_PROGRESS, Actor.INSPECTOR),
+    (CaseStatus.RESUBMITTED, Action.TAKE_BACK): Move(CaseStatus.RETURNED, Actor.INSPECTOR),
 }
 
 

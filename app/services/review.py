@@ -92,6 +92,11 @@ class ReviewService:
         """The inspector sends the finished case form for review."""
         return self._move(case_id, Action.SUBMIT)
 
+    def take_back(self, case_id: uuid.UUID) -> str:
+        """The inspector takes a submitted case form back before a supervisor has acted on
+        it (submitted by mistake, or with something to add)."""
+        return self._move(case_id, Action.TAKE_BACK)
+
     def return_case(self, case_id: uuid.UUID, comment: str) -> str:
         """A supervisor sends the case form back, with a summary of what to look at."""
         return self._move(case_id, Action.RETURN, comment)

@@ -186,6 +186,21 @@ def test_nobody_approves_their_own_case(store):
     assert "review history" in why
 
 
+def test_a_submission_taken_back_syncs_and_only_its_inspector_may_take_it_back(store):
+    one, sam = store.people["inspector.one"], store.people["lead.supervisor"]
+    complete(one.services, store.case)
+    one.services.review.submit(store.case)
+    one.sync()
+    back = edited(store, "cases", store.case, status="in_progress")
+    [why] = refused_whole(store, "lead.supervisor", back)  # not the supervisor's move
+    assert "only the inspector" in why.lower()
+    one.services.review.take_back(store.case)
+    assert one.sync().refused == 0
+    assert row(store.central, "cases", id=store.case)["status"] == "in_progress"
+    sam.sync()
+    assert sam.services.review.actions(store.case) == []  # nothing to review now
+
+
 def test_no_one_edits_an_answer_of_an_approved_case(store):
     submitted_and_approved(store)
     answer = row(store.central, "answers", case_id=store.case, question_key="victim")

@@ -184,3 +184,35 @@ def test_the_audit_trail_records_each_change_once_with_old_and_new(team, db_path
             with pytest.raises(sqlite3.IntegrityError, match="never changed"):
                 conn.execute(sql)
     assert len(inspector.review.audit(case.id)) == 4
+
+
+def test_a_submission_is_taken_back_before_a_supervisor_acts_on_it(team):
+    inspector, supervisor, _inspection, case = team
+    complete(inspector, case.id)
+    inspector.review.submit(case.id)
+    assert inspector.review.actions(case.id) == ["take_back"]
+    with pytest.raises(WorkflowError, match="Only the inspector can take back"):
+        supervisor.review.take_back(case.id)
+    assert inspector.review.take_back(case.id) == "in_progress"
+    inspector.forms.record_answer(case_id=case.id, question_key="officers", value=5)  # again
+    inspector.review.submit(case.id)
+    supervisor.review.return_case(case.id, "Evidence for the victim question")
+    assert inspector.review.actions(case.id) == ["submit"]  # returned: nothing to take back
+    inspector.review.submit(case.id)
+    assert inspector.review.take_back(case.id) == "returned"  # where it was before
+    inspector.review.submit(case.id)
+    supervisor.review.approve(case.id, "supervisor.sam")
+    with pytest.raises(WorkflowError, match="approved"):
+        inspector.review.take_back(case.id)
+    assert [e.action for e in inspector.review.events(case.id)].count("take_back") == 2
+    assert "Take back from review" in {h[2].split(" (")[0] for h in _history(inspector, case)}
+
+
+def _history(services, case):
+    from app.core.case_document import case_document
+
+    form = services.forms.open(case.id)
+    return case_document(framework=form.framework, case=form.case, inspection_name="",
+                         answers=form.answers, state=form.state, queries=[],
+                         events=services.review.events(case.id), produced_by="",
+                         produced_at=form.case.updated_at).history

@@ -77,6 +77,11 @@ def test_query_return_reply_resubmit_approve(people, monkeypatch, qtbot):
     assert form.form.case.status == "in_progress" and form.form.editable
     answer_submit()
     buttons["submit"].click()
+    assert [a for a, b in buttons.items() if b.isVisibleTo(form)] == ["take_back"]
+    buttons["take_back"].click()  # submitted by mistake: taken back, answers open again
+    assert form.form.case.status == "in_progress" and form.form.editable
+    answer_submit()
+    buttons["submit"].click()
     assert form.form.case.status == "submitted" and not form.form.editable
     assert form.locked_banner.isVisibleTo(form)
 

@@ -27,6 +27,9 @@ ALLOWED = {
     (S.SUBMITTED, A.APPROVE, Actor.SUPERVISOR): S.APPROVED,
     (S.RESUBMITTED, A.APPROVE, Actor.SUPERVISOR): S.APPROVED,
     (S.APPROVED, A.UNLOCK, Actor.SUPERVISOR): S.RETURNED,
+    # taken back by the inspector while no supervisor has acted on it
+    (S.SUBMITTED, A.TAKE_BACK, Actor.INSPECTOR): S.IN_PROGRESS,
+    (S.RESUBMITTED, A.TAKE_BACK, Actor.INSPECTOR): S.RETURNED,
 }
 EVERY_MOVE = list(itertools.product(S, A, [Actor.INSPECTOR, Actor.SUPERVISOR, None]))
 

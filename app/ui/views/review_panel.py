@@ -78,7 +78,8 @@ class ReviewPanel(QWidget):
         for action, text in ((Action.SUBMIT, self.tr("&Submit for review")),
                              (Action.RETURN, self.tr("&Return to the inspector…")),
                              (Action.APPROVE, self.tr("&Approve and lock…")),
-                             (Action.UNLOCK, self.tr("&Unlock…"))):
+                             (Action.UNLOCK, self.tr("&Unlock…")),
+                             (Action.TAKE_BACK, self.tr("&Take back from review"))):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, a=action: self.move(a))
             moves.addWidget(button)
@@ -179,6 +180,8 @@ class ReviewPanel(QWidget):
             if not self._submit_confirmed():
                 return
             run = lambda: review.submit(case_id)  # noqa: E731
+        elif action == Action.TAKE_BACK:
+            run = lambda: review.take_back(case_id)  # noqa: E731
         elif action == Action.APPROVE:
             sign_off, ok = QInputDialog.getText(
                 self, label, self.tr("To sign this case form off, type your login ({user}).")
@@ -205,8 +208,8 @@ class ReviewPanel(QWidget):
                               ref=self.form.case.reference),
                           QMessageBox.StandardButton.Cancel, self)
         box.setInformativeText(self.tr(
-            "A supervisor will approve it or return it to you. Until they return it, its "
-            "answers can be read but not changed."))
+            "A supervisor will approve it or return it to you. Until then its answers can be "
+            "read but not changed; you can take it back from review until they act on it."))
         submit = box.addButton(self.tr("&Submit"), QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(submit)
         answered = box.exec()
