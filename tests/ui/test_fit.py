@@ -149,3 +149,18 @@ def test_on_a_laptop_screen_the_window_opens_within_it_and_where_it_was_left(tmp
     assert sx <= x and sy <= y and x + w <= sx + sw and y + h <= sy + sh, seen
     assert seen["cut"] == []
     assert seen["reopened"] == seen["left"]  # remembered
+
+
+def test_a_wrong_passphrase_is_said_whole(qtbot, laptop):
+    from app.db.keys import DatabaseKey, KeySource, wrong_key_error
+    from app.ui.dialogs.passphrase_dialog import PassphraseDialog
+
+    dialog = PassphraseDialog(None, new=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    key = DatabaseKey(b"\0" * 32, KeySource.PASSPHRASE)
+    dialog.show_problem(wrong_key_error(Path("C:/Users/ruth/casework.db"), key).message)
+    pump(timeout=0.05)
+    assert dialog.problem.isVisible()
+    assert "--db" not in dialog.problem.text()
+    assert not cut(dialog), cut(dialog)
