@@ -47,3 +47,15 @@ def place_window(window: QWidget, width: int, height: int) -> None:
 
 def remember_window(window: QWidget) -> None:
     QSettings().setValue(GEOMETRY_KEY, window.saveGeometry())
+
+
+def grow_to_words(dialog: QWidget, least_width: int = 440) -> None:
+    """A dialog as tall as its words need at its width (which grows with the text size), so
+    a message shown in it later is not cut off."""
+    width = max(dialog.width(), least_width, dialog.fontMetrics().averageCharWidth() * 62)
+    width = fitted(dialog, width, 1).width()
+    layout = dialog.layout()
+    layout.activate()
+    needed = (layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
+              else dialog.sizeHint().height())
+    dialog.resize(width, max(needed, dialog.minimumSizeHint().height()))

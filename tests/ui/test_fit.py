@@ -164,3 +164,21 @@ def test_a_wrong_passphrase_is_said_whole(qtbot, laptop):
     assert dialog.problem.isVisible()
     assert "--db" not in dialog.problem.text()
     assert not cut(dialog), cut(dialog)
+
+
+def test_a_refused_new_inspection_says_why_whole(window, laptop):
+    from app.errors import ValidationError
+    from app.ui.dialogs.inspection_dialog import InspectionDialog
+
+    shown, services = window
+    dialog = InspectionDialog(services.inspections, services.frameworks, shown)
+    dialog.show()
+    dialog.show_problem(ValidationError(
+        "The inspection cannot be created: its end date, 01/09/2026, is before its start "
+        "date, 07/09/2026, and an inspection ends on or after the day it starts.",
+        "Change the start or the end date so that the end comes on or after the start, "
+        "then create the inspection again."))
+    pump(timeout=0.05)
+    assert dialog.error.isVisible()
+    assert not cut(dialog), cut(dialog)
+    dialog.close()

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QV
 
 from app.errors import UserFacingError
 from app.ui.errors import operation
+from app.ui.screens import grow_to_words
 from app.ui.theme import paint_text, tones
 
 MAX_DETAILS = 8
@@ -52,3 +53,4 @@ class FormDialog(QDialog):
         lines = [exc.problem, *exc.more[:MAX_DETAILS], exc.advice]
         self.error.setText("\n".join(line for line in lines if line))
         self.error.show()
+        grow_to_words(self, self.width())  # the whole message, not its first line

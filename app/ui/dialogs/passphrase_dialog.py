@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.screens import grow_to_words
 from app.ui.theme import paint_text, tones
 
 
@@ -53,7 +54,7 @@ class PassphraseDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self._fit()
+        grow_to_words(self)
 
     def accept(self) -> None:
         if not self.passphrase.text():
@@ -67,16 +68,7 @@ class PassphraseDialog(QDialog):
     def _tell(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.setVisible(True)
-        self._fit()  # taller for what it now says, so none of it is cut off
-
-    def _fit(self) -> None:
-        """As tall as its words need at its width (which grows with the text size)."""
-        width = max(self.width(), 440, self.fontMetrics().averageCharWidth() * 62)
-        layout = self.layout()
-        layout.activate()
-        needed = (layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
-                  else self.sizeHint().height())
-        self.resize(width, max(needed, self.minimumSizeHint().height()))
+        grow_to_words(self)  # taller for what it now says, so none of it is cut off
 
     def show_problem(self, text: str) -> None:
         """Why the passphrase given will not do; the fields are cleared for another try."""
