@@ -239,3 +239,21 @@ def test_an_empty_window_offers_a_demonstration_in_the_window(qtbot, open_window
     qtbot.waitUntil(lambda: page.current_inspection() is not None, timeout=30000)
     assert page.current_inspection().name.startswith("Demonstration")
     assert page._cases.rowCount() == 30 and not page.empty_hint.isVisible()
+
+
+def test_the_side_panels_fold_away_from_the_keyboard(qtbot, open_window):
+    window = open_window()
+    _case, page = open_case(window)
+    answer = page.question_widget("victim").focus_target()
+    answer.setFocus()
+    qtbot.waitUntil(answer.hasFocus)
+    before = page.stack.width()
+    for key in (Qt.Key.Key_F7, Qt.Key.Key_F8):
+        qtbot.keyClick(answer, key)
+    qtbot.wait(20)
+    assert page.nav.width() == 0 and page.review.width() == 0
+    assert page.stack.width() > before  # the form has their room
+    page.sections_action.trigger()
+    page.review_panel_action.trigger()
+    qtbot.wait(20)
+    assert page.nav.width() > 0 and page.review.width() > 0

@@ -144,6 +144,15 @@ class CaseFormPage(QWidget):
         splitter.addWidget(self.review)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([300, 820, 300])
+        self.splitter = splitter
+        # the side panels fold away for a narrow screen, from the keyboard too (or by
+        # dragging their edge); the form takes their room
+        self.sections_action = self._action(self.tr("Show the &sections list"),
+                                            "F7",
+                                            lambda: self._toggle_panel(self.nav))
+        self.review_panel_action = self._action(self.tr("Show the &review panel"),
+                                                "F8",
+                                                lambda: self._toggle_panel(self.review))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 6)
@@ -151,6 +160,19 @@ class CaseFormPage(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.locked_banner)
         layout.addWidget(splitter, 1)
+
+    def _toggle_panel(self, panel: QWidget) -> None:
+        """Fold a side panel away, or bring it back at a third of the form's width."""
+        sizes = self.splitter.sizes()
+        index = self.splitter.indexOf(panel)
+        total = sum(sizes)
+        if sizes[index] > 0:
+            sizes[1] += sizes[index]
+            sizes[index] = 0
+        else:
+            sizes[index] = min(300, total // 4)
+            sizes[1] = max(0, sizes[1] - sizes[index])
+        self.splitter.setSizes(sizes)
 
     def _action(self, text: str, shortcut: str, slot, *also: str) -> QAction:
         """An action of the form's own, on ``shortcut`` (and any shortcuts ``also``)."""
