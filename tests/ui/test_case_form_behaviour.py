@@ -17,6 +17,14 @@ def open_case(window, **profile):
     return case, window.form_page
 
 
+def focused_answer(qtbot, page, key: str = "victim"):
+    """The answer of question ``key``, holding the keyboard focus (as after a click)."""
+    answer = page.question_widget(key).focus_target()
+    answer.setFocus()
+    qtbot.waitUntil(answer.hasFocus)
+    return answer
+
+
 def test_answering_saves_at_once_and_updates_applicability(qtbot, open_window):
     window = open_window()
     case, page = open_case(window)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QWidget
 from app.ui.dialogs.team_dialog import TeamDialog
 from app.ui.views.review_panel import HistoryDialog
 from tests.integration.helpers import make_case, make_inspection
-from tests.ui.test_case_form_behaviour import open_case
+from tests.ui.test_case_form_behaviour import focused_answer, open_case
 from tests.ui.test_review_ui import shoot
 
 
@@ -244,9 +244,7 @@ def test_an_empty_window_offers_a_demonstration_in_the_window(qtbot, open_window
 def test_the_side_panels_fold_away_from_the_keyboard(qtbot, open_window):
     window = open_window()
     _case, page = open_case(window)
-    answer = page.question_widget("victim").focus_target()
-    answer.setFocus()
-    qtbot.waitUntil(answer.hasFocus)
+    answer = focused_answer(qtbot, page)
     before = page.stack.width()
     for key in (Qt.Key.Key_F7, Qt.Key.Key_F8):
         qtbot.keyClick(answer, key)

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from app.ui.dialogs.help_dialog import guide_text
-from tests.ui.test_case_form_behaviour import open_case
+from tests.ui.test_case_form_behaviour import focused_answer, open_case
 from tests.ui.test_review_ui import shoot
 
 
@@ -25,9 +25,7 @@ def shortcuts_of(window) -> dict[str, str]:
 def test_f1_opens_the_guide_from_the_case_form(qtbot, open_window):
     window = open_window()
     _case, page = open_case(window)
-    answer = page.question_widget("victim").focus_target()
-    answer.setFocus()
-    qtbot.waitUntil(answer.hasFocus)
+    answer = focused_answer(qtbot, page)
     qtbot.keyClick(answer, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: window.guide is not None and window.guide.isVisible())
     shoot(window.guide, "guide")
