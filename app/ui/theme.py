@@ -10,6 +10,7 @@ that colour in it, so a dark theme gets dark tints and a high-contrast theme bar
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -42,10 +43,6 @@ def contrast(one: QColor, other: QColor) -> float:
     """WCAG 2's contrast ratio, from 1 (none) to 21 (black on white)."""
     lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
-
-
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Base).lightness() < 128
 
 
 def mixed(one: QColor, other: QColor, share: float) -> QColor:
@@ -84,11 +81,18 @@ class Tones:
 
 
 def tones(palette: QPalette | None = None) -> Tones:
-    """The colours for ``palette`` (the application's when None)."""
+    """The colours for ``palette`` (the application's when None); worked out once per
+    palette, since every question of a form asks for them each time it is painted."""
     palette = palette or QGuiApplication.palette()
-    base = palette.color(QPalette.ColorRole.Base)
-    text = palette.color(QPalette.ColorRole.Text)
-    dark = is_dark(palette)
+    roles = (QPalette.ColorRole.Base, QPalette.ColorRole.Text, QPalette.ColorRole.Window)
+    return _tones(*(palette.color(role).rgba() for role in roles))
+
+
+@functools.lru_cache(maxsize=16)
+def _tones(base_rgba: int, text_rgba: int, window_rgba: int) -> Tones:
+    base, text = QColor.fromRgba(base_rgba), QColor.fromRgba(text_rgba)
+    window = QColor.fromRgba(window_rgba)
+    dark = base.lightness() < 128
 
     def meant(name: str, on: QColor) -> QColor:
         return readable(QColor(_MEANT[name][dark]), on, text)
@@ -100,7 +104,7 @@ def tones(palette: QPalette | None = None) -> Tones:
     notice_background, query_background = tint("notice"), tint("query")
     return Tones(
         text=text, base=base, problem=meant("problem", base), done=meant("done", base),
-        quiet=meant("quiet", palette.color(QPalette.ColorRole.Window)),
+        quiet=meant("quiet", window),
         returned=meant("returned", base), submitted=meant("submitted", base),
         current_background=tint("current"), notice_background=notice_background,
         notice=readable(QColor(_MEANT["notice"][dark]), notice_background, text),
