@@ -174,6 +174,10 @@ def test_work_hidden_by_the_sample_filter_is_said_with_a_way_to_see_it(qtbot, op
     assert page.sample_filter.currentData() == "in_sample"  # the sample, once drawn
     assert page.hidden_work.isVisible()
     assert left_out.reference in page.hidden_work.text()
+    from app.ui.theme import tones
+
+    # the link in the notice's own ink, which reads on its tint, not the theme's link blue
+    assert f"color: {tones().notice.name()}" in page.hidden_work.text()
     page.hidden_work.linkActivated.emit("all")
     assert page.sample_filter.currentData() is None and not page.hidden_work.isVisible()
     shown = {page._case_filter.index(r, 0).data() for r in range(page._case_filter.rowCount())}

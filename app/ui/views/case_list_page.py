@@ -33,7 +33,7 @@ from app.ui.models.case_columns import (
     inspection_details,
 )
 from app.ui.models.tables import ROW_ROLE, SORT_ROLE, RecordTableModel
-from app.ui.theme import as_heading, notice_label
+from app.ui.theme import as_heading, notice_label, tones
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.cases import CaseService
@@ -374,8 +374,9 @@ class CaseListPage(QWidget):
                 self.tr(" and {n} more").format(n=len(hidden) - 5) if len(hidden) > 5 else "")
             self.hidden_work.setText(self.tr(
                 "{n} case(s) with answers are not shown because they are not in this part of "
-                "the sample: {refs}. <a href='all'>Show all cases</a>").format(
-                    n=len(hidden), refs=html.escape(shown)))
+                "the sample: {refs}. <a href='all' style='color: {ink}'>Show all "
+                "cases</a>").format(n=len(hidden), refs=html.escape(shown),
+                                    ink=tones().notice.name()))  # not the theme's link blue
 
     def _open_only_match(self) -> None:
         """Enter in the filter opens the case when one case is left; with several, it moves
