@@ -181,3 +181,13 @@ def test_the_theme_makes_every_colour_read(palette):
                                   ("notice", t.notice, t.notice_background),
                                   ("query", t.query, t.query_background)):
             assert contrast(ink, ground) >= LEAST_CONTRAST, (palette.__name__, name)
+
+
+@pytest.mark.parametrize("palette", [light, dark])
+def test_the_dashboards_bars_stand_out_from_the_chart(palette):
+    from app.ui.dialogs.dashboard import BAND_COLOURS, LEAST_GRAPHIC_CONTRAST, bar_colour
+
+    shown = palette()
+    for band in [*BAND_COLOURS, None]:
+        ratio = contrast(bar_colour(band, shown), shown.color(QPalette.ColorRole.Base))
+        assert ratio >= LEAST_GRAPHIC_CONTRAST, (palette.__name__, band, round(ratio, 2))

@@ -30,7 +30,7 @@ from app.ui.changes import Change
 from app.ui.errors import show_error
 from app.ui.screens import fitted
 from app.ui.tasks import TaskManager
-from app.ui.theme import contrast, mixed, paint_text, tones
+from app.ui.theme import contrast, mixed, paint_text, readable, tones
 from app.ui.widgets.tables import fill_table
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class KeyQuestionChart(QWidget):
                                                            left - 10))
             share = q.tally.yes / q.tally.total
             painter.fillRect(QRectF(left, y + 2, span * share, row - 6),
-                             QColor(BAND_COLOURS.get(q.band, "#888888")))
+                             bar_colour(q.band, self.palette()))
             low, high = q.interval
             middle = int(y + row / 2 - 1)
             painter.drawLine(int(left + span * low), middle, int(left + span * high), middle)
@@ -296,6 +296,19 @@ class DashboardDialog(QDialog):
         for r, b in enumerate(chosen):
             self.breakdown.item(r, 0).setToolTip(b.question)
         self.breakdown.resizeColumnsToContents()
+
+
+#: WCAG 2's least contrast for parts of a graphic (a bar against the chart behind it)
+LEAST_GRAPHIC_CONTRAST = 3.0
+
+
+def bar_colour(band: str | None, palette) -> QColor:
+    """A band's bar in the chart: its colour, deepened (or lightened) only as far as it
+    takes to stand 3:1 against the chart's background (amber and light green did not on
+    white, 1.97 and 2.5)."""
+    base = palette.base().color()
+    return readable(QColor(BAND_COLOURS.get(band, "#888888")), base, palette.text().color(),
+                    LEAST_GRAPHIC_CONTRAST)
 
 
 def chip(item, colour: str | None) -> None:
