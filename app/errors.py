@@ -65,7 +65,20 @@ class DuplicateError(ValidationError):
 
 
 class FrameworkError(UserFacingError):
-    """A question framework file is invalid; ``details`` lists every problem found."""
+    """A question framework is invalid; ``details`` lists every problem found, and
+    ``problems`` says where each is (``app.core.framework_loader.FrameworkProblem``, or for a
+    workbook ``app.core.framework_sheets.SheetProblem``) when it was found in the framework's
+    content."""
+
+    problems: list = []  # noqa: RUF012 - replaced, never changed in place
+
+    def as_dict(self) -> dict[str, object]:
+        found = super().as_dict()
+        if self.problems:
+            from dataclasses import asdict
+
+            found["problems"] = [asdict(p) for p in self.problems]
+        return found
 
 
 class DatabaseError(UserFacingError):

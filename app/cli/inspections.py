@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.dto import NewInspection
 from app.core.profile import PROGRAMMES, Programme
 from app.core.workflow import TEAM_ROLE
-from app.errors import ValidationError
+from app.errors import FrameworkError, ValidationError
 
 if TYPE_CHECKING:
     from app.services.registry import Services
@@ -56,6 +57,25 @@ def add_commands(sub, common) -> None:
     fws = sub.add_parser("frameworks", parents=[common], help="question frameworks")
     fws_sub = fws.add_subparsers(dest="action", metavar="ACTION", required=True)
     fws_sub.add_parser("list", parents=[common], help="list the frameworks available")
+    imported = fws_sub.add_parser(
+        "import", parents=[common],
+        help="check a framework authored in a workbook and install it as a new version")
+    imported.add_argument("file", type=Path, metavar="FILE.xlsx",
+                          help="the framework workbook (see 'aspire frameworks template')")
+    imported.add_argument("--dry-run", action="store_true",
+                          help="check it and name every problem, installing nothing")
+    exported = fws_sub.add_parser(
+        "export", parents=[common],
+        help="write a framework version as a workbook, in the layout it is imported from")
+    exported.add_argument("--framework", required=True, metavar="ID",
+                          help="the framework's id (see 'aspire frameworks list')")
+    exported.add_argument("--version", dest="framework_version", metavar="V",
+                          help="the version (default: the newest)")
+    exported.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
+    template = fws_sub.add_parser(
+        "template", parents=[common],
+        help="write the empty framework workbook an author starts from, with its guidance")
+    template.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
 
 
 def _demo(s: Services, args) -> tuple[object, str]:
@@ -120,6 +140,48 @@ def _frameworks_list(s: Services, _args) -> tuple[object, str]:
     return result, "\n".join(lines)
 
 
+def _frameworks_import(s: Services, args) -> tuple[object, str]:
+    found = s.frameworks.import_workbook(args.file, dry_run=args.dry_run)
+    if not found.ok:
+        count = len(found.problems)
+        error = FrameworkError(
+            f"{found.file_name} has {count} problem{'s' if count != 1 else ''}; nothing was "
+            "installed.",
+            "Correct each problem listed (sheet, row and column are named) and import it "
+            "again; --dry-run checks it without installing.",
+            details=[str(p) for p in found.problems])
+        error.problems = list(found.problems)
+        raise error
+    info = found.framework
+    assert info is not None
+    result = {"id": info.key, "version": info.version, "title": info.title,
+              "programme": info.programme, "questions": info.question_count,
+              "reconstructed": info.reconstructed_count, "installed": found.installed,
+              "already_here": found.already_here, "dry_run": found.dry_run}
+    what = f"'{info.key}' version {info.version}: {info.title} ({info.question_count} questions)"
+    if found.already_here:
+        text = f"{what} is already here, exactly as in {found.file_name}; nothing changed."
+    elif found.dry_run:
+        text = f"{found.file_name} has no problems: {what}. Nothing was installed (--dry-run)."
+    else:
+        text = f"Installed {what}. New inspections can use it now."
+    return result, text
+
+
+def _frameworks_export(s: Services, args) -> tuple[object, str]:
+    path = s.frameworks.export_workbook(args.framework, args.framework_version, args.output)
+    return {"file": str(path)}, f"Wrote {path}"
+
+
+def _frameworks_template(_s: Services | None, args) -> tuple[object, str]:
+    from app.services.frameworks import FrameworkCatalog
+
+    path = FrameworkCatalog.write_template(args.output)
+    return {"file": str(path)}, (f"Wrote {path}. Fill in its sheets (its guidance sheet says "
+                                 "how), then check it with 'aspire frameworks import "
+                                 f"{path.name} --dry-run'.")
+
+
 def _default_framework(programme: str) -> str:
     from app.services.demo import FRAMEWORK_FOR
 
@@ -141,6 +203,9 @@ HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("team", "add"): _team,
     ("team", "remove"): _team,
     ("frameworks", "list"): _frameworks_list,
+    ("frameworks", "import"): _frameworks_import,
+    ("frameworks", "export"): _frameworks_export,
+    ("frameworks", "template"): _frameworks_template,
 }
 #: Commands that open no database.
-NO_DATABASE = frozenset()
+NO_DATABASE = frozenset({("frameworks", "template")})

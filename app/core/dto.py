@@ -23,7 +23,27 @@ class FrameworkInfo:
     programme: str
     question_count: int
     reconstructed_count: int
-    source: str = "file"  # "file" (shipped) or "stored" (pinned by an inspection)
+    #: "file" (shipped), "installed" (imported from a workbook on this laptop) or "stored"
+    #: (pinned by an inspection, brought by a sync)
+    source: str = "file"
+
+
+@dataclass(frozen=True)
+class WorkbookImport:
+    """What importing a framework workbook found: the framework (when it has no problem),
+    every problem by sheet, row, column and value, and whether it was installed now or was
+    already here as it is."""
+
+    file_name: str
+    framework: FrameworkInfo | None
+    problems: tuple = ()  # app.core.framework_sheets.SheetProblem
+    installed: bool = False
+    already_here: bool = False
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,7 @@ def summarise(framework: Framework, cases: Sequence[CaseData]) -> list[SummaryRo
     first in the All cases block, so a chart can take them in one range."""
     columns = [c for c in answer_columns(framework)
                if c.question.type in (QuestionType.YES_NO, QuestionType.NEED_MATRIX)]
-    columns.sort(key=lambda c: not c.question.standard)
+    columns.sort(key=lambda c: not c.question.key_question)
     tallies: dict[tuple[str, str, str], list[int]] = {}
     groups: dict[str, list[str]] = {b: [] for b in BREAKDOWNS}
     for data in cases:
@@ -224,7 +224,7 @@ def summarise(framework: Framework, cases: Sequence[CaseData]) -> list[SummaryRo
             for column in columns:
                 yes, n = tallies.get((column.key, breakdown, label), (0, 0))
                 rows.append(SummaryRow(column.key, column.wording,
-                                       bool(column.question.standard), breakdown, label, yes, n))
+                                       column.question.key_question, breakdown, label, yes, n))
     return rows
 
 

@@ -2,11 +2,15 @@
 
 Every problem is collected (not just the first) and reported as
 ``<file>: <question or section key>: <problem>`` so the author can fix them all at once.
+Each problem also says which part of the framework it is in (the file's own settings, a
+section, a question, a named list of options or of reasons), that part's key and the field,
+so a framework authored in a workbook can name the sheet, row and column.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.conditions import Condition, ConditionSyntaxError, expected_values, parse_condition
@@ -18,9 +22,11 @@ from app.core.frameworks import (
     Framework,
     Question,
     QuestionType,
+    RatedBy,
     Respondent,
     Section,
     Stage,
+    Standard,
     version_key,
 )
 from app.core.profile import PROFILE_FIELD_BY_NAME, PROGRAMMES
@@ -28,22 +34,50 @@ from app.core.vocab import Choice
 from app.errors import FrameworkError
 
 _TOP_FIELDS = {"format", "id", "version", "title", "programme", "description", "source",
-               "lists", "reason_sets", "sections"}
+               "lists", "reason_sets", "standards", "sections"}
+_STANDARD_FIELDS = {"key", "title", "rated_by"}
 _SECTION_FIELDS = {"key", "title", "stage", "theme", "intro", "respondent", "questions"}
 _QUESTION_FIELDS = {"key", "text", "type", "guidance", "source", "ref", "reconstructed",
                     "judgement", "respondent", "options", "rows", "rows_from", "reasons",
                     "evidence", "allow_not_applicable", "required", "applies_if", "min", "max",
-                    "standard", "theme"}
+                    "standard", "key_question", "theme"}
 _CHOICE_TYPES = (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in a framework a problem is: ``part`` is file, section, question, list or
+    reason_set; ``key`` that section's or question's key or the list's name (empty for the
+    file, or for a part that has no key yet, when ``index`` counts it from 1 in its
+    section or the file); ``where`` is how the message names it."""
+
+    part: str
+    key: str = ""
+    where: str = ""
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class FrameworkProblem:
+    place: Place
+    field: str  # the field of that part ("" for the part as a whole)
+    message: str
+
+
+FILE = Place("file", where="file")
 
 
 class _Problems:
     def __init__(self, filename: str):
         self.filename = filename
-        self.items: list[str] = []
+        self.found: list[FrameworkProblem] = []
 
-    def add(self, where: str, problem: str) -> None:
-        self.items.append(f"{self.filename}: {where}: {problem}")
+    def add(self, place: Place, problem: str, field: str = "") -> None:
+        self.found.append(FrameworkProblem(place, field, problem))
+
+    @property
+    def items(self) -> list[str]:
+        return [f"{self.filename}: {p.place.where}: {p.message}" for p in self.found]
 
 
 def load_framework_file(path: Path) -> Framework:
@@ -74,6 +108,8 @@ def load_frameworks(folder: Path) -> list[Framework]:
 
 
 def parse_framework_text(text: str, filename: str) -> Framework:
+    """Read and validate a framework file's text. Raises ``FrameworkError``, whose
+    ``problems`` say where each problem is."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -83,83 +119,174 @@ def parse_framework_text(text: str, filename: str) -> Framework:
             "Correct the file, or restore it from the installed copy.",
             details=[f"{filename}: line {exc.lineno}: {exc.msg}"],
         ) from exc
-    problems = _Problems(filename)
-    framework = _parse(data, problems)
-    if problems.items:
-        count = len(problems.items)
-        raise FrameworkError(
+    framework, found = check_framework_data(data, filename)
+    if found:
+        count = len(found)
+        error = FrameworkError(
             f"The question framework file {filename} has {count} "
             f"problem{'s' if count != 1 else ''}; it was not loaded.",
             "Correct each problem listed (each names the question key) and start again.",
-            details=problems.items,
+            details=[f"{filename}: {p.place.where}: {p.message}" for p in found],
         )
+        error.problems = found
+        raise error
     assert framework is not None
     return Framework(**{**framework.__dict__, "raw": text})
 
 
+def check_framework_data(data: object,
+                         filename: str) -> tuple[Framework | None, list[FrameworkProblem]]:
+    """The framework a file's parsed JSON describes, and every problem with it (the
+    framework only when there are none)."""
+    problems = _Problems(filename)
+    framework = _parse(data, problems)
+    return (None if problems.found else framework), problems.found
+
+
 def _parse(data: object, problems: _Problems) -> Framework | None:
     if not isinstance(data, dict):
-        problems.add("file", "the file must hold one JSON object")
+        problems.add(FILE, "the file must hold one JSON object")
         return None
-    _unknown(data, _TOP_FIELDS, "file", problems)
+    _unknown(data, _TOP_FIELDS, FILE, problems)
     if data.get("format") != FORMAT_VERSION:
-        problems.add("format", f"must be {FORMAT_VERSION}, found {data.get('format')!r}")
-    fid = _text(data, "id", "file", problems)
+        problems.add(_setting("format"), f"must be {FORMAT_VERSION}, found "
+                                         f"{data.get('format')!r}", "format")
+    fid = _text(data, "id", FILE, problems)
     if fid and not KEY_PATTERN.match(fid.replace("-", "_")):
-        problems.add("id", f"'{fid}' must be lower case letters, digits, '-' or '_'")
-    version = _text(data, "version", "file", problems)
-    title = _text(data, "title", "file", problems)
-    programme = _text(data, "programme", "file", problems)
+        problems.add(_setting("id"), f"'{fid}' must be lower case letters, digits, '-' or '_'",
+                     "id")
+    version = _text(data, "version", FILE, problems)
+    title = _text(data, "title", FILE, problems)
+    programme = _text(data, "programme", FILE, problems)
     if programme and programme not in PROGRAMMES:
-        problems.add("programme", f"'{programme}' is not one of {', '.join(PROGRAMMES.codes())}")
+        problems.add(_setting("programme"),
+                     f"'{programme}' is not one of {', '.join(PROGRAMMES.codes())}", "programme")
     lists = _named_lists(data.get("lists", {}), "lists", problems)
     reason_sets = _named_lists(data.get("reason_sets", {}), "reason_sets", problems)
     sections_raw = data.get("sections")
     if not isinstance(sections_raw, list) or not sections_raw:
-        problems.add("sections", "there must be a non-empty list of sections")
+        problems.add(_setting("sections"), "there must be a non-empty list of sections",
+                     "sections")
         sections_raw = []
-    context = _Context(problems, lists, reason_sets)
+    standards = _standards(data.get("standards", []), problems)
+    context = _Context(problems, lists, reason_sets, _all_keys(sections_raw),
+                       {s.key for s in standards} if "standards" in data else None)
     sections = tuple(
         s for s in (_section(raw, i, context) for i, raw in enumerate(sections_raw)) if s
     )
     if not context.questions and sections_raw:
-        problems.add("sections", "the framework has no questions")
+        problems.add(_setting("sections"), "the framework has no questions", "sections")
+    _circular_rules(context)
     return Framework(
         id=fid, version=version, title=title, programme=programme,
         description=str(data.get("description", "")), source=str(data.get("source", "")),
-        sections=sections,
+        sections=sections, standards=standards,
     )
 
 
+def _standards(raw: object, problems: _Problems) -> tuple[Standard, ...]:
+    if not isinstance(raw, list):
+        problems.add(_setting("standards"), "must be a list of standards", "standards")
+        return ()
+    found: list[Standard] = []
+    for index, item in enumerate(raw):
+        place = Place("standard", where=f"standard {index + 1}", index=index + 1)
+        if not isinstance(item, dict):
+            problems.add(place, "each standard must be an object")
+            continue
+        key = _text(item, "key", place, problems)
+        if not key:
+            continue
+        place = Place("standard", key, f"standard {key}", index + 1)
+        _unknown(item, _STANDARD_FIELDS, place, problems)
+        if not KEY_PATTERN.match(key):
+            problems.add(place, "the key must be lower case letters, digits, '_' and '.'",
+                         "key")
+        if any(s.key == key for s in found):
+            problems.add(place, "this standard key is used twice", "key")
+        title = _text(item, "title", place, problems)
+        rated_by = _enum(item.get("rated_by", RatedBy.KEY_QUESTIONS.value), RatedBy,
+                         "rated_by", place, problems)
+        found.append(Standard(key, title, rated_by or RatedBy.KEY_QUESTIONS))
+    return tuple(found)
+
+
+def _setting(name: str) -> Place:
+    return Place("file", where=name)
+
+
+def _all_keys(sections: list) -> set[str]:
+    """Every question key the file holds, whatever else is wrong with it."""
+    return {q["key"] for s in sections if isinstance(s, dict)
+            and isinstance(s.get("questions"), list)
+            for q in s["questions"] if isinstance(q, dict) and isinstance(q.get("key"), str)}
+
+
 class _Context:
-    def __init__(self, problems: _Problems, lists: dict, reason_sets: dict):
+    def __init__(self, problems: _Problems, lists: dict, reason_sets: dict,
+                 all_keys: set[str], standards: set[str] | None):
         self.problems = problems
+        #: the standards the framework names (None: it names none, so any will do)
+        self.standards = standards
         self.lists = lists
         self.reason_sets = reason_sets
+        self.all_keys = all_keys
         self.section_keys: set[str] = set()
         self.questions: dict[str, Question] = {}
+        #: question key -> the questions its rule depends on, and those of them that are
+        #: not before it
+        self.depends: dict[str, list[str]] = {}
+        self.later: set[str] = set()
+
+
+def _circular_rules(ctx: _Context) -> None:
+    """A rule that depends, through other rules, on its own question is circular: say so
+    once for each circle, beside the 'not an earlier question' its forward step has had.
+    (Only a rule that names a later question can start one.)"""
+    reported: set[frozenset[str]] = set()
+    for start in sorted(ctx.later):
+        circle = _path_back(start, start, [start], {start}, ctx.depends)
+        if circle and frozenset(circle) not in reported:
+            reported.add(frozenset(circle))
+            ctx.problems.add(Place("question", start, start),
+                             "applies_if: a circular rule: " + " → ".join([*circle, start]),
+                             "applies_if")
+
+
+def _path_back(start: str, at: str, path: list[str], seen: set[str],
+               depends: dict[str, list[str]]) -> list[str] | None:
+    for following in depends.get(at, ()):
+        if following == start:
+            return list(path)
+        if following not in seen:
+            seen.add(following)
+            found = _path_back(start, following, [*path, following], seen, depends)
+            if found:
+                return found
+    return None
 
 
 def _section(raw: object, index: int, ctx: _Context) -> Section | None:
-    where = f"section {index + 1}"
+    place = Place("section", where=f"section {index + 1}", index=index + 1)
     if not isinstance(raw, dict):
-        ctx.problems.add(where, "each section must be an object")
+        ctx.problems.add(place, "each section must be an object")
         return None
-    key = _text(raw, "key", where, ctx.problems)
-    where = f"section {key or index + 1}"
-    _unknown(raw, _SECTION_FIELDS, where, ctx.problems)
+    key = _text(raw, "key", place, ctx.problems)
+    if key:
+        place = Place("section", key, f"section {key}", index + 1)
+    _unknown(raw, _SECTION_FIELDS, place, ctx.problems)
     if key:
         if not KEY_PATTERN.match(key):
-            ctx.problems.add(where, "the key must be lower case letters, digits and '_'")
+            ctx.problems.add(place, "the key must be lower case letters, digits and '_'", "key")
         if key in ctx.section_keys:
-            ctx.problems.add(where, "this section key is used twice")
+            ctx.problems.add(place, "this section key is used twice", "key")
         ctx.section_keys.add(key)
-    title = _text(raw, "title", where, ctx.problems)
-    stage = _enum(raw.get("stage"), Stage, "stage", where, ctx.problems)
+    title = _text(raw, "title", place, ctx.problems)
+    stage = _enum(raw.get("stage"), Stage, "stage", place, ctx.problems)
     default_respondent = raw.get("respondent", Respondent.INSPECTOR.value)
     questions_raw = raw.get("questions")
     if not isinstance(questions_raw, list) or not questions_raw:
-        ctx.problems.add(where, "a section needs a non-empty list of questions")
+        ctx.problems.add(place, "a section needs a non-empty list of questions", "questions")
         questions_raw = []
     section = Section(key=key, title=title, stage=stage or Stage.CASE,
                       theme=str(raw.get("theme", "")), intro=str(raw.get("intro", "")))
@@ -175,132 +302,158 @@ def _section(raw: object, index: int, ctx: _Context) -> Section | None:
 def _question(raw: object, index: int, section: Section, default_respondent: str,
               ctx: _Context) -> Question | None:
     p = ctx.problems
-    where = f"section {section.key} question {index + 1}"
+    place = Place("question", where=f"section {section.key} question {index + 1}",
+                  index=index + 1)
     if not isinstance(raw, dict):
-        p.add(where, "each question must be an object")
+        p.add(place, "each question must be an object")
         return None
-    key = _text(raw, "key", where, p)
+    key = _text(raw, "key", place, p)
     if not key:
         return None
-    where = key
-    _unknown(raw, _QUESTION_FIELDS, where, p)
+    place = Place("question", key, key, index + 1)
+    _unknown(raw, _QUESTION_FIELDS, place, p)
     if not KEY_PATTERN.match(key):
-        p.add(where, "the key must be lower case letters, digits, '_' and '.'")
+        p.add(place, "the key must be lower case letters, digits, '_' and '.'", "key")
     if key in ctx.questions:
-        p.add(where, "this question key is used twice; keys must be unique")
-    text = _text(raw, "text", where, p)
-    qtype = _enum(raw.get("type"), QuestionType, "type", where, p)
+        p.add(place, "this question key is used twice; keys must be unique", "key")
+    text = _text(raw, "text", place, p)
+    qtype = _enum(raw.get("type"), QuestionType, "type", place, p)
     if qtype is None:
         return None
-    judgement = _flag(raw, "judgement", qtype == QuestionType.YES_NO, where, p)
+    judgement = _flag(raw, "judgement", qtype == QuestionType.YES_NO, place, p)
     if judgement and qtype != QuestionType.YES_NO:
-        p.add(where, "'judgement' applies to yes_no questions only")
+        p.add(place, "'judgement' applies to yes_no questions only", "judgement")
         judgement = False
-    options = _choices_field(raw, "options", where, ctx) if "options" in raw else ()
+    options = _choices_field(raw, "options", place, ctx) if "options" in raw else ()
     if qtype in _CHOICE_TYPES and len(options) < 2 and (options or "options" not in raw):
-        p.add(where, f"a {qtype} question needs at least two options")
+        p.add(place, f"a {qtype} question needs at least two options", "options")
     if qtype not in _CHOICE_TYPES and "options" in raw:
-        p.add(where, f"'options' does not apply to a {qtype} question")
-    rows, rows_from = _matrix_rows(raw, qtype, where, ctx)
-    reasons = _choices_field(raw, "reasons", where, ctx) if "reasons" in raw else ()
-    if judgement and not reasons:
-        p.add(where, "a yes/no judgement needs 'reasons' to offer when the answer is No")
+        p.add(place, f"'options' does not apply to a {qtype} question", "options")
+    rows, rows_from = _matrix_rows(raw, qtype, place, ctx)
+    reasons = _choices_field(raw, "reasons", place, ctx) if "reasons" in raw else ()
+    if judgement and not reasons and "reasons" not in raw:  # else: said of its reasons
+        p.add(place, "a yes/no judgement needs 'reasons' to offer when the answer is No",
+              "reasons")
     if reasons and not (judgement or qtype == QuestionType.NEED_MATRIX):
-        p.add(where, "'reasons' apply only to yes/no judgements and need-area matrices")
+        p.add(place, "'reasons' apply only to yes/no judgements and need-area matrices",
+              "reasons")
     evidence_default = Evidence.REQUIRED_ON_NO if judgement else Evidence.OPTIONAL
-    evidence = _enum(raw.get("evidence", evidence_default), Evidence, "evidence", where, p)
+    evidence = _enum(raw.get("evidence", evidence_default), Evidence, "evidence", place, p)
     respondent = _enum(raw.get("respondent", default_respondent), Respondent, "respondent",
-                       where, p)
+                       place, p)
     minimum, maximum = raw.get("min"), raw.get("max")
     if (minimum is not None or maximum is not None) and qtype != QuestionType.NUMBER:
-        p.add(where, "'min' and 'max' apply to number questions only")
+        p.add(place, "'min' and 'max' apply to number questions only",
+              "min" if minimum is not None else "max")
     for name, bound in (("min", minimum), ("max", maximum)):
         if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool)):
-            p.add(where, f"'{name}' must be a whole number")
+            p.add(place, f"'{name}' must be a whole number", name)
+    standard = str(raw.get("standard", ""))
+    if standard and ctx.standards is not None and standard not in ctx.standards:
+        p.add(place, f"'standard' is '{standard}', which the standards do not list "
+                     f"({', '.join(sorted(ctx.standards)) or 'none are listed'})", "standard")
+    key_question = _flag(raw, "key_question",
+                         bool(standard) and qtype == QuestionType.YES_NO, place, p)
+    if key_question and not (standard and qtype == QuestionType.YES_NO):
+        p.add(place, "a key question is a yes_no judgement with the 'standard' it rates",
+              "key_question")
+        key_question = False
     question = Question(
         key=key, text=text, type=qtype, section_key=section.key, stage=section.stage,
         theme=str(raw.get("theme", section.theme)), guidance=str(raw.get("guidance", "")),
         source=str(raw.get("source", "")), ref=str(raw.get("ref", "")),
-        reconstructed=_flag(raw, "reconstructed", False, where, p), judgement=judgement,
+        reconstructed=_flag(raw, "reconstructed", False, place, p), judgement=judgement,
         respondent=respondent or Respondent.INSPECTOR, options=options, rows=rows,
         rows_from=rows_from, reasons=reasons, evidence=evidence or evidence_default,
-        allow_not_applicable=_flag(raw, "allow_not_applicable", False, where, p),
-        required=_flag(raw, "required", True, where, p),
+        allow_not_applicable=_flag(raw, "allow_not_applicable", False, place, p),
+        required=_flag(raw, "required", True, place, p),
         minimum=minimum if isinstance(minimum, int) else None,
         maximum=maximum if isinstance(maximum, int) else None,
-        standard=str(raw.get("standard", "")),
+        standard=standard, key_question=key_question,
     )
     if "applies_if" in raw:
         question = Question(**{**question.__dict__,
-                               "applies_if": _condition(raw["applies_if"], where, ctx)})
+                               "applies_if": _condition(raw["applies_if"], place, ctx)})
     return question
 
 
-def _matrix_rows(raw: dict, qtype: QuestionType, where: str,
+def _matrix_rows(raw: dict, qtype: QuestionType, place: Place,
                  ctx: _Context) -> tuple[tuple[Choice, ...], str]:
     p = ctx.problems
     if qtype != QuestionType.NEED_MATRIX:
         for name in ("rows", "rows_from"):
             if name in raw:
-                p.add(where, f"'{name}' applies to need_matrix questions only")
+                p.add(place, f"'{name}' applies to need_matrix questions only", name)
         return (), ""
-    rows = _choices_field(raw, "rows", where, ctx) if "rows" in raw else ()
+    rows = _choices_field(raw, "rows", place, ctx) if "rows" in raw else ()
     if not rows:
-        p.add(where, "a need_matrix question needs 'rows' (a list or the name of a list)")
+        p.add(place, "a need_matrix question needs 'rows' (a list or the name of a list)",
+              "rows")
     rows_from = raw.get("rows_from", "")
     if rows_from:
         source = ctx.questions.get(rows_from)
         if source is None:
-            p.add(where, f"'rows_from' names '{rows_from}', which is not an earlier question")
+            p.add(place, f"'rows_from' names '{rows_from}', which is not an earlier question",
+                  "rows_from")
         elif source.type != QuestionType.MULTI_CHOICE:
-            p.add(where, f"'rows_from' must name a multi_choice question; '{rows_from}' is "
-                         f"{source.type}")
+            p.add(place, f"'rows_from' must name a multi_choice question; '{rows_from}' is "
+                         f"{source.type}", "rows_from")
         else:
             missing = {r.code for r in rows} - {o.code for o in source.options}
             if missing:
-                p.add(where, f"rows {sorted(missing)} are not options of '{rows_from}'")
+                p.add(place, f"rows {sorted(missing)} are not options of '{rows_from}'",
+                      "rows")
     return rows, str(rows_from)
 
 
-def _condition(raw: object, where: str, ctx: _Context) -> Condition | None:
+def _condition(raw: object, place: Place, ctx: _Context) -> Condition | None:
     try:
         condition = parse_condition(raw)
     except ConditionSyntaxError as exc:
-        ctx.problems.add(where, f"applies_if: {exc}")
+        ctx.problems.add(place, f"applies_if: {exc}", "applies_if")
         return None
+    ctx.depends[place.key] = condition.references("answer")
     for leaf in condition.leaves():
-        _check_leaf(leaf, where, ctx)
+        _check_leaf(leaf, place, ctx)
     return condition
 
 
-def _check_leaf(leaf: Condition, where: str, ctx: _Context) -> None:
-    p = ctx.problems
+def _check_leaf(leaf: Condition, place: Place, ctx: _Context) -> None:
+    def add(problem: str) -> None:
+        ctx.problems.add(place, f"applies_if: {problem}", "applies_if")
+
     values = expected_values(leaf)
     if leaf.kind == "profile":
         field = PROFILE_FIELD_BY_NAME.get(leaf.subject)
         if field is None:
-            p.add(where, f"applies_if: '{leaf.subject}' is not a case profile field "
-                         f"({', '.join(PROFILE_FIELD_BY_NAME)})")
+            add(f"'{leaf.subject}' is not a case profile field "
+                f"({', '.join(PROFILE_FIELD_BY_NAME)})")
             return
         if field.vocabulary is not None:
             for value in values:
                 if value not in field.vocabulary:
-                    p.add(where, f"applies_if: '{value}' is not a value of {leaf.subject}")
+                    add(f"'{value}' is not a value of {leaf.subject}")
         return
     target = ctx.questions.get(leaf.subject)
     if target is None:
-        p.add(where, f"applies_if: '{leaf.subject}' is not an earlier question in this "
-                     "framework (a condition may only depend on questions before it)")
+        if leaf.subject == place.key:
+            add(f"'{leaf.subject}' is this question itself: a rule may only depend on "
+                "questions before it")
+        elif leaf.subject in ctx.all_keys:
+            ctx.later.add(place.key)
+            add(f"'{leaf.subject}' is a later question: a rule may only depend on "
+                "questions before it")
+        else:
+            add(f"'{leaf.subject}' is not an earlier question in this "
+                "framework (a condition may only depend on questions before it)")
         return
     if leaf.test == "includes" and target.type != QuestionType.MULTI_CHOICE:
-        p.add(where, f"applies_if: 'includes' needs a multi_choice question; "
-                     f"'{leaf.subject}' is {target.type}")
+        add(f"'includes' needs a multi_choice question; '{leaf.subject}' is {target.type}")
     allowed = _answer_codes(target)
     if allowed is not None:
         for value in values:
             if value not in allowed:
-                p.add(where, f"applies_if: '{value}' is not a possible answer to "
-                             f"'{leaf.subject}'")
+                add(f"'{value}' is not a possible answer to '{leaf.subject}'")
 
 
 def _answer_codes(question: Question) -> set[str] | None:
@@ -311,28 +464,35 @@ def _answer_codes(question: Question) -> set[str] | None:
     return None
 
 
-def _choices_field(raw: dict, name: str, where: str, ctx: _Context) -> tuple[Choice, ...]:
+def _choices_field(raw: dict, name: str, place: Place, ctx: _Context) -> tuple[Choice, ...]:
     value = raw[name]
     if isinstance(value, str):
         shared = ctx.reason_sets if name == "reasons" else ctx.lists
         if value not in shared:
             kind = "reason_sets" if name == "reasons" else "lists"
-            ctx.problems.add(where, f"'{name}' names '{value}', which is not in '{kind}'")
+            ctx.problems.add(place, f"'{name}' names '{value}', which is not in '{kind}'", name)
             return ()
         return shared[value]
-    return _choices(value, f"{where}: {name}", ctx.problems)
+    return _choices(value, place, name, ctx.problems)
 
 
 def _named_lists(raw: object, name: str, problems: _Problems) -> dict[str, tuple[Choice, ...]]:
     if not isinstance(raw, dict):
-        problems.add(name, "must be an object of named lists")
+        problems.add(_setting(name), "must be an object of named lists", name)
         return {}
-    return {key: _choices(value, f"{name}.{key}", problems) for key, value in raw.items()}
+    part = "reason_set" if name == "reason_sets" else "list"
+    return {key: _choices(value, Place(part, key, f"{name}.{key}"), "", problems)
+            for key, value in raw.items()}
 
 
-def _choices(raw: object, where: str, problems: _Problems) -> tuple[Choice, ...]:
+def _choices(raw: object, place: Place, name: str,
+             problems: _Problems) -> tuple[Choice, ...]:
+    """A list of choices: ``name`` is the question's field that holds it in place, or empty
+    for a named list."""
+    at = Place(place.part, place.key, f"{place.where}: {name}" if name else place.where,
+               place.index)
     if not isinstance(raw, list) or not raw:
-        problems.add(where, "must be a non-empty list of {\"code\", \"label\"} objects")
+        problems.add(at, "must be a non-empty list of {\"code\", \"label\"} objects", name)
         return ()
     result, seen = [], set()
     for item in raw:
@@ -340,42 +500,43 @@ def _choices(raw: object, where: str, problems: _Problems) -> tuple[Choice, ...]
                 or not isinstance(item.get("exclusive", False), bool)
                 or not isinstance(item.get("code"), str) or not isinstance(item.get("label"), str)
                 or not item["code"] or not item["label"].strip()):
-            problems.add(where, f"{item!r} must be an object with a non-empty code and label "
-                                "(and optionally \"exclusive\": true)")
+            problems.add(at, f"{item!r} must be an object with a non-empty code and label "
+                             "(and optionally \"exclusive\": true)", name or "code")
             continue
         if item["code"] in seen:
-            problems.add(where, f"the code '{item['code']}' is used twice")
+            problems.add(at, f"the code '{item['code']}' is used twice", name or "code")
         seen.add(item["code"])
         result.append(Choice(item["code"], item["label"],
                              exclusive=item.get("exclusive", False)))
     return tuple(result)
 
 
-def _text(raw: dict, name: str, where: str, problems: _Problems) -> str:
+def _text(raw: dict, name: str, place: Place, problems: _Problems) -> str:
     value = raw.get(name)
     if not isinstance(value, str) or not value.strip():
-        problems.add(where, f"'{name}' is missing or empty")
+        problems.add(place, f"'{name}' is missing or empty", name)
         return ""
     return value
 
 
-def _flag(raw: dict, name: str, default: bool, where: str, problems: _Problems) -> bool:
+def _flag(raw: dict, name: str, default: bool, place: Place, problems: _Problems) -> bool:
     value = raw.get(name, default)
     if not isinstance(value, bool):
-        problems.add(where, f"'{name}' must be true or false, not {value!r}")
+        problems.add(place, f"'{name}' must be true or false, not {value!r}", name)
         return default
     return value
 
 
-def _enum(value: object, enum: type, name: str, where: str, problems: _Problems):
+def _enum(value: object, enum: type, name: str, place: Place, problems: _Problems):
     try:
         return enum(value)
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
-        problems.add(where, f"'{name}' is {value!r}; it must be one of {allowed}")
+        problems.add(place, f"'{name}' is {value!r}; it must be one of {allowed}", name)
         return None
 
 
-def _unknown(raw: dict, allowed: set[str], where: str, problems: _Problems) -> None:
+def _unknown(raw: dict, allowed: set[str], place: Place, problems: _Problems) -> None:
     for name in sorted(set(raw) - allowed):
-        problems.add(where, f"unknown field '{name}' (allowed: {', '.join(sorted(allowed))})")
+        problems.add(place, f"unknown field '{name}' (allowed: {', '.join(sorted(allowed))})",
+                     name)

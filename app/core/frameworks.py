@@ -68,6 +68,23 @@ class Evidence(StrEnum):
     OPTIONAL = "optional"
 
 
+class RatedBy(StrEnum):
+    """How a standard is rated: from its key questions' answers across the case sample, or
+    by the inspectors' judgement on the evidence (organisational delivery, policy)."""
+
+    KEY_QUESTIONS = "key_questions"
+    JUDGEMENT = "judgement"
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A standard the inspection rates, as the framework names it."""
+
+    key: str
+    title: str
+    rated_by: RatedBy = RatedBy.KEY_QUESTIONS
+
+
 YES, NO, NOT_APPLICABLE = "yes", "no", "na"
 JUDGEMENT_LABELS = {YES: "Yes", NO: "No", NOT_APPLICABLE: "Not applicable"}
 
@@ -97,6 +114,8 @@ class Question:
     minimum: int | None = None
     maximum: int | None = None
     standard: str = ""
+    #: a yes/no judgement whose share of Yes across the sample rates ``standard``
+    key_question: bool = False
 
     @property
     def short_title(self) -> str:
@@ -134,6 +153,9 @@ class Framework:
     description: str = ""
     source: str = ""
     sections: tuple[Section, ...] = ()
+    #: the standards the framework rates, in order (empty in the 2016-17 frameworks, whose
+    #: standards the rating rules name)
+    standards: tuple[Standard, ...] = ()
     raw: str = field(default="", repr=False, compare=False)
 
     @property
@@ -152,6 +174,9 @@ class Framework:
 
     def question_keys(self) -> list[str]:
         return [q.key for q in self.questions()]
+
+    def standard_title(self, key: str) -> str | None:
+        return next((s.title for s in self.standards if s.key == key), None)
 
     def section(self, key: str) -> Section:
         for s in self.sections:

@@ -182,10 +182,11 @@ def rate_question(key: str, text: str, standard: str, judgements: Iterable[bool 
                           more_yes_to_rise(tally.yes, tally.total, rules))
 
 
-def rate_standards(questions: Sequence[QuestionRating],
-                   rules: RatingRules) -> list[StandardRating]:
+def rate_standards(questions: Sequence[QuestionRating], rules: RatingRules,
+                   titles: Mapping[str, str] | None = None) -> list[StandardRating]:
     """Standards in the order their first key question appears; each rated by the lowest
-    key-question percentage among those with any applicable case."""
+    key-question percentage among those with any applicable case. A standard is called by
+    its title in ``titles`` (the framework's), else by the rating rules' name for it."""
     order: dict[str, list[QuestionRating]] = {}
     for q in questions:
         order.setdefault(q.standard, []).append(q)
@@ -194,7 +195,8 @@ def rate_standards(questions: Sequence[QuestionRating],
         rated = [q for q in items if q.tally.total]
         lowest = min(rated, key=lambda q: (q.tally.share, q.key)) if rated else None
         band = rules.band(lowest.tally.share) if lowest else None
-        result.append(StandardRating(standard, rules.title(standard), tuple(items),
+        title = (titles or {}).get(standard) or rules.title(standard)
+        result.append(StandardRating(standard, title, tuple(items),
                                      lowest.key if lowest else None,
                                      band.label if band else None))
     return result
@@ -284,7 +286,7 @@ def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: Rati
     """Every key question (a yes/no question that feeds a standard) rated over ``cases``
     the standards, and the breakdowns by profile (ages on ``reference_date``, or today;
     ``age_bands`` gives them by case instead, for cases whose dates of birth are removed)."""
-    keys = [q for q in framework.questions() if q.standard and q.type == "yes_no"]
+    keys = [q for q in framework.questions() if q.key_question]
     judged = {q.key: [counted(answer_code(AnswerColumn(q.key, q, wording=q.text), data))
                       for data in cases] for q in keys}
     rated = [rate_question(q.key, q.text, q.standard, judged[q.key], rules) for q in keys]
@@ -299,7 +301,8 @@ def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: Rati
                   tuple(breakdown(judged[q.key], [row[attribute] for row in labels], rules,
                                   for_publication=for_publication)))
         for attribute, heading in BREAKDOWN_HEADINGS for q in keys)
-    return InspectionRatings(rules, len(cases), tuple(rate_standards(rated, rules)),
+    return InspectionRatings(rules, len(cases), tuple(rate_standards(
+        rated, rules, {s.key: s.title for s in framework.standards})),
                              breakdowns, for_publication)
 
 

@@ -16,7 +16,6 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from app.core.atomic_files import atomic_write
 from app.core.case_import import (
     COLUMNS,
     OLDEST_AGE_YEARS,
@@ -27,7 +26,7 @@ from app.core.profile import PROFILE_FIELD_BY_NAME, PROGRAMMES, Programme
 from app.core.vocab import Choice
 from app.errors import UserFacingError, ValidationError
 from app.io.case_lists import MAX_ROWS
-from app.io.openpyxl_buffers import buffers_beside
+from app.io.openpyxl_buffers import save_whole
 
 CASES_SHEET = "Cases"
 GUIDANCE_SHEET = "Guidance"
@@ -87,7 +86,7 @@ def write_case_template(path: Path, programme: str | None = None) -> Path:
     lists.sheet_state = "hidden"
     _fill_cases(cases, lists, programme)
     _fill_guidance(guidance, programme)
-    _save(workbook, path)
+    save_whole(workbook, path, TemplateError, "The case list template")
     return path
 
 
@@ -200,14 +199,3 @@ def _fill_guidance(guidance: Worksheet, programme: str | None) -> None:
             cell.alignment = _WRAP
     for letter, width in zip("ABCD", (28, 10, 60, 70), strict=True):
         guidance.column_dimensions[letter].width = width
-
-
-def _save(workbook: Workbook, path: Path) -> None:
-    try:
-        with atomic_write(path) as partial, buffers_beside(path):
-            workbook.save(partial.path)
-    except OSError as exc:
-        raise TemplateError(
-            f"The case list template cannot be saved as {path} ({exc.strerror or exc}).",
-            "If a file of that name is open in Excel, close it; otherwise choose a folder "
-            "you can save to, and try again.") from exc

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from openpyxl.worksheet import _writer as _sheet_writer
 
-from app.core.atomic_files import ON_WINDOWS, Partial, reserve_partial
+from app.core.atomic_files import ON_WINDOWS, Partial, atomic_write, reserve_partial
+from app.errors import UserFacingError
 
 _OPENPYXL_CREATE = _sheet_writer.create_temporary_file
 _here = threading.local()
@@ -64,3 +65,17 @@ def buffers_beside(target: Path) -> Iterator[None]:
             partial.discard()
             with contextlib.suppress(ValueError):
                 _sheet_writer.ALL_TEMP_FILES.remove(str(partial.path))
+
+
+def save_whole(workbook, path: Path, error: type[UserFacingError], what: str) -> None:
+    """Save an openpyxl ``workbook`` as ``path``: whole or not at all, with its buffers
+    beside it. An operating system's refusal is raised as ``error``, naming ``what`` was
+    being saved ("The case list template")."""
+    try:
+        with atomic_write(path) as partial, buffers_beside(path):
+            workbook.save(partial.path)
+    except OSError as exc:
+        raise error(
+            f"{what} cannot be saved as {path} ({exc.strerror or exc}).",
+            "If a file of that name is open in Excel, close it; otherwise choose a folder "
+            "you can save to, and try again.") from exc

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import threading
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core.dto import FrameworkInfo
+from app.core.atomic_files import atomic_write
+from app.core.dto import FrameworkInfo, WorkbookImport
 from app.core.framework_loader import load_frameworks, parse_framework_text
+from app.core.framework_sheets import framework_from_sheets
 from app.core.frameworks import Framework, version_key
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import FrameworkError, NotFoundError
+from app.io.framework_workbook import read_framework_workbook, write_framework_workbook
 
 if TYPE_CHECKING:  # the stored copy, as the repositories hand it back
     from app.db.models import Framework as StoredFramework
@@ -34,27 +39,44 @@ def framework_info(fw: Framework, source: str) -> FrameworkInfo:
     )
 
 
+#: the folder, beside the database, that holds the frameworks imported on this laptop
+INSTALLED_FOLDER = "frameworks"
+
+
 class FrameworkCatalog:
-    """Frameworks shipped in ``resources/frameworks`` plus those already stored.
+    """Frameworks shipped in ``resources/frameworks``, those imported from workbooks on this
+    laptop (kept as framework files in a folder beside the database), and those already
+    stored.
 
     Files are validated when first needed; a pinned framework is read back from the copy
     stored in the database, so a newer file never changes an existing inspection.
     """
 
-    def __init__(self, db: Database, folder: Path):
+    def __init__(self, db: Database, folder: Path, installed: Path | None = None):
         self._db = db
         self._folder = folder
+        self._installed = installed if installed is not None else \
+            Path(db.path).parent / INSTALLED_FOLDER
         self._files: list[Framework] | None = None
+        self._installed_ids: set[tuple[str, str]] = set()
         self._parsed: dict[str, Framework] = {}
         self._lock = threading.Lock()
 
     def shipped(self) -> list[Framework]:
+        """The frameworks offered for new inspections: those shipped, then those imported
+        on this laptop."""
         if self._files is None:
-            self._files = load_frameworks(self._folder)
+            files = load_frameworks(self._folder)
+            installed = load_frameworks(self._installed) if self._installed.is_dir() else []
+            self._installed_ids = {(f.id, f.version) for f in installed}
+            self._files = sorted([*files, *installed],
+                                 key=lambda f: (f.id, version_key(f.version)))
         return self._files
 
     def available(self) -> list[FrameworkInfo]:
-        infos = {(f.id, f.version): framework_info(f, "file") for f in self.shipped()}
+        infos = {(f.id, f.version): framework_info(
+            f, "installed" if (f.id, f.version) in self._installed_ids else "file")
+            for f in self.shipped()}
         with self._db.read() as session:
             for row in repo.framework_rows(session):
                 if (row.framework_key, row.version) not in infos:
@@ -96,6 +118,67 @@ class FrameworkCatalog:
             framework_id=uuid.uuid5(FRAMEWORK_NAMESPACE, f"{key}|{version}|{digest}"),
             key=key, version=version, title=shipped.title, programme=shipped.programme,
             content=shipped.raw, sha256=digest)
+
+    def import_workbook(self, path: Path, *, dry_run: bool = False) -> WorkbookImport:
+        """Check a framework workbook whole and, when it has no problem and not
+        ``dry_run``, install it as a new version. A version already here is never changed:
+        the same framework again changes nothing; different questions under a version
+        already here are refused (``FrameworkError``)."""
+        path = Path(path)
+        framework, text, problems = framework_from_sheets(read_framework_workbook(path),
+                                                          path.name)
+        if framework is None:
+            return WorkbookImport(path.name, None, tuple(problems), dry_run=dry_run)
+        info = framework_info(framework, "installed")
+        existing = self._existing(framework.id, framework.version)
+        if existing is not None:
+            if existing != framework:
+                raise FrameworkError(
+                    f"Version {framework.version} of the question framework "
+                    f"'{framework.id}' is already here, with different questions; a version "
+                    "never changes once it is offered, as inspections may be pinned to it.",
+                    "Give the workbook a new version (the version row of its settings "
+                    "sheet) and import it again.")
+            return WorkbookImport(path.name, info, already_here=True, dry_run=dry_run)
+        if not dry_run:
+            self._install(framework, text)
+        return WorkbookImport(path.name, info, installed=not dry_run, dry_run=dry_run)
+
+    def _existing(self, key: str, version: str) -> Framework | None:
+        found = next((f for f in self.shipped() if f.id == key and f.version == version), None)
+        if found is not None:
+            return found
+        with self._db.read() as session:
+            row = repo.framework_row(session, key, version)
+            return self.from_row(row) if row is not None else None
+
+    def _install(self, framework: Framework, text: str) -> None:
+        self._installed.mkdir(parents=True, exist_ok=True)
+        safe_version = re.sub(r"[^A-Za-z0-9._-]", "_", framework.version)
+        target = self._installed / f"{framework.id}--{safe_version}.json"
+        number = 1
+        while target.exists():  # another version whose name reads the same
+            number += 1
+            target = self._installed / f"{framework.id}--{safe_version}--{number}.json"
+        with atomic_write(target) as partial:
+            partial.file.write(text.encode("utf-8"))
+        self._files = None
+
+    def export_workbook(self, key: str, version: str | None, path: Path) -> Path:
+        """Save a framework version (the newest when ``version`` is None) as a workbook in
+        the layout it is imported from; returns the path written."""
+        version = version or self.newest_version(key)
+        framework = self._existing(key, version)
+        if framework is None:
+            raise NotFoundError(
+                f"Framework '{key}' version {version} is not available.",
+                "Run 'aspire frameworks list' to see the frameworks and versions available.")
+        return write_framework_workbook(path, json.loads(framework.raw))
+
+    @staticmethod
+    def write_template(path: Path) -> Path:
+        """Save the empty framework workbook an author starts from."""
+        return write_framework_workbook(path)
 
     def from_row(self, row: StoredFramework) -> Framework:
         """The parsed framework for a stored row (parsed once per content)."""

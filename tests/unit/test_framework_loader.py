@@ -108,7 +108,14 @@ CASES = [
      "barriers: applies_if: 'prison' is not a value of phase"),
     ("forward reference", lambda d: q(d, "rosh_assessment").update(
         applies_if={"answer": "barriers", "equals": "yes"}),
-     "rosh_assessment: applies_if: 'barriers' is not an earlier question"),
+     "rosh_assessment: applies_if: 'barriers' is a later question: a rule may only depend "
+     "on questions before it"),
+    ("unknown question in a rule", lambda d: q(d, "rosh_assessment").update(
+        applies_if={"answer": "barriers_of_old", "equals": "yes"}),
+     "rosh_assessment: applies_if: 'barriers_of_old' is not an earlier question"),
+    ("rule on its own question", lambda d: q(d, "rosh_assessment").update(
+        applies_if={"answer": "rosh_assessment", "equals": "yes"}),
+     "rosh_assessment: applies_if: 'rosh_assessment' is this question itself"),
     ("impossible answer", lambda d: q(d, "barriers").update(
         applies_if={"answer": "victim", "equals": "maybe"}),
      "barriers: applies_if: 'maybe' is not a possible answer to 'victim'"),
@@ -153,3 +160,28 @@ def test_versions_sort_numerically(tmp_path: Path):
     for version in ("1.10", "1.9"):
         (tmp_path / f"v{version}.json").write_text(json.dumps({**MINI, "version": version}))
     assert [f.version for f in load_frameworks(tmp_path)] == ["1.9", "1.10"]
+
+
+def test_a_circular_rule_is_named_as_such_once():
+    def mutate(d):
+        q(d, "victim")["applies_if"] = {"answer": "barriers", "equals": "yes"}
+        q(d, "barriers")["applies_if"] = {"all": [{"answer": "rosh_assessment",
+                                                   "equals": "yes"}]}
+        q(d, "rosh_assessment")["applies_if"] = {"answer": "victim", "equals": "yes"}
+
+    details = problems_for(mutate)
+    circles = [line for line in details if "circular" in line]
+    assert circles == ["broken.json: victim: applies_if: a circular rule: "
+                       "victim → barriers → rosh_assessment → victim"], details
+
+
+def test_each_problem_says_its_part_key_and_field():
+    data = copy.deepcopy(MINI)
+    q(data, "officers")["min"] = "one"
+    data["sections"][1]["stage"] = "judging"
+    data["reason_sets"]["general"].append({"code": "", "label": "Blank"})
+    with pytest.raises(FrameworkError) as info:
+        parse(data)
+    found = {(p.place.part, p.place.key, p.field) for p in info.value.problems}
+    assert found == {("question", "officers", "min"), ("section", "assessment", "stage"),
+                     ("reason_set", "general", "code")}

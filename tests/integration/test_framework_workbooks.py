@@ -1,0 +1,192 @@
+"""Question frameworks authored in workbooks, as an author works: the template first, a
+framework exported, edited in the workbook, checked, installed as a new version and used by
+a new inspection, while inspections pinned to a version never change. Read back with
+openpyxl; every command run as the command line runs it."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from app.config import frameworks_dir
+from app.core.framework_loader import parse_framework_text
+from app.core.framework_sheets import COLUMNS
+from app.io.framework_workbook import GUIDANCE
+from tests.cli import as_json, aspire
+
+SHIPPED = sorted(frameworks_dir().glob("*.json"))
+
+
+def cells(path: Path, sheet: str) -> list[list[object]]:
+    workbook = load_workbook(path)
+    return [list(row) for row in workbook[sheet].iter_rows(values_only=True)]
+
+
+def edit(path: Path, sheet: str, key: str, column: str, value: object,
+         key_column: str = "key") -> int:
+    """Change one cell, as an author does in Excel; its row number."""
+    workbook = load_workbook(path)
+    rows = workbook[sheet]
+    headers = [c.value for c in rows[1]]
+    for row in rows.iter_rows(min_row=2):
+        if row[headers.index(key_column)].value == key:
+            row[headers.index(column)].value = value
+            workbook.save(path)
+            return row[0].row
+    raise KeyError(key)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_export_then_import_gives_the_same_framework(tmp_path, path):
+    db = tmp_path / "casework.db"
+    shipped = parse_framework_text(path.read_text(encoding="utf-8"), path.name)
+    workbook = tmp_path / f"{shipped.id}.xlsx"
+    assert aspire("frameworks", "export", "--framework", shipped.id, "-o", str(workbook),
+                  db=db).returncode == 0
+    checked = as_json(aspire("frameworks", "import", str(workbook), "--dry-run", "--json",
+                             db=db))
+    assert checked["already_here"] and not checked["installed"]
+    # the workbook holds the framework whole: read into a new version, it is the same
+    edit(workbook, "settings", "version", "value", "99", key_column="setting")
+    installed = as_json(aspire("frameworks", "import", str(workbook), "--json", db=db))
+    assert installed["installed"] and installed["questions"] == len(list(shipped.questions()))
+    stored = next((tmp_path / "frameworks").glob("*.json"))
+    again = parse_framework_text(stored.read_text(encoding="utf-8"), stored.name)
+    assert again.version == "99"
+    assert again.sections == shipped.sections and again.standards == shipped.standards
+    assert (again.id, again.title, again.programme, again.description, again.source) == \
+        (shipped.id, shipped.title, shipped.programme, shipped.description, shipped.source)
+
+
+def test_an_author_starts_from_the_template_and_a_new_inspection_uses_the_framework(tmp_path):
+    db = tmp_path / "casework.db"
+    template = tmp_path / "through the gate"
+    told = aspire("frameworks", "template", "-o", str(template))
+    assert told.returncode == 0 and "--dry-run" in told.stdout
+    template = template.with_suffix(".xlsx")
+    workbook = load_workbook(template)
+    assert workbook.sheetnames == [*COLUMNS, GUIDANCE]
+    for sheet, columns in COLUMNS.items():
+        assert [c.value for c in workbook[sheet][1]] == list(columns)
+    offered = [v.formula1 for v in workbook["questions"].data_validations.dataValidation]
+    assert any('"yes_no,single_choice' in f for f in offered)
+    assert any(f.startswith(("'sections'!", "sections!")) for f in offered)
+    guidance = [r for r in workbook[GUIDANCE].iter_rows(values_only=True) if r[0] == "questions"]
+    assert {r[1] for r in guidance} == set(COLUMNS["questions"])
+
+    # the author fills it in, as in Excel
+    settings = workbook["settings"]
+    for row in settings.iter_rows(min_row=2):
+        row[1].value = {"id": "through-the-gate", "version": "2018.1",
+                        "title": "Through the Gate", "programme": "thematic"}.get(row[0].value)
+    workbook["sections"].append(["resettlement", "Resettlement planning", "planning"])
+    workbook["questions"].append(
+        ["ttg_plan", "resettlement", "resettlement", None, "yes_no",
+         "Was there a sufficient resettlement plan before release?", None, None, None, None,
+         "ttg_reasons"])
+    workbook["questions"].append(
+        ["ttg_accommodation", "resettlement", None, None, "yes_no",
+         "Was accommodation on release addressed?", None, None, None, None, "ttg_reasons",
+         None, None, None, None, None, "${ttg_plan} = yes and phase in (custody, licence)"])
+    workbook["reasons"].append(["ttg_reasons", "no_plan", "No plan was made"])
+    workbook["reasons"].append(["ttg_reasons", "late", "The plan was made too late"])
+    workbook["standards"].append(["resettlement", "Through the Gate resettlement",
+                                  "key_questions"])
+    workbook.save(template)
+
+    installed = as_json(aspire("frameworks", "import", str(template), "--json", db=db))
+    assert (installed["id"], installed["version"], installed["questions"]) == \
+        ("through-the-gate", "2018.1", 2)
+    listed = as_json(aspire("frameworks", "list", "--json", db=db))
+    assert {"id": "through-the-gate", "version": "2018.1", "source": "installed"}.items() \
+        <= next(f for f in listed if f["id"] == "through-the-gate").items()
+    created = as_json(aspire("inspections", "create", "--name", "TTG thematic",
+                             "--programme", "thematic", "--organisation", "Northshire",
+                             "--framework", "through-the-gate", "--json", db=db))
+    assert (created["framework"], created["framework_version"]) == \
+        ("through-the-gate", "2018.1")
+
+    # the same workbook again changes nothing; different questions under that version are
+    # refused, and the inspection keeps what it was made with
+    again = aspire("frameworks", "import", str(template), db=db)
+    assert again.returncode == 0 and "already here" in again.stdout
+    edit(template, "questions", "ttg_plan", "text", "Was the resettlement plan sufficient?")
+    refused = aspire("frameworks", "import", str(template), db=db)
+    assert refused.returncode == 1
+    assert "already here, with different questions" in refused.stderr
+    assert "new version" in refused.stderr
+    form = as_json(aspire("inspections", "list", "--json", db=db))
+    assert form[0]["framework_version"] == "2018.1"
+    files = list((tmp_path / "frameworks").glob("*.json"))
+    assert len(files) == 1
+    assert "Was there a sufficient resettlement plan" in files[0].read_text(encoding="utf-8")
+
+
+def test_every_problem_is_named_and_nothing_is_installed(tmp_path):
+    db = tmp_path / "casework.db"
+    workbook = tmp_path / "broken.xlsx"
+    assert aspire("frameworks", "export", "--framework", "adult-probation",
+                  "-o", str(workbook), db=db).returncode == 0
+    edit(workbook, "settings", "version", "value", "2.0", key_column="setting")
+    rule_row = edit(workbook, "questions", "victim_assessment", "applies_if",
+                    "${victim_identifed} = yes")
+    type_row = edit(workbook, "questions", "victim_planning", "type", "yes-no")
+    options_row = edit(workbook, "questions", "psr_type", "options", "report_types")
+    result = aspire("frameworks", "import", str(workbook), "--json", db=db)
+    assert result.returncode == 1 and result.stdout == ""
+    error = json.loads(result.stderr)
+    assert error["problem"] == "broken.xlsx has 3 problems; nothing was installed."
+    found = {(p["sheet"], p["row"], p["column"], p["value"]) for p in error["problems"]}
+    assert found == {("questions", rule_row, "applies_if", "${victim_identifed} = yes"),
+                     ("questions", type_row, "type", "yes-no"),
+                     ("questions", options_row, "options", "report_types")}
+    text = aspire("frameworks", "import", str(workbook), db=db).stderr
+    assert f"sheet 'questions', row {rule_row}, column Q (applies_if) " \
+           "[${victim_identifed} = yes]: 'victim_identifed' is not an earlier question" in text
+    assert not (tmp_path / "frameworks").exists()
+    listed = as_json(aspire("frameworks", "list", "--json", db=db))
+    assert ("adult-probation", "2.0") not in {(f["id"], f["version"]) for f in listed}
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    ("frameworks.json", b"{}", "is not an Excel workbook (.xlsx)"),
+    ("renamed.xlsx", b"id,version\n", "is not an Excel workbook, although its name ends"),
+    ("truncated.xlsx", b"PK\x03\x04" + b"\x00" * 40, "is not an Excel workbook, although"),
+    ("damaged.xlsx", None, "cannot be read as a question framework: it looks damaged"),
+])
+def test_a_file_that_is_not_a_framework_workbook_is_refused_by_name(tmp_path, name, content,
+                                                                    said):
+    path = tmp_path / name
+    if content is None:  # a sound zip file that holds no workbook
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("notes.txt", "not a workbook")
+    else:
+        path.write_bytes(content)
+    result = aspire("frameworks", "import", str(path), db=tmp_path / "casework.db")
+    assert result.returncode == 1
+    assert said in result.stderr and name in result.stderr
+
+
+def test_a_workbook_of_something_else_says_which_sheets_it_lacks(tmp_path):
+    path = tmp_path / "cases.xlsx"
+    assert aspire("template", "cases", "-o", str(path)).returncode == 0  # a case list
+    result = aspire("frameworks", "import", str(path), "--dry-run", db=tmp_path / "c.db")
+    assert result.returncode == 1
+    for sheet in ("settings", "sections", "questions"):
+        assert f"sheet '{sheet}': the workbook has no '{sheet}' sheet" in result.stderr
+
+
+def test_export_names_an_unknown_framework_or_version(tmp_path):
+    db = tmp_path / "casework.db"
+    unknown = aspire("frameworks", "export", "--framework", "prisons", "-o",
+                     str(tmp_path / "x.xlsx"), db=db)
+    assert unknown.returncode == 1 and "no question framework called 'prisons'" in \
+        unknown.stderr
+    version = aspire("frameworks", "export", "--framework", "adult-probation", "--version",
+                     "7", "-o", str(tmp_path / "x.xlsx"), db=db)
+    assert version.returncode == 1 and "version 7 is not available" in version.stderr
+    assert not (tmp_path / "x.xlsx").exists()
