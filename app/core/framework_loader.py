@@ -233,6 +233,8 @@ class _Context:
         self.all_keys = all_keys
         self.section_keys: set[str] = set()
         self.questions: dict[str, Question] = {}
+        #: questions too broken to read (no type): what depends on them is not judged
+        self.broken: set[str] = set()
         #: question key -> the questions its rule depends on, and those of them that are
         #: not before it
         self.depends: dict[str, list[str]] = {}
@@ -319,6 +321,7 @@ def _question(raw: object, index: int, section: Section, default_respondent: str
     text = _text(raw, "text", place, p)
     qtype = _enum(raw.get("type"), QuestionType, "type", place, p)
     if qtype is None:
+        ctx.broken.add(key)
         return None
     judgement = _flag(raw, "judgement", qtype == QuestionType.YES_NO, place, p)
     if judgement and qtype != QuestionType.YES_NO:
@@ -392,7 +395,9 @@ def _matrix_rows(raw: dict, qtype: QuestionType, place: Place,
     rows_from = raw.get("rows_from", "")
     if rows_from:
         source = ctx.questions.get(rows_from)
-        if source is None:
+        if source is None and rows_from in ctx.broken:
+            pass  # its own problem is said
+        elif source is None:
             p.add(place, f"'rows_from' names '{rows_from}', which is not an earlier question",
                   "rows_from")
         elif source.type != QuestionType.MULTI_CHOICE:
@@ -435,6 +440,8 @@ def _check_leaf(leaf: Condition, place: Place, ctx: _Context) -> None:
                     add(f"'{value}' is not a value of {leaf.subject}")
         return
     target = ctx.questions.get(leaf.subject)
+    if target is None and leaf.subject in ctx.broken:
+        return  # its own problem is said; what it may be answered is not known
     if target is None:
         if leaf.subject == place.key:
             add(f"'{leaf.subject}' is this question itself: a rule may only depend on "

@@ -164,16 +164,20 @@ class FrameworkCatalog:
             partial.file.write(text.encode("utf-8"))
         self._files = None
 
-    def export_workbook(self, key: str, version: str | None, path: Path) -> Path:
-        """Save a framework version (the newest when ``version`` is None) as a workbook in
-        the layout it is imported from; returns the path written."""
+    def framework(self, key: str, version: str | None = None) -> Framework:
+        """A framework version on offer or stored (the newest when ``version`` is None)."""
         version = version or self.newest_version(key)
         framework = self._existing(key, version)
         if framework is None:
             raise NotFoundError(
                 f"Framework '{key}' version {version} is not available.",
                 "Run 'aspire frameworks list' to see the frameworks and versions available.")
-        return write_framework_workbook(path, json.loads(framework.raw))
+        return framework
+
+    def export_workbook(self, key: str, version: str | None, path: Path) -> Path:
+        """Save a framework version (the newest when ``version`` is None) as a workbook in
+        the layout it is imported from; returns the path written."""
+        return write_framework_workbook(path, json.loads(self.framework(key, version).raw))
 
     @staticmethod
     def write_template(path: Path) -> Path:

@@ -136,6 +136,8 @@ class MainWindow(QMainWindow):
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         tools.addActions(list(self.store.store_actions))
         tools.addSeparator()
+        self.frameworks_action = self._add(tools, self.tr("Question &frameworks…"), None,
+                                           self.open_frameworks)
         tools.addActions(list(self.store.database_actions))
         tools.addAction(self.screen_lock.settings_action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
@@ -147,7 +149,8 @@ class MainWindow(QMainWindow):
                                 self.import_action, template, self.sample_action,
                                 self.team_action, self.queue_action, self.dashboard_action,
                                 self.moderation_action, self.close_inspection_action,
-                                self.export_action)  # the Tools menu's: ``StoreActions``
+                                self.export_action, self.frameworks_action)
+        # (the Tools menu's own actions are ``StoreActions``')
         for action in self._needs_database:
             action.setEnabled(False)
 
@@ -269,6 +272,12 @@ class MainWindow(QMainWindow):
             cases=result.cases, path=result.path)
         self.statusBar().showMessage(done, 20000)
         show_exported(self, self.tr("Export workbook"), done)
+
+    def open_frameworks(self) -> None:
+        from app.ui.dialogs.frameworks_dialog import FrameworksDialog
+
+        run_modal(FrameworksDialog(self._services.frameworks, self._services.user, self.tasks,
+                                   self))
 
     def save_template(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

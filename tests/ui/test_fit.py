@@ -182,3 +182,43 @@ def test_a_refused_new_inspection_says_why_whole(window, laptop):
     assert dialog.error.isVisible()
     assert not cut(dialog), cut(dialog)
     dialog.close()
+
+
+def test_the_frameworks_dialog_with_problems_and_a_preview_fit(window, laptop, tmp_path):
+    from openpyxl import load_workbook
+
+    from app.ui.dialogs.frameworks_dialog import FormPreviewDialog, FrameworksDialog
+
+    shown, services = window
+    _name, width, height = laptop
+    workbook = services.frameworks.export_workbook("youth-offending", None,
+                                                   tmp_path / "youth.xlsx")
+    edited = load_workbook(workbook)
+    edited["settings"]["B3"].value = "2.0"
+    for row in edited["questions"].iter_rows(min_row=2, max_row=6):
+        row[4].value = "yes-no"  # five rows with a type no framework has
+    edited.save(workbook)
+    problems: list[str] = []
+    dialog = FrameworksDialog(services.frameworks, services.user, shown.tasks, shown)
+    dialog.show()
+    dialog.import_workbook(path=workbook)
+    assert dialog.problems.rowCount() == 5
+    preview = FormPreviewDialog(services.frameworks.framework("youth-offending"),
+                                services.user, shown.tasks, shown)
+    preview.show()
+    try:
+        for each in (dialog, preview):
+            pump(timeout=0.05)
+            if each.width() > width or each.height() > height:
+                problems.append(f"{type(each).__name__}: {each.width()}×{each.height()} is "
+                                "larger than the screen")
+            problems += [f"{type(each).__name__}: {p}" for p in cut(each)]
+        page = preview.page
+        for section in page.form.framework.sections:
+            page.go_to_question(section.questions[0].key)
+            pump(timeout=0.05)
+            problems += [f"preview, {section.title}: {p}" for p in cut(preview)]
+    finally:
+        preview.close()
+        dialog.close()
+    assert not problems, f"{laptop[0]}:\n" + "\n".join(problems)

@@ -185,3 +185,12 @@ def test_each_problem_says_its_part_key_and_field():
     found = {(p.place.part, p.place.key, p.field) for p in info.value.problems}
     assert found == {("question", "officers", "min"), ("section", "assessment", "stage"),
                      ("reason_set", "general", "code")}
+
+
+def test_a_question_whose_type_is_wrong_is_one_problem_not_one_for_each_rule_on_it():
+    def mutate(d):
+        q(d, "victim")["type"] = "yes-no"
+
+    assert problems_for(mutate) == [
+        "broken.json: victim: 'type' is 'yes-no'; it must be one of yes_no, single_choice, "
+        "multi_choice, need_matrix, number, date, text"]

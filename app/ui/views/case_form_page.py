@@ -61,9 +61,13 @@ class CaseFormPage(QWidget):
     edit_profile_requested = Signal(uuid.UUID)
 
     def __init__(self, forms: CaseFormService, review: ReviewService,
-                 practice: PracticeExampleService, user: str, tasks: TaskManager,
-                 parent=None):
+                 practice: PracticeExampleService | None, user: str, tasks: TaskManager,
+                 parent=None, *, preview: bool = False):
+        """With ``preview``, the form of a framework tried out (``FormPreview`` in place of
+        the services): answered as any form, with no review, practice examples, profile
+        or PDF, and a notice that nothing is kept."""
         super().__init__(parent)
+        self.preview = preview
         self._review, self._practice = review, practice
         self._user = user
         self._tasks = tasks
@@ -153,6 +157,15 @@ class CaseFormPage(QWidget):
         self.review_panel_action = self._action(self.tr("Show the &review panel"),
                                                 "F8",
                                                 lambda: self._toggle_panel(self.review))
+
+        if self.preview:
+            for action in (self.examples_action, self.profile_action, self.pdf_action,
+                           self.review_panel_action):
+                action.setVisible(False)
+                action.setEnabled(False)
+            self.review.hide()
+            self.saved.hide()
+            self.back_action.setText(self.tr("Close the preview"))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 6)
@@ -261,9 +274,13 @@ class CaseFormPage(QWidget):
                  f"RoSH {RISK_LEVEL.label(p.rosh).lower()}" if p.rosh else "",
                  CASE_STATUS.label(status)]
         self.profile_line.setText(" · ".join(f for f in facts if f))
-        self.locked_banner.setVisible(not self.form.editable)
-        self.profile_action.setEnabled(self.form.editable)
-        if self.form.inspection_closed:
+        self.locked_banner.setVisible(not self.form.editable or self.preview)
+        self.profile_action.setEnabled(self.form.editable and not self.preview)
+        if self.preview:
+            self.locked_banner.setText(self.tr("A preview: answers are checked as on a case "
+                                               "form, and nothing is kept."))
+            self.title.setText(self.form.inspection_name)
+        elif self.form.inspection_closed:
             self.locked_banner.setText(self.tr("The inspection is closed: this case form can "
                                                "be read but not changed."))
         elif self.form.reviewing:
