@@ -92,7 +92,7 @@ def _demo(s: Services, args) -> tuple[object, str]:
 
 
 def _inspections_create(s: Services, args) -> tuple[object, str]:
-    framework = args.framework or _default_framework(args.programme)
+    framework = args.framework or s.frameworks.default_for(args.programme)
     summary = s.inspections.create(NewInspection(
         name=args.name, programme=args.programme, organisation=args.organisation,
         area=args.area, start_date=args.start, end_date=args.end, framework_key=framework,
@@ -180,16 +180,6 @@ def _frameworks_template(_s: Services | None, args) -> tuple[object, str]:
     return {"file": str(path)}, (f"Wrote {path}. Fill in its sheets (its guidance sheet says "
                                  "how), then check it with 'aspire frameworks import "
                                  f"{path.name} --dry-run'.")
-
-
-def _default_framework(programme: str) -> str:
-    from app.services.demo import FRAMEWORK_FOR
-
-    try:
-        return FRAMEWORK_FOR[Programme(programme)]
-    except KeyError:
-        raise ValidationError(f"There is no default framework for {programme} inspections.",
-                              "Name one with --framework.") from None
 
 
 #: What each command does, by (command, action).

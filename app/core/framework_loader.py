@@ -93,18 +93,25 @@ def load_framework_file(path: Path) -> Framework:
 
 
 def load_frameworks(folder: Path) -> list[Framework]:
-    """Every framework in a folder, sorted by id and version; duplicates are an error."""
-    found = [load_framework_file(p) for p in sorted(folder.glob("*.json"))]
+    """Every framework file (``*.json``) in a folder, sorted by id and version; duplicates
+    are an error."""
+    paths = sorted(folder.glob("*.json"))
+    return sorted_frameworks([(p.name, load_framework_file(p)) for p in paths])
+
+
+def sorted_frameworks(found: list[tuple[str, Framework]]) -> list[Framework]:
+    """Frameworks read from files (each with its file's name), sorted by id and version;
+    two files with the same id and version are an error naming both."""
     seen: dict[tuple[str, str], str] = {}
-    for fw, path in zip(found, sorted(folder.glob("*.json")), strict=True):
+    for name, fw in found:
         if (fw.id, fw.version) in seen:
             raise FrameworkError(
                 f"Two files declare framework '{fw.id}' version {fw.version}: "
-                f"{seen[(fw.id, fw.version)]} and {path.name}.",
+                f"{seen[(fw.id, fw.version)]} and {name}.",
                 "Give the newer file a new version number.",
             )
-        seen[(fw.id, fw.version)] = path.name
-    return sorted(found, key=lambda f: (f.id, version_key(f.version)))
+        seen[(fw.id, fw.version)] = name
+    return sorted((fw for _name, fw in found), key=lambda f: (f.id, version_key(f.version)))
 
 
 def parse_framework_text(text: str, filename: str) -> Framework:

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.core.framework_loader import load_framework_file, sorted_frameworks
 from app.core.framework_sheets import (
     CHOICES,
     COLUMNS,
@@ -28,11 +29,12 @@ from app.core.framework_sheets import (
     SETTINGS,
     STANDARDS,
     Sheet,
+    framework_from_sheets,
     framework_rows,
 )
-from app.core.frameworks import Evidence, QuestionType, RatedBy, Respondent, Stage
+from app.core.frameworks import Evidence, Framework, QuestionType, RatedBy, Respondent, Stage
 from app.core.profile import PROGRAMMES
-from app.errors import UserFacingError
+from app.errors import FrameworkError, UserFacingError
 from app.io.excel_cells import WRAP, safe_text
 from app.io.files import TargetProblem, target_problem
 from app.io.openpyxl_buffers import save_whole
@@ -168,6 +170,33 @@ def read_framework_workbook(path: Path) -> list[Sheet]:
             "saved copy.") from exc
     finally:
         workbook.close()
+
+
+def load_framework_workbook(path: Path) -> Framework:
+    """The framework a workbook lays out; ``FrameworkError`` naming every problem (sheet,
+    row, column, value) if it has any."""
+    framework, _text, problems = framework_from_sheets(read_framework_workbook(path),
+                                                       Path(path).name)
+    if framework is None:
+        count = len(problems)
+        error = FrameworkError(
+            f"The question framework workbook {Path(path).name} has {count} "
+            f"problem{'s' if count != 1 else ''}; it was not loaded.",
+            "Correct each problem listed (sheet, row and column are named) and start again.",
+            details=[str(p) for p in problems])
+        error.problems = list(problems)
+        raise error
+    return framework
+
+
+def load_framework_folder(folder: Path) -> list[Framework]:
+    """Every framework in a folder: framework files (``*.json``) and framework workbooks
+    (``*.xlsx``; not the ``~$`` files Excel leaves beside a workbook it has open), sorted
+    by id and version; two with the same id and version are an error."""
+    found = [(p.name, load_framework_file(p)) for p in sorted(folder.glob("*.json"))]
+    found += [(p.name, load_framework_workbook(p)) for p in sorted(folder.glob("*.xlsx"))
+              if not p.name.startswith("~$")]
+    return sorted_frameworks(found)
 
 
 def _check_readable(path: Path) -> None:

@@ -21,13 +21,12 @@ from app.core.dto import InspectionSummary, NewInspection
 from app.core.profile import Programme
 from app.services.case_forms import CaseFormService
 from app.services.cases import CaseService
+from app.services.frameworks import DEFAULT_FOR
 from app.services.inspections import InspectionService
 from app.services.moderation import ModerationService
 from app.services.practice import PracticeExampleService
 from app.services.review import ReviewService
 
-FRAMEWORK_FOR = {Programme.ADULT_PROBATION: "adult-probation",
-                 Programme.YOUTH_OFFENDING: "youth-offending"}
 OFFICERS = ("J. Okafor", "R. Patel", "S. Hughes", "M. Evans", "K. Murphy", "D. Campbell")
 #: the demonstration's team beside the person running it, by login, with their roles
 TEAM = (("inspector.amir", "inspector"), ("inspector.bea", "inspector"),
@@ -69,7 +68,7 @@ class DemoService:
             programme=programme,
             organisation="Northshire Youth Offending Service" if youth
             else "Northshire NPS division and CRC",
-            area="Northshire", framework_key=FRAMEWORK_FOR[Programme(programme)],
+            area="Northshire", framework_key=DEFAULT_FOR[programme],
             start_date=dt.date(2026, 9, 7), end_date=dt.date(2026, 9, 18),
         ))
         me = self._user

@@ -12,13 +12,17 @@ from typing import TYPE_CHECKING
 
 from app.core.atomic_files import atomic_write
 from app.core.dto import FrameworkInfo, WorkbookImport
-from app.core.framework_loader import load_frameworks, parse_framework_text
+from app.core.framework_loader import parse_framework_text
 from app.core.framework_sheets import framework_from_sheets
 from app.core.frameworks import Framework, version_key
 from app.db import repositories as repo
 from app.db.engine import Database
-from app.errors import FrameworkError, NotFoundError
-from app.io.framework_workbook import read_framework_workbook, write_framework_workbook
+from app.errors import FrameworkError, NotFoundError, ValidationError
+from app.io.framework_workbook import (
+    load_framework_folder,
+    read_framework_workbook,
+    write_framework_workbook,
+)
 
 if TYPE_CHECKING:  # the stored copy, as the repositories hand it back
     from app.db.models import Framework as StoredFramework
@@ -41,6 +45,9 @@ def framework_info(fw: Framework, source: str) -> FrameworkInfo:
 
 #: the folder, beside the database, that holds the frameworks imported on this laptop
 INSTALLED_FOLDER = "frameworks"
+#: the framework a new inspection of a programme uses unless another is named (a programme
+#: not here uses its only framework, when it has one)
+DEFAULT_FOR = {"adult_probation": "adult-probation", "youth_offending": "youth-offending"}
 
 
 class FrameworkCatalog:
@@ -66,8 +73,9 @@ class FrameworkCatalog:
         """The frameworks offered for new inspections: those shipped, then those imported
         on this laptop."""
         if self._files is None:
-            files = load_frameworks(self._folder)
-            installed = load_frameworks(self._installed) if self._installed.is_dir() else []
+            files = load_framework_folder(self._folder)
+            installed = load_framework_folder(self._installed) \
+                if self._installed.is_dir() else []
             self._installed_ids = {(f.id, f.version) for f in installed}
             self._files = sorted([*files, *installed],
                                  key=lambda f: (f.id, version_key(f.version)))
@@ -83,6 +91,20 @@ class FrameworkCatalog:
                     fw = self.from_row(row)
                     infos[(fw.id, fw.version)] = framework_info(fw, "stored")
         return sorted(infos.values(), key=lambda i: (i.key, version_key(i.version)))
+
+    def default_for(self, programme: str) -> str:
+        """The framework a new inspection of ``programme`` uses when none is named."""
+        if programme in DEFAULT_FOR:
+            return DEFAULT_FOR[programme]
+        keys = sorted({i.key for i in self.available() if i.programme == programme})
+        if len(keys) == 1:
+            return keys[0]
+        raise ValidationError(
+            f"There is no default framework for {programme} inspections"
+            + (f": {len(keys)} are on offer ({', '.join(keys)})." if keys else
+               ", and none is on offer."),
+            "Name one with --framework." if keys else
+            "Import one ('aspire frameworks import'), then name it with --framework.")
 
     def newest_version(self, key: str) -> str:
         versions = [i.version for i in self.available() if i.key == key]

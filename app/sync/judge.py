@@ -433,9 +433,9 @@ def shipped_frameworks() -> dict[str, PublishedFramework]:
     """The question frameworks the service publishes (those in its frameworks folder), by
     the hash of their content: a laptop may bring these to the store."""
     from app.config import frameworks_dir
-    from app.core.framework_loader import load_frameworks
+    from app.io.framework_workbook import load_framework_folder
 
-    return published_frameworks(load_frameworks(frameworks_dir()))
+    return published_frameworks(load_framework_folder(frameworks_dir()))
 
 
 def _published(payload: dict, published: Mapping[str, PublishedFramework]) -> bool:

@@ -62,9 +62,10 @@ def test_demo_then_cases_list(tmp_path):
 
 def test_frameworks_list(tmp_path):
     listed = as_json(aspire("frameworks", "list", "--json", db=tmp_path / "f.db"))
-    assert {(f["id"], f["version"]) for f in listed} >= {("adult-probation", "1.0"),
-                                                         ("youth-offending", "1.0")}
-    assert all(f["questions"] > 20 for f in listed)
+    assert {(f["id"], f["version"]) for f in listed} >= {
+        ("adult-probation", "1.0"), ("youth-offending", "1.0"),
+        ("adult-case-supervision", "2018.1"), ("through-the-gate", "2017.1")}
+    assert all(f["questions"] >= 10 and f["source"] == "file" for f in listed)
 
 
 def test_db_check_and_backup(tmp_path):
@@ -425,3 +426,11 @@ def test_standard_output_that_is_a_terminal_gets_no_workbook(tmp_path):
         os.close(leader)
     assert done.returncode == 1
     assert b"which is a terminal here" in done.stderr
+
+
+def test_a_thematic_inspection_is_made_with_the_thematic_framework(tmp_path):
+    created = as_json(aspire("inspections", "create", "--name", "Through the Gate",
+                             "--programme", "thematic", "--organisation", "HMPPS North East",
+                             "--json", db=tmp_path / "t.db"))
+    assert (created["programme"], created["framework"], created["framework_version"]) == \
+        ("thematic", "through-the-gate", "2017.1")

@@ -15,10 +15,10 @@ from openpyxl import load_workbook
 from app.config import frameworks_dir
 from app.core.framework_loader import parse_framework_text
 from app.core.framework_sheets import COLUMNS
-from app.io.framework_workbook import GUIDANCE
+from app.io.framework_workbook import GUIDANCE, load_framework_folder
 from tests.cli import as_json, aspire
 
-SHIPPED = sorted(frameworks_dir().glob("*.json"))
+SHIPPED = {f.id: f for f in load_framework_folder(frameworks_dir())}
 
 
 def cells(path: Path, sheet: str) -> list[list[object]]:
@@ -40,10 +40,10 @@ def edit(path: Path, sheet: str, key: str, column: str, value: object,
     raise KeyError(key)
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
-def test_export_then_import_gives_the_same_framework(tmp_path, path):
+@pytest.mark.parametrize("key", sorted(SHIPPED))
+def test_export_then_import_gives_the_same_framework(tmp_path, key):
     db = tmp_path / "casework.db"
-    shipped = parse_framework_text(path.read_text(encoding="utf-8"), path.name)
+    shipped = SHIPPED[key]
     workbook = tmp_path / f"{shipped.id}.xlsx"
     assert aspire("frameworks", "export", "--framework", shipped.id, "-o", str(workbook),
                   db=db).returncode == 0
@@ -64,7 +64,7 @@ def test_export_then_import_gives_the_same_framework(tmp_path, path):
 
 def test_an_author_starts_from_the_template_and_a_new_inspection_uses_the_framework(tmp_path):
     db = tmp_path / "casework.db"
-    template = tmp_path / "through the gate"
+    template = tmp_path / "women thematic"
     told = aspire("frameworks", "template", "-o", str(template))
     assert told.returncode == 0 and "--dry-run" in told.stdout
     template = template.with_suffix(".xlsx")
@@ -81,8 +81,8 @@ def test_an_author_starts_from_the_template_and_a_new_inspection_uses_the_framew
     # the author fills it in, as in Excel
     settings = workbook["settings"]
     for row in settings.iter_rows(min_row=2):
-        row[1].value = {"id": "through-the-gate", "version": "2018.1",
-                        "title": "Through the Gate", "programme": "thematic"}.get(row[0].value)
+        row[1].value = {"id": "women-thematic", "version": "2018.1",
+                        "title": "Women thematic", "programme": "thematic"}.get(row[0].value)
     workbook["sections"].append(["resettlement", "Resettlement planning", "planning"])
     workbook["questions"].append(
         ["ttg_plan", "resettlement", "resettlement", None, "yes_no",
@@ -100,15 +100,20 @@ def test_an_author_starts_from_the_template_and_a_new_inspection_uses_the_framew
 
     installed = as_json(aspire("frameworks", "import", str(template), "--json", db=db))
     assert (installed["id"], installed["version"], installed["questions"]) == \
-        ("through-the-gate", "2018.1", 2)
+        ("women-thematic", "2018.1", 2)
     listed = as_json(aspire("frameworks", "list", "--json", db=db))
-    assert {"id": "through-the-gate", "version": "2018.1", "source": "installed"}.items() \
-        <= next(f for f in listed if f["id"] == "through-the-gate").items()
-    created = as_json(aspire("inspections", "create", "--name", "TTG thematic",
+    assert {"id": "women-thematic", "version": "2018.1", "source": "installed"}.items() \
+        <= next(f for f in listed if f["id"] == "women-thematic").items()
+    # two thematic frameworks now: a thematic inspection names the one it uses
+    unnamed = aspire("inspections", "create", "--name", "Women", "--programme", "thematic",
+                     "--organisation", "Northshire", db=db)
+    assert unnamed.returncode == 1
+    assert "2 are on offer (through-the-gate, women-thematic)" in unnamed.stderr
+    created = as_json(aspire("inspections", "create", "--name", "Women thematic",
                              "--programme", "thematic", "--organisation", "Northshire",
-                             "--framework", "through-the-gate", "--json", db=db))
+                             "--framework", "women-thematic", "--json", db=db))
     assert (created["framework"], created["framework_version"]) == \
-        ("through-the-gate", "2018.1")
+        ("women-thematic", "2018.1")
 
     # the same workbook again changes nothing; different questions under that version are
     # refused, and the inspection keeps what it was made with

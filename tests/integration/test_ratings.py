@@ -106,3 +106,35 @@ def test_ratings_command_with_suppression_for_publication(services, inspection, 
     ]
     text = aspire("ratings", "--inspection", str(inspection.id), db=db_path)
     assert text.returncode == 0 and "No case form counts yet" in text.stdout
+
+
+def test_the_2018_standards_rate_from_their_lowest_key_question_by_their_own_titles(services):
+    """Four cases of the 2018 case supervision framework, counted by hand: 2.1 Assessment's
+    key questions are Yes in 4/4 (engaging), 3/4 (desistance) and 2/4 (keeping people
+    safe), so the lowest, 50%, rates it Requires improvement."""
+    inspection = services.inspections.create(NewInspection(
+        name="Northshire 2018", programme="adult_probation", organisation="Northshire CRC",
+        framework_key="adult-case-supervision"))
+    judged = {"assess_engaging": "yyyy", "assess_desistance": "yyyn",
+              "assess_safety": "yynn", "plan_engaging": "yyyy"}
+    for i in range(4):
+        case = services.cases.add(inspection_id=inspection.id, reference=f"S{i}",
+                                  profile=CaseProfile(phase="community"))
+        for key, verdicts in judged.items():
+            if verdicts[i] == "y":
+                services.forms.record_answer(case_id=case.id, question_key=key, value="yes")
+            else:
+                reason = services.frameworks.framework("adult-case-supervision").question(
+                    key).reasons[0].code
+                services.forms.record_answer(case_id=case.id, question_key=key, value="no",
+                                             reasons=[reason], evidence="Not in the record")
+    rated = services.ratings.rate(inspection.id, statuses=ANY_STATUS)
+    shares = {q.key: (q.tally.yes, q.tally.total) for q in rated.questions}
+    assert {k: shares[k] for k in judged} == {"assess_engaging": (4, 4),
+                                              "assess_desistance": (3, 4),
+                                              "assess_safety": (2, 4), "plan_engaging": (4, 4)}
+    standards = {s.key: (s.title, s.deciding, s.band) for s in rated.standards}
+    assert standards["assessment"] == ("2.1 Assessment", "assess_safety",
+                                       "Requires improvement")
+    assert standards["planning"] == ("2.2 Planning", "plan_engaging", "Outstanding")
+    assert standards["reviewing"] == ("2.4 Reviewing", None, None)  # nothing answered yet

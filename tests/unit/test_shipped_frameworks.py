@@ -7,10 +7,10 @@ import pytest
 from app.config import frameworks_dir
 from app.core.answers import AnswerRecord
 from app.core.form import evaluate_form
-from app.core.framework_loader import load_frameworks
-from app.core.frameworks import QuestionType, Respondent, Stage
+from app.core.frameworks import QuestionType, RatedBy, Respondent, Stage
+from app.io.framework_workbook import load_framework_folder
 
-FRAMEWORKS = {f.id: f for f in load_frameworks(frameworks_dir())}
+FRAMEWORKS = {f.id: f for f in load_framework_folder(frameworks_dir())}
 ADULT, YOUTH = FRAMEWORKS["adult-probation"], FRAMEWORKS["youth-offending"]
 NEED_AREAS = ["Accommodation", "Employment, training and education", "Financial management",
               "Relationships (including domestic abuse)", "Lifestyle & associates",
@@ -115,3 +115,55 @@ def test_reconstructed_wording_says_where_it_came_from(framework):
 def test_guidance_carries_no_document_line_references(framework):
     for question in framework.questions():
         assert "[004:" not in question.guidance, question.key
+
+
+CASE_SUPERVISION = FRAMEWORKS["adult-case-supervision"]
+THROUGH_THE_GATE = FRAMEWORKS["through-the-gate"]
+
+
+def test_the_2018_standards_are_shipped_from_their_workbook_three_key_questions_each():
+    assert (CASE_SUPERVISION.version, CASE_SUPERVISION.programme) == ("2018.1", "adult_probation")
+    assert [(s.key, s.title, s.rated_by) for s in CASE_SUPERVISION.standards] == [
+        ("assessment", "2.1 Assessment", RatedBy.KEY_QUESTIONS),
+        ("planning", "2.2 Planning", RatedBy.KEY_QUESTIONS),
+        ("implementation", "2.3 Implementation and delivery", RatedBy.KEY_QUESTIONS),
+        ("reviewing", "2.4 Reviewing", RatedBy.KEY_QUESTIONS)]
+    for standard in CASE_SUPERVISION.standards:
+        keys = [q for q in CASE_SUPERVISION.questions() if q.standard == standard.key]
+        assert len(keys) == 3 and all(q.key_question and q.reasons for q in keys)
+    assert [q.ref for q in CASE_SUPERVISION.questions()] == [
+        "2.1.1", "2.1.2", "2.1.3 (C1)", "2.2.1", "2.2.2", "2.2.3 (C2)",
+        "2.3.1", "2.3.2", "2.3.3", "2.4.1", "2.4.2", "2.4.3"]
+
+
+def test_the_verified_2025_public_protection_wording_is_verbatim_and_not_marked_written_afresh():
+    c1 = CASE_SUPERVISION.question("assess_safety")
+    assert c1.text == "Does assessment focus sufficiently on keeping other people safe?"
+    assert not c1.reconstructed
+    assert [r.label for r in c1.reasons] == [
+        "Does assessment identify and analyse clearly any risk of harm to others?",
+        "Does assessment draw sufficiently on available sources of information, including "
+        "past behaviour and convictions, and involve other agencies where appropriate?",
+        "Does assessment analyse any specific concerns and risks related to actual and "
+        "potential victims?"]
+    # key questions whose exact wording was not read say so, and where they come from
+    recalled = CASE_SUPERVISION.question("assess_desistance")
+    assert recalled.reconstructed and "as recalled" in recalled.source
+
+
+def test_through_the_gate_is_a_thematic_framework_whose_questions_follow_the_sentence():
+    assert THROUGH_THE_GATE.programme == "thematic"
+    assert THROUGH_THE_GATE.question("pp_identified").text == (
+        "Did the CRC (including any supply chain organisations) identify, and respond to any "
+        "public protection issues in the case?")
+
+    def applicable(answers):
+        records = {k: AnswerRecord(k, v) for k, v in answers.items()}
+        state = evaluate_form(THROUGH_THE_GATE, {}, records)
+        return {k for k, q in state.questions.items() if q.applicable}
+
+    short = applicable({"sentence_length": "short", "needs": ["accommodation"]})
+    long = applicable({"sentence_length": "long", "needs": ["employment"]})
+    assert "pp_identified" in short and "pp_done_well" not in short
+    assert "pp_done_well" in long and "pp_identified" not in long
+    assert "employment_found" in long and "employment_found" not in short
