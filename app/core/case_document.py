@@ -59,15 +59,14 @@ def case_document(*, framework: Framework, case: CaseSummary, inspection_name: s
     threads: dict[str, list[QueryThread]] = {}
     for thread in queries:
         threads.setdefault(thread.question_key, []).append(thread)
-    sections, number = [], 0
+    sections, numbers = [], framework.numbers
     for section in framework.sections:
         items = []
         for question in section.questions:
-            number += 1
             status = state.questions[question.key]
             record = answers.get(question.key)
             items.append(DocumentQuestion(
-                number=str(number), text=question.text,
+                number=numbers[question.key], text=question.text,
                 answer=_answer(question, record) if status.applicable else DOES_NOT_APPLY,
                 applies=status.applicable,
                 reasons="; ".join(question.option_label(r) for r in record.reasons)

@@ -55,13 +55,15 @@ class CaseData:
 
 
 def answer_columns(framework: Framework) -> list[AnswerColumn]:
-    columns = []
+    """The answers' columns, each worded with its question's number and text."""
+    columns, numbers = [], framework.numbers
     for q in framework.questions():
         if q.type == QuestionType.NEED_MATRIX:
-            columns += [AnswerColumn(f"{q.key}.{r.code}", q, r.code, f"{q.text} — {r.label}")
+            columns += [AnswerColumn(f"{q.key}.{r.code}", q, r.code,
+                                     f"{numbers[q.key]} {q.text} — {r.label}")
                         for r in q.rows]
         else:
-            columns.append(AnswerColumn(q.key, q, wording=q.text))
+            columns.append(AnswerColumn(q.key, q, wording=f"{numbers[q.key]} {q.text}"))
     return columns
 
 
@@ -140,6 +142,7 @@ def answer_rows(framework: Framework, cases: Sequence[CaseData],
                 respondent: Respondent) -> Iterator[list]:
     """Tidy answers: one row per answer (per need area for a matrix), for one respondent."""
     questions = [q for q in framework.questions() if q.respondent == respondent]
+    numbers = framework.numbers
     for data in cases:
         for q in questions:
             record = data.answers.get(q.key)
@@ -152,7 +155,8 @@ def answer_rows(framework: Framework, cases: Sequence[CaseData],
             for row, value in cells:
                 applies = status.applicable and (not row or row in status.applicable_rows)
                 key = f"{q.key}.{row}" if row else q.key
-                wording = f"{q.text} — {q.option_label(row)}" if row else q.text
+                wording = f"{numbers[q.key]} {q.text}" + (
+                    f" — {q.option_label(row)}" if row else "")
                 code = "; ".join(value) if isinstance(value, list) else value
                 yield [data.case.reference, key, wording, STAGE_LABELS[q.stage], q.theme,
                        q.respondent.value, display(q, value), code,

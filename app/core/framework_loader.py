@@ -10,7 +10,7 @@ so a framework authored in a workbook can name the sheet, row and column.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.core.conditions import Condition, ConditionSyntaxError, expected_values, parse_condition
@@ -138,7 +138,7 @@ def parse_framework_text(text: str, filename: str) -> Framework:
         error.problems = found
         raise error
     assert framework is not None
-    return Framework(**{**framework.__dict__, "raw": text})
+    return replace(framework, raw=text)
 
 
 def check_framework_data(data: object,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.core.condition_text import condition_text, parse_condition_text
 from app.core.conditions import ConditionSyntaxError
@@ -209,7 +209,7 @@ def framework_from_sheets(sheets: Sequence[Sheet], filename: str
         return None, "", _in_order(problems, sheets)
     text = framework_text(data)
     assert framework is not None
-    return Framework(**{**framework.__dict__, "raw": text}), text, []
+    return replace(framework, raw=text), text, []
 
 
 def framework_text(data: Mapping) -> str:

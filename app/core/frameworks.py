@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from app.core.conditions import Condition
 from app.core.vocab import Choice
@@ -165,6 +166,13 @@ class Framework:
     def questions(self) -> Iterator[Question]:
         for section in self.sections:
             yield from section.questions
+
+    @cached_property
+    def numbers(self) -> dict[str, str]:
+        """Each question's number, the same wherever it is shown (the case form, queries,
+        the PDF, the analysts' workbook): its section's place, then its own ("2.3")."""
+        return {q.key: f"{i}.{j}" for i, s in enumerate(self.sections, 1)
+                for j, q in enumerate(s.questions, 1)}
 
     def question(self, key: str) -> Question:
         for q in self.questions():

@@ -7,7 +7,7 @@ import pytest
 
 from app.core.answers import AnswerInput
 from app.errors import ValidationError
-from app.ui.views.case_form_session import CaseFormSession, question_numbers
+from app.ui.views.case_form_session import CaseFormSession
 from tests.integration.helpers import make_case, make_inspection
 
 
@@ -25,7 +25,7 @@ def test_numbers_are_section_then_question_in_framework_order(session):
     assert session.numbers[first.questions[0].key] == "1.1"
     assert session.numbers[first.questions[1].key] == "1.2"
     assert session.numbers[second.questions[0].key] == "2.1"
-    assert session.numbers == question_numbers(framework)
+    assert session.numbers == framework.numbers
     assert session.first_question(second.key) == second.questions[0].key
 
 

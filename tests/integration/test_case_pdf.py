@@ -64,6 +64,10 @@ def test_the_pdf_holds_the_whole_case_form(reviewed, tmp_path):
         assert expected in flat, expected
     framework = services.forms.open(case.id).framework
     assert all(" ".join(q.text.split()) in flat for q in framework.questions())
+    # each question numbered as the case form numbers it (section, then question)
+    assert all(f"{framework.numbers[q.key]}. {' '.join(q.text.split())}" in flat
+               for q in framework.questions())
+    assert "2.1. " in flat
     assert partials(tmp_path) == []
 
 

@@ -52,8 +52,9 @@ def test_cases_sheet_one_row_per_case_with_both_header_rows(demo_workbook):
     first = headers.index(framework.question_keys()[0])
     in_order = list(dict.fromkeys(h.split(".")[0] for h in headers[first:]))
     assert in_order == framework.question_keys()  # one column per question, framework order
-    assert wording[headers.index("rosh_assessment")] == framework.question(
-        "rosh_assessment").text
+    # the question's number as the case form, queries and the PDF show it, then its wording
+    assert wording[headers.index("rosh_assessment")] == \
+        f"{framework.numbers['rosh_assessment']} {framework.question('rosh_assessment').text}"
     assert sheet.freeze_panes == "B3"
     assert sheet["A1"].font.b
     cases = rows_of(sheet, header_rows=2)

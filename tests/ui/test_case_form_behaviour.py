@@ -329,3 +329,21 @@ def test_the_read_only_banner_stays_readable_in_a_dark_theme(qtbot, open_window)
               for y in range(image.height())]
     lightest, darkest = max(shades), min(shades)
     assert (lightest + 0.05) / (darkest + 0.05) >= 4.5
+
+
+def test_wording_written_afresh_is_a_marker_whose_tooltip_says_so_and_where_from(
+        qtbot, open_window):
+    from PySide6.QtWidgets import QLabel
+
+    from app.ui.widgets.question_widget import RECONSTRUCTED_MARK, RECONSTRUCTED_NOTE
+
+    window = open_window()
+    _case, page = open_case(window)
+    page.go_to_question("custody_planning")
+    written = page.question_widget("custody_planning")
+    marks = [w for w in written.findChildren(QLabel) if w.text() == RECONSTRUCTED_MARK]
+    assert len(marks) == 1 and marks[0].toolTip().startswith(RECONSTRUCTED_NOTE)
+    assert marks[0].accessibleName() == RECONSTRUCTED_NOTE
+    assert not any("reconstructed" in w.text().lower() for w in written.findChildren(QLabel))
+    verbatim = page.question_widget("victim_assessment")
+    assert not [w for w in verbatim.findChildren(QLabel) if w.text() == RECONSTRUCTED_MARK]

@@ -13,16 +13,9 @@ from app.core.answers import AnswerInput
 from app.core.describe import describe_condition
 from app.core.dto import CaseForm, SavedAnswer
 from app.core.form import FormProblem, FormState, QuestionStatus
-from app.core.frameworks import Framework
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.case_forms import CaseFormService
-
-
-def question_numbers(framework: Framework) -> dict[str, str]:
-    """Each question's number, as every screen shows it: section, then question ("2.3")."""
-    return {q.key: f"{i}.{j}" for i, s in enumerate(framework.sections, 1)
-            for j, q in enumerate(s.questions, 1)}
 
 
 class CaseFormSession:
@@ -40,7 +33,7 @@ class CaseFormSession:
 
     def open(self, case_id: uuid.UUID) -> CaseForm:
         self.form = self._forms.open(case_id)
-        self.numbers = question_numbers(self.form.framework)
+        self.numbers = self.form.framework.numbers
         self.show_missing = False
         return self.form
 

@@ -39,6 +39,11 @@ def _coloured(label: QLabel, meaning: str) -> QLabel:
     return label
 
 
+#: beside a question whose wording was written afresh, its source in the tooltip
+RECONSTRUCTED_MARK = "†"
+RECONSTRUCTED_NOTE = "Wording written afresh: the original wording was not preserved."
+
+
 class QuestionWidget(QFrame):
     """Emits ``changed(key)`` when the answer should be saved."""
 
@@ -72,8 +77,15 @@ class QuestionWidget(QFrame):
         number_label.setFont(bold)
         title = QLabel(q.text)
         title.setWordWrap(True)
-        heading.addWidget(number_label, 0)
+        heading.addWidget(number_label, 0, Qt.AlignmentFlag.AlignTop)
         heading.addWidget(title, 1)
+        if q.reconstructed:  # a small marker; what it means and the source on hovering
+            marker = _coloured(QLabel(RECONSTRUCTED_MARK), "quiet")
+            said = RECONSTRUCTED_NOTE + (f" Source: {q.source}" if q.source else "")
+            marker.setToolTip(said)
+            marker.setAccessibleName(RECONSTRUCTED_NOTE)
+            marker.setAccessibleDescription(said)
+            heading.addWidget(marker, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(heading)
         notes = []
         if q.respondent == Respondent.PRACTITIONER:
@@ -84,14 +96,6 @@ class QuestionWidget(QFrame):
             guidance = _coloured(QLabel("\n".join(notes)), "quiet")
             guidance.setWordWrap(True)
             layout.addWidget(guidance)
-        if q.reconstructed:
-            note = _coloured(QLabel("Wording reconstructed: the original caption was not "
-                                    "preserved."), "quiet")
-            note.setWordWrap(True)
-            italic = QFont(note.font())
-            italic.setItalic(True)
-            note.setFont(italic)
-            layout.addWidget(note)
         self.control = make_control(q)
         self.control.edited.connect(self._on_edited)
         layout.addWidget(self.control)
