@@ -68,6 +68,9 @@ def add_commands(sub, common) -> None:
                         help="replace case references and people's names by pseudonyms and "
                              "dates of birth by age bands, for sharing beyond the inspection "
                              "team")
+    export.add_argument("--provisional-ratings", action="store_true",
+                        help="rate every case form in the workbook as answered so far, not "
+                             "only the approved ones (the Ratings sheet then says so)")
 
     export_log = sub.add_parser("export-log", parents=[common],
                                 help="the files exported (workbooks, PDFs, transfer files), "
@@ -82,7 +85,8 @@ def _export(s: Services, args) -> tuple[object, str]:
     def export(path: Path):
         return s.exports.export(inspection_id=args.inspection, path=path,
                                 statuses=args.status, all_cases=args.all_cases,
-                                pseudonymise=args.pseudonymise, progress=progress.show)
+                                pseudonymise=args.pseudonymise, progress=progress.show,
+                                provisional_ratings=args.provisional_ratings)
 
     if to_standard_output(args):
         with sent_to_standard_output("standard-output.xlsx") as path:
@@ -125,11 +129,14 @@ def _ratings(s: Services, args) -> tuple[object, str]:
         return {"key": q.key, "question": q.text, "yes": q.tally.yes,
                 "applicable": q.tally.total, "percent": q.tally.percent,
                 "interval_95": [low, high] if q.interval else None, "band": q.band,
+                "too_few_to_rate": q.too_few,
                 "more_no_to_fall": q.to_fall, "more_yes_to_rise": q.to_rise}
 
     result = {
         "cases": rated.cases, "rules_confirmed": rules.confirmed, "rules_note": rules.note,
+        "min_cases": rules.min_cases,
         "standards": [{"key": st.key, "title": st.title, "band": st.band,
+                       "too_few_to_rate": st.too_few,
                        "decided_by": st.deciding, "questions": [figure(q) for q in st.questions]}
                       for st in rated.standards],
         "breakdowns": [{"by": b.attribute, "question": b.question_key, "cells": [
@@ -145,12 +152,13 @@ def _ratings(s: Services, args) -> tuple[object, str]:
     if not rules.confirmed:
         lines.append("The rating rules are defaults not yet confirmed by the inspectorate.")
     for st in rated.standards:
-        lines.append(f"\n{st.title}: {st.band or 'not rated (no applicable cases)'}")
+        lines.append(f"\n{st.title}: {st.shown_band or 'not rated (no applicable cases)'}")
         for q in st.questions:
             shown = (f"{q.tally.percent:5.1f}% ({q.tally.yes}/{q.tally.total})"
                      if q.tally.total else "   —  (no applicable cases)")
             fragile = (f", {q.to_fall} more No to fall a band" if q.to_fall is not None
-                       else "")
+                       else f", {q.shown_band.lower()} (fewer than {rules.min_cases} cases)"
+                       if q.too_few else "")
             lines.append(f"  {'*' if q.key == st.deciding else ' '} {shown}  {q.key}"
                          f"{fragile}")
     return result, "\n".join(lines)

@@ -28,6 +28,8 @@ from app.errors import ValidationError
 
 Z95 = 1.959963984540054  # two-sided 95%
 BASES = ("lowest_key_question",)
+#: what a rating from fewer cases than the rules' minimum shows instead of a band
+TOO_FEW = "Too few to rate"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class RatingRules:
     bands: tuple[Band, ...]  # highest first; the last starts at 0
     basis: str = "lowest_key_question"
     small_cell: int = 5  # cells with fewer cases are flagged, and suppressed for publication
+    #: a key question judged in fewer cases is too few to rate, and does not rate its standard
+    min_cases: int = 0
     standards: Mapping[str, str] | None = None  # standard key -> title
     confirmed: bool = False
     note: str = ""
@@ -78,12 +82,15 @@ def parse_rules(data: Mapping, source: str = "rating rules") -> RatingRules:
     if basis not in BASES:
         problems.append(f"basis: '{basis}' is not one of {', '.join(BASES)}")
     small = data.get("small_cell", 5)
-    if not isinstance(small, int) or small < 0:
+    if not isinstance(small, int) or isinstance(small, bool) or small < 0:
         problems.append("small_cell: a whole number of cases, 0 or more")
+    minimum = data.get("min_cases", 0)
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 0:
+        problems.append("min_cases: a whole number of cases, 0 or more")
     if problems:
         raise ValidationError(f"The {source} cannot be used.",
                               "Correct the file and try again.", details=problems)
-    return RatingRules(bands=tuple(bands), basis=basis, small_cell=small,
+    return RatingRules(bands=tuple(bands), basis=basis, small_cell=small, min_cases=minimum,
                        standards=dict(data.get("standards") or {}),
                        confirmed=bool(data.get("confirmed", False)),
                        note=str(data.get("note", "")))
@@ -154,6 +161,12 @@ class QuestionRating:
     band: str | None
     to_fall: int | None
     to_rise: int | None
+    too_few: bool = False  # judged in some cases, fewer than the rules' minimum
+
+    @property
+    def shown_band(self) -> str:
+        """The band, or that there are too few cases to rate, or nothing (none judged)."""
+        return self.band or (TOO_FEW if self.too_few else "")
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,11 @@ class StandardRating:
     questions: tuple[QuestionRating, ...]
     deciding: str | None  # the key question whose percentage rates the standard
     band: str | None
+    too_few: bool = False  # some key question judged, none in enough cases to rate
+
+    @property
+    def shown_band(self) -> str:
+        return self.band or (TOO_FEW if self.too_few else "")
 
     @property
     def tally(self) -> Tally | None:
@@ -175,6 +193,10 @@ def rate_question(key: str, text: str, standard: str, judgements: Iterable[bool 
     """``judgements``: per case, True (Yes), False (No) or None (does not count)."""
     counted = [j for j in judgements if j is not None]
     tally = Tally(sum(counted), len(counted))
+    if 0 < tally.total < rules.min_cases:
+        return QuestionRating(key, text, standard, tally,
+                              wilson_interval(tally.yes, tally.total), None, None, None,
+                              too_few=True)
     band = rules.band(tally.share)
     return QuestionRating(key, text, standard, tally, wilson_interval(tally.yes, tally.total),
                           band.label if band else None,
@@ -185,20 +207,22 @@ def rate_question(key: str, text: str, standard: str, judgements: Iterable[bool 
 def rate_standards(questions: Sequence[QuestionRating], rules: RatingRules,
                    titles: Mapping[str, str] | None = None) -> list[StandardRating]:
     """Standards in the order their first key question appears; each rated by the lowest
-    key-question percentage among those with any applicable case. A standard is called by
-    its title in ``titles`` (the framework's), else by the rating rules' name for it."""
+    key-question percentage among those judged in enough cases to rate (at least one, and
+    the rules' minimum). A standard is called by its title in ``titles`` (the framework's),
+    else by the rating rules' name for it."""
     order: dict[str, list[QuestionRating]] = {}
     for q in questions:
         order.setdefault(q.standard, []).append(q)
     result = []
     for standard, items in order.items():
-        rated = [q for q in items if q.tally.total]
+        rated = [q for q in items if q.tally.total and not q.too_few]
         lowest = min(rated, key=lambda q: (q.tally.share, q.key)) if rated else None
         band = rules.band(lowest.tally.share) if lowest else None
         title = (titles or {}).get(standard) or rules.title(standard)
         result.append(StandardRating(standard, title, tuple(items),
                                      lowest.key if lowest else None,
-                                     band.label if band else None))
+                                     band.label if band else None,
+                                     too_few=not rated and any(q.too_few for q in items)))
     return result
 
 

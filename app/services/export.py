@@ -30,7 +30,7 @@ from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
 from app.services.moderation import hidden_from
-from app.services.ratings import RatingService, check_statuses, chosen_cases
+from app.services.ratings import RATED, RatingService, check_statuses, chosen_cases
 
 Progress = Callable[[int, int], None]
 
@@ -55,13 +55,15 @@ class ExportService:
     def export(self, *, inspection_id: uuid.UUID, path: Path,
                statuses: Sequence[str] | None = None, all_cases: bool = False,
                pseudonymise: bool = False, progress: Progress | None = None,
-               cancelled: Callable[[], bool] | None = None) -> ExportResult:
+               cancelled: Callable[[], bool] | None = None,
+               provisional_ratings: bool = False) -> ExportResult:
         """Write the inspection's workbook to ``path`` and record it in the export log. By
         default the cases in the current sample (or every case, when no sample has been
         drawn); ``statuses`` narrows them. ``pseudonymise`` replaces case references by
-        pseudonyms and dates of birth by age bands."""
+        pseudonyms and dates of birth by age bands. Its ratings count the approved case
+        forms, or with ``provisional_ratings`` every case form in it as answered so far."""
         plan = self.prepare(inspection_id=inspection_id, statuses=statuses, all_cases=all_cases,
-                            pseudonymise=pseudonymise)
+                            pseudonymise=pseudonymise, provisional_ratings=provisional_ratings)
         total = plan.total_rows
         self._log.note_folder(path)
         written = write_workbook(
@@ -84,7 +86,8 @@ class ExportService:
         return self._log.entries(inspection_id)
 
     def prepare(self, *, inspection_id: uuid.UUID, statuses: Sequence[str] | None = None,
-                all_cases: bool = False, pseudonymise: bool = False) -> WorkbookPlan:
+                all_cases: bool = False, pseudonymise: bool = False,
+                provisional_ratings: bool = False) -> WorkbookPlan:
         """The sheets and charts of the workbook, their rows not yet produced."""
         check_statuses(statuses)
         with self._db.read() as session:
@@ -126,14 +129,17 @@ class ExportService:
             data = [masker.case_data(d, free_text) for d in data]
             examples = [masker.example(e) for e in examples]
         summary = x.summarise(framework, data)
-        rated = rate_inspection(framework, data, self._ratings.rules(),
+        # the ratings count what the dashboard and 'aspire ratings' count by default
+        counted = data if provisional_ratings else [d for d in data if d.case.status in RATED]
+        rated = rate_inspection(framework, counted, self._ratings.rules(),
                                 reference_date=inspection.start_date, age_bands=age_bands)
         references = {d.case.id: d.case.reference for d in data}
         total = (len(data) * 2 + answer_count + len(examples) + len(summary)
                  + len(rated.questions) + sum(len(b.cells) for b in rated.breakdowns))
         scope = _scope(statuses, all_cases, any(c.sample_status for c in everyone))
         sheets = [
-            _about(inspection, framework, cases, scope, self._db.user, masker),
+            _about(inspection, framework, cases, scope, self._db.user, masker, rated,
+                   provisional_ratings),
             _cases_sheet(framework, data, age_bands),
             _answers_sheet("Answers", framework, data, Respondent.INSPECTOR),
             _answers_sheet("Interview", framework, data, Respondent.PRACTITIONER),
@@ -161,7 +167,8 @@ def _scope(statuses, all_cases: bool, sampled: bool) -> str:
 
 
 def _about(inspection, framework, cases, scope: str, user: str,
-           masker: Pseudonymiser | None) -> Sheet:
+           masker: Pseudonymiser | None, rated: InspectionRatings,
+           provisional: bool) -> Sheet:
     by_status = Counter(c.status for c in cases)
     pseudonymised = (
         f"Yes. Case references are replaced by pseudonyms (a case has the same pseudonym in "
@@ -191,9 +198,17 @@ def _about(inspection, framework, cases, scope: str, user: str,
         ("Reading the Cases sheet", f"“{x.DOES_NOT_APPLY}”: the question does not apply to "
          "the case. “Not applicable”: the inspector judged it not applicable. Blank: not "
          "answered."),
-        ("Reading the Ratings sheet", "The ratings count every case in this workbook, "
-         "whatever its status. The dashboard in the window counts approved case forms unless "
-         "told otherwise, so until every form is approved the two give different figures."),
+        ("Reading the Ratings sheet", (
+            f"Provisional: the ratings count every case form in this workbook ({rated.cases}) "
+            "as answered so far, approved or not, as asked when it was exported. "
+            if provisional else
+            f"The ratings count the approved case forms in this workbook ({rated.cases} of "
+            f"{len(cases)}), as the dashboard and 'aspire ratings' do unless told otherwise. ")
+         + "A key question judged in fewer than "
+         f"{rated.rules.min_cases} cases is too few to rate and does not rate its standard."),
+        ("Rating rules", ("Confirmed by the inspectorate. " if rated.rules.confirmed else
+                          "Not confirmed: defaults recalled from published reports. ")
+         + rated.rules.note),
         ("Reading the Summary sheet", "% yes = Yes ÷ (Yes + No) among answers to questions "
          "that apply to the case; Not applicable and unanswered are left out. Each group is "
          "the value written on the Cases sheet (a blank cell is “Not recorded”)."),
@@ -262,10 +277,10 @@ def _ratings_sheet(rated: InspectionRatings) -> Sheet:
         for standard in rated.standards:
             for q in standard.questions:
                 low, high = q.interval or (None, None)
-                yield [standard.title, standard.band or "", q.key, q.text, x.ALL_CASES,
+                yield [standard.title, standard.shown_band, q.key, q.text, x.ALL_CASES,
                        x.ALL_CASES, q.tally.yes, q.tally.total,
                        None if q.tally.share is None else float(q.tally.share), low, high,
-                       q.band or "", "Yes" if q.key == standard.deciding else "No",
+                       q.shown_band, "Yes" if q.key == standard.deciding else "No",
                        "Yes" if q.tally.total < rated.rules.small_cell else "No",
                        q.to_fall, q.to_rise]
         for b in rated.breakdowns:

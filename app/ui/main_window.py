@@ -246,10 +246,11 @@ class MainWindow(QMainWindow):
         inspection = self.cases_page.current_inspection()
         if inspection is None:
             return
-        options = ExportOptionsDialog(self.tr("Export workbook for analysts"), self)
+        options = ExportOptionsDialog(self.tr("Export workbook for analysts"), self,
+                                      ratings=True)
         if not run_modal(options):
             return
-        pseudonymise = options.pseudonymised
+        pseudonymise, provisional = options.pseudonymised, options.provisional_ratings
         name = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in inspection.name)
         if pseudonymise:
             name += self.tr(" (pseudonymised)")
@@ -263,7 +264,7 @@ class MainWindow(QMainWindow):
                 name=Path(path).name),
             lambda report, cancelled: self._services.exports.export(
                 inspection_id=inspection.id, path=Path(path), pseudonymise=pseudonymise,
-                progress=report, cancelled=cancelled),
+                progress=report, cancelled=cancelled, provisional_ratings=provisional),
             self._exported)
 
     def _exported(self, result) -> None:

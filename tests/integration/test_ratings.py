@@ -66,12 +66,16 @@ def test_only_approved_case_forms_count_by_default(services, inspection):
 def test_the_workbook_has_a_ratings_sheet_with_the_same_figures(services, inspection,
                                                                 tmp_path):
     target = tmp_path / "inspection.xlsx"
-    services.exports.export(inspection_id=inspection.id, path=target)
+    services.exports.export(inspection_id=inspection.id, path=target, provisional_ratings=True)
     book = load_workbook(target, read_only=True)  # reads the file as it goes: closed below
     try:
         rows = list(book["Ratings"].iter_rows(values_only=True))
+        about = {r[0]: r[1] if len(r) > 1 else None
+                 for r in book["About"].iter_rows(values_only=True)}
     finally:
         book.close()
+    assert about["Reading the Ratings sheet"].startswith(
+        "Provisional: the ratings count every case form in this workbook (10)")
     header = rows[0]
     # a read-only sheet leaves out empty cells at the end of a row
     found = [dict(zip(header, r + (None,) * (len(header) - len(r)), strict=True))
@@ -84,6 +88,29 @@ def test_the_workbook_has_a_ratings_sheet_with_the_same_figures(services, inspec
     assert overall["interval_95_low"] == pytest.approx(0.4902, abs=1e-4)
     men = next(r for r in found if r["breakdown"] == "Gender" and r["group"] == "Male")
     assert (men["yes"], men["applicable"], men["small_cell"]) == (2, 4, "Yes")
+
+
+def test_by_default_the_workbook_rates_what_the_dashboard_and_the_command_rate(
+        services, inspection, tmp_path):
+    """None of the ten forms is approved: the Ratings sheet counts none, as 'aspire
+    ratings' and the dashboard count none, and says so, and that the rules are unconfirmed."""
+    target = tmp_path / "inspection.xlsx"
+    services.exports.export(inspection_id=inspection.id, path=target)
+    book = load_workbook(target, read_only=True)
+    try:
+        rows = list(book["Ratings"].iter_rows(values_only=True))
+        about = {r[0]: r[1] if len(r) > 1 else None
+                 for r in book["About"].iter_rows(values_only=True)}
+    finally:
+        book.close()
+    header = rows[0]
+    rosh = next(r for r in rows[1:] if r[header.index("question_key")] == "rosh_assessment"
+                and r[header.index("breakdown")] == "All cases")
+    assert (rosh[header.index("yes")], rosh[header.index("applicable")]) == (0, 0)
+    assert services.ratings.rate(inspection.id).cases == 0
+    assert "count the approved case forms in this workbook (0 of 10)" in \
+        about["Reading the Ratings sheet"]
+    assert about["Rating rules"].startswith("Not confirmed")
 
 
 def test_ratings_command_with_suppression_for_publication(services, inspection, db_path):
@@ -109,18 +136,21 @@ def test_ratings_command_with_suppression_for_publication(services, inspection, 
 
 
 def test_the_2018_standards_rate_from_their_lowest_key_question_by_their_own_titles(services):
-    """Four cases of the 2018 case supervision framework, counted by hand: 2.1 Assessment's
-    key questions are Yes in 4/4 (engaging), 3/4 (desistance) and 2/4 (keeping people
-    safe), so the lowest, 50%, rates it Requires improvement."""
+    """Six cases of the 2018 case supervision framework, counted by hand: 2.1 Assessment's
+    key questions are Yes in 6/6 (engaging), 5/6 (desistance) and 4/6 (keeping people
+    safe), so the lowest, 66.7%, rates it Good; 2.2 Planning's one judged key question has
+    three cases, fewer than the rules' minimum of five: too few to rate."""
     inspection = services.inspections.create(NewInspection(
         name="Northshire 2018", programme="adult_probation", organisation="Northshire CRC",
         framework_key="adult-case-supervision"))
-    judged = {"assess_engaging": "yyyy", "assess_desistance": "yyyn",
-              "assess_safety": "yynn", "plan_engaging": "yyyy"}
-    for i in range(4):
+    judged = {"assess_engaging": "yyyyyy", "assess_desistance": "yyyyyn",
+              "assess_safety": "yyyynn", "plan_engaging": "yyy---"}
+    for i in range(6):
         case = services.cases.add(inspection_id=inspection.id, reference=f"S{i}",
                                   profile=CaseProfile(phase="community"))
         for key, verdicts in judged.items():
+            if verdicts[i] == "-":
+                continue
             if verdicts[i] == "y":
                 services.forms.record_answer(case_id=case.id, question_key=key, value="yes")
             else:
@@ -130,11 +160,13 @@ def test_the_2018_standards_rate_from_their_lowest_key_question_by_their_own_tit
                                              reasons=[reason], evidence="Not in the record")
     rated = services.ratings.rate(inspection.id, statuses=ANY_STATUS)
     shares = {q.key: (q.tally.yes, q.tally.total) for q in rated.questions}
-    assert {k: shares[k] for k in judged} == {"assess_engaging": (4, 4),
-                                              "assess_desistance": (3, 4),
-                                              "assess_safety": (2, 4), "plan_engaging": (4, 4)}
-    standards = {s.key: (s.title, s.deciding, s.band) for s in rated.standards}
-    assert standards["assessment"] == ("2.1 Assessment", "assess_safety",
-                                       "Requires improvement")
-    assert standards["planning"] == ("2.2 Planning", "plan_engaging", "Outstanding")
-    assert standards["reviewing"] == ("2.4 Reviewing", None, None)  # nothing answered yet
+    assert {k: shares[k] for k in judged} == {"assess_engaging": (6, 6),
+                                              "assess_desistance": (5, 6),
+                                              "assess_safety": (4, 6), "plan_engaging": (3, 3)}
+    assert rated.rules.min_cases == 5
+    standards = {s.key: (s.title, s.deciding, s.shown_band) for s in rated.standards}
+    assert standards["assessment"] == ("2.1 Assessment", "assess_safety", "Good")
+    assert standards["planning"] == ("2.2 Planning", None, "Too few to rate")
+    assert standards["reviewing"] == ("2.4 Reviewing", None, "")  # nothing answered yet
+    plan = next(q for q in rated.questions if q.key == "plan_engaging")
+    assert (plan.band, plan.too_few, plan.to_fall) == (None, True, None)

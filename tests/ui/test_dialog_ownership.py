@@ -9,7 +9,7 @@ from tests.ui.dialog_tour import dialogs_left, visit, visit_every_dialog
 
 EVERY_DIALOG = ["InspectionDialog", "CaseDialog", "TeamDialog", "SampleDialog",
                 "ReviewQueueDialog", "ModerationDialog", "ConflictsDialog", "ExportOptionsDialog",
-                "QMessageBox", "DashboardDialog", "ImportDialog", "ProblemsDialog",
+                "FrameworksDialog", "QMessageBox", "DashboardDialog", "ImportDialog", "ProblemsDialog",
                 "PracticeExamplesDialog", "ExportOptionsDialog", "CaseDialog", "HistoryDialog"]
 
 

@@ -11,10 +11,13 @@ from tests.integration.helpers import make_case, make_inspection
 OUTSIDE = "outside ASPIRE Casework's encrypted store"
 
 
-def choose(monkeypatch, target, *, pseudonymise: bool) -> None:
-    """The inspector ticks (or not) Pseudonymise, continues, and picks ``target``."""
+def choose(monkeypatch, target, *, pseudonymise: bool, provisional: bool = False) -> None:
+    """The inspector ticks (or not) Pseudonymise (and, for a workbook, Provisional ratings),
+    continues, and picks ``target``."""
     def exec_(dialog) -> int:
         dialog.pseudonymise.setChecked(pseudonymise)
+        if provisional:
+            dialog.provisional.click()
         return 1
 
     monkeypatch.setattr(ExportOptionsDialog, "exec", exec_)
@@ -85,3 +88,21 @@ def test_the_choice_says_the_file_leaves_the_store(qtbot):
     assert not dialog.pseudonymised
     dialog.pseudonymise.click()
     assert dialog.pseudonymised
+
+
+def test_a_workbook_with_provisional_ratings_says_so(qtbot, open_window, tmp_path,
+                                                     monkeypatch):
+    from openpyxl import load_workbook
+
+    window = open_window()
+    services = window._services
+    inspection = make_inspection(services)
+    make_case(services, "CRN-QZ2", inspection=inspection)
+    window.cases_page.reload(select=inspection.id)
+    target = tmp_path / "provisional.xlsx"
+    choose(monkeypatch, target, pseudonymise=False, provisional=True)
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: notice(window) is not None, timeout=10000)
+    notice(window).close()
+    about = {r[0]: r[1] for r in load_workbook(target)["About"].iter_rows(values_only=True)}
+    assert about["Reading the Ratings sheet"].startswith("Provisional")

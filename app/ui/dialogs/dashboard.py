@@ -247,12 +247,13 @@ class DashboardDialog(QDialog):
             for q in standard.questions:
                 deciding = q.key == standard.deciding
                 rows.append([standard.title if q is standard.questions[0] else "",
-                             (standard.band or "—") if q is standard.questions[0] else "",
+                             (standard.shown_band or "—") if q is standard.questions[0]
+                             else "",
                              ("▶ " if deciding else "") + short_title(q.text),
                              f"{q.tally.yes} / {q.tally.total}",
                              f"{q.tally.percent:.0f}%" if q.tally.total else "—",
                              f"{q.interval[0]:.0%}–{q.interval[1]:.0%}" if q.interval else "",
-                             q.band or "", _count(q.to_fall), _count(q.to_rise)])
+                             q.shown_band, _count(q.to_fall), _count(q.to_rise)])
                 colours.append(BAND_COLOURS.get(q.band))
         fill_table(self.key_table, headers, rows)
         texts = [q.text for standard in rated.standards for q in standard.questions]

@@ -24,9 +24,10 @@ def leaves_the_store() -> str:
 
 
 class ExportOptionsDialog(QDialog):
-    """Asked before the file is chosen: the choice to pseudonymise, and what will be logged."""
+    """Asked before the file is chosen: the choice to pseudonymise, and what will be logged;
+    with ``ratings``, also whether its ratings are provisional."""
 
-    def __init__(self, title: str, parent: QWidget | None = None):
+    def __init__(self, title: str, parent: QWidget | None = None, *, ratings: bool = False):
         super().__init__(parent)
         self.setWindowTitle(title)
         about = QLabel(self.tr(
@@ -43,13 +44,26 @@ class ExportOptionsDialog(QDialog):
         what.setWordWrap(True)
         what.setIndent(24)
         paint_text(what, tones().quiet)
+        self.provisional: QCheckBox | None = None
+        rating = []
+        if ratings:
+            self.provisional = QCheckBox(self.tr("P&rovisional ratings"))
+            self.provisional.setAccessibleName(self.tr("Provisional ratings"))
+            provisional_what = QLabel(self.tr(
+                "The Ratings sheet counts the approved case forms, as the dashboard does. "
+                "Tick this to rate every case form in the workbook as answered so far; the "
+                "workbook then says its ratings are provisional."))
+            provisional_what.setWordWrap(True)
+            provisional_what.setIndent(24)
+            paint_text(provisional_what, tones().quiet)
+            rating = [self.provisional, provisional_what]
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         buttons.addButton(self.tr("&Choose where to save…"),
                           QDialogButtonBox.ButtonRole.AcceptRole).setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (about, self.pseudonymise, what, buttons):
+        for widget in (about, self.pseudonymise, what, *rating, buttons):
             layout.addWidget(widget)
         width = max(520, self.fontMetrics().averageCharWidth() * 72)  # grows with the text
         width = fitted(self, width, 1).width()  # and no wider than its window
@@ -60,6 +74,10 @@ class ExportOptionsDialog(QDialog):
     @property
     def pseudonymised(self) -> bool:
         return self.pseudonymise.isChecked()
+
+    @property
+    def provisional_ratings(self) -> bool:
+        return self.provisional is not None and self.provisional.isChecked()
 
 
 def show_exported(parent: QWidget, title: str, done: str) -> QMessageBox:
