@@ -72,6 +72,13 @@ def add_commands(sub, common) -> None:
                        help="the service's certificate chain (PEM)")
     serve.add_argument("--tls-key", type=Path, metavar="FILE",
                        help="the certificate's private key (PEM)")
+    publish = central_sub.add_parser(
+        "publish-framework", parents=[common],
+        help="publish a question framework (its workbook or file) at the central store: "
+             "laptops fetch it at their next sync")
+    publish.add_argument("file", type=Path, metavar="FILE",
+                         help="the framework workbook (.xlsx) or framework file (.json)")
+    publish.add_argument("--url", required=True, metavar="URL", help=ADMIN_URL_HELP)
     apply = central_sub.add_parser("import-package", parents=[common],
                                    help="apply a laptop's transfer file to the central store")
     apply.add_argument("file", type=Path, metavar="FILE", help="the transfer file")
@@ -139,6 +146,22 @@ def _central_serve(_s: Services, args) -> tuple[object, str]:
     return {"stopped": True}, "The central service has stopped."
 
 
+def _publish_framework(_s: Services, args) -> tuple[object, str]:
+    from app.core.framework_loader import load_framework_file
+    from app.io.framework_workbook import load_framework_workbook
+    from app.sync.central import publish_framework
+
+    # the framework is read and checked whole before any password is asked
+    framework = (load_framework_file(args.file) if args.file.suffix.lower() == ".json"
+                 else load_framework_workbook(args.file))
+    done = publish_framework(with_password(args.url), framework)
+    what = f"'{done.framework_key}' version {done.version}: {done.title}"
+    return ({"id": done.framework_key, "version": done.version, "sha256": done.content_sha256,
+             "already_published": done.already},
+            f"{what} was already published, exactly so; nothing changed." if done.already
+            else f"Published {what}. Laptops offer it after their next sync.")
+
+
 def _import_package(_s: Services, args) -> tuple[object, str]:
     from app.services.sync import SyncService
 
@@ -156,9 +179,10 @@ HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("central", "reset-password"): _central_reset_password,
     ("central", "enrol-device"): _central_enrol_device,
     ("central", "withdraw-device"): _central_withdraw_device,
+    ("central", "publish-framework"): _publish_framework,
 }
 #: Commands that open no database.
 NO_DATABASE = frozenset({("central", "init"), ("central", "add-user"),
                          ("central", "import-package"), ("central", "serve"),
                          ("central", "reset-password"), ("central", "enrol-device"),
-                         ("central", "withdraw-device")})
+                         ("central", "withdraw-device"), ("central", "publish-framework")})

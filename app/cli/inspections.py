@@ -158,7 +158,9 @@ def _frameworks_import(s: Services, args) -> tuple[object, str]:
               "programme": info.programme, "questions": info.question_count,
               "reconstructed": info.reconstructed_count, "installed": found.installed,
               "already_here": found.already_here, "dry_run": found.dry_run}
-    what = f"'{info.key}' version {info.version}: {info.title} ({info.question_count} questions)"
+    count = info.question_count
+    what = (f"'{info.key}' version {info.version}: {info.title} ({count} "
+            f"question{'s' if count != 1 else ''})")
     if found.already_here:
         text = f"{what} is already here, exactly as in {found.file_name}; nothing changed."
     elif found.dry_run:

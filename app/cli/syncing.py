@@ -71,12 +71,16 @@ def _sync(s: Services, args) -> tuple[object, str]:
                "cases_removed": result.cases_removed, "cases_restored": result.cases_restored,
                "cases_joined": result.cases_joined, "set_aside": result.set_aside,
                "joined_not_yet_fetched": result.catch_up_pending,
+               "frameworks_added": result.frameworks_added,
                "finished_at": result.finished_at}
     aside = (f" {result.set_aside} change(s) received could not be applied here and were "
              "set aside (see the conflicts)." if result.set_aside else "")
     if result.catch_up_pending:
         aside += (f" {result.catch_up_pending} inspection(s) you have joined could not be "
                   "fetched whole yet; the next sync tries again.")
+    if result.frameworks_added:
+        aside += (" Question frameworks published at the central store, now offered for new "
+                  f"inspections: {', '.join(result.frameworks_added)}.")
     return outcome, (f"Sent {result.applied} change(s), received {result.pulled}.{aside} "
                      f"{outcome['conflicts']} new conflict(s), {result.refused} refused; "
                      f"{status.open_conflicts} conflict(s) to resolve."

@@ -82,9 +82,11 @@ class Partial:
         if handle is not None:
             handle.close()  # closing releases the lock too
 
-    def commit(self) -> None:
+    def commit(self, *, new_only: bool = False) -> None:
         """Flush the file to the disk and move it over the target in one step, then flush
-        the folder. Raises ``OSError`` if any step fails (the target is then untouched)."""
+        the folder. Raises ``OSError`` if any step fails (the target is then untouched).
+        ``new_only``: the target must not exist yet (``FileExistsError`` if it does, even if
+        another writer made it a moment ago)."""
         handle = self.file
         handle.flush()
         os.fsync(handle.fileno())
@@ -93,8 +95,13 @@ class Partial:
                                     "it was complete", str(self.path))
         if ON_WINDOWS:
             self.release()  # Windows cannot move a file that is open
-        os.replace(self.path, self.target)
-        self.committed = True
+        if new_only:
+            os.link(self.path, self.target)  # made in one step, and only if it is not there
+            self.committed = True
+            _unlink(str(self.path))
+        else:
+            os.replace(self.path, self.target)
+            self.committed = True
         self.release()
         _sync_folder(self.target.parent)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from app.core.conditions import ConditionSyntaxError
+from app.core.conditions import MOST_DEPTH, ConditionSyntaxError
 
 _TOKEN = re.compile(r"""
     \s*(?:
@@ -74,6 +74,13 @@ def parse_condition_text(text: str) -> dict:
 class _Parser:
     def __init__(self, tokens: list[_Token], text: str):
         self.tokens, self.text, self.position = tokens, text, 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MOST_DEPTH:
+            raise ConditionSyntaxError(f"the rule is nested more than {MOST_DEPTH} deep "
+                                       "(brackets and 'not'); write it more simply")
 
     def peek(self) -> _Token | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -111,10 +118,15 @@ class _Parser:
         token = self.peek()
         if token is not None and token.is_word("not"):
             self.take()
-            return {"not": self.negated()}
+            self.deeper()
+            inner = self.negated()
+            self.depth -= 1
+            return {"not": inner}
         if token is not None and token.text == "(":
             self.take()
+            self.deeper()
             inner = self.any_of()
+            self.depth -= 1
             if (closing := self.peek()) is None or closing.text != ")":
                 self.fail("')'")
             self.take()

@@ -74,8 +74,16 @@ class ConditionSyntaxError(ValueError):
     """The condition does not have one of the allowed shapes."""
 
 
-def parse_condition(raw: object) -> Condition:
+#: how deep conditions may be nested ("all" within "not" within "any"...): far more than
+#: any rule a person writes, and few enough that reading one never runs out of stack
+MOST_DEPTH = 12
+
+
+def parse_condition(raw: object, depth: int = 0) -> Condition:
     """Parse a JSON condition, raising ``ConditionSyntaxError`` naming what is wrong."""
+    if depth > MOST_DEPTH:
+        raise ConditionSyntaxError(f"the rule is nested more than {MOST_DEPTH} deep; write "
+                                   "it more simply")
     if not isinstance(raw, dict):
         raise ConditionSyntaxError(f"a condition must be an object, not {raw!r}")
     for combinator in ("all", "any"):
@@ -84,10 +92,11 @@ def parse_condition(raw: object) -> Condition:
             items = raw[combinator]
             if not isinstance(items, list) or not items:
                 raise ConditionSyntaxError(f"'{combinator}' needs a non-empty list of conditions")
-            return Condition(combinator, children=tuple(parse_condition(i) for i in items))
+            return Condition(combinator, children=tuple(parse_condition(i, depth + 1)
+                                                        for i in items))
     if "not" in raw:
         _only_keys(raw, {"not"})
-        return Condition("not", children=(parse_condition(raw["not"]),))
+        return Condition("not", children=(parse_condition(raw["not"], depth + 1),))
     for kind in ("profile", "answer"):
         if kind in raw:
             return _parse_leaf(kind, raw)

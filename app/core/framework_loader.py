@@ -10,6 +10,7 @@ so a framework authored in a workbook can name the sheet, row and column.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,6 +43,14 @@ _QUESTION_FIELDS = {"key", "text", "type", "guidance", "source", "ref", "reconst
                     "evidence", "allow_not_applicable", "required", "applies_if", "min", "max",
                     "standard", "key_question", "theme"}
 _CHOICE_TYPES = (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE)
+#: the largest number a number question's bounds may name
+MOST_BOUND = 1_000_000_000
+#: a code is what is stored and exported for a choice: a short word an analyst can use
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,59}$")
+#: the most characters each kind of text may hold (a spreadsheet cell holds 32,767)
+MOST_TEXT = {"text": 1_000, "label": 500, "title": 500, "guidance": 10_000,
+             "intro": 10_000, "source": 2_000, "description": 10_000, "ref": 200,
+             "theme": 200}
 
 
 @dataclass(frozen=True)
@@ -186,7 +195,8 @@ def _parse(data: object, problems: _Problems) -> Framework | None:
     _circular_rules(context)
     return Framework(
         id=fid, version=version, title=title, programme=programme,
-        description=str(data.get("description", "")), source=str(data.get("source", "")),
+        description=_optional_text(data, "description", _setting("description"), problems),
+        source=_optional_text(data, "source", _setting("source"), problems),
         sections=sections, standards=standards,
     )
 
@@ -254,24 +264,34 @@ def _circular_rules(ctx: _Context) -> None:
     (Only a rule that names a later question can start one.)"""
     reported: set[frozenset[str]] = set()
     for start in sorted(ctx.later):
-        circle = _path_back(start, start, [start], {start}, ctx.depends)
+        circle = _path_back(start, ctx.depends)
         if circle and frozenset(circle) not in reported:
             reported.add(frozenset(circle))
+            steps = [*circle, start]
+            if len(steps) > 8:
+                steps = [*steps[:4], f"… {len(steps) - 6} more …", *steps[-2:]]
             ctx.problems.add(Place("question", start, start),
-                             "applies_if: a circular rule: " + " → ".join([*circle, start]),
+                             "applies_if: a circular rule: " + " → ".join(steps),
                              "applies_if")
 
 
-def _path_back(start: str, at: str, path: list[str], seen: set[str],
-               depends: dict[str, list[str]]) -> list[str] | None:
-    for following in depends.get(at, ()):
-        if following == start:
-            return list(path)
-        if following not in seen:
-            seen.add(following)
-            found = _path_back(start, following, [*path, following], seen, depends)
-            if found:
-                return found
+def _path_back(start: str, depends: dict[str, list[str]]) -> list[str] | None:
+    """A path of rules from ``start`` back to itself, or None (searched on a list of its
+    own, each question once, so rules chained through thousands of questions are searched
+    all the same)."""
+    came_from: dict[str, str] = {start: ""}
+    stack = [start]
+    while stack:
+        here = stack.pop()
+        for following in depends.get(here, ()):
+            if following == start:
+                route = [here]
+                while came_from[route[-1]]:
+                    route.append(came_from[route[-1]])
+                return route[::-1]
+            if following not in came_from:
+                came_from[following] = here
+                stack.append(following)
     return None
 
 
@@ -298,7 +318,8 @@ def _section(raw: object, index: int, ctx: _Context) -> Section | None:
         ctx.problems.add(place, "a section needs a non-empty list of questions", "questions")
         questions_raw = []
     section = Section(key=key, title=title, stage=stage or Stage.CASE,
-                      theme=str(raw.get("theme", "")), intro=str(raw.get("intro", "")))
+                      theme=_optional_text(raw, "theme", place, ctx.problems),
+                      intro=_optional_text(raw, "intro", place, ctx.problems))
     questions = []
     for i, q in enumerate(questions_raw):
         question = _question(q, i, section, default_respondent, ctx)
@@ -356,8 +377,12 @@ def _question(raw: object, index: int, section: Section, default_respondent: str
         p.add(place, "'min' and 'max' apply to number questions only",
               "min" if minimum is not None else "max")
     for name, bound in (("min", minimum), ("max", maximum)):
-        if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool)):
-            p.add(place, f"'{name}' must be a whole number", name)
+        if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool)
+                                  or abs(bound) > MOST_BOUND):
+            p.add(place, f"'{name}' must be a whole number from {-MOST_BOUND:,} to "
+                         f"{MOST_BOUND:,}", name)
+    if isinstance(minimum, int) and isinstance(maximum, int) and minimum > maximum:
+        p.add(place, f"'min' ({minimum}) is more than 'max' ({maximum})", "min")
     standard = str(raw.get("standard", ""))
     if standard and ctx.standards is not None and standard not in ctx.standards:
         p.add(place, f"'standard' is '{standard}', which the standards do not list "
@@ -370,8 +395,10 @@ def _question(raw: object, index: int, section: Section, default_respondent: str
         key_question = False
     question = Question(
         key=key, text=text, type=qtype, section_key=section.key, stage=section.stage,
-        theme=str(raw.get("theme", section.theme)), guidance=str(raw.get("guidance", "")),
-        source=str(raw.get("source", "")), ref=str(raw.get("ref", "")),
+        theme=_optional_text(raw, "theme", place, p, section.theme),
+        guidance=_optional_text(raw, "guidance", place, p),
+        source=_optional_text(raw, "source", place, p),
+        ref=_optional_text(raw, "ref", place, p),
         reconstructed=_flag(raw, "reconstructed", False, place, p), judgement=judgement,
         respondent=respondent or Respondent.INSPECTOR, options=options, rows=rows,
         rows_from=rows_from, reasons=reasons, evidence=evidence or evidence_default,
@@ -517,6 +544,14 @@ def _choices(raw: object, place: Place, name: str,
             problems.add(at, f"{item!r} must be an object with a non-empty code and label "
                              "(and optionally \"exclusive\": true)", name or "code")
             continue
+        if not CODE_PATTERN.match(item["code"]):
+            problems.add(at, f"the code '{item['code']}' must be letters, digits, '_', '.' "
+                             "or '-' (at most 60), as it is stored and exported",
+                         name or "code")
+        if len(item["label"]) > MOST_TEXT["label"]:
+            problems.add(at, f"the label of '{item['code']}' is {len(item['label']):,} "
+                             f"characters long; at most {MOST_TEXT['label']:,}",
+                         name or "label")
         if item["code"] in seen:
             problems.add(at, f"the code '{item['code']}' is used twice", name or "code")
         seen.add(item["code"])
@@ -530,6 +565,21 @@ def _text(raw: dict, name: str, place: Place, problems: _Problems) -> str:
     if not isinstance(value, str) or not value.strip():
         problems.add(place, f"'{name}' is missing or empty", name)
         return ""
+    _length(value, name, place, problems)
+    return value
+
+
+def _length(value: str, name: str, place: Place, problems: _Problems) -> None:
+    most = MOST_TEXT.get(name)
+    if most is not None and len(value) > most:
+        problems.add(place, f"'{name}' is {len(value):,} characters long; at most {most:,}",
+                     name)
+
+
+def _optional_text(raw: dict, name: str, place: Place, problems: _Problems,
+                   default: str = "") -> str:
+    value = str(raw.get(name, default))
+    _length(value, name, place, problems)
     return value
 
 

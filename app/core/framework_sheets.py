@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from app.core.condition_text import condition_text, parse_condition_text
 from app.core.conditions import ConditionSyntaxError
 from app.core.framework_loader import FrameworkProblem, check_framework_data
-from app.core.frameworks import FORMAT_VERSION, Framework
+from app.core.frameworks import FORMAT_VERSION, KEY_PATTERN, Framework, id_problem, version_problem
 
 SETTINGS, SECTIONS, QUESTIONS = "settings", "sections", "questions"
 CHOICES, REASONS, STANDARDS = "choices", "reasons", "standards"
@@ -55,20 +55,27 @@ REQUIRED_CELLS = {SECTIONS: ("key",), QUESTIONS: ("key", "section"),
 _FLAGS = {"key_question", "judgement", "allow_not_applicable", "required", "reconstructed",
           "exclusive"}
 _WHOLE_NUMBERS = {"min", "max"}
+_FORMULA = "a formula: type the value itself (the framework is read from values, not formulas)"
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
 #: the most rows a sheet may hold (a framework of some hundred questions uses a few hundred)
 MOST_ROWS = 5_000
 
 
+class FormulaText(str):
+    """A cell that holds a formula (its text), not a value: a framework's cells hold values."""
+
+
 @dataclass(frozen=True)
 class Sheet:
     """One sheet as read: its name, its column names (row 1) and its rows below, each with
-    its row number; blank rows are left out."""
+    its row number; blank rows are left out. ``cut_short``: reading stopped at the most
+    rows a framework's sheet may hold."""
 
     name: str
     headers: tuple[object, ...]
     rows: tuple[tuple[int, tuple[object, ...]], ...]
+    cut_short: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,18 @@ class _Table:
                     f"{column_letter(self.position[name])})"))
             else:
                 self.position[name] = number
+        named = {number for number, header in enumerate(sheet.headers, start=1)
+                 if column_name(header)}
+        for number, cells in sheet.rows:
+            unnamed = [at for at, value in enumerate(cells, start=1)
+                       if at not in named and cell_text(value)]
+            if unnamed:
+                problems.append(SheetProblem(
+                    sheet.name, number, "", column_letter(unnamed[0]),
+                    cell_text(cells[unnamed[0] - 1]),
+                    f"column {column_letter(unnamed[0])} holds values but has no name in "
+                    "row 1: name it, or clear it"))
+                break
         for required in REQUIRED_CELLS.get(self.name, ()) + (
                 ("setting", "value") if self.name == SETTINGS else ()):
             if required not in self.position:
@@ -189,18 +208,25 @@ def framework_from_sheets(sheets: Sequence[Sheet], filename: str
     tables: dict[str, _Table] = {}
     for sheet in sheets:
         name = column_name(sheet.name)
-        if name in COLUMNS and name not in tables:
+        if name in tables:
+            problems.append(SheetProblem(sheet.name, 0, "", "", "",
+                                         f"two sheets are named '{name}' ('"
+                                         f"{tables[name].sheet.name}' and '{sheet.name}'): "
+                                         "keep one"))
+        elif name in COLUMNS:
             tables[name] = _Table(sheet, problems)
     for name in REQUIRED_SHEETS:
         if name not in tables:
             problems.append(SheetProblem(name, 0, "", "", "",
                                          f"the workbook has no '{name}' sheet"))
     for table in tables.values():
-        if len(table.sheet.rows) > MOST_ROWS:
+        if len(table.sheet.rows) > MOST_ROWS or table.sheet.cut_short:
             problems.append(SheetProblem(table.sheet.name, 0, "", "", "",
-                                         f"the sheet has {len(table.sheet.rows):,} rows; a "
-                                         f"framework's sheets hold at most {MOST_ROWS:,}"))
-    if problems:
+                                         f"the sheet has more than {MOST_ROWS:,} rows, the most "
+                                         "a framework's sheet may hold"))
+    missing = any(p.message.startswith(("the workbook has no '", "the sheet has no '",
+                                        "the sheet has more than")) for p in problems)
+    if missing:  # no sheet, or no column, to read the rest from
         return None, "", problems
     data, where = _document(tables, problems)
     framework, found = check_framework_data(data, filename)
@@ -261,6 +287,13 @@ def _settings(table: _Table, where: _Where, problems: list[SheetProblem]) -> dic
         else:
             where.settings[name] = number
             value = cell_text(cells.get("value"))
+            if isinstance(cells.get("value"), FormulaText):
+                problems.append(table.problem(number, "value", cells["value"], _FORMULA))
+                value = ""
+            said = (id_problem(value) if name == "id" else
+                    version_problem(value) if name == "version" and value else None)
+            if said:
+                problems.append(table.problem(number, "value", value, said))
             if value or name not in ("description", "source"):
                 found[name] = value
     return found
@@ -274,6 +307,11 @@ def _named_lists(table: _Table, rows_of: dict[str, int],
         if not _filled(table, number, cells, problems):
             continue
         name, code = cell_text(cells["list"]), cell_text(cells["code"])
+        if not KEY_PATTERN.match(name) or len(name) > 60:
+            problems.append(table.problem(number, "list", name,
+                                          "a list's name is lower case letters, digits and "
+                                          "'_' (at most 60), such as need_areas"))
+            continue
         if (name, code) in codes:
             problems.append(table.problem(number, "code", code,
                                           f"the code is used twice in the list '{name}' "
@@ -335,6 +373,11 @@ def _questions(table: _Table, sections: dict[str, dict], where: _Where,
 def _filled(table: _Table, number: int, cells: Mapping[str, object],
             problems: list[SheetProblem]) -> bool:
     """Whether the row has every cell its sheet needs; says which it lacks."""
+    formulas = [name for name, value in cells.items() if isinstance(value, FormulaText)]
+    for name in formulas:
+        problems.append(table.problem(number, name, cells[name], _FORMULA))
+    if formulas:
+        return False
     empty = [name for name in REQUIRED_CELLS[table.name] if not cell_text(cells.get(name))]
     for name in empty:
         problems.append(table.problem(number, name, "", f"the {name} is missing: every row "
@@ -409,6 +452,8 @@ def _placed(found: Sequence[FrameworkProblem], tables: Mapping[str, _Table],
         table = tables[sheet]
         row = rows.get(place.key, 0)
         column = _column_for(place.part, field)
+        if column not in COLUMNS[sheet]:  # a part of the file no column holds
+            column = ""
         placed.append(table.problem(row, column, _cell(table, row, column) if row else "",
                                     _plain(problem.message)))
     return placed
@@ -434,8 +479,14 @@ def _column_for(part: str, field: str) -> str:
 
 
 def _plain(message: str) -> str:
-    """A check's message without the framework file's own field prefix (the column says it)."""
-    return message.removeprefix("applies_if: ")
+    """A check's message in the workbook's words: without the framework file's own field
+    prefix (the column says it), naming sheets, not the file's parts."""
+    return (message.removeprefix("applies_if: ")
+            .replace("which is not in 'lists'", "which is not a list on the choices sheet")
+            .replace("which is not in 'reason_sets'",
+                     "which is not a list on the reasons sheet")
+            .replace("a section needs a non-empty list of questions",
+                     "no question on the questions sheet names this section"))
 
 
 def _cell(table: _Table, row: int, column: str) -> object:

@@ -194,8 +194,33 @@ class Framework:
 
 
 def version_key(version: str) -> tuple:
-    """Sort ``2017.2`` after ``2017.10``-style versions numerically where possible."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", version))
+    """Sort versions part by part, numbers as numbers (``2017.2`` before ``2017.10``), a
+    word after any number, so that any two versions compare."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                 for p in re.split(r"[.\-]", version))
+
+
+#: the longest framework id and version an author may give (a version is numbers with dots)
+MOST_ID, MOST_VERSION = 60, 20
+VERSION_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+
+
+def id_problem(framework_id: str) -> str | None:
+    """What is wrong with a new framework's id, or None."""
+    if len(framework_id) > MOST_ID:
+        return f"the id is {len(framework_id)} characters long; at most {MOST_ID}"
+    return None
+
+
+def version_problem(version: str) -> str | None:
+    """What is wrong with a new framework version's number, or None: numbers separated by
+    dots, such as 2 or 2018.1, so that versions sort as people expect."""
+    if len(version) > MOST_VERSION:
+        return f"the version is {len(version)} characters long; at most {MOST_VERSION}"
+    if not VERSION_PATTERN.match(version):
+        return (f"'{version}' is not a version number: use numbers separated by dots, such "
+                "as 2 or 2018.1")
+    return None
 
 
 _OPENING = re.compile(r"^(?:was|were|did|does|do|is|are|has|have|had)\s+(?=the\s)",

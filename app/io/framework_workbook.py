@@ -22,13 +22,16 @@ from app.core.framework_loader import load_framework_file, sorted_frameworks
 from app.core.framework_sheets import (
     CHOICES,
     COLUMNS,
+    MOST_ROWS,
     QUESTIONS,
     REASONS,
     SECTIONS,
     SETTING_NAMES,
     SETTINGS,
     STANDARDS,
+    FormulaText,
     Sheet,
+    column_name,
     framework_from_sheets,
     framework_rows,
 )
@@ -42,8 +45,12 @@ from app.io.openpyxl_buffers import save_whole
 GUIDANCE = "guidance"
 #: a framework workbook is small: a few hundred rows on a few sheets
 MOST_BYTES = 20 * 1024 * 1024
+MOST_UNPACKED = 200 * 1024 * 1024
 #: how far down the drop-down lists reach
 LAST_ROW = 2_000
+#: how much of a sheet is read: its first columns (the layout has fewer), and at most so
+#: many rows, blank ones included (a framework's sheets hold a few hundred)
+MOST_COLUMNS, MOST_SCANNED = 64, 20_000
 _ZIP_MAGIC = b"PK\x03\x04"
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -140,36 +147,54 @@ class FrameworkWorkbookError(UserFacingError):
 
 
 def read_framework_workbook(path: Path) -> list[Sheet]:
-    """Every sheet of a workbook, as read (values Excel last worked out for formulas).
-    Raises ``FrameworkWorkbookError`` for a file that is not a workbook it can read."""
+    """The framework's sheets of a workbook, as read: every sheet whose name is one of the
+    layout's, its first ``MOST_COLUMNS`` columns, until ``MOST_ROWS`` rows with values (or
+    ``MOST_SCANNED`` rows in all) are read; a formula is read as a formula, not as the value
+    a spreadsheet program last worked out. Other sheets are only named. Raises
+    ``FrameworkWorkbookError`` for a file that is not a workbook it can read."""
     path = Path(path)
     _check_readable(path)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl reports a damaged workbook in many different ways
-        raise FrameworkWorkbookError(
-            f"{path.name} cannot be read as a question framework: it looks damaged "
-            f"({type(exc).__name__}: {exc}).",
-            "Open it in Excel, save it again as an Excel workbook (.xlsx) and import the "
-            "saved copy.") from exc
+        raise _damaged(path) from exc
     try:
-        sheets = []
-        for sheet in workbook.worksheets:
-            sheet.reset_dimensions()  # some programs record the wrong used range
-            rows = sheet.iter_rows(values_only=True)
-            headers = next(rows, ())
-            body = tuple((number, tuple(cells)) for number, cells in enumerate(rows, start=2)
-                         if any(c is not None and str(c).strip() for c in cells))
-            sheets.append(Sheet(sheet.title, tuple(headers), body))
-        return sheets
+        return [_read_sheet(sheet) if column_name(sheet.title) in COLUMNS
+                else Sheet(sheet.title, (), ()) for sheet in workbook.worksheets]
     except Exception as exc:
-        raise FrameworkWorkbookError(
-            f"{path.name} cannot be read as a question framework: a sheet is damaged "
-            f"({type(exc).__name__}: {exc}).",
-            "Open it in Excel, save it again as an Excel workbook (.xlsx) and import the "
-            "saved copy.") from exc
+        raise _damaged(path) from exc
     finally:
         workbook.close()
+
+
+def _read_sheet(sheet) -> Sheet:
+    sheet.reset_dimensions()  # some programs record the wrong used range
+    rows = sheet.iter_rows(max_col=MOST_COLUMNS)
+    headers = tuple(_value(c) for c in next(rows, ()))
+    body, cut_short = [], False
+    for number, cells in enumerate(rows, start=2):
+        values = tuple(_value(c) for c in cells)
+        if any(v is not None and str(v).strip() for v in values):
+            body.append((number, values))
+        if len(body) > MOST_ROWS or number > MOST_SCANNED:
+            cut_short = True
+            break
+    return Sheet(sheet.title, headers, tuple(body), cut_short)
+
+
+def _value(cell) -> object:
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f" and isinstance(value, str):
+        return FormulaText(value)
+    return value
+
+
+def _damaged(path: Path) -> FrameworkWorkbookError:
+    return FrameworkWorkbookError(
+        f"{path.name} cannot be read as a question framework: it looks damaged, or is not "
+        "a workbook saved by a spreadsheet program.",
+        "Open it in Excel, save it again as an Excel workbook (.xlsx) and import the saved "
+        "copy.")
 
 
 def load_framework_workbook(path: Path) -> Framework:
@@ -208,6 +233,9 @@ def _check_readable(path: Path) -> None:
             "('aspire frameworks template').")
     try:
         size = path.stat().st_size
+        if not path.is_file():  # a folder, a pipe, a device: nothing a workbook is saved as
+            raise FrameworkWorkbookError(
+                f"{path.name} is not a file.", "Choose the workbook file itself.")
         with path.open("rb") as handle:
             head = handle.read(4)
     except OSError as exc:
@@ -223,9 +251,21 @@ def _check_readable(path: Path) -> None:
     if head != _ZIP_MAGIC or not zipfile.is_zipfile(path):
         raise FrameworkWorkbookError(
             f"{path.name} is not an Excel workbook, although its name ends in "
-            f"{path.suffix}; it may be password-protected or an older .xls file.",
+            f"{path.suffix}: it may be another kind of file renamed, password-protected, "
+            "or an older .xls file.",
             "Open it in Excel, remove any password, save it as an Excel workbook (.xlsx) "
             "and import the saved copy.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise _damaged(path) from exc
+    if unpacked > MOST_UNPACKED:
+        raise FrameworkWorkbookError(
+            f"{path.name} unpacks to {unpacked / 1024 / 1024:,.0f} MB; a question framework "
+            f"workbook unpacks to at most {MOST_UNPACKED // 1024 // 1024} MB.",
+            "Remove sheets, rows and pictures the framework does not need, and import it "
+            "again.")
 
 
 def write_framework_workbook(path: Path, data: Mapping | None = None) -> Path:

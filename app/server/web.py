@@ -65,6 +65,7 @@ import binascii
 import contextlib
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
@@ -78,7 +79,13 @@ from app import __version__
 from app.core import devices as device_rules
 from app.errors import UserFacingError
 from app.sync import accounts, devices
-from app.sync.central import central_engine, database_answers, schema_revisions
+from app.sync.central import (
+    central_engine,
+    database_answers,
+    published_at,
+    published_content,
+    schema_revisions,
+)
 from app.sync.judge import PublishedFramework, shipped_frameworks
 from app.sync.package import MOST_CONTENT
 from app.sync.protocol import (
@@ -190,6 +197,26 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
                                 _text(body, "current"), _text(body, "new"), clock())
         return Response(status_code=204)
 
+    async def published_now() -> dict[str, PublishedFramework]:
+        """Those shipped with the service, and those administrators have published."""
+        return {**published, **await run_in_threadpool(published_at, engine)}
+
+    async def frameworks(request: Request) -> JSONResponse:
+        await person(request)
+        found = await run_in_threadpool(published_at, engine)
+        return JSONResponse({"frameworks": [
+            {"sha256": sha, "id": f.framework_key, "version": f.version, "title": f.title,
+             "programme": f.programme} for sha, f in found.items()]})
+
+    async def framework(request: Request) -> JSONResponse:
+        await person(request)
+        sha = request.path_params["sha256"]
+        content = await run_in_threadpool(published_content, engine, sha) \
+            if re.fullmatch(r"[0-9a-f]{64}", sha) else None
+        if content is None:
+            raise RequestRefused(404, "No framework with that fingerprint is published.")
+        return JSONResponse({"content": content})
+
     async def person(request: Request) -> PersonAtStore:
         account = await _account(engine, request, clock)
         if account.device_id is None:
@@ -202,7 +229,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
             raise RequestRefused(429, "Too many requests in a minute from your account.",
                                  f"Try again in {wait} seconds.", {"Retry-After": str(wait)})
         return PersonAtStore(engine, Person(account.login, account.role, account.device_id),
-                             published)
+                             await published_now())
 
     async def push(request: Request) -> Response:
         at_store = await person(request)
@@ -264,7 +291,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         async with transfers_running:
             content = await _body(request, TRANSFER_BODY)
             report = await run_in_threadpool(
-                apply_transfer, engine, lambda: iter((content,)), published,
+                apply_transfer, engine, lambda: iter((content,)), await published_now(),
                 brought_by=at_store.person, now=clock())
         return JSONResponse({"person": report.person, "changes": report.changes,
                              "applied": report.applied, "conflicts": report.conflicts,
@@ -282,7 +309,9 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
               Route("/sync/payloads", _answering(payloads), methods=["POST"]),
               Route("/sync/inspections/{inspection_id}", _answering(inspection)),
               Route("/sync/cases", _answering(cases), methods=["POST"]),
-              Route("/sync/transfer", _answering(transfer), methods=["POST"])]
+              Route("/sync/transfer", _answering(transfer), methods=["POST"]),
+              Route("/frameworks", _answering(frameworks)),
+              Route("/frameworks/{sha256}", _answering(framework))]
     return Starlette(routes=routes, lifespan=lifespan)
 
 

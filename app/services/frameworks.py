@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 import uuid
 from pathlib import Path
@@ -14,7 +13,7 @@ from app.core.atomic_files import atomic_write
 from app.core.dto import FrameworkInfo, WorkbookImport
 from app.core.framework_loader import parse_framework_text
 from app.core.framework_sheets import framework_from_sheets
-from app.core.frameworks import Framework, version_key
+from app.core.frameworks import Framework, id_problem, version_key, version_problem
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import FrameworkError, NotFoundError, ValidationError
@@ -43,8 +42,18 @@ def framework_info(fw: Framework, source: str) -> FrameworkInfo:
     )
 
 
-#: the folder, beside the database, that holds the frameworks imported on this laptop
-INSTALLED_FOLDER = "frameworks"
+#: the folder beside a database that holds the frameworks imported on this laptop for it
+#: ("casework-frameworks" beside "casework.db"): each database its own
+INSTALLED_FOLDER = "{stem}-frameworks"
+def _version_taken(framework: Framework) -> FrameworkError:
+    return FrameworkError(
+        f"Version {framework.version} of the question framework '{framework.id}' is already "
+        "here, with different content; a version never changes once it is offered, as "
+        "inspections may be pinned to it.",
+        "Give the workbook a new version (the version row of its settings sheet) and import "
+        "it again.")
+
+
 #: the framework a new inspection of a programme uses unless another is named (a programme
 #: not here uses its only framework, when it has one)
 DEFAULT_FOR = {"adult_probation": "adult-probation", "youth_offending": "youth-offending"}
@@ -63,7 +72,7 @@ class FrameworkCatalog:
         self._db = db
         self._folder = folder
         self._installed = installed if installed is not None else \
-            Path(db.path).parent / INSTALLED_FOLDER
+            Path(db.path).parent / INSTALLED_FOLDER.format(stem=Path(db.path).stem)
         self._files: list[Framework] | None = None
         self._installed_ids: set[tuple[str, str]] = set()
         self._parsed: dict[str, Framework] = {}
@@ -155,16 +164,33 @@ class FrameworkCatalog:
         existing = self._existing(framework.id, framework.version)
         if existing is not None:
             if existing != framework:
-                raise FrameworkError(
-                    f"Version {framework.version} of the question framework "
-                    f"'{framework.id}' is already here, with different questions; a version "
-                    "never changes once it is offered, as inspections may be pinned to it.",
-                    "Give the workbook a new version (the version row of its settings "
-                    "sheet) and import it again.")
+                raise _version_taken(framework)
             return WorkbookImport(path.name, info, already_here=True, dry_run=dry_run)
+        other = next((f for f in self.shipped() if f.id == framework.id), None)
+        if other is not None and other.programme != framework.programme:
+            raise FrameworkError(
+                f"The question framework '{framework.id}' is for {other.programme} "
+                f"inspections (version {other.version}); a new version of it cannot be for "
+                f"{framework.programme} ones.",
+                "Keep the programme, or give a framework for another programme an id of its "
+                "own.")
         if not dry_run:
             self._install(framework, text)
         return WorkbookImport(path.name, info, installed=not dry_run, dry_run=dry_run)
+
+    def install_published(self, content: str) -> Framework | None:
+        """Offer a framework version the central store publishes (its content, checked as
+        any framework is): installed as it is, unless a version of that id and number is
+        here already (the one here stands: a version never changes); the framework
+        installed, or None."""
+        framework = parse_framework_text(content, "a published framework")
+        if id_problem(framework.id) or version_problem(framework.version):
+            raise FrameworkError(f"The published framework '{framework.id[:60]}' has an id or "
+                                 "version this laptop cannot keep.")
+        if self._existing(framework.id, framework.version) is not None:
+            return None
+        self._install(framework, content)
+        return framework
 
     def _existing(self, key: str, version: str) -> Framework | None:
         found = next((f for f in self.shipped() if f.id == key and f.version == version), None)
@@ -175,15 +201,19 @@ class FrameworkCatalog:
             return self.from_row(row) if row is not None else None
 
     def _install(self, framework: Framework, text: str) -> None:
+        """Keep a framework version beside the database, as a file named by its id and
+        version; made only if no file of that name is there (two imports at once of the
+        same version: the second is refused, or finds the same framework)."""
         self._installed.mkdir(parents=True, exist_ok=True)
-        safe_version = re.sub(r"[^A-Za-z0-9._-]", "_", framework.version)
-        target = self._installed / f"{framework.id}--{safe_version}.json"
-        number = 1
-        while target.exists():  # another version whose name reads the same
-            number += 1
-            target = self._installed / f"{framework.id}--{safe_version}--{number}.json"
-        with atomic_write(target) as partial:
-            partial.file.write(text.encode("utf-8"))
+        target = self._installed / f"{framework.id}--{framework.version}.json"
+        try:
+            with atomic_write(target) as partial:
+                partial.file.write(text.encode("utf-8"))
+                partial.commit(new_only=True)
+        except FileExistsError:
+            self._files = None
+            if self._existing(framework.id, framework.version) != framework:
+                raise _version_taken(framework) from None
         self._files = None
 
     def framework(self, key: str, version: str | None = None) -> Framework:

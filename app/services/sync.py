@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from app.core.form import evaluate_form
 from app.db import repositories as repo
 from app.db.device_key import device_key
 from app.db.engine import Database
-from app.errors import ValidationError
+from app.errors import FrameworkError, ValidationError
 from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.sync.central import needs_password, set_password
@@ -27,6 +28,8 @@ from app.sync.package import (
     seal_package,
 )
 from app.sync.transfers import apply_package_at
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,28 @@ class SyncService:
         so and nothing here is changed."""
         with self._signed_in(address, password) as link:
             result = SyncEngine(self._db, link).sync(report, cancelled)
+            result.frameworks_added = self._fetch_frameworks(link)
         self._refresh_progress(result.touched_cases)
         return result
+
+    def _fetch_frameworks(self, link) -> list[str]:
+        """Install the framework versions published at the store that this laptop does not
+        offer yet; returns them as "id version"."""
+        added = []
+        for item in link.published_frameworks():
+            key, version, sha = (item.get(name) for name in ("id", "version", "sha256"))
+            if not all(isinstance(v, str) for v in (key, version, sha)):
+                continue
+            if any((f.key, f.version) == (key, version) for f in self._catalog.available()):
+                continue
+            try:
+                framework = self._catalog.install_published(link.published_framework(sha))
+            except FrameworkError as exc:  # the store's check differs from this laptop's
+                log.warning("a published framework could not be offered: %s", exc.problem)
+                continue
+            if framework is not None:
+                added.append(f"{framework.id} {framework.version}")
+        return added
 
     @contextlib.contextmanager
     def _signed_in(self, address: str, password: str) -> Iterator[ServiceLink]:

@@ -12,6 +12,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy import exc as sa_exc
@@ -207,6 +208,83 @@ def withdraw_device(url: str, *, device_id: uuid.UUID,
         conn.execute(text("DELETE FROM service_sessions WHERE device_id = :d"),
                      {"d": device_id})
         return devices.known_device(conn, device_id)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A framework version published at the central store (``already``: it was, as is)."""
+
+    framework_key: str
+    version: str
+    title: str
+    content_sha256: str
+    already: bool
+
+
+def publish_framework(url: str, framework, *, now: dt.datetime | None = None) -> Publication:
+    """Publish a framework version (``app.core.frameworks.Framework``, read and checked from
+    its workbook or file) at the central store, as the administrator ``url`` logs in as:
+    laptops fetch it at their next sync and the service accepts inspections pinned to it.
+    A version already published with other content, or shipped with the service with
+    other content, is refused: a version never changes."""
+    import hashlib
+
+    from app.config import frameworks_dir
+    from app.core.frameworks import id_problem, version_problem
+    from app.io.framework_workbook import load_framework_folder
+
+    said = id_problem(framework.id) or version_problem(framework.version)
+    if said:
+        raise ValidationError(f"The framework cannot be published: {said}.",
+                              "Correct its settings and publish it again.")
+    digest = hashlib.sha256(framework.raw.encode("utf-8")).hexdigest()
+    shipped = next((f for f in load_framework_folder(frameworks_dir())
+                    if (f.id, f.version) == (framework.id, framework.version)), None)
+    if shipped is not None and shipped != framework:
+        raise ValidationError(
+            f"Version {framework.version} of '{framework.id}' is shipped with the service, "
+            "with different questions; a version never changes.",
+            "Give the workbook a new version and publish that.")
+    with _as_administrator(url, "publish the framework") as conn:
+        found = conn.execute(text(
+            "SELECT content_sha256 FROM published_frameworks WHERE framework_key = :k "
+            "AND version = :v"), {"k": framework.id, "v": framework.version}).first()
+        if found is not None:
+            if found[0] != digest:
+                raise ValidationError(
+                    f"Version {framework.version} of '{framework.id}' is already published, "
+                    "with different questions; a version never changes once published.",
+                    "Give the workbook a new version and publish that.")
+            return Publication(framework.id, framework.version, framework.title, digest, True)
+        who = conn.scalar(text("SELECT current_user"))
+        conn.execute(text(
+            "INSERT INTO published_frameworks (content_sha256, framework_key, version, title, "
+            "programme, content, published_by, published_at) VALUES (:sha, :k, :v, :t, :p, "
+            ":c, :by, :at)"),
+            {"sha": digest, "k": framework.id, "v": framework.version, "t": framework.title,
+             "p": framework.programme, "c": framework.raw, "by": who,
+             "at": now or dt.datetime.now(dt.UTC)})
+    return Publication(framework.id, framework.version, framework.title, digest, False)
+
+
+def published_at(engine: Engine) -> dict:
+    """The framework versions administrators have published at the store, by the SHA-256
+    of their content (``app.sync.judge.PublishedFramework``, as the service judges a
+    framework a laptop brings)."""
+    from app.sync.judge import PublishedFramework
+
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT content_sha256, framework_key, version, title, programme "
+            "FROM published_frameworks ORDER BY framework_key, version")).all()
+    return {row[0]: PublishedFramework(row[1], row[2], row[3], row[4]) for row in rows}
+
+
+def published_content(engine: Engine, content_sha256: str) -> str | None:
+    """A published framework version's content, or None if none has that SHA-256."""
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT content FROM published_frameworks "
+                                "WHERE content_sha256 = :s"), {"s": content_sha256})
 
 
 @contextlib.contextmanager

@@ -208,6 +208,22 @@ class ServiceLink:
         return _tables(self._request("POST", "/sync/cases", {"ids": [
             str(i) for i in case_ids]}))
 
+    def published_frameworks(self) -> list[dict]:
+        """The framework versions administrators have published at the store: each one's
+        id, version, title, programme and the SHA-256 of its content."""
+        return _list_of(self._request("GET", "/frameworks"), "frameworks")
+
+    def published_framework(self, sha256: str) -> str:
+        """A published framework version's content (checked against ``sha256``)."""
+        answer = self._request("GET", f"/frameworks/{sha256}")
+        content = answer.get("content")
+        if not isinstance(content, str) or \
+                hashlib.sha256(content.encode("utf-8")).hexdigest() != sha256:
+            raise CentralError("A question framework the central service sent is not the "
+                               "one it lists.",
+                               "Sync again; if it happens again, tell your administrator.")
+        return content
+
     def apply_transfer(self, content: bytes) -> dict:
         """Bring a transfer file's content (opened at the office) to the service, which
         applies it as the person who made it; its report."""

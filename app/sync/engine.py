@@ -92,6 +92,8 @@ class SyncReport:
     set_aside: int = 0  # pulled changes this laptop could not apply, kept aside
     set_aside_applied: int = 0  # changes set aside before, applied now
     catch_up_pending: int = 0  # inspections joined not yet fetched whole (tried again)
+    #: question frameworks published at the store, now offered on this laptop ("id version")
+    frameworks_added: list[str] = field(default_factory=list)
     #: records whose change was refused in this sync (a refusal later made moot is taken
     #: back from ``refused``)
     refused_records: set[uuid.UUID] = field(default_factory=set, repr=False)

@@ -158,6 +158,9 @@ class StoreActions(QObject):
         if result.cases_joined:
             message += self.tr(" {n} case(s) of inspections you have joined came to this "
                                "laptop.").format(n=result.cases_joined)
+        if result.frameworks_added:
+            message += self.tr(" New question frameworks offered: {names}.").format(
+                names=", ".join(result.frameworks_added))
         self._window.statusBar().showMessage(message, 15000)
         if result.cases_removed:
             self._cases_removed()  # the case shown may be one of them

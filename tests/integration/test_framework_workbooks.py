@@ -54,7 +54,7 @@ def test_export_then_import_gives_the_same_framework(tmp_path, key):
     edit(workbook, "settings", "version", "value", "99", key_column="setting")
     installed = as_json(aspire("frameworks", "import", str(workbook), "--json", db=db))
     assert installed["installed"] and installed["questions"] == len(list(shipped.questions()))
-    stored = next((tmp_path / "frameworks").glob("*.json"))
+    stored = next((tmp_path / "casework-frameworks").glob("*.json"))
     again = parse_framework_text(stored.read_text(encoding="utf-8"), stored.name)
     assert again.version == "99"
     assert again.sections == shipped.sections and again.standards == shipped.standards
@@ -122,11 +122,11 @@ def test_an_author_starts_from_the_template_and_a_new_inspection_uses_the_framew
     edit(template, "questions", "ttg_plan", "text", "Was the resettlement plan sufficient?")
     refused = aspire("frameworks", "import", str(template), db=db)
     assert refused.returncode == 1
-    assert "already here, with different questions" in refused.stderr
+    assert "already here, with different content" in refused.stderr
     assert "new version" in refused.stderr
     form = as_json(aspire("inspections", "list", "--json", db=db))
     assert form[0]["framework_version"] == "2018.1"
-    files = list((tmp_path / "frameworks").glob("*.json"))
+    files = list((tmp_path / "casework-frameworks").glob("*.json"))
     assert len(files) == 1
     assert "Was there a sufficient resettlement plan" in files[0].read_text(encoding="utf-8")
 
@@ -152,7 +152,7 @@ def test_every_problem_is_named_and_nothing_is_installed(tmp_path):
     text = aspire("frameworks", "import", str(workbook), db=db).stderr
     assert f"sheet 'questions', row {rule_row}, column Q (applies_if) " \
            "[${victim_identifed} = yes]: 'victim_identifed' is not an earlier question" in text
-    assert not (tmp_path / "frameworks").exists()
+    assert not (tmp_path / "casework-frameworks").exists()
     listed = as_json(aspire("frameworks", "list", "--json", db=db))
     assert ("adult-probation", "2.0") not in {(f["id"], f["version"]) for f in listed}
 
@@ -195,3 +195,73 @@ def test_export_names_an_unknown_framework_or_version(tmp_path):
                      "7", "-o", str(tmp_path / "x.xlsx"), db=db)
     assert version.returncode == 1 and "version 7 is not available" in version.stderr
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_new_version_keeps_its_programme_and_a_pipe_is_no_workbook(tmp_path):
+    import os
+
+    db = tmp_path / "casework.db"
+    workbook = tmp_path / "adult.xlsx"
+    assert aspire("frameworks", "export", "--framework", "adult-probation", "-o",
+                  str(workbook), db=db).returncode == 0
+    edit(workbook, "settings", "version", "value", "9", key_column="setting")
+    edit(workbook, "settings", "programme", "value", "thematic", key_column="setting")
+    moved = aspire("frameworks", "import", str(workbook), db=db)
+    assert moved.returncode == 1 and "cannot be for thematic ones" in moved.stderr
+    pipe = tmp_path / "waiting.xlsx"
+    os.mkfifo(pipe)
+    refused = aspire("frameworks", "import", str(pipe), db=db)
+    assert refused.returncode == 1 and "waiting.xlsx is not a file" in refused.stderr
+
+
+def test_a_sheet_of_a_million_blank_rows_or_far_columns_is_read_no_further_than_it_need_be(
+        tmp_path):
+    import tracemalloc
+
+    from app.io.framework_workbook import read_framework_workbook
+
+    db = tmp_path / "casework.db"
+    workbook = tmp_path / "wide.xlsx"
+    assert aspire("frameworks", "export", "--framework", "through-the-gate", "-o",
+                  str(workbook), db=db).returncode == 0
+    book = load_workbook(workbook)
+    guidance = book["guidance"]
+    for row in range(200, 60_000, 3):  # far out, on a sheet the import does not read
+        guidance.cell(row=row, column=16_000, value="x")
+    questions = book["questions"]
+    questions.cell(row=30_000, column=3, value="far down")
+    book.save(workbook)
+    tracemalloc.start()
+    sheets = {s.name: s for s in read_framework_workbook(workbook)}
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert sheets["guidance"].rows == () and sheets["questions"].cut_short
+    assert peak < 200 * 1024 * 1024, peak
+    result = aspire("frameworks", "import", str(workbook), "--dry-run", db=db)
+    assert result.returncode == 1 and "more than 5,000 rows" in result.stderr
+
+
+def test_two_imports_of_one_version_at_once_leave_one_file(tmp_path):
+    """The second of two imports racing to install the same version finds the first's file
+    and is refused (different content) or told it is here (the same), never a second file."""
+    from app.bootstrap import build_services
+    from tests.conftest import new_database
+
+    services = build_services(new_database(tmp_path / "casework.db"), frameworks_dir())
+    try:
+        first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+        for path, title in ((first, "First title"), (second, "Second title")):
+            services.frameworks.export_workbook("through-the-gate", None, path)
+            edit(path, "settings", "version", "value", "5", key_column="setting")
+            edit(path, "settings", "title", "value", title, key_column="setting")
+        catalog = services.frameworks
+        catalog.import_workbook(first)
+        catalog._files = [f for f in catalog.shipped() if f.version != "5"]  # not seen yet
+        from app.errors import FrameworkError
+        with pytest.raises(FrameworkError, match="already here, with different content"):
+            catalog.import_workbook(second)
+        files = list((tmp_path / "casework-frameworks").glob("*.json"))
+        assert [f.name for f in files] == ["through-the-gate--5.json"]
+        assert "First title" in files[0].read_text(encoding="utf-8")
+    finally:
+        services.close()

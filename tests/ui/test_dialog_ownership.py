@@ -9,8 +9,9 @@ from tests.ui.dialog_tour import dialogs_left, visit, visit_every_dialog
 
 EVERY_DIALOG = ["InspectionDialog", "CaseDialog", "TeamDialog", "SampleDialog",
                 "ReviewQueueDialog", "ModerationDialog", "ConflictsDialog", "ExportOptionsDialog",
-                "FrameworksDialog", "QMessageBox", "DashboardDialog", "ImportDialog", "ProblemsDialog",
-                "PracticeExamplesDialog", "ExportOptionsDialog", "CaseDialog", "HistoryDialog"]
+                "FrameworksDialog", "QMessageBox", "DashboardDialog", "ImportDialog",
+                "ProblemsDialog", "PracticeExamplesDialog", "ExportOptionsDialog", "CaseDialog",
+                "HistoryDialog"]
 
 
 def test_no_dialog_lingers_once_closed(qtbot, open_window, tmp_path):

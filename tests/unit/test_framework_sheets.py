@@ -79,8 +79,8 @@ def questions_letter(column: str) -> str:
     ("applies_if", "${victim} = maybe", "'maybe' is not a possible answer to 'victim'"),
     ("applies_if", "${victim} =", "the rule cannot be read: the rule stops short"),
     ("applies_if", "county = north", "'county' is not a case profile field"),
-    ("reasons", "no_such_reasons", "'reasons' names 'no_such_reasons', which is not in "
-                                   "'reason_sets'"),
+    ("reasons", "no_such_reasons", "'reasons' names 'no_such_reasons', which is not a list "
+                                   "on the reasons sheet"),
     ("type", "essay", "'type' is 'essay'; it must be one of yes_no"),
     ("judgement", "maybe", "must be yes or no"),
     ("section", "nowhere", "not a section on the sections sheet (its sections: case, "),
@@ -107,7 +107,7 @@ def test_an_options_list_that_does_not_exist_is_named_at_its_question():
     assert (problem.row, problem.value) == (number, "neds")
     assert str(problem) == (f"sheet 'questions', row {number}, column "
                             f"{questions_letter('options')} (options) [neds]: 'options' names "
-                            "'neds', which is not in 'lists'")
+                            "'neds', which is not a list on the choices sheet")
 
 
 def test_a_circular_rule_is_named_once_at_the_question_that_starts_it():
@@ -182,3 +182,59 @@ def test_standards_are_read_and_a_question_must_name_a_listed_one():
     problem = cell(problems(rows), "questions", "standard")
     assert (problem.row, problem.value) == (number, "assesment")
     assert "which the standards do not list (assessment, leadership)" in problem.message
+
+
+@pytest.mark.parametrize(("setting", "value", "said"), [
+    ("version", "beta", "'beta' is not a version number: use numbers separated by dots"),
+    ("version", "../../../tmp/evil", "is not a version number"),
+    ("version", "1." * 15 + "1", "the version is 31 characters long; at most 20"),
+    ("id", "a" * 300, "the id is 300 characters long; at most 60"),
+])
+def test_an_id_or_version_a_laptop_cannot_keep_is_refused_at_its_cell(setting, value, said):
+    rows = framework_rows(MINI)
+    row = next(n for n, r in enumerate(rows["settings"], 1) if r[0] == setting)
+    rows["settings"][row - 1][1] = value
+    problem = next(p for p in problems(rows) if p.sheet == "settings" and p.row == row)
+    assert said in problem.message and problem.column == "value"
+
+
+def test_a_formula_a_nameless_column_and_a_second_sheet_of_a_name_are_each_refused():
+    from app.core.framework_sheets import FormulaText
+
+    rows = framework_rows(MINI)
+    number = set_cell(rows, "questions", "barriers", "applies_if",
+                      FormulaText("=${victim} = yes"))
+    rows["questions"][0].append(None)  # a column with no name...
+    rows["questions"][3].append("kept for later")  # ...that holds a value
+    sheets = [*as_sheets(rows), Sheet("Questions", ("key",), ())]
+    found = framework_from_sheets(sheets, "authored.xlsx")[2]
+    formula = next(p for p in found if p.column == "applies_if")
+    assert (formula.row, formula.message) == (number, "a formula: type the value itself (the "
+                                              "framework is read from values, not formulas)")
+    assert any("holds values but has no name in row 1" in p.message and p.row == 4
+               for p in found), found
+    assert any("two sheets are named 'questions'" in p.message for p in found), found
+
+
+def test_deeply_nested_rules_and_long_chains_of_rules_are_refused_not_crashed_on():
+    rows = framework_rows(MINI)
+    set_cell(rows, "questions", "barriers", "applies_if",
+             "(" * 400 + "${victim} = yes" + ")" * 400)
+    nested = next(p for p in problems(rows) if p.column == "applies_if")
+    assert "nested more than 12 deep" in nested.message
+    set_cell(rows, "questions", "barriers", "applies_if", "not " * 600 + "${victim} = yes")
+    assert "nested more than 12 deep" in next(
+        p for p in problems(rows) if p.column == "applies_if").message
+
+
+def test_bounds_codes_and_text_are_held_to_what_a_form_and_an_analyst_can_use():
+    rows = framework_rows(MINI)
+    set_cell(rows, "questions", "officers", "min", 10)
+    set_cell(rows, "questions", "officers", "max", 1)
+    set_cell(rows, "questions", "victim", "text", "W" * 40_000)
+    rows["choices"][1][1] = "Bad Code!"
+    found = problems(rows)
+    messages = " | ".join(p.message for p in found)
+    assert "'min' (10) is more than 'max' (1)" in messages
+    assert "'text' is 40,000 characters long; at most 1,000" in messages
+    assert "the code 'Bad Code!' must be letters, digits" in messages
