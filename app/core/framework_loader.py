@@ -494,7 +494,8 @@ def _check_leaf(leaf: Condition, place: Place, ctx: _Context) -> None:
     if allowed is not None:
         for value in values:
             if value not in allowed:
-                add(f"'{value}' is not a possible answer to '{leaf.subject}'")
+                add(f"'{value}' is not a possible answer to '{leaf.subject}' (its answers: "
+                    f"{', '.join(sorted(allowed))})")
 
 
 def _answer_codes(question: Question) -> set[str] | None:

@@ -55,6 +55,8 @@ REQUIRED_CELLS = {SECTIONS: ("key",), QUESTIONS: ("key", "section"),
 _FLAGS = {"key_question", "judgement", "allow_not_applicable", "required", "reconstructed",
           "exclusive"}
 _WHOLE_NUMBERS = {"min", "max"}
+#: columns whose values are codes from a fixed set, read whatever their capitals
+_CODED = {"type", "stage", "respondent", "evidence", "rated_by"}
 _FORMULA = "a formula: type the value itself (the framework is read from values, not formulas)"
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
@@ -287,6 +289,8 @@ def _settings(table: _Table, where: _Where, problems: list[SheetProblem]) -> dic
         else:
             where.settings[name] = number
             value = cell_text(cells.get("value"))
+            if name == "programme":
+                value = value.lower()
             if isinstance(cells.get("value"), FormulaText):
                 problems.append(table.problem(number, "value", cells["value"], _FORMULA))
                 value = ""
@@ -411,7 +415,7 @@ def _fields(table: _Table, number: int, cells: Mapping[str, object], names: Sequ
                 problems.append(table.problem(number, name, value, f"the rule cannot be "
                                               f"read: {exc}"))
         else:
-            found[name] = text
+            found[name] = text.lower() if name in _CODED else text
     return found
 
 

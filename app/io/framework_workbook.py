@@ -81,7 +81,8 @@ COLUMN_GUIDANCE: dict[tuple[str, str], str] = {
     (SETTINGS, "source"): "The documents its wording comes from (optional).",
     (SECTIONS, "key"): "The section's identifier: lower case letters, digits and '_'.",
     (SECTIONS, "title"): "The section's heading on the case form.",
-    (SECTIONS, "stage"): "The ASPIRE stage the section belongs to.",
+    (SECTIONS, "stage"): "The ASPIRE stage the section belongs to: "
+                         + ", ".join(s.value for s in Stage) + ".",
     (SECTIONS, "theme"): "Optional: the theme its questions share (such as Keeping other "
                          "people safe).",
     (SECTIONS, "respondent"): "Who answers its questions by default: inspector, or "

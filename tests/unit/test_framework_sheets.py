@@ -238,3 +238,14 @@ def test_bounds_codes_and_text_are_held_to_what_a_form_and_an_analyst_can_use():
     assert "'min' (10) is more than 'max' (1)" in messages
     assert "'text' is 40,000 characters long; at most 1,000" in messages
     assert "the code 'Bad Code!' must be letters, digits" in messages
+
+
+def test_coded_values_are_read_whatever_their_capitals_and_a_wrong_answer_lists_the_right():
+    rows = framework_rows(MINI)
+    set_cell(rows, "questions", "barriers", "type", "Yes_No")
+    rows["sections"][2][rows["sections"][0].index("stage")] = "Evaluation"
+    number = set_cell(rows, "questions", "victim_assessment", "applies_if", "${victim} = Yes")
+    [problem] = problems(rows)  # the capitals of the type and the stage are no problem
+    assert problem.row == number
+    assert problem.message == "'Yes' is not a possible answer to 'victim' (its answers: na, " \
+                              "no, yes)"
