@@ -41,8 +41,8 @@ def test_an_author_checks_corrects_and_installs_a_workbook(qtbot, open_window, t
     try:
         shown = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
         assert shown == ["adult-case-supervision", "adult-probation", "through-the-gate",
-                         "youth-offending"]
-        assert {dialog.table.item(r, 5).text() for r in range(4)} == {"Shipped with the app"}
+                         "youth-court-disposals", "youth-offending"]
+        assert {dialog.table.item(r, 5).text() for r in range(5)} == {"Shipped with the app"}
         workbook = tmp_path / "adult-2.xlsx"
         window._services.frameworks.export_workbook("adult-probation", None, workbook)
         assert load_workbook(workbook)["settings"]["A3"].value == "version"
@@ -55,12 +55,12 @@ def test_an_author_checks_corrects_and_installs_a_workbook(qtbot, open_window, t
         assert row[3] == "${victim_identifed} = yes"
         assert "'victim_identifed' is not an earlier question" in row[4]
         assert "nothing was installed" in dialog.result.text()
-        assert dialog.table.rowCount() == 4
+        assert dialog.table.rowCount() == 5
 
         edit(workbook, "victim_planning", "applies_if", "${victim_identified} = yes")
         dialog.import_workbook(path=workbook, dry_run=True)
         assert not dialog.problems.isVisible()
-        assert "has no problems" in dialog.result.text() and dialog.table.rowCount() == 4
+        assert "has no problems" in dialog.result.text() and dialog.table.rowCount() == 5
         dialog.import_workbook(path=workbook)
         assert dialog.result.text().startswith("Installed 'adult-probation' version 2.0")
         listed = {(dialog.table.item(r, 1).text(), dialog.table.item(r, 5).text())

@@ -121,6 +121,23 @@ CASE_SUPERVISION = FRAMEWORKS["adult-case-supervision"]
 THROUGH_THE_GATE = FRAMEWORKS["through-the-gate"]
 
 
+@pytest.mark.parametrize(("key", "programme", "strands"), [
+    ("adult-case-supervision", "adult_probation", ("engaging", "desistance", "safety")),
+    ("youth-court-disposals", "youth_offending", ("desistance", "child_safety",
+                                                  "others_safety"))])
+def test_each_2018_standard_has_its_three_key_questions_one_per_strand(key, programme,
+                                                                       strands):
+    framework = FRAMEWORKS[key]
+    assert (framework.version, framework.programme) == ("2018.1", programme)
+    assert [s.title for s in framework.standards] == [
+        "2.1 Assessment", "2.2 Planning", "2.3 Implementation and delivery", "2.4 Reviewing"]
+    for number, standard in enumerate(framework.standards, 1):
+        keys = [q for q in framework.questions() if q.standard == standard.key]
+        assert [q.ref.split(" ")[0] for q in keys] == [f"2.{number}.{i}" for i in (1, 2, 3)]
+        assert all(q.key_question and len(q.reasons) >= 3 and q.source for q in keys)
+        assert [q.key.split("_", 1)[1] for q in keys] == list(strands)
+
+
 def test_the_2018_standards_are_shipped_from_their_workbook_three_key_questions_each():
     assert (CASE_SUPERVISION.version, CASE_SUPERVISION.programme) == ("2018.1", "adult_probation")
     assert [(s.key, s.title, s.rated_by) for s in CASE_SUPERVISION.standards] == [
