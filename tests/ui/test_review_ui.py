@@ -224,7 +224,8 @@ def test_the_dashboard_updates_when_a_case_is_approved(people, monkeypatch, qtbo
     qtbot.waitUntil(lambda: dashboard.rated is not None, timeout=10000)
     assert dashboard.rated.cases == 0
     assert dashboard.counted.text() == "Rated from 0 approved case form(s) of 1 case(s)."
-    assert "workbook rates every case" in dashboard.counted.toolTip()
+    assert "workbook and 'aspire ratings' rate the approved case forms too" in \
+        dashboard.counted.toolTip()
     progress = [[dashboard.progress.item(0, c).text()
                  for c in range(dashboard.progress.columnCount())]]
     assert progress[0][0] == "All inspectors" and progress[0][-1] == "1"
@@ -235,7 +236,11 @@ def test_the_dashboard_updates_when_a_case_is_approved(people, monkeypatch, qtbo
     qtbot.waitUntil(lambda: dashboard.rated.cases == 1, timeout=10000)
     assert dashboard.counted.text() == "Rated from 1 approved case form(s) of 1 case(s)."
     victim = next(q for q in dashboard.rated.questions if q.tally.total)
-    assert victim.band is not None
+    # one approved form is fewer than the rules' minimum: shown, and too few to rate
+    assert (victim.band, victim.shown_band) == (None, "Too few to rate")
+    row = next(r for r in range(dashboard.key_table.rowCount())
+               if dashboard.key_table.item(r, 3).text() == "1 / 1")
+    assert dashboard.key_table.item(row, 6).text() == "Too few to rate"
     rows = dashboard.key_table.rowCount()
     assert rows == len(dashboard.rated.questions) > 0
     dashboard.tabs.setCurrentIndex(1)

@@ -212,8 +212,9 @@ class DashboardDialog(QDialog):
             "Rated from {n} case form(s) with answers, approved or not, of {total} case(s)."
         ).format(n=rated.cases, total=len(cases)))
         self.counted.setToolTip(self.tr(
-            "The analysts' workbook rates every case it holds, whatever its status, so until "
-            "every form is approved its ratings differ from these."))
+            "The analysts' workbook and 'aspire ratings' rate the approved case forms too, "
+            "unless asked for provisional ratings. A key question judged in fewer than {n} "
+            "cases is too few to rate.").format(n=rated.rules.min_cases))
         self.rules_note.setText("" if rated.rules.confirmed else self.tr(
             "Ratings use default rules not yet confirmed by the inspectorate (see "
             "resources/ratings)."))
