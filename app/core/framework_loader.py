@@ -387,11 +387,12 @@ def _question(raw: object, index: int, section: Section, default_respondent: str
     if standard and ctx.standards is not None and standard not in ctx.standards:
         p.add(place, f"'standard' is '{standard}', which the standards do not list "
                      f"({', '.join(sorted(ctx.standards)) or 'none are listed'})", "standard")
-    key_question = _flag(raw, "key_question",
-                         bool(standard) and qtype == QuestionType.YES_NO, place, p)
-    if key_question and not (standard and qtype == QuestionType.YES_NO):
-        p.add(place, "a key question is a yes_no judgement with the 'standard' it rates",
-              "key_question")
+    rated_types = (QuestionType.YES_NO, QuestionType.NEED_MATRIX)
+    key_question = _flag(raw, "key_question", bool(standard) and qtype in rated_types,
+                         place, p)
+    if key_question and not (standard and qtype in rated_types):
+        p.add(place, "a key question is a yes_no judgement or a need_matrix with the "
+                     "'standard' it rates", "key_question")
         key_question = False
     question = Question(
         key=key, text=text, type=qtype, section_key=section.key, stage=section.stage,

@@ -115,7 +115,8 @@ class Question:
     minimum: int | None = None
     maximum: int | None = None
     standard: str = ""
-    #: a yes/no judgement whose share of Yes across the sample rates ``standard``
+    #: a yes/no judgement (or a need matrix) whose share of Yes across the sample rates
+    #: ``standard``
     key_question: bool = False
 
     @property

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from app.core.export import AnswerColumn, CaseData, answer_code, breakdown_labels, counted
-from app.core.frameworks import Framework
+from app.core.frameworks import Framework, Question, QuestionType
 from app.errors import ValidationError
 
 Z95 = 1.959963984540054  # two-sided 95%
@@ -311,8 +311,7 @@ def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: Rati
     the standards, and the breakdowns by profile (ages on ``reference_date``, or today;
     ``age_bands`` gives them by case instead, for cases whose dates of birth are removed)."""
     keys = [q for q in framework.questions() if q.key_question]
-    judged = {q.key: [counted(answer_code(AnswerColumn(q.key, q, wording=q.text), data))
-                      for data in cases] for q in keys}
+    judged = {q.key: [case_judgement(q, data) for data in cases] for q in keys}
     rated = [rate_question(q.key, q.text, q.standard, judged[q.key], rules) for q in keys]
     labels = []
     for data in cases:
@@ -328,6 +327,24 @@ def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: Rati
     return InspectionRatings(rules, len(cases), tuple(rate_standards(
         rated, rules, {s.key: s.title for s in framework.standards})),
                              breakdowns, for_publication)
+
+
+def case_judgement(question: Question, data: CaseData) -> bool | None:
+    """Whether a case was judged sufficient on a key question: its Yes or No; for a need
+    matrix, Yes when every applicable need area judged is Yes, No when any is No. None when
+    nothing counts (the question does not apply, Not applicable, no answer)."""
+    if question.type != QuestionType.NEED_MATRIX:
+        return counted(answer_code(AnswerColumn(question.key, question, wording=question.text),
+                                   data))
+    status = data.state.questions.get(question.key)
+    record = data.answers.get(question.key)
+    if status is None or not status.applicable or record is None \
+            or not isinstance(record.value, dict):
+        return None
+    verdicts = [counted(value) for row, value in record.value.items()
+                if row in status.applicable_rows]
+    verdicts = [v for v in verdicts if v is not None]
+    return all(verdicts) if verdicts else None
 
 
 def age_on(born: dt.date | None, on: dt.date | None) -> int | None:

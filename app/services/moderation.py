@@ -116,7 +116,7 @@ class ModerationService:
                     if s.marked_by == self._db.user}
             return [BlindQuestion(q.key, q.text, mine[q.key].value if q.key in mine else "",
                                   mine[q.key].note if q.key in mine else "")
-                    for q in framework.questions() if q.key_question]
+                    for q in framework.questions() if q.key_question and q.type == "yes_no"]
 
     def second_mark(self, *, case_id: uuid.UUID, question_key: str, value: str,
                     note: str = "") -> None:
@@ -193,7 +193,7 @@ class ModerationService:
                                         "Ask a member of the inspection team with that role.")
             question = next((q for q in self._framework(session, case).questions()
                              if q.key == question_key), None)
-            if question is None or not question.key_question:
+            if question is None or not question.key_question or question.type != "yes_no":
                 raise NotFoundError(f"'{question_key}' is not a key question of this form.",
                                     "Second marking covers the key questions only.")
             repo.add_second_mark(session, case_id=case.id, question_key=question_key,

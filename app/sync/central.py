@@ -274,6 +274,8 @@ def published_at(engine: Engine) -> dict:
     from app.sync.judge import PublishedFramework
 
     with engine.connect() as conn:
+        if not conn.scalar(text("SELECT to_regclass('published_frameworks') IS NOT NULL")):
+            return {}  # a store not yet brought up to this version ('aspire central init')
         rows = conn.execute(text(
             "SELECT content_sha256, framework_key, version, title, programme "
             "FROM published_frameworks ORDER BY framework_key, version")).all()

@@ -128,7 +128,7 @@ def test_the_chart_has_the_key_questions_only_by_short_titles(demo_workbook):
     import zipfile
     services, inspection, result, book = demo_workbook
     framework = services.forms.open(services.cases.list(inspection.id)[0].id).framework
-    keys = [q for q in framework.questions() if q.standard and q.type == "yes_no"]
+    keys = [q for q in framework.questions() if q.key_question]
     chart = rows_of(book["Chart"])
     ratings = [r for r in rows_of(book["Ratings"]) if r["breakdown"] == ALL_CASES]
     assert len(chart) == len(ratings) == len(keys)  # the key questions, and no others

@@ -170,3 +170,30 @@ def test_the_2018_standards_rate_from_their_lowest_key_question_by_their_own_tit
     assert standards["reviewing"] == ("2.4 Reviewing", None, "")  # nothing answered yet
     plan = next(q for q in rated.questions if q.key == "plan_engaging")
     assert (plan.band, plan.too_few, plan.to_fall) == (None, True, None)
+
+
+def test_the_evaluation_standard_is_rated_from_its_need_matrices(services):
+    """A need matrix key question counts a case Yes when every need area judged is Yes, No
+    when any is No: five cases, partners' contribution judged Yes in every area in three."""
+    inspection = services.inspections.create(NewInspection(
+        name="Evaluation", programme="adult_probation", organisation="Northshire CRC",
+        framework_key="adult-probation"))
+    reason = services.frameworks.framework("adult-probation").question(
+        "partner_contribution").reasons[0].code
+    for i in range(5):
+        case = services.cases.add(inspection_id=inspection.id, reference=f"E{i}",
+                                  profile=CaseProfile(phase="community"))
+        record = services.forms.record_answer
+        record(case_id=case.id, question_key="needs_identified",
+               value=["accommodation", "drug_misuse"])
+        record(case_id=case.id, question_key="partners_involved", value="yes")
+        verdicts = {"accommodation": "yes", "drug_misuse": "yes" if i < 3 else "no"}
+        record(case_id=case.id, question_key="partner_contribution", value=verdicts,
+               reasons=[reason] if i >= 3 else [],
+               evidence="Housing found, no drug work" if i >= 3 else "")
+    rated = services.ratings.rate(inspection.id, statuses=ANY_STATUS)
+    partners = next(q for q in rated.questions if q.key == "partner_contribution")
+    assert (partners.tally.yes, partners.tally.total) == (3, 5)
+    evaluation = next(s for s in rated.standards if s.key == "evaluation")
+    assert (evaluation.deciding, evaluation.band) == ("partner_contribution",
+                                                      "Requires improvement")

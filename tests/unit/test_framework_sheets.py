@@ -86,7 +86,8 @@ def questions_letter(column: str) -> str:
     ("section", "nowhere", "not a section on the sections sheet (its sections: case, "),
     ("min", "1", "'min' and 'max' apply to number questions only"),
     ("text", "", "'text' is missing or empty"),
-    ("key_question", "yes", "a key question is a yes_no judgement with the 'standard'"),
+    ("key_question", "yes", "a key question is a yes_no judgement or a need_matrix with the "
+                            "'standard'"),
 ])
 def test_a_question_problem_is_named_by_its_row_column_and_value(column, value, said):
     rows = framework_rows(MINI)
