@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,10 @@ from app.sync.package import (
 from app.sync.transfers import apply_package_at
 
 log = logging.getLogger(__name__)
+#: how often a laptop asks the store which question frameworks it publishes: at its first
+#: sync with a store after the app starts, then at most this often (seconds); they change
+#: seldom, and asking costs a sync with nothing else to do more than it does itself
+FRAMEWORK_CHECK_S = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class SyncService:
         self._log = ExportLog(db)
         #: the central service's sessions, by address, reused by syncs soon after each other
         self._links: dict[str, ServiceLink] = {}
+        #: when the published question frameworks were last asked for, by address
+        self._frameworks_checked: dict[str, float] = {}
 
     @staticmethod
     def with_password(url: str, password: str) -> str:
@@ -77,7 +84,10 @@ class SyncService:
         so and nothing here is changed."""
         with self._signed_in(address, password) as link:
             result = SyncEngine(self._db, link).sync(report, cancelled)
-            result.frameworks_added = self._fetch_frameworks(link)
+            checked = self._frameworks_checked.get(address)
+            if checked is None or time.monotonic() - checked > FRAMEWORK_CHECK_S:
+                result.frameworks_added = self._fetch_frameworks(link)
+                self._frameworks_checked[address] = time.monotonic()
         self._refresh_progress(result.touched_cases)
         return result
 

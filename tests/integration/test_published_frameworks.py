@@ -40,7 +40,8 @@ def offered(services) -> dict[tuple[str, str], str]:
     return {(f.key, f.version): f.source for f in services.frameworks.available()}
 
 
-def test_an_administrator_publishes_a_framework_and_the_team_works_with_it(central, tmp_path):
+def test_an_administrator_publishes_a_framework_and_the_team_works_with_it(central, tmp_path,
+                                                                         monkeypatch):
     one = laptop(tmp_path, central, "inspector.one")
     workbook = authored(one.services, tmp_path / "women.xlsx", id="women-thematic",
                         version="2018.1", title="Women thematic", programme="thematic")
@@ -82,6 +83,16 @@ def test_an_administrator_publishes_a_framework_and_the_team_works_with_it(centr
     form = one.services.forms.open(case.id)
     assert (form.framework.id, form.answers["victim"].value) == ("women-thematic", "yes")
     assert early.id not in {i.id for i in two.services.inspections.list()}
+
+    # a laptop asks for what is published at its first sync, then now and again, not at
+    # every sync (asking would be most of a sync with nothing else to do)
+    later = authored(one.services, tmp_path / "women-2.xlsx", id="women-thematic",
+                     version="2018.2", title="Women thematic", programme="thematic")
+    assert publish(later, central).returncode == 0
+    assert two.sync().frameworks_added == []
+    import app.services.sync as sync_service
+    monkeypatch.setattr(sync_service, "FRAMEWORK_CHECK_S", -1)
+    assert two.sync().frameworks_added == ["women-thematic 2018.2"]
 
 
 def test_a_published_version_never_changes_and_what_is_refused_is_named(central, tmp_path):
