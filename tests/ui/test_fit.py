@@ -202,6 +202,7 @@ def test_the_frameworks_dialog_with_problems_and_a_preview_fit(window, laptop, t
     dialog = FrameworksDialog(services.frameworks, services.user, shown.tasks, shown)
     dialog.show()
     dialog.import_workbook(path=workbook)
+    assert pump(lambda: not dialog.working, 10)
     assert dialog.problems.rowCount() == 5
     preview = FormPreviewDialog(services.frameworks.framework("youth-offending"),
                                 services.user, shown.tasks, shown)

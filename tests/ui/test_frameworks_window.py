@@ -23,6 +23,15 @@ def frameworks_dialog(qtbot, window) -> FrameworksDialog:
     return dialog
 
 
+def imported(qtbot, dialog, path: Path, *, dry_run: bool = False) -> None:
+    """Import (or check) a workbook from the dialog and wait for it, read off the window's
+    thread, with the buttons held meanwhile."""
+    dialog.import_workbook(path=path, dry_run=dry_run)
+    assert dialog.working and not dialog.import_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.working, timeout=10000)
+    assert dialog.import_button.isEnabled()
+
+
 def edit(path: Path, key: str, column: str, value: object) -> None:
     workbook = load_workbook(path)
     sheet = workbook["questions"]
@@ -48,7 +57,7 @@ def test_an_author_checks_corrects_and_installs_a_workbook(qtbot, open_window, t
         assert load_workbook(workbook)["settings"]["A3"].value == "version"
         edit(workbook, "victim_planning", "applies_if", "${victim_identifed} = yes")
 
-        dialog.import_workbook(path=workbook)
+        imported(qtbot, dialog, workbook)
         assert dialog.problems.isVisible() and dialog.problems.rowCount() == 1
         row = [dialog.problems.item(0, c).text() for c in range(5)]
         assert row[0] == "questions" and row[2] == "Q (applies_if)"
@@ -58,10 +67,10 @@ def test_an_author_checks_corrects_and_installs_a_workbook(qtbot, open_window, t
         assert dialog.table.rowCount() == 5
 
         edit(workbook, "victim_planning", "applies_if", "${victim_identified} = yes")
-        dialog.import_workbook(path=workbook, dry_run=True)
+        imported(qtbot, dialog, workbook, dry_run=True)
         assert not dialog.problems.isVisible()
         assert "has no problems" in dialog.result.text() and dialog.table.rowCount() == 5
-        dialog.import_workbook(path=workbook)
+        imported(qtbot, dialog, workbook)
         assert dialog.result.text().startswith("Installed 'adult-probation' version 2.0")
         listed = {(dialog.table.item(r, 1).text(), dialog.table.item(r, 5).text())
                   for r in range(dialog.table.rowCount())}
@@ -106,3 +115,26 @@ def test_a_preview_answers_as_a_case_form_for_the_chosen_case_and_keeps_nothing(
         assert connection.execute("SELECT count(*) FROM answers").fetchone()[0] == 0
         assert connection.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
         assert connection.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_a_refused_import_says_why_and_leaves_the_dialog_ready(qtbot, open_window, tmp_path,
+                                                               monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = open_window(frameworks_dir())
+    dialog = frameworks_dialog(qtbot, window)
+    try:
+        workbook = tmp_path / "ttg.xlsx"
+        window._services.frameworks.export_workbook("through-the-gate", None, workbook)
+        edit(workbook, "pp_identified", "text", "Reworded under the same version?")
+        book = load_workbook(workbook)
+        book["settings"]["B3"].value = "2017.1"  # the version shipped: it cannot change
+        book.save(workbook)
+        said: list[str] = []
+        monkeypatch.setattr(QMessageBox, "exec", lambda box: said.append(box.text()) or 0)
+        imported(qtbot, dialog, workbook)
+        assert said and "already here, with different content" in said[0]
+        assert dialog.result.text() == "ttg.xlsx: nothing was installed."
+        assert dialog.check_button.isEnabled() and dialog.table.rowCount() == 5
+    finally:
+        dialog.reject()

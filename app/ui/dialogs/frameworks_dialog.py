@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 from app.core.dto import FrameworkInfo, WorkbookImport
 from app.core.frameworks import Framework
 from app.core.profile import PROFILE_FIELDS, PROGRAMMES, CaseProfile, Programme
-from app.ui.errors import operation
+from app.ui.errors import operation, show_error
 from app.ui.modal import run_modal
 from app.ui.screens import fitted
+from app.ui.tasks import Lane
 from app.ui.widgets.fields import CodeCombo
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
@@ -71,6 +72,10 @@ class FrameworksDialog(QDialog):
         self.template_button = self._button(self.tr("Save &template…"), self.save_template,
                                             buttons)
         self.preview_button = self._button(self.tr("&Preview…"), self.preview, buttons)
+        #: a workbook is being read off the window's thread (the buttons wait for it)
+        self.working = False
+        self._workbook_buttons = (self.import_button, self.check_button, self.export_button,
+                                  self.template_button, self.preview_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.result = QLabel()
@@ -126,17 +131,33 @@ class FrameworksDialog(QDialog):
             if not name:
                 return
             path = Path(name)
-        found: WorkbookImport | None = None
-        with operation(self, self.tr("Import a framework workbook")) as done:
-            found = self._frameworks.import_workbook(path, dry_run=dry_run)
-        if done.failed or found is None:
+        self.working = True
+        for button in self._workbook_buttons:
+            button.setEnabled(False)
+        self.problems.hide()
+        self.result.setText(self.tr("Checking {name}…").format(name=path.name))
+
+        def failed(exc: BaseException) -> None:
+            self._done_working()
             self.result.setText(self.tr("{name}: nothing was installed.").format(
                 name=path.name))
-            self.problems.hide()
-            return
+            show_error(self, exc, self.tr("Import a framework workbook"))
+
+        self._tasks.run(lambda: self._frameworks.import_workbook(path, dry_run=dry_run),
+                        self._imported, lane=Lane.IO, owner=self,
+                        title=self.tr("Import a framework workbook"), on_error=failed)
+
+    def _imported(self, found: WorkbookImport) -> None:
+        self._done_working()
         self.show_import(found)
         if found.installed:
             self.reload()
+
+    def _done_working(self) -> None:
+        self.working = False
+        for button in self._workbook_buttons:
+            button.setEnabled(True)
+        self._selection_changed()
 
     def show_import(self, found: WorkbookImport) -> None:
         """Say what an import found: its problems in the table, or what was installed."""
