@@ -132,8 +132,11 @@ def _ratings(s: Services, args) -> tuple[object, str]:
                 "too_few_to_rate": q.too_few,
                 "more_no_to_fall": q.to_fall, "more_yes_to_rise": q.to_rise}
 
+    overall = rated.overall
     result = {
         "cases": rated.cases, "rules_confirmed": rules.confirmed, "rules_note": rules.note,
+        "overall": {"rating": overall.label, "score": overall.score,
+                    "out_of": overall.out_of, "not_rated_because": overall.why_not},
         "min_cases": rules.min_cases,
         "standards": [{"key": st.key, "title": st.title, "band": st.band,
                        "too_few_to_rate": st.too_few,
@@ -151,6 +154,8 @@ def _ratings(s: Services, args) -> tuple[object, str]:
                      "--status to count others).")
     if not rules.confirmed:
         lines.append("The rating rules are defaults not yet confirmed by the inspectorate.")
+    lines.append(f"Overall: {overall.label} (score {overall.score} of {overall.out_of})"
+                 if overall.label else f"Overall: not rated: {overall.why_not}.")
     for st in rated.standards:
         lines.append(f"\n{st.title}: {st.shown_band or 'not rated (no applicable cases)'}")
         for q in st.questions:

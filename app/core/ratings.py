@@ -40,6 +40,17 @@ class Band:
 
 
 @dataclass(frozen=True)
+class OverallRule:
+    """How the service is rated overall: each standard's rating scores points (``scores``,
+    by band label), and their sum, as a share of the most the standards could score, falls
+    in one of ``bands`` (highest first; ``lower`` is that share)."""
+
+    scores: Mapping[str, int]
+    bands: tuple[Band, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class RatingRules:
     bands: tuple[Band, ...]  # highest first; the last starts at 0
     basis: str = "lowest_key_question"
@@ -49,6 +60,7 @@ class RatingRules:
     standards: Mapping[str, str] | None = None  # standard key -> title
     confirmed: bool = False
     note: str = ""
+    overall: OverallRule | None = None
 
     def title(self, standard: str) -> str:
         return (self.standards or {}).get(standard, standard.replace("_", " ").capitalize())
@@ -87,13 +99,42 @@ def parse_rules(data: Mapping, source: str = "rating rules") -> RatingRules:
     minimum = data.get("min_cases", 0)
     if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 0:
         problems.append("min_cases: a whole number of cases, 0 or more")
+    overall = _overall_rule(data.get("overall"), {b.label for b in bands}, problems)
     if problems:
         raise ValidationError(f"The {source} cannot be used.",
                               "Correct the file and try again.", details=problems)
     return RatingRules(bands=tuple(bands), basis=basis, small_cell=small, min_cases=minimum,
+                       overall=overall,
                        standards=dict(data.get("standards") or {}),
                        confirmed=bool(data.get("confirmed", False)),
                        note=str(data.get("note", "")))
+
+
+def _overall_rule(raw: object, labels: set[str], problems: list[str]) -> OverallRule | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        problems.append("overall: an object with 'scores' and 'bands'")
+        return None
+    scores = raw.get("scores")
+    if not isinstance(scores, Mapping) or set(scores) != labels or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in scores.values()):
+        problems.append("overall.scores: a whole number of points, 0 or more, for each band "
+                        f"({', '.join(sorted(labels))})")
+        return None
+    bands = []
+    for i, band in enumerate(raw.get("bands") or []):
+        try:
+            bands.append(Band(str(band["label"]), Fraction(str(band["from"])) / 100,
+                              str(band.get("description", ""))))
+        except (KeyError, ValueError, TypeError):
+            problems.append(f"overall.bands[{i}]: needs a label and a 'from' percentage of "
+                            "the most the standards could score")
+    bands.sort(key=lambda b: b.lower, reverse=True)
+    if not bands or bands[-1].lower != 0 or any(not 0 <= b.lower <= 1 for b in bands):
+        problems.append("overall.bands: percentages from 0 to 100, the lowest from 0")
+        return None
+    return OverallRule(dict(scores), tuple(bands), str(raw.get("note", "")))
 
 
 # -- one percentage ----------------------------------------------------------------------------
@@ -291,12 +332,46 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
+class OverallRating:
+    """The service's rating overall: the band its standards' score falls in, or why there is
+    none (``label`` None)."""
+
+    label: str | None
+    score: int = 0
+    out_of: int = 0
+    why_not: str = ""
+
+
+def rate_overall(standards: Sequence[StandardRating], rules: RatingRules) -> OverallRating:
+    """The overall rating from the standards' ratings, by the rules' ``overall`` rule; none
+    until every standard is rated."""
+    rule = rules.overall
+    if rule is None:
+        return OverallRating(None, why_not="the rating rules give no overall rule")
+    if not standards:
+        return OverallRating(None, why_not="the framework has no rated standards")
+    unrated = [s.title for s in standards if s.band is None]
+    if unrated:
+        return OverallRating(None, why_not="not every standard is rated yet ("
+                             + ", ".join(unrated) + ")")
+    score = sum(rule.scores[s.band] for s in standards)
+    out_of = max(rule.scores.values()) * len(standards)
+    share = Fraction(score, out_of) if out_of else Fraction(0)
+    band = next(b for b in rule.bands if share >= b.lower)
+    return OverallRating(band.label, score, out_of)
+
+
+@dataclass(frozen=True)
 class InspectionRatings:
     rules: RatingRules
     cases: int
     standards: tuple[StandardRating, ...]
     breakdowns: tuple[Breakdown, ...]
     for_publication: bool = False
+
+    @property
+    def overall(self) -> OverallRating:
+        return rate_overall(self.standards, self.rules)
 
     @property
     def questions(self) -> list[QuestionRating]:

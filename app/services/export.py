@@ -206,6 +206,9 @@ def _about(inspection, framework, cases, scope: str, user: str,
             f"{len(cases)}), as the dashboard and 'aspire ratings' do unless told otherwise. ")
          + "A key question judged in fewer than "
          f"{rated.rules.min_cases} cases is too few to rate and does not rate its standard."),
+        ("Overall rating", (f"{rated.overall.label} (score {rated.overall.score} of "
+                            f"{rated.overall.out_of})") if rated.overall.label else
+         f"Not rated: {rated.overall.why_not}."),
         ("Rating rules", ("Confirmed by the inspectorate. " if rated.rules.confirmed else
                           "Not confirmed: defaults recalled from published reports. ")
          + rated.rules.note),

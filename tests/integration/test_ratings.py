@@ -197,3 +197,37 @@ def test_the_evaluation_standard_is_rated_from_its_need_matrices(services):
     evaluation = next(s for s in rated.standards if s.key == "evaluation")
     assert (evaluation.deciding, evaluation.band) == ("partner_contribution",
                                                       "Requires improvement")
+
+
+def test_the_service_is_rated_overall_from_its_standards_scores(services, tmp_path, db_path):
+    """Five cases of the 2018 framework, every key question Yes but keeping other people
+    safe in assessment (3 of 5, 60%: Requires improvement, 1 point); the other three
+    standards Outstanding (3 points each): 10 of 12 points, 83%, under the 86.67% that
+    Outstanding needs: Good. Said alike by the service, the command and the workbook."""
+    inspection = services.inspections.create(NewInspection(
+        name="Overall", programme="adult_probation", organisation="Northshire CRC",
+        framework_key="adult-case-supervision"))
+    framework = services.frameworks.framework("adult-case-supervision")
+    keys = [q for q in framework.questions() if q.key_question]
+    assert len(keys) == 12
+    for i in range(5):
+        case = services.cases.add(inspection_id=inspection.id, reference=f"O{i}",
+                                  profile=CaseProfile(phase="community"))
+        for q in keys:
+            if q.key == "assess_safety" and i >= 3:
+                services.forms.record_answer(case_id=case.id, question_key=q.key, value="no",
+                                             reasons=[q.reasons[0].code], evidence="None")
+            else:
+                services.forms.record_answer(case_id=case.id, question_key=q.key, value="yes")
+    rated = services.ratings.rate(inspection.id, statuses=ANY_STATUS)
+    assert [s.band for s in rated.standards] == ["Requires improvement", "Outstanding",
+                                                 "Outstanding", "Outstanding"]
+    assert (rated.overall.label, rated.overall.score, rated.overall.out_of) == ("Good", 10, 12)
+    # counted as by default (approved forms only: none), nothing is rated overall, and why
+    unrated = services.ratings.rate(inspection.id).overall
+    assert unrated.label is None and unrated.why_not.startswith("not every standard is rated")
+    services.close()
+    told = aspire("ratings", "--inspection", str(inspection.id), "--status", "in_progress",
+                  db=db_path)
+    assert told.returncode == 0, told.stderr
+    assert "Overall: Good (score 10 of 12)" in told.stdout

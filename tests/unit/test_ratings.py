@@ -138,3 +138,19 @@ def test_rules_with_problems_are_refused_naming_each():
     assert "bands: the lowest band must start from 0" in details
     assert any(d.startswith("basis:") for d in details)
     assert any(d.startswith("small_cell") for d in details)
+
+
+def test_overall_rules_are_read_whole_or_refused_naming_the_problem():
+    import json as json_module
+
+    from app.config import rating_rules_file
+    from app.core.ratings import parse_rules
+
+    data = json_module.loads(rating_rules_file().read_text(encoding="utf-8"))
+    rules = parse_rules(data)
+    assert rules.overall.scores == {"Outstanding": 3, "Good": 2, "Requires improvement": 1,
+                                    "Inadequate": 0}
+    data["overall"]["scores"].pop("Good")
+    with pytest.raises(ValidationError) as refused:
+        parse_rules(data)
+    assert any(d.startswith("overall.scores:") for d in refused.value.details)

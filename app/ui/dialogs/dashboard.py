@@ -215,9 +215,14 @@ class DashboardDialog(QDialog):
             "The analysts' workbook and 'aspire ratings' rate the approved case forms too, "
             "unless asked for provisional ratings. A key question judged in fewer than {n} "
             "cases is too few to rate.").format(n=rated.rules.min_cases))
-        self.rules_note.setText("" if rated.rules.confirmed else self.tr(
-            "Ratings use default rules not yet confirmed by the inspectorate (see "
-            "resources/ratings)."))
+        overall = rated.overall
+        said = (self.tr("Overall: {label} (score {score} of {most}).").format(
+            label=overall.label, score=overall.score, most=overall.out_of)
+            if overall.label else self.tr("Overall: not rated: {why}.").format(
+                why=overall.why_not))
+        self.rules_note.setText(said + ("" if rated.rules.confirmed else self.tr(
+            " Ratings use default rules not yet confirmed by the inspectorate (see "
+            "resources/ratings).")))
         self._show_progress(cases)
         self._show_key_questions(rated)
         self.chart.show_ratings(rated)
