@@ -25,6 +25,8 @@ def test_wheel_ships_migrations_and_resources(tmp_path):
             "app/resources/frameworks/adult-case-supervision-2018.xlsx",
             "app/resources/frameworks/through-the-gate-2017.xlsx",
             "app/resources/frameworks/youth-court-disposals-2018.xlsx",
+            "app/resources/frameworks/youth-out-of-court-disposals-2018.xlsx",
+            "app/resources/frameworks/court-work-2018.xlsx",
             "app/resources/case_lists/aliases.json", "app/resources/ratings/default.json",
             "app/main.py"} <= names
     assert not any(name.startswith("tests/") for name in names)

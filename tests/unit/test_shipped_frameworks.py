@@ -184,3 +184,29 @@ def test_through_the_gate_is_a_thematic_framework_whose_questions_follow_the_sen
     assert "pp_identified" in short and "pp_done_well" not in short
     assert "pp_done_well" in long and "pp_identified" not in long
     assert "employment_found" in long and "employment_found" not in short
+
+
+def test_youth_out_of_court_disposals_have_no_reviewing_and_a_joint_working_judgement():
+    oocd = FRAMEWORKS["youth-out-of-court-disposals"]
+    assert [(s.title, s.rated_by) for s in oocd.standards] == [
+        ("3.1 Assessment", RatedBy.KEY_QUESTIONS), ("3.2 Planning", RatedBy.KEY_QUESTIONS),
+        ("3.3 Implementation and delivery", RatedBy.KEY_QUESTIONS),
+        ("3.4 Joint working", RatedBy.JUDGEMENT)]
+    assert [q.ref for q in oocd.questions()] == [f"3.{s}.{k}" for s in (1, 2, 3)
+                                                 for k in (1, 2, 3)]
+    assert not any("court disposal" in r.label.replace("out-of-court disposal", "")
+                   for q in oocd.questions() for r in q.reasons)
+    assert all(q.reconstructed for q in oocd.questions())
+
+
+def test_court_work_judges_a_report_and_asks_for_detail_only_of_written_ones():
+    court = FRAMEWORKS["court-work"]
+    assert [q.key for q in court.questions() if q.key_question] == [
+        "court_rosh", "court_information", "court_detail"]
+
+    def applies(report_type):
+        state = evaluate_form(court, {}, {"report_type": AnswerRecord("report_type",
+                                                                      report_type)})
+        return state.questions["court_detail"].applicable
+
+    assert not applies("oral") and applies("short_format") and applies("full_written")
