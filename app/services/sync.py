@@ -18,7 +18,7 @@ from app.db.engine import Database
 from app.errors import FrameworkError, ValidationError
 from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
-from app.sync.central import needs_password, set_password
+from app.sync.central import CentralError, needs_password, set_password
 from app.sync.client import ServiceLink, check_address, is_service_address
 from app.sync.engine import SyncEngine, SyncReport
 from app.sync.package import (
@@ -86,8 +86,12 @@ class SyncService:
             result = SyncEngine(self._db, link).sync(report, cancelled)
             checked = self._frameworks_checked.get(address)
             if checked is None or time.monotonic() - checked > FRAMEWORK_CHECK_S:
-                result.frameworks_added = self._fetch_frameworks(link)
-                self._frameworks_checked[address] = time.monotonic()
+                try:
+                    result.frameworks_added = self._fetch_frameworks(link)
+                    self._frameworks_checked[address] = time.monotonic()
+                except CentralError as exc:  # the work synced; frameworks at the next sync
+                    log.warning("the published frameworks could not be fetched: %s",
+                                exc.problem)
         self._refresh_progress(result.touched_cases)
         return result
 

@@ -143,3 +143,25 @@ def test_a_person_cannot_publish_and_only_the_listed_fingerprint_is_served(centr
             assert "No framework with that fingerprint" in str(refused)
         else:
             raise AssertionError("a fingerprint nobody published was served")
+
+
+def test_a_sync_whose_framework_question_fails_still_syncs_and_asks_again(central, tmp_path,
+                                                                          monkeypatch):
+    from app.sync.client import ServiceLink
+
+    one = laptop(tmp_path, central, "inspector.one")
+    workbook = authored(one.services, tmp_path / "later.xlsx", id="later-thematic",
+                        version="1.0", programme="thematic")
+    assert publish(workbook, central).returncode == 0
+    case = make_case(one.services, "L1")
+
+    def unreachable(_link):
+        raise CentralError("The central service cannot be reached.")
+
+    with monkeypatch.context() as patched:  # the connection drops just then
+        patched.setattr(ServiceLink, "published_frameworks", unreachable)
+        got = one.sync()
+    assert got.frameworks_added == [] and got.refused == 0
+    assert one.services.sync.status().pending_changes == 0  # the work itself was sent
+    assert one.sync().frameworks_added == ["later-thematic 1.0"]  # asked again, not later
+    assert case.id in {c.id for c in one.services.cases.list(case.inspection_id)}
