@@ -166,6 +166,14 @@ class FrameworkCatalog:
             if existing != framework:
                 raise _version_taken(framework)
             return WorkbookImport(path.name, info, already_here=True, dry_run=dry_run)
+        twin = next((f for f in self.available() if f.key == framework.id
+                     and f.version != framework.version
+                     and version_key(f.version) == version_key(framework.version)), None)
+        if twin is not None:
+            raise FrameworkError(
+                f"Version {framework.version} of '{framework.id}' reads as the same number as "
+                f"version {twin.version}, already here.",
+                "Give the workbook a version number of its own, higher than those here.")
         other = next((f for f in self.shipped() if f.id == framework.id), None)
         if other is not None and other.programme != framework.programme:
             raise FrameworkError(

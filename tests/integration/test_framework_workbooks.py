@@ -265,3 +265,15 @@ def test_two_imports_of_one_version_at_once_leave_one_file(tmp_path):
         assert "First title" in files[0].read_text(encoding="utf-8")
     finally:
         services.close()
+
+
+def test_a_version_that_reads_as_one_already_here_is_refused(tmp_path):
+    db = tmp_path / "casework.db"
+    workbook = tmp_path / "ttg.xlsx"
+    assert aspire("frameworks", "export", "--framework", "through-the-gate", "-o",
+                  str(workbook), db=db).returncode == 0
+    edit(workbook, "settings", "version", "value", "2017.01", key_column="setting")
+    twin = aspire("frameworks", "import", str(workbook), db=db)
+    assert twin.returncode == 1
+    assert "reads as the same number as version 2017.1" in twin.stderr
+    assert not (tmp_path / "casework-frameworks").exists()
