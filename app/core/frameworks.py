@@ -213,6 +213,26 @@ def id_problem(framework_id: str) -> str | None:
     return None
 
 
+def new_version_problem(framework: Framework,
+                        others: list[tuple[str, str, str]]) -> str | None:
+    """What stops ``framework`` joining the versions already offered (``others``: id,
+    version and programme of each), or None: a version that reads as the same number as one
+    there (2017.01 beside 2017.1), or a programme other than the id's earlier versions'.
+    (The same id and version is the caller's to judge: the same content, or a change.)"""
+    for key, version, programme in others:
+        if key != framework.id or version == framework.version:
+            continue
+        if version_key(version) == version_key(framework.version):
+            return (f"Version {framework.version} of '{framework.id}' reads as the same number "
+                    f"as version {version}, already offered; give it a number of its own")
+        if programme != framework.programme:
+            return (f"The question framework '{framework.id}' is for {programme} inspections "
+                    f"(version {version}); a new version of it cannot be for "
+                    f"{framework.programme} ones: keep the programme, or give it an id of its "
+                    "own")
+    return None
+
+
 def version_problem(version: str) -> str | None:
     """What is wrong with a new framework version's number, or None: numbers separated by
     dots, such as 2 or 2018.1, so that versions sort as people expect."""

@@ -13,7 +13,13 @@ from app.core.atomic_files import atomic_write
 from app.core.dto import FrameworkInfo, WorkbookImport
 from app.core.framework_loader import parse_framework_text
 from app.core.framework_sheets import framework_from_sheets
-from app.core.frameworks import Framework, id_problem, version_key, version_problem
+from app.core.frameworks import (
+    Framework,
+    id_problem,
+    new_version_problem,
+    version_key,
+    version_problem,
+)
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import FrameworkError, NotFoundError, ValidationError
@@ -166,22 +172,10 @@ class FrameworkCatalog:
             if existing != framework:
                 raise _version_taken(framework)
             return WorkbookImport(path.name, info, already_here=True, dry_run=dry_run)
-        twin = next((f for f in self.available() if f.key == framework.id
-                     and f.version != framework.version
-                     and version_key(f.version) == version_key(framework.version)), None)
-        if twin is not None:
-            raise FrameworkError(
-                f"Version {framework.version} of '{framework.id}' reads as the same number as "
-                f"version {twin.version}, already here.",
-                "Give the workbook a version number of its own, higher than those here.")
-        other = next((f for f in self.shipped() if f.id == framework.id), None)
-        if other is not None and other.programme != framework.programme:
-            raise FrameworkError(
-                f"The question framework '{framework.id}' is for {other.programme} "
-                f"inspections (version {other.version}); a new version of it cannot be for "
-                f"{framework.programme} ones.",
-                "Keep the programme, or give a framework for another programme an id of its "
-                "own.")
+        said = new_version_problem(framework, [(f.key, f.version, f.programme)
+                                               for f in self.available()])
+        if said:
+            raise FrameworkError(f"{said}.", "Correct the settings sheet and import it again.")
         if not dry_run:
             self._install(framework, text)
         return WorkbookImport(path.name, info, installed=not dry_run, dry_run=dry_run)

@@ -230,7 +230,7 @@ def publish_framework(url: str, framework, *, now: dt.datetime | None = None) ->
     import hashlib
 
     from app.config import frameworks_dir
-    from app.core.frameworks import id_problem, version_problem
+    from app.core.frameworks import id_problem, new_version_problem, version_problem
     from app.io.framework_workbook import load_framework_folder
 
     said = id_problem(framework.id) or version_problem(framework.version)
@@ -238,7 +238,8 @@ def publish_framework(url: str, framework, *, now: dt.datetime | None = None) ->
         raise ValidationError(f"The framework cannot be published: {said}.",
                               "Correct its settings and publish it again.")
     digest = hashlib.sha256(framework.raw.encode("utf-8")).hexdigest()
-    shipped = next((f for f in load_framework_folder(frameworks_dir())
+    shipped_all = load_framework_folder(frameworks_dir())
+    shipped = next((f for f in shipped_all
                     if (f.id, f.version) == (framework.id, framework.version)), None)
     if shipped is not None and shipped != framework:
         raise ValidationError(
@@ -246,6 +247,14 @@ def publish_framework(url: str, framework, *, now: dt.datetime | None = None) ->
             "with different questions; a version never changes.",
             "Give the workbook a new version and publish that.")
     with _as_administrator(url, "publish the framework") as conn:
+        published = conn.execute(text("SELECT framework_key, version, programme FROM "
+                                      "published_frameworks")).all()
+        said = new_version_problem(framework, [(f.id, f.version, f.programme)
+                                               for f in shipped_all]
+                                   + [tuple(row) for row in published])
+        if said:
+            raise ValidationError(f"The framework cannot be published: {said}.",
+                                  "Correct its settings and publish it again.")
         found = conn.execute(text(
             "SELECT content_sha256 FROM published_frameworks WHERE framework_key = :k "
             "AND version = :v"), {"k": framework.id, "v": framework.version}).first()

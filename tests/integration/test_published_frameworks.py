@@ -110,6 +110,17 @@ def test_a_published_version_never_changes_and_what_is_refused_is_named(central,
                        version="1.0")
     clash = publish(shipped, central)
     assert clash.returncode == 1 and "shipped with the service" in clash.stderr
+    # the store holds a new version to the laptop's rules too: its own number, its programme
+    renumbered = authored(one.services, tmp_path / "ttg-2.xlsx", id="ttg-local",
+                          version="1.00", programme="thematic")
+    same_number = publish(renumbered, central)
+    assert same_number.returncode == 1 and "reads as the same number as version 1.0" in \
+        same_number.stderr
+    moved = authored(one.services, tmp_path / "adult-9.xlsx", id="adult-probation",
+                     version="9", programme="thematic")
+    other_programme = publish(moved, central)
+    assert other_programme.returncode == 1 and "cannot be for thematic ones" in \
+        other_programme.stderr
     broken = load_workbook(workbook)
     broken["questions"]["E2"].value = "essay"
     broken.save(workbook)
