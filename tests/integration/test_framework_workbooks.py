@@ -26,6 +26,17 @@ def cells(path: Path, sheet: str) -> list[list[object]]:
     return [list(row) for row in workbook[sheet].iter_rows(values_only=True)]
 
 
+def exported(tmp_path: Path, key: str, **settings) -> tuple[Path, Path]:
+    """A shipped framework exported by the command line as a workbook, its settings then
+    changed as an author would; the database and the workbook."""
+    db, workbook = tmp_path / "casework.db", tmp_path / f"{key}.xlsx"
+    assert aspire("frameworks", "export", "--framework", key, "-o", str(workbook),
+                  db=db).returncode == 0
+    for name, value in settings.items():
+        edit(workbook, "settings", name, "value", value, key_column="setting")
+    return db, workbook
+
+
 def edit(path: Path, sheet: str, key: str, column: str, value: object,
          key_column: str = "key") -> int:
     """Change one cell, as an author does in Excel; its row number."""
@@ -200,12 +211,7 @@ def test_export_names_an_unknown_framework_or_version(tmp_path):
 def test_a_new_version_keeps_its_programme_and_a_pipe_is_no_workbook(tmp_path):
     import os
 
-    db = tmp_path / "casework.db"
-    workbook = tmp_path / "adult.xlsx"
-    assert aspire("frameworks", "export", "--framework", "adult-probation", "-o",
-                  str(workbook), db=db).returncode == 0
-    edit(workbook, "settings", "version", "value", "9", key_column="setting")
-    edit(workbook, "settings", "programme", "value", "thematic", key_column="setting")
+    db, workbook = exported(tmp_path, "adult-probation", version="9", programme="thematic")
     moved = aspire("frameworks", "import", str(workbook), db=db)
     assert moved.returncode == 1 and "cannot be for thematic ones" in moved.stderr
     pipe = tmp_path / "waiting.xlsx"
@@ -268,11 +274,7 @@ def test_two_imports_of_one_version_at_once_leave_one_file(tmp_path):
 
 
 def test_a_version_that_reads_as_one_already_here_is_refused(tmp_path):
-    db = tmp_path / "casework.db"
-    workbook = tmp_path / "ttg.xlsx"
-    assert aspire("frameworks", "export", "--framework", "through-the-gate", "-o",
-                  str(workbook), db=db).returncode == 0
-    edit(workbook, "settings", "version", "value", "2017.01", key_column="setting")
+    db, workbook = exported(tmp_path, "through-the-gate", version="2017.01")
     twin = aspire("frameworks", "import", str(workbook), db=db)
     assert twin.returncode == 1
     assert "reads as the same number as version 2017.1" in twin.stderr

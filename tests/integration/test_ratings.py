@@ -38,6 +38,19 @@ def inspection(services):
     return inspection
 
 
+def ratings_and_about(path) -> tuple[list[tuple], dict]:
+    """A workbook's Ratings rows, and its About sheet as {row name: value}."""
+    book = load_workbook(path, read_only=True)  # reads the file as it goes: closed below
+    try:
+        rows = list(book["Ratings"].iter_rows(values_only=True))
+        # a read-only sheet leaves out empty cells at the end of a row
+        about = {r[0]: r[1] if len(r) > 1 else None
+                 for r in book["About"].iter_rows(values_only=True)}
+    finally:
+        book.close()
+    return rows, about
+
+
 def test_key_questions_and_standards_from_the_case_forms(services, inspection):
     rated = services.ratings.rate(inspection.id, statuses=ANY_STATUS)
     assert rated.cases == 10
@@ -67,13 +80,7 @@ def test_the_workbook_has_a_ratings_sheet_with_the_same_figures(services, inspec
                                                                 tmp_path):
     target = tmp_path / "inspection.xlsx"
     services.exports.export(inspection_id=inspection.id, path=target, provisional_ratings=True)
-    book = load_workbook(target, read_only=True)  # reads the file as it goes: closed below
-    try:
-        rows = list(book["Ratings"].iter_rows(values_only=True))
-        about = {r[0]: r[1] if len(r) > 1 else None
-                 for r in book["About"].iter_rows(values_only=True)}
-    finally:
-        book.close()
+    rows, about = ratings_and_about(target)
     assert about["Reading the Ratings sheet"].startswith(
         "Provisional: the ratings count every case form in this workbook (10)")
     header = rows[0]
@@ -96,13 +103,7 @@ def test_by_default_the_workbook_rates_what_the_dashboard_and_the_command_rate(
     ratings' and the dashboard count none, and says so, and that the rules are unconfirmed."""
     target = tmp_path / "inspection.xlsx"
     services.exports.export(inspection_id=inspection.id, path=target)
-    book = load_workbook(target, read_only=True)
-    try:
-        rows = list(book["Ratings"].iter_rows(values_only=True))
-        about = {r[0]: r[1] if len(r) > 1 else None
-                 for r in book["About"].iter_rows(values_only=True)}
-    finally:
-        book.close()
+    rows, about = ratings_and_about(target)
     header = rows[0]
     rosh = next(r for r in rows[1:] if r[header.index("question_key")] == "rosh_assessment"
                 and r[header.index("breakdown")] == "All cases")

@@ -35,27 +35,19 @@ class ExportOptionsDialog(QDialog):
             "it, when, which cases it holds and the file's fingerprint (SHA-256) are recorded "
             "in the export log, which is synced with the central store."))
         about.setWordWrap(True)
-        self.pseudonymise = QCheckBox(self.tr("&Pseudonymise"))
-        self.pseudonymise.setAccessibleName(self.tr("Pseudonymise"))
-        what = QLabel(self.tr(
-            "For sharing beyond the inspection team: each case's reference is replaced by its "
-            "pseudonym, its date of birth by an age band, and the people it names (officers, "
-            "the team) by pseudonyms of their own, in free text too."))
-        what.setWordWrap(True)
-        what.setIndent(24)
-        paint_text(what, tones().quiet)
+        self.pseudonymise, what = _choice(
+            self.tr("&Pseudonymise"), self.tr("Pseudonymise"), self.tr(
+                "For sharing beyond the inspection team: each case's reference is replaced by "
+                "its pseudonym, its date of birth by an age band, and the people it names "
+                "(officers, the team) by pseudonyms of their own, in free text too."))
         self.provisional: QCheckBox | None = None
         rating = []
         if ratings:
-            self.provisional = QCheckBox(self.tr("P&rovisional ratings"))
-            self.provisional.setAccessibleName(self.tr("Provisional ratings"))
-            provisional_what = QLabel(self.tr(
-                "The Ratings sheet counts the approved case forms, as the dashboard does. "
-                "Tick this to rate every case form in the workbook as answered so far; the "
-                "workbook then says its ratings are provisional."))
-            provisional_what.setWordWrap(True)
-            provisional_what.setIndent(24)
-            paint_text(provisional_what, tones().quiet)
+            self.provisional, provisional_what = _choice(
+                self.tr("P&rovisional ratings"), self.tr("Provisional ratings"), self.tr(
+                    "The Ratings sheet counts the approved case forms, as the dashboard does. "
+                    "Tick this to rate every case form in the workbook as answered so far; the "
+                    "workbook then says its ratings are provisional."))
             rating = [self.provisional, provisional_what]
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         buttons.addButton(self.tr("&Choose where to save…"),
@@ -78,6 +70,17 @@ class ExportOptionsDialog(QDialog):
     @property
     def provisional_ratings(self) -> bool:
         return self.provisional is not None and self.provisional.isChecked()
+
+
+def _choice(text: str, name: str, explained: str) -> tuple[QCheckBox, QLabel]:
+    """A box to tick, and beneath it, indented and quiet, what ticking it does."""
+    box = QCheckBox(text)
+    box.setAccessibleName(name)
+    what = QLabel(explained)
+    what.setWordWrap(True)
+    what.setIndent(24)
+    paint_text(what, tones().quiet)
+    return box, what
 
 
 def show_exported(parent: QWidget, title: str, done: str) -> QMessageBox:
