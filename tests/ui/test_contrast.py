@@ -191,3 +191,35 @@ def test_the_dashboards_bars_stand_out_from_the_chart(palette):
     for band in [*BAND_COLOURS, None]:
         ratio = contrast(bar_colour(band, shown), shown.color(QPalette.ColorRole.Base))
         assert ratio >= LEAST_GRAPHIC_CONTRAST, (palette.__name__, band, round(ratio, 2))
+
+
+def test_a_preview_and_its_marks_read_in_either_theme(qtbot, open_window, theme):
+    """The preview's notice that nothing is kept, the † beside wording written afresh, and
+    the frameworks dialog's problem table, as drawn in a light and a dark theme."""
+    from app.config import frameworks_dir
+    from app.ui.dialogs.frameworks_dialog import FormPreviewDialog, FrameworksDialog
+    from app.ui.widgets.question_widget import RECONSTRUCTED_MARK
+
+    window = open_window(frameworks_dir())
+    services = window._services
+    preview = FormPreviewDialog(services.frameworks.framework("through-the-gate"),
+                                services.user, window.tasks, window)
+    qtbot.addWidget(preview)
+    preview.resize(1093, 614)
+    preview.show()
+    page = preview.page
+    page.go_to_question("plan_sufficient")
+    qtbot.wait(20)
+    seen = {"preview notice": measured(page, page.locked_banner)}
+    written = page.question_widget("plan_sufficient")
+    mark = next(label for label in written.findChildren(QLabel)
+                if label.text() == RECONSTRUCTED_MARK)
+    seen["written-afresh mark"] = measured(mark, mark)
+    shoot(preview, f"framework-preview-{theme}")
+    dialog = FrameworksDialog(services.frameworks, services.user, window.tasks, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    seen["frameworks list"] = measured(dialog.table, dialog.table.viewport())
+    shoot(dialog, f"frameworks-dialog-{theme}")
+    weak = {what: round(ratio, 2) for what, ratio in seen.items() if ratio < LEAST_CONTRAST}
+    assert not weak, f"{theme} theme: {weak}"
