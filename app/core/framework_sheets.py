@@ -137,6 +137,9 @@ class _Table:
 
     def __init__(self, sheet: Sheet, problems: list[SheetProblem]):
         self.sheet = sheet
+        #: whether its rows can be read: every column its rows need is there, and it is not
+        #: longer than a framework's sheet may be
+        self.readable = not (len(sheet.rows) > MOST_ROWS or sheet.cut_short)
         self.name = column_name(sheet.name)
         known = COLUMNS[self.name]
         self.position: dict[str, int] = {}
@@ -172,6 +175,7 @@ class _Table:
         for required in REQUIRED_CELLS.get(self.name, ()) + (
                 ("setting", "value") if self.name == SETTINGS else ()):
             if required not in self.position:
+                self.readable = False
                 problems.append(SheetProblem(
                     sheet.name, 1, required, "", "",
                     f"the sheet has no '{required}' column: row 1 names the columns"))
@@ -226,10 +230,9 @@ def framework_from_sheets(sheets: Sequence[Sheet], filename: str
             problems.append(SheetProblem(table.sheet.name, 0, "", "", "",
                                          f"the sheet has more than {MOST_ROWS:,} rows, the most "
                                          "a framework's sheet may hold"))
-    missing = any(p.message.startswith(("the workbook has no '", "the sheet has no '",
-                                        "the sheet has more than")) for p in problems)
-    if missing:  # no sheet, or no column, to read the rest from
-        return None, "", problems
+    if any(name not in tables for name in REQUIRED_SHEETS) or not all(
+            table.readable for table in tables.values()):
+        return None, "", problems  # no sheet, or no column, to read the rest from
     data, where = _document(tables, problems)
     framework, found = check_framework_data(data, filename)
     problems.extend(_placed(found, tables, where))
