@@ -91,7 +91,9 @@ from app.sync.package import MOST_CONTENT
 from app.sync.protocol import (
     MOST_CASES,
     PROTOCOL_VERSION,
+    PUSHED_TOO_SOON,
     WireError,
+    after_from_wire,
     change_from_wire,
     holds_half_characters,
     outcomes_text,
@@ -102,6 +104,7 @@ from app.sync.store import (
     Busy,
     Person,
     PersonAtStore,
+    PushedTooSoon,
 )
 from app.sync.transfers import TransferRefused, apply_transfer
 
@@ -217,22 +220,35 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
             raise RequestRefused(404, "No framework with that fingerprint is published.")
         return JSONResponse({"content": content})
 
-    async def person(request: Request) -> PersonAtStore:
-        account = await _account(engine, request, clock)
+    def admitted(token: str, now: dt.datetime, judging: bool
+                 ) -> tuple[accounts.Account | None, int | None, dict]:
+        """The account of the token, the seconds it must wait (or None), and, if its
+        changes are to be judged, the frameworks the service publishes: one trip to a
+        worker thread for all three."""
+        account = accounts.account_for(engine, token, now)
+        if account is None or account.must_change or account.device_id is None:
+            return account, None, {}
+        wait = accounts.count_request(engine, account.login, now)
+        return account, wait, {**published, **published_at(engine)} if judging else {}
+
+    async def person(request: Request, *, judging: bool = False) -> PersonAtStore:
+        """The person signed in, as the store serves them; ``judging``: for a request whose
+        changes are judged (the frameworks published are looked up)."""
+        account, wait, frameworks_now = await run_in_threadpool(
+            admitted, _bearer(request), clock(), judging)
+        _check_account(account)
         if account.device_id is None:
             raise RequestRefused(403, "Syncing needs a sign-in from an enrolled laptop.",
                                  "Sync from ASPIRE Casework, which signs in with this "
                                  "laptop's device key.")
-        wait = await run_in_threadpool(accounts.count_request, engine, account.login,
-                                       clock())
         if wait is not None:
             raise RequestRefused(429, "Too many requests in a minute from your account.",
                                  f"Try again in {wait} seconds.", {"Retry-After": str(wait)})
         return PersonAtStore(engine, Person(account.login, account.role, account.device_id),
-                             await published_now())
+                             frameworks_now)
 
     async def push(request: Request) -> Response:
-        at_store = await person(request)
+        at_store = await person(request, judging=True)
         # (half a character in a change's values refuses that change alone, by the rules)
         body = await _json_body(request, PUSH_BODY, whole_text=False)
         items = body.get("changes")
@@ -243,11 +259,12 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
                                  "Send them in several pushes.")
         try:
             changes = [change_from_wire(item, n) for n, item in enumerate(items, 1)]
+            after = after_from_wire(body.get("after"))
         except WireError as exc:
             raise RequestRefused(400, f"The push is malformed: {exc}.") from None
         if len({c.change_id for c in changes}) != len(changes):
             raise RequestRefused(400, "The push holds the same change twice.")
-        outcomes = await run_in_threadpool(at_store.push, changes)
+        outcomes = await run_in_threadpool(at_store.push, changes, after)
         return Response(outcomes_text(outcomes), media_type="application/json")
 
     async def changes_after(request: Request) -> JSONResponse:
@@ -326,6 +343,9 @@ def _answering(endpoint: Callable[[Request], Awaitable[Response]]
             return _error(refused.status, refused.problem, refused.advice, refused.headers)
         except (accounts.TryLater, Busy) as exc:
             return _error(429, exc.problem, exc.advice, {"Retry-After": str(exc.retry_after)})
+        except PushedTooSoon as exc:
+            return JSONResponse({"error": exc.problem, "advice": exc.advice,
+                                 "reason": PUSHED_TOO_SOON}, status_code=409)
         except accounts.LockedOut as exc:
             return _error(423, exc.problem, exc.advice)
         except (devices.DeviceRefused, TransferRefused) as exc:
@@ -447,10 +467,17 @@ async def _account(engine, request: Request, clock: Clock, *,
     """The account the request's token belongs to; refused if there is none, or if the
     person must change their password first (unless this is how they change it)."""
     account = await run_in_threadpool(accounts.account_for, engine, _bearer(request), clock())
+    _check_account(account, allow_must_change=allow_must_change)
+    return account
+
+
+def _check_account(account: accounts.Account | None, *, allow_must_change: bool = False
+                   ) -> None:
+    """Refuse a request with no current sign-in, or from a person who must change their
+    password first (unless this is how they change it)."""
     if account is None:
         raise RequestRefused(401, "The sign-in has expired or is not known.",
                              "Sign in again.", {"WWW-Authenticate": "Bearer"})
     if account.must_change and not allow_must_change:
         raise RequestRefused(403, "Your password was reset: change it before anything else.",
                              "Change it with POST /password.")
-    return account

@@ -27,9 +27,11 @@ from urllib.parse import urlencode, urlsplit
 from app.core.addresses import is_loopback
 from app.errors import ValidationError
 from app.sync.central import CentralError
+from app.sync.link import PushedTooSoon
 from app.sync.protocol import (
     MOST_CASES,
     PROTOCOL_VERSION,
+    PUSHED_TOO_SOON,
     Change,
     Outcome,
     change_text,
@@ -93,7 +95,9 @@ class ServiceLink:
         self._login, self._password, self._sign_device = login, password, sign_device
         self._context = context
         self._pause = pause
-        self._connection: http.client.HTTPConnection | None = None
+        #: connections not in use, kept open for the next request (a push may have
+        #: another in flight beside it)
+        self._idle: list[http.client.HTTPConnection] = []
         self._token: str | None = None
         self._salt = secrets.token_bytes(16)
         self._signed_in_with = b""
@@ -139,9 +143,7 @@ class ServiceLink:
         finally:
             self._token = None
             self._password = ""
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            self._drop_idle()
 
     def __enter__(self) -> ServiceLink:
         return self.open()
@@ -176,8 +178,10 @@ class ServiceLink:
         self._token = None
 
     # -- what a sync asks ---------------------------------------------------------------
-    def push(self, changes: list[Change]) -> list[Outcome]:
-        body = ('{"changes":[' + ",".join(_sendable(c) for c in changes) + "]}").encode()
+    def push(self, changes: list[Change], after: uuid.UUID | None = None) -> list[Outcome]:
+        follows = "" if after is None else f'"after":"{after}",'
+        body = ('{' + follows + '"changes":[' + ",".join(_sendable(c) for c in changes)
+                + "]}").encode()
         answer = self._request("POST", "/sync/push", raw=body)
         outcomes = answer.get("outcomes")
         if not isinstance(outcomes, list) or len(outcomes) != len(changes):
@@ -230,8 +234,7 @@ class ServiceLink:
         # sent once (a file of many changes takes minutes to apply; a second sending would
         # only wait for the first), with as long to answer, on a fresh connection (one kept
         # from earlier may have been closed by the service meanwhile)
-        with self._lock:
-            self._drop()
+        self._drop_idle()
         return self._request("POST", "/sync/transfer", raw=content, attempts=1,
                              content_type="application/octet-stream",
                              read_timeout=TRANSFER_TIMEOUT_S)
@@ -281,25 +284,29 @@ class ServiceLink:
             headers["Content-Type"] = content_type
         if signed_in and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
+        connection = None
+        try:
+            connection = self._connect()
+            # once connected: the answer's
+            connection.sock.settimeout(read_timeout or READ_TIMEOUT_S)
+            connection.request(method, self._path + path, body=data, headers=headers)
+            response = connection.getresponse()
+            text = response.read()
+            status, retry_after = response.status, response.getheader("Retry-After")
+        except ssl.SSLCertVerificationError as exc:
+            if connection is not None:
+                connection.close()
+            raise CentralError(
+                "The central service's certificate is not trusted by this laptop "
+                f"({exc.verify_message}).",
+                "Check the address; if it is right, ask your IT team.") from None
+        except (OSError, http.client.HTTPException) as exc:
+            if connection is not None:
+                connection.close()
+            log.info("no answer from the central service (%s)", type(exc).__name__)
+            return None, {}, None
         with self._lock:
-            try:
-                connection = self._connect()
-                # once connected: the answer's
-                connection.sock.settimeout(read_timeout or READ_TIMEOUT_S)
-                connection.request(method, self._path + path, body=data, headers=headers)
-                response = connection.getresponse()
-                text = response.read()
-                status, retry_after = response.status, response.getheader("Retry-After")
-            except ssl.SSLCertVerificationError as exc:
-                self._drop()
-                raise CentralError(
-                    "The central service's certificate is not trusted by this laptop "
-                    f"({exc.verify_message}).",
-                    "Check the address; if it is right, ask your IT team.") from None
-            except (OSError, http.client.HTTPException) as exc:
-                self._drop()
-                log.info("no answer from the central service (%s)", type(exc).__name__)
-                return None, {}, None
+            self._idle.append(connection)
         try:
             answer = json.loads(text) if text else {}
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -307,21 +314,30 @@ class ServiceLink:
         return status, answer if isinstance(answer, dict) else {}, retry_after
 
     def _connect(self) -> http.client.HTTPConnection:
-        if self._connection is None:
-            if self._scheme == "https":
-                self._connection = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=CONNECT_TIMEOUT_S,
-                    context=self._context or ssl.create_default_context())
-            else:
-                self._connection = http.client.HTTPConnection(
-                    self._host, self._port, timeout=CONNECT_TIMEOUT_S)
-            self._connection.connect()
-        return self._connection
+        """A connection of this link's not in use, or a new one."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        if self._scheme == "https":
+            connection = http.client.HTTPSConnection(
+                self._host, self._port, timeout=CONNECT_TIMEOUT_S,
+                context=self._context or ssl.create_default_context())
+        else:
+            connection = http.client.HTTPConnection(self._host, self._port,
+                                                    timeout=CONNECT_TIMEOUT_S)
+        try:
+            connection.connect()
+        except BaseException:
+            connection.close()
+            raise
+        return connection
 
-    def _drop(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+    def _drop_idle(self) -> None:
+        """Close the connections not in use."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
 
 def _sendable(change: Change) -> str:
@@ -375,5 +391,7 @@ def _refusal(status: int, answer: dict, retry_after: str | None, *,
                             "Sync again later; if it happens again, tell your administrator.")
     if status == 429 and retry_after:
         return CentralError(problem, advice or f"Try again in {retry_after} seconds.")
+    if status == 409 and answer.get("reason") == PUSHED_TOO_SOON:
+        return PushedTooSoon(problem, advice)
     return CentralError(problem, advice)
 

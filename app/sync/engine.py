@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import logging
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from app.sync.apply import TABLE_ORDER, TABLES, row_from_payload
 from app.sync.central import CentralError
 from app.sync.conflicts import keep_conflict, keep_ours, outbox_of, waiting_here
 from app.sync.joining import catch_up, held
-from app.sync.link import Link
+from app.sync.link import Link, PushedTooSoon
 from app.sync.local_rows import insert_rows
 from app.sync.protocol import (
     APPLIED,
@@ -70,6 +71,8 @@ log = logging.getLogger(__name__)
 
 STREAM = "central"
 PUSH_BATCH = 2000
+#: pushes sent before the answer to the first of them is back
+IN_FLIGHT = 2
 PULL_PAGE = 5000
 #: acknowledged changes are taken out of the outbox this many (or more) at a time
 ACKNOWLEDGED_AT_ONCE = 10_000
@@ -142,8 +145,9 @@ class SyncEngine:
         after = 0  # the outbox position read up to
         acknowledged: list[str] = []  # change ids, as the outbox holds them
         clearing: list[Future[None]] = []
-        in_flight: tuple[list[Change], Future[list[Outcome]]] | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="central-apply") as central, \
+        in_flight: deque[tuple[list[Change], Future[list[Outcome]]]] = deque()
+        with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="central-apply") \
+                as central, \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox") as outbox:
 
             def clear() -> None:
@@ -161,20 +165,25 @@ class SyncEngine:
                     changes: list[Change] = []
                     with collector_paused():
                         if not (cancelled and cancelled()):
-                            busy = {c.entity_id for c in in_flight[0]} if in_flight else set()
+                            busy = {c.entity_id for sent, _ in in_flight for c in sent}
                             changes, after = self._next_batch(after, busy)
-                        if in_flight is None and not changes:
+                        if not in_flight and not changes:
                             break
-                        outcomes = in_flight[1].result() if in_flight else []
-                        sent = central.submit(self._apply_centrally, changes) if changes else None
-                        if in_flight:
-                            self._record(outcomes, in_flight[0], result, acknowledged)
-                            result.pushed += len(in_flight[0])
+                        answered = None
+                        if not changes or len(in_flight) >= IN_FLIGHT:
+                            answered = in_flight.popleft()
+                            outcomes = answered[1].result()
+                        if changes:
+                            in_flight.append((changes, central.submit(
+                                self._apply_centrally, changes,
+                                in_flight[-1] if in_flight else None)))
+                        if answered:
+                            self._record(outcomes, answered[0], result, acknowledged)
+                            result.pushed += len(answered[0])
                             if len(acknowledged) >= ACKNOWLEDGED_AT_ONCE:
                                 clear()
-                    if in_flight and report:
+                    if answered and report:
                         report("push", result.pushed, total)
-                    in_flight = (changes, sent) if sent else None
                 finish()
             except BaseException:
                 with contextlib.suppress(Exception):  # the push's own failure is the news
@@ -183,9 +192,20 @@ class SyncEngine:
         if report and result.pushed:
             report("push", result.pushed, total)  # and the outbox cleared
 
-    def _apply_centrally(self, changes: list[Change]) -> list[Outcome]:
+    def _apply_centrally(self, changes: list[Change],
+                         follows: tuple[list[Change], Future[list[Outcome]]] | None
+                         ) -> list[Outcome]:
+        """The outcomes of ``changes``, sent while ``follows`` (the batch before, and its
+        answer to come) may still be on its way: should they overtake it, the store refuses
+        them unapplied, and they are sent again once it has been answered."""
         with collector_paused():
-            return self._central.push(changes)
+            if follows is None:
+                return self._central.push(changes)
+            try:
+                return self._central.push(changes, after=follows[0][-1].change_id)
+            except PushedTooSoon:
+                follows[1].result()  # applied; or its failure is this batch's too
+                return self._central.push(changes)
 
     def pending(self) -> int:
         with self._db.read() as session:

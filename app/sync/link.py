@@ -13,12 +13,20 @@ from typing import Protocol
 from sqlalchemy import Table
 
 from app.sync.apply import TABLES, row_from_payload
+from app.sync.central import CentralError
 from app.sync.protocol import CASES_AT_ONCE, Change, Outcome
 
 
+class PushedTooSoon(CentralError):
+    """A push sent while the one it follows was on its way reached the store first: it was
+    not applied, and is sent again once that one has been answered."""
+
+
 class Link(Protocol):
-    def push(self, changes: list[Change]) -> list[Outcome]:
-        """The outcome of each change, in order."""
+    def push(self, changes: list[Change], after: uuid.UUID | None = None) -> list[Outcome]:
+        """The outcome of each change, in order. ``after``: a change of the push this one
+        follows, if that one has not been answered yet (``PushedTooSoon`` if the store has
+        not applied it)."""
 
     def changes_after(self, cursor: int, limit: int) -> list[dict]:
         """The next changes after ``cursor``, at most ``limit`` (``seq``, ``entity``,

@@ -220,6 +220,22 @@ def change_from_wire(item: object, n: int) -> Change:
     return Change(change_id, entity, entity_id, op, base_rev, base_rev + 1, payload)
 
 
+#: why the service did not apply a push: it follows one it has not applied yet (409)
+PUSHED_TOO_SOON = "pushed too soon"
+
+
+def after_from_wire(value: object) -> uuid.UUID | None:
+    """The change a push says it follows (``after``), if it names one."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str):
+            return uuid.UUID(value)
+    except ValueError:
+        pass
+    raise WireError("its 'after' is not a change id")
+
+
 def outcomes_text(outcomes: list[Outcome]) -> bytes:
     """The answer to a push, ``{"outcomes": [...]}``, as JSON (UTF-8), as the service's
     ``JSONResponse`` wrote it (orjson writes it faster where it can)."""

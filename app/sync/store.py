@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     text,
 )
+from sqlalchemy import exc as sa_exc
 
 from app.db.bookkeeping import row_values_to_payload
 from app.errors import UserFacingError
@@ -41,6 +42,8 @@ NO_DEVICE = uuid.UUID(int=0)
 
 #: The advisory lock space of pushes, one lock per person (``_lock_key``).
 _PUSH_LOCKS = 0x41535052
+#: PostgreSQL's word for a lock waited for longer than ``lock_timeout``
+_LOCK_NOT_AVAILABLE = "55P03"
 
 
 def _lock_key(login: str) -> int:
@@ -48,13 +51,24 @@ def _lock_key(login: str) -> int:
 
 
 class Busy(UserFacingError):
-    """Another push of the same person's is being applied."""
+    """Another push of the same person's is being applied, and has been for longer than a
+    push waits for it (the service's ``lock_timeout``)."""
 
     retry_after = 5
 
     def __init__(self):
         super().__init__("Another sync or transfer file of yours is being applied just now.",
                          f"Try again in {self.retry_after} seconds.")
+
+
+class PushedTooSoon(UserFacingError):
+    """A push that follows another of the same sync arrived before that one was applied (the
+    two travel side by side, and the later one overtook the earlier)."""
+
+    def __init__(self):
+        super().__init__("This push follows another of the same sync that the store has not "
+                         "applied yet.",
+                         "Send it again once the answer to that push has come back.")
 
 
 class PersonAtStore:
@@ -76,29 +90,42 @@ class PersonAtStore:
             yield conn
 
     # -- push ---------------------------------------------------------------------------
-    def push(self, changes: list[Change]) -> list[Outcome]:
+    def push(self, changes: list[Change], after: uuid.UUID | None = None) -> list[Outcome]:
         """The outcome of each change, in order: the rules first, then the store's own
-        apply step for those allowed, in one transaction."""
-        return self.push_all([changes])
+        apply step for those allowed, in one transaction. ``after``: a change of the push
+        this one follows (sent while that one was on its way); if the store holds no outcome
+        of it yet, this push is not applied (``PushedTooSoon``)."""
+        return self.push_all([changes], after=after)
 
     def push_all(self, batches: Iterable[list[Change]], *,
                  record_refusals: bool = True,
-                 sent_before: set[uuid.UUID] | None = None) -> list[Outcome]:
+                 sent_before: set[uuid.UUID] | None = None,
+                 after: uuid.UUID | None = None) -> list[Outcome]:
         """Push the batches one after another in one transaction (a transfer file: applied
         whole or not at all), a record held back in one batch staying held in the next.
         ``record_refusals``: keep the rules' refusals as the changes' outcomes (a network
         push: the laptop is told, and a re-send gets the same answer); a transfer file's
         are judged again when it is brought again (the person may have joined the team
-        meanwhile). One push of a person's runs at a time: another meanwhile is ``Busy``.
-        ``sent_before`` is given the ids of the changes the store had already (their outcomes
-        are those they had then)."""
+        meanwhile). One push of a person's runs at a time: another waits for it, and is
+        ``Busy`` if it waits longer than the service's ``lock_timeout``. ``sent_before`` is
+        given the ids of the changes the store had already (their outcomes are those they had
+        then). ``after``: as for ``push``."""
         outcomes: list[Outcome] = []
         held: dict[uuid.UUID, Outcome] = {}
         refused_so_far: dict[uuid.UUID, str] = {}
         with self._engine.begin() as conn:
-            if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:space, :key)"),
-                               {"space": _PUSH_LOCKS, "key": _lock_key(self.person.login)}):
-                raise Busy()
+            try:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                             {"space": _PUSH_LOCKS, "key": _lock_key(self.person.login)})
+            except sa_exc.OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+                    raise Busy() from None
+                raise
+            if after is not None and not conn.scalar(text(
+                    "SELECT EXISTS (SELECT 1 FROM central_changes WHERE change_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM applied_changes WHERE change_id = :a)"),
+                    {"a": after}):
+                raise PushedTooSoon()
             for changes in batches:
                 outcomes += self._push(conn, changes, held, refused_so_far, record_refusals,
                                        sent_before)

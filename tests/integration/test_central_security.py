@@ -20,6 +20,7 @@ from app.db.device_key import device_key
 from app.sync.apply import TABLES
 from app.sync.central import central_engine
 from app.sync.client import ServiceLink
+from app.sync.link import PushedTooSoon
 from app.sync.protocol import APPLIED, REFUSED, Change
 from tests.integration.helpers import make_case, make_inspection
 from tests.integration.sync_fixtures import PASSWORD, Laptop, laptop, person_url
@@ -343,6 +344,63 @@ def test_oversized_malformed_and_unsigned_pushes_are_refused_and_change_nothing(
     too_many = json.dumps({"changes": [{}] * 2001}).encode()
     assert _post(store.address, "/sync/push", too_many, token) == 413
     assert contents(store.central) == before
+
+
+def test_a_push_that_overtakes_the_one_it_follows_is_not_applied(store):
+    """A laptop sends a batch while the one before is on its way; should it arrive first,
+    it names a change the store holds no outcome of, and is refused unapplied (409) until
+    that one is in."""
+    before = contents(store.central)
+    first = edited(store, "inspections", store.inspection, name="Northshire, autumn")
+    answer = row(store.central, "answers", case_id=store.case, question_key="victim")
+    later = edited(store, "answers", answer["id"], value="no")
+    with store.link("inspector.one") as link:
+        with pytest.raises(PushedTooSoon):
+            link.push([later], after=first.change_id)
+        assert contents(store.central) == before
+        assert [o.status for o in link.push([first])] == [APPLIED]
+        assert [o.status for o in link.push([later], after=first.change_id)] == [APPLIED]
+    token = _token(store, "inspector.one")
+    assert _post(store.address, "/sync/push", b'{"after": 7, "changes": []}', token) == 400
+    assert _post(store.address, "/sync/push", b'{"after": "not an id", "changes": []}',
+                 token) == 400
+
+
+def test_a_push_waits_for_another_of_the_same_persons_and_is_busy_after_the_lock_timeout(
+        store, monkeypatch):
+    """Two pushes of one person's are applied one after the other: the second waits for the
+    first, up to the service's lock timeout, then is told to try again, and applies nothing."""
+    import threading
+
+    from app.sync import central as central_module
+    from app.sync import store as store_module
+
+    monkeypatch.setitem(central_module.SERVICE_LIMITS_MS, "lock_timeout", 1500)
+    engine = central_engine(store.central, service=True)
+    one = store.people["inspector.one"]
+    person = store_module.Person("inspector.one", "inspector",
+                                 device_key(one.services._db).device_id)
+    answer = row(store.central, "answers", case_id=store.case, question_key="victim")
+    holder = create_engine(store.central)
+    key = {"space": store_module._PUSH_LOCKS, "key": store_module._lock_key("inspector.one")}
+    try:
+        with holder.connect() as conn:  # another push of inspector.one's, being applied
+            conn.execute(text("SELECT pg_advisory_lock(:space, :key)"), key)
+            before = contents(store.central)
+            with pytest.raises(store_module.Busy):
+                store_module.PersonAtStore(engine, person).push(
+                    [edited(store, "answers", answer["id"], value="no")])
+            assert contents(store.central) == before
+            done = threading.Timer(0.5, lambda: conn.execute(
+                text("SELECT pg_advisory_unlock(:space, :key)"), key))
+            done.start()
+            [outcome] = store_module.PersonAtStore(engine, person).push(
+                [edited(store, "answers", answer["id"], value="no")])
+            done.join()
+        assert outcome.status == APPLIED
+    finally:
+        holder.dispose()
+        engine.dispose()
 
 
 # -- no database session for people ---------------------------------------------------------

@@ -4,6 +4,7 @@ completes it: nothing lost, nothing applied twice."""
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -11,6 +12,8 @@ from sqlalchemy import create_engine, text
 from app.sync import batch as sync_batch
 from app.sync import engine as sync_engine
 from app.sync.central import CentralError
+from app.sync.client import ServiceLink
+from app.sync.link import PushedTooSoon
 from tests.conftest import raw_connection
 from tests.integration.sync_fixtures import two_laptops_on_one_case
 
@@ -111,10 +114,46 @@ def test_a_sync_with_nothing_to_do_changes_nothing(pair):
     assert central_rows(central_url) == before
 
 
+def test_a_batch_that_overtakes_the_one_before_it_is_applied_after_it(pair, monkeypatch):
+    """Two batches travel side by side; when the second reaches the store first, the store
+    applies nothing of it, and the laptop sends it again once the first is answered: every
+    change applied once, in the order made."""
+    central_url, one, _two, case = pair
+    one.sync()
+    for key, value in (("victim", "yes"), ("officers", 3), ("comment", "Seen at home")):
+        one.services.forms.record_answer(case_id=case.id, question_key=key, value=value)
+    waiting = outbox_size(one)
+    monkeypatch.setattr(sync_engine, "PUSH_BATCH", 2)
+    overtaken = threading.Event()
+    too_soon: list[object] = []
+    sending = ServiceLink.push
+
+    def push(link, changes, after=None):
+        if after is None and not overtaken.is_set():
+            assert overtaken.wait(timeout=60)  # the batch after this one arrives first
+        try:
+            return sending(link, changes, after)
+        except PushedTooSoon:
+            too_soon.append(after)
+            overtaken.set()
+            raise
+
+    monkeypatch.setattr(ServiceLink, "push", push)
+    synced = one.sync()
+    assert len(too_soon) == 1
+    assert synced.pushed == synced.applied == waiting
+    assert synced.conflicts == synced.refused == 0
+    assert outbox_size(one) == 0
+    counts = central_rows(central_url)
+    assert counts["duplicated changes"] == 0 and counts["answers"] == 3
+    local_checks(one)
+
+
 def test_changes_acknowledged_before_a_push_fails_leave_the_outbox(pair, monkeypatch):
     """Acknowledged changes leave the outbox some batches at a time: when the push fails
     part-way, those the store has acknowledged still leave it, and only the rest are sent
-    next time."""
+    next time. A batch already on its way behind the one that failed is not applied
+    either: the store holds nothing of the failed one, so it refuses it unapplied."""
     central_url, one, _two, case = pair
     one.sync()
     for key, value in (("victim", "yes"), ("officers", 3), ("comment", "Seen at home")):
@@ -125,9 +164,9 @@ def test_changes_acknowledged_before_a_push_fails_leave_the_outbox(pair, monkeyp
     calls = break_once(monkeypatch, sync_engine.SyncEngine, "_apply_centrally", after=2)
     with pytest.raises(Dropped):
         one.sync()
-    assert calls["n"] == 3
+    assert calls["n"] == 2 + sync_engine.IN_FLIGHT
     applied = central_rows(central_url)["central_changes"] - before
-    assert 0 < applied < waiting
+    assert applied == 2 * 2 < waiting  # the two batches before the one that failed
     assert outbox_size(one) == waiting - applied
     local_checks(one)
     monkeypatch.undo()
