@@ -96,13 +96,17 @@ class Judge:
     #: (second marks and frameworks are not kept: theirs depends on more)
     standings: dict[tuple, rules.Standing] = field(default_factory=dict)
 
-    def judge(self, changes: list[Change], held: dict[uuid.UUID, str] | None = None
-              ) -> dict[uuid.UUID, str | None]:
+    def judge(self, changes: list[Change], held: dict[uuid.UUID, str] | None = None,
+              malformed: dict[uuid.UUID, str] | None = None) -> dict[uuid.UUID, str | None]:
         """Each change's refusal, or None. ``held``: the records refused so far, by id
-        (a change to one is refused alike); updated."""
+        (a change to one is refused alike); updated. ``malformed``: the changes already
+        looked over by ``fields.malformed`` and found malformed, with why (if not given,
+        they are looked over here)."""
         verdicts: dict[uuid.UUID, str | None] = {}
         held = {} if held is None else held
-        malformed = {c.change_id: p for c in changes if (p := fields.malformed(c)) is not None}
+        if malformed is None:
+            malformed = {c.change_id: p for c in changes
+                         if (p := fields.malformed(c)) is not None}
         sound = [c for c in changes if c.change_id not in malformed]
         current = self._load(sound)
         for change in changes:

@@ -26,6 +26,7 @@ from sqlalchemy import exc as sa_exc
 
 from app.db.bookkeeping import row_values_to_payload
 from app.errors import UserFacingError
+from app.sync import fields
 from app.sync.apply import refused
 from app.sync.batch import apply_batch, record_outcomes
 from app.sync.judge import Judge, Person, PublishedFramework, refused_because
@@ -94,13 +95,17 @@ class PersonAtStore:
         """The outcome of each change, in order: the rules first, then the store's own
         apply step for those allowed, in one transaction. ``after``: a change of the push
         this one follows (sent while that one was on its way); if the store holds no outcome
-        of it yet, this push is not applied (``PushedTooSoon``)."""
-        return self.push_all([changes], after=after)
+        of it yet, this push is not applied (``PushedTooSoon``). The changes are stamped with
+        the session's device and looked over for malformed ones before the push waits its
+        turn: that needs nothing from the store."""
+        malformed = _looked_over(changes, self.person.device_id or NO_DEVICE)
+        return self.push_all([changes], after=after, malformed=malformed)
 
     def push_all(self, batches: Iterable[list[Change]], *,
                  record_refusals: bool = True,
                  sent_before: set[uuid.UUID] | None = None,
-                 after: uuid.UUID | None = None) -> list[Outcome]:
+                 after: uuid.UUID | None = None,
+                 malformed: dict[uuid.UUID, str] | None = None) -> list[Outcome]:
         """Push the batches one after another in one transaction (a transfer file: applied
         whole or not at all), a record held back in one batch staying held in the next.
         ``record_refusals``: keep the rules' refusals as the changes' outcomes (a network
@@ -109,7 +114,8 @@ class PersonAtStore:
         meanwhile). One push of a person's runs at a time: another waits for it, and is
         ``Busy`` if it waits longer than the service's ``lock_timeout``. ``sent_before`` is
         given the ids of the changes the store had already (their outcomes are those they had
-        then). ``after``: as for ``push``."""
+        then). ``after``: as for ``push``. ``malformed``: the batches are stamped and looked
+        over already, and these of their changes are malformed (``_looked_over``)."""
         outcomes: list[Outcome] = []
         held: dict[uuid.UUID, Outcome] = {}
         refused_so_far: dict[uuid.UUID, str] = {}
@@ -128,20 +134,22 @@ class PersonAtStore:
                 raise PushedTooSoon()
             for changes in batches:
                 outcomes += self._push(conn, changes, held, refused_so_far, record_refusals,
-                                       sent_before)
+                                       sent_before, malformed)
         return outcomes
 
     def _push(self, conn: Connection, changes: list[Change], held: dict[uuid.UUID, Outcome],
               refused_so_far: dict[uuid.UUID, str], record_refusals: bool,
-              sent_before: set[uuid.UUID] | None = None) -> list[Outcome]:
-        _stamp_device(changes, self.person.device_id or NO_DEVICE)
+              sent_before: set[uuid.UUID] | None = None,
+              malformed: dict[uuid.UUID, str] | None = None) -> list[Outcome]:
+        if malformed is None:
+            malformed = _looked_over(changes, self.person.device_id or NO_DEVICE)
         conn.execute(text("RESET ROLE"))  # read as the service: it sees every inspection
         known, taken = _sent_before(conn, changes, self.person.login)
         if sent_before is not None:
             sent_before |= known
         judged = Judge(conn, self.person, self._published).judge(
             [c for c in changes if c.change_id not in known and c.change_id not in taken],
-            refused_so_far)
+            refused_so_far, malformed)
         # a change id someone else's change already has is refused, and recorded nowhere
         judged.update({cid: refused_because("the change's id is another person's change")
                        for cid in taken})
@@ -213,6 +221,12 @@ class PersonAtStore:
 def _as_payloads(fetched: dict[Table, list[dict]]) -> dict[str, list[dict]]:
     return {table.name: [row_values_to_payload(row) for row in rows]
             for table, rows in fetched.items()}
+
+
+def _looked_over(changes: list[Change], device: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Stamp the changes with ``device``; those malformed, with why (``fields.malformed``)."""
+    _stamp_device(changes, device)
+    return {c.change_id: p for c in changes if (p := fields.malformed(c)) is not None}
 
 
 def _stamp_device(changes: list[Change], device: uuid.UUID) -> None:
