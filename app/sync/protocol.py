@@ -13,8 +13,10 @@ import orjson
 
 #: The version of the sync protocol a laptop and the service speak (the service says its own
 #: at ``/version``, and a laptop speaking another refuses to sync). 3: an inspection joined
-#: is fetched as its own rows, then its cases' rows a page at a time.
-PROTOCOL_VERSION = 3
+#: is fetched as its own rows, then its cases' rows a page at a time. 4: a laptop sends a
+#: push while the one before is on its way, naming a change of that one (``after``); the
+#: service applies it only after that one (a service of version 3 could apply it first).
+PROTOCOL_VERSION = 4
 #: Cases whose rows are asked for at once (the service answers at most ``MOST_CASES``).
 CASES_AT_ONCE = 100
 MOST_CASES = 1000
