@@ -306,27 +306,27 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _memo_key(value: object) -> object:
-    """A dictionary key for a cell that keeps TRUE apart from 1, and a date from a datetime."""
-    return value if value.__class__ is str else (value.__class__, str(value))
-
+#: what check_rows makes of a blank cell (None, empty or spaces), which no reader is given
+_BLANK = (None, "")
 
 # A reader turns one non-blank cell into (value, None) or (None, what was expected).
 _Reader = Callable[[object], tuple[object, str | None]]
 
 
 def _memoised(read: _Reader) -> _Reader:
-    """Case lists repeat the same few values thousands of times: read each once."""
+    """Case lists repeat the same few values thousands of times: read each once. A value is
+    remembered by a key that keeps TRUE apart from 1, and a date from a datetime."""
     seen: dict[object, tuple[object, str | None]] = {}
 
     def remembered(value: object) -> tuple[object, str | None]:
-        key = _memo_key(value)
+        key = value if value.__class__ is str else (value.__class__, str(value))
         try:
             return seen[key]
         except KeyError:
             result = seen[key] = read(value)
             return result
 
+    remembered.seen, remembered.read = seen, read  # for check_rows, which looks itself
     return remembered
 
 
@@ -447,9 +447,12 @@ def check_rows(mapping: HeaderMapping, rows: Iterable[tuple[int, Sequence[object
                               "Correct the headings and load the file again.",
                               details=describe_mapping_problems(mapping))
     readers = _readers(today or dt.date.today(), mapping.names)
-    used = [(m.column_index, m.header, m.field, readers[m.field])
+    # each column read, with the values its reader has read so far if it remembers them
+    used = [(m.column_index, m.header, m.field,
+             getattr(readers[m.field], "read", readers[m.field]),
+             getattr(readers[m.field], "seen", None))
             for m in mapping.matches if m.field is not None]
-    reference_at = next(i for i, (_, _, field, _) in enumerate(used) if field == REFERENCE)
+    reference_at = next(i for i, (_, _, field, _, _) in enumerate(used) if field == REFERENCE)
     examples: list[list[str]] = [[] for _ in mapping.matches]
     wanted = list(range(len(mapping.matches)))  # columns still short of examples
     first_row: dict[str, int] = {}
@@ -457,24 +460,35 @@ def check_rows(mapping: HeaderMapping, rows: Iterable[tuple[int, Sequence[object
     problems: list[RowProblem] = []
     rows_read = blank_rows = 0
 
+    reference_index = used[reference_at][0]
     for number, cells in rows:
         rows_read += 1
-        if all(_is_blank(v) for v in cells):
+        width = len(cells)
+        # a row with a case reference is not blank: the rest are looked at only without one
+        if (reference_index >= width or _is_blank(cells[reference_index])) \
+                and all(_is_blank(v) for v in cells):
             blank_rows += 1
             continue
-        width = len(cells)
         if wanted:
             wanted = _collect_examples(mapping, cells, examples, wanted)
         values: dict[str, object] = {}
         row_problems = []
-        for position, (index, header, field, read) in enumerate(used):
+        for position, (index, header, field, read, seen) in enumerate(used):
             cell = cells[index] if index < width else None
-            if _is_blank(cell):
+            text = cell.__class__ is str
+            if seen is None or cell is None or (text and not cell):
+                found = _BLANK if cell is None or (text and not cell.strip()) else read(cell)
+            else:  # as the reader's own memory (``_memoised``), without calling it
+                key = cell if text else (cell.__class__, str(cell))
+                found = seen.get(key)
+                if found is None:
+                    found = seen[key] = _BLANK if text and not cell.strip() else read(cell)
+            if found is _BLANK:
                 if position == reference_at:
                     row_problems.append(RowProblem(number, header, "",
                                                    "a case reference, such as the CRN"))
                 continue
-            value, expected = read(cell)
+            value, expected = found
             if expected is not None:
                 row_problems.append(RowProblem(number, header, _shown(cell), expected))
             elif position == reference_at and (earlier := _earlier(first_row, value, number)):

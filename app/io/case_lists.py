@@ -1,8 +1,14 @@
 """Opening a case list received from a provider: an Excel workbook or a CSV file.
 
 The file is found, its header row located and its columns matched here; the rows are
-streamed on demand (a read-only workbook, or the CSV read line by line) so a long list is
-never held in memory twice. What the cells mean is decided by ``app.core.case_import``.
+handed on one at a time (a workbook's sheet read by calamine, in Rust, which holds the
+sheet's cells compactly; a CSV file read line by line). A workbook is looked over before it
+is read (``zip_guard``): one that would unpack to more than a case list could hold is
+refused unread. What the cells mean is decided by ``app.core.case_import``.
+
+A workbook's cells are read as Excel last saved them: a formula as its value, a date cell as
+a date (a datetime when it has a time of day), a number as a number, and a cell showing an
+Excel error (``#N/A``, say) as an empty cell, since it holds no value.
 """
 
 from __future__ import annotations
@@ -17,8 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.workbook.workbook import Workbook
+from python_calamine import (
+    CalamineSheet,
+    CalamineWorkbook,
+    SheetTypeEnum,
+    SheetVisibleEnum,
+)
 
 from app.config import case_list_names_file
 from app.core.case_import import (
@@ -31,9 +41,15 @@ from app.core.case_import import (
     read_case_list_names,
 )
 from app.errors import ValidationError
+from app.io.zip_guard import UnpackingRefused, check_unpacking
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
+#: What a workbook's parts may unpack to in all (200,000 rows of twenty columns, written
+#: out as Excel writes them, unpack to about 200 MB), and how far one part may be compressed
+#: (sheets are compressed about ten to one; a zip bomb, a thousand to one).
+MAX_UNPACKED_BYTES = 300 * 1024 * 1024
+MAX_COMPRESSION = 100
 HEADER_SEARCH_ROWS = 20
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv",)
@@ -98,8 +114,8 @@ def check_case_list(path: Path, *, today: dt.date | None = None,
         return table, _check(table, watch(table.rows()), today)
     workbook = _load(path)
     try:
-        table = _find_sheet(path, workbook, names)
-        rows = _sheet_rows(path, workbook, table.sheet, table.header_row, len(table.headers))
+        table, sheet = _find_sheet(path, workbook, names)
+        rows = _sheet_rows(path, sheet, table.header_row, len(table.headers))
         return table, _check(table, watch(rows), today)
     finally:
         workbook.close()
@@ -255,7 +271,7 @@ def _limited(path: Path, numbered: Iterable[tuple[int, Sequence[object]]], width
 # Excel workbooks
 
 
-def _load(path: Path) -> Workbook:
+def _load(path: Path) -> CalamineWorkbook:
     head = _file_head(path)
     if head.startswith(_OLE_MAGIC):
         raise CaseListError(
@@ -269,35 +285,77 @@ def _load(path: Path) -> Workbook:
             "Open it in Excel and save it as an Excel workbook (.xlsx); if it is a CSV "
             "file, give it a name ending in .csv.")
     try:
-        # data_only: a formula is read as the value Excel last calculated for it
-        return load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl reports a damaged workbook in many different ways
+        check_unpacking(path, most=MAX_UNPACKED_BYTES, most_ratio=MAX_COMPRESSION)
+    except UnpackingRefused as refused:
+        raise CaseListError(
+            f"{path.name} is not read: it {refused.why}, more than any case list holds "
+            f"(at most {MAX_UNPACKED_BYTES // 1024 // 1024} MB). It may be damaged, or "
+            "made to stop programs that open it.",
+            "If it came from a provider, open it in Excel, copy the case list alone into "
+            "a new workbook, save that and load it; otherwise ask for the list again."
+        ) from None
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise _damaged(path, exc) from exc
+    try:
+        return _calamine(CalamineWorkbook.from_path, str(path))
+    except Exception as exc:  # calamine reports a damaged workbook in several ways
         raise _damaged(path, exc) from exc
 
 
-def _find_sheet(path: Path, workbook: Workbook, names: CaseListNames) -> CaseListTable:
-    """The first visible sheet whose header row has a case reference column."""
+def _calamine(call: Callable, *args):
+    """``call(*args)``, a reader in Rust whose failure on a malformed file may come as a
+    panic, which is not an ``Exception``: given as one (a ``RuntimeError``)."""
+    try:
+        return call(*args)
+    except Exception:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise RuntimeError(str(exc) or type(exc).__name__) from exc
+
+
+def _find_sheet(path: Path, workbook: CalamineWorkbook, names: CaseListNames
+                ) -> tuple[CaseListTable, CalamineSheet]:
+    """The first visible sheet whose header row has a case reference column (and the sheet
+    as read)."""
     looked_at, hidden = [], []
     try:
-        for sheet in workbook.worksheets:
-            if sheet.sheet_state != "visible":
-                hidden.append(sheet.title)
+        for about in workbook.sheets_metadata:
+            if about.typ != SheetTypeEnum.WorkSheet:
+                continue  # a chart or macro sheet holds no rows
+            if about.visible != SheetVisibleEnum.Visible:
+                hidden.append(about.name)
                 continue
-            looked_at.append(sheet.title)
-            sheet.reset_dimensions()  # some exporters record the wrong used range
-            found = _header_row(enumerate(
-                sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1))
+            looked_at.append(about.name)
+            sheet = _calamine(workbook.get_sheet_by_name, about.name)
+            found = _header_row(_numbered(sheet))
             if found is None:
                 continue
             header_row, headers = found
             mapping = map_headers(headers, names)
             if not mapping.missing_required:
-                return CaseListTable(path, sheet.title, header_row, headers, mapping,
-                                     _reopened_rows(path, sheet.title, header_row,
-                                                    len(headers)))
+                return CaseListTable(path, about.name, header_row, headers, mapping,
+                                     _reopened_rows(path, about.name, header_row,
+                                                    len(headers))), sheet
+    except CaseListError:
+        raise
     except Exception as exc:
         raise _damaged(path, exc) from exc
     raise _no_header(path, looked_at, hidden, names)
+
+
+def _numbered(sheet: CalamineSheet, first: int = 1) -> Iterator[tuple[int, list]]:
+    """The sheet's rows from row ``first`` on, each with its number as Excel shows it, and
+    its cells in the columns Excel shows them in (an empty cell as an empty string, as in a
+    CSV file)."""
+    start = sheet.start
+    if start is None:  # an empty sheet
+        return
+    lead = [""] * start[1]  # calamine starts each row at the first column holding a value
+    for number, cells in enumerate(_calamine(sheet.iter_rows), start=1):
+        if number >= first:
+            yield number, lead + cells if lead else cells
 
 
 def _reopened_rows(path: Path, title: str, header_row: int, width: int,
@@ -305,21 +363,21 @@ def _reopened_rows(path: Path, title: str, header_row: int, width: int,
     def rows() -> Rows:
         workbook = _load(path)
         try:
-            yield from _sheet_rows(path, workbook, title, header_row, width)
+            sheet = _calamine(workbook.get_sheet_by_name, title)
+        except Exception as exc:
+            workbook.close()
+            raise _damaged(path, exc) from exc
+        try:
+            yield from _sheet_rows(path, sheet, header_row, width)
         finally:
             workbook.close()
 
     return rows
 
 
-def _sheet_rows(path: Path, workbook: Workbook, title: str | None, header_row: int,
-                width: int) -> Rows:
+def _sheet_rows(path: Path, sheet: CalamineSheet, header_row: int, width: int) -> Rows:
     try:
-        sheet = workbook[title]
-        sheet.reset_dimensions()
-        first = header_row + 1
-        numbered = enumerate(sheet.iter_rows(min_row=first, values_only=True), start=first)
-        yield from _limited(path, numbered, width)
+        yield from _limited(path, _numbered(sheet, header_row + 1), width)
     except CaseListError:
         raise
     except Exception as exc:

@@ -41,11 +41,14 @@ from app.errors import FrameworkError, UserFacingError
 from app.io.excel_cells import WRAP, safe_text
 from app.io.files import TargetProblem, target_problem
 from app.io.openpyxl_buffers import save_whole
+from app.io.zip_guard import UnpackingRefused, check_unpacking
 
 GUIDANCE = "guidance"
 #: a framework workbook is small: a few hundred rows on a few sheets
 MOST_BYTES = 20 * 1024 * 1024
 MOST_UNPACKED = 200 * 1024 * 1024
+#: how far one part of the workbook may be compressed (sheets: about ten to one)
+MOST_COMPRESSION = 100
 #: how far down the drop-down lists reach
 LAST_ROW = 2_000
 #: how much of a sheet is read: its first columns (the layout has fewer), and at most so
@@ -257,16 +260,15 @@ def _check_readable(path: Path) -> None:
             "Open it in Excel, remove any password, save it as an Excel workbook (.xlsx) "
             "and import the saved copy.")
     try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
+        check_unpacking(path, most=MOST_UNPACKED, most_ratio=MOST_COMPRESSION)
+    except UnpackingRefused as refused:
+        raise FrameworkWorkbookError(
+            f"{path.name} is not read: it {refused.why}, more than a question framework "
+            f"workbook unpacks to (at most {MOST_UNPACKED // 1024 // 1024} MB).",
+            "Remove sheets, rows and pictures the framework does not need, and import it "
+            "again.") from None
     except (OSError, zipfile.BadZipFile) as exc:
         raise _damaged(path) from exc
-    if unpacked > MOST_UNPACKED:
-        raise FrameworkWorkbookError(
-            f"{path.name} unpacks to {unpacked / 1024 / 1024:,.0f} MB; a question framework "
-            f"workbook unpacks to at most {MOST_UNPACKED // 1024 // 1024} MB.",
-            "Remove sheets, rows and pictures the framework does not need, and import it "
-            "again.")
 
 
 def write_framework_workbook(path: Path, data: Mapping | None = None) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import struct
 import zipfile
 from pathlib import Path
 
@@ -69,3 +70,42 @@ def with_cached_values(path: Path, cached: dict[str, tuple[str, str]]) -> Path:
         for name, data in parts.items():
             target.writestr(name, data)
     return path
+
+
+#: a workbook's first sheet, as Excel names the part that holds it
+SHEET_PART = "xl/worksheets/sheet1.xml"
+
+
+def doctored_xlsx(path: Path, *, zeros: int = 0, says: int | None = None) -> Path:
+    """A small workbook made into a zip bomb: its sheet's part is ``zeros`` zero bytes (if
+    any), compressed, and the archive's directory says the part unpacks to ``says`` bytes
+    (if given), whatever it holds."""
+    honest = simple_xlsx(path.with_name(f"honest-{path.name}"))
+    with zipfile.ZipFile(honest) as source, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            if part.filename == SHEET_PART and zeros:
+                with target.open(SHEET_PART, "w") as sheet:
+                    piece = bytes(1024 * 1024)
+                    for _ in range(zeros // len(piece)):
+                        sheet.write(piece)
+            else:
+                target.writestr(part, source.read(part))
+    honest.unlink()
+    if says is not None:
+        _say_size(path, SHEET_PART, says)
+    return path
+
+
+def _say_size(path: Path, name: str, size: int) -> None:
+    """Make the archive's local header and central directory say ``name`` unpacks to
+    ``size`` bytes."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        local = archive.getinfo(name).header_offset
+    struct.pack_into("<L", data, local + 22, size)
+    central = data.find(b"PK\x01\x02")
+    while data[central + 46:central + 46 + len(name)] != name.encode():
+        central = data.find(b"PK\x01\x02", central + 4)
+    struct.pack_into("<L", data, central + 24, size)
+    path.write_bytes(bytes(data))

@@ -22,6 +22,7 @@ from tests.integration.case_list_builders import (
     ROWS,
     binary_file,
     csv_file,
+    doctored_xlsx,
     not_a_zip,
     simple_xlsx,
     with_cached_values,
@@ -73,6 +74,52 @@ def test_zip_that_is_not_a_workbook(tmp_path):
     path = tmp_path / "cases.xlsm"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "hello")
+    assert "looks damaged" in problem_of(path).problem
+
+
+@pytest.mark.parametrize(("zeros", "says", "why"), [
+    (0, 2**31, "says it unpacks to 2,048 MB"),
+    (0, 200 * 1024 * 1024, "compressed"),
+    (32 * 1024 * 1024, 10 * 1024, "unpacks to more than it says"),
+])
+def test_a_workbook_that_would_unpack_to_more_than_a_case_list_is_refused_unread(
+        tmp_path, zeros, says, why):
+    """A small file that unpacks to gigabytes (a zip bomb) is looked over first and refused,
+    whatever its directory says, without ever being unpacked whole."""
+    import tracemalloc
+
+    path = doctored_xlsx(tmp_path / "cases.xlsx", zeros=zeros, says=says)
+    tracemalloc.start()
+    try:
+        error = problem_of(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert why in error.problem and "is not read" in error.problem
+    assert "copy the case list alone into a new workbook" in error.advice
+    assert peak < 32 * 1024 * 1024
+
+
+def test_a_workbook_is_unpacked_to_be_looked_over_exactly_as_its_directory_says(tmp_path):
+    from app.io.zip_guard import check_unpacking
+
+    path = xlsx(tmp_path / "cases.xlsx", ("Cases", [HEADERS, *ROWS * 5000], "visible"))
+    with zipfile.ZipFile(path) as archive:
+        said = sum(part.file_size for part in archive.infolist())
+    looked = check_unpacking(path, most=case_lists.MAX_UNPACKED_BYTES,
+                             most_ratio=case_lists.MAX_COMPRESSION)
+    assert looked.unpacked == said > 1024 * 1024
+    assert 1 < looked.ratio < case_lists.MAX_COMPRESSION
+
+
+def test_a_damaged_part_is_reported_as_damage(tmp_path):
+    path = simple_xlsx(tmp_path / "cases.xlsx")
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        part = archive.getinfo("xl/worksheets/sheet1.xml")
+    start = part.header_offset + 30 + len(part.filename) + len(part.extra)
+    data[start:start + part.compress_size] = bytes([0xFF]) * part.compress_size
+    path.write_bytes(bytes(data))
     assert "looks damaged" in problem_of(path).problem
 
 
@@ -193,6 +240,55 @@ def test_header_below_blank_rows_and_rows_numbered_as_excel_shows(tmp_path):
     assert (result.rows_read, result.blank_rows) == (6, 3)
 
 
+def test_a_list_laid_out_further_right_and_lower_is_read_where_it_stands(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Cases"
+    for column, heading in enumerate(HEADERS, start=3):
+        sheet.cell(row=4, column=column, value=heading)
+    for number, row in enumerate(ROWS, start=5):
+        for column, value in enumerate(row, start=3):
+            sheet.cell(row=number, column=column, value=value)
+    sheet.cell(row=7, column=3, value="X3")
+    sheet.cell(row=7, column=5, value="next year")  # the date of birth, in column E
+    workbook.create_chartsheet("Chart", 0)  # before it: a chart, which holds no rows
+    path = tmp_path / "cases.xlsx"
+    workbook.save(path)
+    table, result = checked(path)
+    assert (table.sheet, table.header_row) == ("Cases", 4)
+    assert table.headers == ("", "", *HEADERS)  # columns A and B, empty, as Excel shows them
+    assert [c.reference for c in result.cases] == ["X1", "X2"]  # X3 has a problem
+    [problem] = result.problems
+    assert (problem.row, problem.column) == (7, HEADERS[2])
+    assert [number for number, _ in table.rows()] == [5, 6, 7]
+
+
+def test_a_cell_showing_an_excel_error_is_read_as_empty(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADERS)
+    sheet.append(["X1", "#N/A", "#VALUE!", "H", "first"])
+    assert sheet["B2"].data_type == "e"
+    path = tmp_path / "cases.xlsx"
+    workbook.save(path)
+    [case] = checked(path)[1].cases
+    assert (case.reference, case.profile.gender, case.profile.date_of_birth) == (
+        "X1", None, None)
+
+
+def test_an_empty_sheet_is_looked_at_and_passed_over(tmp_path):
+    path = xlsx(tmp_path / "cases.xlsx", ("Notes", [], "visible"),
+                ("Cases", [HEADERS, *ROWS], "visible"))
+    table, result = checked(path)
+    assert table.sheet == "Cases" and len(result.cases) == len(ROWS)
+    error = problem_of(xlsx(tmp_path / "empty.xlsx", ("Notes", [], "visible")))
+    assert "Looked at: Notes." in error.details
+
+
 def test_header_must_be_within_the_first_rows(tmp_path):
     path = xlsx(tmp_path / "cases.xlsx",
                 ("Cases", [*([None] for _ in range(20)), ["CRN"], ["X1"]], "visible"))
@@ -228,7 +324,7 @@ def test_rows_can_be_read_again(tmp_path):
     first = list(table.rows())
     assert first == list(table.rows())
     assert first == [(2, ("X1", "M", "31/01/1990", "H", "first")),
-                     (3, ("X2", "F", "02/03/1985", "low", None))]
+                     (3, ("X2", "F", "02/03/1985", "low", ""))]  # empty, as in a CSV file
 
 
 # ---------------------------------------------------------------------------------------

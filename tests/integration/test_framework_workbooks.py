@@ -187,6 +187,17 @@ def test_a_file_that_is_not_a_framework_workbook_is_refused_by_name(tmp_path, na
     assert said in result.stderr and name in result.stderr
 
 
+def test_a_workbook_made_to_unpack_to_gigabytes_is_refused_unread(tmp_path):
+    from tests.integration.case_list_builders import doctored_xlsx
+
+    path = doctored_xlsx(tmp_path / "framework.xlsx", zeros=16 * 1024 * 1024, says=4096)
+    result = aspire("frameworks", "import", str(path), db=tmp_path / "casework.db")
+    assert result.returncode == 1
+    assert "framework.xlsx is not read: it has a part that unpacks to more than it says" \
+        in result.stderr
+    assert not (tmp_path / "casework-frameworks").exists()
+
+
 def test_a_workbook_of_something_else_says_which_sheets_it_lacks(tmp_path):
     path = tmp_path / "cases.xlsx"
     assert aspire("template", "cases", "-o", str(path)).returncode == 0  # a case list
