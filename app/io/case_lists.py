@@ -4,7 +4,9 @@ The file is found, its header row located and its columns matched here; the rows
 handed on one at a time (a workbook's sheet read by calamine, in Rust, which holds the
 sheet's cells compactly; a CSV file read line by line). A workbook is looked over before it
 is read (``zip_guard``): one that would unpack to more than a case list could hold is
-refused unread. What the cells mean is decided by ``app.core.case_import``.
+refused unread, and so is a sheet whose cells reach so far that the grid calamine holds
+would not fit in memory (``sheet_extent``). What the cells mean is decided by
+``app.core.case_import``.
 
 A workbook's cells are read as Excel last saved them: a formula as its value, a date cell as
 a date (a datetime when it has a time of day), a number as a number, and a cell showing an
@@ -41,6 +43,7 @@ from app.core.case_import import (
     read_case_list_names,
 )
 from app.errors import ValidationError
+from app.io.sheet_extent import SheetExtent, column_letters, is_sheet_part, sheet_parts
 from app.io.zip_guard import UnpackingRefused, check_unpacking
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -50,6 +53,9 @@ MAX_ROWS = 200_000
 #: (sheets are compressed about ten to one; a zip bomb, a thousand to one).
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024
 MAX_COMPRESSION = 100
+#: The most cells a sheet's grid may hold, from its first cell to its last (calamine holds
+#: the whole grid, about 32 bytes a cell): 100,000 rows of 80 columns, or 200,000 of 40.
+MAX_GRID_CELLS = 8_000_000
 HEADER_SEARCH_ROWS = 20
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv",)
@@ -112,9 +118,9 @@ def check_case_list(path: Path, *, today: dt.date | None = None,
     if _kind(path) == "csv":
         table = _open_csv(path, names)
         return table, _check(table, watch(table.rows()), today)
-    workbook = _load(path)
+    workbook, extents = _load(path)
     try:
-        table, sheet = _find_sheet(path, workbook, names)
+        table, sheet = _find_sheet(path, workbook, extents, names)
         rows = _sheet_rows(path, sheet, table.header_row, len(table.headers))
         return table, _check(table, watch(rows), today)
     finally:
@@ -271,7 +277,9 @@ def _limited(path: Path, numbered: Iterable[tuple[int, Sequence[object]]], width
 # Excel workbooks
 
 
-def _load(path: Path) -> CalamineWorkbook:
+def _load(path: Path) -> tuple[CalamineWorkbook, dict[str, SheetExtent]]:
+    """The workbook, opened once it has been looked over, and how far each of its sheets'
+    cells reach, by sheet name."""
     head = _file_head(path)
     if head.startswith(_OLE_MAGIC):
         raise CaseListError(
@@ -284,8 +292,16 @@ def _load(path: Path) -> CalamineWorkbook:
             f"{path.suffix}.",
             "Open it in Excel and save it as an Excel workbook (.xlsx); if it is a CSV "
             "file, give it a name ending in .csv.")
+    extents: dict[str, SheetExtent] = {}
+
+    def look(part: str) -> Callable[[bytes], None] | None:
+        if not is_sheet_part(part):
+            return None
+        extents[part] = SheetExtent()
+        return extents[part].feed
+
     try:
-        check_unpacking(path, most=MAX_UNPACKED_BYTES, most_ratio=MAX_COMPRESSION)
+        check_unpacking(path, most=MAX_UNPACKED_BYTES, most_ratio=MAX_COMPRESSION, look=look)
     except UnpackingRefused as refused:
         raise CaseListError(
             f"{path.name} is not read: it {refused.why}, more than any case list holds "
@@ -296,10 +312,38 @@ def _load(path: Path) -> CalamineWorkbook:
         ) from None
     except (OSError, zipfile.BadZipFile) as exc:
         raise _damaged(path, exc) from exc
+    named = sheet_parts(path)
+    by_sheet = {named.get(part, part): extent for part, extent in extents.items()}
     try:
-        return _calamine(CalamineWorkbook.from_path, str(path))
+        return _calamine(CalamineWorkbook.from_path, str(path)), by_sheet
     except Exception as exc:  # calamine reports a damaged workbook in several ways
         raise _damaged(path, exc) from exc
+
+
+def _check_extent(path: Path, name: str, extents: dict[str, SheetExtent]) -> None:
+    """Refuse to read sheet ``name`` if its grid, first cell to last, would hold more than
+    ``MAX_GRID_CELLS`` (or if its cells do not all say where they stand)."""
+    extent = extents.get(name)
+    if extent is None:  # the workbook does not say which part holds it: the largest
+        extent = max(extents.values(), key=lambda e: (e.unplaced, e.cells), default=None)
+    if extent is None:
+        return
+    if extent.unplaced:
+        raise CaseListError(
+            f"Sheet '{name}' of {path.name} holds cells that do not say where they stand, "
+            "as Excel always writes them, so the app cannot tell how far the sheet reaches.",
+            "Open the file in Excel and save it again as an Excel workbook (.xlsx), then "
+            "load the saved copy.")
+    if extent.cells > MAX_GRID_CELLS:
+        reach = [f"row {extent.rows:,}"] if extent.rows > 99_999 else []
+        if extent.columns > 26:
+            reach.append(f"column {column_letters(extent.columns)}")
+        raise CaseListError(
+            f"Sheet '{name}' of {path.name} has cells as far as {' and '.join(reach)}: "
+            f"more than a case list holds, and more than the app reads at once.",
+            "Something typed below the list or to its right, even a space, stretches the "
+            "sheet: select the rows below the list and the columns to its right, delete "
+            "them, save, and load the file again.")
 
 
 def _calamine(call: Callable, *args):
@@ -315,8 +359,8 @@ def _calamine(call: Callable, *args):
         raise RuntimeError(str(exc) or type(exc).__name__) from exc
 
 
-def _find_sheet(path: Path, workbook: CalamineWorkbook, names: CaseListNames
-                ) -> tuple[CaseListTable, CalamineSheet]:
+def _find_sheet(path: Path, workbook: CalamineWorkbook, extents: dict[str, SheetExtent],
+                names: CaseListNames) -> tuple[CaseListTable, CalamineSheet]:
     """The first visible sheet whose header row has a case reference column (and the sheet
     as read)."""
     looked_at, hidden = [], []
@@ -328,6 +372,7 @@ def _find_sheet(path: Path, workbook: CalamineWorkbook, names: CaseListNames
                 hidden.append(about.name)
                 continue
             looked_at.append(about.name)
+            _check_extent(path, about.name, extents)
             sheet = _calamine(workbook.get_sheet_by_name, about.name)
             found = _header_row(_numbered(sheet))
             if found is None:
@@ -361,9 +406,13 @@ def _numbered(sheet: CalamineSheet, first: int = 1) -> Iterator[tuple[int, list]
 def _reopened_rows(path: Path, title: str, header_row: int, width: int,
                    ) -> Callable[[], Rows]:
     def rows() -> Rows:
-        workbook = _load(path)
+        workbook, extents = _load(path)
         try:
+            _check_extent(path, title, extents)
             sheet = _calamine(workbook.get_sheet_by_name, title)
+        except CaseListError:
+            workbook.close()
+            raise
         except Exception as exc:
             workbook.close()
             raise _damaged(path, exc) from exc

@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,12 +44,17 @@ class UnpackingRefused(ValueError):
         self.why = why
 
 
-def check_unpacking(path: Path, *, most: int, most_ratio: float) -> Unpacking:
+#: given a part's name, what to hand its unpacked bytes to, piece by piece (or None)
+Look = Callable[[str], Callable[[bytes], None] | None]
+
+
+def check_unpacking(path: Path, *, most: int, most_ratio: float,
+                    look: Look | None = None) -> Unpacking:
     """Look ``path`` (a zip archive) over; ``UnpackingRefused`` if its parts unpack, or say
     they unpack, to more than ``most`` bytes in all, if a part of a megabyte or more is
     compressed more than ``most_ratio`` to one, if a part unpacks to more than it says, or
     if it is stored in a way Excel never uses. ``zipfile.BadZipFile`` or ``OSError`` if it
-    cannot be read at all."""
+    cannot be read at all. ``look``: parts whose unpacked bytes are wanted as they go by."""
     with zipfile.ZipFile(path) as archive:
         parts = archive.infolist()
     said = sum(part.file_size for part in parts)
@@ -69,7 +75,8 @@ def check_unpacking(path: Path, *, most: int, most_ratio: float) -> Unpacking:
     unpacked = 0
     with path.open("rb") as raw:
         for part in parts:
-            size = _unpacked_size(raw, part, most - unpacked)
+            size = _unpacked_size(raw, part, most - unpacked,
+                                  look(part.filename) if look else None)
             if size is None:
                 raise UnpackingRefused(f"unpacks to more than {_mb(most)}")
             if size > part.file_size:
@@ -79,10 +86,11 @@ def check_unpacking(path: Path, *, most: int, most_ratio: float) -> Unpacking:
     return Unpacking(unpacked, ratio)
 
 
-def _unpacked_size(raw, part: zipfile.ZipInfo, room: int) -> int | None:
-    """What ``part`` really unpacks to, counted without being kept; None as soon as that
-    passes ``room``, and ``UnpackingRefused`` as soon as it passes the part's own word by
-    more than a piece."""
+def _unpacked_size(raw, part: zipfile.ZipInfo, room: int,
+                   feed: Callable[[bytes], None] | None = None) -> int | None:
+    """What ``part`` really unpacks to, counted without being kept (each piece handed to
+    ``feed`` first, if given); None as soon as that passes ``room``, and
+    ``UnpackingRefused`` as soon as it passes the part's own word by more than a piece."""
     raw.seek(part.header_offset)
     header = raw.read(_LOCAL_HEADER.size)
     if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_MAGIC:
@@ -91,7 +99,14 @@ def _unpacked_size(raw, part: zipfile.ZipInfo, room: int) -> int | None:
     raw.seek(name_length + extra_length, 1)
     left = part.compress_size
     if part.compress_type == zipfile.ZIP_STORED:
-        return left
+        if feed is not None:
+            while left > 0:
+                piece = raw.read(min(_PIECE, left))
+                if not piece:
+                    raise zipfile.BadZipFile(f"{part.filename} ends early")
+                left -= len(piece)
+                feed(piece)
+        return part.compress_size
     inflate = zlib.decompressobj(-zlib.MAX_WBITS)
     size = 0
     while left > 0 and not inflate.eof:
@@ -107,15 +122,20 @@ def _unpacked_size(raw, part: zipfile.ZipInfo, room: int) -> int | None:
             size += len(out)
             if size > room:
                 return None
+            if feed is not None:
+                feed(out)
             if size > part.file_size + _MOST_OUT:
                 raise UnpackingRefused(f"has a part that unpacks to more than it says "
                                        f"({part.filename})")
             piece = inflate.unconsumed_tail
     try:
-        size += len(inflate.flush())
+        rest = inflate.flush()
     except zlib.error as exc:
         raise zipfile.BadZipFile(f"{part.filename} is damaged ({exc})") from exc
-    return size
+    size += len(rest)
+    if rest and feed is not None and size <= room:
+        feed(rest)
+    return size if size <= room else None
 
 
 def _mb(size: int) -> str:

@@ -109,3 +109,18 @@ def _say_size(path: Path, name: str, size: int) -> None:
         central = data.find(b"PK\x01\x02", central + 4)
     struct.pack_into("<L", data, central + 24, size)
     path.write_bytes(bytes(data))
+
+
+def sheet_xml_workbook(path: Path, sheet_data: str, root_extra: str = "") -> Path:
+    """A small workbook whose first sheet's XML is written here, cell by cell, as no
+    spreadsheet program would (``sheet_data``: what goes inside ``<sheetData>``)."""
+    honest = simple_xlsx(path.with_name(f"honest-{path.name}"))
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns='
+           '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+           f"{root_extra}><sheetData>{sheet_data}</sheetData></worksheet>")
+    with zipfile.ZipFile(honest) as source, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            target.writestr(part, xml if part.filename == SHEET_PART else source.read(part))
+    honest.unlink()
+    return path

@@ -24,6 +24,7 @@ from tests.integration.case_list_builders import (
     csv_file,
     doctored_xlsx,
     not_a_zip,
+    sheet_xml_workbook,
     simple_xlsx,
     with_cached_values,
     xlsx,
@@ -121,6 +122,67 @@ def test_a_damaged_part_is_reported_as_damage(tmp_path):
     data[start:start + part.compress_size] = bytes([0xFF]) * part.compress_size
     path.write_bytes(bytes(data))
     assert "looks damaged" in problem_of(path).problem
+
+
+def far_workbook(path: Path, *far: str, hidden_far: bool = False) -> Path:
+    """The simple case list with a value typed at each of the cells ``far`` (in a hidden
+    sheet of its own if ``hidden_far``)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Cases"
+    for row in [HEADERS, *ROWS]:
+        sheet.append(row)
+    stray = workbook.create_sheet("Old") if hidden_far else sheet
+    if hidden_far:
+        stray.sheet_state = "hidden"
+    for cell in far:
+        stray[cell] = " "
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("far", "reach"), [
+    (("ZZ200000",), "row 200,000 and column ZZ"), (("XFD3",), "column XFD"),
+    (("A900000",), "row 900,000"), (("CZ5", "A150000"), "row 150,000 and column CZ")])
+def test_a_sheet_stretched_by_a_value_far_off_is_refused_before_it_is_read(
+        tmp_path, far, reach):
+    """One value typed far below or to the right of the list (even a space) stretches the
+    grid the reader would hold to gigabytes: the sheet is measured first and refused."""
+    error = problem_of(far_workbook(tmp_path / "cases.xlsx", *far))
+    assert f"Sheet 'Cases' of cases.xlsx has cells as far as {reach}" in error.problem
+    assert "delete them" in error.advice
+
+
+def test_a_hidden_sheet_stretched_far_off_does_not_stop_the_list_being_read(tmp_path):
+    table, result = checked(far_workbook(tmp_path / "cases.xlsx", "ZZ200000", hidden_far=True))
+    assert table.sheet == "Cases" and len(result.cases) == len(ROWS)
+
+
+def test_a_wide_list_is_measured_closely_and_read(tmp_path):
+    headers = [*HEADERS, *(f"Extra {n}" for n in range(60))]  # to column BR
+    rows = [[*row, *range(60)] for row in ROWS * 200]
+    rows = [[f"X{n}", *row[1:]] for n, row in enumerate(rows)]
+    table, result = checked(xlsx(tmp_path / "cases.xlsx", ("Cases", [headers, *rows],
+                                                           "visible")))
+    assert len(table.headers) == 65 and len(result.cases) == 400
+
+
+@pytest.mark.parametrize("sheet_data, root_extra", [
+    ('<row r="1"><c t="inlineStr"><is><t>CRN</t></is></c></row>'
+     '<row r="2"><c t="inlineStr"><is><t>X1</t></is></c></row>', ""),
+    ('<row r="1"><c t="inlineStr" r="A1"><is><t>CRN</t></is></c></row>', ""),
+    ('<row r="1"><c\tr="A1" t="inlineStr"><is><t>CRN</t></is></c></row>', ""),
+    ('<x:row r="1"><x:c r="XFD99999" t="inlineStr"><x:is><x:t>CRN</x:t></x:is></x:c>'
+     '</x:row>', ' xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'),
+])
+def test_cells_that_do_not_say_where_they_stand_as_excel_writes_them_are_refused(
+        tmp_path, sheet_data, root_extra):
+    path = sheet_xml_workbook(tmp_path / "cases.xlsx", sheet_data, root_extra)
+    error = problem_of(path)
+    assert "holds cells that do not say where they stand" in error.problem
+    assert "save it again as an Excel workbook" in error.advice
 
 
 def test_workbook_named_csv(tmp_path):
