@@ -219,6 +219,8 @@ def test_a_preview_and_its_marks_read_in_either_theme(qtbot, open_window, theme)
     dialog = FrameworksDialog(services.frameworks, services.user, window.tasks, window)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(lambda: not dialog.listing and dialog.table.rowCount() > 0,
+                    timeout=10000)
     seen["frameworks list"] = measured(dialog.table, dialog.table.viewport())
     shoot(dialog, f"frameworks-dialog-{theme}")
     weak = {what: round(ratio, 2) for what, ratio in seen.items() if ratio < LEAST_CONTRAST}

@@ -201,6 +201,7 @@ def test_the_frameworks_dialog_with_problems_and_a_preview_fit(window, laptop, t
     problems: list[str] = []
     dialog = FrameworksDialog(services.frameworks, services.user, shown.tasks, shown)
     dialog.show()
+    assert pump(lambda: not dialog.listing, 10)
     dialog.import_workbook(path=workbook)
     assert pump(lambda: not dialog.working, 10)
     assert dialog.problems.rowCount() == 5

@@ -20,7 +20,17 @@ def frameworks_dialog(qtbot, window) -> FrameworksDialog:
     dialog = FrameworksDialog(services.frameworks, services.user, window.tasks, window)
     qtbot.addWidget(dialog)
     dialog.show()
+    # the window never waits for the workbooks: the dialog is up while they are read
+    assert dialog.listing and dialog.listing_label.isVisibleTo(dialog)
+    assert dialog.table.rowCount() == 0 and not dialog.preview_button.isEnabled()
+    listed(qtbot, dialog)
     return dialog
+
+
+def listed(qtbot, dialog) -> None:
+    """Wait for the list, read off the window's thread."""
+    qtbot.waitUntil(lambda: not dialog.listing, timeout=10000)
+    assert dialog.listing_label.isHidden()
 
 
 def imported(qtbot, dialog, path: Path, *, dry_run: bool = False) -> None:
@@ -30,6 +40,7 @@ def imported(qtbot, dialog, path: Path, *, dry_run: bool = False) -> None:
     assert dialog.working and not dialog.import_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.working, timeout=10000)
     assert dialog.import_button.isEnabled()
+    listed(qtbot, dialog)  # the list again, if a version was installed
 
 
 def edit(path: Path, key: str, column: str, value: object) -> None:

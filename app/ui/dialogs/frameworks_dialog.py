@@ -61,6 +61,10 @@ class FrameworksDialog(QDialog):
                             self.tr("Question frameworks"))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.itemActivated.connect(lambda _item: self.preview())
+        #: while the frameworks are being read, off the window's thread
+        self.listing_label = QLabel(self.tr("Reading the question frameworks…"))
+        self.listing_label.hide()
+        layout.addWidget(self.listing_label)
         layout.addWidget(self.table, 2)
         buttons = QHBoxLayout()
         self.import_button = self._button(self.tr("&Import workbook…"), self.import_workbook,
@@ -100,9 +104,26 @@ class FrameworksDialog(QDialog):
         return button
 
     def reload(self) -> None:
+        """List the frameworks again, read off the window's thread (the shipped ones are
+        workbooks, read in a moment the first time): the list says so meanwhile."""
         self.infos: list[FrameworkInfo] = []
-        with operation(self, self.tr("Question frameworks")):
-            self.infos = self._frameworks.available()
+        self.listing = True
+        self.table.setRowCount(0)
+        self.listing_label.show()
+        self._selection_changed()
+
+        def failed(exc: BaseException) -> None:
+            self.listing = False
+            self.listing_label.hide()
+            show_error(self, exc, self.tr("Question frameworks"))
+
+        self._tasks.run(self._frameworks.available, self._listed, lane=Lane.IO, owner=self,
+                        title=self.tr("Question frameworks"), on_error=failed)
+
+    def _listed(self, infos: list[FrameworkInfo]) -> None:
+        self.listing = False
+        self.listing_label.hide()
+        self.infos = infos
         self.table.setRowCount(len(self.infos))
         for row, info in enumerate(self.infos):
             for column, text in enumerate((info.key, info.version, info.title,
