@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 
@@ -14,6 +15,8 @@ EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 130, 141
 
 
 def main(argv: list[str] | None = None) -> int:
+    # in an installed bundle, a worker process (the case list reader) starts here too
+    multiprocessing.freeze_support()
     utf8_streams()
     try:
         args = build_parser().parse_args(argv)

@@ -25,13 +25,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_calamine import (
-    CalamineSheet,
-    CalamineWorkbook,
-    SheetTypeEnum,
-    SheetVisibleEnum,
-)
-
 from app.config import case_list_names_file
 from app.core.case_import import (
     CaseListCheck,
@@ -44,6 +37,7 @@ from app.core.case_import import (
 )
 from app.errors import ValidationError
 from app.io.sheet_extent import SheetExtent, column_letters, is_sheet_part, sheet_parts
+from app.io.sheet_reader import ReaderFailed, SheetReader
 from app.io.zip_guard import UnpackingRefused, check_unpacking
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -118,13 +112,11 @@ def check_case_list(path: Path, *, today: dt.date | None = None,
     if _kind(path) == "csv":
         table = _open_csv(path, names)
         return table, _check(table, watch(table.rows()), today)
-    workbook, extents = _load(path)
-    try:
-        table, sheet = _find_sheet(path, workbook, extents, names)
-        rows = _sheet_rows(path, sheet, table.header_row, len(table.headers))
+    extents = _looked_over(path)
+    with SheetReader(path) as reader:
+        table = _find_sheet(path, reader, extents, names)
+        rows = _sheet_rows(path, reader, table.sheet, table.header_row, len(table.headers))
         return table, _check(table, watch(rows), today)
-    finally:
-        workbook.close()
 
 
 def case_list_names(path: Path | None = None) -> CaseListNames:
@@ -277,21 +269,22 @@ def _limited(path: Path, numbered: Iterable[tuple[int, Sequence[object]]], width
 # Excel workbooks
 
 
-def _load(path: Path) -> tuple[CalamineWorkbook, dict[str, SheetExtent]]:
-    """The workbook, opened once it has been looked over, and how far each of its sheets'
-    cells reach, by sheet name."""
+def _looked_over(path: Path) -> dict[str, SheetExtent]:
+    """Look the workbook over before anything reads it: a workbook at all, that does not
+    unpack to more than a case list could hold; and how far each of its sheets' cells
+    reach, by sheet name."""
     head = _file_head(path)
     if head.startswith(_OLE_MAGIC):
         raise CaseListError(
             f"{path.name} is a password-protected workbook or an older Excel (.xls) file.",
             "Open it in Excel, remove the password if it has one, save it as an Excel "
             "workbook (.xlsx) and load the saved copy.")
+    not_a_workbook = CaseListError(
+        f"{path.name} is not an Excel workbook, although its name ends in {path.suffix}.",
+        "Open it in Excel and save it as an Excel workbook (.xlsx); if it is a CSV file, "
+        "give it a name ending in .csv.")
     if not head.startswith(_ZIP_MAGIC) or not zipfile.is_zipfile(path):
-        raise CaseListError(
-            f"{path.name} is not an Excel workbook, although its name ends in "
-            f"{path.suffix}.",
-            "Open it in Excel and save it as an Excel workbook (.xlsx); if it is a CSV "
-            "file, give it a name ending in .csv.")
+        raise not_a_workbook
     extents: dict[str, SheetExtent] = {}
 
     def look(part: str) -> Callable[[bytes], None] | None:
@@ -301,6 +294,10 @@ def _load(path: Path) -> tuple[CalamineWorkbook, dict[str, SheetExtent]]:
         return extents[part].feed
 
     try:
+        with zipfile.ZipFile(path) as archive:
+            parts = {name.lower() for name in archive.namelist()}
+        if "xl/workbook.xml" not in parts:  # another kind of zip (an OpenDocument sheet)
+            raise not_a_workbook
         check_unpacking(path, most=MAX_UNPACKED_BYTES, most_ratio=MAX_COMPRESSION, look=look)
     except UnpackingRefused as refused:
         raise CaseListError(
@@ -313,11 +310,17 @@ def _load(path: Path) -> tuple[CalamineWorkbook, dict[str, SheetExtent]]:
     except (OSError, zipfile.BadZipFile) as exc:
         raise _damaged(path, exc) from exc
     named = sheet_parts(path)
-    by_sheet = {named.get(part, part): extent for part, extent in extents.items()}
-    try:
-        return _calamine(CalamineWorkbook.from_path, str(path)), by_sheet
-    except Exception as exc:  # calamine reports a damaged workbook in several ways
-        raise _damaged(path, exc) from exc
+    return {named.get(part, part): extent for part, extent in extents.items()}
+
+
+def _unreadable_workbook(path: Path, failed: ReaderFailed) -> CaseListError:
+    error = CaseListError(
+        f"{path.name} cannot be read as a case list: it {failed.why}. It may be damaged, "
+        "or made to stop programs that open it.",
+        "Open it in Excel, save it again as an Excel workbook (.xlsx) and load the saved "
+        "copy; if it came from a provider, ask for the list again.")
+    error.__cause__ = failed
+    return error
 
 
 def _check_extent(path: Path, name: str, extents: dict[str, SheetExtent]) -> None:
@@ -346,35 +349,35 @@ def _check_extent(path: Path, name: str, extents: dict[str, SheetExtent]) -> Non
             "them, save, and load the file again.")
 
 
-def _calamine(call: Callable, *args):
-    """``call(*args)``, a reader in Rust whose failure on a malformed file may come as a
-    panic, which is not an ``Exception``: given as one (a ``RuntimeError``)."""
-    try:
-        return call(*args)
-    except Exception:
-        raise
-    except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-            raise
-        raise RuntimeError(str(exc) or type(exc).__name__) from exc
+#: visible sheets looked at for the case list, at most (each is read whole to be looked at)
+MOST_SHEETS_LOOKED_AT = 20
 
 
-def _find_sheet(path: Path, workbook: CalamineWorkbook, extents: dict[str, SheetExtent],
-                names: CaseListNames) -> tuple[CaseListTable, CalamineSheet]:
-    """The first visible sheet whose header row has a case reference column (and the sheet
-    as read)."""
+def _find_sheet(path: Path, reader: SheetReader, extents: dict[str, SheetExtent],
+                names: CaseListNames) -> CaseListTable:
+    """The first visible sheet whose header row has a case reference column."""
     looked_at, hidden = [], []
     try:
-        for about in workbook.sheets_metadata:
-            if about.typ != SheetTypeEnum.WorkSheet:
+        sheets = reader.sheets()
+        seen: set[str] = set()
+        for about in sheets:
+            if about.name in seen:  # the reader would read the first of them, whichever
+                raise CaseListError(
+                    f"{path.name} has two sheets named '{about.name}'.",
+                    "Open it in Excel, give each sheet a name of its own, save it, and "
+                    "load it again.")
+            seen.add(about.name)
+        for about in sheets:
+            if not about.worksheet:
                 continue  # a chart or macro sheet holds no rows
-            if about.visible != SheetVisibleEnum.Visible:
+            if not about.visible:
                 hidden.append(about.name)
                 continue
+            if len(looked_at) == MOST_SHEETS_LOOKED_AT:
+                break
             looked_at.append(about.name)
             _check_extent(path, about.name, extents)
-            sheet = _calamine(workbook.get_sheet_by_name, about.name)
-            found = _header_row(_numbered(sheet))
+            found = _header_row(reader.head(about.name, HEADER_SEARCH_ROWS))
             if found is None:
                 continue
             header_row, headers = found
@@ -382,55 +385,29 @@ def _find_sheet(path: Path, workbook: CalamineWorkbook, extents: dict[str, Sheet
             if not mapping.missing_required:
                 return CaseListTable(path, about.name, header_row, headers, mapping,
                                      _reopened_rows(path, about.name, header_row,
-                                                    len(headers))), sheet
-    except CaseListError:
-        raise
-    except Exception as exc:
-        raise _damaged(path, exc) from exc
+                                                    len(headers)))
+    except ReaderFailed as failed:
+        raise _unreadable_workbook(path, failed) from None
     raise _no_header(path, looked_at, hidden, names)
-
-
-def _numbered(sheet: CalamineSheet, first: int = 1) -> Iterator[tuple[int, list]]:
-    """The sheet's rows from row ``first`` on, each with its number as Excel shows it, and
-    its cells in the columns Excel shows them in (an empty cell as an empty string, as in a
-    CSV file)."""
-    start = sheet.start
-    if start is None:  # an empty sheet
-        return
-    lead = [""] * start[1]  # calamine starts each row at the first column holding a value
-    for number, cells in enumerate(_calamine(sheet.iter_rows), start=1):
-        if number >= first:
-            yield number, lead + cells if lead else cells
 
 
 def _reopened_rows(path: Path, title: str, header_row: int, width: int,
                    ) -> Callable[[], Rows]:
     def rows() -> Rows:
-        workbook, extents = _load(path)
-        try:
-            _check_extent(path, title, extents)
-            sheet = _calamine(workbook.get_sheet_by_name, title)
-        except CaseListError:
-            workbook.close()
-            raise
-        except Exception as exc:
-            workbook.close()
-            raise _damaged(path, exc) from exc
-        try:
-            yield from _sheet_rows(path, sheet, header_row, width)
-        finally:
-            workbook.close()
+        extents = _looked_over(path)
+        _check_extent(path, title, extents)
+        with SheetReader(path) as reader:
+            yield from _sheet_rows(path, reader, title, header_row, width)
 
     return rows
 
 
-def _sheet_rows(path: Path, sheet: CalamineSheet, header_row: int, width: int) -> Rows:
+def _sheet_rows(path: Path, reader: SheetReader, title: str | None, header_row: int,
+                width: int) -> Rows:
     try:
-        yield from _limited(path, _numbered(sheet, header_row + 1), width)
-    except CaseListError:
-        raise
-    except Exception as exc:
-        raise _damaged(path, exc) from exc
+        yield from _limited(path, reader.rows(title, header_row + 1), width)
+    except ReaderFailed as failed:
+        raise _unreadable_workbook(path, failed) from None
 
 
 # ---------------------------------------------------------------------------------------

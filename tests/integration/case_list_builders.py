@@ -111,16 +111,40 @@ def _say_size(path: Path, name: str, size: int) -> None:
     path.write_bytes(bytes(data))
 
 
-def sheet_xml_workbook(path: Path, sheet_data: str, root_extra: str = "") -> Path:
+def sheet_xml_workbook(path: Path, sheet_data: str, root_extra: str = "",
+                       shared_strings: str | None = None) -> Path:
     """A small workbook whose first sheet's XML is written here, cell by cell, as no
-    spreadsheet program would (``sheet_data``: what goes inside ``<sheetData>``)."""
+    spreadsheet program would (``sheet_data``: what goes inside ``<sheetData>``), with the
+    shared strings part ``shared_strings`` if given (what goes inside ``<sst>``, with its
+    attributes: ``count="1" uniqueCount="1"><si><t>CRN</t></si>``)."""
     honest = simple_xlsx(path.with_name(f"honest-{path.name}"))
-    xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns='
-           '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"'
            f"{root_extra}><sheetData>{sheet_data}</sheetData></worksheet>")
     with zipfile.ZipFile(honest) as source, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for part in source.infolist():
             target.writestr(part, xml if part.filename == SHEET_PART else source.read(part))
+        if shared_strings is not None:
+            target.writestr("xl/sharedStrings.xml",
+                            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}" '
+                            f"{shared_strings}</sst>")
+    honest.unlink()
+    return path
+
+
+def patched_xlsx(path: Path, rows: list[list[object]], part: str, old: bytes,
+                 new: bytes) -> Path:
+    """A workbook of ``rows`` (in sheet 'Cases'), then ``old`` replaced by ``new`` in its
+    part ``part``, as a damaged or crafted file has it."""
+    honest = xlsx(path.with_name(f"honest-{path.name}"), ("Cases", rows, "visible"))
+    with zipfile.ZipFile(honest) as source, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == part:
+                assert old in data, (old, data[:400])
+                data = data.replace(old, new)
+            target.writestr(item, data)
     honest.unlink()
     return path

@@ -24,6 +24,7 @@ from tests.integration.case_list_builders import (
     csv_file,
     doctored_xlsx,
     not_a_zip,
+    patched_xlsx,
     sheet_xml_workbook,
     simple_xlsx,
     with_cached_values,
@@ -75,7 +76,8 @@ def test_zip_that_is_not_a_workbook(tmp_path):
     path = tmp_path / "cases.xlsm"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "hello")
-    assert "looks damaged" in problem_of(path).problem
+    assert "is not an Excel workbook, although its name ends in .xlsm" in problem_of(
+        path).problem
 
 
 @pytest.mark.parametrize(("zeros", "says", "why"), [
@@ -183,6 +185,47 @@ def test_cells_that_do_not_say_where_they_stand_as_excel_writes_them_are_refused
     error = problem_of(path)
     assert "holds cells that do not say where they stand" in error.problem
     assert "save it again as an Excel workbook" in error.advice
+
+
+def test_a_file_that_stops_the_reader_is_refused_and_the_app_goes_on(tmp_path):
+    """The reader (Rust) ends its whole process when a file makes it ask for terabytes:
+    it reads in a process of its own, so the app only says the file cannot be read."""
+    cells = ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+             '<row r="2"><c r="A2" t="inlineStr"><is><t>X1</t></is></c></row>')
+    crafted = sheet_xml_workbook(tmp_path / "crafted.xlsx", cells, shared_strings=(
+        'count="1" uniqueCount="1000000000000"><si><t>CRN</t></si>'))
+    error = problem_of(crafted)
+    assert "cannot be read as a case list: it stopped the reader" in error.problem
+    sound = sheet_xml_workbook(tmp_path / "cases.xlsx", cells, shared_strings=(
+        'count="1" uniqueCount="1"><si><t>CRN</t></si>'))
+    assert [c.reference for c in checked(sound)[1].cases] == ["X1"]  # read as ever
+
+
+def test_a_panic_in_the_reader_is_a_file_that_cannot_be_read(tmp_path):
+    crafted = patched_xlsx(tmp_path / "cases.xlsx",
+                           [HEADERS, ["X1", "M", dt.datetime(1990, 1, 31)]],
+                           "xl/worksheets/sheet1.xml", b"<v>32904</v>", b"<v>-1e300</v>")
+    error = problem_of(crafted)
+    assert "cannot be read as a case list: it could not be read (PanicException" \
+        in error.problem
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="a memory limit is set on "
+                    "Linux and macOS only")
+def test_the_reader_stops_at_its_memory_limit(tmp_path):
+    """One long shared text used by every cell is copied into each: the reader runs out
+    of the memory it may use, and says so, rather than taking the laptop's."""
+    from app.io.sheet_reader import ReaderFailed, SheetReader
+
+    cells = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>'
+                    for n in range(1, 601))
+    path = sheet_xml_workbook(tmp_path / "cases.xlsx", cells, shared_strings=(
+        f'count="600" uniqueCount="1"><si><t>{"x" * 1024 * 1024}</t></si>'))
+    with SheetReader(path, memory=400 * 1024 * 1024) as reader, \
+            pytest.raises(ReaderFailed):
+        list(reader.rows("Cases", 1))
+    with SheetReader(path, memory=2 * 1024**3) as reader:  # within more, it is read
+        assert sum(1 for _ in reader.rows("Cases", 1)) == 600
 
 
 def test_workbook_named_csv(tmp_path):
