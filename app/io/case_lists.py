@@ -35,6 +35,7 @@ from app.core.case_import import (
     map_headers,
     read_case_list_names,
 )
+from app.core.memory import collector_paused
 from app.errors import ValidationError
 from app.io.sheet_extent import SheetExtent, column_letters, is_sheet_part, sheet_parts
 from app.io.sheet_reader import ReaderFailed, SheetReader
@@ -116,7 +117,8 @@ def check_case_list(path: Path, *, today: dt.date | None = None,
     with SheetReader(path) as reader:
         table = _find_sheet(path, reader, extents, names)
         rows = _sheet_rows(path, reader, table.sheet, table.header_row, len(table.headers))
-        return table, _check(table, watch(rows), today)
+        with collector_paused():  # tens of thousands of rows, made and read once each
+            return table, _check(table, watch(rows), today)
 
 
 def case_list_names(path: Path | None = None) -> CaseListNames:

@@ -18,6 +18,9 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
+import threading
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +58,7 @@ class SheetReader:
         self._conn, theirs = context.Pipe()
         self._process = context.Process(target=_serve, args=(str(path), theirs, memory),
                                         name="case list reader", daemon=True)
-        self._process.start()
+        _start_bare(self._process)
         theirs.close()
 
     def __enter__(self) -> SheetReader:
@@ -103,6 +106,23 @@ class SheetReader:
         if kind == "error":
             raise ReaderFailed(f"could not be read ({value})")
         return value
+
+
+#: one worker started at a time (``_start_bare`` stands in for the main module meanwhile)
+_STARTING = threading.Lock()
+
+
+def _start_bare(process) -> None:
+    """Start ``process`` without it importing the app's main module first, as a worker
+    started afresh does (the window's takes half a second to import; the reader needs none
+    of it): only this module and the reader are imported."""
+    with _STARTING:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            process.start()
+        finally:
+            sys.modules["__main__"] = main
 
 
 def _serve(path: str, conn, memory: int) -> None:
