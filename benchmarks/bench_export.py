@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _database import open_services  # noqa: E402
+from _database import open_kept  # noqa: E402
 from _frameworks import answered_inspection, eighty_question_framework  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
@@ -38,9 +38,7 @@ def inspection_of(size: int, folder: Path):
     frameworks = folder / "frameworks"
     frameworks.mkdir(exist_ok=True)
     eighty_question_framework(frameworks)
-    path = folder / f"export-{size}.db"
-    fresh = not path.exists()
-    services = open_services(path, frameworks)
+    services, fresh = open_kept(folder / f"export-{size}.db", frameworks)
     if fresh:
         answered_inspection(services, size)
     inspection = services.inspections.list()[0]
