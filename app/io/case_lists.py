@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from app.config import case_list_names_file
 from app.core.case_import import (
     CaseListCheck,
@@ -37,7 +39,7 @@ from app.core.case_import import (
 )
 from app.core.memory import collector_paused
 from app.errors import ValidationError
-from app.io.sheet_extent import SheetExtent, column_letters, is_sheet_part, sheet_parts
+from app.io.sheet_extent import SheetExtent, is_sheet_part, sheet_parts
 from app.io.sheet_reader import ReaderFailed, SheetReader
 from app.io.zip_guard import UnpackingRefused, check_unpacking
 
@@ -342,7 +344,7 @@ def _check_extent(path: Path, name: str, extents: dict[str, SheetExtent]) -> Non
     if extent.cells > MAX_GRID_CELLS:
         reach = [f"row {extent.rows:,}"] if extent.rows > 99_999 else []
         if extent.columns > 26:
-            reach.append(f"column {column_letters(extent.columns)}")
+            reach.append(f"column {get_column_letter(extent.columns)}")
         raise CaseListError(
             f"Sheet '{name}' of {path.name} has cells as far as {' and '.join(reach)}: "
             f"more than a case list holds, and more than the app reads at once.",

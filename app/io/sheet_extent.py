@@ -4,9 +4,8 @@ calamine, which reads case lists, holds a sheet as a grid from its first cell to
 one value typed far down and to the right (a stray note in row 200,000 of column ZZ) makes a
 grid of 140 million cells, gigabytes the laptop does not have, and the app is stopped. So
 the sheet's XML is scanned as it is unpacked (``zip_guard``), without being parsed or kept:
-the last row it numbers, how many rows it holds, and the furthest column any cell names
-beyond Z. A cell that does not say where it stands (Excel always says) leaves the grid
-unknown, and is noted.
+the furthest row past 99,999 and the furthest column past Z any cell names. A cell that
+does not say where it stands (Excel always says) leaves the grid unknown, and is noted.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
+
+from openpyxl.utils import column_index_from_string
 
 #: a cell that does not begin r="<a letter><up to five digits>": one in a column past Z or a
 #: row past 99,999, or one that does not say where it stands first (or at all)
@@ -36,22 +37,6 @@ _OVERLAP = 64
 #: the most rows a sheet holds whose cells name rows of five digits at most
 _FIVE_DIGITS = 99_999
 _Z = 26
-
-
-def column_number(letters: str) -> int:
-    """A column's number from its letters: A is 1, Z 26, AA 27."""
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, left = divmod(number - 1, 26)
-        letters = chr(65 + left) + letters
-    return letters
 
 
 @dataclass
@@ -87,7 +72,7 @@ class SheetExtent:
 
     def _look_closely(self, piece: bytes) -> None:
         for letters in set(_FAR_COLUMN.findall(piece)):
-            self.columns = max(self.columns, column_number(letters.decode()))
+            self.columns = max(self.columns, column_index_from_string(letters.decode()))
         rows = _FAR_ROW.findall(piece)
         if rows:
             self.rows = max(self.rows, max(map(int, rows)))

@@ -134,11 +134,11 @@ def _serve(path: str, conn, memory: int) -> None:
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     loaded: dict[str, object] = {}
+    workbook = failure = None
     try:
         workbook = CalamineWorkbook.from_path(path)
-    except BaseException as exc:  # a Rust panic is not an Exception
-        _send_error(conn, exc)
-        workbook = None
+    except BaseException as exc:  # a Rust panic is not an Exception; told when asked
+        failure = exc
 
     def sheet(name: str):
         if name not in loaded:
@@ -152,7 +152,7 @@ def _serve(path: str, conn, memory: int) -> None:
         except (EOFError, OSError):
             return
         if workbook is None:
-            _send_error(conn, RuntimeError("the workbook could not be opened"))
+            _send_error(conn, failure)
             continue
         try:
             if request[0] == "sheets":

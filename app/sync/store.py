@@ -127,10 +127,12 @@ class PersonAtStore:
                 if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
                     raise Busy() from None
                 raise
+            # (only a change of the person's own counts: no one learns of others' changes)
             if after is not None and not conn.scalar(text(
-                    "SELECT EXISTS (SELECT 1 FROM central_changes WHERE change_id = :a) "
-                    "OR EXISTS (SELECT 1 FROM applied_changes WHERE change_id = :a)"),
-                    {"a": after}):
+                    "SELECT EXISTS (SELECT 1 FROM central_changes WHERE change_id = :a "
+                    "AND changed_by = :p) OR EXISTS (SELECT 1 FROM applied_changes "
+                    "WHERE change_id = :a AND applied_by = :p)"),
+                    {"a": after, "p": self.person.login}):
                 raise PushedTooSoon()
             for changes in batches:
                 outcomes += self._push(conn, changes, held, refused_so_far, record_refusals,

@@ -359,6 +359,10 @@ def test_a_push_that_overtakes_the_one_it_follows_is_not_applied(store):
             link.push([later], after=first.change_id)
         assert contents(store.central) == before
         assert [o.status for o in link.push([first])] == [APPLIED]
+        held = contents(store.central)
+        with store.link("other.inspector") as theirs, pytest.raises(PushedTooSoon):
+            theirs.push([later], after=first.change_id)  # another's change counts for nothing
+        assert contents(store.central) == held
         assert [o.status for o in link.push([later], after=first.change_id)] == [APPLIED]
     token = _token(store, "inspector.one")
     assert _post(store.address, "/sync/push", b'{"after": 7, "changes": []}', token) == 400

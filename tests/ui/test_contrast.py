@@ -219,6 +219,9 @@ def test_a_preview_and_its_marks_read_in_either_theme(qtbot, open_window, theme)
     dialog = FrameworksDialog(services.frameworks, services.user, window.tasks, window)
     qtbot.addWidget(dialog)
     dialog.show()
+    assert dialog.listing  # drawn before the list, read off the window's thread, comes back
+    seen["reading notice"] = measured(dialog, dialog.listing_label)
+    shoot(dialog, f"frameworks-dialog-reading-{theme}")
     qtbot.waitUntil(lambda: not dialog.listing and dialog.table.rowCount() > 0,
                     timeout=10000)
     seen["frameworks list"] = measured(dialog.table, dialog.table.viewport())

@@ -24,20 +24,27 @@ def choose(monkeypatch, target, *, pseudonymise: bool, provisional: bool = False
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
 
 
+def workbook_exported(qtbot, window, monkeypatch, reference: str, target, **choices):
+    """An inspection of one case ``reference`` exported from the window as a workbook to
+    ``target``, with the ``choices`` of ``choose``; (window, target), the notice shown."""
+    services = window._services
+    inspection = make_inspection(services)
+    make_case(services, reference, inspection=inspection)
+    window.cases_page.reload(select=inspection.id)
+    choose(monkeypatch, target, **choices)
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: notice(window) is not None, timeout=10000)
+    return window, target
+
+
 def notice(window) -> QMessageBox | None:
     return next((box for box in window.findChildren(QMessageBox) if box.isVisible()), None)
 
 
 def test_a_pseudonymised_workbook_from_the_window(qtbot, open_window, tmp_path, monkeypatch):
-    window = open_window()
+    window, target = workbook_exported(qtbot, open_window(), monkeypatch, "CRN-QZ1",
+                                       tmp_path / "shared.xlsx", pseudonymise=True)
     services = window._services
-    inspection = make_inspection(services)
-    make_case(services, "CRN-QZ1", inspection=inspection)
-    window.cases_page.reload(select=inspection.id)
-    target = tmp_path / "shared.xlsx"
-    choose(monkeypatch, target, pseudonymise=True)
-    window.export_action.trigger()
-    qtbot.waitUntil(lambda: notice(window) is not None, timeout=10000)
     box = notice(window)
     assert "pseudonymised" in box.text() and OUTSIDE in box.informativeText()
     assert "Exported 1 cases" in window.statusBar().currentMessage()
@@ -94,15 +101,9 @@ def test_a_workbook_with_provisional_ratings_says_so(qtbot, open_window, tmp_pat
                                                      monkeypatch):
     from openpyxl import load_workbook
 
-    window = open_window()
-    services = window._services
-    inspection = make_inspection(services)
-    make_case(services, "CRN-QZ2", inspection=inspection)
-    window.cases_page.reload(select=inspection.id)
-    target = tmp_path / "provisional.xlsx"
-    choose(monkeypatch, target, pseudonymise=False, provisional=True)
-    window.export_action.trigger()
-    qtbot.waitUntil(lambda: notice(window) is not None, timeout=10000)
+    window, target = workbook_exported(qtbot, open_window(), monkeypatch, "CRN-QZ2",
+                                       tmp_path / "provisional.xlsx", pseudonymise=False,
+                                       provisional=True)
     notice(window).close()
     about = {r[0]: r[1] for r in load_workbook(target)["About"].iter_rows(values_only=True)}
     assert about["Reading the Ratings sheet"].startswith("Provisional")
