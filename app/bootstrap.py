@@ -8,6 +8,7 @@ from app.config import Settings, frameworks_dir, rating_rules_file
 from app.db.engine import Database
 from app.db.keys import resolve_key
 from app.db.opening import open_database
+from app.services.analysis import AnalysisService
 from app.services.case_forms import CaseFormService
 from app.services.case_import import CaseImportService
 from app.services.cases import CaseService
@@ -42,8 +43,8 @@ def build_services(db: Database, frameworks_folder: Path | None = None) -> Servi
         imports=CaseImportService(db, catalog), exports=ExportService(db, catalog, ratings),
         sync=SyncService(db, catalog), conflicts=ConflictService(db, catalog, forms),
         samples=SampleService(db), review=ReviewService(db, catalog, forms),
-        ratings=ratings, moderation=ModerationService(db, catalog), user=db.user,
-        _db=db,
+        ratings=ratings, moderation=ModerationService(db, catalog),
+        analysis=AnalysisService(), user=db.user, _db=db,
     )
 
 

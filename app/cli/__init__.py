@@ -14,7 +14,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from app import __version__
-from app.cli import cases, central, database, exports, inspections, moderation, syncing
+from app.cli import (
+    analysis,
+    cases,
+    central,
+    database,
+    exports,
+    inspections,
+    moderation,
+    syncing,
+)
 from app.cli.common import ask, json_default
 from app.config import ENV_DB, ENV_DB_PASSPHRASE, resolve_settings
 from app.errors import KeyNeededError, UserFacingError
@@ -25,7 +34,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 #: The command groups, in the order `aspire --help` lists them.
-GROUPS = (inspections, cases, moderation, exports, syncing, central, database)
+GROUPS = (inspections, cases, moderation, exports, analysis, syncing, central, database)
 
 
 def build_parser() -> argparse.ArgumentParser:

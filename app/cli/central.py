@@ -34,8 +34,10 @@ def add_commands(sub, common) -> None:
     add_user.add_argument("--login", required=True,
                           help="their login: lower-case letters, digits, '.' and '_'")
     add_user.add_argument("--name", required=True, help="their name as colleagues know it")
-    add_user.add_argument("--role", required=True, choices=["inspector", "supervisor", "admin"],
-                          help="what they may do")
+    add_user.add_argument("--role", required=True,
+                          choices=["inspector", "supervisor", "admin", "analyst"],
+                          help="what they may do (an analyst reads pooled findings across "
+                               "every inspection and belongs to no team)")
     add_user.add_argument("--inspection", action="append", type=uuid_arg, default=[],
                           metavar="ID", help="an inspection they belong to (repeatable)")
     reset = central_sub.add_parser(

@@ -81,7 +81,10 @@ def inspection_json(i: InspectionSummary) -> dict:
             "organisation": i.organisation, "area": i.area, "start_date": i.start_date,
             "end_date": i.end_date, "framework": i.framework_key,
             "framework_version": i.framework_version, "status": i.status,
-            "case_count": i.case_count}
+            "case_count": i.case_count, "year": i.details.year,
+            "organisation_type": i.details.organisation_type, "region": i.details.region,
+            "sample_design": i.details.sample_design,
+            "reinspects": i.details.reinspects_id}
 
 
 def case_json(c: CaseSummary) -> dict:

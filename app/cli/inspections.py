@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core.dto import NewInspection
+from app.core.dto import NewInspection, PoolingDetails
+from app.core.inspection_details import ORGANISATION_TYPE, SAMPLE_DESIGN, pooling_words
 from app.core.profile import PROGRAMMES, Programme
 from app.core.workflow import TEAM_ROLE
 from app.errors import FrameworkError, ValidationError
@@ -36,6 +38,13 @@ def add_commands(sub, common) -> None:
     create.add_argument("--end", type=date_arg, help="end date (dd/mm/yyyy)")
     create.add_argument("--framework", help="framework id (default: the programme's own)")
     create.add_argument("--framework-version", help="framework version (default: newest)")
+    _pooling_options(create)
+    details = insp_sub.add_parser(
+        "set-details", parents=[common],
+        help="change what an inspection says for pooling across inspections (the lead "
+             "inspector's to change); what is not given stays as it is")
+    details.add_argument("--inspection", required=True, type=uuid_arg, metavar="ID")
+    _pooling_options(details)
     insp_sub.add_parser("list", parents=[common], help="list inspections")
     for name, text in (("close", "close an inspection: once synced, its cases leave the "
                                  "team's laptops"),
@@ -78,6 +87,38 @@ def add_commands(sub, common) -> None:
     template.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
 
 
+def _pooling_options(parser) -> None:
+    parser.add_argument("--year", type=int, metavar="YYYY",
+                        help="the year it is reported in (default: its start date's)")
+    parser.add_argument("--organisation-type", choices=ORGANISATION_TYPE.codes(),
+                        metavar="TYPE", help="the kind of organisation inspected")
+    parser.add_argument("--region", help="the region it is in")
+    parser.add_argument("--sample", choices=SAMPLE_DESIGN.codes(), metavar="DESIGN",
+                        help="how its cases were chosen (default random; a full joint "
+                             "inspection's targeted sample is never pooled with random ones)")
+    parser.add_argument("--reinspects", type=_earlier_arg, metavar="ID",
+                        help="the id of the earlier inspection of the same unit that this "
+                             "one re-inspects ('none' for none)")
+
+
+def _earlier_arg(text: str) -> uuid.UUID | str:
+    return "none" if text.strip().lower() == "none" else uuid_arg(text)
+
+
+def _pooling_details(args, current: PoolingDetails | None = None) -> PoolingDetails:
+    """The details the options give, the rest as they are."""
+    current = current or PoolingDetails()
+    earlier = current.reinspects_id if args.reinspects is None else (
+        None if args.reinspects == "none" else args.reinspects)
+    return PoolingDetails(
+        year=current.year if args.year is None else args.year,
+        organisation_type=(current.organisation_type if args.organisation_type is None
+                           else args.organisation_type),
+        region=current.region if args.region is None else args.region,
+        sample_design=current.sample_design if args.sample is None else args.sample,
+        reinspects_id=earlier)
+
+
 def _demo(s: Services, args) -> tuple[object, str]:
     if not 1 <= args.cases <= 5000:
         raise ValidationError(f"--cases {args.cases} is out of range.",
@@ -96,8 +137,15 @@ def _inspections_create(s: Services, args) -> tuple[object, str]:
     summary = s.inspections.create(NewInspection(
         name=args.name, programme=args.programme, organisation=args.organisation,
         area=args.area, start_date=args.start, end_date=args.end, framework_key=framework,
-        framework_version=args.framework_version))
+        framework_version=args.framework_version, details=_pooling_details(args)))
     return inspection_json(summary), f"Created inspection {summary.id}: {summary.name}"
+
+
+def _inspections_set_details(s: Services, args) -> tuple[object, str]:
+    current = s.inspections.get(args.inspection)
+    summary = s.inspections.set_details(args.inspection,
+                                        _pooling_details(args, current.details))
+    return inspection_json(summary), (f"{summary.name}: {pooling_words(summary.details)}.")
 
 
 def _inspections_list(s: Services, _args) -> tuple[object, str]:
@@ -189,6 +237,7 @@ HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("demo", None): _demo,
     ("inspections", "create"): _inspections_create,
     ("inspections", "list"): _inspections_list,
+    ("inspections", "set-details"): _inspections_set_details,
     ("inspections", "close"): _inspections_status,
     ("inspections", "reopen"): _inspections_status,
     ("team", "list"): _team,

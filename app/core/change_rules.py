@@ -16,6 +16,7 @@ from app.core import queries
 from app.core.answers import AnswerInput, normalise_answer
 from app.core.case_events import MARKING_EVENTS
 from app.core.frameworks import Question
+from app.core.inspection_details import details_problems
 from app.core.queries import QueryKind, QueryState
 from app.core.second_marking import SecondMarking, may_second_mark
 from app.core.workflow import (
@@ -107,6 +108,8 @@ def refusal(entity: str, before: Mapping | None, after: Mapping,
     if before is not None and (moved := sorted(
             key for key in PLACING if key in before and str(after.get(key)) != str(before[key]))):
         return f"a record stays where it was made (its {', '.join(moved)} cannot change)"
+    if entity == "inspections" and (problems := details_problems(after, after.get("id"))):
+        return "the inspection's details cannot be kept: " + "; ".join(problems)
     if standing.admin:
         return None
     if entity == "export_log" and after.get("inspection_id") is None:

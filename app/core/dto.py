@@ -47,6 +47,18 @@ class WorkbookImport:
 
 
 @dataclass(frozen=True)
+class PoolingDetails:
+    """What an inspection says for pooling across inspections (``core.inspection_details``):
+    ``year`` None stands for its start date's year."""
+
+    year: int | None = None
+    organisation_type: str = ""
+    region: str = ""
+    sample_design: str = "random"
+    reinspects_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
 class NewInspection:
     name: str
     programme: str
@@ -56,6 +68,7 @@ class NewInspection:
     area: str = ""
     start_date: dt.date | None = None
     end_date: dt.date | None = None
+    details: PoolingDetails = PoolingDetails()
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,7 @@ class InspectionSummary:
     status: str
     case_count: int = 0
     updated_at: dt.datetime | None = None
+    details: PoolingDetails = PoolingDetails()
 
 
 @dataclass(frozen=True)

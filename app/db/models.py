@@ -82,6 +82,13 @@ class Inspection(Synced, Base):
     end_date: Mapped[dt.date | None]
     framework_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("frameworks.id"))
     status: Mapped[str] = mapped_column(String(20), default="open")
+    # what pooling across inspections reads (``app.core.inspection_details``)
+    year: Mapped[int | None]
+    organisation_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    region: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    sample_design: Mapped[str] = mapped_column(String(20), default="random",
+                                               server_default="random")
+    reinspects_id: Mapped[uuid.UUID | None]
 
     framework: Mapped[Framework] = relationship(lazy="joined")
     members: Mapped[list[InspectionMember]] = relationship(

@@ -51,6 +51,15 @@ that did not prove its device syncs nothing, 403; each person's requests are lim
   (another meanwhile: 429 with ``Retry-After``), and each instance applies at most two
   transfer files at once.
 
+Pooled findings (``app.sync.pooled``; for analysts and administrators, whose sign-in needs no
+laptop; an analyst syncs nothing, 403 on every endpoint above):
+
+- ``GET /analysis?framework=F&year=Y&programme=P&by=D1,D2&sample=random|targeted&
+  latest_only=true|false&suppress_below=N&provisional=true|false``: the key questions of one
+  framework family pooled across the inspections those choices let in, as counts, shares
+  with 95% intervals and differences between groups (``app.core.pooling``), worked out by
+  PostgreSQL in a read-only transaction; no case, reference or name is in the answer.
+
 Errors are JSON ``{"error": ..., "advice": ...}``, written for the person. Request bodies are
 limited before they are read (413). Signing in is the one seam for other ways of proving who
 someone is: a sign-in through the inspectorate's single sign-on (OpenID Connect) would end in
@@ -77,9 +86,11 @@ from starlette.routing import Route
 
 from app import __version__
 from app.core import devices as device_rules
+from app.core.pooling import choice_from_query, findings_to_wire
 from app.errors import UserFacingError
 from app.sync import accounts, devices
 from app.sync.central import (
+    READ_ONLY_ROLES,
     central_engine,
     database_answers,
     published_at,
@@ -88,6 +99,7 @@ from app.sync.central import (
 )
 from app.sync.judge import PublishedFramework, shipped_frameworks
 from app.sync.package import MOST_CONTENT
+from app.sync.pooled import pooled
 from app.sync.protocol import (
     MOST_CASES,
     PROTOCOL_VERSION,
@@ -120,6 +132,10 @@ TRANSFER_BODY = MOST_CONTENT
 TRANSFERS_AT_ONCE = 2
 #: The largest list of change numbers or case ids asked for at once.
 LIST_BODY = 256 * 1024
+#: who may ask for pooled findings, and what they may ask with
+ANALYSIS_ROLES = frozenset({"analyst", "admin"})
+ANALYSIS_PARAMETERS = ("framework", "year", "programme", "by", "sample", "latest_only",
+                       "suppress_below", "provisional")
 
 Clock = Callable[[], dt.datetime]
 
@@ -237,6 +253,10 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         account, wait, frameworks_now = await run_in_threadpool(
             admitted, _bearer(request), clock(), judging)
         _check_account(account)
+        if account.role in READ_ONLY_ROLES:
+            raise RequestRefused(403, f"An {account.role}'s account reads pooled findings and "
+                                      "syncs nothing.",
+                                 "Sign in with an inspector's or supervisor's account to sync.")
         if account.device_id is None:
             raise RequestRefused(403, "Syncing needs a sign-in from an enrolled laptop.",
                                  "Sync from ASPIRE Casework, which signs in with this "
@@ -246,6 +266,36 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
                                  f"Try again in {wait} seconds.", {"Retry-After": str(wait)})
         return PersonAtStore(engine, Person(account.login, account.role, account.device_id),
                              frameworks_now)
+
+    def admitted_reader(token: str, now: dt.datetime
+                        ) -> tuple[accounts.Account | None, int | None]:
+        account = accounts.account_for(engine, token, now)
+        if account is None or account.must_change:
+            return account, None
+        return account, accounts.count_request(engine, account.login, now)
+
+    async def analysis(request: Request) -> JSONResponse:
+        account, wait = await run_in_threadpool(admitted_reader, _bearer(request), clock())
+        _check_account(account)
+        if account.role not in ANALYSIS_ROLES:
+            raise RequestRefused(403, "Pooled findings are for analysts and administrators.",
+                                 "Ask your administrator for an analyst's account.")
+        if wait is not None:
+            raise RequestRefused(429, "Too many requests in a minute from your account.",
+                                 f"Try again in {wait} seconds.", {"Retry-After": str(wait)})
+        values: dict[str, list[str]] = {}
+        for key, value in request.query_params.multi_items():
+            if key not in ANALYSIS_PARAMETERS:
+                raise RequestRefused(400, f"'{key}' is not something an analysis takes.",
+                                     "Take from: " + ", ".join(ANALYSIS_PARAMETERS) + ".")
+            values.setdefault(key, []).append(value)
+        try:
+            choice = choice_from_query(values)
+        except ValueError as exc:
+            raise RequestRefused(400, f"The analysis asked for cannot be read: {exc}.") \
+                from None
+        findings = await run_in_threadpool(pooled, engine, choice)
+        return JSONResponse(findings_to_wire(findings))
 
     async def push(request: Request) -> Response:
         at_store = await person(request, judging=True)
@@ -328,6 +378,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
               Route("/sync/cases", _answering(cases), methods=["POST"]),
               Route("/sync/transfer", _answering(transfer), methods=["POST"]),
               Route("/frameworks", _answering(frameworks)),
+              Route("/analysis", _answering(analysis)),
               Route("/frameworks/{sha256}", _answering(framework))]
     return Starlette(routes=routes, lifespan=lifespan)
 

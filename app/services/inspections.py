@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from app.core.dto import InspectionSummary, NewInspection, TeamMember
+from app.core.dto import InspectionSummary, NewInspection, PoolingDetails, TeamMember
+from app.core.inspection_details import details_problems
 from app.core.profile import PROGRAMMES
 from app.core.workflow import TEAM_ROLE, check_can_close
 from app.db import repositories as repo
@@ -35,6 +36,25 @@ class InspectionService:
                 )
             return repo.add_inspection(session, new, framework,
                                        TeamMember(self._db.user, LEAD_ROLE))
+
+    def set_details(self, inspection_id: uuid.UUID,
+                    details: PoolingDetails) -> InspectionSummary:
+        """Change what the inspection says for pooling (its year, organisation type, region,
+        sample and the inspection it re-inspects): the lead inspector's to change, as the
+        central store holds it."""
+        with self._db.write() as session:
+            inspection = self._inspection(session, inspection_id)
+            role = repo.member_role(session, inspection_id, self._db.user)
+            if role != LEAD_ROLE:
+                raise ValidationError(
+                    f"Only the lead inspector can change the details of '{inspection.name}'.",
+                    "Ask the inspection's lead inspector to change them.")
+            problems = _detail_problems(inspection.programme, details, inspection_id)
+            if problems:
+                raise ValidationError("The inspection's details cannot be changed: "
+                                      + "; ".join(problems) + ".",
+                                      "Correct the details and try again.", details=problems)
+            return repo.set_details(session, inspection_id, details)
 
     def team(self, inspection_id: uuid.UUID) -> list[TeamMember]:
         with self._db.read() as session:
@@ -114,9 +134,7 @@ def _validate(new: NewInspection) -> None:
         problems.append("name: the inspection needs a name")
     if not new.organisation.strip():
         problems.append("organisation: say which organisation is inspected")
-    if new.programme not in PROGRAMMES:
-        problems.append(f"programme: '{new.programme}' is not one of "
-                        f"{', '.join(PROGRAMMES.codes())}")
+    problems += _detail_problems(new.programme, new.details)
     for name, text in (("name", new.name), ("organisation", new.organisation),
                        ("area", new.area)):
         # held to its column, as the central store holds it (``app.sync.store``)
@@ -130,3 +148,18 @@ def _validate(new: NewInspection) -> None:
     if problems:
         raise ValidationError("The inspection cannot be created: " + "; ".join(problems) + ".",
                               "Correct the details and try again.", details=problems)
+
+
+def _detail_problems(programme: str, details: PoolingDetails,
+                     own_id: uuid.UUID | None = None) -> list[str]:
+    """The rules the central store holds an inspection's details to (``details_problems``),
+    and the region's length."""
+    problems = details_problems({
+        "programme": programme, "year": details.year,
+        "organisation_type": details.organisation_type, "sample_design": details.sample_design,
+        "reinspects_id": details.reinspects_id}, own_id)
+    most = repo.INSPECTION_TEXT_LIMITS["region"]
+    if len(details.region.strip()) > most:
+        problems.append(f"region: at most {most} characters (this has "
+                        f"{len(details.region.strip())})")
+    return problems

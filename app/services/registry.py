@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.db.engine import Database
+from app.services.analysis import AnalysisService
 from app.services.case_forms import CaseFormService
 from app.services.case_import import CaseImportService
 from app.services.cases import CaseService
@@ -39,6 +40,7 @@ class Services:
     review: ReviewService
     ratings: RatingService
     moderation: ModerationService
+    analysis: AnalysisService
     user: str
     _db: Database
 

@@ -26,7 +26,9 @@ from app.sync.accounts import store_password
 log = logging.getLogger(__name__)
 
 ROLES = {"inspector": "aspire_inspector", "supervisor": "aspire_supervisor",
-         "admin": "aspire_admin"}
+         "admin": "aspire_admin", "analyst": "aspire_analyst"}
+#: Accounts that read pooled figures and never sync: they belong to no inspection.
+READ_ONLY_ROLES = frozenset({"analyst"})
 #: The role the central service's own login is granted (``migrations/central/c009``).
 SERVICE_ROLE = "aspire_service"
 LOGIN = re.compile(r"^[a-z][a-z0-9_.]{1,62}$")
@@ -155,6 +157,10 @@ def add_user(url: str, *, login: str, name: str, role: str, password: str,
         raise ValidationError(f"'{role}' is not a role.", f"Choose one of {', '.join(ROLES)}.")
     if len(password) < 12:
         raise ValidationError("The password is too short.", "Use at least 12 characters.")
+    if role in READ_ONLY_ROLES and inspections:
+        raise ValidationError(f"An {role} belongs to no inspection's team.",
+                              f"Add {login} without --inspection: an {role} reads pooled "
+                              "figures across every inspection and changes none.")
     with _as_administrator(url, f"add {login}", with_reason=True) as conn:
         quoted = conn.dialect.identifier_preparer.quote(login)
         exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login})

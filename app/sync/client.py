@@ -25,6 +25,12 @@ from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 from app.core.addresses import is_loopback
+from app.core.pooling import (
+    PooledFindings,
+    PoolingChoice,
+    choice_to_query,
+    findings_from_wire,
+)
 from app.errors import ValidationError
 from app.sync.central import CentralError
 from app.sync.link import PushedTooSoon
@@ -146,7 +152,11 @@ class ServiceLink:
             self._drop_idle()
 
     def __enter__(self) -> ServiceLink:
-        return self.open()
+        try:
+            return self.open()
+        except BaseException:
+            self._drop_idle()  # a refused sign-in leaves no connection open
+            raise
 
     def __exit__(self, *_exc) -> None:
         self.close()
@@ -227,6 +237,17 @@ class ServiceLink:
                                "one it lists.",
                                "Sync again; if it happens again, tell your administrator.")
         return content
+
+    def pooled(self, choice: PoolingChoice) -> PooledFindings:
+        """Findings pooled across inspections by ``choice`` (an analyst's or an
+        administrator's sign-in)."""
+        answer = self._request("GET", "/analysis?" + urlencode(choice_to_query(choice)))
+        try:
+            return findings_from_wire(answer)
+        except (KeyError, TypeError, ValueError):
+            raise CentralError("The central service's pooled findings are incomplete.",
+                               "Ask again; if it happens again, tell your administrator."
+                               ) from None
 
     def apply_transfer(self, content: bytes) -> dict:
         """Bring a transfer file's content (opened at the office) to the service, which

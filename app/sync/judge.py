@@ -319,7 +319,7 @@ class Judge:
             row = self.conn.execute(text(
                 "SELECT content_sha256, content, framework_key, version FROM frameworks "
                 "WHERE id = :f"), {"f": framework_id}).one_or_none()
-            self.question_sets[framework_id] = {} if row is None else _question_set(*row)
+            self.question_sets[framework_id] = {} if row is None else question_set(*row)
         return self.question_sets[framework_id]
 
     def _note(self, change: Change, current: dict[uuid.UUID, dict]) -> None:
@@ -354,7 +354,7 @@ class Judge:
                 known.status = payload.get("status", known.status)
                 known.assignee = payload.get("assignee", known.assignee)
         elif change.entity == "frameworks" and isinstance(payload.get("content"), str):
-            self.question_sets[change.entity_id] = _question_set(
+            self.question_sets[change.entity_id] = question_set(
                 hashlib.sha256(payload["content"].encode("utf-8")).hexdigest(),
                 payload["content"], str(payload.get("framework_key")),
                 str(payload.get("version")))
@@ -400,7 +400,7 @@ _QUESTION_SETS: dict[str, Mapping[str, Question]] = {}
 _QUESTION_SETS_LOCK = threading.Lock()
 
 
-def _question_set(sha256: str, content: str, key: str, version: str
+def question_set(sha256: str, content: str, key: str, version: str
                   ) -> Mapping[str, Question]:
     with _QUESTION_SETS_LOCK:
         found = _QUESTION_SETS.get(sha256)

@@ -16,7 +16,9 @@ import orjson
 #: is fetched as its own rows, then its cases' rows a page at a time. 4: a laptop sends a
 #: push while the one before is on its way, naming a change of that one (``after``); the
 #: service applies it only after that one (a service of version 3 could apply it first).
-PROTOCOL_VERSION = 4
+#: 5: an inspection's record holds what pooling reads (year, organisation type, region,
+#: sample design, the inspection it re-inspects), which a service of version 4 cannot keep.
+PROTOCOL_VERSION = 5
 #: Cases whose rows are asked for at once (the service answers at most ``MOST_CASES``).
 CASES_AT_ONCE = 100
 MOST_CASES = 1000

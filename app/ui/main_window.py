@@ -27,13 +27,13 @@ from app.ui.dialogs.import_dialog import (
     check_file_in_background,
     choose_case_list,
 )
-from app.ui.dialogs.inspection_dialog import InspectionDialog
+from app.ui.dialogs.inspection_dialog import InspectionDetailsDialog, InspectionDialog
 from app.ui.dialogs.sample_dialog import SampleDialog
 from app.ui.dialogs.team_dialog import TeamDialog
 from app.ui.errors import operation
 from app.ui.modal import run_modal
 from app.ui.screen_lock import ScreenLock
-from app.ui.screens import place_window, remember_window
+from app.ui.screens import fitted, place_window, remember_window
 from app.ui.store_actions import StoreActions
 from app.ui.tasks import Lane, TaskManager
 from app.ui.widgets.actions import make_action
@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
                                        self.open_sample)
         self.team_action = self._add(inspection_menu, self.tr("&Team…"), "Ctrl+Shift+T",
                                      self.open_team)
+        self.details_action = self._add(inspection_menu, self.tr("Details for &pooling…"), None,
+                                        self.edit_details)
         self.queue_action = self._add(inspection_menu, self.tr("&Review queue…"),
                                       "Ctrl+Shift+R", self.open_review_queue)
         self.dashboard_action = self._add(inspection_menu, self.tr("&Dashboard…"),
@@ -138,6 +140,9 @@ class MainWindow(QMainWindow):
         tools.addSeparator()
         self.frameworks_action = self._add(tools, self.tr("Question &frameworks…"), None,
                                            self.open_frameworks)
+        self.analysis_action = self._add(tools, self.tr("&Pooled findings across "
+                                                        "inspections…"), None,
+                                         self.open_analysis)
         tools.addActions(list(self.store.database_actions))
         tools.addAction(self.screen_lock.settings_action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
@@ -147,9 +152,11 @@ class MainWindow(QMainWindow):
                                       self.about)
         self._needs_database = (self.new_inspection_action, self.add_case_action,
                                 self.import_action, template, self.sample_action,
-                                self.team_action, self.queue_action, self.dashboard_action,
+                                self.team_action, self.details_action, self.queue_action,
+                                self.dashboard_action,
                                 self.moderation_action, self.close_inspection_action,
-                                self.export_action, self.frameworks_action)
+                                self.export_action, self.frameworks_action,
+                                self.analysis_action)
         # (the Tools menu's own actions are ``StoreActions``')
         for action in self._needs_database:
             action.setEnabled(False)
@@ -224,7 +231,8 @@ class MainWindow(QMainWindow):
 
     def _inspection_changed(self, inspection) -> None:
         for action in (self.add_case_action, self.import_action, self.sample_action,
-                       self.team_action, self.export_action, self.close_inspection_action):
+                       self.team_action, self.details_action, self.export_action,
+                       self.close_inspection_action):
             action.setEnabled(inspection is not None)
 
     def import_case_list(self) -> None:
@@ -280,6 +288,17 @@ class MainWindow(QMainWindow):
         run_modal(FrameworksDialog(self._services.frameworks, self._services.user, self.tasks,
                                    self))
 
+    def open_analysis(self) -> None:
+        """Key questions pooled across inspections by the central service, for analysts
+        (it stays open beside the window; nothing of it is kept unless saved)."""
+        from app.ui.dialogs.analysis_dialog import AnalysisDialog
+
+        analysis = self._services.analysis
+        dialog = AnalysisDialog(self.tasks, analysis.fetch, analysis.save, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.resize(fitted(dialog, 900, 700))
+        dialog.show()
+
     def save_template(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Save case list template"), str(Path.home() / "case-list.xlsx"),
@@ -303,6 +322,19 @@ class MainWindow(QMainWindow):
         inspection = self.cases_page.current_inspection()
         if inspection is not None:
             run_modal(TeamDialog(self._services.inspections, inspection.id, self))
+            self.changes.announce(Change.INSPECTIONS)
+
+    def edit_details(self) -> None:
+        """What the inspection shown says for pooling across inspections (its year,
+        organisation type, region, sample and the inspection it re-inspects)."""
+        inspection = self.cases_page.current_inspection()
+        if inspection is None:
+            return
+        with operation(self, self.tr("Details for pooling")) as done:
+            dialog = InspectionDetailsDialog(self._services.inspections,
+                                             self._services.inspections.get(inspection.id),
+                                             self)
+        if not done.failed and run_modal(dialog) and dialog.changed is not None:
             self.changes.announce(Change.INSPECTIONS)
 
     def open_dashboard(self) -> None:

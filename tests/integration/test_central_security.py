@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy import exc as sa_exc
 
+from app.core.dto import PoolingDetails
 from app.db.bookkeeping import row_values_to_payload
 from app.db.device_key import device_key
 from app.sync.apply import TABLES
@@ -235,6 +236,32 @@ def test_only_the_lead_changes_an_inspections_details(store):
     [why] = refused_whole(store, "lead.supervisor",
                           edited(store, "inspections", store.inspection, name="Renamed"))
     assert "lead inspector" in why
+
+
+def test_pooling_details_are_held_to_the_laptops_rules_whoever_sends_them(store):
+    own = str(store.inspection)
+    for login in ("inspector.one", "central.admin"):
+        for field, value, named in (("year", 1066, "year"),
+                                    ("organisation_type", "prison_yard", "organisation type"),
+                                    ("sample_design", "convenience", "sample"),
+                                    ("reinspects_id", own, "re-inspect")):
+            [why] = refused_whole(store, login, edited(store, "inspections", store.inspection,
+                                                       **{field: value}))
+            assert named in why, (login, field, why)
+    # the lead inspector's own change, as the laptop makes it, is kept
+    one = store.people["inspector.one"]
+    earlier = uuid.uuid4()
+    one.services.inspections.set_details(store.inspection, PoolingDetails(
+        2019, "crc", "North", "targeted", earlier))
+    assert one.sync().refused == 0
+    kept = row(store.central, "inspections", id=store.inspection)
+    assert (kept["year"], kept["organisation_type"], kept["region"], kept["sample_design"],
+            kept["reinspects_id"]) == (2019, "crc", "North", "targeted", str(earlier))
+    # and reaches the team's other laptops
+    two = store.people["inspector.two"]
+    two.sync()
+    assert two.services.inspections.get(store.inspection).details == PoolingDetails(
+        2019, "crc", "North", "targeted", earlier)
 
 
 def test_history_is_never_rewritten(store):

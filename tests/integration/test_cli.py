@@ -39,6 +39,37 @@ def test_create_and_list_inspections_and_cases(tmp_path):
     assert cases == []
 
 
+def test_an_inspection_says_what_pooling_reads_when_created_and_changes_it_later(tmp_path):
+    db = tmp_path / "pool.db"
+    earlier = as_json(aspire("inspections", "create", "--name", "Aireshire 2019",
+                             "--programme", "adult_probation", "--organisation", "Aireshire",
+                             "--start", "04/03/2019", "--json", db=db))
+    assert (earlier["year"], earlier["sample_design"], earlier["reinspects"]) == \
+        (None, "random", None)
+    later = as_json(aspire("inspections", "create", "--name", "Aireshire 2021",
+                           "--programme", "adult_probation", "--organisation", "Aireshire",
+                           "--year", "2021", "--organisation-type", "crc", "--region", "North",
+                           "--sample", "targeted", "--reinspects", earlier["id"], "--json",
+                           db=db))
+    assert (later["year"], later["organisation_type"], later["region"],
+            later["sample_design"], later["reinspects"]) == (2021, "crc", "North", "targeted",
+                                                             earlier["id"])
+    changed = as_json(aspire("inspections", "set-details", "--inspection", later["id"],
+                             "--sample", "random", "--reinspects", "none", "--json", db=db))
+    # what was not given stays as it was
+    assert (changed["year"], changed["region"], changed["sample_design"],
+            changed["reinspects"]) == (2021, "North", "random", None)
+    listed = {i["id"]: i for i in as_json(aspire("inspections", "list", "--json", db=db))}
+    assert listed[later["id"]]["sample_design"] == "random"
+    # a value the rules refuse is named, and nothing changes
+    for option, value, named in (("--year", "1066", "year"),
+                                 ("--reinspects", later["id"], "re-inspect")):
+        refused = aspire("inspections", "set-details", "--inspection", later["id"], option,
+                         value, db=db)
+        assert refused.returncode == 1 and named in refused.stderr, refused.stderr
+    assert as_json(aspire("inspections", "list", "--json", db=db)) == list(listed.values())
+
+
 def test_db_option_after_the_subcommand_and_environment_variable(tmp_path):
     db = tmp_path / "env.db"
     as_json(aspire("inspections", "create", "--name", "A", "--programme", "youth_offending",
@@ -238,7 +269,7 @@ def test_central_store_and_sync_from_the_command_line(tmp_path, central_url):
     from tests.service import service_in_thread
     admin = {"ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback"}
     assert as_json(aspire("central", "init", "--url", central_url, "--json", env=admin)) == {
-        "schema": ["c011"]}
+        "schema": ["c012"]}
     new = {**admin, "ASPIRE_NEW_PASSWORD": "a long enough password"}
     as_json(aspire("central", "add-user", "--url", central_url, "--login", "a.khan", "--name",
                    "A. Khan", "--role", "inspector", "--json", env=new))

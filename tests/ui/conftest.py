@@ -33,3 +33,14 @@ def open_window(qtbot, db_path):
     for window, services in opened:
         window.close()
         services.close()
+
+
+@pytest.fixture(params=["light", "dark"])
+def theme(request, qapp):
+    """The test drawn in a light and again in a dark theme (``test_contrast``'s palettes)."""
+    from tests.ui.test_contrast import dark, light
+
+    before = QApplication.palette()
+    QApplication.setPalette({"light": light, "dark": dark}[request.param]())
+    yield request.param
+    QApplication.setPalette(before)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.config import frameworks_dir
 from app.ui.dialogs.case_dialog import CaseDialog
-from app.ui.dialogs.inspection_dialog import InspectionDialog
+from app.ui.dialogs.inspection_dialog import InspectionDetailsDialog, InspectionDialog
 from app.ui.dialogs.practice_dialog import PracticeExamplesDialog
 from tests.integration.helpers import make_case, make_inspection
 
@@ -72,6 +72,7 @@ def test_dialogs(qtbot, open_window):
     inspection = window._services.inspections.list()[0]
     services = window._services
     for dialog in (InspectionDialog(services.inspections, services.frameworks, window),
+                   InspectionDetailsDialog(services.inspections, inspection, window),
                    CaseDialog(window._services.cases, inspection_id=inspection.id,
                               programme=inspection.programme, parent=window),
                    PracticeExamplesDialog(window._services.practice,

@@ -13,7 +13,6 @@ import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
     QRadioButton,
     QStyle,
@@ -48,13 +47,6 @@ def dark() -> QPalette:
                          QColor("#7a7a7a"))
     return palette
 
-
-@pytest.fixture(params=["light", "dark"])
-def theme(request, qapp):
-    before = QApplication.palette()
-    QApplication.setPalette({"light": light, "dark": dark}[request.param]())
-    yield request.param
-    QApplication.setPalette(before)
 
 
 def measured(owner: QWidget, part: QWidget, rect: QRect | None = None) -> float:

@@ -7,7 +7,8 @@ from app.ui.main_window import MainWindow
 from tests.integration.helpers import make_case
 from tests.ui.dialog_tour import dialogs_left, visit, visit_every_dialog
 
-EVERY_DIALOG = ["InspectionDialog", "CaseDialog", "TeamDialog", "SampleDialog",
+EVERY_DIALOG = ["InspectionDialog", "CaseDialog", "TeamDialog", "InspectionDetailsDialog",
+                "SampleDialog",
                 "ReviewQueueDialog", "ModerationDialog", "ConflictsDialog", "ExportOptionsDialog",
                 "FrameworksDialog", "QMessageBox", "DashboardDialog", "ImportDialog",
                 "ProblemsDialog", "PracticeExamplesDialog", "ExportOptionsDialog", "CaseDialog",

@@ -224,3 +224,32 @@ def test_the_frameworks_dialog_with_problems_and_a_preview_fit(window, laptop, t
         preview.close()
         dialog.close()
     assert not problems, f"{laptop[0]}:\n" + "\n".join(problems)
+
+
+def test_the_pooled_findings_fit_a_laptop(window, laptop):
+    """The analysts' pooled findings, every tab, on a laptop's screen and at 150% text."""
+    from app.core.pooling import Count, PoolingChoice, pooled_findings
+    from app.ui.dialogs.analysis_dialog import AnalysisDialog
+
+    shown, _services = window
+    _name, width, height = laptop
+    shown.analysis_action.trigger()
+    dialog = shown.findChild(AnalysisDialog)
+    choice = PoolingChoice(family="adult-case-supervision-2018")
+    questions = {"engaging": "Does the person on probation engage with the sentence?",
+                 "desistance": "Does the planning focus on supporting desistance?"}
+    counts = [Count(key, None, "", 40, 60) for key in questions]
+    counts += [Count(key, "ethnicity_group", group, n, 2 * n) for key in questions
+               for group, n in (("Asian or Asian British", 4), ("Black, Black British, "
+                                "Caribbean or African", 12), ("White", 14))]
+    dialog.show_findings(pooled_findings(choice, counts, questions, inspections=4, cases=60))
+    problems = []
+    for tab in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(tab)
+        dialog.dimension.setCurrentIndex(dialog.dimension.findData("ethnicity_group"))
+        pump(timeout=0.05)
+        if dialog.width() > width or dialog.height() > height:
+            problems.append(f"{dialog.width()}×{dialog.height()} is larger than the screen")
+        problems += [f"tab {tab}: {p}" for p in cut(dialog)]
+    assert not problems, f"{laptop[0]}: {problems}"
+    dialog.close()

@@ -105,6 +105,49 @@ def test_an_end_date_before_the_start_is_said_once_in_plain_words(qtbot, open_wi
     assert window._services.inspections.list() == []
 
 
+def test_a_lead_sets_what_pooling_reads_when_creating_and_again_later(qtbot, open_window,
+                                                                        monkeypatch):
+    from app.core.dto import PoolingDetails
+    from app.ui.dialogs.inspection_dialog import InspectionDetailsDialog, InspectionDialog
+
+    window = open_window()
+    earlier = make_inspection(window._services)
+    dialog = InspectionDialog(window._services.inspections, window._services.frameworks, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText("Northshire 2021")
+    dialog.organisation.setText("Northshire CRC")
+    assert dialog.pooling.year.text() == "The start date's year"  # nothing given yet
+    dialog.pooling.year.setValue(2021)
+    dialog.pooling.organisation_type.set_code("crc")
+    dialog.pooling.region.setText("North")
+    dialog.pooling.sample.set_code("targeted")
+    dialog.pooling.reinspects.setCurrentIndex(dialog.pooling.reinspects.findData(str(earlier.id)))
+    dialog.accept()
+    assert dialog.created is not None, dialog.error.text()
+    assert window._services.inspections.get(dialog.created.id).details == PoolingDetails(
+        2021, "crc", "North", "targeted", earlier.id)
+    # later, from the Inspection menu, with what it says shown to change
+    window.cases_page.reload(select=dialog.created.id)
+    shown = []
+    monkeypatch.setattr("app.ui.main_window.run_modal",
+                        lambda d: shown.append(d) or _change_and_save(d))
+    window.details_action.trigger()
+    [details] = shown
+    assert isinstance(details, InspectionDetailsDialog)
+    assert window._services.inspections.get(dialog.created.id).details == PoolingDetails(
+        None, "crc", "North", "random", None)
+
+
+def _change_and_save(dialog) -> bool:
+    assert dialog.pooling.year.value() == 2021 and dialog.pooling.region.text() == "North"
+    dialog.pooling.year.setValue(dialog.pooling.year.minimum())  # back to the start date's
+    dialog.pooling.sample.set_code("random")
+    dialog.pooling.reinspects.setCurrentIndex(0)
+    dialog.accept()
+    return dialog.changed is not None
+
+
 def test_enter_in_the_filter_opens_the_one_case_left(qtbot, open_window):
     window = open_window()
     services = window._services

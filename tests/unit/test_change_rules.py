@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 
 import pytest
 
@@ -127,7 +128,8 @@ def test_the_team_is_changed_by_its_lead_or_by_whoever_founded_the_inspection():
 
 
 def test_an_inspection_is_closed_by_its_lead_or_supervisor_and_edited_by_its_lead():
-    inspection = {"id": "i1", "name": "Northshire", "status": "open"}
+    inspection = {"id": str(uuid.uuid4()), "name": "Northshire", "status": "open",
+                  "programme": "adult_probation", "sample_design": "random"}
     closed = {**inspection, "status": "closed"}
     renamed = {**inspection, "name": "Southshire"}
     for role in ("lead_inspector", "supervisor"):
@@ -138,6 +140,27 @@ def test_an_inspection_is_closed_by_its_lead_or_supervisor_and_edited_by_its_lea
         assert refusal("inspections", inspection, renamed, standing(role)) is not None
     assert refusal("inspections", inspection, {**inspection, "status": "gone"},
                    standing("lead_inspector")) is not None
+
+
+def test_an_inspection_holds_pooling_details_the_laptop_would_keep_whoever_sends_it():
+    own = str(uuid.uuid4())
+    inspection = {"id": own, "name": "Northshire", "status": "open",
+                  "programme": "adult_probation", "sample_design": "random", "year": 2019,
+                  "organisation_type": "crc", "region": "North", "reinspects_id": None}
+    earlier = {**inspection, "reinspects_id": str(uuid.uuid4()), "sample_design": "targeted"}
+    assert refusal("inspections", None, inspection, standing()) is None
+    assert refusal("inspections", inspection, earlier, standing("lead_inspector")) is None
+    for wrong, named in ((("year", 1066), "year"), (("year", "2019"), "year"),
+                         (("organisation_type", "prison_yard"), "organisation type"),
+                         (("sample_design", "convenience"), "sample"),
+                         (("programme", "parole"), "programme"),
+                         (("reinspects_id", own), "re-inspect")):
+        changed = {**inspection, wrong[0]: wrong[1]}
+        # an administrator is held to them too
+        for who in (standing("lead_inspector"), standing(account_role="admin")):
+            told = refusal("inspections", inspection, changed, who)
+            assert told is not None and named in told, (wrong, told)
+        assert refusal("inspections", None, changed, standing()) is not None
 
 
 def test_frameworks_are_published_not_rewritten():

@@ -7,8 +7,9 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.core.dto import InspectionSummary, NewInspection, TeamMember
+from app.core.dto import InspectionSummary, NewInspection, PoolingDetails, TeamMember
 from app.db import models as m
+from app.db.bookkeeping import set_changed
 
 
 def inspection_summary(row: m.Inspection, case_count: int = 0) -> InspectionSummary:
@@ -17,7 +18,9 @@ def inspection_summary(row: m.Inspection, case_count: int = 0) -> InspectionSumm
         area=row.area, start_date=row.start_date, end_date=row.end_date,
         framework_key=row.framework.framework_key, framework_version=row.framework.version,
         framework_title=row.framework.title, status=row.status, case_count=case_count,
-        updated_at=row.updated_at,
+        updated_at=row.updated_at, details=PoolingDetails(
+            row.year, row.organisation_type or "", row.region or "",
+            row.sample_design or "random", row.reinspects_id),
     )
 
 
@@ -43,7 +46,7 @@ def count_cases(session: Session, inspection_id: uuid.UUID) -> int:
 #: the longest text each of an inspection's text fields holds (the central store holds the
 #: same: ``app.sync.store``)
 INSPECTION_TEXT_LIMITS = {name: m.Inspection.__table__.c[name].type.length
-                          for name in ("name", "organisation", "area")}
+                          for name in ("name", "organisation", "area", "region")}
 
 
 def add_inspection(session: Session, new: NewInspection, framework: m.Framework,
@@ -55,10 +58,26 @@ def add_inspection(session: Session, new: NewInspection, framework: m.Framework,
         organisation=new.organisation.strip(), area=new.area.strip(),
         start_date=new.start_date, end_date=new.end_date, framework=framework,
     )
+    _set_details(row, new.details)
     row.members.append(m.InspectionMember(person=lead.person, role=lead.role))
     session.add(row)
     session.flush()
     return inspection_summary(row)
+
+
+def set_details(session: Session, inspection_id: uuid.UUID,
+                details: PoolingDetails) -> InspectionSummary:
+    """The inspection's pooling details set (checked already), as it then stands."""
+    row = session.get(m.Inspection, inspection_id)
+    _set_details(row, details)
+    session.flush()
+    return inspection_summary(row, count_cases(session, inspection_id))
+
+
+def _set_details(row: m.Inspection, details: PoolingDetails) -> None:
+    set_changed(row, {"year": details.year, "organisation_type": details.organisation_type,
+                      "region": details.region.strip(), "sample_design": details.sample_design,
+                      "reinspects_id": details.reinspects_id})
 
 
 def team_of(session: Session, inspection_id: uuid.UUID) -> list[TeamMember]:

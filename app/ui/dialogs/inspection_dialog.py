@@ -1,4 +1,4 @@
-"""Creating an inspection."""
+"""Creating an inspection, and changing what it says for pooling across inspections."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from app.errors import ValidationError
 from app.ui.dialogs.form_dialog import FormDialog
 from app.ui.errors import operation
 from app.ui.widgets.fields import CodeCombo, DateEdit
+from app.ui.widgets.pooling_fields import PoolingFields
 
 if TYPE_CHECKING:  # the window shows before the storage layer is loaded
     from app.services.frameworks import FrameworkCatalog
@@ -44,6 +45,7 @@ class InspectionDialog(FormDialog):
                               (self.tr("Question &framework"), self.framework)):
             self.form.addRow(label, widget)
             widget.setAccessibleName(label.replace("&", ""))
+        self.pooling = PoolingFields(self.form, inspections.list())
         self.add_buttons(self.tr("Create inspection"))
         self.programme.currentIndexChanged.connect(self._fill_frameworks)
         self._fill_frameworks()
@@ -76,4 +78,24 @@ class InspectionDialog(FormDialog):
             name=self.name.text(), programme=self.programme.code(),
             organisation=self.organisation.text(), area=self.area.text(),
             start_date=start, end_date=end, framework_key=choice[0],
-            framework_version=choice[1]))
+            framework_version=choice[1], details=self.pooling.details()))
+
+
+class InspectionDetailsDialog(FormDialog):
+    """The lead inspector changes what the inspection says for pooling."""
+
+    def __init__(self, inspections: InspectionService, inspection: InspectionSummary,
+                 parent=None):
+        super().__init__(self.tr("Details for pooling: {name}").format(name=inspection.name),
+                         parent)
+        self._inspections, self._inspection = inspections, inspection
+        self.changed: InspectionSummary | None = None
+        others = [i for i in inspections.list()
+                  if i.id != inspection.id and i.programme == inspection.programme]
+        self.pooling = PoolingFields(self.form, others, inspection.details)
+        self.add_buttons(self.tr("Save details"))
+        self.resize(520, self.sizeHint().height())
+
+    def save(self) -> None:
+        self.changed = self._inspections.set_details(self._inspection.id,
+                                                     self.pooling.details())
