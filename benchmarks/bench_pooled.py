@@ -10,7 +10,8 @@ Then, taking turns so that a machine busier for a while weighs on each alike:
 
 - floor: the same aggregate written by hand in SQL, as an analyst would write it straight
   against the tables: per key question, yes and judged counts over approved cases of the
-  random samples, with one grouping set per split (the same ten splits);
+  random samples, with one grouping set per split (the same ten splits), in a session with
+  the pooled query's own settings (its memory for grouping, no compiling);
 - pooled: ``app.sync.pooled.pooled``, what the service runs (the rules applied: latest
   re-inspection only, random samples apart, one family, the need matrix judged as its
   rating judges it, labels and merged groups, intervals and differences worked out);
@@ -49,7 +50,7 @@ from app.core.pooling import DIMENSIONS, PoolingChoice  # noqa: E402
 from app.core.profile import ETHNICITY, GENDER, PHASE, RISK_LEVEL, SENTENCE_TYPE  # noqa: E402
 from app.sync.central import add_user, central_engine, init_central  # noqa: E402
 from app.sync.client import ServiceLink  # noqa: E402
-from app.sync.pooled import pooled  # noqa: E402
+from app.sync.pooled import POOLED_SETTINGS, pooled  # noqa: E402
 from tests.postgres import start_server  # noqa: E402
 from tests.service import free_port, run_serve, wait_until_serving  # noqa: E402
 
@@ -63,14 +64,16 @@ NEEDS = ("accommodation", "drug_misuse", "alcohol_misuse")
 
 def framework_content() -> str:
     questions = [{"key": f"q{i:02d}", "text": f"Was aspect {i} of the work sufficient?",
-                  "type": "yes_no", **({"standard": "assessment"} if i < KEY_QUESTIONS - 1
-                                      else {})} for i in range(QUESTIONS - 1)]
+                  "type": "yes_no", "reasons": "general",
+                  **({"standard": "assessment"} if i < KEY_QUESTIONS - 1 else {})}
+                 for i in range(QUESTIONS - 1)]
     questions.append({"key": "partners", "text": "Have partners contributed sufficiently?",
                       "type": "need_matrix", "rows": "needs", "standard": "assessment"})
     return json.dumps({
         "format": 1, "id": FAMILY, "version": "1.0", "title": "Benchmark, 50 questions",
         "programme": "adult_probation",
         "lists": {"needs": [{"code": c, "label": c.replace("_", " ").title()} for c in NEEDS]},
+        "reason_sets": {"general": [{"code": "not_done", "label": "Not done at all"}]},
         "standards": [{"key": "assessment", "title": "Assessment"}],
         "sections": [{"key": "work", "title": "The work", "stage": "assessment",
                       "questions": questions}]})
@@ -105,31 +108,35 @@ def fill(url: str, inspections: int, per: int, seed: int = 1) -> None:
                                 rng.choice(["North", "South", "East", "West", "Wales"]),
                                 "targeted" if n % 10 == 7 else "random", earlier))
         keys = [f"q{i:02d}" for i in range(QUESTIONS - 1)]
+        case_ids = []
+        genders, ethnicities = GENDER.codes(), ETHNICITY.codes()
+        risks, sentences, phases = RISK_LEVEL.codes(), SENTENCE_TYPE.codes(), PHASE.codes()
         with conn.cursor().copy(
                 "COPY cases (id, rev, updated_at, updated_by, device_id, inspection_id, "
                 "reference, status, gender, ethnicity, date_of_birth, rosh, sentence_type, "
-                "phase, notes) FROM STDIN") as cases, conn.cursor().copy(
-                "COPY answers (id, rev, updated_at, updated_by, device_id, case_id, "
-                "question_key, value, reasons, evidence, respondent) FROM STDIN") as answers:
-            genders, ethnicities = GENDER.codes(), ETHNICITY.codes()
-            risks, sentences, phases = RISK_LEVEL.codes(), SENTENCE_TYPE.codes(), PHASE.codes()
-            values = ['"yes"'] * 6 + ['"no"'] * 3 + ['"na"']
+                "phase, notes) FROM STDIN") as cases:
             for n, inspection_id in enumerate(ids):
                 for c in range(per):
                     case_id = uuid.uuid4()
+                    case_ids.append(case_id)
                     cases.write_row((
                         case_id, *stamp, inspection_id, f"R{n:03d}{c:05d}",
                         "approved" if rng.random() < 0.9 else "in_progress",
                         rng.choice(genders), rng.choice(ethnicities),
                         dt.date(rng.randint(1950, 2004), rng.randint(1, 12), 1),
                         rng.choice(risks), rng.choice(sentences), rng.choice(phases), ""))
-                    for key in keys:
-                        answers.write_row((uuid.uuid4(), *stamp, case_id, key,
-                                           rng.choice(values), "[]", "", "inspector"))
-                    matrix = json.dumps({need: rng.choice(["yes", "yes", "no", "na"])
-                                         for need in NEEDS})
-                    answers.write_row((uuid.uuid4(), *stamp, case_id, "partners", matrix,
+        values = ['"yes"'] * 6 + ['"no"'] * 3 + ['"na"']
+        with conn.cursor().copy(
+                "COPY answers (id, rev, updated_at, updated_by, device_id, case_id, "
+                "question_key, value, reasons, evidence, respondent) FROM STDIN") as answers:
+            for case_id in case_ids:
+                for key in keys:
+                    answers.write_row((uuid.uuid4(), *stamp, case_id, key, rng.choice(values),
                                        "[]", "", "inspector"))
+                matrix = json.dumps({need: rng.choice(["yes", "yes", "no", "na"])
+                                     for need in NEEDS})
+                answers.write_row((uuid.uuid4(), *stamp, case_id, "partners", matrix, "[]",
+                                   "", "inspector"))
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")
@@ -143,6 +150,8 @@ def by_hand(url: str) -> int:
         "i.year", "i.programme", "i.organisation_type", "i.region", "c.gender",
         "c.ethnicity", "age_band", "c.rosh", "c.sentence_type", "c.phase"))
     with psycopg.connect(url) as conn:
+        for setting, value in POOLED_SETTINGS.items():  # the pooled query's own, to be fair
+            conn.execute(f"SET {setting} = '{value}'")
         rows = conn.execute(f"""
             SELECT a.question_key, i.year, i.programme, i.organisation_type, i.region,
                    c.gender, c.ethnicity, age_band, c.rosh, c.sentence_type, c.phase,

@@ -132,6 +132,8 @@ TRANSFER_BODY = MOST_CONTENT
 TRANSFERS_AT_ONCE = 2
 #: The largest list of change numbers or case ids asked for at once.
 LIST_BODY = 256 * 1024
+#: Pooled queries one instance works out at once.
+ANALYSES_AT_ONCE = 2
 #: who may ask for pooled findings, and what they may ask with
 ANALYSIS_ROLES = frozenset({"analyst", "admin"})
 ANALYSIS_PARAMETERS = ("framework", "year", "programme", "by", "sample", "latest_only",
@@ -165,6 +167,8 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
     published = published if published is not None else shipped_frameworks()
     #: transfer files applied at once by this instance (each may hold 64 MiB and a minute)
     transfers_running = asyncio.Semaphore(TRANSFERS_AT_ONCE)
+    #: pooled queries worked out at once by this instance (each reads the whole store)
+    analyses_running = asyncio.Semaphore(ANALYSES_AT_ONCE)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -294,7 +298,12 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         except ValueError as exc:
             raise RequestRefused(400, f"The analysis asked for cannot be read: {exc}.") \
                 from None
-        findings = await run_in_threadpool(pooled, engine, choice)
+        if analyses_running.locked():
+            raise RequestRefused(429, "The central service is working out other pooled "
+                                      "findings just now.", "Try again in a minute.",
+                                 {"Retry-After": "30"})
+        async with analyses_running:
+            findings = await run_in_threadpool(pooled, engine, choice)
         return JSONResponse(findings_to_wire(findings))
 
     async def push(request: Request) -> Response:

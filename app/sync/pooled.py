@@ -31,6 +31,10 @@ from app.sync.judge import question_set
 
 #: how long a pooled query may take before the store stops it (milliseconds)
 POOLED_TIMEOUT_MS = 120_000
+#: for the pooled query only: memory enough to count its groups in hash tables rather than
+#: sorting the answers on disk, and no compiling of the query (which took a second of the
+#: query's time at 100,000 cases, to save less)
+POOLED_SETTINGS = {"work_mem": "64MB", "jit": "off"}
 #: the labels of each dimension's stored codes
 _LABELS = {"programme": PROGRAMMES, "organisation_type": ORGANISATION_TYPE, "gender": GENDER,
            "rosh": RISK_LEVEL, "sentence_type": SENTENCE_TYPE, "phase": PHASE}
@@ -49,13 +53,13 @@ _SUPERSEDED = """
 
 
 def _age_band() -> str:
-    """The case's age band on the inspection's start date (today if it has none), in SQL."""
-    age = ("date_part('year', age(coalesce(ch.start_date, current_date), c.date_of_birth))")
-    arms = " ".join(f"WHEN {age} < {limit} THEN '{label}'" for limit, label in AGE_BANDS)
-    return f"CASE WHEN c.date_of_birth IS NULL THEN '{NOT_RECORDED}' {arms} END"
+    """The case's age band on the inspection's start date (today if it has none), in SQL
+    (``ag.age``: the age, worked out once a case)."""
+    arms = " ".join(f"WHEN ag.age < {limit} THEN '{label}'" for limit, label in AGE_BANDS)
+    return f"CASE WHEN ag.age IS NULL THEN '{NOT_RECORDED}' {arms} END"
 
 
-#: each dimension's value for a judged case, in SQL
+#: each dimension's value for a counted case, in SQL
 _VALUES = {
     "year": "ch.year::text", "programme": "ch.programme",
     "organisation_type": "ch.organisation_type", "region": "ch.region",
@@ -63,12 +67,18 @@ _VALUES = {
     "rosh": "c.rosh", "sentence_type": "c.sentence_type", "phase": "c.phase",
 }
 
+#: whether an answer counts as sufficient (true), not (false) or not at all (null): the
+#: stored text of a Yes or a No is read at once, anything else as JSON (a need matrix: Yes
+#: when every row judged is Yes, No when any is No)
 _VERDICT = """
-    CASE json_typeof(a.value)
-        WHEN 'string' THEN CASE a.value #>> '{}' WHEN 'yes' THEN true WHEN 'no' THEN false END
-        WHEN 'object' THEN CASE WHEN a.question_key = ANY(CAST(:matrices AS text[])) THEN
-            (SELECT bool_and(e.v = 'yes') FROM json_each_text(a.value) AS e(k, v)
-             WHERE e.v IN ('yes', 'no')) END
+    CASE a.value::text WHEN '"yes"' THEN true WHEN '"no"' THEN false ELSE
+        CASE json_typeof(a.value)
+            WHEN 'string' THEN CASE a.value #>> '{}' WHEN 'yes' THEN true
+                                                   WHEN 'no' THEN false END
+            WHEN 'object' THEN CASE WHEN a.question_key = ANY(CAST(:matrices AS text[])) THEN
+                (SELECT bool_and(e.v = 'yes') FROM json_each_text(a.value) AS e(k, v)
+                 WHERE e.v IN ('yes', 'no')) END
+        END
     END"""
 
 
@@ -81,6 +91,8 @@ def pooled(engine: Engine, choice: PoolingChoice) -> PooledFindings:
     with engine.connect() as conn:
         conn.execute(text("SET TRANSACTION READ ONLY"))
         conn.execute(text(f"SET LOCAL statement_timeout = {POOLED_TIMEOUT_MS}"))
+        for setting, value in POOLED_SETTINGS.items():
+            conn.execute(text(f"SET LOCAL {setting} = '{value}'"))
         try:
             return _pooled(conn, choice)
         finally:
@@ -126,27 +138,18 @@ def _pooled(conn: Connection, choice: PoolingChoice) -> PooledFindings:
         f"SELECT count(DISTINCT ch.id), count(c.id) FROM ({chosen}) ch "
         f"LEFT JOIN cases c ON c.inspection_id = ch.id "
         f"AND c.status = ANY(CAST(:statuses AS text[]))"), params).one()
-    counts = [Count(key, None, "", yes, judged) for key, yes, judged in conn.execute(text(f"""
-        WITH ch AS ({chosen}), judged AS (
-            SELECT a.question_key, {_VERDICT} AS verdict
-            FROM ch JOIN cases c ON c.inspection_id = ch.id
-            JOIN answers a ON a.case_id = c.id
-            WHERE a.question_key = ANY(CAST(:keys AS text[]))
-              AND c.status = ANY(CAST(:statuses AS text[])))
-        SELECT question_key, count(*) FILTER (WHERE verdict), count(verdict)
-        FROM judged GROUP BY question_key"""), params)]
-    if choice.by:
-        counts += _split_counts(conn, chosen, choice.by, params)
+    counts = _counts(conn, chosen, choice.by, params)
     return pooled_findings(choice, counts, questions, inspections=inspections, cases=cases,
                            left_out=left_out, families=tuple(families))
 
 
-def _split_counts(conn: Connection, chosen: str, by: tuple[str, ...],
-                  params: dict) -> list[Count]:
-    """The counts of each group of each dimension in ``by``, in one pass over the answers
-    (a grouping set per dimension)."""
-    columns = ", ".join(f"{_VALUES[d]} AS {d}" for d in by)
-    sets = ", ".join(f"(question_key, {d})" for d in by)
+def _counts(conn: Connection, chosen: str, by: tuple[str, ...], params: dict) -> list[Count]:
+    """The counts over all cases and for each group of each dimension in ``by``, in one pass
+    over the answers (a grouping set for all cases and one per dimension); each case's
+    groups are worked out once, before its answers are read."""
+    columns = "".join(f", {_VALUES[d]} AS {d}" for d in by)
+    carried = "".join(f", cs.{d}" for d in by)
+    sets = ", ".join(["(question_key)", *(f"(question_key, {d})" for d in by)])
     which = " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in by)
     value = " ".join(f"WHEN GROUPING({d}) = 0 THEN {d}" for d in by)
     ethnic = [(c.code, c.group) for c in ETHNICITY.choices if c.group]
@@ -156,23 +159,31 @@ def _split_counts(conn: Connection, chosen: str, by: tuple[str, ...],
         WITH ch AS ({chosen}),
         eg AS (SELECT * FROM unnest(CAST(:ethnic_codes AS text[]),
                                     CAST(:ethnic_groups AS text[])) AS eg(code, grp)),
-        judged AS (
-            SELECT a.question_key, {columns}, {_VERDICT} AS verdict
+        cs AS MATERIALIZED (
+            SELECT c.id{columns}
             FROM ch JOIN cases c ON c.inspection_id = ch.id
-            JOIN answers a ON a.case_id = c.id
-            LEFT JOIN eg ON eg.code = c.ethnicity
-            WHERE a.question_key = ANY(CAST(:keys AS text[]))
-              AND c.status = ANY(CAST(:statuses AS text[])))
-        SELECT question_key, CASE {which} END, CASE {value} END,
+            LEFT JOIN eg ON eg.code = c.ethnicity,
+            LATERAL (SELECT date_part('year', age(coalesce(ch.start_date, current_date),
+                                                  c.date_of_birth)) AS age) ag
+            WHERE c.status = ANY(CAST(:statuses AS text[]))),
+        judged AS (
+            SELECT a.question_key{carried}, {_VERDICT} AS verdict
+            FROM answers a JOIN cs ON cs.id = a.case_id
+            WHERE a.question_key = ANY(CAST(:keys AS text[])))
+        SELECT question_key, {f"CASE {which} END" if by else "NULL"},
+               {f"CASE {value} END" if by else "NULL"},
                count(*) FILTER (WHERE verdict), count(verdict)
         FROM judged GROUP BY GROUPING SETS ({sets})"""), params)
     # a code whose label is "Not recorded" and a value never recorded are one group
-    merged: dict[tuple[str, str, str], list[int]] = {}
+    merged: dict[tuple[str, str | None, str], list[int]] = {}
     for key, dimension, group, yes, judged in rows:
-        tally = merged.setdefault((key, dimension, _label(dimension, group)), [0, 0])
+        where = (key, None, "") if dimension is None else (key, dimension,
+                                                           _label(dimension, group))
+        tally = merged.setdefault(where, [0, 0])
         tally[0] += yes
         tally[1] += judged
-    return [Count(*where, yes, judged) for where, (yes, judged) in merged.items() if judged]
+    return [Count(*where, yes, judged) for where, (yes, judged) in merged.items()
+            if judged or where[1] is None]
 
 
 def _label(dimension: str, code: str | None) -> str:

@@ -250,3 +250,16 @@ def test_an_analyst_takes_the_findings_to_excel_r_and_the_terminal(pooled_store,
     wrong = aspire("analysis", "--framework", "pooled",
                    env={**env, "ASPIRE_CENTRAL_PASSWORD": "not the password at all"})
     assert wrong.returncode == 1 and "login and password" in wrong.stderr
+
+
+def test_pooled_queries_beyond_what_an_instance_works_out_at_once_wait_their_turn(
+        pooled_store, monkeypatch):
+    from app.server import web
+
+    central, _ = pooled_store
+    monkeypatch.setattr(web, "ANALYSES_AT_ONCE", 0)  # as though two were being worked out
+    service = in_thread(central)
+    status, answer, headers = service.call("GET", "/analysis?framework=pooled",
+                                           token=sign_in(service, "ann.analyst"))
+    assert status == 429 and headers["retry-after"] == "30"
+    assert "other pooled findings" in answer["error"]
