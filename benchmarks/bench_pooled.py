@@ -2,7 +2,9 @@
 
 A throwaway PostgreSQL server is started in the temporary folder (as the tests do) and a
 central store made in it with ``aspire central init``. It is filled with COPY, untimed: one
-framework family of 50 questions (15 key questions, one of them a need matrix), 100
+framework family of 50 questions (15 key questions, five applying only by a rule over an
+earlier answer and the case's profile, and a need matrix over the needs an earlier answer
+chose, as in the shipped frameworks), 100
 inspections over ten years (a tenth of them targeted samples, a tenth re-inspecting an
 earlier one), 1,000 cases each, every question answered; then ANALYZE.
 
@@ -11,10 +13,12 @@ Then, taking turns so that a machine busier for a while weighs on each alike:
 - floor: the same aggregate written by hand in SQL, as an analyst would write it straight
   against the tables: per key question, yes and judged counts over approved cases of the
   random samples, with one grouping set per split (the same ten splits), in a session with
-  the pooled query's own settings (its memory for grouping, no compiling);
+  the pooled query's own settings (its memory for grouping, no compiling); it counts every
+  stored Yes and No, whether the question applies or not;
 - pooled: ``app.sync.pooled.pooled``, what the service runs (the rules applied: latest
-  re-inspection only, random samples apart, one family, the need matrix judged as its
-  rating judges it, labels and merged groups, intervals and differences worked out);
+  re-inspection only, random samples apart, one family, each key question counted only
+  where it applies, the need matrix over its rows that apply, labels and merged groups,
+  intervals and differences worked out);
 - service: ``GET /analysis`` through the central service over loopback HTTP as an analyst,
   from the request to the findings read back on the client.
 
@@ -46,6 +50,7 @@ if str(ROOT) not in sys.path:
 import psycopg  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from app.core.framework_loader import parse_framework_text  # noqa: E402
 from app.core.pooling import DIMENSIONS, PoolingChoice  # noqa: E402
 from app.core.profile import ETHNICITY, GENDER, PHASE, RISK_LEVEL, SENTENCE_TYPE  # noqa: E402
 from app.sync.central import add_user, central_engine, init_central  # noqa: E402
@@ -63,12 +68,27 @@ NEEDS = ("accommodation", "drug_misuse", "alcohol_misuse")
 
 
 def framework_content() -> str:
-    questions = [{"key": f"q{i:02d}", "text": f"Was aspect {i} of the work sufficient?",
-                  "type": "yes_no", "reasons": "general",
-                  **({"standard": "assessment"} if i < KEY_QUESTIONS - 1 else {})}
-                 for i in range(QUESTIONS - 1)]
+    """50 questions: a yes/no question and a choice of needs that later questions' rules
+    read, 15 key questions (five of them applying only where the first was answered Yes or
+    the case is in custody or on licence, as in the shipped frameworks), a need matrix over
+    the needs chosen, and the rest judgements."""
+    def rule(i: int) -> dict:
+        if i % 3 == 1 and i < 15:
+            return {"applies_if": {"any": [{"answer": "victim", "equals": "yes"},
+                                           {"profile": "phase", "in": ["custody", "licence"]}]}}
+        return {}
+
+    questions = [{"key": "victim", "text": "Is there an identifiable victim?",
+                  "type": "yes_no", "judgement": False},
+                 {"key": "needs", "text": "Which needs were identified?",
+                  "type": "multi_choice", "options": "needs"}]
+    questions += [{"key": f"q{i:02d}", "text": f"Was aspect {i} of the work sufficient?",
+                   "type": "yes_no", "reasons": "general", **rule(i),
+                   **({"standard": "assessment"} if i < KEY_QUESTIONS - 1 else {})}
+                  for i in range(QUESTIONS - 3)]
     questions.append({"key": "partners", "text": "Have partners contributed sufficiently?",
-                      "type": "need_matrix", "rows": "needs", "standard": "assessment"})
+                      "type": "need_matrix", "rows": "needs", "rows_from": "needs",
+                      "standard": "assessment"})
     return json.dumps({
         "format": 1, "id": FAMILY, "version": "1.0", "title": "Benchmark, 50 questions",
         "programme": "adult_probation",
@@ -86,6 +106,7 @@ def fill(url: str, inspections: int, per: int, seed: int = 1) -> None:
     device = uuid.uuid4()
     stamp = (1, now, "bench", device)
     content = framework_content()
+    parse_framework_text(content, FAMILY)  # the store reads it as any framework
     framework = uuid.uuid4()
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=False) as conn:
@@ -107,7 +128,7 @@ def fill(url: str, inspections: int, per: int, seed: int = 1) -> None:
                                 "closed", year, rng.choice(["nps", "crc", "pdu"]),
                                 rng.choice(["North", "South", "East", "West", "Wales"]),
                                 "targeted" if n % 10 == 7 else "random", earlier))
-        keys = [f"q{i:02d}" for i in range(QUESTIONS - 1)]
+        keys = [f"q{i:02d}" for i in range(QUESTIONS - 3)]
         case_ids = []
         genders, ethnicities = GENDER.codes(), ETHNICITY.codes()
         risks, sentences, phases = RISK_LEVEL.codes(), SENTENCE_TYPE.codes(), PHASE.codes()
@@ -130,6 +151,10 @@ def fill(url: str, inspections: int, per: int, seed: int = 1) -> None:
                 "COPY answers (id, rev, updated_at, updated_by, device_id, case_id, "
                 "question_key, value, reasons, evidence, respondent) FROM STDIN") as answers:
             for case_id in case_ids:
+                answers.write_row((uuid.uuid4(), *stamp, case_id, "victim",
+                                   rng.choice(['"yes"', '"no"']), "[]", "", "inspector"))
+                answers.write_row((uuid.uuid4(), *stamp, case_id, "needs", json.dumps(
+                    [n for n in NEEDS if rng.random() < 0.6]), "[]", "", "inspector"))
                 for key in keys:
                     answers.write_row((uuid.uuid4(), *stamp, case_id, key, rng.choice(values),
                                        "[]", "", "inspector"))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.config import ENV_CENTRAL, ENV_PASSWORD
+from app.config import ENV_CENTRAL, ENV_NEW_PASSWORD, ENV_PASSWORD
 from app.core.inspection_details import SAMPLE_DESIGN
 from app.core.pooling import DIMENSIONS, SUPPRESS_BELOW, PooledFindings, PoolingChoice
 from app.core.profile import PROGRAMMES
@@ -59,6 +59,9 @@ def add_commands(sub, common) -> None:
     analysis.add_argument("--provisional", action="store_true",
                           help="count every case form as answered so far, not only "
                                "approved ones")
+    analysis.add_argument("--change-password", action="store_true",
+                          help=f"change your password at the central service instead (asked, "
+                               f"or ${ENV_PASSWORD} and ${ENV_NEW_PASSWORD})")
     analysis.add_argument("-o", "--output", type=Path, metavar="FILE",
                           help="write the findings as FILE.xlsx, FILE.parquet or FILE.json "
                                "('-' is not taken: the findings are a file's worth)")
@@ -76,6 +79,13 @@ def _analysis(_s: Services, args) -> tuple[object, str]:
     if not login:
         raise ValidationError("No login is given for the central service.",
                               f"Give your analyst's login with --login or {ENV_LOGIN}.")
+    if args.change_password:
+        from app.services.analysis import change_password
+
+        current = os.environ.get(ENV_PASSWORD) or ask("Your current password: ")
+        new = os.environ.get(ENV_NEW_PASSWORD) or ask("Your new password: ", twice=True)
+        change_password(address, login, current, new)
+        return {"changed": True}, "Your password is changed; sign in with it from now on."
     if args.output == STANDARD_OUTPUT:
         raise ValidationError("Pooled findings are written to a file, not standard output.",
                               "Give a file name ending .xlsx, .parquet or .json, or use "

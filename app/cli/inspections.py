@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.dto import NewInspection, PoolingDetails
-from app.core.inspection_details import ORGANISATION_TYPE, SAMPLE_DESIGN, pooling_words
+from app.core.inspection_details import (
+    ORGANISATION_TYPE,
+    REGION,
+    SAMPLE_DESIGN,
+    pooling_words,
+)
 from app.core.profile import PROGRAMMES, Programme
 from app.core.workflow import TEAM_ROLE
 from app.errors import FrameworkError, ValidationError
@@ -92,7 +97,8 @@ def _pooling_options(parser) -> None:
                         help="the year it is reported in (default: its start date's)")
     parser.add_argument("--organisation-type", choices=ORGANISATION_TYPE.codes(),
                         metavar="TYPE", help="the kind of organisation inspected")
-    parser.add_argument("--region", help="the region it is in")
+    parser.add_argument("--region", choices=REGION.codes(), metavar="REGION",
+                        help="the Probation Service region it is in")
     parser.add_argument("--sample", choices=SAMPLE_DESIGN.codes(), metavar="DESIGN",
                         help="how its cases were chosen (default random; a full joint "
                              "inspection's targeted sample is never pooled with random ones)")

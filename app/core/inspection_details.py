@@ -1,6 +1,6 @@
 """What an inspection says about itself for pooling across inspections: its year, the kind of
-organisation inspected, its region, whether its sample was drawn at random or targeted, and
-which earlier inspection it re-inspects.
+organisation inspected, its region (coded, so that one region is one group), whether its
+sample was drawn at random or targeted, and which earlier inspection it re-inspects.
 
 The annual reports pool case assessments across inspections by these, with rules of their own
 (only the latest data where a unit was re-inspected; targeted samples never pooled with random
@@ -25,6 +25,26 @@ ORGANISATION_TYPE = vocabulary(
         ("probation_region", "Probation Service region"),
         ("yot", "Youth offending team or service (YOT)"),
         ("other", "Other"),
+    ],
+)
+
+#: the regions inspections are reported by: the Probation Service's regions of England and
+#: Wales (youth offending services are placed in the same areas)
+REGION = vocabulary(
+    "region",
+    [
+        ("north_east", "North East"),
+        ("north_west", "North West"),
+        ("yorkshire_humber", "Yorkshire and the Humber"),
+        ("greater_manchester", "Greater Manchester"),
+        ("east_midlands", "East Midlands"),
+        ("west_midlands", "West Midlands"),
+        ("east_of_england", "East of England"),
+        ("london", "London"),
+        ("kent_surrey_sussex", "Kent, Surrey and Sussex"),
+        ("south_central", "South Central"),
+        ("south_west", "South West"),
+        ("wales", "Wales"),
     ],
 )
 
@@ -58,6 +78,9 @@ def details_problems(values: Mapping, own_id: object = None) -> list[str]:
     if kind and kind not in ORGANISATION_TYPE:
         problems.append(f"organisation type: '{kind}' is not one of "
                         f"{', '.join(ORGANISATION_TYPE.codes())}")
+    region = values.get("region") or ""
+    if region and region not in REGION:
+        problems.append(f"region: '{region}' is not one of {', '.join(REGION.codes())}")
     design = values.get("sample_design")
     if design not in SAMPLE_DESIGN:
         problems.append(f"sample: '{design}' is not one of {', '.join(SAMPLE_DESIGN.codes())}")
@@ -75,8 +98,8 @@ def pooling_words(details) -> str:
                else "re-inspects none")
     return "; ".join([
         f"year {details.year}" if details.year else "year of its start date", kind,
-        details.region or "region not given", SAMPLE_DESIGN.label(details.sample_design)
-        .split(" (")[0].lower(), earlier])
+        REGION.label(details.region) or "region not given",
+        SAMPLE_DESIGN.label(details.sample_design).split(" (")[0].lower(), earlier])
 
 
 def _same_id(a: object, b: object) -> bool:

@@ -26,7 +26,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from app.core.frameworks import id_problem
 from app.core.inspection_details import RANDOM, SAMPLE_DESIGN
+from app.core.profile import PROGRAMMES
 from app.core.ratings import Z95, wilson_interval
 
 #: What pooled figures may be split by: (code, heading). The first four describe the
@@ -64,10 +66,21 @@ class PoolingChoice:
 
     def problems(self) -> list[str]:
         found = []
+        if self.family is not None and (id_problem(self.family)
+                                        or not self.family.isprintable()):
+            found.append(f"{self.family!r} cannot be a framework family: "
+                         f"{id_problem(self.family) or 'it holds characters no id has'}")
         unknown = [d for d in self.by if d not in DIMENSION_HEADINGS]
         if unknown:
             found.append(f"'{', '.join(unknown)}' cannot split pooled figures; choose from "
                          f"{', '.join(DIMENSION_HEADINGS)}")
+        twice = sorted({d for d in self.by if self.by.count(d) > 1} - set(unknown))
+        if twice:
+            found.append(f"'{', '.join(twice)}' is asked for more than once")
+        strange = [p for p in self.programmes if p not in PROGRAMMES]
+        if strange:
+            found.append(f"{', '.join(map(repr, strange))} is not a programme; choose from "
+                         f"{', '.join(PROGRAMMES.codes())}")
         if self.sample_design not in SAMPLE_DESIGN:
             found.append(f"'{self.sample_design}' is not a sample design; choose "
                          f"{' or '.join(SAMPLE_DESIGN.codes())}")
@@ -213,9 +226,9 @@ def pooled_findings(choice: PoolingChoice, counts: Iterable[Count],
 
 def _figure(count: Count, question: str, floor: int) -> Figure:
     suppressed = count.judged < floor
-    if suppressed:
+    if suppressed:  # nothing of its size, not even whether it is under the minimum
         return Figure(count.question_key, question, count.dimension, count.group, None, None,
-                      None, None, None, True, count.judged < TOO_FEW)
+                      None, None, None, True, False)
     interval = wilson_interval(count.sufficient, count.judged)
     share = count.sufficient / count.judged if count.judged else None
     low, high = interval if interval else (None, None)
@@ -269,7 +282,7 @@ def choice_from_query(values: Mapping[str, Sequence[str]]) -> PoolingChoice:
         return word == "true"
 
     def whole(key: str, word: str) -> int:
-        if not word.isdigit() or len(word) > 6:
+        if not (word.isascii() and word.isdigit()) or len(word) > 6:
             raise ValueError(f"'{key}' is a whole number, not '{word}'")
         return int(word)
 
@@ -279,7 +292,7 @@ def choice_from_query(values: Mapping[str, Sequence[str]]) -> PoolingChoice:
         years=tuple(whole("year", y) for y in values.get("year", ())),
         programmes=tuple(values.get("programme", ())),
         sample_design=one("sample", RANDOM), latest_only=flag("latest_only", True),
-        by=tuple(d for d in by.split(",") if d),
+        by=tuple(dict.fromkeys(d for d in by.split(",") if d)),
         suppress_below=whole("suppress_below", one("suppress_below", str(SUPPRESS_BELOW))),
         provisional=flag("provisional", False))
 

@@ -86,7 +86,7 @@ from starlette.routing import Route
 
 from app import __version__
 from app.core import devices as device_rules
-from app.core.pooling import choice_from_query, findings_to_wire
+from app.core.pooling import SUPPRESS_BELOW, choice_from_query, findings_to_wire
 from app.errors import UserFacingError
 from app.sync import accounts, devices
 from app.sync.central import (
@@ -132,6 +132,8 @@ TRANSFER_BODY = MOST_CONTENT
 TRANSFERS_AT_ONCE = 2
 #: The largest list of change numbers or case ids asked for at once.
 LIST_BODY = 256 * 1024
+#: The smallest cell an analyst's findings show (an administrator's may show any).
+ANALYST_LEAST_SUPPRESSION = 5
 #: Pooled queries one instance works out at once.
 ANALYSES_AT_ONCE = 2
 #: who may ask for pooled findings, and what they may ask with
@@ -298,6 +300,12 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
         except ValueError as exc:
             raise RequestRefused(400, f"The analysis asked for cannot be read: {exc}.") \
                 from None
+        if account.role != "admin" and choice.suppress_below < ANALYST_LEAST_SUPPRESSION:
+            raise RequestRefused(
+                400, f"An analyst's pooled findings suppress cells of fewer than "
+                     f"{ANALYST_LEAST_SUPPRESSION} judged cases at the least.",
+                f"Ask for suppress_below of {ANALYST_LEAST_SUPPRESSION} or more (the default "
+                f"is {SUPPRESS_BELOW}).")
         if analyses_running.locked():
             raise RequestRefused(429, "The central service is working out other pooled "
                                       "findings just now.", "Try again in a minute.",

@@ -61,6 +61,16 @@ class AnalysisService:
         return save_pooled(findings, path)
 
 
+def change_password(address: str, login: str, current: str, new: str) -> None:
+    """An analyst's own change of their password at the central service (after an
+    administrator's reset, say); every session of theirs ends."""
+    link = ServiceLink(address, login, current)
+    try:
+        link.change_password(new)
+    finally:
+        link.close()
+
+
 def fetch_pooled(address: str, login: str, password: str,
                  choice: PoolingChoice) -> PooledFindings:
     """The findings the central service at ``address`` pools by ``choice``, asked with
@@ -106,8 +116,8 @@ def _workbook(findings: PooledFindings, path: Path, made: dt.datetime) -> Path:
         Column("Question", width=60, wrap=True), Column("Key", width=22),
         Column("Sufficient", kind="number"), Column("Judged", kind="number"),
         Column("Share", kind="percent"), Column("95% low", kind="percent"),
-        Column("95% high", kind="percent")),
-        [(r[1], r[0], r[4], r[5], r[6], r[7], r[8]) for r in overall])
+        Column("95% high", kind="percent"), Column("Too few", note=_COLUMN_NOTES["too_few"])),
+        [(r[1], r[0], r[4], r[5], r[6], r[7], r[8], r[9]) for r in overall])
     findings_sheet = Sheet("Findings", tuple(
         Column(c, kind=_workbook_kind(c), note=_COLUMN_NOTES.get(c, ""),
                **({"width": 50, "wrap": True} if c == "question" else {}))

@@ -152,14 +152,9 @@ def _validate(new: NewInspection) -> None:
 
 def _detail_problems(programme: str, details: PoolingDetails,
                      own_id: uuid.UUID | None = None) -> list[str]:
-    """The rules the central store holds an inspection's details to (``details_problems``),
-    and the region's length."""
+    """The rules the central store holds an inspection's details to (``details_problems``)."""
     problems = details_problems({
         "programme": programme, "year": details.year,
         "organisation_type": details.organisation_type, "sample_design": details.sample_design,
-        "reinspects_id": details.reinspects_id}, own_id)
-    most = repo.INSPECTION_TEXT_LIMITS["region"]
-    if len(details.region.strip()) > most:
-        problems.append(f"region: at most {most} characters (this has "
-                        f"{len(details.region.strip())})")
+        "region": details.region, "reinspects_id": details.reinspects_id}, own_id)
     return problems

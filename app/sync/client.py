@@ -134,9 +134,10 @@ class ServiceLink:
         answer = self._request("POST", "/session", body, signed_in=False)
         if answer.get("must_change"):
             raise CentralError("Your password for the central store was reset and must be "
-                               "changed before you sync.",
+                               "changed before anything else.",
                                "Change it with Tools → Change central password (or 'aspire "
-                               "sync change-password'), then sync again.")
+                               "sync change-password'; an analyst's with 'aspire analysis "
+                               "--change-password'), then try again.")
         self._token = str(answer["token"])
         self._signed_in_with = self._fingerprint(self._password)
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from app.core import change_rules as rules
 from app.core import queries
 from app.core.framework_loader import parse_framework_text
-from app.core.frameworks import Question
+from app.core.frameworks import Framework, Question
 from app.core.queries import QueryKind
 from app.core.second_marking import SECOND_MARKING, SecondMarking, first_markers
 from app.core.workflow import ASSESSING_ROLES
@@ -395,23 +395,40 @@ class Judge:
         self.markings[case_id] = marking
 
 
-#: Question sets parsed, by the hash of their content (a version never changes).
+#: Frameworks parsed, by the hash of their content (a version never changes); None for one
+#: the store holds but cannot read.
+_PARSED: dict[str, Framework | None] = {}
+_PARSED_LOCK = threading.Lock()
+
+
+def parsed_framework(sha256: str, content: str, key: str, version: str) -> Framework | None:
+    """The framework version the store holds, parsed once (None: it cannot be read)."""
+    with _PARSED_LOCK:
+        if sha256 in _PARSED:
+            return _PARSED[sha256]
+    try:
+        found = parse_framework_text(content, f"{key}-{version}")
+    except FrameworkError:
+        found = None
+    with _PARSED_LOCK:
+        _PARSED[sha256] = found
+    return found
+
+
+#: Question sets, by the hash of their content.
 _QUESTION_SETS: dict[str, Mapping[str, Question]] = {}
-_QUESTION_SETS_LOCK = threading.Lock()
 
 
 def question_set(sha256: str, content: str, key: str, version: str
-                  ) -> Mapping[str, Question]:
-    with _QUESTION_SETS_LOCK:
-        found = _QUESTION_SETS.get(sha256)
+                 ) -> Mapping[str, Question]:
+    """A framework version's questions by key (none for one that cannot be read: it takes
+    no answers)."""
+    found = _QUESTION_SETS.get(sha256)
     if found is None:
-        try:
-            framework = parse_framework_text(content, f"{key}-{version}")
-        except FrameworkError:
-            found = {}  # a framework the store holds but cannot read takes no answers
-        else:
-            found = MappingProxyType({q.key: q for q in framework.questions()})
-        with _QUESTION_SETS_LOCK:
+        framework = parsed_framework(sha256, content, key, version)
+        found = MappingProxyType({} if framework is None else
+                                 {q.key: q for q in framework.questions()})
+        with _PARSED_LOCK:
             _QUESTION_SETS[sha256] = found
     return found
 

@@ -9,12 +9,13 @@ database, never a case. The intervals and differences are worked out from them i
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 from sqlalchemy import Connection, Engine, text
 
-from app.core.frameworks import QuestionType, version_key
-from app.core.inspection_details import ORGANISATION_TYPE
+from app.core.frameworks import Framework, QuestionType, version_key
+from app.core.inspection_details import ORGANISATION_TYPE, REGION
 from app.core.pooling import (
     NOT_RECORDED,
     Count,
@@ -27,7 +28,8 @@ from app.core.profile import ETHNICITY, GENDER, PHASE, PROGRAMMES, RISK_LEVEL, S
 from app.core.ratings import AGE_BANDS
 from app.core.workflow import CaseStatus
 from app.errors import ValidationError
-from app.sync.judge import question_set
+from app.sync.applicability_sql import applicability
+from app.sync.judge import parsed_framework
 
 #: how long a pooled query may take before the store stops it (milliseconds)
 POOLED_TIMEOUT_MS = 120_000
@@ -36,7 +38,8 @@ POOLED_TIMEOUT_MS = 120_000
 #: query's time at 100,000 cases, to save less)
 POOLED_SETTINGS = {"work_mem": "64MB", "jit": "off"}
 #: the labels of each dimension's stored codes
-_LABELS = {"programme": PROGRAMMES, "organisation_type": ORGANISATION_TYPE, "gender": GENDER,
+_LABELS = {"programme": PROGRAMMES, "organisation_type": ORGANISATION_TYPE, "region": REGION,
+           "gender": GENDER,
            "rosh": RISK_LEVEL, "sentence_type": SENTENCE_TYPE, "phase": PHASE}
 
 _YEAR = "coalesce(i.year, extract(year FROM i.start_date)::int)"
@@ -45,11 +48,16 @@ _IN_SCOPE = f"""
     (cardinality(CAST(:years AS int[])) = 0 OR {_YEAR} = ANY(CAST(:years AS int[])))
     AND (cardinality(CAST(:programmes AS text[])) = 0
          OR i.programme = ANY(CAST(:programmes AS text[])))"""
-#: an inspection re-inspected later by one of its own programme
-_SUPERSEDED = """
-    EXISTS (SELECT 1 FROM inspections r WHERE r.reinspects_id = i.id AND r.id <> i.id
-            AND r.programme = i.programme
-            AND coalesce(r.start_date, 'infinity') >= coalesce(i.start_date, '-infinity'))"""
+#: ``r`` re-inspects ``i`` and stands in its place: of the same programme, later by the dates
+#: both give (the start date, else the 1st of January of the year), and with a case form
+#: counted (approved, unless provisional figures are asked for). An inspection named by
+#: mistake, or by a re-inspection with no work in it yet, is left in.
+_REPLACES = """r.reinspects_id = i.id AND r.id <> i.id AND r.programme = i.programme
+    AND coalesce(r.start_date, make_date(r.year, 1, 1))
+        > coalesce(i.start_date, make_date(i.year, 1, 1))
+    AND EXISTS (SELECT 1 FROM cases rc WHERE rc.inspection_id = r.id
+                AND rc.status = ANY(CAST(:statuses AS text[])))"""
+_SUPERSEDED = f"EXISTS (SELECT 1 FROM inspections r WHERE {_REPLACES})"
 
 
 def _age_band() -> str:
@@ -106,21 +114,24 @@ def _pooled(conn: Connection, choice: PoolingChoice) -> PooledFindings:
         f"JOIN frameworks f ON f.id = i.framework_id WHERE {_IN_SCOPE} "
         f"GROUP BY f.framework_key ORDER BY f.framework_key"), scope).all())
     family = choice.family
+    if not families:
+        raise ValidationError("No inspection of the years and programmes chosen is in the "
+                              "central store.",
+                              "Choose other years or programmes, or none to take them all.")
     if family is None:
         if len(families) != 1:
             raise ValidationError(
                 "Choose one framework family to pool: "
-                + (", ".join(f"{k} ({n} inspection{'s' if n != 1 else ''})"
-                             for k, n in families.items()) or "none holds inspections")
-                + ".", "Pooling compares like with like: one family at a time (--framework).")
+                + ", ".join(f"{k} ({n} inspection{'s' if n != 1 else ''})"
+                            for k, n in families.items()) + ".",
+                "Pooling compares like with like: one family at a time (--framework).")
         family = next(iter(families))
     elif family not in families:
         raise ValidationError(
             f"No inspection of the years and programmes chosen uses the framework family "
-            f"'{family}'.", "Families with inspections: " + (", ".join(families) or "none")
-            + ".")
+            f"'{family}'.", "Families with inspections: " + ", ".join(families) + ".")
     choice = replace(choice, family=family)
-    questions, matrices = _key_questions(conn, family)
+    questions, matrices, frameworks = _key_questions(conn, family)
     if not questions:
         raise ValidationError(f"The framework family '{family}' marks no key questions.",
                               "Pooled figures are of key questions; choose another family.")
@@ -130,7 +141,7 @@ def _pooled(conn: Connection, choice: PoolingChoice) -> PooledFindings:
     left_out = _left_out(conn, params)
     chosen = f"""
         SELECT i.id, {_YEAR} AS year, i.programme, i.organisation_type, i.region,
-               i.start_date
+               i.start_date, i.framework_id
         FROM inspections i JOIN frameworks f ON f.id = i.framework_id
         WHERE f.framework_key = :family AND i.sample_design = :design AND {_IN_SCOPE}
           AND NOT (:latest AND {_SUPERSEDED})"""
@@ -138,37 +149,79 @@ def _pooled(conn: Connection, choice: PoolingChoice) -> PooledFindings:
         f"SELECT count(DISTINCT ch.id), count(c.id) FROM ({chosen}) ch "
         f"LEFT JOIN cases c ON c.inspection_id = ch.id "
         f"AND c.status = ANY(CAST(:statuses AS text[]))"), params).one()
-    counts = _counts(conn, chosen, choice.by, params)
+    counts = _counts(conn, chosen, choice.by, params, frameworks)
     return pooled_findings(choice, counts, questions, inspections=inspections, cases=cases,
                            left_out=left_out, families=tuple(families))
 
 
-def _counts(conn: Connection, chosen: str, by: tuple[str, ...], params: dict) -> list[Count]:
+def _counts(conn: Connection, chosen: str, by: tuple[str, ...], params: dict,
+            frameworks: dict[uuid.UUID, Framework]) -> list[Count]:
     """The counts over all cases and for each group of each dimension in ``by``, in one pass
     over the answers (a grouping set for all cases and one per dimension); each case's
-    groups are worked out once, before its answers are read."""
+    groups, and which key questions apply to it, are worked out once before its answers are
+    read."""
+    keys = list(params["keys"])
+    rules = {framework_id: applicability(framework, set(keys), f"v{n}")
+             for n, (framework_id, framework) in enumerate(frameworks.items())}
+    params = {**params}
+    for rule in rules.values():
+        params.update(rule.params)
+    referenced = sorted(set().union(*(r.referenced for r in rules.values())))
+    versions = {framework_id: f"fw{n}" for n, framework_id in enumerate(rules)}
+    params.update({name: framework_id for framework_id, name in versions.items()})
+    params.update({f"key{n}": key for n, key in enumerate(keys)})
+    params["referenced"] = referenced
+
+    def per_version(pick) -> str:
+        arms = " ".join(f"WHEN :{versions[framework_id]} THEN {pick(rule)}"
+                        for framework_id, rule in rules.items() if pick(rule) is not None)
+        return f"CASE ch.framework_id {arms} END" if arms else "NULL"
+
+    applies = "".join(
+        f", coalesce({per_version(lambda r, k=key: r.applies.get(k))}, false) AS applies{n}"
+        for n, key in enumerate(keys))
+    rows = "".join(f", {per_version(lambda r, k=key: r.rows.get(k))} AS rows{n}"
+                   for n, key in enumerate(keys) if key in params["matrices"])
+    laterals = "".join(f", {lateral}" for rule in rules.values() for lateral in rule.laterals)
+    refs = ("LEFT JOIN refs ON refs.case_id = c.id" if referenced
+            else "LEFT JOIN (SELECT NULL::uuid AS case_id, NULL::jsonb AS answers) refs "
+                 "ON false")
+    applying = " ".join(f"WHEN :key{n} THEN cs.applies{n}" for n in range(len(keys)))
+    matrix_rows = " ".join(f"WHEN :key{n} THEN cs.rows{n}" for n, key in enumerate(keys)
+                           if key in params["matrices"])
     columns = "".join(f", {_VALUES[d]} AS {d}" for d in by)
     carried = "".join(f", cs.{d}" for d in by)
     sets = ", ".join(["(question_key)", *(f"(question_key, {d})" for d in by)])
     which = " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in by)
     value = " ".join(f"WHEN GROUPING({d}) = 0 THEN {d}" for d in by)
     ethnic = [(c.code, c.group) for c in ETHNICITY.choices if c.group]
-    params = {**params, "ethnic_codes": [c for c, _ in ethnic],
-              "ethnic_groups": [g for _, g in ethnic]}
-    rows = conn.execute(text(f"""
+    params.update({"ethnic_codes": [c for c, _ in ethnic],
+                   "ethnic_groups": [g for _, g in ethnic]})
+    verdict = _VERDICT.replace(
+        "WHERE e.v IN ('yes', 'no')",
+        "WHERE e.v IN ('yes', 'no') AND (rows_of IS NULL OR rows_of ? e.k)")
+    rows_of = f"CASE a.question_key {matrix_rows} END" if matrix_rows else "NULL::jsonb"
+    found = conn.execute(text(f"""
         WITH ch AS ({chosen}),
         eg AS (SELECT * FROM unnest(CAST(:ethnic_codes AS text[]),
                                     CAST(:ethnic_groups AS text[])) AS eg(code, grp)),
+        refs AS (
+            SELECT case_id, jsonb_object_agg(question_key, value::jsonb) AS answers
+            FROM answers WHERE question_key = ANY(CAST(:referenced AS text[]))
+            GROUP BY case_id),
         cs AS MATERIALIZED (
-            SELECT c.id{columns}
+            SELECT c.id{columns}{applies}{rows}
             FROM ch JOIN cases c ON c.inspection_id = ch.id
-            LEFT JOIN eg ON eg.code = c.ethnicity,
+            LEFT JOIN eg ON eg.code = c.ethnicity
+            {refs},
             LATERAL (SELECT date_part('year', age(coalesce(ch.start_date, current_date),
-                                                  c.date_of_birth)) AS age) ag
+                                                  c.date_of_birth)) AS age) ag{laterals}
             WHERE c.status = ANY(CAST(:statuses AS text[]))),
         judged AS (
-            SELECT a.question_key{carried}, {_VERDICT} AS verdict
-            FROM answers a JOIN cs ON cs.id = a.case_id
+            SELECT a.question_key{carried},
+                   CASE WHEN CASE a.question_key {applying} END THEN {verdict} END AS verdict
+            FROM answers a JOIN cs ON cs.id = a.case_id,
+            LATERAL (SELECT {rows_of} AS rows_of) ro
             WHERE a.question_key = ANY(CAST(:keys AS text[])))
         SELECT question_key, {f"CASE {which} END" if by else "NULL"},
                {f"CASE {value} END" if by else "NULL"},
@@ -176,7 +229,7 @@ def _counts(conn: Connection, chosen: str, by: tuple[str, ...], params: dict) ->
         FROM judged GROUP BY GROUPING SETS ({sets})"""), params)
     # a code whose label is "Not recorded" and a value never recorded are one group
     merged: dict[tuple[str, str | None, str], list[int]] = {}
-    for key, dimension, group, yes, judged in rows:
+    for key, dimension, group, yes, judged in found:
         where = (key, None, "") if dimension is None else (key, dimension,
                                                            _label(dimension, group))
         tally = merged.setdefault(where, [0, 0])
@@ -203,10 +256,7 @@ def _left_out(conn: Connection, params: dict) -> list[LeftOut]:
     for name, year, design, superseded_by in conn.execute(text(f"""
             SELECT i.name, {_YEAR}, i.sample_design,
                    (SELECT string_agg(r.name, '; ' ORDER BY r.name) FROM inspections r
-                    WHERE r.reinspects_id = i.id AND r.id <> i.id
-                      AND r.programme = i.programme
-                      AND coalesce(r.start_date, 'infinity')
-                          >= coalesce(i.start_date, '-infinity'))
+                    WHERE {_REPLACES})
             FROM inspections i JOIN frameworks f ON f.id = i.framework_id
             WHERE f.framework_key = :family AND {_IN_SCOPE}
             ORDER BY 2, 1"""), params):
@@ -219,19 +269,25 @@ def _left_out(conn: Connection, params: dict) -> list[LeftOut]:
     return found
 
 
-def _key_questions(conn: Connection, family: str) -> tuple[dict[str, str], list[str]]:
+def _key_questions(conn: Connection, family: str
+                   ) -> tuple[dict[str, str], list[str], dict[uuid.UUID, Framework]]:
     """The family's key questions (their wording from its newest version that has them, in
-    that version's order), and those of them that are need matrices."""
+    that version's order), those of them that are need matrices, and its versions by id."""
     versions = conn.execute(text(
-        "SELECT content_sha256, content, framework_key, version FROM frameworks "
+        "SELECT content_sha256, content, framework_key, version, id FROM frameworks "
         "WHERE framework_key = :f"), {"f": family}).all()
     versions.sort(key=lambda row: version_key(row[3]), reverse=True)
     questions: dict[str, str] = {}
     matrices = set()
+    frameworks = {}
     for row in versions:
-        for key, question in question_set(*row).items():
-            if question.key_question and key not in questions:
-                questions[key] = question.text
+        framework = parsed_framework(*row[:4])
+        if framework is None:
+            continue
+        frameworks[row[4]] = framework
+        for question in framework.questions():
+            if question.key_question and question.key not in questions:
+                questions[question.key] = question.text
                 if question.type == QuestionType.NEED_MATRIX:
-                    matrices.add(key)
-    return questions, sorted(matrices)
+                    matrices.add(question.key)
+    return questions, sorted(matrices), frameworks

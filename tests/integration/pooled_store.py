@@ -5,24 +5,42 @@ recomputed in Python from the very rows it pooled."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import random
 import uuid
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from sqlalchemy import create_engine, text
 
-from app.core.export import ethnicity_group
-from app.core.profile import ETHNICITY, GENDER, PHASE, RISK_LEVEL, SENTENCE_TYPE
-from app.core.ratings import age_band, age_on
+from app.core.answers import AnswerRecord
+from app.core.export import CaseData, ethnicity_group
+from app.core.form import evaluate_form
+from app.core.framework_loader import parse_framework_text
+from app.core.inspection_details import REGION
+from app.core.profile import (
+    ETHNICITY,
+    GENDER,
+    PHASE,
+    RISK_LEVEL,
+    SENTENCE_TYPE,
+    CaseProfile,
+)
+from app.core.ratings import age_band, age_on, case_judgement
 from tests.conftest import MINI_FRAMEWORKS
 
 FAMILY = "pooled"
-#: the family's key questions: two yes/no questions and a need matrix
-YES_NO_KEYS = ("rosh_assessment", "victim_assessment")
+#: the family's key questions: yes/no questions (one for every case, one when the victim
+#: question was answered Yes, one for cases in custody or on licence) and a need matrix whose
+#: rows are the needs chosen in an earlier answer
+YES_NO_KEYS = ("rosh_assessment", "victim_assessment", "custody_planning")
 MATRIX_KEY = "partners"
 KEYS = (*YES_NO_KEYS, MATRIX_KEY)
+#: the answers the key questions' rules read
+READ_BY_RULES = ("victim", "needs")
+NEEDS = ("accommodation", "drug_misuse", "alcohol_misuse")
 PEOPLE = ("Jane Inspector", "Sam Officer")
 
 
@@ -44,7 +62,7 @@ class Inspection:
     start: dt.date
     programme: str = "adult_probation"
     organisation_type: str = "crc"
-    region: str = "North"
+    region: str = "north_east"
     design: str = "random"
     family: str = FAMILY
     version: str = "1.0"
@@ -70,19 +88,23 @@ class Case:
 INSPECTIONS = (
     Inspection("Aireshire 2019", 2019, dt.date(2019, 3, 4)),
     Inspection("Brenshire 2020", 2020, dt.date(2020, 5, 11), organisation_type="nps",
-               region="South", version="1.1"),
+               region="south_west", version="1.1"),
     Inspection("Aireshire 2021", None, dt.date(2021, 6, 7), reinspects="Aireshire 2019",
                version="1.1"),
     Inspection("Dunshire joint", 2020, dt.date(2020, 9, 1), organisation_type="pdu",
-               region="East", design="targeted"),
+               region="london", design="targeted"),
     Inspection("Elshire", 2020, dt.date(2020, 2, 2), family="elsewhere"),
 )
 
 
 def _answer(rng: random.Random, key: str) -> object:
-    if key == MATRIX_KEY:
+    if key == MATRIX_KEY:  # rows kept from earlier answers too, and one no framework has
         return {row: rng.choice(["yes", "yes", "no", "na"])
-                for row in ("police", "health", "housing") if rng.random() < 0.8}
+                for row in (*NEEDS, "housing") if rng.random() < 0.8}
+    if key == "needs":
+        return [n for n in NEEDS if rng.random() < 0.5]
+    if key == "victim":
+        return rng.choice(["yes", "yes", "no", None, ""])
     return rng.choice(["yes", "yes", "no", "na", None])
 
 
@@ -91,7 +113,8 @@ def make_cases(seed: int = 7) -> list[Case]:
     cases = []
     for inspection in INSPECTIONS:
         for n in range(rng.randint(30, 60)):
-            answers = {key: _answer(rng, key) for key in KEYS if rng.random() < 0.9}
+            answers = {key: _answer(rng, key) for key in (*KEYS, *READ_BY_RULES)
+                       if rng.random() < 0.9}
             cases.append(Case(
                 inspection, f"{inspection.name[:3].upper()}{n:05d}",
                 rng.choice(["approved"] * 4 + ["in_progress", "submitted"]),
@@ -173,13 +196,23 @@ def fill(central: str, cases: list[Case]) -> None:
         engine.dispose()
 
 
-def verdict(key: str, value: object) -> bool | None:
-    """Whether a case counts as sufficient on a key question, as the laptop's ratings say
-    it (a need matrix: Yes when every row judged is Yes, No when any is No)."""
-    if key == MATRIX_KEY:
-        judged = [v == "yes" for v in (value or {}).values() if v in ("yes", "no")]
-        return all(judged) if judged else None
-    return {"yes": True, "no": False}.get(value)
+def verdicts(case: Case) -> dict[str, bool | None]:
+    """Whether the case counts as sufficient on each key question, as the laptop's own
+    rules say it (``evaluate_form`` for what applies, ``case_judgement`` for the verdict)."""
+    framework = _FRAMEWORK()
+    profile = CaseProfile(gender=case.gender, ethnicity=case.ethnicity,
+                          date_of_birth=case.born, rosh=case.rosh,
+                          sentence_type=case.sentence_type, phase=case.phase)
+    answers = {k: AnswerRecord(k, v) for k, v in case.answers.items()}
+    state = evaluate_form(framework, profile.as_dict(), answers)
+    summary = SimpleNamespace(profile=profile)
+    data = CaseData(summary, answers, state)
+    return {key: case_judgement(framework.question(key), data) for key in KEYS}
+
+
+@functools.cache
+def _FRAMEWORK():
+    return parse_framework_text(family_content("1.0"), "pooled")
 
 
 def group_of(case: Case, dimension: str) -> str:
@@ -190,7 +223,7 @@ def group_of(case: Case, dimension: str) -> str:
         "organisation_type": {"crc": "Community Rehabilitation Company (CRC)",
                               "nps": "National Probation Service (NPS)",
                               "pdu": "Probation delivery unit (PDU)"}[i.organisation_type],
-        "region": i.region,
+        "region": REGION.label(i.region),
         "gender": GENDER.label(case.gender) if case.gender else "",
         "ethnicity_group": ethnicity_group(case.ethnicity),
         "age_band": age_band(age_on(case.born, i.start)),
@@ -209,8 +242,7 @@ def expected_counts(cases: list[Case], inspections: set[str], dimensions: tuple[
     for case in cases:
         if case.inspection.name not in inspections or case.status not in statuses:
             continue
-        for key in KEYS:
-            judged = verdict(key, case.answers.get(key))
+        for key, judged in verdicts(case).items():
             if judged is None:
                 continue
             for dimension in (None, *dimensions):

@@ -252,16 +252,16 @@ def test_pooling_details_are_held_to_the_laptops_rules_whoever_sends_them(store)
     one = store.people["inspector.one"]
     earlier = uuid.uuid4()
     one.services.inspections.set_details(store.inspection, PoolingDetails(
-        2019, "crc", "North", "targeted", earlier))
+        2019, "crc", "wales", "targeted", earlier))
     assert one.sync().refused == 0
     kept = row(store.central, "inspections", id=store.inspection)
     assert (kept["year"], kept["organisation_type"], kept["region"], kept["sample_design"],
-            kept["reinspects_id"]) == (2019, "crc", "North", "targeted", str(earlier))
+            kept["reinspects_id"]) == (2019, "crc", "wales", "targeted", str(earlier))
     # and reaches the team's other laptops
     two = store.people["inspector.two"]
     two.sync()
     assert two.services.inspections.get(store.inspection).details == PoolingDetails(
-        2019, "crc", "North", "targeted", earlier)
+        2019, "crc", "wales", "targeted", earlier)
 
 
 def test_history_is_never_rewritten(store):

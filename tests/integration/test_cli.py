@@ -48,17 +48,17 @@ def test_an_inspection_says_what_pooling_reads_when_created_and_changes_it_later
         (None, "random", None)
     later = as_json(aspire("inspections", "create", "--name", "Aireshire 2021",
                            "--programme", "adult_probation", "--organisation", "Aireshire",
-                           "--year", "2021", "--organisation-type", "crc", "--region", "North",
+                           "--year", "2021", "--organisation-type", "crc", "--region", "north_east",
                            "--sample", "targeted", "--reinspects", earlier["id"], "--json",
                            db=db))
     assert (later["year"], later["organisation_type"], later["region"],
-            later["sample_design"], later["reinspects"]) == (2021, "crc", "North", "targeted",
+            later["sample_design"], later["reinspects"]) == (2021, "crc", "north_east", "targeted",
                                                              earlier["id"])
     changed = as_json(aspire("inspections", "set-details", "--inspection", later["id"],
                              "--sample", "random", "--reinspects", "none", "--json", db=db))
     # what was not given stays as it was
     assert (changed["year"], changed["region"], changed["sample_design"],
-            changed["reinspects"]) == (2021, "North", "random", None)
+            changed["reinspects"]) == (2021, "north_east", "random", None)
     listed = {i["id"]: i for i in as_json(aspire("inspections", "list", "--json", db=db))}
     assert listed[later["id"]]["sample_design"] == "random"
     # a value the rules refuse is named, and nothing changes

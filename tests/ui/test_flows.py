@@ -120,13 +120,13 @@ def test_a_lead_sets_what_pooling_reads_when_creating_and_again_later(qtbot, ope
     assert dialog.pooling.year.text() == "The start date's year"  # nothing given yet
     dialog.pooling.year.setValue(2021)
     dialog.pooling.organisation_type.set_code("crc")
-    dialog.pooling.region.setText("North")
+    dialog.pooling.region.set_code("north_east")
     dialog.pooling.sample.set_code("targeted")
     dialog.pooling.reinspects.setCurrentIndex(dialog.pooling.reinspects.findData(str(earlier.id)))
     dialog.accept()
     assert dialog.created is not None, dialog.error.text()
     assert window._services.inspections.get(dialog.created.id).details == PoolingDetails(
-        2021, "crc", "North", "targeted", earlier.id)
+        2021, "crc", "north_east", "targeted", earlier.id)
     # later, from the Inspection menu, with what it says shown to change
     window.cases_page.reload(select=dialog.created.id)
     shown = []
@@ -136,11 +136,11 @@ def test_a_lead_sets_what_pooling_reads_when_creating_and_again_later(qtbot, ope
     [details] = shown
     assert isinstance(details, InspectionDetailsDialog)
     assert window._services.inspections.get(dialog.created.id).details == PoolingDetails(
-        None, "crc", "North", "random", None)
+        None, "crc", "north_east", "random", None)
 
 
 def _change_and_save(dialog) -> bool:
-    assert dialog.pooling.year.value() == 2021 and dialog.pooling.region.text() == "North"
+    assert dialog.pooling.year.value() == 2021 and dialog.pooling.region.code() == "north_east"
     dialog.pooling.year.setValue(dialog.pooling.year.minimum())  # back to the start date's
     dialog.pooling.sample.set_code("random")
     dialog.pooling.reinspects.setCurrentIndex(0)

@@ -146,7 +146,7 @@ def test_an_inspection_holds_pooling_details_the_laptop_would_keep_whoever_sends
     own = str(uuid.uuid4())
     inspection = {"id": own, "name": "Northshire", "status": "open",
                   "programme": "adult_probation", "sample_design": "random", "year": 2019,
-                  "organisation_type": "crc", "region": "North", "reinspects_id": None}
+                  "organisation_type": "crc", "region": "wales", "reinspects_id": None}
     earlier = {**inspection, "reinspects_id": str(uuid.uuid4()), "sample_design": "targeted"}
     assert refusal("inspections", None, inspection, standing()) is None
     assert refusal("inspections", inspection, earlier, standing("lead_inspector")) is None

@@ -54,7 +54,7 @@ def test_figures_are_shares_with_wilson_intervals_and_small_cells_are_suppressed
     assert (female.sufficient, female.judged, female.share) == (20, 30, pytest.approx(2 / 3))
     assert (female.low, female.high) == pytest.approx(wilson_interval(20, 30))
     hidden = by[("q1", "gender", "Not recorded")]
-    assert hidden.suppressed and hidden.too_few
+    assert hidden.suppressed and not hidden.too_few  # nothing of its size is said
     assert (hidden.sufficient, hidden.judged, hidden.share, hidden.low, hidden.high) == \
         (None,) * 5
     # each group against the rest of the cases judged on the question
@@ -101,6 +101,12 @@ def test_a_choice_travels_as_a_query_and_back_and_wrong_ones_are_named():
         with pytest.raises(ValueError, match=named):
             choice_from_query(values)
     assert PoolingChoice(by=("shoe_size",)).problems()
+    assert "more than once" in " ".join(PoolingChoice(by=("year", "year")).problems())
+    assert choice_from_query({"by": ["year,year,gender"]}).by == ("year", "gender")
+    assert "not a programme" in " ".join(PoolingChoice(programmes=("x\x00",)).problems())
+    assert PoolingChoice(family="adult\x00").problems()
+    with pytest.raises(ValueError, match="year"):
+        choice_from_query({"year": ["２０２０"]})  # digits, but not the ones a year is written in
     assert PoolingChoice(sample_design="convenience").problems()
     assert PoolingChoice(suppress_below=5000).problems()
 

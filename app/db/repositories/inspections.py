@@ -46,7 +46,7 @@ def count_cases(session: Session, inspection_id: uuid.UUID) -> int:
 #: the longest text each of an inspection's text fields holds (the central store holds the
 #: same: ``app.sync.store``)
 INSPECTION_TEXT_LIMITS = {name: m.Inspection.__table__.c[name].type.length
-                          for name in ("name", "organisation", "area", "region")}
+                          for name in ("name", "organisation", "area")}
 
 
 def add_inspection(session: Session, new: NewInspection, framework: m.Framework,
@@ -76,7 +76,7 @@ def set_details(session: Session, inspection_id: uuid.UUID,
 
 def _set_details(row: m.Inspection, details: PoolingDetails) -> None:
     set_changed(row, {"year": details.year, "organisation_type": details.organisation_type,
-                      "region": details.region.strip(), "sample_design": details.sample_design,
+                      "region": details.region, "sample_design": details.sample_design,
                       "reinspects_id": details.reinspects_id})
 
 

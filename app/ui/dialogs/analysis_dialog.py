@@ -9,10 +9,11 @@ analyst saves a file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,6 +48,15 @@ Save = Callable[[PooledFindings, Path], Path]
 
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:.1%}"
+
+
+def _share(figure) -> str:
+    """A figure's share as the tables show it: marked when from too few cases."""
+    if figure.suppressed:
+        return QCoreApplication.translate("AnalysisDialog", "suppressed")
+    shown = _percent(figure.share)
+    return shown + QCoreApplication.translate("AnalysisDialog", " (too few)") \
+        if figure.too_few else shown
 
 
 class AnalysisDialog(QDialog):
@@ -158,7 +168,7 @@ class AnalysisDialog(QDialog):
         for word in self.years.text().replace(";", ",").split(","):
             if not word.strip():
                 continue
-            if not word.strip().isdigit():
+            if not re.fullmatch(r"[0-9]{4}", word.strip()):
                 raise ValidationError(self.tr("'{word}' is not a year.").format(
                     word=word.strip()), self.tr("List years as 2019, 2020, or leave it "
                                                 "blank for all."))
@@ -210,7 +220,7 @@ class AnalysisDialog(QDialog):
         fill_table(self.key_table, [self.tr("Key question"), self.tr("Share"),
                                     self.tr("95% interval"), self.tr("Sufficient"),
                                     self.tr("Judged")],
-                   [[f.question, _percent(f.share), self._interval(f.low, f.high),
+                   [[f.question, _share(f), self._interval(f.low, f.high),
                      "" if f.sufficient is None else str(f.sufficient),
                      "" if f.judged is None else str(f.judged)] for f in overall])
         self.question.blockSignals(True)
@@ -223,6 +233,8 @@ class AnalysisDialog(QDialog):
     def _row(self, label: str, figure) -> ChartRow:
         if figure.suppressed:
             return ChartRow(label, None, instead=self.tr("suppressed: too few cases"))
+        if figure.too_few:
+            label = self.tr("{label} (too few)").format(label=label)
         return ChartRow(label, figure.share, figure.low, figure.high)
 
     def _interval(self, low: float | None, high: float | None) -> str:
@@ -242,7 +254,7 @@ class AnalysisDialog(QDialog):
         rows = []
         for f in groups:
             d = differences.get(f.group)
-            rows.append([f.group, _percent(f.share), self._interval(f.low, f.high),
+            rows.append([f.group, _share(f), self._interval(f.low, f.high),
                          "" if f.judged is None else str(f.judged),
                          "" if d is None or d.difference is None else f"{d.difference:+.1%}",
                          "" if d is None else self._interval(d.low, d.high)])

@@ -7,10 +7,16 @@ import uuid
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox
 
 from app.core.dto import InspectionSummary, PoolingDetails
-from app.core.inspection_details import FIRST_YEAR, LAST_YEAR, ORGANISATION_TYPE, SAMPLE_DESIGN
+from app.core.inspection_details import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    ORGANISATION_TYPE,
+    REGION,
+    SAMPLE_DESIGN,
+)
 from app.ui.widgets.fields import CodeCombo
 
 
@@ -32,8 +38,8 @@ class PoolingFields:
         self.year.setValue(details.year or FIRST_YEAR - 1)
         self.organisation_type = CodeCombo(ORGANISATION_TYPE)
         self.organisation_type.set_code(details.organisation_type or None)
-        self.region = QLineEdit(details.region)
-        self.region.setPlaceholderText(_tr("e.g. North West"))
+        self.region = CodeCombo(REGION)
+        self.region.set_code(details.region or None)
         self.sample = CodeCombo(SAMPLE_DESIGN, allow_blank=False)
         self.sample.set_code(details.sample_design)
         self.reinspects = QComboBox()
@@ -64,5 +70,5 @@ class PoolingFields:
         return PoolingDetails(
             year=None if year < FIRST_YEAR else year,
             organisation_type=self.organisation_type.code() or "",
-            region=self.region.text(), sample_design=self.sample.code() or "random",
+            region=self.region.code() or "", sample_design=self.sample.code() or "random",
             reinspects_id=uuid.UUID(earlier) if earlier else None)
