@@ -70,22 +70,37 @@ def applicability(framework: Framework, keys: Iterable[str], tag: str) -> Applic
     built = Applicability()
     order = {q.key: n for n, q in enumerate(framework.questions())}
     names: dict[str, str] = {}  # question key -> its lateral's column
-    counter = iter(range(10**6))
+    bound: dict[str, str] = {}  # a value's JSON -> its parameter
+    seen: dict[str, str] = {}  # an answer's key -> the column of it as rules see it
+    worked_out: dict[str, str] = {}  # a condition's SQL -> the column it is worked out in
 
     def bind(value: object) -> str:
-        name = f"{tag}_p{next(counter)}"
-        built.params[name] = value
-        return f":{name}"
+        """A parameter for ``value``, one for each value however often it is used."""
+        token = json.dumps([type(value).__name__, value])
+        if token not in bound:
+            bound[token] = f"{tag}_p{len(bound)}"
+            built.params[bound[token]] = value
+        return f":{bound[token]}"
+
+    def lateral(expression: str, name: str, prefix: str) -> str:
+        """``expression`` worked out once a case, in a lateral of its own (OFFSET 0 keeps
+        it from being worked out again wherever it is read)."""
+        alias = f"{tag}_{prefix}{len(built.laterals)}"
+        built.laterals.append(f"LATERAL (SELECT {expression} AS {name} OFFSET 0) {alias}")
+        return f"{alias}.{name}"
 
     for question in needed(framework, keys):
         def visible(ref: str, asking: Question = question) -> str:
             """The answer to ``ref`` as a condition of ``asking`` sees it (JSON or NULL)."""
             if ref not in names or order.get(ref, 10**6) >= order[asking.key]:
                 return "NULL::jsonb"  # a later question, or none: never seen
-            built.referenced.add(ref)
-            raw = f"(refs.answers -> {bind(ref)})"
-            return (f"(CASE WHEN {names[ref]} AND {raw} IS NOT NULL AND {raw}::text NOT IN "
-                    f"{_NOT_GIVEN} THEN {raw} END)")
+            if ref not in seen:
+                built.referenced.add(ref)
+                raw = f"(refs.answers -> CAST({bind(ref)} AS text))"
+                seen[ref] = lateral(
+                    f"CASE WHEN {names[ref]} AND {raw} IS NOT NULL AND {raw}::text NOT IN "
+                    f"{_NOT_GIVEN} THEN {raw} END", "seen", "s")
+            return seen[ref]
 
         condition = ("true" if question.applies_if is None
                      else _condition(question.applies_if, visible, bind))
@@ -94,19 +109,23 @@ def applicability(framework: Framework, keys: Iterable[str], tag: str) -> Applic
             codes = json.dumps([r.code for r in question.rows])
             if question.rows_from:
                 chosen = visible(question.rows_from)
-                rows = (f"(SELECT coalesce(jsonb_agg(e), '[]'::jsonb) FROM "
-                        f"jsonb_array_elements(CAST({bind(codes)} AS jsonb)) AS e WHERE "
-                        f"coalesce(jsonb_typeof({chosen}) = 'array' AND {chosen} @> "
-                        f"jsonb_build_array(e), false))")
+                rows = lateral(
+                    f"(SELECT coalesce(jsonb_agg(e), '[]'::jsonb) FROM "
+                    f"jsonb_array_elements(CAST({bind(codes)} AS jsonb)) AS e WHERE "
+                    f"coalesce(jsonb_typeof({chosen}) = 'array' AND {chosen} @> "
+                    f"jsonb_build_array(e), false))", "rows", "r")
                 condition = f"({condition}) AND jsonb_array_length({rows}) > 0"
             else:
                 rows = f"CAST({bind(codes)} AS jsonb)"
                 condition = f"({condition}) AND {bool(question.rows)}"
-        alias = f"{tag}_a{len(names)}"
-        built.laterals.append(f"LATERAL (SELECT coalesce({condition}, false) AS ok) {alias}")
-        names[question.key] = f"{alias}.ok"
+        if condition == "true":
+            names[question.key] = "true"
+        else:  # questions under the same rule share its working out
+            if condition not in worked_out:
+                worked_out[condition] = lateral(f"coalesce({condition}, false)", "ok", "a")
+            names[question.key] = worked_out[condition]
         if question.key in keys:
-            built.applies[question.key] = f"{alias}.ok"
+            built.applies[question.key] = names[question.key]
             if rows is not None:
                 built.rows[question.key] = rows
     return built

@@ -171,6 +171,12 @@ def _counts(conn: Connection, chosen: str, by: tuple[str, ...], params: dict,
     params.update({name: framework_id for framework_id, name in versions.items()})
     params.update({f"key{n}": key for n, key in enumerate(keys)})
     params["referenced"] = referenced
+    # the answers the rules read, a case's as one JSON object: taken by an aggregate that
+    # PostgreSQL can split between workers, then made JSON once a case
+    params.update({f"ref{n}": key for n, key in enumerate(referenced)})
+    pivot = ", ".join(f"CAST(:ref{n} AS text), "
+                      f"max(value::text) FILTER (WHERE question_key = :ref{n})::jsonb"
+                      for n in range(len(referenced))) or "'-', NULL"
 
     def per_version(pick) -> str:
         arms = " ".join(f"WHEN :{versions[framework_id]} THEN {pick(rule)}"
@@ -206,7 +212,7 @@ def _counts(conn: Connection, chosen: str, by: tuple[str, ...], params: dict,
         eg AS (SELECT * FROM unnest(CAST(:ethnic_codes AS text[]),
                                     CAST(:ethnic_groups AS text[])) AS eg(code, grp)),
         refs AS (
-            SELECT case_id, jsonb_object_agg(question_key, value::jsonb) AS answers
+            SELECT case_id, jsonb_build_object({pivot}) AS answers
             FROM answers WHERE question_key = ANY(CAST(:referenced AS text[]))
             GROUP BY case_id),
         cs AS MATERIALIZED (
