@@ -56,10 +56,17 @@ def add_commands(sub, common) -> None:
                          help="suppress small cells, as for anything to be published")
 
     export = sub.add_parser("export", parents=[common],
-                            help="write the inspection's workbook for analysts (.xlsx)")
+                            help="write the inspection's workbook for analysts (.xlsx), or its "
+                                 "tidy tables (Parquet or CSV) for R, Stata or Python")
     export.add_argument("--inspection", required=True, type=uuid_arg, metavar="ID")
     export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
-                        help="the workbook to write ('-' for standard output)")
+                        help="the workbook to write ('-' for standard output), or with "
+                             "--format parquet or csv the folder the tables go in")
+    export.add_argument("--format", default="xlsx", choices=["xlsx", "parquet", "csv"],
+                        metavar="FORMAT",
+                        help="a workbook (the default), or cases, answers, interviews, "
+                             "practice examples, the questions and a data dictionary as "
+                             "tables, a file each")
     export.add_argument("--status", nargs="+", choices=CASE_STATUS.codes(), metavar="S",
                         help="only cases with these statuses")
     export.add_argument("--all-cases", action="store_true",
@@ -80,6 +87,8 @@ def add_commands(sub, common) -> None:
 
 
 def _export(s: Services, args) -> tuple[object, str]:
+    if args.format != "xlsx":
+        return _export_tables(s, args)
     progress = Progress("Writing the workbook's rows", 0)
 
     def export(path: Path):
@@ -104,6 +113,25 @@ def _export(s: Services, args) -> tuple[object, str]:
              "pseudonymised": result.pseudonymised, "log_entry": result.log_entry},
             f"Wrote {result.cases} cases and {result.answers} answers to {result.path}"
             + (", pseudonymised." if result.pseudonymised else "."))
+
+
+def _export_tables(s: Services, args) -> tuple[object, str]:
+    if to_standard_output(args):
+        raise ValidationError("Tables are written as files in a folder, not to standard "
+                              "output.", "Give the folder with -o.")
+    if args.provisional_ratings:
+        raise ValidationError("Tables hold no ratings.",
+                              "Leave out --provisional-ratings, or export a workbook.")
+    result = s.exports.export_tables(inspection_id=args.inspection, folder=args.output,
+                                     file_format=args.format, statuses=args.status,
+                                     all_cases=args.all_cases, pseudonymise=args.pseudonymise)
+    left_the_store()
+    return ({"folder": str(result.folder), "files": [str(f) for f in result.files],
+             "cases": result.cases, "answers": result.answers,
+             "pseudonymised": args.pseudonymise},
+            f"Wrote {result.cases} cases and {result.answers} answers as {len(result.files)} "
+            f"{args.format} tables in {result.folder}"
+            + (", pseudonymised." if args.pseudonymise else "."))
 
 
 def _export_log(s: Services, args) -> tuple[object, str]:

@@ -13,6 +13,7 @@ class ExportKind(StrEnum):
     WORKBOOK = "workbook"
     PDF = "pdf"
     TRANSFER = "transfer"
+    TABLE = "table"
 
 
 EXPORT_KIND = vocabulary(
@@ -20,6 +21,7 @@ EXPORT_KIND = vocabulary(
     [
         (ExportKind.WORKBOOK, "Workbook for analysts"),
         (ExportKind.PDF, "Case form (PDF)"),
+        (ExportKind.TABLE, "Table for analysts (Parquet or CSV)"),
         (ExportKind.TRANSFER, "Transfer file"),
     ],
 )

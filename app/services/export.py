@@ -15,6 +15,7 @@ from pathlib import Path
 from app.core import export as x
 from app.core.dto import ExportLogRecord, ExportResult
 from app.core.export_log import ExportKind
+from app.core.faults import written_fault
 from app.core.form import evaluate_form
 from app.core.frameworks import QuestionType, Respondent, short_title
 from app.core.profile import PROGRAMMES
@@ -24,8 +25,9 @@ from app.core.workflow import CASE_STATUS
 from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
 from app.db.engine import Database
-from app.errors import WorkflowError
-from app.io.excel_workbook import BarChart, Column, Sheet, write_workbook
+from app.errors import ValidationError, WorkflowError
+from app.io.excel_workbook import BarChart, Column, ExportError, Sheet, write_workbook
+from app.io.parquet_table import write_csv, write_parquet
 from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
@@ -33,6 +35,63 @@ from app.services.moderation import hidden_from
 from app.services.ratings import RATED, RatingService, check_statuses, chosen_cases
 
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TablesResult:
+    folder: Path
+    files: tuple[Path, ...]
+    cases: int
+    answers: int
+
+
+#: the formats tables are written in, and the workbook's sheets each table is
+TABLE_FORMATS = ("parquet", "csv")
+TABLE_SHEETS = (("Cases", "cases"), ("Answers", "answers"), ("Interview", "interviews"),
+                ("Practice examples", "practice_examples"))
+#: the columns of a table that are not text
+_TABLE_KINDS = {"date_of_birth": "date", "progress": "fraction", "answered_at": "moment",
+                "recorded_at": "moment"}
+#: what each column of the tables means, where its name does not say it all
+_MEANINGS = {
+    "reference": "The case reference (a pseudonym in a pseudonymised export).",
+    "age_band": "The age band on the inspection's start date, in place of the date of birth.",
+    "progress": "The share of the case form's applicable questions answered (0 to 1).",
+    "question_key": "The question's stable key (a need area's: the question's key, a dot, "
+                    "the area's code); the questions table says what it asks.",
+    "answer": "The answer as the form shows it.",
+    "answer_code": "The answer as stored: a code, a number, a date (yyyy-mm-dd) or text.",
+    "applies": "Whether the question applies to the case (an answer kept to a question that "
+               "no longer applies does not count).",
+    "answered_at": "When the answer was last changed, in UTC.",
+    "recorded_at": "When the example was recorded, in UTC.",
+}
+#: the columns of the questions table
+QUESTION_HEADERS = ("question_key", "number", "question", "type", "section", "stage", "theme",
+                    "respondent", "standard", "key_question", "choices")
+
+
+def question_rows(framework):
+    """One row a question (a need area's too), as the questions table gives it."""
+    numbers = framework.numbers
+    for section in framework.sections:
+        for q in section.questions:
+            choices = "; ".join(f"{c.code} = {c.label}" for c in (*q.options, *q.rows))
+            yield [q.key, numbers[q.key], q.text, str(q.type), section.title,
+                   x.STAGE_LABELS.get(q.stage, str(q.stage)), q.theme,
+                   str(q.respondent), q.standard, "yes" if q.key_question else "no", choices]
+
+
+def _dictionary(tables):
+    fixed = {"reference", "status", "sample", "inspector", "progress",
+             *x.profile_headers(), *x.profile_headers(age_band=True)}
+    for name, columns, _rows in tables:
+        for column, kind in columns:
+            meaning = _MEANINGS.get(column, "")
+            if name == "cases" and column not in fixed:
+                meaning = (f"The case's answer to {column} (see questions); 'Does not apply' "
+                           "where the question does not apply to the case.")
+            yield [name, column, meaning + (f" ({kind})" if kind != "text" else "")]
 
 
 @dataclass(frozen=True)
@@ -76,6 +135,53 @@ class ExportService:
                             bytes=written.bytes, sha256=written.sha256,
                             pseudonymised=pseudonymise, log_entry=entry.id)
 
+    def export_tables(self, *, inspection_id: uuid.UUID, folder: Path, file_format: str,
+                      statuses: Sequence[str] | None = None, all_cases: bool = False,
+                      pseudonymise: bool = False) -> TablesResult:
+        """Write the inspection's cases, answers, interviews and practice examples as tidy
+        tables in ``folder`` (made if need be), each a file in ``file_format`` (parquet or
+        csv), with a table of the questions and a data dictionary; the same cases as the
+        workbook, pseudonymised the same way if asked. Each file is recorded in the export
+        log."""
+        if file_format not in TABLE_FORMATS:
+            raise ValidationError(f"'{file_format}' is not a format tables are written in.",
+                                  f"Choose {' or '.join(TABLE_FORMATS)}.")
+        plan = self.prepare(inspection_id=inspection_id, statuses=statuses,
+                            all_cases=all_cases, pseudonymise=pseudonymise, tables_only=True)
+        with self._db.read() as session:
+            framework = self._catalog.from_row(
+                repo.get_inspection(session, inspection_id).framework)
+        folder = Path(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(*written_fault("The folder for the tables", folder, exc,
+                                             "export again")) from exc
+        self._log.note_folder(folder / "cases")
+        by_title = {sheet.title: sheet for sheet in plan.sheets}
+        tables = [(name, [(c.header, _TABLE_KINDS.get(c.header, "text"))
+                          for c in by_title[title].columns], by_title[title].rows)
+                  for title, name in TABLE_SHEETS]
+        tables.append(("questions", [(h, "text") for h in QUESTION_HEADERS],
+                       question_rows(framework)))
+        tables.append(("dictionary", [("table", "text"), ("column", "text"),
+                                      ("meaning", "text")], _dictionary(tables)))
+        notes = {"title": "ASPIRE Casework tables for analysts",
+                 "framework": f"{framework.id} {framework.version}",
+                 "pseudonymised": "yes" if pseudonymise else "no"}
+        written = []
+        for name, columns, rows in tables:
+            path = folder / f"{name}.{file_format}"
+            if file_format == "parquet":
+                write_parquet(path, columns, rows, {**notes, "table": name})
+            else:
+                write_csv(path, columns, rows)
+            self._log.record(kind=ExportKind.TABLE, path=path, case_ids=plan.case_ids,
+                             inspection_id=inspection_id, pseudonymised=pseudonymise)
+            written.append(path)
+        return TablesResult(folder=folder, files=tuple(written), cases=plan.cases,
+                            answers=plan.answers)
+
     def remove_leftovers(self) -> int:
         """At start-up: remove the partial files that exports killed part-way left behind
         (see ``ExportLog.remove_leftovers``); returns how many were removed."""
@@ -87,8 +193,10 @@ class ExportService:
 
     def prepare(self, *, inspection_id: uuid.UUID, statuses: Sequence[str] | None = None,
                 all_cases: bool = False, pseudonymise: bool = False,
-                provisional_ratings: bool = False) -> WorkbookPlan:
-        """The sheets and charts of the workbook, their rows not yet produced."""
+                provisional_ratings: bool = False, tables_only: bool = False) -> WorkbookPlan:
+        """The sheets and charts of the workbook, their rows not yet produced;
+        ``tables_only``: the sheets the tidy tables are made of (cases, answers, interviews,
+        practice examples), without the summary and ratings worked out."""
         check_statuses(statuses)
         with self._db.read() as session:
             inspection_row = repo.get_inspection(session, inspection_id)
@@ -128,6 +236,17 @@ class ExportService:
             free_text = {q.key for q in framework.questions() if q.type == QuestionType.TEXT}
             data = [masker.case_data(d, free_text) for d in data]
             examples = [masker.example(e) for e in examples]
+        if tables_only:
+            references = {d.case.id: d.case.reference for d in data}
+            return WorkbookPlan(
+                sheets=[_cases_sheet(framework, data, age_bands),
+                        _answers_sheet("Answers", framework, data, Respondent.INSPECTOR,
+                                       local_times=False),
+                        _answers_sheet("Interview", framework, data, Respondent.PRACTITIONER,
+                                       local_times=False),
+                        _examples_sheet(examples, references)],
+                charts=[], cases=len(cases), answers=answer_count, total_rows=0,
+                case_ids=tuple(c.id for c in cases))
         summary = x.summarise(framework, data)
         # the ratings count what the dashboard and 'aspire ratings' count by default
         counted = data if provisional_ratings else [d for d in data if d.case.status in RATED]
@@ -234,12 +353,16 @@ def _cases_sheet(framework, data, age_bands: dict | None) -> Sheet:
                  second_header=second, freeze_columns=1)
 
 
-def _answers_sheet(title: str, framework, data, respondent: Respondent) -> Sheet:
+def _answers_sheet(title: str, framework, data, respondent: Respondent,
+                   local_times: bool = True) -> Sheet:
+    """``local_times``: moments in the laptop's time, as a workbook shows them (a table
+    keeps them in UTC)."""
     kinds = {"answered_at": "datetime", "question": "wrap", "evidence": "wrap"}
     columns = tuple(Column(h, wrap=kinds.get(h) == "wrap",
                            kind="datetime" if kinds.get(h) == "datetime" else "text")
                     for h in x.ANSWER_HEADERS)
-    return Sheet(title, columns, _local_times(x.answer_rows(framework, data, respondent)),
+    rows = x.answer_rows(framework, data, respondent)
+    return Sheet(title, columns, _local_times(rows) if local_times else rows,
                  freeze_columns=2)
 
 
