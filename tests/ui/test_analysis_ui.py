@@ -5,8 +5,8 @@ and saves them; drawn in a light and a dark theme."""
 from __future__ import annotations
 
 import openpyxl
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtGui import QKeySequence, QPalette
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QLabel
 
 from app.sync.central import add_user
 from app.ui.dialogs.analysis_dialog import AnalysisDialog
@@ -31,6 +31,11 @@ def test_an_analyst_reads_saves_and_splits_pooled_findings_in_the_window(
     window.analysis_action.trigger()
     dialog = window.findChild(AnalysisDialog)
     assert dialog is not None and dialog.isVisible()
+    # every Alt+letter of the dialog leads to one place
+    texts = [w.text() for w in dialog.findChildren(QLabel) + dialog.findChildren(
+        QAbstractButton)] + [dialog.tabs.tabText(n) for n in range(dialog.tabs.count())]
+    letters = [QKeySequence.mnemonic(t).toString() for t in texts if "&" in t]
+    assert len(letters) == len(set(letters)) > 10, letters
     dialog.address.setText(in_thread(central).base)
     dialog.login.setText("ann.analyst")
     dialog.password.setText(PASSWORD)
@@ -42,6 +47,10 @@ def test_an_analyst_reads_saves_and_splits_pooled_findings_in_the_window(
     assert [r.label for r in dialog.key_chart.rows] == [
         f.question for f in findings.figures if f.dimension is None]
     assert "random samples only" in dialog.choices.text()
+    # each key question year by year, in the framework's order
+    by_year = [f for f in findings.figures if f.dimension == "year"]
+    assert [r.label for r in dialog.year_chart.rows] == [f"{f.group} · {f.question}"
+                                                         for f in by_year] and by_year
     assert "Aireshire 2019" in dialog.choices.text()  # what was left out, and why
     # split by gender: a row per group, with its difference from the rest
     dialog.dimension.setCurrentIndex(dialog.dimension.findData("gender"))
@@ -57,11 +66,13 @@ def test_an_analyst_reads_saves_and_splits_pooled_findings_in_the_window(
     assert contrast(bar_colour(palette), palette.color(QPalette.ColorRole.Base)) >= \
         LEAST_GRAPHIC_CONTRAST
     dialog.resize(1093, 614)
-    dialog.tabs.setCurrentIndex(2)
+    dialog.tabs.setCurrentIndex(1)
+    shoot(dialog, f"pooled-findings-years-{theme}")
+    dialog.tabs.setCurrentIndex(3)
     qtbot.wait(20)
     assert measured(dialog, dialog.choices) >= LEAST_CONTRAST
     shoot(dialog, f"pooled-findings-choices-{theme}")
-    dialog.tabs.setCurrentIndex(1)
+    dialog.tabs.setCurrentIndex(2)
     shoot(dialog, f"pooled-findings-groups-{theme}")
     dialog.tabs.setCurrentIndex(0)
     shoot(dialog, f"pooled-findings-{theme}")

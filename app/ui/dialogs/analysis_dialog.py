@@ -139,7 +139,7 @@ class AnalysisDialog(QDialog):
         self.group_table = QTableWidget()
         self.group_table.setAccessibleName(self.tr("Groups against the rest"))
         picks = QHBoxLayout()
-        for label, widget in ((self.tr("Split b&y"), self.dimension),
+        for label, widget in ((self.tr("Spl&it by"), self.dimension),
                               (self.tr("&Question"), self.question)):
             words = QLabel(label)
             words.setBuddy(widget)
@@ -153,7 +153,9 @@ class AnalysisDialog(QDialog):
         self.dimension.currentIndexChanged.connect(self._show_groups)
         self.question.currentIndexChanged.connect(self._show_groups)
         self.tabs = QTabWidget()
+        self.year_chart = IntervalChart(self.tr("Key questions by year"))
         self.tabs.addTab(key_page, self.tr("&Key questions"))
+        self.tabs.addTab(self.year_chart, self.tr("By yea&r"))
         self.tabs.addTab(group_page, self.tr("Sub-&groups"))
         self.tabs.addTab(choices_page, self.tr("C&hoices and what was left out"))
 
@@ -229,6 +231,11 @@ class AnalysisDialog(QDialog):
             self.question.addItem(f.question, f.question_key)
         self.question.blockSignals(False)
         self._show_groups()
+        # each key question year by year (when the findings are split by year)
+        years = [f for f in findings.figures if f.dimension == "year"]
+        self.year_chart.show_rows([self._row(f"{f.group} · {f.question}", f) for f in years]
+                                  or [ChartRow(self.tr("Split by year to see this"), None,
+                                               instead=self.tr("not split by year"))])
 
     def _row(self, label: str, figure) -> ChartRow:
         if figure.suppressed:
