@@ -116,6 +116,9 @@ class MainWindow(QMainWindow):
                              self.save_template)
         self.export_action = self._add(file_menu, self.tr("&Export workbook for analysts…"),
                                        "Ctrl+Shift+E", self.export_workbook)
+        self.export_tables_action = self._add(
+            file_menu, self.tr("Export tables for &R, Stata or Python…"), None,
+            self.export_tables)
         file_menu.addSeparator()
         file_menu.addAction(self.screen_lock.lock_action)
         self._add(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
@@ -155,8 +158,8 @@ class MainWindow(QMainWindow):
                                 self.team_action, self.details_action, self.queue_action,
                                 self.dashboard_action,
                                 self.moderation_action, self.close_inspection_action,
-                                self.export_action, self.frameworks_action,
-                                self.analysis_action)
+                                self.export_action, self.export_tables_action,
+                                self.frameworks_action, self.analysis_action)
         # (the Tools menu's own actions are ``StoreActions``')
         for action in self._needs_database:
             action.setEnabled(False)
@@ -232,7 +235,7 @@ class MainWindow(QMainWindow):
     def _inspection_changed(self, inspection) -> None:
         for action in (self.add_case_action, self.import_action, self.sample_action,
                        self.team_action, self.details_action, self.export_action,
-                       self.close_inspection_action):
+                       self.export_tables_action, self.close_inspection_action):
             action.setEnabled(inspection is not None)
 
     def import_case_list(self) -> None:
@@ -274,6 +277,40 @@ class MainWindow(QMainWindow):
                 inspection_id=inspection.id, path=Path(path), pseudonymise=pseudonymise,
                 progress=report, cancelled=cancelled, provisional_ratings=provisional),
             self._exported)
+
+    def export_tables(self) -> None:
+        """The inspection's cases, answers, interviews and practice examples as tidy tables
+        in a folder of their own, with the questions and a data dictionary."""
+        inspection = self.cases_page.current_inspection()
+        if inspection is None:
+            return
+        title = self.tr("Export tables for R, Stata or Python")
+        options = ExportOptionsDialog(title, self, tables=True)
+        if not run_modal(options):
+            return
+        pseudonymise, file_format = options.pseudonymised, options.chosen_format
+        parent = QFileDialog.getExistingDirectory(
+            self, self.tr("Choose the folder to put the tables' folder in"), str(Path.home()))
+        if not parent:
+            return
+        name = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in inspection.name)
+        name += self.tr(" tables (pseudonymised)") if pseudonymise else self.tr(" tables")
+        folder = Path(parent) / name
+        exports = self._services.exports
+        self.tasks.run_with_progress(
+            self, title, self.tr("Writing the tables in {name}…").format(name=folder.name),
+            lambda _report, _cancelled: exports.export_tables(
+                inspection_id=inspection.id, folder=folder, file_format=file_format,
+                pseudonymise=pseudonymise),
+            lambda result: self._tables_exported(result, pseudonymise), cancellable=False)
+
+    def _tables_exported(self, result, pseudonymised: bool) -> None:
+        done = (self.tr("Exported {cases} cases as {n} tables in {path}, pseudonymised.")
+                if pseudonymised else
+                self.tr("Exported {cases} cases as {n} tables in {path}.")).format(
+            cases=result.cases, n=len(result.files), path=result.folder)
+        self.statusBar().showMessage(done, 20000)
+        show_exported(self, self.tr("Export tables"), done)
 
     def _exported(self, result) -> None:
         done = (self.tr("Exported {cases} cases to {path}, pseudonymised.") if result.pseudonymised

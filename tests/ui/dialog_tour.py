@@ -73,7 +73,8 @@ def visit_every_dialog(window: MainWindow, case_list: Path) -> list[str]:
     for action in (window.new_inspection_action, window.add_case_action, window.team_action,
                    window.details_action,
                    window.sample_action, window.queue_action, window.moderation_action,
-                   window.store.conflicts_action, window.export_action, window.frameworks_action,
+                   window.store.conflicts_action, window.export_action,
+                   window.export_tables_action, window.frameworks_action,
                    window.about_action):
         met.append(visit(action.trigger))
     met.append(_dashboard(window))

@@ -8,8 +8,8 @@ from tests.integration.helpers import make_case
 from tests.ui.dialog_tour import dialogs_left, visit, visit_every_dialog
 
 EVERY_DIALOG = ["InspectionDialog", "CaseDialog", "TeamDialog", "InspectionDetailsDialog",
-                "SampleDialog",
-                "ReviewQueueDialog", "ModerationDialog", "ConflictsDialog", "ExportOptionsDialog",
+                "SampleDialog", "ReviewQueueDialog", "ModerationDialog", "ConflictsDialog",
+                "ExportOptionsDialog", "ExportOptionsDialog",
                 "FrameworksDialog", "QMessageBox", "DashboardDialog", "ImportDialog",
                 "ProblemsDialog", "PracticeExamplesDialog", "ExportOptionsDialog", "CaseDialog",
                 "HistoryDialog"]

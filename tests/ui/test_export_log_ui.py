@@ -107,3 +107,30 @@ def test_a_workbook_with_provisional_ratings_says_so(qtbot, open_window, tmp_pat
     notice(window).close()
     about = {r[0]: r[1] for r in load_workbook(target)["About"].iter_rows(values_only=True)}
     assert about["Reading the Ratings sheet"].startswith("Provisional")
+
+
+def test_tables_for_r_from_the_window_in_a_folder_of_their_own(qtbot, open_window, tmp_path,
+                                                                monkeypatch):
+    window = open_window()
+    services = window._services
+    inspection = make_inspection(services)
+    make_case(services, "CRN-T1", inspection=inspection)
+    window.cases_page.reload(select=inspection.id)
+
+    def exec_(dialog) -> int:
+        dialog.file_format.setCurrentIndex(dialog.file_format.findData("csv"))
+        dialog.pseudonymise.setChecked(True)
+        return 1
+
+    monkeypatch.setattr(ExportOptionsDialog, "exec", exec_)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    window.export_tables_action.trigger()
+    qtbot.waitUntil(lambda: notice(window) is not None, timeout=10000)
+    box = notice(window)
+    assert "6 tables" in box.text() and OUTSIDE in box.informativeText()
+    [folder] = [p for p in tmp_path.iterdir() if p.is_dir() and "tables" in p.name]
+    assert folder.name == "Northshire tables (pseudonymised)"
+    assert sorted(p.suffix for p in folder.iterdir()) == [".csv"] * 6
+    assert "CRN-T1" not in (folder / "cases.csv").read_text(encoding="utf-8")
+    assert {e.kind for e in services.exports.log()} == {"table"}
+    box.close()

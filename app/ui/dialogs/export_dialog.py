@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -25,9 +26,11 @@ def leaves_the_store() -> str:
 
 class ExportOptionsDialog(QDialog):
     """Asked before the file is chosen: the choice to pseudonymise, and what will be logged;
-    with ``ratings``, also whether its ratings are provisional."""
+    with ``ratings``, also whether its ratings are provisional; with ``tables``, whether the
+    tables are Parquet or CSV."""
 
-    def __init__(self, title: str, parent: QWidget | None = None, *, ratings: bool = False):
+    def __init__(self, title: str, parent: QWidget | None = None, *, ratings: bool = False,
+                 tables: bool = False):
         super().__init__(parent)
         self.setWindowTitle(title)
         about = QLabel(self.tr(
@@ -49,13 +52,24 @@ class ExportOptionsDialog(QDialog):
                     "Tick this to rate every case form in the workbook as answered so far; the "
                     "workbook then says its ratings are provisional."))
             rating = [self.provisional, provisional_what]
+        self.file_format: QComboBox | None = None
+        shape = []
+        if tables:
+            self.file_format = QComboBox()
+            self.file_format.addItem(self.tr("Parquet: each column keeps its type (R, Stata, "
+                                             "Python)"), "parquet")
+            self.file_format.addItem(self.tr("CSV: plain text, UTF-8"), "csv")
+            self.file_format.setAccessibleName(self.tr("Format"))
+            words = QLabel(self.tr("&Format of the tables:"))
+            words.setBuddy(self.file_format)
+            shape = [words, self.file_format]
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         buttons.addButton(self.tr("&Choose where to save…"),
                           QDialogButtonBox.ButtonRole.AcceptRole).setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (about, self.pseudonymise, what, *rating, buttons):
+        for widget in (about, *shape, self.pseudonymise, what, *rating, buttons):
             layout.addWidget(widget)
         width = max(520, self.fontMetrics().averageCharWidth() * 72)  # grows with the text
         width = fitted(self, width, 1).width()  # and no wider than its window
@@ -66,6 +80,10 @@ class ExportOptionsDialog(QDialog):
     @property
     def pseudonymised(self) -> bool:
         return self.pseudonymise.isChecked()
+
+    @property
+    def chosen_format(self) -> str:
+        return "xlsx" if self.file_format is None else self.file_format.currentData()
 
     @property
     def provisional_ratings(self) -> bool:
