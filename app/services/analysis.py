@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from app.core.atomic_files import atomic_write
 from app.core.pooling import (
     FINDINGS_COLUMNS,
     PooledFindings,
@@ -92,8 +93,6 @@ def save_pooled(findings: PooledFindings, path: Path, *,
         return write_parquet(path, [(c, _COLUMN_KINDS[c]) for c in FINDINGS_COLUMNS],
                              findings_rows(findings), _notes(findings, made))
     if suffix == ".json":
-        from app.core.atomic_files import atomic_write
-
         with atomic_write(path) as partial:
             partial.file.write(json.dumps(findings_to_wire(findings), indent=2,
                                           ensure_ascii=False).encode())

@@ -77,7 +77,7 @@ _VALUES = {
 
 #: whether an answer counts as sufficient (true), not (false) or not at all (null): the
 #: stored text of a Yes or a No is read at once, anything else as JSON (a need matrix: Yes
-#: when every row judged is Yes, No when any is No)
+#: when every row that applies, ``ro.rows_of``, judged is Yes, No when any is No)
 _VERDICT = """
     CASE a.value::text WHEN '"yes"' THEN true WHEN '"no"' THEN false ELSE
         CASE json_typeof(a.value)
@@ -85,7 +85,7 @@ _VERDICT = """
                                                    WHEN 'no' THEN false END
             WHEN 'object' THEN CASE WHEN a.question_key = ANY(CAST(:matrices AS text[])) THEN
                 (SELECT bool_and(e.v = 'yes') FROM json_each_text(a.value) AS e(k, v)
-                 WHERE e.v IN ('yes', 'no')) END
+                 WHERE e.v IN ('yes', 'no') AND (ro.rows_of IS NULL OR ro.rows_of ? e.k)) END
         END
     END"""
 
@@ -203,9 +203,6 @@ def _counts(conn: Connection, chosen: str, by: tuple[str, ...], params: dict,
     ethnic = [(c.code, c.group) for c in ETHNICITY.choices if c.group]
     params.update({"ethnic_codes": [c for c, _ in ethnic],
                    "ethnic_groups": [g for _, g in ethnic]})
-    verdict = _VERDICT.replace(
-        "WHERE e.v IN ('yes', 'no')",
-        "WHERE e.v IN ('yes', 'no') AND (rows_of IS NULL OR rows_of ? e.k)")
     rows_of = f"CASE a.question_key {matrix_rows} END" if matrix_rows else "NULL::jsonb"
     found = conn.execute(text(f"""
         WITH ch AS ({chosen}),
@@ -225,7 +222,7 @@ def _counts(conn: Connection, chosen: str, by: tuple[str, ...], params: dict,
             WHERE c.status = ANY(CAST(:statuses AS text[]))),
         judged AS (
             SELECT a.question_key{carried},
-                   CASE WHEN CASE a.question_key {applying} END THEN {verdict} END AS verdict
+                   CASE WHEN CASE a.question_key {applying} END THEN {_VERDICT} END AS verdict
             FROM answers a JOIN cs ON cs.id = a.case_id,
             LATERAL (SELECT {rows_of} AS rows_of) ro
             WHERE a.question_key = ANY(CAST(:keys AS text[])))
