@@ -459,9 +459,19 @@ def test_standard_output_that_is_a_terminal_gets_no_workbook(tmp_path):
     assert b"which is a terminal here" in done.stderr
 
 
-def test_a_thematic_inspection_is_made_with_the_thematic_framework(tmp_path):
-    created = as_json(aspire("inspections", "create", "--name", "Through the Gate",
-                             "--programme", "thematic", "--organisation", "HMPPS North East",
-                             "--json", db=tmp_path / "t.db"))
-    assert (created["programme"], created["framework"], created["framework_version"]) == \
-        ("thematic", "through-the-gate", "2017.1")
+def test_a_thematic_inspection_is_made_with_the_thematic_framework_it_names(tmp_path):
+    """Several thematic frameworks are shipped: without one named, the command says which
+    there are; each makes a thematic inspection."""
+    unnamed = aspire("inspections", "create", "--name", "Thematic", "--programme", "thematic",
+                     "--organisation", "HMPPS North East", db=tmp_path / "t.db")
+    assert unnamed.returncode == 1
+    assert ("5 are on offer (approved-premises, rar, through-the-gate, unpaid-work, women)"
+            in unnamed.stderr), unnamed.stderr
+    for key, version in (("through-the-gate", "2017.1"), ("rar", "2017.1"),
+                         ("approved-premises", "2017.1"), ("unpaid-work", "2016.1"),
+                         ("women", "2016.1")):
+        created = as_json(aspire("inspections", "create", "--name", key, "--programme",
+                                 "thematic", "--organisation", "HMPPS North East",
+                                 "--framework", key, "--json", db=tmp_path / "t.db"))
+        assert (created["programme"], created["framework"], created["framework_version"]) \
+            == ("thematic", key, version)

@@ -115,11 +115,12 @@ def test_an_author_starts_from_the_template_and_a_new_inspection_uses_the_framew
     listed = as_json(aspire("frameworks", "list", "--json", db=db))
     assert {"id": "women-thematic", "version": "2018.1", "source": "installed"}.items() \
         <= next(f for f in listed if f["id"] == "women-thematic").items()
-    # two thematic frameworks now: a thematic inspection names the one it uses
+    # one more thematic framework now: a thematic inspection names the one it uses
     unnamed = aspire("inspections", "create", "--name", "Women", "--programme", "thematic",
                      "--organisation", "Northshire", db=db)
     assert unnamed.returncode == 1
-    assert "2 are on offer (through-the-gate, women-thematic)" in unnamed.stderr
+    assert ("6 are on offer (approved-premises, rar, through-the-gate, unpaid-work, women, "
+            "women-thematic)") in unnamed.stderr
     created = as_json(aspire("inspections", "create", "--name", "Women thematic",
                              "--programme", "thematic", "--organisation", "Northshire",
                              "--framework", "women-thematic", "--json", db=db))

@@ -60,10 +60,12 @@ def test_an_author_checks_corrects_and_installs_a_workbook(qtbot, open_window, t
     dialog = frameworks_dialog(qtbot, window)
     try:
         shown = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
-        assert shown == ["adult-case-supervision", "adult-probation", "court-work",
-                         "through-the-gate", "youth-court-disposals", "youth-offending",
+        assert shown == ["adult-case-supervision", "adult-probation", "approved-premises",
+                         "court-work", "public-protection", "rar", "through-the-gate",
+                         "unpaid-work", "women", "youth-court-disposals", "youth-offending",
                          "youth-out-of-court-disposals"]
-        assert {dialog.table.item(r, 5).text() for r in range(7)} == {"Shipped with the app"}
+        assert {dialog.table.item(r, 5).text() for r in range(len(shown))} == {
+            "Shipped with the app"}
         workbook = tmp_path / "adult-2.xlsx"
         window._services.frameworks.export_workbook("adult-probation", None, workbook)
         assert load_workbook(workbook)["settings"]["A3"].value == "version"
@@ -76,12 +78,12 @@ def test_an_author_checks_corrects_and_installs_a_workbook(qtbot, open_window, t
         assert row[3] == "${victim_identifed} = yes"
         assert "'victim_identifed' is not an earlier question" in row[4]
         assert "nothing was installed" in dialog.result.text()
-        assert dialog.table.rowCount() == 7
+        assert dialog.table.rowCount() == len(shown)
 
         edit(workbook, "victim_planning", "applies_if", "${victim_identified} = yes")
         imported(qtbot, dialog, workbook, dry_run=True)
         assert not dialog.problems.isVisible()
-        assert "has no problems" in dialog.result.text() and dialog.table.rowCount() == 7
+        assert "has no problems" in dialog.result.text() and dialog.table.rowCount() == len(shown)
         imported(qtbot, dialog, workbook)
         assert dialog.result.text().startswith("Installed 'adult-probation' version 2.0")
         listed = {(dialog.table.item(r, 1).text(), dialog.table.item(r, 5).text())
@@ -147,6 +149,6 @@ def test_a_refused_import_says_why_and_leaves_the_dialog_ready(qtbot, open_windo
         imported(qtbot, dialog, workbook)
         assert said and "already here, with different content" in said[0]
         assert dialog.result.text() == "ttg.xlsx: nothing was installed."
-        assert dialog.check_button.isEnabled() and dialog.table.rowCount() == 7
+        assert dialog.check_button.isEnabled() and dialog.table.rowCount() == 12
     finally:
         dialog.reject()

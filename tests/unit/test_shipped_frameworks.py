@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from openpyxl import load_workbook
 
 from app.config import frameworks_dir
-from app.core.answers import AnswerRecord
+from app.core.answers import AnswerInput, AnswerRecord, normalise_answer
 from app.core.form import evaluate_form
 from app.core.frameworks import QuestionType, RatedBy, Respondent, Stage
-from app.io.framework_workbook import load_framework_folder
+from app.errors import ValidationError
+from app.io.framework_workbook import load_framework_folder, load_framework_workbook
 
 FRAMEWORKS = {f.id: f for f in load_framework_folder(frameworks_dir())}
 ADULT, YOUTH = FRAMEWORKS["adult-probation"], FRAMEWORKS["youth-offending"]
@@ -210,3 +212,209 @@ def test_court_work_judges_a_report_and_asks_for_detail_only_of_written_ones():
         return state.questions["court_detail"].applicable
 
     assert not applies("oral") and applies("short_format") and applies("full_written")
+
+
+# ---------------------------------------------------------------------------------------
+# The 2016-17 thematic inspections (RAR, approved premises, unpaid work, women) and the 2025
+# dynamic inspection of public protection, each shipped as a workbook
+
+
+NEW_WORKBOOKS = [("rar-2017.xlsx", "rar", "2017.1", "thematic"),
+                 ("approved-premises-2017.xlsx", "approved-premises", "2017.1", "thematic"),
+                 ("unpaid-work-2016.xlsx", "unpaid-work", "2016.1", "thematic"),
+                 ("women-2016.xlsx", "women", "2016.1", "thematic"),
+                 ("public-protection-2025.xlsx", "public-protection", "2025.1",
+                  "adult_probation")]
+NEW_IDS = [key for _file, key, _version, _programme in NEW_WORKBOOKS]
+PUBLIC_PROTECTION = FRAMEWORKS["public-protection"]
+
+
+def applicable_to(framework, answers, profile=None):
+    """The questions that apply given the answers, and the form's state."""
+    records = {k: AnswerRecord(k, v) for k, v in answers.items()}
+    state = evaluate_form(framework, profile or {}, records)
+    return {k for k, q in state.questions.items() if q.applicable}, state
+
+
+@pytest.mark.parametrize(("file", "key", "version", "programme"), NEW_WORKBOOKS,
+                         ids=NEW_IDS)
+def test_each_new_framework_is_shipped_from_its_workbook(file, key, version, programme):
+    path = frameworks_dir() / file
+    framework = load_framework_workbook(path)
+    assert (framework.id, framework.version, framework.programme) == (key, version, programme)
+    assert framework == FRAMEWORKS[key]
+    book = load_workbook(path, read_only=True)
+    try:  # laid out by the writer the export uses, with its guidance sheet
+        assert book.sheetnames == ["settings", "sections", "questions", "choices", "reasons",
+                                   "standards", "guidance"]
+    finally:
+        book.close()
+    assert framework.standards and all(
+        any(q.key_question for q in framework.questions() if q.standard == s.key)
+        for s in framework.standards), "every standard is rated by a key question"
+
+
+def test_the_thematic_frameworks_on_offer():
+    thematic = {f.id for f in FRAMEWORKS.values() if f.programme == "thematic"}
+    assert {"through-the-gate", "rar", "approved-premises", "unpaid-work", "women"} <= thematic
+
+
+@pytest.mark.parametrize("key", NEW_IDS)
+def test_every_new_judgement_offers_reasons_and_the_other_reason(key):
+    for question in FRAMEWORKS[key].questions():
+        if question.judgement or question.type == QuestionType.NEED_MATRIX:
+            codes = [r.code for r in question.reasons]
+            assert codes and codes[-1] == "other", question.key
+            assert question.reasons[-1].label == "Other (describe in the evidence note)"
+
+
+@pytest.mark.parametrize("key", NEW_IDS)
+def test_every_new_question_says_where_its_wording_comes_from(key):
+    framework = FRAMEWORKS[key]
+    for question in framework.questions():
+        assert question.source, question.key
+        assert "[004:" not in question.guidance, question.key
+        if framework.programme == "thematic":
+            # no question of the thematics survives as a question: each is written afresh
+            # from the report's findings, which its source quotes with the line
+            assert question.reconstructed and "[004:" in question.source, question.key
+        elif question.reconstructed:
+            assert "written afresh" in question.source or \
+                "written in the form" in question.source, question.key
+
+
+def test_public_protection_c1_and_c2_and_their_prompts_are_verbatim():
+    c1, c2 = PUBLIC_PROTECTION.question("c1_assessment"), PUBLIC_PROTECTION.question(
+        "c2_planning")
+    assert (c1.ref, c2.ref) == ("C1", "C2") and not c1.reconstructed and not c2.reconstructed
+    assert c1.text == "Does assessment focus sufficiently on keeping other people safe?"
+    assert c2.text == "Does planning focus sufficiently on keeping other people safe?"
+    assert [r.label for r in c1.reasons] == [
+        "Does assessment identify and analyse clearly any risk of harm to others?",
+        "Does assessment draw sufficiently on available sources of information, including "
+        "past behaviour and convictions, and involve other agencies where appropriate?",
+        "Does assessment analyse any specific concerns and risks related to actual and "
+        "potential victims?",
+        "Other (describe in the evidence note)"]
+    # the same wording as the 2018 framework's C1, read from the same page
+    assert c1.text == CASE_SUPERVISION.question("assess_safety").text
+    assert [r.label for r in c1.reasons][:3] == [
+        r.label for r in CASE_SUPERVISION.question("assess_safety").reasons]
+    a, b, c, other = (r.label for r in c2.reasons)
+    assert (a, b) == (
+        "Does planning address sufficiently risk of harm factors and prioritise those which "
+        "are most critical?",
+        "Does planning set out the necessary constructive and/or restrictive interventions "
+        "to manage the risk of harm?")
+    # prompt c is cut off in the source: completed from the 2018 prompt, and marked so
+    assert c.startswith("Does planning make appropriate links to the work of other agencies "
+                        "involved with the ")
+    assert c.endswith("service user and any multi-agency plans? †") and "†" in c2.guidance
+    assert "2018 planning prompt" in c2.source and other.startswith("Other")
+
+
+def test_public_protection_questions_not_seen_are_marked_and_numbered_by_their_reference():
+    questions = list(PUBLIC_PROTECTION.questions())
+    assert [q.ref for q in questions if q.ref] == ["C1", "A1", "C2", "A2", "C3", "A3",
+                                                    "C4", "A4"]
+    for question in questions:
+        if question.ref in ("C3", "C4") or question.ref.startswith("A"):
+            assert question.reconstructed, question.key
+            assert "Written afresh" in question.guidance, question.key
+    assert "2.3.3" in PUBLIC_PROTECTION.question("c3_implementation").source
+    assert "2.4.3" in PUBLIC_PROTECTION.question("c4_reviewing").source
+    rule = PUBLIC_PROTECTION.question("adjusted_set")
+    assert not rule.judgement and not rule.standard
+    assert ("there was post-sentence supervision (PSS) only from the date of release, or "
+            "• there was a formal licence period of eight weeks or less from the date of "
+            "release.") in rule.guidance
+    # one standard for each stage, rated by its core and its adjusted key question
+    assert [(s.title, [q.ref for q in questions if q.standard == s.key and q.key_question])
+            for s in PUBLIC_PROTECTION.standards] == [
+        ("Assessment: keeping other people safe", ["C1", "A1"]),
+        ("Planning: keeping other people safe", ["C2", "A2"]),
+        ("Implementation and delivery: keeping other people safe", ["C3", "A3"]),
+        ("Reviewing: keeping other people safe", ["C4", "A4"])]
+
+
+def test_public_protection_core_or_adjusted_questions_follow_the_first_answer():
+    core = {f"c{n}_{stage}" for n, stage in enumerate(
+        ("assessment", "planning", "implementation", "reviewing"), 1)}
+    adjusted = {"a" + key[1:] for key in core}
+    suspended, _ = applicable_to(PUBLIC_PROTECTION, {"adjusted_set": "yes"})
+    assert adjusted <= suspended and not core & suspended
+    supervised, _ = applicable_to(PUBLIC_PROTECTION, {"adjusted_set": "no"},
+                                  {"phase": "community"})
+    assert core <= supervised and not adjusted & supervised
+    # unanswered, neither set applies: the first question is all the form lacks
+    neither, state = applicable_to(PUBLIC_PROTECTION, {})
+    assert neither == {"adjusted_set"} and state.unanswered() == ["adjusted_set"]
+
+
+def test_women_vulnerability_and_progress_rows_follow_what_was_ticked():
+    answers = {"vulnerabilities": ["domestic_abuse", "other_exploitation"],
+               "needs": ["accommodation", "substance_misuse"]}
+    applicable, state = applicable_to(FRAMEWORKS["women"], answers)
+    assert state.questions["vulnerability_planning"].applicable_rows == (
+        "domestic_abuse", "other_exploitation")
+    assert state.questions["need_progress"].applicable_rows == (
+        "accommodation", "substance_misuse")
+    none_ticked, _ = applicable_to(FRAMEWORKS["women"], {"vulnerabilities": ["none"],
+                                                         "needs": ["none"]})
+    assert {"vulnerability_planning", "need_progress"} <= applicable
+    assert not {"vulnerability_planning", "need_progress"} & none_ticked
+    women = FRAMEWORKS["women"]
+    assert [r.label for r in women.question("vulnerability_planning").rows] == [
+        "Domestic abuse", "Sexual exploitation",
+        "Other exploitation (such as obtaining drugs or alcohol for others)"]
+    assert [r.label for r in women.question("need_progress").rows] == [
+        "Emotional well-being", "Accommodation", "Education, training and employment",
+        "Financial management", "Relationships (including domestic abuse)",
+        "Substance misuse"]
+    offers = [women.question(k) for k in ("female_officer", "female_environment")]
+    assert all(not q.judgement and q.allow_not_applicable for q in offers)
+
+
+def test_unpaid_work_enforcement_is_asked_only_when_there_were_absences():
+    unpaid = FRAMEWORKS["unpaid-work"]
+    enforcement = {q.key for q in unpaid.questions() if q.standard == "enforcement"}
+    assert enforcement == {"absence_judged", "absence_evidence", "judgement_correct",
+                           "action_taken"}
+    assert not unpaid.question("absences").judgement
+    absent, _ = applicable_to(unpaid, {"absences": "yes"})
+    present, _ = applicable_to(unpaid, {"absences": "no"})
+    unasked, _ = applicable_to(unpaid, {})
+    assert enforcement <= absent
+    assert not enforcement & present and not enforcement & unasked
+    eligible, _ = applicable_to(unpaid, {"intensive_eligible": "yes"})
+    assert "intensive_available" in eligible and "intensive_available" not in unasked
+
+
+def test_rar_day_counts_refuse_a_number_over_365():
+    rar = FRAMEWORKS["rar"]
+    for key in ("rar_days_proposed", "rar_days_ordered", "rar_days_delivered"):
+        question = rar.question(key)
+        assert question.type == QuestionType.NUMBER and question.maximum == 365
+        assert normalise_answer(question, AnswerInput(365)).value == 365
+        with pytest.raises(ValidationError, match="no more than 365"):
+            normalise_answer(question, AnswerInput(366))
+        with pytest.raises(ValidationError, match="at least"):
+            normalise_answer(question, AnswerInput(-1))
+    assert rar.question("rar_impact").ref == "Figure 25"
+    assert "Impact of work to make the service user less likely to offend (for all " \
+           "factors)" in rar.question("rar_impact").source
+    assert not rar.question("purposeful_activity").judgement
+    assert not rar.question("plan_traits").key_question
+
+
+def test_approved_premises_recall_is_asked_of_previous_residents_and_then_why():
+    premises = FRAMEWORKS["approved-premises"]
+    current, _ = applicable_to(premises, {"residency_status": "current"})
+    recalled, _ = applicable_to(premises, {"residency_status": "previous", "recalled": "yes"})
+    not_recalled, _ = applicable_to(premises, {"residency_status": "previous",
+                                               "recalled": "no"})
+    assert not {"recalled", "recall_risk_of_harm"} & current
+    assert {"recalled", "recall_risk_of_harm"} <= recalled
+    assert "recalled" in not_recalled and "recall_risk_of_harm" not in not_recalled
+    assert not premises.question("recalled").judgement
+    assert not premises.question("recall_risk_of_harm").judgement
