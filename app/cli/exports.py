@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.export_log import EXPORT_KIND
+from app.core.rating_decisions import OVERALL, RATING_SCALE
 from app.core.workflow import CASE_STATUS
 
 if TYPE_CHECKING:
@@ -47,13 +48,34 @@ def add_commands(sub, common) -> None:
 
     ratings = sub.add_parser("ratings", parents=[common],
                              help="the inspection's key questions, standards and ratings")
-    ratings.add_argument("--inspection", required=True, type=uuid_arg, metavar="ID")
+    ratings.add_argument("--inspection", type=uuid_arg, metavar="ID",
+                         help="the inspection (required)")
     ratings.add_argument("--status", nargs="+", choices=CASE_STATUS.codes(), metavar="S",
                          help="count cases with these statuses (default: approved)")
     ratings.add_argument("--all-cases", action="store_true",
                          help="every case, not only those in the current sample")
     ratings.add_argument("--publication", action="store_true",
                          help="suppress small cells, as for anything to be published")
+    decisions = ratings.add_subparsers(dest="action", metavar="ACTION", required=False)
+    record = decisions.add_parser(
+        "record", parents=[common],
+        help="the lead inspector records a rating: of a standard judged on the evidence, or "
+             "in place of the arithmetic's for a standard or the service overall, with the "
+             "reason")
+    withdraw = decisions.add_parser(
+        "withdraw", parents=[common],
+        help="withdraw a rating recorded, so the arithmetic's stands again")
+    for parser in (record, withdraw):
+        parser.add_argument("--inspection", required=True, type=uuid_arg, metavar="ID")
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--standard", metavar="KEY",
+                            help="the standard's key (as 'aspire ratings --json' gives it)")
+        target.add_argument("--overall", action="store_true", help="the service overall")
+    record.add_argument("--rating", required=True, choices=RATING_SCALE, metavar="RATING",
+                        help=f"one of: {', '.join(RATING_SCALE)}")
+    record.add_argument("--reason", required=True,
+                        help="why: the evidence, or why the judgement departs from the "
+                             "arithmetic")
 
     export = sub.add_parser("export", parents=[common],
                             help="write the inspection's workbook for analysts (.xlsx), or its "
@@ -148,6 +170,9 @@ def _export_log(s: Services, args) -> tuple[object, str]:
 
 
 def _ratings(s: Services, args) -> tuple[object, str]:
+    if args.inspection is None:
+        raise ValidationError("Which inspection's ratings?",
+                              "Give it with --inspection ID (see 'aspire inspections list').")
     rated = s.ratings.rate(args.inspection, statuses=args.status or ("approved",),
                            all_cases=args.all_cases, for_publication=args.publication)
     rules = rated.rules
@@ -164,10 +189,13 @@ def _ratings(s: Services, args) -> tuple[object, str]:
     result = {
         "cases": rated.cases, "rules_confirmed": rules.confirmed, "rules_note": rules.note,
         "overall": {"rating": overall.label, "score": overall.score,
-                    "out_of": overall.out_of, "not_rated_because": overall.why_not},
+                    "out_of": overall.out_of, "not_rated_because": overall.why_not,
+                    "calculated": overall.calculated if overall.decision else overall.label,
+                    "recorded": _recorded(overall.decision)},
         "min_cases": rules.min_cases,
-        "standards": [{"key": st.key, "title": st.title, "band": st.band,
-                       "too_few_to_rate": st.too_few,
+        "standards": [{"key": st.key, "title": st.title, "rating": st.rating,
+                       "band": st.band, "rated_by": str(st.rated_by),
+                       "recorded": _recorded(st.decision), "too_few_to_rate": st.too_few,
                        "decided_by": st.deciding, "questions": [figure(q) for q in st.questions]}
                       for st in rated.standards],
         "breakdowns": [{"by": b.attribute, "question": b.question_key, "cells": [
@@ -182,10 +210,10 @@ def _ratings(s: Services, args) -> tuple[object, str]:
                      "--status to count others).")
     if not rules.confirmed:
         lines.append("The rating rules are defaults not yet confirmed by the inspectorate.")
-    lines.append(f"Overall: {overall.label} (score {overall.score} of {overall.out_of})"
-                 if overall.label else f"Overall: not rated: {overall.why_not}.")
+    lines.append(f"Overall: {overall.words}")
     for st in rated.standards:
-        lines.append(f"\n{st.title}: {st.shown_band or 'not rated (no applicable cases)'}")
+        lines.append(f"\n{st.title}: {st.shown_band or st.unrated_words}"
+                     + (f" ({st.decision_words})" if st.decision else ""))
         for q in st.questions:
             shown = (f"{q.tally.percent:5.1f}% ({q.tally.yes}/{q.tally.total})"
                      if q.tally.total else "   —  (no applicable cases)")
@@ -195,6 +223,29 @@ def _ratings(s: Services, args) -> tuple[object, str]:
             lines.append(f"  {'*' if q.key == st.deciding else ' '} {shown}  {q.key}"
                          f"{fragile}")
     return result, "\n".join(lines)
+
+
+def _recorded(decision) -> dict | None:
+    return None if decision is None else {
+        "rating": decision.rating, "reason": decision.reason, "by": decision.by,
+        "at": decision.at}
+
+
+def _ratings_record(s: Services, args) -> tuple[object, str]:
+    target = OVERALL if args.overall else args.standard
+    decision = s.ratings.record(args.inspection, target, args.rating, args.reason)
+    what = "the service overall" if args.overall else args.standard
+    return (_recorded(decision) | {"target": target},
+            f"Recorded {decision.rating} for {what}, in your name, with its reason.")
+
+
+def _ratings_withdraw(s: Services, args) -> tuple[object, str]:
+    target = OVERALL if args.overall else args.standard
+    withdrawn = s.ratings.withdraw(args.inspection, target)
+    what = "the service overall" if args.overall else args.standard
+    return ({"target": target, "withdrawn": withdrawn},
+            f"Withdrew the rating recorded for {what}: the arithmetic's stands again."
+            if withdrawn else f"No rating was recorded for {what}.")
 
 
 def _export_pdf(s: Services, args) -> tuple[object, str]:
@@ -251,6 +302,8 @@ HANDLERS: dict[tuple[str, str | None], Callable] = {
     ("export-pdf", None): _export_pdf,
     ("export-log", None): _export_log,
     ("ratings", None): _ratings,
+    ("ratings", "record"): _ratings_record,
+    ("ratings", "withdraw"): _ratings_withdraw,
 }
 #: Commands that open no database.
 NO_DATABASE = frozenset()

@@ -18,6 +18,7 @@ from app.core.case_events import MARKING_EVENTS
 from app.core.frameworks import Question
 from app.core.inspection_details import details_problems
 from app.core.queries import QueryKind, QueryState
+from app.core.rating_decisions import changed_by_others, decision_problems
 from app.core.second_marking import SecondMarking, may_second_mark
 from app.core.workflow import (
     ACTION,
@@ -108,8 +109,14 @@ def refusal(entity: str, before: Mapping | None, after: Mapping,
     if before is not None and (moved := sorted(
             key for key in PLACING if key in before and str(after.get(key)) != str(before[key]))):
         return f"a record stays where it was made (its {', '.join(moved)} cannot change)"
-    if entity == "inspections" and (problems := details_problems(after, after.get("id"))):
+    if entity == "inspections" and (problems := details_problems(after, after.get("id"))
+                                    + decision_problems(after.get("rating_decisions"))):
         return "the inspection's details cannot be kept: " + "; ".join(problems)
+    if entity == "inspections" and (others := changed_by_others(
+            (before or {}).get("rating_decisions"), after.get("rating_decisions"),
+            standing.person)):
+        return ("a rating is recorded in its author's own name (not so for "
+                + ", ".join(others) + ")")
     if standing.admin:
         return None
     if entity == "export_log" and after.get("inspection_id") is None:

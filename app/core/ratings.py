@@ -19,11 +19,12 @@ import datetime as dt
 import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from app.core.export import AnswerColumn, CaseData, answer_code, breakdown_labels, counted
-from app.core.frameworks import Framework, Question, QuestionType
+from app.core.frameworks import Framework, Question, QuestionType, RatedBy
+from app.core.rating_decisions import OVERALL, RatingDecision
 from app.errors import ValidationError
 
 Z95 = 1.959963984540054  # two-sided 95%
@@ -61,6 +62,12 @@ class RatingRules:
     confirmed: bool = False
     note: str = ""
     overall: OverallRule | None = None
+    #: an overall rule of a framework's own (by the framework's id), in place of ``overall``
+    overall_by_framework: Mapping[str, OverallRule] | None = None
+
+    def overall_for(self, framework: str) -> OverallRule | None:
+        """The overall rule for a framework: its own table if the rules give one."""
+        return (self.overall_by_framework or {}).get(framework, self.overall)
 
     def title(self, standard: str) -> str:
         return (self.standards or {}).get(standard, standard.replace("_", " ").capitalize())
@@ -99,42 +106,71 @@ def parse_rules(data: Mapping, source: str = "rating rules") -> RatingRules:
     minimum = data.get("min_cases", 0)
     if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 0:
         problems.append("min_cases: a whole number of cases, 0 or more")
-    overall = _overall_rule(data.get("overall"), {b.label for b in bands}, problems)
+    labels = {b.label for b in bands}
+    overall = _overall_rule(data.get("overall"), labels, problems)
+    by_framework = _framework_rules(data.get("overall"), overall, labels, problems)
     if problems:
         raise ValidationError(f"The {source} cannot be used.",
                               "Correct the file and try again.", details=problems)
     return RatingRules(bands=tuple(bands), basis=basis, small_cell=small, min_cases=minimum,
-                       overall=overall,
+                       overall=overall, overall_by_framework=by_framework,
                        standards=dict(data.get("standards") or {}),
                        confirmed=bool(data.get("confirmed", False)),
                        note=str(data.get("note", "")))
 
 
-def _overall_rule(raw: object, labels: set[str], problems: list[str]) -> OverallRule | None:
+def _overall_rule(raw: object, labels: set[str], problems: list[str],
+                  where: str = "overall", scores: Mapping[str, int] | None = None
+                  ) -> OverallRule | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        problems.append("overall: an object with 'scores' and 'bands'")
+        problems.append(f"{where}: an object with 'scores' and 'bands'")
         return None
-    scores = raw.get("scores")
+    scores = raw.get("scores", scores)
     if not isinstance(scores, Mapping) or set(scores) != labels or not all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in scores.values()):
-        problems.append("overall.scores: a whole number of points, 0 or more, for each band "
+        problems.append(f"{where}.scores: a whole number of points, 0 or more, for each band "
                         f"({', '.join(sorted(labels))})")
+        return None
+    # a table as published, in points of a total (such as 0-6, 7-18, 19-30 and 31-36 of
+    # 36), or in percentages of the most the standards could score
+    out_of = raw.get("points_of", 100)
+    if not isinstance(out_of, int) or isinstance(out_of, bool) or out_of <= 0:
+        problems.append(f"{where}.points_of: the most points the table counts to, above 0")
         return None
     bands = []
     for i, band in enumerate(raw.get("bands") or []):
         try:
-            bands.append(Band(str(band["label"]), Fraction(str(band["from"])) / 100,
+            bands.append(Band(str(band["label"]), Fraction(str(band["from"])) / out_of,
                               str(band.get("description", ""))))
-        except (KeyError, ValueError, TypeError):
-            problems.append(f"overall.bands[{i}]: needs a label and a 'from' percentage of "
-                            "the most the standards could score")
+        except (KeyError, ValueError, TypeError, ZeroDivisionError):
+            problems.append(f"{where}.bands[{i}]: needs a label and a 'from' percentage of "
+                            "the most the standards could score (or points, with points_of)")
     bands.sort(key=lambda b: b.lower, reverse=True)
     if not bands or bands[-1].lower != 0 or any(not 0 <= b.lower <= 1 for b in bands):
-        problems.append("overall.bands: percentages from 0 to 100, the lowest from 0")
+        problems.append(f"{where}.bands: from 0 to the most there is, the lowest from 0")
         return None
     return OverallRule(dict(scores), tuple(bands), str(raw.get("note", "")))
+
+
+def _framework_rules(raw: object, overall: OverallRule | None, labels: set[str],
+                     problems: list[str]) -> dict[str, OverallRule]:
+    """The overall tables of particular frameworks (``overall.frameworks``: id -> table),
+    scoring as the general rule does unless they say otherwise."""
+    tables = raw.get("frameworks") if isinstance(raw, Mapping) else None
+    if tables is None:
+        return {}
+    if not isinstance(tables, Mapping) or overall is None:
+        problems.append("overall.frameworks: tables by framework id, beside the general rule")
+        return {}
+    found = {}
+    for framework, table in tables.items():
+        rule = _overall_rule(table, labels, problems, f"overall.frameworks.{framework}",
+                             overall.scores)
+        if rule is not None:
+            found[str(framework)] = rule
+    return found
 
 
 # -- one percentage ----------------------------------------------------------------------------
@@ -216,12 +252,37 @@ class StandardRating:
     title: str
     questions: tuple[QuestionRating, ...]
     deciding: str | None  # the key question whose percentage rates the standard
-    band: str | None
+    band: str | None  # as the arithmetic gives it
     too_few: bool = False  # some key question judged, none in enough cases to rate
+    rated_by: RatedBy = RatedBy.KEY_QUESTIONS
+    #: the rating the lead inspector recorded: the judgement of a standard judged on the
+    #: evidence, or an override of the arithmetic
+    decision: RatingDecision | None = None
+
+    @property
+    def rating(self) -> str | None:
+        """The standard's rating: as recorded where one was, else as the arithmetic gives."""
+        return self.decision.rating if self.decision else self.band
 
     @property
     def shown_band(self) -> str:
-        return self.band or (TOO_FEW if self.too_few else "")
+        return self.rating or (TOO_FEW if self.too_few else "")
+
+    @property
+    def decision_words(self) -> str:
+        """How the recorded rating departs from the arithmetic (empty: none recorded)."""
+        if self.decision is None:
+            return ""
+        return self.decision.words(None if self.rated_by == RatedBy.JUDGEMENT else self.band)
+
+    @property
+    def unrated_words(self) -> str:
+        """Why the standard has no rating (empty when it has one)."""
+        if self.rating:
+            return ""
+        if self.rated_by == RatedBy.JUDGEMENT:
+            return "judged on the evidence: not recorded yet"
+        return "too few cases to rate" if self.too_few else "not rated (no applicable cases)"
 
     @property
     def tally(self) -> Tally | None:
@@ -334,27 +395,49 @@ class Breakdown:
 @dataclass(frozen=True)
 class OverallRating:
     """The service's rating overall: the band its standards' score falls in, or why there is
-    none (``label`` None)."""
+    none (``label`` None); where the lead inspector recorded it, that rating, with what the
+    arithmetic gives beside it (``calculated``)."""
 
     label: str | None
     score: int = 0
     out_of: int = 0
     why_not: str = ""
+    calculated: str | None = None
+    decision: RatingDecision | None = None
+
+    @property
+    def words(self) -> str:
+        """The overall rating as a line of a report: the rating, the score and any override."""
+        if self.decision is not None:
+            return f"{self.label} ({self.decision.words(self.calculated)})"
+        if self.label is None:
+            return f"Not rated: {self.why_not}."
+        return f"{self.label} (score {self.score} of {self.out_of})"
 
 
-def rate_overall(standards: Sequence[StandardRating], rules: RatingRules) -> OverallRating:
-    """The overall rating from the standards' ratings, by the rules' ``overall`` rule; none
-    until every standard is rated."""
-    rule = rules.overall
+def rate_overall(standards: Sequence[StandardRating], rules: RatingRules, framework: str = "",
+                 decision: RatingDecision | None = None) -> OverallRating:
+    """The overall rating from the standards' ratings (recorded ones as recorded), by the
+    rules' overall rule for ``framework``; none until every standard is rated. A decision
+    recorded for the service overall stands in place of the arithmetic."""
+    calculated = _calculated_overall(standards, rules.overall_for(framework))
+    if decision is None:
+        return calculated
+    return OverallRating(decision.rating, calculated.score, calculated.out_of,
+                         calculated.why_not, calculated.label, decision)
+
+
+def _calculated_overall(standards: Sequence[StandardRating],
+                        rule: OverallRule | None) -> OverallRating:
     if rule is None:
         return OverallRating(None, why_not="the rating rules give no overall rule")
     if not standards:
         return OverallRating(None, why_not="the framework has no rated standards")
-    unrated = [s.title for s in standards if s.band is None]
+    unrated = [s.title for s in standards if s.rating is None]
     if unrated:
         return OverallRating(None, why_not="not every standard is rated yet ("
                              + ", ".join(unrated) + ")")
-    score = sum(rule.scores[s.band] for s in standards)
+    score = sum(rule.scores[s.rating] for s in standards if s.rating in rule.scores)
     out_of = max(rule.scores.values()) * len(standards)
     share = Fraction(score, out_of) if out_of else Fraction(0)
     band = next(b for b in rule.bands if share >= b.lower)
@@ -368,10 +451,13 @@ class InspectionRatings:
     standards: tuple[StandardRating, ...]
     breakdowns: tuple[Breakdown, ...]
     for_publication: bool = False
+    framework: str = ""  # the framework's id, whose overall table the rules may give
+    decisions: Mapping[str, RatingDecision] | None = None
 
     @property
     def overall(self) -> OverallRating:
-        return rate_overall(self.standards, self.rules)
+        return rate_overall(self.standards, self.rules, self.framework,
+                            (self.decisions or {}).get(OVERALL))
 
     @property
     def questions(self) -> list[QuestionRating]:
@@ -381,10 +467,13 @@ class InspectionRatings:
 def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: RatingRules, *,
                     reference_date: dt.date | None = None,
                     for_publication: bool = False,
-                    age_bands: Mapping[uuid.UUID, str] | None = None) -> InspectionRatings:
+                    age_bands: Mapping[uuid.UUID, str] | None = None,
+                    decisions: Mapping[str, RatingDecision] | None = None
+                    ) -> InspectionRatings:
     """Every key question (a yes/no question that feeds a standard) rated over ``cases``
     the standards, and the breakdowns by profile (ages on ``reference_date``, or today;
-    ``age_bands`` gives them by case instead, for cases whose dates of birth are removed)."""
+    ``age_bands`` gives them by case instead, for cases whose dates of birth are removed);
+    ``decisions``, the ratings the lead inspector recorded (by standard, or overall)."""
     keys = [q for q in framework.questions() if q.key_question]
     judged = {q.key: [case_judgement(q, data) for data in cases] for q in keys}
     rated = [rate_question(q.key, q.text, q.standard, judged[q.key], rules) for q in keys]
@@ -399,9 +488,29 @@ def rate_inspection(framework: Framework, cases: Sequence[CaseData], rules: Rati
                   tuple(breakdown(judged[q.key], [row[attribute] for row in labels], rules,
                                   for_publication=for_publication)))
         for attribute, heading in BREAKDOWN_HEADINGS for q in keys)
-    return InspectionRatings(rules, len(cases), tuple(rate_standards(
-        rated, rules, {s.key: s.title for s in framework.standards})),
-                             breakdowns, for_publication)
+    standards = _with_decisions(framework, rate_standards(
+        rated, rules, {s.key: s.title for s in framework.standards}), decisions or {}, rules)
+    return InspectionRatings(rules, len(cases), tuple(standards), breakdowns, for_publication,
+                             framework.id, dict(decisions or {}))
+
+
+def _with_decisions(framework: Framework, rated: list[StandardRating],
+                    decisions: Mapping[str, RatingDecision],
+                    rules: RatingRules) -> list[StandardRating]:
+    """The standards in the framework's order, those judged on the evidence among them
+    (they have no key questions), each with the rating recorded for it."""
+    by_key = {s.key: s for s in rated}
+    listed = []
+    for standard in framework.standards:
+        found = by_key.pop(standard.key, None)
+        if found is None and standard.rated_by != RatedBy.JUDGEMENT:
+            continue  # a standard with no key question is not rated
+        listed.append(replace(found, rated_by=standard.rated_by) if found else StandardRating(
+            standard.key, standard.title or rules.title(standard.key), (), None, None,
+            rated_by=standard.rated_by))
+    listed += by_key.values()
+    return [replace(s, decision=decisions.get(s.key)) if s.key in decisions else s
+            for s in listed]
 
 
 def case_judgement(question: Question, data: CaseData) -> bool | None:

@@ -89,6 +89,8 @@ class Inspection(Synced, Base):
     sample_design: Mapped[str] = mapped_column(String(20), default="random",
                                                server_default="random")
     reinspects_id: Mapped[uuid.UUID | None]
+    # the ratings the lead inspector recorded (``app.core.rating_decisions``)
+    rating_decisions: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     framework: Mapped[Framework] = relationship(lazy="joined")
     members: Mapped[list[InspectionMember]] = relationship(

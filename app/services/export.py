@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.core import export as x
@@ -20,6 +20,7 @@ from app.core.form import evaluate_form
 from app.core.frameworks import QuestionType, Respondent, short_title
 from app.core.profile import PROGRAMMES
 from app.core.pseudonyms import Pseudonymiser
+from app.core.rating_decisions import decisions_from
 from app.core.ratings import InspectionRatings, rate_inspection
 from app.core.workflow import CASE_STATUS
 from app.db import repositories as repo
@@ -208,6 +209,7 @@ class ExportService:
             answers = repo.answer_records_for_inspection(session, inspection_id)
             examples = repo.practice_examples_for_inspection(session, inspection_id)
             hidden = hidden_from(session, inspection_id, self._db.user)
+            decisions = decisions_from(repo.rating_decisions(session, inspection_id))
             officers, others = (repo.people_named(session, inspection_id) if pseudonymise
                                 else ((), ()))
         cases = chosen_cases(everyone, statuses, all_cases)
@@ -235,6 +237,7 @@ class ExportService:
             age_bands = {c.id: masker.age_band(c) for c in cases}
             free_text = {q.key for q in framework.questions() if q.type == QuestionType.TEXT}
             data = [masker.case_data(d, free_text) for d in data]
+            decisions = {k: replace(d, by=masker.person(d.by)) for k, d in decisions.items()}
             examples = [masker.example(e) for e in examples]
         if tables_only:
             references = {d.case.id: d.case.reference for d in data}
@@ -251,7 +254,8 @@ class ExportService:
         # the ratings count what the dashboard and 'aspire ratings' count by default
         counted = data if provisional_ratings else [d for d in data if d.case.status in RATED]
         rated = rate_inspection(framework, counted, self._ratings.rules(),
-                                reference_date=inspection.start_date, age_bands=age_bands)
+                                reference_date=inspection.start_date, age_bands=age_bands,
+                                decisions=decisions)
         references = {d.case.id: d.case.reference for d in data}
         total = (len(data) * 2 + answer_count + len(examples) + len(summary)
                  + len(rated.questions) + sum(len(b.cells) for b in rated.breakdowns))
@@ -325,9 +329,10 @@ def _about(inspection, framework, cases, scope: str, user: str,
             f"{len(cases)}), as the dashboard and 'aspire ratings' do unless told otherwise. ")
          + "A key question judged in fewer than "
          f"{rated.rules.min_cases} cases is too few to rate and does not rate its standard."),
-        ("Overall rating", (f"{rated.overall.label} (score {rated.overall.score} of "
-                            f"{rated.overall.out_of})") if rated.overall.label else
-         f"Not rated: {rated.overall.why_not}."),
+        ("Overall rating", rated.overall.words),
+        ("Ratings recorded", "; ".join(
+            f"{s.title}: {s.rating} ({s.decision_words})" for s in rated.standards
+            if s.decision) or "None: every standard is rated as the arithmetic gives."),
         ("Rating rules", ("Confirmed by the inspectorate. " if rated.rules.confirmed else
                           "Not confirmed: defaults recalled from published reports. ")
          + rated.rules.note),
@@ -401,6 +406,12 @@ def _ratings_sheet(rated: InspectionRatings) -> Sheet:
 
     def rows():
         for standard in rated.standards:
+            if not standard.questions:  # judged on the evidence, not from key questions
+                yield [standard.title, standard.shown_band, "",
+                       f"Judged on the evidence: {standard.decision_words}"
+                       if standard.decision else standard.unrated_words.capitalize(),
+                       x.ALL_CASES, x.ALL_CASES, None, None, None, None, None,
+                       standard.shown_band, "", "", None, None]
             for q in standard.questions:
                 low, high = q.interval or (None, None)
                 yield [standard.title, standard.shown_band, q.key, q.text, x.ALL_CASES,

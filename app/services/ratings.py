@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
@@ -9,14 +10,22 @@ from pathlib import Path
 
 from app.core import export as x
 from app.core.form import evaluate_form
+from app.core.frameworks import Framework, RatedBy
 from app.core.memory import collector_paused
+from app.core.rating_decisions import (
+    OVERALL,
+    RATING_SCALE,
+    RatingDecision,
+    decision_problems,
+    decisions_from,
+)
 from app.core.ratings import InspectionRatings, RatingRules, parse_rules, rate_inspection
 from app.core.workflow import CASE_STATUS, CaseStatus
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import ValidationError
 from app.services.frameworks import FrameworkCatalog
-from app.services.inspections import inspection_not_found
+from app.services.inspections import LEAD_ROLE, inspection_not_found
 
 #: by default only approved case forms count towards ratings
 RATED = (CaseStatus.APPROVED,)
@@ -58,10 +67,79 @@ class RatingService:
             data = [x.CaseData(c, answers.get(c.id, {}), evaluate_form(
                 framework, c.profile.as_dict(), answers.get(c.id, {}))) for c in cases]
             rated = rate_inspection(framework, data, self.rules(), reference_date=start,
-                                    for_publication=for_publication)
+                                    for_publication=for_publication,
+                                    decisions=decisions_from(repo.rating_decisions(
+                                        session, inspection_id)))
             # freed before the collector resumes, so its first sweep has little to look at
             del data, answers, cases
         return rated
+
+    def decisions(self, inspection_id: uuid.UUID) -> dict[str, RatingDecision]:
+        """The ratings the inspection's lead inspector recorded, by standard (or overall)."""
+        with self._db.read() as session:
+            if repo.get_inspection(session, inspection_id) is None:
+                raise inspection_not_found(inspection_id)
+            return decisions_from(repo.rating_decisions(session, inspection_id))
+
+    def record(self, inspection_id: uuid.UUID, target: str, rating: str,
+               reason: str) -> RatingDecision:
+        """Record ``rating`` for a standard (by its key) or for the service overall
+        (``OVERALL``), for ``reason``: the rating of a standard judged on the evidence, or
+        an override of the arithmetic. The lead inspector's to record, as the central store
+        holds it; a rating recorded before for the same target is replaced (the history of
+        the inspection's record keeps it)."""
+        reason = reason.strip()
+        with self._db.write() as session:
+            record = self._lead_inspectors_record(session, inspection_id, target)
+            decision = RatingDecision(target, rating, reason, self._db.user, _now())
+            record[target] = decision.as_record()
+            if problems := decision_problems(record):
+                raise ValidationError("The rating cannot be recorded: " + "; ".join(problems)
+                                      + ".", f"Choose one of {', '.join(RATING_SCALE)} and "
+                                      "say why.", details=problems)
+            repo.set_rating_decisions(session, inspection_id, record)
+        return decision
+
+    def withdraw(self, inspection_id: uuid.UUID, target: str) -> bool:
+        """Withdraw the rating recorded for ``target``, so the arithmetic's stands again (a
+        standard judged on the evidence is then unrated); whether there was one."""
+        with self._db.write() as session:
+            record = self._lead_inspectors_record(session, inspection_id, target)
+            if record.pop(target, None) is None:
+                return False
+            repo.set_rating_decisions(session, inspection_id, record)
+        return True
+
+    def _lead_inspectors_record(self, session, inspection_id: uuid.UUID, target: str) -> dict:
+        inspection = repo.get_inspection(session, inspection_id)
+        if inspection is None:
+            raise inspection_not_found(inspection_id)
+        if repo.member_role(session, inspection_id, self._db.user) != LEAD_ROLE:
+            raise ValidationError(
+                f"Only the lead inspector records the ratings of '{inspection.name}'.",
+                "Ask the inspection's lead inspector, who chairs the ratings.")
+        targets = rated_targets(self._catalog.from_row(inspection.framework))
+        if target not in targets:
+            raise ValidationError(f"'{target}' is not a standard '{inspection.name}' rates.",
+                                  f"Choose one of {', '.join(targets)}.")
+        return repo.rating_decisions(session, inspection_id)
+
+
+def rated_targets(framework: Framework) -> dict[str, str]:
+    """What a rating may be recorded for, by key: each standard the framework rates (those
+    judged on the evidence among them), and the service overall."""
+    targets = {s.key: s.title for s in framework.standards
+               if s.rated_by == RatedBy.JUDGEMENT}
+    for question in framework.questions():
+        if question.key_question and question.standard:
+            targets.setdefault(question.standard,
+                               framework.standard_title(question.standard) or question.standard)
+    ordered = {s.key: targets[s.key] for s in framework.standards if s.key in targets}
+    return {**ordered, **targets, OVERALL: "The service overall"}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def check_statuses(statuses: Sequence[str] | None) -> None:

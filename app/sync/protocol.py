@@ -18,7 +18,8 @@ import orjson
 #: service applies it only after that one (a service of version 3 could apply it first).
 #: 5: an inspection's record holds what pooling reads (year, organisation type, region,
 #: sample design, the inspection it re-inspects), which a service of version 4 cannot keep.
-PROTOCOL_VERSION = 5
+#: 6: an inspection's record holds the ratings its lead inspector recorded.
+PROTOCOL_VERSION = 6
 #: Cases whose rows are asked for at once (the service answers at most ``MOST_CASES``).
 CASES_AT_ONCE = 100
 MOST_CASES = 1000

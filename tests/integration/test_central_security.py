@@ -264,6 +264,41 @@ def test_pooling_details_are_held_to_the_laptops_rules_whoever_sends_them(store)
         2019, "crc", "wales", "targeted", earlier)
 
 
+def test_a_rating_is_recorded_by_the_lead_in_their_own_name_and_reaches_the_team(store):
+    decision = {"rating": "Good", "reason": "The panel weighed the partnership work",
+                "by": "inspector.two", "at": "2026-12-08T10:00:00+00:00"}
+
+    def recording(**values) -> Change:
+        return edited(store, "inspections", store.inspection,
+                      rating_decisions={"overall": {**decision, **values}})
+
+    [why] = refused_whole(store, "inspector.two", recording())
+    assert "lead inspector" in why
+    [why] = refused_whole(store, "lead.supervisor", recording(by="lead.supervisor"))
+    assert "lead inspector" in why
+    for login in ("inspector.one", "central.admin"):  # in another's name
+        [why] = refused_whole(store, login, recording())
+        assert "own name" in why, (login, why)
+        [why] = refused_whole(store, login, recording(by=login, rating="Splendid"))
+        assert "Splendid" in why, (login, why)
+    # the lead inspector's own, as the laptop records it, is kept and reaches the team
+    one, two = store.people["inspector.one"], store.people["inspector.two"]
+    one.services.ratings.record(store.inspection, "overall", "Requires improvement",
+                                "The panel found the case work short of the arithmetic")
+    assert one.sync().refused == 0
+    kept = row(store.central, "inspections", id=store.inspection)["rating_decisions"]
+    assert (kept["overall"]["rating"], kept["overall"]["by"]) == ("Requires improvement",
+                                                                  "inspector.one")
+    two.sync()
+    assert two.services.ratings.decisions(store.inspection)["overall"].reason == (
+        "The panel found the case work short of the arithmetic")
+    # withdrawn, it is gone from every laptop
+    assert one.services.ratings.withdraw(store.inspection, "overall")
+    one.sync()
+    two.sync()
+    assert two.services.ratings.decisions(store.inspection) == {}
+
+
 def test_history_is_never_rewritten(store):
     sam = store.people["lead.supervisor"]
     sam.sync()

@@ -269,7 +269,7 @@ def test_central_store_and_sync_from_the_command_line(tmp_path, central_url):
     from tests.service import service_in_thread
     admin = {"ASPIRE_CENTRAL_PASSWORD": "unused-on-trusted-loopback"}
     assert as_json(aspire("central", "init", "--url", central_url, "--json", env=admin)) == {
-        "schema": ["c012"]}
+        "schema": ["c013"]}
     new = {**admin, "ASPIRE_NEW_PASSWORD": "a long enough password"}
     as_json(aspire("central", "add-user", "--url", central_url, "--login", "a.khan", "--name",
                    "A. Khan", "--role", "inspector", "--json", env=new))

@@ -9,9 +9,12 @@ import json
 import pytest
 from openpyxl import load_workbook
 
+from app.config import frameworks_dir
 from app.core.dto import NewInspection
 from app.core.profile import CaseProfile
+from app.errors import ValidationError
 from tests.cli import aspire
+from tests.conftest import open_as
 
 ANY_STATUS = None
 
@@ -200,13 +203,11 @@ def test_the_evaluation_standard_is_rated_from_its_need_matrices(services):
                                                       "Requires improvement")
 
 
-def test_the_service_is_rated_overall_from_its_standards_scores(services, tmp_path, db_path):
-    """Five cases of the 2018 framework, every key question Yes but keeping other people
-    safe in assessment (3 of 5, 60%: Requires improvement, 1 point); the other three
-    standards Outstanding (3 points each): 10 of 12 points, 83%, under the 86.67% that
-    Outstanding needs: Good. Said alike by the service, the command and the workbook."""
+def short_on_safety_in_assessment(services, name: str):
+    """An inspection of the 2018 case supervision standards with five cases, every key
+    question (twelve) Yes but keeping other people safe in assessment, No in two of them."""
     inspection = services.inspections.create(NewInspection(
-        name="Overall", programme="adult_probation", organisation="Northshire CRC",
+        name=name, programme="adult_probation", organisation="Northshire CRC",
         framework_key="adult-case-supervision"))
     framework = services.frameworks.framework("adult-case-supervision")
     keys = [q for q in framework.questions() if q.key_question]
@@ -220,6 +221,15 @@ def test_the_service_is_rated_overall_from_its_standards_scores(services, tmp_pa
                                              reasons=[q.reasons[0].code], evidence="None")
             else:
                 services.forms.record_answer(case_id=case.id, question_key=q.key, value="yes")
+    return inspection
+
+
+def test_the_service_is_rated_overall_from_its_standards_scores(services, tmp_path, db_path):
+    """Five cases of the 2018 framework, every key question Yes but keeping other people
+    safe in assessment (3 of 5, 60%: Requires improvement, 1 point); the other three
+    standards Outstanding (3 points each): 10 of 12 points, 83%, under the 86.67% that
+    Outstanding needs: Good. Said alike by the service, the command and the workbook."""
+    inspection = short_on_safety_in_assessment(services, "Overall")
     rated = services.ratings.rate(inspection.id, statuses=ANY_STATUS)
     assert [s.band for s in rated.standards] == ["Requires improvement", "Outstanding",
                                                  "Outstanding", "Outstanding"]
@@ -232,3 +242,95 @@ def test_the_service_is_rated_overall_from_its_standards_scores(services, tmp_pa
                   db=db_path)
     assert told.returncode == 0, told.stderr
     assert "Overall: Good (score 10 of 12)" in told.stdout
+
+
+def test_the_lead_inspector_records_ratings_with_reasons_seen_everywhere(services, tmp_path,
+                                                                         db_path):
+    """Youth out-of-court disposals: no case form counts yet, so 3.1 to 3.3 have nothing to
+    rate and 3.4 Joint working, judged on the evidence, is unrated. The lead inspector
+    records 3.4 as Good and the service overall as Requires improvement; an inspector on the
+    team may not. The command, the workbook and the service say the same; a rating withdrawn
+    leaves the arithmetic's."""
+    inspection = services.inspections.create(NewInspection(
+        name="Youth OOCD", programme="youth_offending", organisation="Northshire YOT",
+        framework_key="youth-out-of-court-disposals"))
+    services.cases.add(inspection_id=inspection.id, reference="Y1",
+                       profile=CaseProfile(phase="community"))
+    services.inspections.add_member(inspection_id=inspection.id, person="inspector.two",
+                                  role="inspector")
+    joint = services.ratings.rate(inspection.id).standards[-1]
+    assert (joint.key, joint.rating) == ("joint_working", None)
+    with pytest.raises(ValidationError, match="not a standard"):
+        services.ratings.record(inspection.id, "leadership", "Good", "Strong")
+    with pytest.raises(ValidationError, match="needs its reason"):
+        services.ratings.record(inspection.id, "joint_working", "Good", "   ")
+    services.ratings.record(inspection.id, "joint_working", "Good",
+                            "Police and YOT share a joint decision-making panel")
+    services.ratings.record(inspection.id, "overall", "Requires improvement",
+                            "Too little assessment work to rate higher")
+    rated = services.ratings.rate(inspection.id)
+    joint = rated.standards[-1]
+    assert (joint.rating, joint.decision.by) == ("Good", "inspector.one")
+    assert (rated.overall.label, rated.overall.calculated) == ("Requires improvement", None)
+    services.close()
+
+    two = open_as(db_path, "inspector.two", frameworks_dir())
+    try:
+        with pytest.raises(ValidationError, match="Only the lead inspector"):
+            two.ratings.record(inspection.id, "overall", "Good", "I disagree")
+    finally:
+        two.close()
+
+    told = aspire("ratings", "--inspection", str(inspection.id), db=db_path)
+    assert told.returncode == 0, told.stderr
+    assert "Overall: Requires improvement (recorded by inspector.one on" in told.stdout
+    assert ("3.4 Joint working: Good (recorded by inspector.one on "
+            in told.stdout), told.stdout
+    assert "3.1 Assessment: not rated (no applicable cases)" in told.stdout
+    book = tmp_path / "youth.xlsx"
+    assert aspire("export", "--inspection", str(inspection.id), "-o", str(book),
+                  db=db_path).returncode == 0
+    rows, about = ratings_and_about(book)
+    [judged] = [r for r in rows if r[0] == "3.4 Joint working"]
+    assert judged[1] == "Good" and judged[3].startswith("Judged on the evidence: recorded by "
+                                                        "inspector.one")
+    assert about["Overall rating"].startswith("Requires improvement (recorded by")
+    assert about["Ratings recorded"].startswith("3.4 Joint working: Good (recorded by")
+    # pseudonymised, the workbook names the lead inspector by their pseudonym
+    masked = tmp_path / "masked.xlsx"
+    assert aspire("export", "--inspection", str(inspection.id), "-o", str(masked),
+                  "--pseudonymise", db=db_path).returncode == 0
+    _rows, about = ratings_and_about(masked)
+    assert "inspector.one" not in about["Ratings recorded"] + about["Overall rating"]
+    assert "recorded by Team-" in about["Ratings recorded"]
+    # withdrawn from the command line: the standard is unrated again
+    withdrawn = aspire("ratings", "withdraw", "--inspection", str(inspection.id),
+                       "--standard", "joint_working", db=db_path)
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    recorded = aspire("ratings", "record", "--inspection", str(inspection.id), "--overall",
+                      "--rating", "Outstanding", "--reason", "On reflection", db=db_path)
+    assert recorded.returncode == 0, recorded.stderr
+    told = json.loads(aspire("--json", "ratings", "--inspection", str(inspection.id),
+                             db=db_path).stdout)
+    assert told["overall"]["recorded"]["rating"] == "Outstanding"
+    assert [s["recorded"] for s in told["standards"]] == [None] * 4
+    refused = aspire("ratings", "record", "--inspection", str(inspection.id), "--overall",
+                     "--rating", "Splendid", "--reason", "x", db=db_path)
+    assert refused.returncode != 0 and "Splendid" in refused.stderr
+
+
+def test_a_standard_rated_otherwise_than_the_arithmetic_counts_so_overall(services):
+    """The 2018 case supervision: every key question Yes in five cases but for keeping other
+    people safe in assessment (3 of 5: Requires improvement), so 1 + 3 + 3 + 3 = 10 of 12,
+    83.3%, under 26/30 (86.7%): Good. The panel rates 2.1 Assessment Good instead: 2 + 9 =
+    11 of 12, 91.7%: Outstanding, the arithmetic's own from the ratings as recorded."""
+    inspection = short_on_safety_in_assessment(services, "Override")
+    before = services.ratings.rate(inspection.id, statuses=ANY_STATUS).overall
+    assert (before.label, before.score) == ("Good", 10)
+    services.ratings.record(inspection.id, "assessment", "Good",
+                            "The two cases short on safety were transferred in late")
+    after = services.ratings.rate(inspection.id, statuses=ANY_STATUS)
+    assessment = after.standards[0]
+    assert (assessment.band, assessment.rating) == ("Requires improvement", "Good")
+    assert (after.overall.label, after.overall.score, after.overall.out_of) == (
+        "Outstanding", 11, 12)

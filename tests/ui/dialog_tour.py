@@ -77,7 +77,7 @@ def visit_every_dialog(window: MainWindow, case_list: Path) -> list[str]:
                    window.export_tables_action, window.frameworks_action,
                    window.about_action):
         met.append(visit(action.trigger))
-    met.append(_dashboard(window))
+    met += _dashboard(window)
     met.append(_import(window, case_list))
     case = window.cases_page.current_case()
     window.open_case(case.id)
@@ -91,15 +91,17 @@ def visit_every_dialog(window: MainWindow, case_list: Path) -> list[str]:
     return met
 
 
-def _dashboard(window: MainWindow) -> str:
+def _dashboard(window: MainWindow) -> list[str]:
+    """The dashboard, and the dialog its lead inspector records a rating in."""
     window.dashboard_action.trigger()
     dashboard = window.dashboard
     if not pump(lambda: dashboard.rated is not None, 30):
         raise AssertionError("the dashboard never showed its figures")
     for inspect in looking_at:
         inspect(dashboard)
+    recording = visit(dashboard.record.click)
     dashboard.close()
-    return type(dashboard).__name__
+    return [type(dashboard).__name__, recording]
 
 
 def _import(window: MainWindow, case_list: Path) -> str:

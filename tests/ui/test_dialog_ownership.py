@@ -10,7 +10,8 @@ from tests.ui.dialog_tour import dialogs_left, visit, visit_every_dialog
 EVERY_DIALOG = ["InspectionDialog", "CaseDialog", "TeamDialog", "InspectionDetailsDialog",
                 "SampleDialog", "ReviewQueueDialog", "ModerationDialog", "ConflictsDialog",
                 "ExportOptionsDialog", "ExportOptionsDialog",
-                "FrameworksDialog", "QMessageBox", "DashboardDialog", "ImportDialog",
+                "FrameworksDialog", "QMessageBox", "DashboardDialog", "RatingDecisionDialog",
+                "ImportDialog",
                 "ProblemsDialog", "PracticeExamplesDialog", "ExportOptionsDialog", "CaseDialog",
                 "HistoryDialog"]
 

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
+from app.ui.dialogs.rating_decision_dialog import RatingDecisionDialog
 from app.ui.dialogs.review_queue_dialog import ReviewQueueDialog
 from app.ui.main_window import MainWindow
 from tests.conftest import MINI_FRAMEWORKS, open_as
@@ -247,3 +248,58 @@ def test_the_dashboard_updates_when_a_case_is_approved(people, monkeypatch, qtbo
     shoot(dashboard, "dashboard-key-questions")
     dashboard.tabs.setCurrentIndex(2)
     shoot(dashboard, "dashboard-breakdowns")
+
+
+def test_the_lead_inspector_records_a_rating_from_the_dashboard(people, qtbot):
+    """The lead inspector opens Record a rating, chooses the service overall, a rating and
+    the reason, and the dashboard says it; the supervisor's attempt is refused in the
+    dialog, which stays open with what was typed."""
+    (mine, theirs), _case = people
+    mine.open_dashboard()
+    dashboard = mine.dashboard
+    qtbot.waitUntil(lambda: dashboard.rated is not None, timeout=10000)
+    assert dashboard.record.isEnabled()
+    seen = []
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, RatingDecisionDialog):
+            QTimer.singleShot(10, fill)
+            return
+        seen.append(dialog.arithmetic.text())
+        dialog.target.setCurrentIndex(dialog.target.findData("overall"))
+        seen.append(dialog.arithmetic.text())
+        dialog.rating.setCurrentIndex(dialog.rating.findData("Inadequate"))
+        qtbot.keyClicks(dialog.reason, "Cases seen on the day were far weaker")
+        assert not dialog.withdraw.isEnabled()
+        shoot(dialog, "record-a-rating")
+        dialog.accept()
+
+    QTimer.singleShot(0, fill)
+    dashboard.record.click()
+    assert seen[1].startswith("Gives no rating:")
+    qtbot.waitUntil(lambda: dashboard.rated.overall.decision is not None, timeout=10000)
+    assert dashboard.rules_note.text().startswith(
+        "Overall: Inadequate (recorded by inspector.one on ")
+
+    theirs.open_dashboard()
+    other = theirs.dashboard
+    qtbot.waitUntil(lambda: other.rated is not None, timeout=10000)
+    told = []
+
+    def refused() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, RatingDecisionDialog):
+            QTimer.singleShot(10, refused)
+            return
+        dialog.target.setCurrentIndex(dialog.target.findData("overall"))
+        # the rating recorded is shown, and may be withdrawn
+        assert dialog.withdraw.isEnabled() and dialog.rating.currentData() == "Inadequate"
+        dialog.reason.setPlainText("Supervisor's view")
+        dialog.accept()
+        told.append((dialog.isVisible(), dialog.error.text()))
+        dialog.reject()
+
+    QTimer.singleShot(0, refused)
+    other.record.click()
+    assert told and told[0][0] and "Only the lead inspector" in told[0][1]

@@ -331,3 +331,36 @@ def test_a_query_message_joins_a_query_as_the_query_stands():
     elsewhere = refusal("query_messages", None, {**reply, "question_key": "officers"},
                         standing(query=QueryStanding(QueryState.OPEN, "c1", "victim")))
     assert "answer its query was raised on" in elsewhere
+
+
+def test_a_rating_is_recorded_by_the_lead_inspector_in_their_own_name_and_well_formed():
+    inspection = {"id": str(uuid.uuid4()), "name": "Northshire", "status": "open",
+                  "programme": "adult_probation", "sample_design": "random",
+                  "rating_decisions": {}}
+    decision = {"rating": "Good", "reason": "The panel weighed the partnership work",
+                "by": ME, "at": "2026-12-08T10:00:00+00:00"}
+    recorded = {**inspection, "rating_decisions": {"overall": decision}}
+    assert refusal("inspections", inspection, recorded, standing("lead_inspector")) is None
+    for role in ("inspector", "supervisor"):
+        assert "only the lead inspector" in refusal("inspections", inspection, recorded,
+                                                    standing(role))
+    # in another's name: refused, an administrator's too
+    forged = {**inspection, "rating_decisions": {"overall": {**decision, "by": "lead.two"}}}
+    for who in (standing("lead_inspector"), standing(account_role="admin")):
+        assert "its author's own name" in refusal("inspections", inspection, forged, who)
+    # a decision already there, in its author's name, stays as it is when another is added
+    both = {**forged, "rating_decisions": {**forged["rating_decisions"],
+                                           "assessment": decision}}
+    assert refusal("inspections", forged, both, standing("lead_inspector")) is None
+    for wrong, named in ((("rating", "Splendid"), "Splendid"), (("reason", "  "), "reason"),
+                         (("reason", "x" * 2001), "2000"), (("at", "yesterday"), "moment")):
+        bad = {**inspection, "rating_decisions": {"overall": {**decision,
+                                                              wrong[0]: wrong[1]}}}
+        for who in (standing("lead_inspector"), standing(account_role="admin")):
+            told = refusal("inspections", inspection, bad, who)
+            assert told is not None and named in told, (wrong, told)
+    for record in ({"DROP TABLE": decision}, {"overall": "Good"}, ["overall"],
+                   {f"s{i}": decision for i in range(41)}):
+        told = refusal("inspections", inspection, {**inspection, "rating_decisions": record},
+                       standing("lead_inspector"))
+        assert told is not None and "cannot be kept" in told, record

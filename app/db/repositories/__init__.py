@@ -67,10 +67,12 @@ from app.db.repositories.inspections import (
     inspection_by_id,
     inspection_summary,
     list_inspections,
+    rating_decisions,
     remove_member,
     set_details,
     set_inspection_status,
     set_member,
+    set_rating_decisions,
     team_of,
 )
 from app.db.repositories.practice import (
@@ -166,6 +168,7 @@ __all__ = [
     "practice_record",
     "profile_of",
     "query_threads",
+    "rating_decisions",
     "remove_member",
     "remove_practice_example",
     "reserve_members",
@@ -185,6 +188,7 @@ __all__ = [
     "set_member",
     "set_progress",
     "set_progress_of_cases",
+    "set_rating_decisions",
     "supersede_sample",
     "sync_status",
     "table_counts",

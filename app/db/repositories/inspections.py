@@ -125,3 +125,16 @@ def inspection_by_id(session: Session, inspection_id: uuid.UUID) -> InspectionSu
     """The inspection, with how many cases it holds; None if there is none here."""
     row = session.get(m.Inspection, inspection_id)
     return None if row is None else inspection_summary(row, count_cases(session, inspection_id))
+
+
+def rating_decisions(session: Session, inspection_id: uuid.UUID) -> dict:
+    """The ratings the inspection's lead inspector recorded, as the inspection holds them
+    (target -> decision)."""
+    return dict(session.scalar(select(m.Inspection.rating_decisions).where(
+        m.Inspection.id == inspection_id)) or {})
+
+
+def set_rating_decisions(session: Session, inspection_id: uuid.UUID, record: dict) -> None:
+    """The inspection's recorded ratings replaced by ``record`` (checked already)."""
+    set_changed(session.get(m.Inspection, inspection_id), {"rating_decisions": dict(record)})
+    session.flush()

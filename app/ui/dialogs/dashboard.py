@@ -122,6 +122,12 @@ class DashboardDialog(QDialog):
         self.scope.currentIndexChanged.connect(self.refresh)
         refresh = QPushButton(self.tr("&Refresh"))
         refresh.clicked.connect(self.refresh)
+        self.record = QPushButton(self.tr("Record a ra&ting…"))
+        self.record.setToolTip(self.tr(
+            "The lead inspector records a standard judged on the evidence, or a rating in "
+            "place of the arithmetic's, with the reason."))
+        self.record.setEnabled(False)  # until the figures are worked out
+        self.record.clicked.connect(self.record_rating)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
         self.counted = QLabel()
         self.counted.setWordWrap(True)
@@ -132,6 +138,7 @@ class DashboardDialog(QDialog):
         top.addWidget(QLabel(self.tr("Count:")))
         top.addWidget(self.scope)
         top.addWidget(self.counted, 1)
+        top.addWidget(self.record)
         top.addWidget(refresh)
 
         self.progress = QTableWidget()
@@ -215,11 +222,10 @@ class DashboardDialog(QDialog):
             "The analysts' workbook and 'aspire ratings' rate the approved case forms too, "
             "unless asked for provisional ratings. A key question judged in fewer than {n} "
             "cases is too few to rate.").format(n=rated.rules.min_cases))
-        overall = rated.overall
-        said = (self.tr("Overall: {label} (score {score} of {most}).").format(
-            label=overall.label, score=overall.score, most=overall.out_of)
-            if overall.label else self.tr("Overall: not rated: {why}.").format(
-                why=overall.why_not))
+        self.record.setEnabled(True)
+        said = self.tr("Overall: {words}").format(words=rated.overall.words)
+        if not said.endswith("."):
+            said += "."
         self.rules_note.setText(said + ("" if rated.rules.confirmed else self.tr(
             " Ratings use default rules not yet confirmed by the inspectorate (see "
             "resources/ratings).")))
@@ -229,6 +235,18 @@ class DashboardDialog(QDialog):
         self._show_breakdown()
         if self._again:
             self._again = False
+            self.refresh()
+
+    def record_rating(self) -> None:
+        """The lead inspector records (or withdraws) a rating; the figures are then worked
+        out again."""
+        from app.ui.dialogs.rating_decision_dialog import RatingDecisionDialog
+
+        if self.rated is None:
+            return
+        dialog = RatingDecisionDialog(self._ratings, self._inspection_id, self.rated, self)
+        dialog.exec()
+        if dialog.changed:
             self.refresh()
 
     def _show_progress(self, cases) -> None:
@@ -248,8 +266,15 @@ class DashboardDialog(QDialog):
         headers = [self.tr("Standard"), self.tr("Rating"), self.tr("Key question"),
                    self.tr("Yes / applicable"), self.tr("%"), self.tr("95% interval"),
                    self.tr("Band"), self.tr("More No to fall"), self.tr("More Yes to rise")]
-        rows, colours = [], []
+        rows, colours, tips, ratings = [], [], [], []
         for standard in rated.standards:
+            if not standard.questions:  # judged on the evidence
+                rows.append([standard.title, standard.shown_band or "—",
+                             self.tr("Judged on the evidence"), "", "", "", "", "", ""])
+                colours.append(None)
+                tips.append((standard.decision_words or standard.unrated_words,
+                             standard.title))
+                ratings.append(standard.rating)
             for q in standard.questions:
                 deciding = q.key == standard.deciding
                 rows.append([standard.title if q is standard.questions[0] else "",
@@ -261,17 +286,17 @@ class DashboardDialog(QDialog):
                              f"{q.interval[0]:.0%}–{q.interval[1]:.0%}" if q.interval else "",
                              q.shown_band, _count(q.to_fall), _count(q.to_rise)])
                 colours.append(BAND_COLOURS.get(q.band))
+                tips.append((standard.decision_words, q.text))  # the whole question
+                ratings.append(standard.rating)
         fill_table(self.key_table, headers, rows)
-        texts = [q.text for standard in rated.standards for q in standard.questions]
-        for r, text in enumerate(texts):
-            self.key_table.item(r, 2).setToolTip(text)  # the whole question
-        bands = [standard.band for standard in rated.standards
-                 for q in standard.questions]
-        for r, colour in enumerate(colours):
-            chip(self.key_table.item(r, 6), colour)
-        for r, band in enumerate(bands):
+        for r, ((decided, text), colour, rating) in enumerate(zip(tips, colours, ratings,
+                                                                   strict=True)):
+            self.key_table.item(r, 2).setToolTip(text)
+            if colour is not None:
+                chip(self.key_table.item(r, 6), colour)
             if self.key_table.item(r, 1).text() not in ("", "—"):
-                chip(self.key_table.item(r, 1), BAND_COLOURS.get(band))
+                chip(self.key_table.item(r, 1), BAND_COLOURS.get(rating))
+                self.key_table.item(r, 1).setToolTip(decided)
         self.key_table.resizeColumnsToContents()
 
     def _show_breakdown(self) -> None:
