@@ -146,7 +146,7 @@ def reserve_partial(target: Path, *, lock: bool = True) -> Partial:
                 path.unlink()
             raise
         try:
-            if (not lock or _lock(fd)) and _same_file(fd, path):
+            if (not lock or hold(fd)) and _same_file(fd, path):
                 return Partial(path, target, handle)
         except BaseException:
             handle.close()
@@ -189,7 +189,7 @@ def remove_leftovers(folder: Path) -> int:
             continue
         if match.group(1):
             companions.append((name, name[: -len(match.group(1))]))
-        elif _remove_if_abandoned(os.path.join(folder, name)):
+        elif remove_if_abandoned(os.path.join(folder, name)):
             removed += 1
         else:
             kept.add(name)
@@ -199,7 +199,9 @@ def remove_leftovers(folder: Path) -> int:
     return removed
 
 
-def _remove_if_abandoned(path: str) -> bool:
+def remove_if_abandoned(path: str) -> bool:
+    """Remove the file at ``path`` unless a live process holds it (``hold``); whether it was
+    removed."""
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return False
@@ -221,8 +223,12 @@ def _remove_if_abandoned(path: str) -> bool:
         os.close(fd)
 
 
-def _lock(fd: int) -> bool:
-    """Lock a fresh partial file; False if a cleanup holds it (it is about to remove it)."""
+def hold(fd: int) -> bool:
+    """Lock a fresh file its writer holds (a partial file, a mark that a database is open);
+    False if a cleanup holds it (it is about to remove it). Windows needs no lock: a file
+    open without delete sharing cannot be removed."""
+    if fcntl is None:
+        return True
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

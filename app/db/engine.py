@@ -15,6 +15,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy import exc as sa_exc
@@ -24,7 +25,10 @@ from sqlcipher3 import dbapi2 as sqlcipher
 from app.db import bookkeeping
 from app.db.keys import DatabaseKey, apply_key
 from app.db.models import AppMeta
-from app.db.storage_errors import storage_error
+from app.db.storage_errors import damaged_error, storage_error
+
+if TYPE_CHECKING:
+    from app.db.open_marks import OpenMark
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +95,12 @@ class Database:
     """An open local database: sessions for reading and for writing, and who is writing."""
 
     def __init__(self, path: Path, engine: Engine, *, user: str,
-                 key: DatabaseKey | None = None):
+                 key: DatabaseKey | None = None, mark: OpenMark | None = None):
         self.path = path
         self.engine = engine
         self.user = user
         self.key = key
+        self._mark = mark  # this process has the database open (``open_marks``)
         self._sessions = sessionmaker(engine, class_=CaseworkSession, expire_on_commit=False)
         self.device_id = self._load_device_id()
 
@@ -130,6 +135,10 @@ class Database:
             yield
         except sa_exc.OperationalError as exc:
             raise storage_error(self.path, exc.orig, doing) from exc
+        except sa_exc.DatabaseError as exc:
+            if type(exc.orig) is sqlcipher.DatabaseError:  # pages it cannot read as written
+                raise damaged_error(self.path, exc.orig) from exc
+            raise
 
     def _prepare(self, session: Session) -> None:
         session.info[bookkeeping.USER] = self.user
@@ -149,10 +158,12 @@ class Database:
     def as_person(self, user: str) -> Database:
         """The same open database, its changes recorded as ``user``'s (the demonstration
         plays a whole team on one laptop). Closing this one closes both."""
-        return Database(self.path, self.engine, user=user, key=self.key)
+        return Database(self.path, self.engine, user=user, key=self.key, mark=self._mark)
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._mark is not None:
+            self._mark.release()  # closed properly: the next opening need not check it
 
     def pragma(self, name: str) -> object:
         with self.engine.connect() as conn:

@@ -22,7 +22,8 @@ from app.db.encryption import encrypt_plain_database, finish_interrupted
 from app.db.engine import APPLICATION_ID, Database, connect, create_sqlite_engine
 from app.db.keys import SQLITE_HEADER, DatabaseKey, wrong_key_error
 from app.db.migrate import SCHEMA_HEAD, known_revisions, upgrade
-from app.db.storage_errors import is_fault, storage_error
+from app.db.open_marks import OpenMark, left_open
+from app.db.storage_errors import damaged_error, is_fault, storage_error
 from app.errors import DatabaseError, KeyNeededError, NewerDatabaseError
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,16 @@ def open_database(path: Path, *, user: str, key: DatabaseKey | None,
     path = path.expanduser().absolute()
     _prepare_folder(path)
     finish_interrupted(path)
-    state = inspect_file(path, key)
+    # its pages are checked only if a program ended without closing it (``open_marks``)
+    unclosed = left_open(path)
+    mark = OpenMark(path)
+    if unclosed:
+        log.info("the database was not closed properly last time: its pages are checked")
+    try:
+        state = inspect_file(path, key, check=bool(unclosed) or not mark.made)
+    except BaseException:
+        mark.release()
+        raise
     if state.exists and state.revision is not None:
         _refuse_if_newer(path, state.revision, script_location)
     if state.exists and not state.encrypted and key is not None:
@@ -56,17 +66,21 @@ def open_database(path: Path, *, user: str, key: DatabaseKey | None,
     try:
         if state.revision != SCHEMA_HEAD or script_location is not None:
             upgrade(engine, path, state.revision, key=key, script_location=script_location)
-        return Database(path, engine, user=user, key=key)
+        return Database(path, engine, user=user, key=key, mark=mark)
     except (sqlite3.OperationalError, sa_exc.OperationalError) as exc:
         engine.dispose()
+        mark.release()
         raise _write_error(path, exc) from exc
-    except Exception:
+    except BaseException:
         engine.dispose()
+        mark.release()
         raise
 
 
-def inspect_file(path: Path, key: DatabaseKey | None = None) -> FileState:
-    """What is at ``path``, found without writing to it. Raises ``DatabaseError`` if unusable."""
+def inspect_file(path: Path, key: DatabaseKey | None = None, *,
+                 check: bool = True) -> FileState:
+    """What is at ``path``, found without writing to it; ``check``: its pages checked too
+    (``PRAGMA quick_check``). Raises ``DatabaseError`` if unusable."""
     if path.is_dir():
         raise DatabaseError(f"{path} is a folder, not a database file.",
                             "Give the path of a database file, for example casework.db.")
@@ -92,17 +106,12 @@ def inspect_file(path: Path, key: DatabaseKey | None = None) -> FileState:
             _refuse_if_foreign(path, header)
         else:
             _check_key(path, key)
-        state = _read_state(path, None if plain else key)
+        state = _read_state(path, None if plain else key, check)
         return FileState(state.exists, state.revision, encrypted=not plain)
     except sqlite3.DatabaseError as exc:
         if is_fault(path, exc):
             raise storage_error(path, exc, "opened") from exc
-        raise DatabaseError(
-            f"The database {path} is damaged and cannot be read ({exc}). It has not been "
-            "changed.",
-            f"Restore the newest backup from {path.parent / 'backups'} (or the copy your "
-            "administrator keeps) and sync again; keep the damaged file for investigation.",
-        ) from exc
+        raise damaged_error(path, exc) from exc
 
 
 def _refuse_if_foreign(path: Path, header: bytes) -> None:
@@ -143,13 +152,13 @@ def _read_only(path: Path, key: DatabaseKey | None):
     return connect(f"{path.as_uri()}?mode=ro", key, uri=True)
 
 
-def _read_state(path: Path, key: DatabaseKey | None) -> FileState:
+def _read_state(path: Path, key: DatabaseKey | None, check: bool) -> FileState:
     with contextlib.closing(_read_only(path, key)) as conn:
         listed = conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         tables = {row[0] for row in listed}
-        check = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise sqlite3.DatabaseError(f"quick_check reports: {check}")
+        found = conn.execute("PRAGMA quick_check").fetchone()[0] if check else "ok"
+        if found != "ok":
+            raise sqlite3.DatabaseError(f"quick_check reports: {found}")
         if "alembic_version" not in tables:
             return FileState(exists=True, revision=None)
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()

@@ -43,3 +43,13 @@ def storage_error(path: Path, exc: BaseException, doing: str) -> DatabaseError:
     return DatabaseError(f"{what}: {happened}." + HALF_SAVED.get(doing, ""),
                          f"{advice} {KEPT}")
 
+
+
+def damaged_error(path: Path, exc: BaseException) -> DatabaseError:
+    """A database whose pages SQLite cannot read as it wrote them: what to do about it."""
+    return DatabaseError(
+        f"The database {path} is damaged and cannot be read ({exc}). It has not been "
+        "changed.",
+        f"Restore the newest backup from {path.parent / 'backups'} (or the copy your "
+        "administrator keeps) and sync again; keep the damaged file for investigation.",
+    )

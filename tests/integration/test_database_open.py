@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from app.db.engine import APPLICATION_ID
 from app.db.opening import open_database
 from app.errors import DatabaseError
+from app.services.database import DatabaseService
 from tests.conftest import TEST_KEY, raw_connection
 from tests.integration.helpers import sha
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_connection_gets_the_durable_settings(db):
@@ -67,17 +74,79 @@ def test_another_programs_database_is_refused_untouched(tmp_path):
     assert sha(path) == before
 
 
-def test_damaged_database_is_refused_untouched(db, db_path):
-    db.close()
+#: a program that has the database open and ends without closing it (a crash, a kill)
+ENDS_WITHOUT_CLOSING = """
+import os, sys
+from pathlib import Path
+from app.db.opening import open_database
+from tests.conftest import TEST_KEY
+open_database(Path(sys.argv[1]), user="a", key=TEST_KEY)
+os._exit(0)
+"""
+
+
+def ended_without_closing(db_path) -> None:
+    done = subprocess.run([sys.executable, "-c", ENDS_WITHOUT_CLOSING, str(db_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def scribble_over_a_table_page(db_path) -> None:
     data = bytearray(db_path.read_bytes())
     page = 4096
-    data[page * 2: page * 2 + 2000] = b"\xff" * 2000  # scribble over a table page
+    data[page * 2: page * 2 + 2000] = b"\xff" * 2000
     db_path.write_bytes(bytes(data))
+
+
+def marks(db_path) -> list[str]:
+    return sorted(p.name for p in db_path.parent.iterdir() if p.name.endswith(".open"))
+
+
+def test_damaged_database_is_refused_untouched_when_last_left_unclosed(db, db_path):
+    db.close()
+    ended_without_closing(db_path)
+    assert len(marks(db_path)) == 1  # the mark the program left
+    scribble_over_a_table_page(db_path)
     before = sha(db_path)
     with pytest.raises(DatabaseError, match="damaged") as info:
         open_database(db_path, user="a", key=TEST_KEY)
     assert "backup" in info.value.advice
     assert sha(db_path) == before
+    assert marks(db_path) == []  # found and gone: this opening made none of its own
+
+
+def test_a_database_closed_properly_opens_without_reading_every_page(db, db_path, caplog):
+    """Closed properly, the database opens without its pages checked (which grows with the
+    database), even damaged where opening does not read; 'aspire db check' finds it. Its
+    mark is there while it is open and gone once it is closed."""
+    assert len(marks(db_path)) == 1
+    db.close()
+    assert marks(db_path) == []
+    scribble_over_a_table_page(db_path)
+    with caplog.at_level(logging.INFO, logger="app.db.opening"):
+        again = open_database(db_path, user="a", key=TEST_KEY)
+    try:
+        assert "not closed properly" not in caplog.text
+        with pytest.raises(DatabaseError):
+            DatabaseService(again).check()
+    finally:
+        again.close()
+    ended_without_closing(db_path)
+    with caplog.at_level(logging.INFO, logger="app.db.opening"), \
+            pytest.raises(DatabaseError, match="damaged"):
+        open_database(db_path, user="a", key=TEST_KEY)
+    assert "not closed properly last time" in caplog.text
+
+
+def test_two_programs_open_at_once_leave_each_others_marks(db, db_path):
+    """A second program opening the database while the first has it open does not take the
+    first's mark for one left behind."""
+    second = open_database(db_path, user="b", key=TEST_KEY)
+    assert len(marks(db_path)) == 2
+    second.close()
+    assert len(marks(db_path)) == 1
+    db.close()
+    assert marks(db_path) == []
 
 
 def test_a_folder_is_not_a_database(tmp_path):
