@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from app.cli.common import case_json, cases_by_reference, uuid_arg
-from app.services.moderation import JUDGEMENTS
+from app.core.second_marking import JUDGEMENTS
 
 if TYPE_CHECKING:
     from app.services.registry import Services

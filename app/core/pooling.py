@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 from app.core.frameworks import id_problem
 from app.core.inspection_details import RANDOM, SAMPLE_DESIGN
+from app.core.intervals import Z95, wilson_interval
 from app.core.profile import PROGRAMMES
-from app.core.ratings import Z95, wilson_interval
 
 #: What pooled figures may be split by: (code, heading). The first four describe the
 #: inspection, the rest the case.

@@ -24,10 +24,10 @@ from fractions import Fraction
 
 from app.core.export import AnswerColumn, CaseData, answer_code, breakdown_labels, counted
 from app.core.frameworks import Framework, Question, QuestionType, RatedBy
+from app.core.intervals import wilson_interval
 from app.core.rating_decisions import OVERALL, RatingDecision
 from app.errors import ValidationError
 
-Z95 = 1.959963984540054  # two-sided 95%
 BASES = ("lowest_key_question",)
 #: what a rating from fewer cases than the rules' minimum shows instead of a band
 TOO_FEW = "Too few to rate"
@@ -174,17 +174,6 @@ def _framework_rules(raw: object, overall: OverallRule | None, labels: set[str],
 
 
 # -- one percentage ----------------------------------------------------------------------------
-
-def wilson_interval(yes: int, total: int, z: float = Z95) -> tuple[float, float] | None:
-    """The Wilson score interval for yes/total (without continuity correction)."""
-    if total == 0:
-        return None
-    p = yes / total
-    centre = p + z * z / (2 * total)
-    spread = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
-    scale = 1 + z * z / total
-    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
-
 
 def more_no_to_fall(yes: int, total: int, rules: RatingRules) -> int | None:
     """How many more "No" answers would move the share down a band (None: lowest band)."""

@@ -22,6 +22,8 @@ from app.errors import WorkflowError
 
 #: the case event by which a supervisor asks for a case to be second marked
 SECOND_MARKING = "second_marking"
+#: what a second marker (or the agreed judgement) says of a key question
+JUDGEMENTS = ("yes", "no", "not_applicable")
 
 
 @dataclass(frozen=True)

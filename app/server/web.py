@@ -166,6 +166,7 @@ def create_app(database_url: str, *, clock: Clock = _utcnow,
     while the database is down, and recovers by itself when it is back.
     """
     engine = central_engine(database_url, service=True)
+    accounts.ready()
     published = published if published is not None else shipped_frameworks()
     #: transfer files applied at once by this instance (each may hold 64 MiB and a minute)
     transfers_running = asyncio.Semaphore(TRANSFERS_AT_ONCE)

@@ -20,7 +20,6 @@ from app.db.engine import Database
 from app.errors import DuplicateError, NotFoundError, ValidationError, WorkflowError
 from app.services.frameworks import FrameworkCatalog
 from app.services.inspections import inspection_not_found
-from app.sync.purge import note_reassignments
 
 if TYPE_CHECKING:  # rows as the repositories still hand them back
     from app.db.models import Case, CaseProgress, Inspection
@@ -61,7 +60,7 @@ class CaseService:
             row = case_or_error(session, case_id)
             refuse_if_locked(session, row)  # the profile decides which questions apply
             # a case given away from this laptop's user leaves the laptop once synced
-            note_reassignments(session, self._db.user,
+            _note_reassignments(session, self._db.user,
                                [{"id": row.id, "assignee": profile.assignee}])
             if reference is not None:
                 reference = _check_reference(reference)
@@ -105,7 +104,7 @@ class CaseService:
                     raise ValidationError(
                         f"{assignee} is not an inspector on the team of '{inspection.name}'.",
                         "Add them to the team as an inspector first.")
-            note_reassignments(session, self._db.user,
+            _note_reassignments(session, self._db.user,
                                [{"id": row.id, "assignee": assignee} for row in rows])
             changed = 0
             for row in rows:
@@ -214,3 +213,11 @@ def refuse_if_locked(session, case: Case) -> None:
     raise WorkflowError(
         f"Case {case.reference} is {CASE_STATUS.label(case.status).lower()}, so its "
         "answers cannot be changed.", advice)
+
+
+def _note_reassignments(*args, **kwargs) -> None:
+    """``sync.purge.note_reassignments``, loaded when a case is first given to someone else
+    (not when the window starts)."""
+    from app.sync.purge import note_reassignments
+
+    note_reassignments(*args, **kwargs)

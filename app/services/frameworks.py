@@ -23,11 +23,6 @@ from app.core.frameworks import (
 from app.db import repositories as repo
 from app.db.engine import Database
 from app.errors import FrameworkError, NotFoundError, ValidationError
-from app.io.framework_workbook import (
-    load_framework_folder,
-    read_framework_workbook,
-    write_framework_workbook,
-)
 
 if TYPE_CHECKING:  # the stored copy, as the repositories hand it back
     from app.db.models import Framework as StoredFramework
@@ -88,6 +83,8 @@ class FrameworkCatalog:
         """The frameworks offered for new inspections: those shipped, then those imported
         on this laptop."""
         if self._files is None:
+            from app.io.framework_workbook import load_framework_folder  # with openpyxl
+
             files = load_framework_folder(self._folder)
             installed = load_framework_folder(self._installed) \
                 if self._installed.is_dir() else []
@@ -161,6 +158,8 @@ class FrameworkCatalog:
         ``dry_run``, install it as a new version. A version already here is never changed:
         the same framework again changes nothing; different questions under a version
         already here are refused (``FrameworkError``)."""
+        from app.io.framework_workbook import read_framework_workbook
+
         path = Path(path)
         framework, text, problems = framework_from_sheets(read_framework_workbook(path),
                                                           path.name)
@@ -231,11 +230,15 @@ class FrameworkCatalog:
     def export_workbook(self, key: str, version: str | None, path: Path) -> Path:
         """Save a framework version (the newest when ``version`` is None) as a workbook in
         the layout it is imported from; returns the path written."""
+        from app.io.framework_workbook import write_framework_workbook
+
         return write_framework_workbook(path, json.loads(self.framework(key, version).raw))
 
     @staticmethod
     def write_template(path: Path) -> Path:
         """Save the empty framework workbook an author starts from."""
+        from app.io.framework_workbook import write_framework_workbook
+
         return write_framework_workbook(path)
 
     def from_row(self, row: StoredFramework) -> Framework:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from app.core.agreement import Agreement, agreement
 from app.core.dto import CaseSummary
 from app.core.second_marking import (
+    JUDGEMENTS,
     SECOND_MARKING,
     SecondMark,
     SecondMarking,
@@ -33,9 +34,6 @@ from app.services.frameworks import FrameworkCatalog
 
 if TYPE_CHECKING:  # a case as the cases service reads it
     from app.db.models import Case
-
-JUDGEMENTS = ("yes", "no", "not_applicable")
-
 
 @dataclass(frozen=True)
 class BlindQuestion:

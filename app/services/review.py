@@ -42,7 +42,6 @@ from app.db import repositories as repo
 from app.db.bookkeeping import utcnow
 from app.db.engine import Database
 from app.errors import NotFoundError, ValidationError, WorkflowError
-from app.io.case_pdf import write_case_pdf
 from app.services.case_forms import CaseFormService
 from app.services.cases import case_or_error, refuse_if_case_closed, store_progress
 from app.services.export_log import ExportLog
@@ -271,6 +270,8 @@ class ReviewService:
             produced_by=masker.person(self._db.user) if pseudonymise else self._db.user,
             produced_at=utcnow(), age_band=age_band)
         self._log.note_folder(path)
+        from app.io.case_pdf import write_case_pdf  # reportlab: loaded when first needed
+
         pages = write_case_pdf(document, path)
         self._log.record(kind=ExportKind.PDF, path=path, case_ids=[case_id],
                          inspection_id=form.case.inspection_id, pseudonymised=pseudonymise)

@@ -9,26 +9,20 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.export_log import ExportKind
 from app.core.form import evaluate_form
 from app.db import repositories as repo
-from app.db.device_key import device_key
 from app.db.engine import Database
 from app.errors import FrameworkError, ValidationError
 from app.services.export_log import ExportLog
 from app.services.frameworks import FrameworkCatalog
-from app.sync.central import CentralError, needs_password, set_password
-from app.sync.client import ServiceLink, check_address, is_service_address
-from app.sync.engine import SyncEngine, SyncReport
-from app.sync.package import (
-    PackageReport,
-    open_package,
-    package_report,
-    passphrase_problem,
-    seal_package,
-)
-from app.sync.transfers import apply_package_at
+
+if TYPE_CHECKING:  # the sync layer is loaded when first used, not as the window starts
+    from app.sync.client import ServiceLink
+    from app.sync.engine import SyncReport
+    from app.sync.package import PackageReport
 
 log = logging.getLogger(__name__)
 #: how often a laptop asks the store which question frameworks it publishes: at its first
@@ -57,6 +51,8 @@ class SyncService:
     @staticmethod
     def with_password(url: str, password: str) -> str:
         """The address with the password the inspector just typed (kept in memory only)."""
+        from app.sync.central import needs_password, set_password
+
         return set_password(url, password) if needs_password(url) else url
 
     def status(self) -> SyncStatus:
@@ -67,6 +63,8 @@ class SyncService:
     def check_address(address: str) -> str:
         """The central service's address, checked (https://HOST[:PORT]); a ValidationError
         saying what is wrong otherwise."""
+        from app.sync.client import check_address, is_service_address
+
         if not is_service_address(address):
             raise ValidationError(
                 "Laptops sync with the central service, not with its database.",
@@ -82,6 +80,9 @@ class SyncService:
         this laptop whose last change is acknowledged, and bring back any that returned
         (the report counts both). Offline is not an error worth alarm: the message says
         so and nothing here is changed."""
+        from app.sync.central import CentralError
+        from app.sync.engine import SyncEngine
+
         with self._signed_in(address, password) as link:
             result = SyncEngine(self._db, link).sync(report, cancelled)
             checked = self._frameworks_checked.get(address)
@@ -118,6 +119,8 @@ class SyncService:
     def _signed_in(self, address: str, password: str) -> Iterator[ServiceLink]:
         """A session with the central service at ``address`` as this laptop's person: the
         one a sync just before opened, if the password is the same."""
+        from app.sync.client import ServiceLink
+
         address = self.check_address(address)
         link = self._links.get(address)
         if link is None:
@@ -142,6 +145,8 @@ class SyncService:
     def change_password(self, address: str, current: str, new: str) -> None:
         """This laptop's person changes their password at the central service (after an
         administrator's reset, for one)."""
+        from app.sync.client import ServiceLink
+
         link = ServiceLink(self.check_address(address), self._db.user, current,
                            self._device_signature())
         try:
@@ -152,6 +157,8 @@ class SyncService:
     def _device_signature(self):
         """How this laptop proves which device it is (a database without encryption, which
         the app never makes, has no device key to prove it with)."""
+        from app.db.device_key import device_key
+
         return device_key(self._db).sign_in if self._db.key is not None else None
 
     def export_package(self, path: Path, passphrase: str, *,
@@ -160,6 +167,8 @@ class SyncService:
         signed with this laptop's device key and recorded in the export log; returns the
         file's manifest. ``enrolment_code``: the one an administrator gave, for a laptop
         that has never synced."""
+        from app.sync.package import seal_package
+
         self._log.note_folder(path)
         sealed = seal_package(self._db, path, passphrase, enrolment_code=enrolment_code)
         self._log.record(kind=ExportKind.TRANSFER, path=path, sha256=sealed.sha256,
@@ -169,6 +178,8 @@ class SyncService:
     @staticmethod
     def passphrase_problem(passphrase: str, user: str) -> ValidationError | None:
         """Why a transfer file's passphrase is too weak, or None (checked before sealing)."""
+        from app.sync.package import passphrase_problem
+
         return passphrase_problem(passphrase, [user])
 
     def apply_package(self, address: str, password: str, path: Path,
@@ -176,6 +187,8 @@ class SyncService:
         """At the office: open a laptop's transfer file here with its passphrase and bring
         it to the central service at ``address``, which applies it as the person who made
         it (this laptop's person must be that person or an administrator)."""
+        from app.sync.package import open_package, package_report
+
         opened = open_package(path, passphrase)
         with self._signed_in(address, password) as link:
             answer = link.apply_transfer(opened.content_bytes())
@@ -185,6 +198,8 @@ class SyncService:
     def apply_package_at(url: str, path: Path, passphrase: str) -> PackageReport:
         """An administrator where the central database is reachable: apply a transfer file
         with the same checks as the service."""
+        from app.sync.transfers import apply_package_at
+
         return apply_package_at(url, path, passphrase)
 
     def _refresh_progress(self, case_ids) -> None:

@@ -9,6 +9,7 @@ state in the central database, so any number of service instances share it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 import uuid
@@ -28,7 +29,6 @@ from app.sync import devices
 #: over 64 MiB, 4 lanes), above OWASP's minimum.
 _hasher = PasswordHasher()
 #: Checked when the login is unknown, so that an unknown login takes as long as a known one.
-_NOBODY = _hasher.hash("nobody has this password " + secrets.token_hex(16))
 
 
 class SignInRefused(UserFacingError):
@@ -169,7 +169,7 @@ def _unknown_login(engine: Engine, login: str, password: str, now: dt.datetime) 
                                  "WHERE login_hash = :k"), {"k": key}).one_or_none()
     if seen is not None:
         _refuse_while_waiting(seen.failures, seen.last_failure_at, now)
-    _verify(_NOBODY, password)
+    _verify(_nobody(), password)
     with engine.begin() as conn:
         failures = conn.scalar(text(
             "INSERT INTO service_unknown_tries (login_hash, failures, last_failure_at) "
@@ -279,3 +279,17 @@ def _duration(seconds: int) -> str:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = -(-seconds // 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def ready() -> None:
+    """Make now what a refusal of an unknown login checks against, so that no refusal takes
+    longer than another (the service calls it as it starts)."""
+    _nobody()
+
+
+@functools.cache
+def _nobody() -> str:
+    """A hash no password matches, checked against when the login is unknown so that a
+    refusal takes as long as for a known one (made when first needed: it takes as long as
+    any hash, which the program's start need not wait for)."""
+    return _hasher.hash("nobody has this password " + secrets.token_hex(16))

@@ -100,19 +100,31 @@ def run_window(settings: Settings,
     escaped = False
     try:
         lock = lock_database(settings)
-        passphrase = _passphrase(window, settings, checks) if checks else None
-        if passphrase is _CANCELLED:
-            window.close()
-            return 1
 
         def failed(exc: BaseException) -> None:
             outcome["code"] = _cannot_start(window, exc)  # closing the window ends the loop
 
-        # The passphrase goes with the opening alone, which the task manager lets go of
-        # once it has run: nothing here keeps it for the rest of the session.
-        window.tasks.run(_opening(open_services, settings, passphrase, outcome),
-                         window.attach, on_error=failed)
-        passphrase = None
+        def open_with(passphrase: str | None) -> None:
+            # The passphrase goes with the opening alone, which the task manager lets go of
+            # once it has run: nothing here keeps it for the rest of the session.
+            window.tasks.run(_opening(open_services, settings, passphrase, outcome),
+                             window.attach, on_error=failed)
+
+        def asked(needed: str | None) -> None:
+            passphrase = _passphrase(window, settings, checks, needed)
+            if passphrase is _CANCELLED:
+                outcome["code"] = 1
+                window.close()
+            else:
+                open_with(passphrase)
+
+        if checks is None:
+            open_with(None)
+        else:
+            # whether the keyring holds the key is asked off the window's thread (a
+            # keyring may take a while to answer), and the passphrase then if it does not
+            window.tasks.run(lambda: checks.needed(settings.db_path), asked,
+                             on_error=failed)
         code = app.exec()
         return outcome.get("code") or code
     except (UserFacingError, OSError) as exc:
@@ -183,10 +195,10 @@ def _delete(window: MainWindow) -> None:
 _CANCELLED = object()
 
 
-def _passphrase(window: MainWindow, settings: Settings, checks: PassphraseChecks):
-    """The passphrase the database needs (None if the keyring holds its key), asked for until
-    it will do; ``_CANCELLED`` if the person gives up."""
-    needed = checks.needed(settings.db_path)
+def _passphrase(window: MainWindow, settings: Settings, checks: PassphraseChecks,
+                needed: str | None):
+    """The passphrase the database needs (None if the keyring holds its key: ``needed``
+    None), asked for until it will do; ``_CANCELLED`` if the person gives up."""
     if needed is None:
         return None
     new = needed == "new"

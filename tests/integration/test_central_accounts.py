@@ -135,7 +135,7 @@ def test_a_release_hashes_passwords_at_full_strength_and_only_the_tests_do_not()
     """argon2id at RFC 9106's second settings (64 MiB, three passes, four lanes) in the app
     as it is installed; the lowest cost only where the test run asks for it."""
     show = ("from app.sync import accounts; h = accounts._hasher; "
-            "print(h.memory_cost, h.time_cost, h.parallelism, accounts._NOBODY.split('$')[3])")
+            "print(h.memory_cost, h.time_cost, h.parallelism, accounts._nobody().split('$')[3])")
 
     def settings(pythonpath: str | None) -> list[str]:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

@@ -12,8 +12,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.core.intervals import wilson_interval
 from app.core.pooling import DIMENSIONS, PoolingChoice, findings_from_wire
-from app.core.ratings import wilson_interval
 from app.sync.central import CentralError, add_user, reset_password
 from app.sync.client import ServiceLink
 from tests.integration.pooled_store import (

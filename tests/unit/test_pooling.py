@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.intervals import wilson_interval
 from app.core.pooling import (
     DIMENSIONS,
     FINDINGS_COLUMNS,
@@ -19,7 +20,6 @@ from app.core.pooling import (
     newcombe_difference,
     pooled_findings,
 )
-from app.core.ratings import wilson_interval
 
 QUESTIONS = {"q1": "Was the assessment sufficient?", "q2": "Was the plan sufficient?"}
 
