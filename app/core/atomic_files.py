@@ -90,7 +90,7 @@ class Partial:
         handle = self.file
         handle.flush()
         os.fsync(handle.fileno())
-        if not _same_file(handle.fileno(), self.path):
+        if not same_file(handle.fileno(), self.path):
             raise FileNotFoundError(errno.ENOENT, "the file being written was removed before "
                                     "it was complete", str(self.path))
         if ON_WINDOWS:
@@ -146,7 +146,7 @@ def reserve_partial(target: Path, *, lock: bool = True) -> Partial:
                 path.unlink()
             raise
         try:
-            if (not lock or hold(fd)) and _same_file(fd, path):
+            if (not lock or hold(fd)) and same_file(fd, path):
                 return Partial(path, target, handle)
         except BaseException:
             handle.close()
@@ -218,14 +218,15 @@ def remove_if_abandoned(path: str) -> bool:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False  # held by a writer still at work (or the lock cannot be known)
-        return _same_file(fd, path) and _unlink(path)
+        return same_file(fd, path) and _unlink(path)
     finally:
         os.close(fd)
 
 
-def hold(fd: int) -> bool:
+def hold(fd: int, *, strict: bool = False) -> bool:
     """Lock a fresh file its writer holds (a partial file, a mark that a database is open);
-    False if a cleanup holds it (it is about to remove it). Windows needs no lock: a file
+    False if a cleanup holds it (it is about to remove it), or, ``strict``, if the file
+    system cannot lock files at all (some network shares). Windows needs no lock: a file
     open without delete sharing cannot be removed."""
     if fcntl is None:
         return True
@@ -235,7 +236,8 @@ def hold(fd: int) -> bool:
         return False
     except OSError as exc:
         # A file system without flock (some network shares): the file is still held open.
-        log.debug("a partial file could not be locked: %s", exc.strerror)
+        log.debug("a file could not be locked: %s", exc.strerror)
+        return not strict
     return True
 
 
@@ -249,7 +251,7 @@ def _unlink(path: str) -> bool:
     return True
 
 
-def _same_file(fd: int, path: Path | str) -> bool:
+def same_file(fd: int, path: Path | str) -> bool:
     """Whether ``path`` still names the file open as ``fd``."""
     if ON_WINDOWS:
         return True  # nothing can remove or rename a file there while it is open

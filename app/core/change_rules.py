@@ -9,6 +9,7 @@ None. Pure: the service gives what the store holds (``Standing``) and the change
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from app.core.case_events import MARKING_EVENTS
 from app.core.frameworks import Question
 from app.core.inspection_details import details_problems
 from app.core.queries import QueryKind, QueryState
-from app.core.rating_decisions import changed_by_others, decision_problems
+from app.core.rating_decisions import changed_problems, decision_problems
 from app.core.second_marking import SecondMarking, may_second_mark
 from app.core.workflow import (
     ACTION,
@@ -92,6 +93,11 @@ class Standing:
     questions: Mapping[str, Question] | None = None
     #: the query a query message is added to, as it stands (None: there is no such query)
     query: QueryStanding | None = None
+    #: what the inspection's framework rates, by key (for an inspection's recorded ratings;
+    #: None: not checked here)
+    rated_targets: Mapping[str, str] | None = None
+    #: the store's clock (for when a rating was recorded; None: not checked here)
+    now: dt.datetime | None = None
 
     @property
     def admin(self) -> bool:
@@ -112,11 +118,8 @@ def refusal(entity: str, before: Mapping | None, after: Mapping,
     if entity == "inspections" and (problems := details_problems(after, after.get("id"))
                                     + decision_problems(after.get("rating_decisions"))):
         return "the inspection's details cannot be kept: " + "; ".join(problems)
-    if entity == "inspections" and (others := changed_by_others(
-            (before or {}).get("rating_decisions"), after.get("rating_decisions"),
-            standing.person)):
-        return ("a rating is recorded in its author's own name (not so for "
-                + ", ".join(others) + ")")
+    if entity == "inspections" and (why := _ratings_recorded(before, after, standing)):
+        return why
     if standing.admin:
         return None
     if entity == "export_log" and after.get("inspection_id") is None:
@@ -126,6 +129,20 @@ def refusal(entity: str, before: Mapping | None, after: Mapping,
         return "you are not on this inspection's team"
     rule = _RULES.get(entity)
     return None if rule is None else rule(before, after, standing)
+
+
+def _ratings_recorded(before: Mapping | None, after: Mapping,
+                      standing: Standing) -> str | None:
+    """Why the inspection's recorded ratings cannot change so: the lead inspector's alone
+    (an administrator's too), in their own name, for what the framework rates."""
+    was, now = (before or {}).get("rating_decisions") or {}, after.get("rating_decisions") or {}
+    if was == now:
+        return None
+    if standing.team_role != "lead_inspector":
+        return "only the lead inspector records the inspection's ratings"
+    problems = changed_problems(was, now, standing.person, standing.rated_targets,
+                                standing.now)
+    return "; ".join(problems) if problems else None
 
 
 def _framework(before: Mapping | None, after: Mapping, standing: Standing) -> str | None:

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.core.frameworks import KEY_PATTERN
+from app.core.frameworks import KEY_PATTERN, Framework, RatedBy
 
 #: the four-point scale every standard, and the service, is rated on (the inspectorate's
 #: published words)
@@ -26,6 +26,8 @@ MOST_DECISIONS = 40
 MOST_REASON = 2000
 _MOST_NAME = 120
 _FIELDS = frozenset({"rating", "reason", "by", "at"})
+#: how far ahead of the store's clock a laptop's clock may be when it records a rating
+CLOCK_ALLOWANCE = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,19 @@ class RatingDecision:
             return f"as the arithmetic gives; recorded by {self.by} on {when}: {self.reason}"
         return (f"the arithmetic gives {calculated}; rated {self.rating} by {self.by} on "
                 f"{when}: {self.reason}")
+
+
+def rated_targets(framework: Framework) -> dict[str, str]:
+    """What a rating may be recorded for, by key, with its title: each standard the
+    framework rates (those judged on the evidence among them), and the service overall."""
+    targets = {s.key: s.title for s in framework.standards
+               if s.rated_by == RatedBy.JUDGEMENT}
+    for question in framework.questions():
+        if question.key_question and question.standard:
+            targets.setdefault(question.standard,
+                               framework.standard_title(question.standard) or question.standard)
+    ordered = {s.key: targets[s.key] for s in framework.standards if s.key in targets}
+    return {**ordered, **targets, OVERALL: "The service overall"}
 
 
 def decision_problems(record: object) -> list[str]:
@@ -115,6 +130,32 @@ def decisions_from(record: object) -> dict[str, RatingDecision]:
     return {target: RatingDecision(target, d["rating"], d["reason"].strip(), d["by"],
                                    _moment(d["at"]))
             for target, d in record.items()}
+
+
+def changed_problems(before: object, after: object, person: str,
+                     targets: Mapping[str, str] | None, now: dt.datetime | None) -> list[str]:
+    """Why the decisions ``after`` adds or changes (against ``before``) cannot be made by
+    ``person``: in someone else's name, for a target the framework does not rate
+    (``targets``; None: not known here), or recorded later than ``now`` (and the clock
+    allowance)."""
+    was = before if isinstance(before, Mapping) else {}
+    now_record = after if isinstance(after, Mapping) else {}
+    problems = []
+    if others := changed_by_others(was, now_record, person):
+        problems.append("a rating is recorded in its author's own name (not so for "
+                        + ", ".join(others) + ")")
+    changed = [t for t, d in now_record.items() if was.get(t) != d]
+    if targets is not None and (unknown := sorted(str(t) for t in changed
+                                                  if t not in targets)):
+        problems.append("the framework rates no standard " + ", ".join(unknown))
+    if now is not None:
+        later = sorted(str(t) for t in changed if isinstance(now_record[t], Mapping)
+                       and (moment := _moment(now_record[t].get("at"))) is not None
+                       and moment > now + CLOCK_ALLOWANCE)
+        if later:
+            problems.append("a rating is recorded when it is recorded, not later (not so "
+                            "for " + ", ".join(later) + ")")
+    return problems
 
 
 def changed_by_others(before: object, after: object, person: str) -> list[str]:

@@ -426,7 +426,11 @@ def _calculated_overall(standards: Sequence[StandardRating],
     if unrated:
         return OverallRating(None, why_not="not every standard is rated yet ("
                              + ", ".join(unrated) + ")")
-    score = sum(rule.scores[s.rating] for s in standards if s.rating in rule.scores)
+    unscored = [f"{s.title} ({s.rating})" for s in standards if s.rating not in rule.scores]
+    if unscored:
+        return OverallRating(None, why_not="the rating rules score no such rating: "
+                             + ", ".join(unscored))
+    score = sum(rule.scores[s.rating] for s in standards)
     out_of = max(rule.scores.values()) * len(standards)
     share = Fraction(score, out_of) if out_of else Fraction(0)
     band = next(b for b in rule.bands if share >= b.lower)

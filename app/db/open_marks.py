@@ -7,6 +7,10 @@ mark that nobody holds is left by a program that ended without closing it (kille
 cut, a crash): only then does opening the database check its pages (``PRAGMA
 quick_check``), which takes seconds on a large database. Otherwise the check is left to
 ``aspire db check`` and to every backup, so opening does not grow with the database.
+
+A check that fails, or is stopped, leaves this program's own mark behind unheld, so the
+next opening checks again; where files cannot be locked (some network shares) no mark is
+kept, and the database is checked at every opening.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import re
 import secrets
 from pathlib import Path
 
-from app.core.atomic_files import MODE, hold, remove_if_abandoned
+from app.core.atomic_files import MODE, hold, remove_if_abandoned, same_file
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,9 @@ def left_open(database: Path) -> int:
 
 class OpenMark:
     """This process's mark that it has ``database`` open; ``release`` when it closes it.
-    A mark that cannot be made (a folder that refuses it) leaves ``made`` False, and the
-    database is then checked at every opening, as if it had not been closed."""
+    A mark that cannot be made (a folder that refuses it, a file system that cannot lock)
+    leaves ``made`` False, and the database is then checked at every opening, as if it had
+    not been closed."""
 
     def __init__(self, database: Path):
         self._fd: int | None = None
@@ -58,10 +63,13 @@ class OpenMark:
                 log.warning("the mark that the database is open could not be made: %s",
                             exc.strerror)
                 return
-            if hold(fd):
+            if hold(fd, strict=True) and same_file(fd, self.path):
                 self._fd = fd
                 return
             os.close(fd)
+            if os.path.exists(self.path):  # ours, but it cannot be held: no mark at all
+                _unlink(self.path)
+                return
 
     @property
     def made(self) -> bool:
@@ -77,6 +85,13 @@ class OpenMark:
         os.close(fd)
         if os.name == "nt":
             _unlink(self.path)  # Windows removes no file that is open
+
+    def abandon(self) -> None:
+        """Let go of the mark but leave it there, as a program that did not close the
+        database would: the next opening checks the database's pages."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 def _unlink(path: Path) -> None:

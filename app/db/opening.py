@@ -53,27 +53,28 @@ def open_database(path: Path, *, user: str, key: DatabaseKey | None,
     mark = OpenMark(path)
     if unclosed:
         log.info("the database was not closed properly last time: its pages are checked")
+    engine = None
     try:
         state = inspect_file(path, key, check=bool(unclosed) or not mark.made)
-    except BaseException:
-        mark.release()
-        raise
-    if state.exists and state.revision is not None:
-        _refuse_if_newer(path, state.revision, script_location)
-    if state.exists and not state.encrypted and key is not None:
-        encrypt_plain_database(path, key)
-    engine = create_sqlite_engine(path, key)
-    try:
+        if state.exists and state.revision is not None:
+            _refuse_if_newer(path, state.revision, script_location)
+        if state.exists and not state.encrypted and key is not None:
+            encrypt_plain_database(path, key)
+        engine = create_sqlite_engine(path, key)
         if state.revision != SCHEMA_HEAD or script_location is not None:
             upgrade(engine, path, state.revision, key=key, script_location=script_location)
         return Database(path, engine, user=user, key=key, mark=mark)
-    except (sqlite3.OperationalError, sa_exc.OperationalError) as exc:
-        engine.dispose()
-        mark.release()
-        raise _write_error(path, exc) from exc
-    except BaseException:
-        engine.dispose()
-        mark.release()
+    except BaseException as exc:
+        if engine is not None:
+            engine.dispose()
+        # a check still owed (the last program left it unclosed, and this opening did not
+        # get through): the next opening checks it
+        if unclosed:
+            mark.abandon()
+        else:
+            mark.release()
+        if isinstance(exc, sqlite3.OperationalError | sa_exc.OperationalError):
+            raise _write_error(path, exc) from exc
         raise
 
 

@@ -237,7 +237,8 @@ class ExportService:
             age_bands = {c.id: masker.age_band(c) for c in cases}
             free_text = {q.key for q in framework.questions() if q.type == QuestionType.TEXT}
             data = [masker.case_data(d, free_text) for d in data]
-            decisions = {k: replace(d, by=masker.person(d.by)) for k, d in decisions.items()}
+            decisions = {k: replace(d, by=masker.person(d.by), reason=masker.text(d.reason))
+                         for k, d in decisions.items()}
             examples = [masker.example(e) for e in examples]
         if tables_only:
             references = {d.case.id: d.case.reference for d in data}

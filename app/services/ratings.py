@@ -10,14 +10,13 @@ from pathlib import Path
 
 from app.core import export as x
 from app.core.form import evaluate_form
-from app.core.frameworks import Framework, RatedBy
 from app.core.memory import collector_paused
 from app.core.rating_decisions import (
-    OVERALL,
     RATING_SCALE,
     RatingDecision,
     decision_problems,
     decisions_from,
+    rated_targets,
 )
 from app.core.ratings import InspectionRatings, RatingRules, parse_rules, rate_inspection
 from app.core.workflow import CASE_STATUS, CaseStatus
@@ -63,7 +62,10 @@ class RatingService:
             framework = self._catalog.from_row(inspection.framework)
             start = inspection.start_date
             cases = chosen_cases(repo.list_cases(session, inspection_id), statuses, all_cases)
-            answers = repo.answer_records_for_inspection(session, inspection_id)
+            # only the answers of the case forms counted are read (by default the approved
+            # ones: while fieldwork goes on, few or none)
+            answers = repo.answer_records_for_inspection(
+                session, inspection_id, statuses=statuses) if cases else {}
             data = [x.CaseData(c, answers.get(c.id, {}), evaluate_form(
                 framework, c.profile.as_dict(), answers.get(c.id, {}))) for c in cases]
             rated = rate_inspection(framework, data, self.rules(), reference_date=start,
@@ -104,13 +106,17 @@ class RatingService:
         """Withdraw the rating recorded for ``target``, so the arithmetic's stands again (a
         standard judged on the evidence is then unrated); whether there was one."""
         with self._db.write() as session:
-            record = self._lead_inspectors_record(session, inspection_id, target)
+            # any rating recorded may be withdrawn, even for what the framework no longer
+            # rates
+            record = self._lead_inspectors_record(session, inspection_id, target,
+                                                  recorded_only=True)
             if record.pop(target, None) is None:
                 return False
             repo.set_rating_decisions(session, inspection_id, record)
         return True
 
-    def _lead_inspectors_record(self, session, inspection_id: uuid.UUID, target: str) -> dict:
+    def _lead_inspectors_record(self, session, inspection_id: uuid.UUID, target: str, *,
+                                recorded_only: bool = False) -> dict:
         inspection = repo.get_inspection(session, inspection_id)
         if inspection is None:
             raise inspection_not_found(inspection_id)
@@ -118,24 +124,12 @@ class RatingService:
             raise ValidationError(
                 f"Only the lead inspector records the ratings of '{inspection.name}'.",
                 "Ask the inspection's lead inspector, who chairs the ratings.")
+        record = repo.rating_decisions(session, inspection_id)
         targets = rated_targets(self._catalog.from_row(inspection.framework))
-        if target not in targets:
+        if target not in targets and not (recorded_only and target in record):
             raise ValidationError(f"'{target}' is not a standard '{inspection.name}' rates.",
                                   f"Choose one of {', '.join(targets)}.")
-        return repo.rating_decisions(session, inspection_id)
-
-
-def rated_targets(framework: Framework) -> dict[str, str]:
-    """What a rating may be recorded for, by key: each standard the framework rates (those
-    judged on the evidence among them), and the service overall."""
-    targets = {s.key: s.title for s in framework.standards
-               if s.rated_by == RatedBy.JUDGEMENT}
-    for question in framework.questions():
-        if question.key_question and question.standard:
-            targets.setdefault(question.standard,
-                               framework.standard_title(question.standard) or question.standard)
-    ordered = {s.key: targets[s.key] for s in framework.standards if s.key in targets}
-    return {**ordered, **targets, OVERALL: "The service overall"}
+        return record
 
 
 def _now() -> dt.datetime:

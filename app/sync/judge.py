@@ -5,6 +5,7 @@ order they were made, keeping track of what the allowed ones will change."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import threading
 import uuid
@@ -23,6 +24,7 @@ from app.core import queries
 from app.core.framework_loader import parse_framework_text
 from app.core.frameworks import Framework, Question
 from app.core.queries import QueryKind
+from app.core.rating_decisions import rated_targets
 from app.core.second_marking import SECOND_MARKING, SecondMarking, first_markers
 from app.core.workflow import ASSESSING_ROLES
 from app.db.bookkeeping import row_values_to_payload
@@ -289,7 +291,22 @@ class Judge:
         if standing is None:
             standing = self.standings[key] = self._standing_at(
                 inspection_id, case_id, answer=change.entity == "answers")
+        if change.entity == "inspections" and change.payload.get("rating_decisions"):
+            # recorded ratings: for what the inspection's framework rates, not yet to come
+            framework = self._framework(change.payload.get("framework_id"))
+            return dataclasses.replace(
+                standing, now=dt.datetime.now(dt.UTC),
+                rated_targets={} if framework is None else rated_targets(framework))
         return standing
+
+    def _framework(self, framework_id: object) -> Framework | None:
+        """A framework version the store holds, parsed (None: none such)."""
+        if framework_id is None:
+            return None
+        row = self.conn.execute(text(
+            "SELECT content_sha256, content, framework_key, version FROM frameworks "
+            "WHERE id = :f"), {"f": self._id(framework_id)}).one_or_none()
+        return None if row is None else parsed_framework(*row)
 
     def _standing_at(self, inspection_id: uuid.UUID | None, case_id: uuid.UUID | None, *,
                      answer: bool) -> rules.Standing:

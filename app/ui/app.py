@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +113,11 @@ def run_window(settings: Settings,
                              window.attach, on_error=failed)
 
         def asked(needed: str | None) -> None:
-            passphrase = _passphrase(window, settings, checks, needed)
+            try:
+                passphrase = _passphrase(window, settings, checks, needed)
+            except BaseException as exc:  # a file that cannot be read to check it, say
+                failed(exc)
+                return
             if passphrase is _CANCELLED:
                 outcome["code"] = 1
                 window.close()
@@ -122,9 +128,10 @@ def run_window(settings: Settings,
             open_with(None)
         else:
             # whether the keyring holds the key is asked off the window's thread (a
-            # keyring may take a while to answer), and the passphrase then if it does not
-            window.tasks.run(lambda: checks.needed(settings.db_path), asked,
-                             on_error=failed)
+            # keyring may take a while to answer, or wait for its own prompt), on a thread
+            # nobody waits for: closing the window meanwhile is not held up by it
+            _ask_off_the_window(window, lambda: checks.needed(settings.db_path), asked,
+                                failed)
         code = app.exec()
         return outcome.get("code") or code
     except (UserFacingError, OSError) as exc:
@@ -193,6 +200,27 @@ def _delete(window: MainWindow) -> None:
 
 
 _CANCELLED = object()
+
+
+def _ask_off_the_window(window: MainWindow, ask: Callable[[], object],
+                        then: Callable[[object], None],
+                        failed: Callable[[BaseException], None]) -> None:
+    """``then(ask())`` (or ``failed``) on the window's thread, ``ask`` run on a thread of its
+    own that nothing waits for; its answer is dropped if the window has gone."""
+    def work() -> None:
+        try:
+            answer = ask()
+        except BaseException as exc:  # told on the window's thread
+            problem = exc
+            deliver(lambda: failed(problem))
+            return
+        deliver(lambda: then(answer))
+
+    def deliver(closure: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # the window has gone: nobody waits
+            window.tasks.run_on_main(closure)
+
+    threading.Thread(target=work, name="keyring question", daemon=True).start()
 
 
 def _passphrase(window: MainWindow, settings: Settings, checks: PassphraseChecks,

@@ -130,6 +130,14 @@ def test_an_inspections_answers_read_as_stored_are_those_the_typed_read_gives(se
         typed = repo.answer_records_for_cases(session, list(quick))
     assert quick == typed and sum(map(len, quick.values())) > 100
     assert all(r.answered_at.tzinfo is not None for a in quick.values() for r in a.values())
+    # of the cases with given statuses only, as the ratings read them
+    statuses = {c.id: c.status for c in services.cases.list(inspection.id)}
+    chosen = {k for k, status in statuses.items() if status == statuses[case.id]}
+    assert chosen and chosen != set(quick)
+    with services._db.read() as session:
+        counted = repo.answer_records_for_inspection(session, inspection.id,
+                                                     statuses=[statuses[case.id]])
+    assert counted == {k: v for k, v in quick.items() if k in chosen}
 
 
 def test_the_command_line_writes_the_tables_in_a_folder(tmp_path):

@@ -136,6 +136,8 @@ def test_newer_database_is_refused_and_left_alone(db, db_path):
     with pytest.raises(NewerDatabaseError, match="newer version of ASPIRE Casework"):
         open_database(db_path, user="t", key=TEST_KEY)
     assert sha(db_path) == before
+    # and no mark that it is open is left beside it (the next opening need not check it)
+    assert not [p for p in db_path.parent.iterdir() if p.name.endswith(".open")]
 
 
 def test_upgrade_from_the_first_schema_keeps_every_row(mini, db, db_path):

@@ -267,7 +267,7 @@ def test_the_lead_inspector_records_ratings_with_reasons_seen_everywhere(service
     services.ratings.record(inspection.id, "joint_working", "Good",
                             "Police and YOT share a joint decision-making panel")
     services.ratings.record(inspection.id, "overall", "Requires improvement",
-                            "Too little assessment work to rate higher")
+                            "Too little assessment work to rate higher (see Y1)")
     rated = services.ratings.rate(inspection.id)
     joint = rated.standards[-1]
     assert (joint.rating, joint.decision.by) == ("Good", "inspector.one")
@@ -302,6 +302,7 @@ def test_the_lead_inspector_records_ratings_with_reasons_seen_everywhere(service
                   "--pseudonymise", db=db_path).returncode == 0
     _rows, about = ratings_and_about(masked)
     assert "inspector.one" not in about["Ratings recorded"] + about["Overall rating"]
+    assert "Y1" not in about["Overall rating"]  # the case named in the reason is masked
     assert "recorded by Team-" in about["Ratings recorded"]
     # withdrawn from the command line: the standard is unrated again
     withdrawn = aspire("ratings", "withdraw", "--inspection", str(inspection.id),

@@ -19,7 +19,7 @@ from app.bootstrap import open_services
 from app.config import Settings, user_log_dir
 from app.errors import DatabaseError
 from app.main import passphrase_checks
-from app.ui.app import lock_database, run_window
+from app.ui.app import PassphraseChecks, lock_database, run_window
 from app.ui.dialogs.passphrase_dialog import PassphraseDialog
 from app.ui.main_window import MainWindow
 from app.ui.qt_runtime import binding_problem
@@ -216,3 +216,40 @@ def close_once_open() -> None:
         QTimer.singleShot(50, close_once_open)
         return
     window.close()
+
+
+def test_closing_the_window_while_the_keyring_is_slow_to_answer_is_not_held_up(qtbot,
+                                                                              tmp_path):
+    """A keyring waiting on a prompt of its own: the window closes at once, and the database
+    is free for the next start."""
+    settings = Settings(tmp_path / "casework.db", "inspector.one")
+    slow = PassphraseChecks(needed=lambda _path: time.sleep(6) or None,
+                            problem=lambda *_a: None)
+
+    def close():
+        for window in QApplication.topLevelWidgets():
+            if isinstance(window, MainWindow) and window.isVisible():
+                window.close()
+
+    QTimer.singleShot(300, close)
+    began = time.monotonic()
+    assert run_window(settings, open_services, slow) == 0
+    assert time.monotonic() - began < 4
+    lock = lock_database(settings)  # the first start let go of the database
+    lock.unlock()
+
+
+def test_a_passphrase_that_cannot_be_checked_ends_the_start_with_what_went_wrong(
+        qtbot, tmp_path, monkeypatch):
+    settings = Settings(tmp_path / "casework.db", "inspector.one")
+
+    def unreadable(*_args):
+        raise PermissionError(13, "Permission denied", str(settings.db_path))
+
+    told: list[str] = []
+    monkeypatch.setattr("app.ui.app.show_error",
+                        lambda _parent, exc, _title: told.append(str(exc)))
+    answer_passphrase_dialogs(["a passphrase long enough"], [])
+    checks = PassphraseChecks(needed=lambda _path: "existing", problem=unreadable)
+    assert run_window(settings, open_services, checks) == 1
+    assert told and "Permission denied" in told[0]

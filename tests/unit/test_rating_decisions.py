@@ -148,3 +148,20 @@ def test_a_record_that_is_not_whole_gives_no_decision_and_its_problems_are_named
     assert changed_by_others({"overall": good}, {"overall": good, "a": {**good, "by": "x"}},
                              "lead.one") == ["a"]
     assert changed_by_others(None, {"overall": good}, "lead.one") == []
+
+
+def test_a_rating_the_rules_do_not_score_leaves_the_service_unrated_and_says_why():
+    """Rules of three colours: a standard rated Outstanding by hand is no colour they
+    score, so the overall rating is not worked out as if it scored nothing."""
+    custom = parse_rules({"bands": [{"label": "Green", "from": 80},
+                                    {"label": "Amber", "from": 50},
+                                    {"label": "Red", "from": 0}],
+                          "overall": {"scores": {"Green": 2, "Amber": 1, "Red": 0},
+                                      "bands": [{"label": "Green", "from": 75},
+                                                {"label": "Amber", "from": 40},
+                                                {"label": "Red", "from": 0}]}})
+    two = [standard("a", "Green"), standard("b", "Amber",
+                                            decision=decided("b", "Outstanding"))]
+    overall = rate_overall(two, custom)
+    assert overall.label is None
+    assert overall.why_not == "the rating rules score no such rating: B (Outstanding)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
@@ -59,15 +59,21 @@ _ANSWER_FIELDS = (m.Answer.case_id, m.Answer.question_key, m.Answer.value, m.Ans
                   m.Answer.evidence, m.Answer.rev, m.Answer.updated_by, m.Answer.updated_at)
 
 
-def answer_records_for_inspection(session: Session, inspection_id: uuid.UUID
+def answer_records_for_inspection(session: Session, inspection_id: uuid.UUID, *,
+                                  statuses: Sequence[str] | None = None
                                   ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
-    """Every answer in the inspection, by case, read as the database holds them: ids as
-    stored and matched to the inspection's cases, each different JSON text read once, and
-    moments read from their text (an inspection holds hundreds of thousands of answers;
-    the same as ``answer_records_for_cases`` gives, tested)."""
-    cases = {stored: case_id for case_id, stored in session.execute(
-        select(m.Case.id, type_coerce(m.Case.id, String).label("stored"))
-        .where(m.Case.inspection_id == inspection_id))}
+    """Every answer in the inspection (of its cases with one of ``statuses``, when given),
+    by case, read as the database holds them: ids as stored and matched to the inspection's
+    cases, each different JSON text read once, and moments read from their text (an
+    inspection holds hundreds of thousands of answers; the same as
+    ``answer_records_for_cases`` gives, tested)."""
+    chosen = select(m.Case.id, type_coerce(m.Case.id, String).label("stored")).where(
+        m.Case.inspection_id == inspection_id)
+    if statuses:
+        chosen = chosen.where(m.Case.status.in_(list(statuses)))
+    cases = {stored: case_id for case_id, stored in session.execute(chosen)}
+    if not cases:
+        return {}
     read = _json_reader()
     reasons_read: dict[object, tuple] = {}
     result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
@@ -77,7 +83,8 @@ def answer_records_for_inspection(session: Session, inspection_id: uuid.UUID
             m.Answer.evidence, m.Answer.rev, m.Answer.updated_by,
             type_coerce(m.Answer.updated_at, String))
             .join(m.Case, m.Case.id == m.Answer.case_id)
-            .where(m.Case.inspection_id == inspection_id)):
+            .where(m.Case.inspection_id == inspection_id,
+                   *([m.Case.status.in_(list(statuses))] if statuses else []))):
         try:
             held = reasons_read[reasons]
         except KeyError:
