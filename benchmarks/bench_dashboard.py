@@ -4,8 +4,8 @@ Measures the rating worked out off the GUI thread (key questions, standards, eve
 breakdown), drawing the result in the window, and how responsive the window stays while a
 refresh runs: a 10 ms timer ticks on the GUI thread and the longest gap between ticks is
 the longest the window could not react. Floor: the same timer with nothing else running.
-The issue asks that the dashboard "stay responsive"; this script holds it to the longest
-stall staying under 100 ms (a pause people notice).
+Issue 21 asks that no window freeze pass 50 ms while the dashboard refreshes; this script
+holds it to that.
 
 Run from the repository root: ``python benchmarks/bench_dashboard.py [--cases N]``.
 """
@@ -28,7 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from _database import open_services  # noqa: E402
 from _frameworks import answered_inspection, eighty_question_framework  # noqa: E402
 
-STALL_BUDGET_MS = 100
+STALL_BUDGET_MS = 50
 
 
 def longest_gap(app, until, tick_ms: int = 10) -> float:
@@ -62,6 +62,7 @@ def main() -> None:
 
     from app.ui.app import make_application
     from app.ui.dialogs.dashboard import DashboardDialog
+    from app.ui.tasks import TaskManager
 
     app = make_application()
     start = time.perf_counter()
@@ -69,7 +70,9 @@ def main() -> None:
     rating = time.perf_counter() - start
 
     idle_gap = longest_gap(app, lambda: time.perf_counter() - start > rating + 1.0)
-    dashboard = DashboardDialog(services, inspection_id, "Benchmark")
+    tasks = TaskManager()
+    dashboard = DashboardDialog(services.cases, services.ratings, tasks, inspection_id,
+                                "Benchmark")
     dashboard.show()
     longest_gap(app, lambda: dashboard.rated is not None)  # approved only: none yet
     began = time.perf_counter()
@@ -80,6 +83,7 @@ def main() -> None:
     dashboard._show(([], rated))
     drawn = (time.perf_counter() - start) * 1000
     QThreadPool.globalInstance().waitForDone()
+    tasks.shutdown()
     services.close()
 
     print(f"\nDashboard: {args.cases:,} cases × 80 questions, {rated.cases:,} counted, "

@@ -6,7 +6,7 @@ section completion marks, "next unanswered" and "check for errors" and only draw
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -128,6 +128,112 @@ def evaluate_form(framework: Framework, profile: Mapping[str, object],
     sections = tuple(_section_status(s.key, s.title, s.stage, statuses, s.questions)
                      for s in framework.sections)
     return FormState(questions=statuses, sections=sections)
+
+
+def deciding_questions(framework: Framework, keys: Iterable[str]) -> tuple[Question, ...]:
+    """The questions whose applicability decides that of ``keys``: they, the questions
+    their rules read and the choices their rows follow (and so on back), in framework
+    order."""
+    by_key = {q.key: q for q in framework.questions()}
+    wanted: set[str] = set()
+    waiting = list(keys)
+    while waiting:
+        key = waiting.pop()
+        if key in wanted or key not in by_key:
+            continue
+        wanted.add(key)
+        question = by_key[key]
+        if question.applies_if is not None:
+            waiting += question.applies_if.references("answer")
+        if question.rows_from:
+            waiting.append(question.rows_from)
+    return tuple(q for q in framework.questions() if q.key in wanted)
+
+
+def applicability_of(questions: Sequence[Question], profile: Mapping[str, object],
+                     answers: Mapping[str, AnswerRecord]) -> FormState:
+    """Whether each of ``questions`` (``deciding_questions``) applies and which of its rows,
+    exactly as ``evaluate_form`` works them out, without the rest of the form: what the
+    ratings read of a case. Nothing else is worked out (whether a question is answered,
+    problems, sections): the case's answers say what it answered."""
+    return FormState(questions=_applicability(questions, profile, answers)[0], sections=())
+
+
+def _applicability(questions: Sequence[Question], profile: Mapping[str, object],
+                   answers: Mapping[str, AnswerRecord]
+                   ) -> tuple[dict[str, QuestionStatus], dict[str, object]]:
+    """The statuses, and the answers that count (for the rules that read them)."""
+    visible: dict[str, object] = {}
+    statuses: dict[str, QuestionStatus] = {}
+    for question in questions:
+        record = answers.get(question.key)
+        applicable, rows = applicability(question, profile, visible)
+        statuses[question.key] = _status(question, applicable, rows)
+        if applicable and record is not None and is_given(record.value):
+            visible[question.key] = record.value
+    return statuses, visible
+
+
+def _status(question: Question, applicable: bool, rows: tuple[str, ...]) -> QuestionStatus:
+    if applicable:
+        return QuestionStatus(question.key, question.section_key, True, False,
+                              question.required, rows)
+    return QuestionStatus(question.key, question.section_key, False, False, False)
+
+
+class Applicability:
+    """Whether ``keys`` (the key questions, say) apply to case after case, each different
+    set of what decides it (the profile fields and answers their rules read) worked out
+    once: an inspection's cases share a few dozen such sets between thousands of them. A
+    need matrix whose rows follow a multiple choice no rule reads has its rows worked out
+    for each case (the choices differ from case to case). ``state`` gives
+    ``applicability_of``'s answer."""
+
+    def __init__(self, framework: Framework, keys: Iterable[str]):
+        self.questions = deciding_questions(framework, keys)
+        rules = [q.applies_if for q in self.questions if q.applies_if is not None]
+        read = {k for rule in rules for k in rule.references("answer")}
+        #: matrices whose rows are the case's own: no rule reads them
+        self._own_rows = tuple(q for q in self.questions if q.type == QuestionType.NEED_MATRIX
+                               and q.rows_from and q.key not in read)
+        own = {q.key for q in self._own_rows}
+        self._fields = tuple(sorted({f for rule in rules for f in rule.references("profile")}))
+        self._answers = tuple(sorted(read | {q.rows_from for q in self.questions
+                                             if q.rows_from and q.key not in own}))
+        self._known: dict[tuple, tuple[dict[str, QuestionStatus], dict[str, object]]] = {}
+
+    def state(self, profile: Mapping[str, object],
+              answers: Mapping[str, AnswerRecord]) -> FormState:
+        found = (tuple(profile.get(f) for f in self._fields),
+                 tuple(_frozen(answers[k].value) if k in answers else None
+                       for k in self._answers))
+        known = self._known.get(found)
+        if known is None:
+            known = self._known[found] = _applicability(self.questions, profile, answers)
+        statuses, visible = known
+        if self._own_rows:
+            statuses = dict(statuses)
+            for question in self._own_rows:
+                holds = question.applies_if is None or question.applies_if.evaluate(
+                    profile, visible)
+                source = statuses.get(question.rows_from)
+                record = answers.get(question.rows_from)
+                chosen = record.value if (source is not None and source.applicable
+                                          and record is not None
+                                          and is_given(record.value)) else ()
+                rows = tuple(r.code for r in question.rows if r.code in (chosen or ()))
+                statuses[question.key] = _status(question, holds and bool(rows),
+                                                 rows if holds else ())
+        return FormState(questions=statuses, sections=())
+
+
+def _frozen(value: object) -> object:
+    """A value as a key: lists and mappings as tuples."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
 
 
 def applicability(question: Question, profile: Mapping[str, object],

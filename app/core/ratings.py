@@ -18,11 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from app.core.export import AnswerColumn, CaseData, answer_code, breakdown_labels, counted
+from app.core.export import CaseData, breakdown_labels, counted
 from app.core.frameworks import Framework, Question, QuestionType, RatedBy
 from app.core.intervals import wilson_interval
 from app.core.rating_decisions import OVERALL, RatingDecision
@@ -334,15 +335,12 @@ class Cell:
 def breakdown(judgements: Sequence[bool | None], groups: Sequence[str],
               rules: RatingRules, *, for_publication: bool = False) -> list[Cell]:
     """One key question split by a case attribute: ``groups[i]`` is case i's group."""
-    tallies: dict[str, list[bool]] = {}
-    for judgement, group in zip(judgements, groups, strict=True):
-        bucket = tallies.setdefault(group, [])
-        if judgement is not None:
-            bucket.append(judgement)
+    # (group, True | False | None) -> how many cases
+    counts = Counter(zip(groups, judgements, strict=True))
     cells = []
-    for group in sorted(tallies, key=_group_order):
-        counted = tallies[group]
-        tally = Tally(sum(counted), len(counted))
+    for group in sorted({g for g, _ in counts}, key=_group_order):
+        yes, no = counts[group, True], counts[group, False]
+        tally = Tally(yes, yes + no)
         small = tally.total < rules.small_cell
         cells.append(Cell(group, tally, small, small and for_publication))
     return cells
@@ -510,11 +508,13 @@ def case_judgement(question: Question, data: CaseData) -> bool | None:
     """Whether a case was judged sufficient on a key question: its Yes or No; for a need
     matrix, Yes when every applicable need area judged is Yes, No when any is No. None when
     nothing counts (the question does not apply, Not applicable, no answer)."""
-    if question.type != QuestionType.NEED_MATRIX:
-        return counted(answer_code(AnswerColumn(question.key, question, wording=question.text),
-                                   data))
     status = data.state.questions.get(question.key)
     record = data.answers.get(question.key)
+    if question.type != QuestionType.NEED_MATRIX:
+        # as the Cases sheet's column reads it (``answer_code``): its answer where it applies
+        if status is None or not status.applicable or record is None:
+            return None
+        return counted(record.value)
     if status is None or not status.applicable or record is None \
             or not isinstance(record.value, dict):
         return None

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.core import export as x
-from app.core.form import evaluate_form
+from app.core.form import Applicability
 from app.core.memory import collector_paused
 from app.core.rating_decisions import (
     RATING_SCALE,
@@ -62,12 +62,16 @@ class RatingService:
             framework = self._catalog.from_row(inspection.framework)
             start = inspection.start_date
             cases = chosen_cases(repo.list_cases(session, inspection_id), statuses, all_cases)
-            # only the answers of the case forms counted are read (by default the approved
-            # ones: while fieldwork goes on, few or none)
-            answers = repo.answer_records_for_inspection(
-                session, inspection_id, statuses=statuses) if cases else {}
-            data = [x.CaseData(c, answers.get(c.id, {}), evaluate_form(
-                framework, c.profile.as_dict(), answers.get(c.id, {}))) for c in cases]
+            # only what rates a case is read and worked out: the answers of the case forms
+            # counted (by default the approved ones: while fieldwork goes on, few or none)
+            # to the key questions and the questions their applicability turns on
+            applies = Applicability(framework, [q.key for q in framework.questions()
+                                                if q.key_question])
+            answers = repo.answer_values_for_inspection(
+                session, inspection_id, statuses=statuses,
+                keys=[q.key for q in applies.questions]) if cases else {}
+            data = [x.CaseData(c, answers.get(c.id, {}), applies.state(
+                c.profile.as_dict(), answers.get(c.id, {}))) for c in cases]
             rated = rate_inspection(framework, data, self.rules(), reference_date=start,
                                     for_publication=for_publication,
                                     decisions=decisions_from(repo.rating_decisions(

@@ -11,6 +11,7 @@ from app.db.repositories.answers import (
     answer_records_for_cases,
     answer_records_for_inspection,
     answer_values_for_cases,
+    answer_values_for_inspection,
     save_answers,
 )
 from app.db.repositories.cases import (
@@ -128,6 +129,7 @@ __all__ = [
     "answer_records_for_cases",
     "answer_records_for_inspection",
     "answer_values_for_cases",
+    "answer_values_for_inspection",
     "apply_profile",
     "audit_entries",
     "bring_in_reserve",

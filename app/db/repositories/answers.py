@@ -67,24 +67,17 @@ def answer_records_for_inspection(session: Session, inspection_id: uuid.UUID, *,
     cases, each different JSON text read once, and moments read from their text (an
     inspection holds hundreds of thousands of answers; the same as
     ``answer_records_for_cases`` gives, tested)."""
-    chosen = select(m.Case.id, type_coerce(m.Case.id, String).label("stored")).where(
-        m.Case.inspection_id == inspection_id)
-    if statuses:
-        chosen = chosen.where(m.Case.status.in_(list(statuses)))
-    cases = {stored: case_id for case_id, stored in session.execute(chosen)}
+    cases = _stored_case_ids(session, inspection_id, statuses)
     if not cases:
         return {}
     read = _json_reader()
     reasons_read: dict[object, tuple] = {}
     result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
-    for case, key, value, reasons, evidence, rev, by, at in session.execute(select(
+    for case, key, value, reasons, evidence, rev, by, at in session.execute(_of_cases(select(
             type_coerce(m.Answer.case_id, String), m.Answer.question_key,
             type_coerce(m.Answer.value, String), type_coerce(m.Answer.reasons, String),
             m.Answer.evidence, m.Answer.rev, m.Answer.updated_by,
-            type_coerce(m.Answer.updated_at, String))
-            .join(m.Case, m.Case.id == m.Answer.case_id)
-            .where(m.Case.inspection_id == inspection_id,
-                   *([m.Case.status.in_(list(statuses))] if statuses else []))):
+            type_coerce(m.Answer.updated_at, String)), inspection_id, statuses)):
         try:
             held = reasons_read[reasons]
         except KeyError:
@@ -92,6 +85,25 @@ def answer_records_for_inspection(session: Session, inspection_id: uuid.UUID, *,
         result.setdefault(cases[case], {})[key] = AnswerRecord(  # in field order
             key, read(value), held, evidence or "", rev, by, _moment(at))
     return result
+
+
+def _stored_case_ids(session: Session, inspection_id: uuid.UUID,
+                     statuses: Sequence[str] | None) -> dict[str, uuid.UUID]:
+    """The inspection's cases (with one of ``statuses``, when given): their ids as the
+    answers' column holds them, to the ids."""
+    chosen = select(m.Case.id, type_coerce(m.Case.id, String).label("stored")).where(
+        m.Case.inspection_id == inspection_id)
+    if statuses:
+        chosen = chosen.where(m.Case.status.in_(list(statuses)))
+    return {stored: case_id for case_id, stored in session.execute(chosen)}
+
+
+def _of_cases(query, inspection_id: uuid.UUID, statuses: Sequence[str] | None):
+    """``query`` of answers, narrowed to those of the inspection's cases (with one of
+    ``statuses``, when given)."""
+    query = query.join(m.Case, m.Case.id == m.Answer.case_id).where(
+        m.Case.inspection_id == inspection_id)
+    return query.where(m.Case.status.in_(list(statuses))) if statuses else query
 
 
 def _moment(stored: str | None) -> dt.datetime | None:
@@ -136,6 +148,34 @@ def answer_values_for_cases(session: Session, case_ids: list[uuid.UUID]
                 m.Answer.case_id.in_(case_ids[start:start + 500]))):
             result.setdefault(by_hex[case_id], {})[key] = AnswerRecord(  # in field order
                 key, read(value), read_reasons(reasons), evidence or "")
+    return result
+
+
+def answer_values_for_inspection(session: Session, inspection_id: uuid.UUID, *,
+                                 statuses: Sequence[str] | None = None,
+                                 keys: Sequence[str] | None = None
+                                 ) -> dict[uuid.UUID, dict[str, AnswerRecord]]:
+    """What the answers of the inspection's cases say (their values alone), by case: of
+    its cases with one of ``statuses`` and of the questions ``keys``, when given (what the
+    ratings read; each different JSON text read once)."""
+    cases = _stored_case_ids(session, inspection_id, statuses)
+    if not cases:
+        return {}
+    query = _of_cases(select(type_coerce(m.Answer.case_id, String), m.Answer.question_key,
+                             type_coerce(m.Answer.value, String)), inspection_id, statuses)
+    if keys is not None:
+        query = query.where(m.Answer.question_key.in_(list(keys)))
+    read = _json_reader()
+    # an answer is its question and value alone here: the same answer, made once, is
+    # shared between the cases that gave it (read them, never change them)
+    made: dict[tuple[str, object], AnswerRecord] = {}
+    result: dict[uuid.UUID, dict[str, AnswerRecord]] = {}
+    for case, key, value in session.execute(query):
+        try:
+            record = made[key, value]
+        except KeyError:
+            record = made[key, value] = AnswerRecord(key, read(value))
+        result.setdefault(cases[case], {})[key] = record
     return result
 
 

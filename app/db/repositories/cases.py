@@ -36,17 +36,34 @@ def case_summary(row: m.Case, progress: m.CaseProgress | None,
     )
 
 
+#: what a case's line in a list reads, as plain columns (an inspection's thousands of cases
+#: are not loaded as records to be changed)
+_LISTED = (m.Case.id, m.Case.inspection_id, m.Case.reference, m.Case.status, m.Case.notes,
+           m.Case.updated_at, m.Case.updated_by, m.CaseProgress.percent,
+           m.CaseProgress.answered, m.CaseProgress.applicable, m.CaseProgress.problems,
+           *(getattr(m.Case, name) for name in PROFILE_NAMES))
+
+
 def list_cases(session: Session, inspection_id: uuid.UUID) -> list[CaseSummary]:
     rows = session.execute(
-        select(m.Case, m.CaseProgress)
+        select(*_LISTED)
         .outerjoin(m.CaseProgress, m.CaseProgress.case_id == m.Case.id)
         .where(m.Case.inspection_id == inspection_id)
         .order_by(m.Case.reference)
     ).all()
     statuses = sample_statuses(session, inspection_id)
-    return [case_summary(case, progress,
-                         None if statuses is None else statuses.get(case.id, "not_selected"))
-            for case, progress in rows]
+    listed = []
+    for (case_id, inspection, reference, status, notes, updated_at, updated_by, percent,
+         answered, applicable, problems, *profile) in rows:
+        listed.append(CaseSummary(
+            id=case_id, inspection_id=inspection, reference=reference,
+            profile=CaseProfile(**dict(zip(PROFILE_NAMES, profile, strict=True))),
+            status=status, percent=percent or 0,
+            answered=answered or 0, applicable=applicable or 0, problems=problems or 0,
+            notes=notes, updated_at=updated_at, updated_by=updated_by,
+            sample_status=None if statuses is None else statuses.get(case_id,
+                                                                     "not_selected")))
+    return listed
 
 
 def get_case(session: Session, case_id: uuid.UUID) -> m.Case | None:
