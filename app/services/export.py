@@ -16,7 +16,7 @@ from app.core import export as x
 from app.core.dto import ExportLogRecord, ExportResult
 from app.core.export_log import ExportKind
 from app.core.faults import written_fault
-from app.core.form import evaluate_form
+from app.core.form import Applicability
 from app.core.frameworks import QuestionType, Respondent, short_title
 from app.core.profile import PROGRAMMES
 from app.core.pseudonyms import Pseudonymiser
@@ -222,8 +222,11 @@ class ExportService:
                 "from you until second marking is finished, so you cannot export them yet.",
                 "Finish your second judgements in Moderation, or ask a supervisor for the "
                 "workbook.")
+        # whether each question applies to each case (what the sheets and tables say of
+        # an answer), worked out once for each kind of case
+        applies = Applicability(framework, framework.question_keys())
         data = [x.CaseData(c, answers.get(c.id, {}),
-                           evaluate_form(framework, c.profile.as_dict(), answers.get(c.id, {})))
+                           applies.state(c.profile.as_dict(), answers.get(c.id, {})))
                 for c in cases]
         chosen = {c.id for c in cases}
         examples = [e for e in examples if e.case_id in chosen]
