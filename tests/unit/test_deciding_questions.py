@@ -46,3 +46,18 @@ def test_the_questions_a_rule_reads_are_among_those_that_decide():
     deciding = {q.key for q in deciding_questions(framework, ["needs_addressed",
                                                               "pp_identified"])}
     assert deciding == {"needs_addressed", "needs", "pp_identified", "sentence_length"}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS, ids=lambda f: f"{f.id}-{f.version}")
+def test_every_question_applies_as_the_whole_form_says_as_the_workbook_reads_it(framework):
+    """The workbook and tables say of every answer whether its question applies."""
+    rng = random.Random(f"{framework.id} every")
+    applies = Applicability(framework, framework.question_keys())
+    for case in demo_cases(framework.programme, 80, rng, ("Officer A",), ("Inspector A",)):
+        answers = {q.key: AnswerRecord(q.key, _value(q, tuple(r.code for r in q.rows), rng))
+                   for q in framework.questions() if rng.random() < 0.8}
+        profile = case.profile.as_dict()
+        whole = evaluate_form(framework, profile, answers).questions
+        shared = applies.state(profile, answers).questions
+        assert {k: (s.applicable, s.applicable_rows) for k, s in shared.items()} == {
+            k: (s.applicable, s.applicable_rows) for k, s in whole.items()}, framework.id
