@@ -206,7 +206,9 @@ class ExportService:
             framework = self._catalog.from_row(inspection_row.framework)
             inspection = repo.inspection_summary(inspection_row)
             everyone = repo.list_cases(session, inspection_id)
-            answers = repo.answer_records_for_inspection(session, inspection_id)
+            # the answers of the case forms with the statuses asked for alone
+            answers = repo.answer_records_for_inspection(session, inspection_id,
+                                                         statuses=statuses)
             examples = repo.practice_examples_for_inspection(session, inspection_id)
             hidden = hidden_from(session, inspection_id, self._db.user)
             decisions = decisions_from(repo.rating_decisions(session, inspection_id))

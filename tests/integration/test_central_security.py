@@ -307,6 +307,18 @@ def test_a_rating_is_recorded_by_the_lead_in_their_own_name_and_reaches_the_team
     assert two.services.ratings.decisions(store.inspection) == {}
 
 
+def test_a_rating_recorded_before_the_inspection_first_reaches_the_store_syncs(store):
+    """In a person's order: the lead inspector sets an inspection up offline, records its
+    rating overall at the ratings panel, and syncs only afterwards."""
+    lead = store.people["other.inspector"]
+    inspection = make_inspection(lead.services)
+    lead.services.ratings.record(inspection.id, "overall", "Good",
+                                 "The panel's judgement, recorded before the first sync")
+    assert lead.sync().refused == 0
+    kept = row(store.central, "inspections", id=inspection.id)["rating_decisions"]
+    assert (kept["overall"]["rating"], kept["overall"]["by"]) == ("Good", "other.inspector")
+
+
 def test_history_is_never_rewritten(store):
     sam = store.people["lead.supervisor"]
     sam.sync()

@@ -156,3 +156,16 @@ def test_the_command_line_writes_the_tables_in_a_folder(tmp_path):
                          (["-o", str(tmp_path / "x"), "--provisional-ratings"], "ratings")):
         refused = aspire("export", "--inspection", demo["id"], "--format", "csv", *extra, db=db)
         assert refused.returncode == 1 and named in refused.stderr, refused.stderr
+
+
+def test_a_case_list_read_as_plain_columns_says_what_each_case_read_alone_says(services):
+    """The list of an inspection's cases (read as plain columns, for thousands of them)
+    and each case read on its own give the same summary, progress and profile included."""
+    import dataclasses
+
+    inspection = services.demo.create(cases=12, seed=7)
+    listed = services.cases.list(inspection.id)
+    assert len(listed) == 12 and any(c.percent for c in listed)
+    for case in listed:
+        alone = services.cases.get(case.id)
+        assert case == dataclasses.replace(alone, sample_status=case.sample_status)
